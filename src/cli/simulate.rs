@@ -1,0 +1,262 @@
+//! `cartsim simulate`: one model, one parameter set, one regimen; writes trajectory.csv,
+//! trajectory.png and run.json.
+
+use super::{Failure, load};
+use crate::diag::Diagnostic;
+use crate::model::Model;
+use crate::plot::{Figure, Series, YScale, render_png};
+use crate::simulate::{RunPlan, SimError, Simulation, simulate};
+use crate::solver::SolverOptions;
+use crate::spec::{DoseSpec, ExprText, SolverName};
+use clap::Args;
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// The model file (YAML).
+    model: PathBuf,
+    /// Output folder [default: output/<model name>/].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Use a named parameter set of the model.
+    #[arg(long)]
+    params: Option<String>,
+    /// Override a parameter: NAME=VALUE (repeatable).
+    #[arg(long = "set", value_parser = parse_assignment)]
+    set: Vec<(String, f64)>,
+    /// A bolus STATE:AMOUNT@TIME (repeatable); replaces the model's doses.
+    #[arg(long = "dose", value_parser = parse_dose)]
+    doses: Vec<DoseSpec>,
+    /// Last time to simulate.
+    #[arg(long, value_parser = finite)]
+    end: Option<f64>,
+    /// Output interval.
+    #[arg(long, value_parser = positive)]
+    step: Option<f64>,
+    /// Integration method.
+    #[arg(long, value_enum)]
+    solver: Option<SolverName>,
+    /// Relative tolerance.
+    #[arg(long, value_parser = positive)]
+    rtol: Option<f64>,
+    /// Absolute tolerance (state units).
+    #[arg(long, value_parser = positive)]
+    atol: Option<f64>,
+    /// Linear y-axis in the figure (default: log when values span more than two decades).
+    #[arg(long)]
+    linear: bool,
+}
+
+fn finite(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() => Ok(value),
+        _ => Err(format!("`{text}` is not a finite number")),
+    }
+}
+
+fn positive(text: &str) -> Result<f64, String> {
+    match finite(text)? {
+        value if value > 0.0 => Ok(value),
+        _ => Err(format!("`{text}` must be greater than 0")),
+    }
+}
+
+fn parse_assignment(text: &str) -> Result<(String, f64), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or("expected NAME=VALUE, e.g. --set alpha=0.2")?;
+    Ok((name.trim().to_string(), finite(value.trim())?))
+}
+
+fn parse_dose(text: &str) -> Result<DoseSpec, String> {
+    let usage = "expected STATE:AMOUNT@TIME, e.g. --dose E:1e7@0";
+    let (state, rest) = text.split_once(':').ok_or(usage)?;
+    let (amount, time) = rest.split_once('@').unwrap_or((rest, "0"));
+    let amount = finite(amount.trim())?;
+    if amount < 0.0 {
+        return Err(format!("the dose amount `{amount}` must not be negative"));
+    }
+    Ok(DoseSpec {
+        state: state.trim().to_string(),
+        amount: ExprText::Number(amount),
+        time: ExprText::Number(finite(time.trim())?),
+        every: None,
+        count: None,
+        duration: None,
+        per_kg: false,
+    })
+}
+
+/// Builds the run plan from the model and the command line.
+fn plan(model: &Model, args: &SimulateArgs) -> Result<RunPlan, Failure> {
+    let mut parameters = model
+        .parameter_values(args.params.as_deref())
+        .map_err(|message| {
+            Diagnostic::new(message).hint("omit `--params` to use the file's values")
+        })?;
+    let mut problems = Vec::new();
+    for (name, value) in &args.set {
+        match model.parameter_index(name) {
+            Some(index) => parameters[index] = *value,
+            None => problems.push(
+                Diagnostic::new(format!(
+                    "`--set {name}=...`: `{name}` is not a parameter of `{}`",
+                    model.name
+                ))
+                .suggest(name, model.parameters.iter().map(|p| p.name.as_str()))
+                .note(format!(
+                    "parameters: {}",
+                    model
+                        .parameters
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            ),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure(problems));
+    }
+    let regimen = if args.doses.is_empty() {
+        model.default_regimen.clone()
+    } else {
+        model
+            .compile_regimen(&args.doses, "--dose")
+            .map_err(Failure)?
+    };
+    let doses = regimen.events(&parameters)?;
+    let simulation = &model.simulation;
+    let end = args.end.unwrap_or(simulation.end);
+    if end <= simulation.start {
+        return Err(Diagnostic::new(format!(
+            "`--end {end}` must be after the start time {}",
+            simulation.start
+        ))
+        .into());
+    }
+    let step = args.step.unwrap_or(simulation.step);
+    Ok(RunPlan {
+        parameters,
+        doses,
+        start: simulation.start,
+        end,
+        step,
+        solver: SolverOptions {
+            method: args.solver.unwrap_or(simulation.solver),
+            rtol: args.rtol.unwrap_or(simulation.rtol),
+            atol: args.atol.unwrap_or(simulation.atol),
+            rk4_step: simulation.rk4_step.unwrap_or(step / 10.0),
+            max_steps: simulation.max_steps,
+        },
+    })
+}
+
+fn sim_error(model: &Model, error: SimError) -> Diagnostic {
+    let states: Vec<String> = error
+        .states
+        .iter()
+        .map(|(name, value)| format!("{name} = {value}"))
+        .collect();
+    Diagnostic::new(format!(
+        "simulation of `{}` failed at time {}: {}",
+        model.name, error.time, error.message
+    ))
+    .note(format!("last finite states: {}", states.join(", ")))
+    .hint(error.hint)
+}
+
+/// The trajectory figure: every state and output against time.
+fn figure(model: &Model, simulation: &Simulation, linear: bool) -> Figure {
+    let trajectory = &simulation.trajectory;
+    let mut units: Vec<&str> = model
+        .states
+        .iter()
+        .map(|s| s.unit.as_deref())
+        .chain(model.outputs.iter().map(|o| o.unit.as_deref()))
+        .flatten()
+        .collect();
+    units.dedup();
+    Figure {
+        title: model.title.clone(),
+        x_label: format!("time ({})", model.time_unit),
+        y_label: if units.is_empty() {
+            "value".to_string()
+        } else {
+            units.join(", ")
+        },
+        times: trajectory.times.clone(),
+        series: trajectory
+            .columns
+            .iter()
+            .map(|name| Series {
+                name: name.clone(),
+                values: trajectory.column(name).unwrap_or_default(),
+            })
+            .collect(),
+        scale: if linear { YScale::Linear } else { YScale::Auto },
+        width: 1400,
+        height: 900,
+    }
+}
+
+pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let (model, text) = load(&args.model)?;
+    let plan = plan(&model, args)?;
+    let simulation = simulate(&model, &plan).map_err(|e| sim_error(&model, e))?;
+    let png = render_png(&figure(&model, &simulation, args.linear))
+        .map_err(|e| Diagnostic::new(format!("cannot draw the figure: {e}")))?;
+    let directory = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&model.name));
+    let parameters: serde_json::Map<String, serde_json::Value> = model
+        .parameters
+        .iter()
+        .zip(&plan.parameters)
+        .map(|(p, value)| (p.name.clone(), json!(value)))
+        .collect();
+    let doses: Vec<serde_json::Value> = plan
+        .doses
+        .iter()
+        .map(|d| json!({"state": model.states[d.state].name, "time": d.time, "amount": d.amount, "duration": d.duration}))
+        .collect();
+    let run = json!({
+        "cartsim_version": env!("CARGO_PKG_VERSION"),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "model": {"name": model.name, "title": model.title, "file": args.model.display().to_string(),
+                  "sha256": crate::output::sha256_hex(text.as_bytes())},
+        "parameter_set": args.params,
+        "parameters": parameters,
+        "doses": doses,
+        "time": {"start": plan.start, "end": plan.end, "step": plan.step, "unit": model.time_unit},
+        "solver": plan.solver,
+        "solver_statistics": simulation.stats,
+        "warnings": simulation.warnings,
+        "wall_time_seconds": started.elapsed().as_secs_f64(),
+    });
+    let run_json = serde_json::to_string_pretty(&run).unwrap_or_default() + "\n";
+    crate::output::write_files(
+        &directory,
+        &[
+            (
+                "trajectory.csv",
+                simulation.trajectory.to_csv().into_bytes(),
+            ),
+            ("trajectory.png", png),
+            ("run.json", run_json.into_bytes()),
+        ],
+    )?;
+    for warning in &simulation.warnings {
+        eprintln!("warning: {warning}");
+    }
+    println!(
+        "wrote {}/trajectory.csv, trajectory.png, run.json",
+        directory.display()
+    );
+    Ok(())
+}

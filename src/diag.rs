@@ -1,0 +1,186 @@
+//! Diagnostics: what went wrong, where, and what to do about it, rendered rustc-style.
+
+use std::fmt;
+
+/// A place in a source file, 1-based line and column, with the length of the marked span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub length: usize,
+    /// The full text of the source line, for the caret display.
+    pub source_line: Option<String>,
+}
+
+/// One problem, with everything a user needs to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub message: String,
+    pub location: Option<Location>,
+    /// Short text printed under the caret.
+    pub label: Option<String>,
+    /// Where in the YAML document the problem is (e.g. `odes.E`), when known.
+    pub yaml_path: Option<String>,
+    pub hints: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn new(message: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            location: None,
+            label: None,
+            yaml_path: None,
+            hints: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn at(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.yaml_path = Some(path.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Adds a `did you mean` hint when a close candidate exists.
+    pub fn suggest<'a>(self, wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Self {
+        match closest(wrong, candidates) {
+            Some(best) => self.hint(format!("did you mean `{best}`?")),
+            None => self,
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        let gutter = self
+            .location
+            .as_ref()
+            .map_or(1, |l| l.line.to_string().len());
+        let pad = " ".repeat(gutter);
+        if let Some(location) = &self.location {
+            writeln!(
+                f,
+                "{pad}--> {}:{}:{}",
+                location.file, location.line, location.column
+            )?;
+            if let Some(text) = &location.source_line {
+                writeln!(f, "{pad} |")?;
+                writeln!(f, "{} | {}", location.line, text)?;
+                let indent: String = text
+                    .chars()
+                    .take(location.column.saturating_sub(1))
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let carets = "^".repeat(location.length.max(1));
+                match &self.label {
+                    Some(label) => writeln!(f, "{pad} | {indent}{carets} {label}")?,
+                    None => writeln!(f, "{pad} | {indent}{carets}")?,
+                }
+            }
+        }
+        if let Some(path) = &self.yaml_path {
+            writeln!(f, "{pad} = at: {path}")?;
+        }
+        for hint in &self.hints {
+            writeln!(f, "{pad} = hint: {hint}")?;
+        }
+        for note in &self.notes {
+            writeln!(f, "{pad} = note: {note}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Renders several diagnostics, separated by blank lines, with a closing count.
+pub fn render_all(diagnostics: &[Diagnostic]) -> String {
+    let mut text = String::new();
+    for diagnostic in diagnostics {
+        text.push_str(&diagnostic.to_string());
+        text.push('\n');
+    }
+    let count = diagnostics.len();
+    text.push_str(&format!(
+        "{count} error{} found\n",
+        if count == 1 { "" } else { "s" }
+    ));
+    text
+}
+
+/// The candidate closest to `wrong` by edit distance, if it is close enough to be a likely typo.
+pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (wrong.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|candidate| (edit_distance(wrong, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= limit || candidate.eq_ignore_ascii_case(wrong))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance over characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(closest("efector", ["effector", "memory"]), Some("effector"));
+        assert_eq!(closest("zzz", ["effector", "memory"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn renders_caret_under_span() {
+        let diagnostic = Diagnostic::new("unknown name `efector`")
+            .at(Some(Location {
+                file: "m.yaml".into(),
+                line: 3,
+                column: 10,
+                length: 7,
+                source_line: Some("  E: k * efector".into()),
+            }))
+            .label("not defined")
+            .hint("did you mean `effector`?");
+        let text = diagnostic.to_string();
+        assert!(text.contains(" --> m.yaml:3:10"), "{text}");
+        assert!(text.contains("3 |   E: k * efector"), "{text}");
+        assert!(text.contains("  |          ^^^^^^^ not defined"), "{text}");
+    }
+}

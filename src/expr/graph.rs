@@ -1,0 +1,310 @@
+//! The expression graph: every model expression lowered into one shared graph in which equal
+//! subexpressions are one node, constants are folded, and comparisons of `t` with a
+//! parameter-only value become switches that the driver freezes per integration segment.
+
+use super::parse::{BinaryOp, Expr, ExprKind, Function, UnaryOp};
+use super::program::{Instruction, Program, apply_binary, apply_unary};
+use std::collections::HashMap;
+use std::ops::Range;
+
+pub type NodeId = u32;
+
+/// What a node's value depends on, ordered from cheapest to dearest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeClass {
+    /// A number known when the model is compiled.
+    Constant,
+    /// Depends on parameters only: computed once per parameter set.
+    Parameter,
+    /// Depends on time or states: computed at every evaluation.
+    Varying,
+}
+
+/// Unary operations of the lowered graph (functions of one argument included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnaryKind {
+    Negate,
+    Not,
+    Exp,
+    Ln,
+    Log10,
+    Sqrt,
+    Abs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Node {
+    Constant(u64),
+    Parameter(u32),
+    State(u32),
+    Time,
+    Switch(u32),
+    Unary(UnaryKind, NodeId),
+    Binary(BinaryOp, NodeId, NodeId),
+    Select(NodeId, NodeId, NodeId),
+}
+
+/// A comparison of time with a parameter-only threshold, `t <op> threshold`. Its time is a
+/// breakpoint; within a segment between breakpoints its value is constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Switch {
+    pub op: BinaryOp,
+    pub threshold: NodeId,
+    pub node: NodeId,
+}
+
+impl Switch {
+    /// The switch's value (1 or 0) at time `t`, given the threshold's value.
+    pub fn value_at(&self, t: f64, threshold: f64) -> f64 {
+        apply_binary(self.op, t, threshold)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    nodes: Vec<Node>,
+    classes: Vec<NodeClass>,
+    index: HashMap<Node, NodeId>,
+    switches: Vec<Switch>,
+}
+
+impl Graph {
+    pub fn new() -> Self {
+        Graph::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn class(&self, id: NodeId) -> NodeClass {
+        self.classes[id as usize]
+    }
+
+    pub fn switches(&self) -> &[Switch] {
+        &self.switches
+    }
+
+    /// The value of a constant node, if it is one.
+    pub fn constant_value(&self, id: NodeId) -> Option<f64> {
+        match self.nodes[id as usize] {
+            Node::Constant(bits) => Some(f64::from_bits(bits)),
+            _ => None,
+        }
+    }
+
+    fn intern(&mut self, node: Node, class: NodeClass) -> NodeId {
+        if let Some(&id) = self.index.get(&node) {
+            return id;
+        }
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(node);
+        self.classes.push(class);
+        self.index.insert(node, id);
+        id
+    }
+
+    pub fn constant(&mut self, value: f64) -> NodeId {
+        self.intern(Node::Constant(value.to_bits()), NodeClass::Constant)
+    }
+
+    pub fn parameter(&mut self, index: usize) -> NodeId {
+        self.intern(Node::Parameter(index as u32), NodeClass::Parameter)
+    }
+
+    pub fn state(&mut self, index: usize) -> NodeId {
+        self.intern(Node::State(index as u32), NodeClass::Varying)
+    }
+
+    pub fn time(&mut self) -> NodeId {
+        self.intern(Node::Time, NodeClass::Varying)
+    }
+
+    pub fn unary(&mut self, kind: UnaryKind, a: NodeId) -> NodeId {
+        if let Some(x) = self.constant_value(a) {
+            return self.constant(apply_unary(kind, x));
+        }
+        let class = self.class(a);
+        self.intern(Node::Unary(kind, a), class)
+    }
+
+    pub fn binary(&mut self, op: BinaryOp, a: NodeId, b: NodeId) -> NodeId {
+        if let (Some(x), Some(y)) = (self.constant_value(a), self.constant_value(b)) {
+            return self.constant(apply_binary(op, x, y));
+        }
+        if op.is_comparison() {
+            let time = self.index.get(&Node::Time).copied();
+            if Some(a) == time && self.class(b) < NodeClass::Varying {
+                return self.switch(op, b);
+            }
+            if Some(b) == time && self.class(a) < NodeClass::Varying {
+                return self.switch(mirror(op), a);
+            }
+        }
+        let class = self.class(a).max(self.class(b));
+        self.intern(Node::Binary(op, a, b), class)
+    }
+
+    fn select(&mut self, condition: NodeId, yes: NodeId, no: NodeId) -> NodeId {
+        if let Some(c) = self.constant_value(condition) {
+            return if c != 0.0 { yes } else { no };
+        }
+        let class = self
+            .class(condition)
+            .max(self.class(yes))
+            .max(self.class(no));
+        self.intern(Node::Select(condition, yes, no), class)
+    }
+
+    fn switch(&mut self, op: BinaryOp, threshold: NodeId) -> NodeId {
+        if let Some(existing) = self
+            .switches
+            .iter()
+            .find(|s| s.op == op && s.threshold == threshold)
+        {
+            return existing.node;
+        }
+        let node = self.intern(Node::Switch(self.switches.len() as u32), NodeClass::Varying);
+        self.switches.push(Switch {
+            op,
+            threshold,
+            node,
+        });
+        node
+    }
+
+    /// Lowers a syntax tree into the graph. `resolve` maps a name (with its span) to a node;
+    /// it reports unknown names itself and returns a placeholder so lowering can go on.
+    pub fn lower(
+        &mut self,
+        expr: &Expr,
+        resolve: &mut dyn FnMut(&mut Graph, &str, Range<usize>) -> NodeId,
+    ) -> NodeId {
+        match &expr.kind {
+            ExprKind::Number(value) => self.constant(*value),
+            ExprKind::Name(name) => resolve(self, name, expr.span.clone()),
+            ExprKind::Unary(op, operand) => {
+                let a = self.lower(operand, resolve);
+                let kind = match op {
+                    UnaryOp::Negate => UnaryKind::Negate,
+                    UnaryOp::Not => UnaryKind::Not,
+                };
+                self.unary(kind, a)
+            }
+            ExprKind::Binary(op, left, right) => {
+                let a = self.lower(left, resolve);
+                let b = self.lower(right, resolve);
+                self.binary(*op, a, b)
+            }
+            ExprKind::Call(function, arguments) => {
+                let args: Vec<NodeId> = arguments.iter().map(|a| self.lower(a, resolve)).collect();
+                self.call(*function, &args)
+            }
+        }
+    }
+
+    fn call(&mut self, function: Function, args: &[NodeId]) -> NodeId {
+        let unary = |kind| (kind, args[0]);
+        let (kind, a) = match function {
+            Function::If => return self.select(args[0], args[1], args[2]),
+            Function::Pow => return self.binary(BinaryOp::Power, args[0], args[1]),
+            Function::Min | Function::Max => {
+                let op = if function == Function::Min {
+                    BinaryOp::Min
+                } else {
+                    BinaryOp::Max
+                };
+                return args[1..]
+                    .iter()
+                    .fold(args[0], |acc, &x| self.binary(op, acc, x));
+            }
+            Function::Hill => {
+                let xn = self.binary(BinaryOp::Power, args[0], args[1]);
+                let kn = self.binary(BinaryOp::Power, args[2], args[1]);
+                let denominator = self.binary(BinaryOp::Add, kn, xn);
+                return self.binary(BinaryOp::Divide, xn, denominator);
+            }
+            Function::Exp => unary(UnaryKind::Exp),
+            Function::Ln => unary(UnaryKind::Ln),
+            Function::Log10 => unary(UnaryKind::Log10),
+            Function::Sqrt => unary(UnaryKind::Sqrt),
+            Function::Abs => unary(UnaryKind::Abs),
+        };
+        self.unary(kind, a)
+    }
+
+    /// The nodes `roots` need, in evaluation order, restricted to the given classes.
+    fn reachable(&self, roots: &[NodeId], classes: &[NodeClass]) -> Vec<NodeId> {
+        let mut needed = vec![false; self.nodes.len()];
+        let mut stack: Vec<NodeId> = roots.to_vec();
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut needed[id as usize], true) {
+                continue;
+            }
+            match self.nodes[id as usize] {
+                Node::Unary(_, a) => stack.push(a),
+                Node::Binary(_, a, b) => stack.extend([a, b]),
+                Node::Select(c, a, b) => stack.extend([c, a, b]),
+                Node::Switch(k) => stack.push(self.switches[k as usize].threshold),
+                _ => {}
+            }
+        }
+        (0..self.nodes.len() as NodeId)
+            .filter(|&id| needed[id as usize] && classes.contains(&self.class(id)))
+            .collect()
+    }
+
+    /// A program computing every constant and parameter-only node that `roots` need.
+    pub fn setup_program(&self, roots: &[NodeId]) -> Program {
+        self.program(roots, &[NodeClass::Constant, NodeClass::Parameter])
+    }
+
+    /// A program computing every time- or state-dependent node that `roots` need.
+    pub fn varying_program(&self, roots: &[NodeId]) -> Program {
+        self.program(roots, &[NodeClass::Varying])
+    }
+
+    fn program(&self, roots: &[NodeId], classes: &[NodeClass]) -> Program {
+        let instructions = self
+            .reachable(roots, classes)
+            .into_iter()
+            .filter_map(|id| {
+                let target = id;
+                Some(match self.nodes[id as usize] {
+                    Node::Constant(bits) => Instruction::Constant {
+                        target,
+                        value: f64::from_bits(bits),
+                    },
+                    Node::Parameter(index) => Instruction::Parameter { target, index },
+                    Node::State(index) => Instruction::State { target, index },
+                    Node::Time => Instruction::Time { target },
+                    Node::Switch(_) => return None,
+                    Node::Unary(kind, a) => Instruction::Unary { target, kind, a },
+                    Node::Binary(op, a, b) => Instruction::Binary { target, op, a, b },
+                    Node::Select(condition, yes, no) => Instruction::Select {
+                        target,
+                        condition,
+                        yes,
+                        no,
+                    },
+                })
+            })
+            .collect();
+        Program::new(instructions)
+    }
+}
+
+/// The comparison with its operands swapped: `c < t` is `t > c`.
+fn mirror(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Less => BinaryOp::Greater,
+        BinaryOp::LessEqual => BinaryOp::GreaterEqual,
+        BinaryOp::Greater => BinaryOp::Less,
+        BinaryOp::GreaterEqual => BinaryOp::LessEqual,
+        other => other,
+    }
+}

@@ -1,0 +1,16 @@
+//! The expression language: parsing to a spanned syntax tree, lowering to a shared graph with
+//! common subexpressions merged, and compiling that graph to flat register programs.
+
+mod graph;
+mod parse;
+mod program;
+
+pub use graph::{Graph, NodeClass, NodeId, Switch};
+pub use parse::{BinaryOp, Expr, ExprKind, Function, ParseError, UnaryOp, parse};
+pub use program::{Program, Registers};
+
+/// Names the expression language keeps for itself; a model may not define them.
+pub const RESERVED_NAMES: &[&str] = &[
+    "t", "if", "and", "or", "not", "exp", "ln", "log", "log10", "sqrt", "abs", "min", "max", "pow",
+    "hill",
+];

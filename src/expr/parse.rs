@@ -1,0 +1,430 @@
+//! Tokenizer and Pratt parser: expression text to a syntax tree with byte spans.
+
+use std::ops::Range;
+
+/// A parsed expression node with the byte range it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Number(f64),
+    Name(String),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    Call(Function, Vec<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Negate,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Power,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    Equal,
+    NotEqual,
+    And,
+    Or,
+    Min,
+    Max,
+}
+
+impl BinaryOp {
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Less
+                | BinaryOp::LessEqual
+                | BinaryOp::Greater
+                | BinaryOp::GreaterEqual
+                | BinaryOp::Equal
+                | BinaryOp::NotEqual
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    If,
+    Exp,
+    Ln,
+    Log10,
+    Sqrt,
+    Abs,
+    Min,
+    Max,
+    Pow,
+    Hill,
+}
+
+impl Function {
+    fn from_name(name: &str) -> Option<Function> {
+        Some(match name {
+            "if" => Function::If,
+            "exp" => Function::Exp,
+            "ln" | "log" => Function::Ln,
+            "log10" => Function::Log10,
+            "sqrt" => Function::Sqrt,
+            "abs" => Function::Abs,
+            "min" => Function::Min,
+            "max" => Function::Max,
+            "pow" => Function::Pow,
+            "hill" => Function::Hill,
+            _ => return None,
+        })
+    }
+
+    /// The accepted argument counts, as (minimum, maximum).
+    fn arity(self) -> (usize, usize) {
+        match self {
+            Function::If | Function::Hill => (3, 3),
+            Function::Pow => (2, 2),
+            Function::Min | Function::Max => (2, usize::MAX),
+            _ => (1, 1),
+        }
+    }
+
+    fn usage(self) -> &'static str {
+        match self {
+            Function::If => "if(condition, value_if_true, value_if_false)",
+            Function::Hill => "hill(x, n, k) = x^n / (k^n + x^n)",
+            Function::Pow => "pow(base, exponent)",
+            Function::Min => "min(a, b, ...)",
+            Function::Max => "max(a, b, ...)",
+            Function::Exp => "exp(x)",
+            Function::Ln => "ln(x) (natural log; log(x) is the same)",
+            Function::Log10 => "log10(x)",
+            Function::Sqrt => "sqrt(x)",
+            Function::Abs => "abs(x)",
+        }
+    }
+}
+
+/// A syntax error at a byte range of the expression text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub message: String,
+    pub span: Range<usize>,
+    pub hint: Option<String>,
+}
+
+impl ParseError {
+    fn new(message: impl Into<String>, span: Range<usize>) -> Self {
+        ParseError {
+            message: message.into(),
+            span,
+            hint: None,
+        }
+    }
+
+    fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Number(f64),
+    Name(String),
+    Symbol(&'static str),
+    End,
+}
+
+fn tokenize(text: &str) -> Result<Vec<(Token, Range<usize>)>, ParseError> {
+    const SYMBOLS: [&str; 15] = [
+        "<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "^", "(", ")", ",", "!",
+    ];
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+        } else if c.is_ascii_digit()
+            || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+                i += 1;
+            }
+            if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+                let mut j = i + 1;
+                if j < bytes.len() && (bytes[j] == b'+' || bytes[j] == b'-') {
+                    j += 1;
+                }
+                if j < bytes.len() && bytes[j].is_ascii_digit() {
+                    i = j;
+                    while i < bytes.len() && bytes[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+            }
+            let literal = &text[start..i];
+            let value = literal.parse::<f64>().map_err(|_| {
+                ParseError::new(format!("`{literal}` is not a valid number"), start..i)
+            })?;
+            tokens.push((Token::Number(value), start..i));
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            tokens.push((Token::Name(text[start..i].to_string()), start..i));
+        } else if let Some(symbol) = SYMBOLS.iter().find(|s| text[i..].starts_with(**s)) {
+            tokens.push((Token::Symbol(symbol), i..i + symbol.len()));
+            i += symbol.len();
+        } else {
+            let ch = text[i..].chars().next().unwrap_or('?');
+            let error =
+                ParseError::new(format!("unexpected character `{ch}`"), i..i + ch.len_utf8());
+            return Err(match ch {
+                '&' | '|' => error.with_hint("write `and` / `or` for logical operators"),
+                '=' => error.with_hint("write `==` to compare; expressions do not assign"),
+                _ => error.with_hint(
+                    "expressions use numbers, names, + - * / ^, comparisons, and function calls",
+                ),
+            });
+        }
+    }
+    tokens.push((Token::End, text.len()..text.len()));
+    Ok(tokens)
+}
+
+struct Parser {
+    tokens: Vec<(Token, Range<usize>)>,
+    position: usize,
+}
+
+/// Parses an expression. `^` is right-associative and binds tighter than unary minus
+/// (`-2^2 = -4`); comparisons do not chain; `and` binds tighter than `or`.
+pub fn parse(text: &str) -> Result<Expr, ParseError> {
+    let tokens = tokenize(text)?;
+    if tokens.len() == 1 {
+        return Err(ParseError::new("the expression is empty", 0..text.len())
+            .with_hint("write a number or a formula"));
+    }
+    let mut parser = Parser {
+        tokens,
+        position: 0,
+    };
+    let expr = parser.expression(0)?;
+    match parser.peek() {
+        (Token::End, _) => Ok(expr),
+        (token, span) => Err(ParseError::new(
+            format!("unexpected {} after a complete expression", describe(token)),
+            span.clone(),
+        )
+        .with_hint("is an operator missing?")),
+    }
+}
+
+fn describe(token: &Token) -> String {
+    match token {
+        Token::Number(n) => format!("number `{n}`"),
+        Token::Name(name) => format!("name `{name}`"),
+        Token::Symbol(s) => format!("`{s}`"),
+        Token::End => "end of expression".to_string(),
+    }
+}
+
+/// Binding powers (left, right) of infix operators; higher binds tighter.
+fn infix(token: &Token) -> Option<(BinaryOp, u8, u8)> {
+    Some(match token {
+        Token::Name(n) if n == "or" => (BinaryOp::Or, 1, 2),
+        Token::Name(n) if n == "and" => (BinaryOp::And, 3, 4),
+        Token::Symbol("<") => (BinaryOp::Less, 7, 8),
+        Token::Symbol("<=") => (BinaryOp::LessEqual, 7, 8),
+        Token::Symbol(">") => (BinaryOp::Greater, 7, 8),
+        Token::Symbol(">=") => (BinaryOp::GreaterEqual, 7, 8),
+        Token::Symbol("==") => (BinaryOp::Equal, 7, 8),
+        Token::Symbol("!=") => (BinaryOp::NotEqual, 7, 8),
+        Token::Symbol("+") => (BinaryOp::Add, 9, 10),
+        Token::Symbol("-") => (BinaryOp::Subtract, 9, 10),
+        Token::Symbol("*") => (BinaryOp::Multiply, 11, 12),
+        Token::Symbol("/") => (BinaryOp::Divide, 11, 12),
+        Token::Symbol("^") => (BinaryOp::Power, 16, 15),
+        _ => return None,
+    })
+}
+
+const NOT_POWER: u8 = 5;
+const NEGATE_POWER: u8 = 13;
+
+impl Parser {
+    fn peek(&self) -> &(Token, Range<usize>) {
+        &self.tokens[self.position]
+    }
+
+    fn advance(&mut self) -> (Token, Range<usize>) {
+        let token = self.tokens[self.position].clone();
+        if self.position + 1 < self.tokens.len() {
+            self.position += 1;
+        }
+        token
+    }
+
+    fn expression(&mut self, min_power: u8) -> Result<Expr, ParseError> {
+        let mut left = self.prefix()?;
+        loop {
+            let (token, _) = self.peek();
+            let Some((op, left_power, right_power)) = infix(token) else {
+                break;
+            };
+            if left_power < min_power {
+                break;
+            }
+            self.advance();
+            let right = self.expression(right_power)?;
+            if op.is_comparison() {
+                if let ExprKind::Binary(inner, _, _) = &left.kind {
+                    if inner.is_comparison() {
+                        return Err(ParseError::new(
+                            "comparisons cannot be chained",
+                            left.span.start..right.span.end,
+                        )
+                        .with_hint("write `a < b and b < c`"));
+                    }
+                }
+            }
+            let span = left.span.start..right.span.end;
+            left = Expr {
+                kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
+                span,
+            };
+        }
+        Ok(left)
+    }
+
+    fn prefix(&mut self) -> Result<Expr, ParseError> {
+        let (token, span) = self.advance();
+        match token {
+            Token::Number(value) => Ok(Expr {
+                kind: ExprKind::Number(value),
+                span,
+            }),
+            Token::Symbol("-") => self.unary(UnaryOp::Negate, NEGATE_POWER, span),
+            Token::Symbol("+") => self.expression(NEGATE_POWER),
+            Token::Symbol("!") => self.unary(UnaryOp::Not, NOT_POWER, span),
+            Token::Name(name) if name == "not" => self.unary(UnaryOp::Not, NOT_POWER, span),
+            Token::Symbol("(") => {
+                let inner = self.expression(0)?;
+                self.expect_close(span.start)?;
+                Ok(inner)
+            }
+            Token::Name(name) => {
+                if matches!(self.peek().0, Token::Symbol("(")) {
+                    self.call(name, span)
+                } else if let Some(function) = Function::from_name(&name) {
+                    Err(ParseError::new(format!("`{name}` is a function"), span)
+                        .with_hint(format!("call it: {}", function.usage())))
+                } else if name == "and" || name == "or" {
+                    Err(ParseError::new(
+                        format!("`{name}` needs a value on its left"),
+                        span,
+                    ))
+                } else {
+                    Ok(Expr {
+                        kind: ExprKind::Name(name),
+                        span,
+                    })
+                }
+            }
+            Token::End => Err(ParseError::new("the expression ends too early", span)
+                .with_hint("a value or a closing parenthesis is missing")),
+            other => Err(ParseError::new(
+                format!("expected a value, found {}", describe(&other)),
+                span,
+            )),
+        }
+    }
+
+    fn unary(&mut self, op: UnaryOp, power: u8, span: Range<usize>) -> Result<Expr, ParseError> {
+        let operand = self.expression(power)?;
+        let span = span.start..operand.span.end;
+        Ok(Expr {
+            kind: ExprKind::Unary(op, Box::new(operand)),
+            span,
+        })
+    }
+
+    fn expect_close(&mut self, open: usize) -> Result<usize, ParseError> {
+        match self.advance() {
+            (Token::Symbol(")"), span) => Ok(span.end),
+            (token, span) => Err(ParseError::new(
+                format!("expected `)`, found {}", describe(&token)),
+                span,
+            )
+            .with_hint(format!("the `(` at offset {open} is not closed"))),
+        }
+    }
+
+    fn call(&mut self, name: String, name_span: Range<usize>) -> Result<Expr, ParseError> {
+        let Some(function) = Function::from_name(&name) else {
+            let known = [
+                "if", "exp", "ln", "log", "log10", "sqrt", "abs", "min", "max", "pow", "hill",
+            ];
+            let mut error = ParseError::new(format!("unknown function `{name}`"), name_span);
+            if let Some(best) = crate::diag::closest(&name, known) {
+                error = error.with_hint(format!("did you mean `{best}`?"));
+            } else {
+                error = error.with_hint(format!("functions: {}", known.join(", ")));
+            }
+            return Err(error);
+        };
+        self.advance();
+        let mut arguments = Vec::new();
+        let end = if matches!(self.peek().0, Token::Symbol(")")) {
+            self.advance().1.end
+        } else {
+            loop {
+                arguments.push(self.expression(0)?);
+                if matches!(self.peek().0, Token::Symbol(",")) {
+                    self.advance();
+                } else {
+                    break self.expect_close(name_span.start)?;
+                }
+            }
+        };
+        let span = name_span.start..end;
+        let (minimum, maximum) = function.arity();
+        if arguments.len() < minimum || arguments.len() > maximum {
+            return Err(ParseError::new(
+                format!(
+                    "`{name}` takes {}, found {}",
+                    plural_arguments(minimum, maximum),
+                    arguments.len()
+                ),
+                span,
+            )
+            .with_hint(format!("usage: {}", function.usage())));
+        }
+        Ok(Expr {
+            kind: ExprKind::Call(function, arguments),
+            span,
+        })
+    }
+}
+
+fn plural_arguments(minimum: usize, maximum: usize) -> String {
+    if minimum == maximum {
+        format!("{minimum} argument{}", if minimum == 1 { "" } else { "s" })
+    } else {
+        format!("at least {minimum} arguments")
+    }
+}

@@ -1,0 +1,175 @@
+//! The compiled model: names resolved to indices, expressions lowered to register programs,
+//! breakpoints known. Pure and shareable across threads.
+
+mod check;
+mod compile;
+mod regimen;
+
+pub use compile::compile;
+pub use regimen::{DoseEvent, Regimen};
+
+use crate::expr::{Graph, NodeId, Program, Switch};
+use crate::spec::SimulationSpec;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    pub value: f64,
+    pub unit: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub name: String,
+    pub unit: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub name: String,
+    pub unit: Option<String>,
+    pub description: Option<String>,
+}
+
+/// What a name in an expression refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symbol {
+    Parameter(usize),
+    Derived(usize),
+    State(usize),
+}
+
+/// A checked, compiled model.
+pub struct Model {
+    pub name: String,
+    pub title: String,
+    pub reference: Option<String>,
+    pub time_unit: String,
+    pub parameters: Vec<Parameter>,
+    /// Named parameter sets: (set name, overrides as (parameter index, value)).
+    pub parameter_sets: Vec<(String, Vec<(usize, f64)>)>,
+    pub states: Vec<State>,
+    pub outputs: Vec<Output>,
+    pub derived_names: Vec<String>,
+    pub simulation: SimulationSpec,
+    /// The model file's own doses.
+    pub default_regimen: Regimen,
+    names: compile::Names,
+    graph: Graph,
+    derived_nodes: Vec<NodeId>,
+    setup: Program,
+    rhs: Program,
+    output_program: Program,
+    ode_roots: Vec<NodeId>,
+    output_roots: Vec<NodeId>,
+    initial_roots: Vec<NodeId>,
+}
+
+impl Model {
+    pub fn state_index(&self, name: &str) -> Option<usize> {
+        self.states.iter().position(|s| s.name == name)
+    }
+
+    pub fn parameter_index(&self, name: &str) -> Option<usize> {
+        self.parameters.iter().position(|p| p.name == name)
+    }
+
+    /// The parameter values of the file, or of a named parameter set applied over them.
+    pub fn parameter_values(&self, set: Option<&str>) -> Result<Vec<f64>, String> {
+        let mut values: Vec<f64> = self.parameters.iter().map(|p| p.value).collect();
+        if let Some(set) = set {
+            let Some((_, overrides)) = self.parameter_sets.iter().find(|(name, _)| name == set)
+            else {
+                let names: Vec<&str> = self
+                    .parameter_sets
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                return Err(if names.is_empty() {
+                    format!(
+                        "model `{}` has no parameter sets; `{set}` does not exist",
+                        self.name
+                    )
+                } else {
+                    format!("unknown parameter set `{set}`; sets: {}", names.join(", "))
+                });
+            };
+            for &(index, value) in overrides {
+                values[index] = value;
+            }
+        }
+        Ok(values)
+    }
+
+    pub fn register_count(&self) -> usize {
+        self.graph.len()
+    }
+
+    /// Computes every parameter-only value into `registers` (once per parameter set).
+    pub fn setup(&self, registers: &mut [f64], parameters: &[f64]) {
+        self.setup.run(registers, 0.0, &[], parameters);
+    }
+
+    /// Initial state values, after `setup`.
+    pub fn initial_states(&self, registers: &[f64]) -> Vec<f64> {
+        self.initial_roots
+            .iter()
+            .map(|&r| registers[r as usize])
+            .collect()
+    }
+
+    /// The right-hand side: d(states)/dt into `derivatives` (without infusions).
+    #[inline]
+    pub fn rhs(
+        &self,
+        registers: &mut [f64],
+        t: f64,
+        states: &[f64],
+        parameters: &[f64],
+        derivatives: &mut [f64],
+    ) {
+        self.rhs.run(registers, t, states, parameters);
+        for (derivative, &root) in derivatives.iter_mut().zip(&self.ode_roots) {
+            *derivative = registers[root as usize];
+        }
+    }
+
+    /// The named outputs at one time point.
+    pub fn outputs(
+        &self,
+        registers: &mut [f64],
+        t: f64,
+        states: &[f64],
+        parameters: &[f64],
+        values: &mut [f64],
+    ) {
+        self.output_program.run(registers, t, states, parameters);
+        for (value, &root) in values.iter_mut().zip(&self.output_roots) {
+            *value = registers[root as usize];
+        }
+    }
+
+    /// The time switches (`t < tmax`), whose thresholds are breakpoints.
+    pub fn switches(&self) -> &[Switch] {
+        self.graph.switches()
+    }
+
+    /// Freezes every time switch at its value for the segment containing `t`.
+    pub fn set_switches(&self, registers: &mut [f64], t: f64) {
+        for switch in self.graph.switches() {
+            let threshold = registers[switch.threshold as usize];
+            registers[switch.node as usize] = switch.value_at(t, threshold);
+        }
+    }
+
+    /// Breakpoint times from switches, after `setup`.
+    pub fn switch_times(&self, registers: &[f64]) -> Vec<f64> {
+        self.graph
+            .switches()
+            .iter()
+            .map(|s| registers[s.threshold as usize])
+            .collect()
+    }
+}

@@ -1,0 +1,198 @@
+//! Dosing: dose lines (as written in the model, a scenario or on the command line) compiled
+//! against a model, and expanded per parameter set into concrete dose events.
+
+use super::Model;
+use super::compile::{Locate, Lowering, Names};
+use crate::diag::Diagnostic;
+use crate::expr::{Graph, NodeId, Program};
+use crate::spec::{DoseSpec, ExprText};
+
+/// One concrete dose: a bolus (`duration: None`) or a zero-order infusion.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct DoseEvent {
+    pub state: usize,
+    pub time: f64,
+    pub amount: f64,
+    pub duration: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledDose {
+    state: usize,
+    amount: NodeId,
+    time: NodeId,
+    every: Option<NodeId>,
+    count: u32,
+    duration: Option<NodeId>,
+    path: String,
+}
+
+/// Dose lines compiled against a model; their expressions depend only on parameters.
+#[derive(Debug, Clone)]
+pub struct Regimen {
+    registers: usize,
+    program: Program,
+    doses: Vec<CompiledDose>,
+    pub specs: Vec<DoseSpec>,
+}
+
+impl Regimen {
+    pub(super) fn compile(
+        model_graph: &Graph,
+        names: &Names,
+        derived_nodes: &[NodeId],
+        doses: &[DoseSpec],
+        base_path: &str,
+        locate: Locate,
+    ) -> Result<Regimen, Vec<Diagnostic>> {
+        let mut graph = model_graph.clone();
+        let mut lowering = Lowering::with_derived(names, derived_nodes, locate);
+        let mut compiled = Vec::new();
+        for (i, dose) in doses.iter().enumerate() {
+            let path = format!("{base_path}.{i}");
+            let state = names.states.iter().position(|s| *s == dose.state);
+            if state.is_none() {
+                lowering.diagnostics.push(
+                    Diagnostic::new(format!("dose into unknown state `{}`", dose.state))
+                        .at(locate(&format!("{path}.state"), 0..0))
+                        .path(format!("{path}.state"))
+                        .suggest(&dose.state, names.states.iter().map(String::as_str))
+                        .note(format!("states: {}", names.states.join(", "))),
+                );
+            }
+            let mut ok = state.is_some();
+            let mut fixed = |text: &ExprText, field: &str| {
+                let node = lowering.lower_fixed(
+                    &mut graph,
+                    text,
+                    &format!("{path}.{field}"),
+                    &format!("the dose {field}"),
+                );
+                ok &= node.is_some();
+                node.unwrap_or(NodeId::MAX)
+            };
+            let mut amount = fixed(&dose.amount, "amount");
+            let time = fixed(&dose.time, "time");
+            let every = dose.every.as_ref().map(|e| fixed(e, "every"));
+            let duration = dose.duration.as_ref().map(|d| fixed(d, "duration"));
+            if dose.per_kg && ok {
+                match names.parameters.iter().position(|p| p == "weight") {
+                    Some(weight) => {
+                        let weight = graph.parameter(weight);
+                        amount = graph.binary(crate::expr::BinaryOp::Multiply, amount, weight);
+                    }
+                    None => {
+                        ok = false;
+                        lowering.diagnostics.push(
+                            Diagnostic::new("`per_kg: true` needs a parameter named `weight`")
+                                .at(locate(&format!("{path}.per_kg"), 0..0))
+                                .path(format!("{path}.per_kg"))
+                                .hint("add `weight: {value: 70, unit: kg}` under `parameters:`"),
+                        );
+                    }
+                }
+            }
+            if dose.count == Some(0) {
+                lowering.diagnostics.push(
+                    Diagnostic::new("`count` must be at least 1")
+                        .at(locate(&format!("{path}.count"), 0..0))
+                        .path(format!("{path}.count")),
+                );
+            }
+            if dose.count.is_some_and(|c| c > 1) && dose.every.is_none() {
+                lowering.diagnostics.push(
+                    Diagnostic::new("`count` needs `every`, the interval between doses")
+                        .at(locate(&format!("{path}.count"), 0..0))
+                        .path(format!("{path}.count")),
+                );
+            }
+            if let (Some(state), true) = (state, ok) {
+                compiled.push(CompiledDose {
+                    state,
+                    amount,
+                    time,
+                    every,
+                    count: dose.count.unwrap_or(1),
+                    duration,
+                    path,
+                });
+            }
+        }
+        if !lowering.diagnostics.is_empty() {
+            return Err(lowering.diagnostics);
+        }
+        let roots: Vec<NodeId> = compiled
+            .iter()
+            .flat_map(|d| [Some(d.amount), Some(d.time), d.every, d.duration])
+            .flatten()
+            .collect();
+        Ok(Regimen {
+            registers: graph.len(),
+            program: graph.setup_program(&roots),
+            doses: compiled,
+            specs: doses.to_vec(),
+        })
+    }
+
+    /// The concrete dose events for one parameter set, sorted by time.
+    pub fn events(&self, parameters: &[f64]) -> Result<Vec<DoseEvent>, Diagnostic> {
+        let mut registers = vec![0.0; self.registers];
+        self.program.run(&mut registers, 0.0, &[], parameters);
+        let mut events = Vec::new();
+        for dose in &self.doses {
+            let value = |node: NodeId| registers[node as usize];
+            let amount = value(dose.amount);
+            let time = value(dose.time);
+            let every = dose.every.map(value);
+            let duration = dose.duration.map(value);
+            let check = |field: &str, x: f64, ok: bool, rule: &str| {
+                if ok && x.is_finite() {
+                    Ok(())
+                } else {
+                    Err(
+                        Diagnostic::new(format!("the dose {field} is {x}; it must be {rule}"))
+                            .path(format!("{}.{field}", dose.path))
+                            .hint("check the dose line and the parameters it uses"),
+                    )
+                }
+            };
+            check("amount", amount, amount >= 0.0, "a finite number >= 0")?;
+            check("time", time, true, "finite")?;
+            if let Some(every) = every {
+                check("every", every, every > 0.0, "a finite number > 0")?;
+            }
+            if let Some(duration) = duration {
+                check("duration", duration, duration > 0.0, "a finite number > 0")?;
+            }
+            for k in 0..dose.count {
+                events.push(DoseEvent {
+                    state: dose.state,
+                    time: time + f64::from(k) * every.unwrap_or(0.0),
+                    amount,
+                    duration,
+                });
+            }
+        }
+        events.sort_by(|a, b| a.time.total_cmp(&b.time));
+        Ok(events)
+    }
+}
+
+impl Model {
+    /// Compiles dose lines given outside the model file (command line, scenario). `base_path`
+    /// names them in messages (e.g. `--dose`).
+    pub fn compile_regimen(
+        &self,
+        doses: &[DoseSpec],
+        base_path: &str,
+    ) -> Result<Regimen, Vec<Diagnostic>> {
+        Regimen::compile(
+            &self.graph,
+            &self.names,
+            &self.derived_nodes,
+            doses,
+            base_path,
+            &|_, _| None,
+        )
+    }
+}

@@ -1,0 +1,472 @@
+//! Figures: line charts of trajectories rendered to PNG with an embedded font (no system fonts needed).
+//!
+//! Charts are drawn with `plotters`' bitmap backend into an in-memory RGB buffer and encoded
+//! with the `png` crate. Text is rasterised by `ab_glyph` from DejaVu Sans compiled into the
+//! binary, so neither fontconfig nor freetype is needed or linked.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+
+const MIN_WIDTH: u32 = 1200;
+const MIN_HEIGHT: u32 = 800;
+const MAX_SIDE: u32 = 10_000;
+/// Magnitudes beyond this are clamped so axis arithmetic stays finite.
+const LIMIT: f64 = 1e300;
+const MAX_DECADES: f64 = 12.0;
+const FONT: &str = "sans-serif";
+/// Tableau 10 as `0xRRGGBB`: distinct and readable on white.
+const PALETTE: [u32; 10] = [
+    0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22,
+    0x17becf,
+];
+
+/// How the y axis is scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YScale {
+    /// Log10 when the positive finite values span more than two decades, else linear.
+    Auto,
+    /// Linear axis from `min(0, min)` to the maximum, with 5% headroom.
+    Linear,
+    /// Log10 axis; non-positive and non-finite values are left out (the line is split there).
+    Log,
+}
+
+/// One named line: `values[i]` is plotted at `Figure::times[i]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend label (an empty name gets no legend entry).
+    pub name: String,
+    /// Y values, one per entry of `Figure::times`.
+    pub values: Vec<f64>,
+}
+
+/// A line chart: shared x values (`times`) and any number of series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// Chart title, drawn above the plot.
+    pub title: String,
+    /// X axis description.
+    pub x_label: String,
+    /// Y axis description.
+    pub y_label: String,
+    /// X values shared by all series.
+    pub times: Vec<f64>,
+    /// The lines to draw, coloured in order from a 10-colour palette.
+    pub series: Vec<Series>,
+    /// Y axis scaling.
+    pub scale: YScale,
+    /// Image width in pixels; smaller values are raised to 1200.
+    pub width: u32,
+    /// Image height in pixels; smaller values are raised to 800.
+    pub height: u32,
+}
+
+/// Why a figure could not be rendered.
+#[derive(Debug)]
+pub struct PlotError(pub String);
+
+impl fmt::Display for PlotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "plot error: {}", self.0)
+    }
+}
+
+impl std::error::Error for PlotError {}
+
+/// Renders `figure` to PNG bytes (8-bit RGB).
+///
+/// Fails only when a series length differs from `times`, the image would exceed
+/// 10000 pixels on a side, or drawing/encoding fails. A figure without drawable
+/// data renders as an empty chart with its title.
+pub fn render_png(figure: &Figure) -> Result<Vec<u8>, PlotError> {
+    if let Some(s) = figure
+        .series
+        .iter()
+        .find(|s| s.values.len() != figure.times.len())
+    {
+        let (name, n, times) = (&s.name, s.values.len(), figure.times.len());
+        let message = format!("series '{name}' has {n} values but the figure has {times} times");
+        return Err(PlotError(message));
+    }
+    let (width, height) = (figure.width.max(MIN_WIDTH), figure.height.max(MIN_HEIGHT));
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(PlotError(format!(
+            "image {width}x{height} is too large (at most {MAX_SIDE} pixels a side)"
+        )));
+    }
+    register_font()?;
+    let mut rgb = vec![255u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing)?;
+        if uses_log_scale(figure) {
+            let (lo, hi) = log_range(figure);
+            draw(&root, figure, (lo..hi).log_scale(), (lo, hi), true)?;
+        } else {
+            let (lo, hi) = linear_range(figure);
+            draw(&root, figure, lo..hi, (lo, hi), false)?;
+        }
+        root.present().map_err(drawing)?;
+    }
+    encode(&rgb, width, height)
+}
+
+/// Whether `figure` gets a log10 y axis; for `YScale::Auto` this is true when the
+/// positive finite values across all series satisfy `max / min_positive > 100`.
+pub fn uses_log_scale(figure: &Figure) -> bool {
+    match figure.scale {
+        YScale::Linear => false,
+        YScale::Log => true,
+        YScale::Auto => positive_extent(figure).is_some_and(|(lo, hi)| hi / lo > 100.0),
+    }
+}
+
+fn register_font() -> Result<(), PlotError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
+    });
+    ok.then_some(())
+        .ok_or_else(|| PlotError("embedded DejaVu Sans font could not be loaded".into()))
+}
+
+fn drawing(e: impl fmt::Display) -> PlotError {
+    PlotError(format!("drawing failed: {e}"))
+}
+
+/// Smallest and largest of the values that pass `keep`, clamped to `±LIMIT`.
+fn extent(values: impl Iterator<Item = f64>, keep: fn(f64) -> bool) -> Option<(f64, f64)> {
+    let kept: Vec<f64> = values
+        .filter(|&v| keep(v))
+        .map(|v| v.clamp(-LIMIT, LIMIT))
+        .collect();
+    let lo = kept.iter().copied().fold(f64::INFINITY, f64::min);
+    (!kept.is_empty()).then(|| (lo, kept.iter().copied().fold(lo, f64::max)))
+}
+
+fn all_values(figure: &Figure) -> impl Iterator<Item = f64> + '_ {
+    figure.series.iter().flat_map(|s| s.values.iter().copied())
+}
+
+fn positive_extent(figure: &Figure) -> Option<(f64, f64)> {
+    extent(all_values(figure), |v| v.is_finite() && v > 0.0)
+}
+
+fn x_range(figure: &Figure) -> (f64, f64) {
+    let (lo, hi) = extent(figure.times.iter().copied(), f64::is_finite).unwrap_or((0.0, 1.0));
+    let magnitude = lo.abs().max(hi.abs());
+    // Widen ranges too narrow for float precision (a single time, repeated times).
+    if hi - lo > 1e-9 * magnitude && hi - lo > 1e-200 {
+        (lo, hi)
+    } else {
+        let pad = (0.5 * magnitude).max(0.5);
+        (lo - pad, hi + pad)
+    }
+}
+
+fn linear_range(figure: &Figure) -> (f64, f64) {
+    let (lo, hi) = extent(all_values(figure), f64::is_finite).unwrap_or((0.0, 0.0));
+    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    if hi - lo < 1e-200 {
+        return (0.0, 1.0); // all zero, or too small for tick arithmetic
+    }
+    let headroom = 0.05 * (hi - lo);
+    (if lo < 0.0 { lo - headroom } else { lo }, hi + headroom)
+}
+
+/// Whole decades around the positive data, at most `MAX_DECADES` below the top.
+fn log_range(figure: &Figure) -> (f64, f64) {
+    let (lo, hi) = positive_extent(figure).unwrap_or((1.0, 10.0));
+    // The slack keeps values a rounding error past a power of ten from adding a decade.
+    let top = (hi.log10() - 1e-6).ceil().clamp(-290.0, 300.0);
+    let bottom = (lo.log10() + 1e-6)
+        .floor()
+        .clamp(top - MAX_DECADES, top - 1.0);
+    // Nudged outwards so rounding cannot drop the end decades' ticks.
+    let (lo, hi) = (10f64.powf(bottom), 10f64.powf(top));
+    (lo * (1.0 - 1e-9), hi * (1.0 + 1e-9))
+}
+
+type Run = Vec<(f64, f64)>;
+
+/// Drawable runs of a series; points that can't be drawn split the line.
+/// Values are clamped into the y range so every coordinate stays on the canvas.
+fn segments(times: &[f64], values: &[f64], log: bool, (lo, hi): (f64, f64)) -> Vec<Run> {
+    let points: Run = times.iter().copied().zip(values.iter().copied()).collect();
+    let drawable = |&(t, v): &(f64, f64)| t.is_finite() && v.is_finite() && (!log || v > 0.0);
+    let clamp = |&(t, v): &(f64, f64)| (t.clamp(-LIMIT, LIMIT), v.clamp(lo, hi));
+    (points.split(|p| !drawable(p)))
+        .filter(|run| !run.is_empty())
+        .map(|run| run.iter().map(clamp).collect())
+        .collect()
+}
+
+/// Tick labels for an axis over `lo..hi`: plain decimals, or `2.5e4` style throughout when
+/// the axis reaches 1e4 or lies below 1e-3 (its bottom on log axes, all of it on linear ones).
+fn tick_format(lo: f64, hi: f64, log: bool) -> impl Fn(&f64) -> String {
+    let magnitude = lo.abs().max(hi.abs());
+    let scientific = magnitude >= 1e4 || (if log { lo } else { magnitude }) < 1e-3;
+    // Both formats print a '.', so trimming zeros never eats integer digits.
+    let trim = |s: &str| s.trim_end_matches('0').trim_end_matches('.').to_string();
+    move |&v| {
+        if !log && v.abs() < 1e-9 * magnitude {
+            "0".into()
+        } else if scientific {
+            let s = format!("{v:.3e}");
+            let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+            format!("{}e{exponent}", trim(mantissa))
+        } else {
+            trim(&format!("{v:.6}"))
+        }
+    }
+}
+
+fn draw<Y>(
+    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+    figure: &Figure,
+    y_axis: Y,
+    y_range: (f64, f64),
+    log: bool,
+) -> Result<(), PlotError>
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let (x0, x1) = x_range(figure);
+    let mut chart = ChartBuilder::on(root)
+        .caption(&figure.title, (FONT, 32))
+        .margin(24)
+        .margin_right(40)
+        .x_label_area_size(70)
+        .y_label_area_size(110)
+        .build_cartesian_2d(x0..x1, y_axis)
+        .map_err(drawing)?;
+    chart
+        .configure_mesh()
+        .x_desc(&figure.x_label)
+        .y_desc(&figure.y_label)
+        .axis_desc_style((FONT, 22))
+        .label_style((FONT, 18))
+        .x_labels(10)
+        .y_labels(if log { 13 } else { 10 })
+        .x_label_formatter(&tick_format(x0, x1, false))
+        .y_label_formatter(&tick_format(y_range.0, y_range.1, log))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .light_line_style(RGBColor(240, 240, 240))
+        .max_light_lines(4)
+        .draw()
+        .map_err(drawing)?;
+
+    let mut labelled = false;
+    for (i, s) in figure.series.iter().enumerate() {
+        let runs = segments(&figure.times, &s.values, log, y_range);
+        if runs.is_empty() {
+            continue;
+        }
+        let hex = PALETTE[i % PALETTE.len()];
+        let color = RGBColor((hex >> 16) as u8, (hex >> 8) as u8, hex as u8);
+        let isolated = runs.iter().filter(|run| run.len() == 1);
+        chart
+            .draw_series(isolated.map(|run| Circle::new(run[0], 3, color.filled())))
+            .map_err(drawing)?;
+        let style = color.stroke_width(2);
+        let lines = (chart.draw_series(runs.into_iter().map(|run| PathElement::new(run, style))))
+            .map_err(drawing)?;
+        if !s.name.is_empty() {
+            labelled = true;
+            (lines.label(&s.name))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
+        }
+    }
+    if labelled {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .margin(12)
+            .label_font((FONT, 18))
+            .background_style(WHITE)
+            .border_style(BLACK)
+            .draw()
+            .map_err(drawing)?;
+    }
+    Ok(())
+}
+
+fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {
+    let failed = |e: png::EncodingError| PlotError(format!("PNG encoding failed: {e}"));
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    // Flat-colour charts compress as well with "Up" as with adaptive filtering, at a third of the cost.
+    encoder.set_filter(png::Filter::Up);
+    let mut writer = encoder.write_header().map_err(failed)?;
+    writer.write_image_data(rgb).map_err(failed)?;
+    writer.finish().map_err(failed)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figure(times: Vec<f64>, series: Vec<Vec<f64>>, scale: YScale) -> Figure {
+        let series = (series.into_iter().enumerate())
+            .map(|(i, values)| Series {
+                name: format!("s{i}"),
+                values,
+            })
+            .collect();
+        let (title, x_label, y_label) = ("Test figure".into(), "days".into(), "cells".into());
+        Figure {
+            title,
+            x_label,
+            y_label,
+            times,
+            series,
+            scale,
+            width: 1300,
+            height: 850,
+        }
+    }
+
+    /// Renders, decodes the PNG, checks its size and returns the RGB pixels.
+    fn render_ok(fig: &Figure) -> Vec<[u8; 3]> {
+        let bytes = render_png(fig).expect("renders");
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).expect("PNG decodes");
+        let expected = (fig.width.max(MIN_WIDTH), fig.height.max(MIN_HEIGHT));
+        assert_eq!(
+            (info.width, info.height, info.color_type),
+            (expected.0, expected.1, png::ColorType::Rgb)
+        );
+        buf.chunks(3).map(|p| [p[0], p[1], p[2]]).collect()
+    }
+
+    /// Dark (text) pixels in the middle of the top 60 rows, where the title goes.
+    fn title_ink(pixels: &[[u8; 3]], width: usize) -> usize {
+        let title_area =
+            |i: &usize| i / width < 60 && (width / 3..2 * width / 3).contains(&(i % width));
+        (0..pixels.len())
+            .filter(title_area)
+            .filter(|&i| pixels[i].iter().all(|&c| c < 128))
+            .count()
+    }
+
+    #[test]
+    fn png_has_requested_size_and_real_content() {
+        let times: Vec<f64> = (0..100).map(f64::from).collect();
+        let rise = times.iter().map(|t| (t / 10.0).exp()).collect();
+        let pixels = render_ok(&figure(times, vec![rise, vec![3.0; 100]], YScale::Auto));
+        let distinct: std::collections::HashSet<_> = pixels.iter().collect();
+        assert!(distinct.len() > 20, "only {} colours", distinct.len());
+        assert!(title_ink(&pixels, 1300) > 100, "title not rendered");
+    }
+
+    #[test]
+    fn empty_figure_renders_with_title_at_minimum_size() {
+        let fig = Figure {
+            width: 10,
+            height: 10,
+            ..figure(vec![], vec![], YScale::Auto)
+        };
+        assert!(title_ink(&render_ok(&fig), MIN_WIDTH as usize) > 100);
+    }
+
+    #[test]
+    fn auto_scale_decision() {
+        let fig = |values: Vec<f64>, scale| figure(vec![0.0, 1.0, 2.0], vec![values], scale);
+        assert!(uses_log_scale(&fig(vec![1.0, 1e3, 1e6], YScale::Auto)));
+        assert!(!uses_log_scale(&fig(vec![1.0, 20.0, 50.0], YScale::Auto)));
+        assert!(!uses_log_scale(&fig(vec![-1e9, 0.0, 50.0], YScale::Auto)));
+        assert!(uses_log_scale(&fig(vec![1.0; 3], YScale::Log)));
+        assert!(!uses_log_scale(&fig(vec![1.0, 1e9, 1.0], YScale::Linear)));
+    }
+
+    #[test]
+    fn bad_and_degenerate_values_render_on_every_scale() {
+        let (nan, inf, max) = (f64::NAN, f64::INFINITY, f64::MAX);
+        let cases = [
+            (
+                vec![0.0, 1.0, 2.0, 3.0, 4.0],
+                vec![
+                    vec![1.0, nan, 0.0, -5.0, 1e6],
+                    vec![-inf, 1e-300, 5e-324, max, 7.0],
+                ],
+            ),
+            (vec![], vec![vec![]]),
+            (vec![2.0], vec![vec![5.0], vec![nan]]),
+            (
+                vec![1.0, 1.0, 1.0],
+                vec![vec![4.0; 3], vec![0.0; 3], vec![-3.0; 3]],
+            ),
+            (vec![nan, inf, -max, max], vec![vec![1.0, 2.0, max, -max]]),
+            (
+                vec![0.0, 1e-310, 1.0 + 1e-15],
+                vec![vec![1e-320, 5e-324, nan]],
+            ),
+        ];
+        for (times, series) in cases {
+            for scale in [YScale::Auto, YScale::Linear, YScale::Log] {
+                render_ok(&figure(times.clone(), series.clone(), scale));
+            }
+        }
+    }
+
+    #[test]
+    fn bad_shapes_are_errors() {
+        let err = render_png(&figure(vec![0.0, 1.0], vec![vec![1.0]], YScale::Auto)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("'s0' has 1 values but the figure has 2 times"),
+            "{err}"
+        );
+        let huge = Figure {
+            width: 100_000,
+            ..figure(vec![], vec![], YScale::Auto)
+        };
+        assert!(render_png(&huge).is_err());
+    }
+
+    #[test]
+    fn axis_helpers() {
+        let labels = |lo, hi, log, ticks: &[f64]| {
+            ticks
+                .iter()
+                .map(tick_format(lo, hi, log))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels(0.0, 1.0, false, &[1e-17, 0.25, 1.0, -2.5]),
+            ["0", "0.25", "1", "-2.5"]
+        );
+        assert_eq!(
+            labels(0.0, 3e4, false, &[0.0, 5e3, 2.5e4]),
+            ["0", "5e3", "2.5e4"]
+        );
+        assert_eq!(
+            labels(1e-7, 1e5, true, &[1e-7, 1.0, 1e5]),
+            ["1e-7", "1e0", "1e5"]
+        );
+        assert_eq!(
+            labels(0.1, 100.0, true, &[0.1, 2.0, 100.0]),
+            ["0.1", "2", "100"]
+        );
+        let decades = |values| log_range(&figure(vec![0.0, 1.0], vec![values], YScale::Log));
+        let (lo, hi) = decades(vec![3.0, 4e5]);
+        assert_eq!((lo.log10().round(), hi.log10().round()), (0.0, 6.0));
+        assert_eq!(decades(vec![1e-300, 1e5]).0.log10().round(), -7.0);
+        let values = [1.0, 2.0, 0.0, 4.0, f64::NAN];
+        assert_eq!(
+            segments(&[0.0, 1.0, 2.0, 3.0, 4.0], &values, true, (1.0, 10.0)).len(),
+            2
+        );
+    }
+}

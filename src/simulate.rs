@@ -1,0 +1,289 @@
+//! The simulation driver: splits time at breakpoints (dose times, infusion ends, comparisons of
+//! `t` with a constant), applies doses, samples the output grid exactly, and reports failures
+//! with the time, the states and a hint.
+//!
+//! Semantics: a bolus at time t is added after integrating to exactly t, and the output row at
+//! t shows the state after the dose. An infusion adds amount/duration to d(state)/dt over
+//! [time, time + duration). Within a segment between breakpoints, each `t <op> constant`
+//! comparison is frozen at its value inside the segment, so a switch is never smeared across a
+//! step. Output times are start + k * step exactly, plus `end`.
+
+use crate::model::{DoseEvent, Model};
+use crate::solver::{Integrator, SegmentFailure, SolverOptions, Stats};
+use crate::trajectory::Trajectory;
+use std::cell::RefCell;
+
+/// Everything needed to run one simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPlan {
+    pub parameters: Vec<f64>,
+    pub doses: Vec<DoseEvent>,
+    pub start: f64,
+    pub end: f64,
+    pub step: f64,
+    pub solver: SolverOptions,
+}
+
+/// A failed simulation: when, what, the last finite state, and what to try.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimError {
+    pub message: String,
+    pub time: f64,
+    pub states: Vec<(String, f64)>,
+    pub hint: String,
+}
+
+/// A finished simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    pub trajectory: Trajectory,
+    pub stats: Stats,
+    pub warnings: Vec<String>,
+}
+
+/// Relative tolerance, in output steps, for treating two times as the same.
+const SAME_TIME: f64 = 1e-9;
+
+/// The output grid: start + k * step while not past `end`, then `end` itself.
+pub fn output_times(start: f64, end: f64, step: f64) -> Vec<f64> {
+    let count = ((end - start) / step * (1.0 + 1e-12)).floor() as usize;
+    let mut times: Vec<f64> = (0..=count).map(|k| start + k as f64 * step).collect();
+    match times.last_mut() {
+        Some(last) if (end - *last).abs() <= SAME_TIME * step => *last = end,
+        _ => times.push(end),
+    }
+    times
+}
+
+pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
+    let mut registers = vec![0.0; model.register_count()];
+    model.setup(&mut registers, &plan.parameters);
+    let state_names: Vec<String> = model.states.iter().map(|s| s.name.clone()).collect();
+    let mut y = model.initial_states(&registers);
+    let snapshot = |y: &[f64]| -> Vec<(String, f64)> {
+        state_names.iter().cloned().zip(y.iter().copied()).collect()
+    };
+    if let Some(bad) = y.iter().position(|v| !v.is_finite()) {
+        return Err(SimError {
+            message: format!("the initial value of `{}` is {}", state_names[bad], y[bad]),
+            time: plan.start,
+            states: snapshot(&y),
+            hint: "check the parameters its initial expression uses (a division by zero?)".into(),
+        });
+    }
+    let mut warnings = Vec::new();
+    let mut breakpoints: Vec<f64> = vec![plan.start, plan.end];
+    for dose in &plan.doses {
+        breakpoints.push(dose.time);
+        if let Some(duration) = dose.duration {
+            breakpoints.push(dose.time + duration);
+        }
+        if dose.time < plan.start || dose.time > plan.end {
+            warnings.push(format!(
+                "the dose of {} into `{}` at time {} is outside the simulated span [{}, {}] and is ignored",
+                dose.amount, state_names[dose.state], dose.time, plan.start, plan.end
+            ));
+        }
+    }
+    breakpoints.extend(model.switch_times(&registers));
+    breakpoints.retain(|t| t.is_finite() && *t >= plan.start && *t <= plan.end);
+    breakpoints.sort_by(f64::total_cmp);
+    breakpoints.dedup();
+
+    let times = output_times(plan.start, plan.end, plan.step);
+    let width = model.states.len();
+    let mut state_rows = vec![f64::NAN; times.len() * width];
+    let grid_index = |t: f64| -> Option<usize> {
+        let index = times.partition_point(|&x| x < t - SAME_TIME * plan.step);
+        times
+            .get(index)
+            .filter(|&&x| (x - t).abs() <= SAME_TIME * plan.step)
+            .map(|_| index)
+    };
+    let mut integrator = Integrator {
+        model,
+        parameters: &plan.parameters,
+        registers: RefCell::new(registers),
+        options: plan.solver,
+        stats: Stats::default(),
+    };
+    apply_boluses(&plan.doses, plan.start, &mut y);
+    state_rows[..width].copy_from_slice(&y);
+    let mut infusion = vec![0.0; width];
+    let mut checked = 0;
+    for window in breakpoints.windows(2) {
+        let (a, b) = (window[0], window[1]);
+        infusion.iter_mut().for_each(|r| *r = 0.0);
+        for dose in &plan.doses {
+            if let Some(duration) = dose.duration {
+                if dose.time <= a && b <= dose.time + duration {
+                    infusion[dose.state] += dose.amount / duration;
+                }
+            }
+        }
+        model.set_switches(&mut integrator.registers.borrow_mut(), 0.5 * (a + b));
+        let first = times.partition_point(|&t| t <= a + SAME_TIME * plan.step);
+        let last = times.partition_point(|&t| t < b - SAME_TIME * plan.step);
+        let mut origin = a;
+        let fail = |failure: SegmentFailure, y: &[f64]| segment_error(failure, snapshot(y));
+        if first < last {
+            if grid_index(a).is_none() {
+                integrator
+                    .advance(&mut y, a, times[first] - a, &infusion, None, &mut |_, _| {})
+                    .map_err(|f| fail(f, &y))?;
+                state_rows[first * width..(first + 1) * width].copy_from_slice(&y);
+                origin = times[first];
+            }
+            let base = grid_index(origin).unwrap_or(first);
+            let mut count = last - base - 1;
+            if count > 0 && b - times[base + count] < 4e-9 {
+                count -= 1;
+            }
+            if count > 0 {
+                let mut rows = std::mem::take(&mut state_rows);
+                integrator
+                    .advance(
+                        &mut y,
+                        origin,
+                        b - origin,
+                        &infusion,
+                        Some((count, plan.step)),
+                        &mut |k, state| {
+                            rows[(base + k) * width..(base + k + 1) * width].copy_from_slice(state);
+                        },
+                    )
+                    .map_err(|f| fail(f, &y))?;
+                state_rows = rows;
+                origin = times[base + count];
+            }
+            for index in base + count + 1..last {
+                integrator
+                    .advance(
+                        &mut y,
+                        origin,
+                        times[index] - origin,
+                        &infusion,
+                        None,
+                        &mut |_, _| {},
+                    )
+                    .map_err(|f| fail(f, &y))?;
+                state_rows[index * width..(index + 1) * width].copy_from_slice(&y);
+                origin = times[index];
+            }
+        }
+        integrator
+            .advance(&mut y, origin, b - origin, &infusion, None, &mut |_, _| {})
+            .map_err(|f| fail(f, &y))?;
+        apply_boluses(&plan.doses, b, &mut y);
+        if let Some(index) = grid_index(b) {
+            state_rows[index * width..(index + 1) * width].copy_from_slice(&y);
+        }
+        checked = check_finite(&state_names, &times, &state_rows, checked, b)?;
+    }
+    let stats = integrator.stats;
+    let registers = integrator.registers.into_inner();
+    let trajectory = assemble(model, &plan.parameters, registers, &times, &state_rows);
+    Ok(Simulation {
+        trajectory,
+        stats,
+        warnings,
+    })
+}
+
+fn apply_boluses(doses: &[DoseEvent], t: f64, y: &mut [f64]) {
+    for dose in doses.iter().filter(|d| d.time == t && d.duration.is_none()) {
+        y[dose.state] += dose.amount;
+    }
+}
+
+fn segment_error(failure: SegmentFailure, states: Vec<(String, f64)>) -> SimError {
+    let (message, time, hint) = match failure {
+        SegmentFailure::MaxSteps { time, steps } => (
+            format!("the solver needed more than {steps} steps"),
+            time,
+            "the model may be stiff or a state may be growing without bound; raise `simulation.max_steps`, loosen `--rtol`, or check fast rate constants",
+        ),
+        SegmentFailure::StepSizeUnderflow { time } => (
+            "the step size became too small".to_string(),
+            time,
+            "a state is probably blowing up or a rate is discontinuous; check the ODEs near this time, or loosen `--rtol`/`--atol`",
+        ),
+        SegmentFailure::Stiffness { time } => (
+            "the problem became stiff for the explicit solver".to_string(),
+            time,
+            "rates differ by orders of magnitude; try `--solver rk4` with a small `rk4_step`, or loosen `--rtol`",
+        ),
+    };
+    SimError {
+        message,
+        time,
+        states,
+        hint: hint.to_string(),
+    }
+}
+
+/// Checks the rows recorded since `checked` (up to time `until`); returns the new count.
+fn check_finite(
+    names: &[String],
+    times: &[f64],
+    rows: &[f64],
+    checked: usize,
+    until: f64,
+) -> Result<usize, SimError> {
+    let width = names.len();
+    let recorded = times.partition_point(|&t| t <= until);
+    for index in checked..recorded {
+        let row = &rows[index * width..(index + 1) * width];
+        if let Some(bad) = row.iter().position(|v| !v.is_finite()) {
+            let previous = &rows[index.saturating_sub(1) * width..index.max(1) * width];
+            return Err(SimError {
+                message: format!(
+                    "state `{}` became {} before time {}",
+                    names[bad], row[bad], times[index]
+                ),
+                time: times[index],
+                states: names
+                    .iter()
+                    .cloned()
+                    .zip(previous.iter().copied())
+                    .collect(),
+                hint: format!(
+                    "look for a division by zero, a log of a non-positive value or explosive growth in `odes.{}`",
+                    names[bad]
+                ),
+            });
+        }
+    }
+    Ok(recorded)
+}
+
+fn assemble(
+    model: &Model,
+    parameters: &[f64],
+    mut registers: Vec<f64>,
+    times: &[f64],
+    state_rows: &[f64],
+) -> Trajectory {
+    let states = model.states.len();
+    let outputs = model.outputs.len();
+    let mut values = Vec::with_capacity(times.len() * (states + outputs));
+    let mut output_values = vec![0.0; outputs];
+    for (index, &t) in times.iter().enumerate() {
+        let row = &state_rows[index * states..(index + 1) * states];
+        model.set_switches(&mut registers, t);
+        model.outputs(&mut registers, t, row, parameters, &mut output_values);
+        values.extend_from_slice(row);
+        values.extend_from_slice(&output_values);
+    }
+    let columns = model
+        .states
+        .iter()
+        .map(|s| s.name.clone())
+        .chain(model.outputs.iter().map(|o| o.name.clone()))
+        .collect();
+    Trajectory {
+        columns,
+        times: times.to_vec(),
+        values,
+    }
+}

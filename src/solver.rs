@@ -1,0 +1,301 @@
+//! Integrating one smooth segment of a model with ode_solvers: explicit Runge-Kutta methods on
+//! fixed-size vectors for up to 16 states (no allocation per step) and dynamic vectors above.
+
+use crate::model::Model;
+use crate::spec::SolverName;
+use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OVector, U1, allocator::Allocator};
+use ode_solvers::dop_shared::IntegrationError;
+use ode_solvers::{Dop853, Dopri5, OutputType, Rk4, System};
+use serde::Serialize;
+use std::cell::RefCell;
+
+/// How to integrate: method and tolerances.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SolverOptions {
+    pub method: SolverName,
+    pub rtol: f64,
+    pub atol: f64,
+    /// Step of the fixed-step RK4 method.
+    pub rk4_step: f64,
+    /// Most steps in one call of the underlying solver.
+    pub max_steps: u32,
+}
+
+/// Work done by the solver.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Stats {
+    pub rhs_evaluations: u64,
+    pub accepted_steps: u64,
+    pub rejected_steps: u64,
+    pub solver_calls: u64,
+}
+
+/// Why a segment could not be integrated; `time` is absolute model time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SegmentFailure {
+    MaxSteps { time: f64, steps: u32 },
+    StepSizeUnderflow { time: f64 },
+    Stiffness { time: f64 },
+}
+
+/// The right-hand side seen by the solver: local time from the segment start, infusion rates
+/// added, registers reused across calls.
+#[derive(Clone, Copy)]
+struct SegmentSystem<'a> {
+    model: &'a Model,
+    parameters: &'a [f64],
+    registers: &'a RefCell<Vec<f64>>,
+    infusion: &'a [f64],
+    origin: f64,
+}
+
+impl<D: Dim> System<f64, OVector<f64, D>> for SegmentSystem<'_>
+where
+    DefaultAllocator: Allocator<D>,
+{
+    #[inline]
+    fn system(&self, x: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>) {
+        let mut registers = self.registers.borrow_mut();
+        let derivatives = dy.as_mut_slice();
+        self.model.rhs(
+            &mut registers,
+            self.origin + x,
+            y.as_slice(),
+            self.parameters,
+            derivatives,
+        );
+        for (derivative, rate) in derivatives.iter_mut().zip(self.infusion) {
+            *derivative += rate;
+        }
+    }
+}
+
+/// Integrates one model on one parameter set, segment by segment.
+pub struct Integrator<'a> {
+    pub model: &'a Model,
+    pub parameters: &'a [f64],
+    pub registers: RefCell<Vec<f64>>,
+    pub options: SolverOptions,
+    pub stats: Stats,
+}
+
+fn failure(error: IntegrationError, origin: f64) -> SegmentFailure {
+    match error {
+        IntegrationError::MaxNumStepReached { x, n_step } => SegmentFailure::MaxSteps {
+            time: origin + x,
+            steps: n_step,
+        },
+        IntegrationError::StepSizeUnderflow { x } => {
+            SegmentFailure::StepSizeUnderflow { time: origin + x }
+        }
+        IntegrationError::StiffnessDetected { x } => SegmentFailure::Stiffness { time: origin + x },
+    }
+}
+
+macro_rules! dispatch {
+    ($n:expr, $function:ident, $($argument:expr),*) => {
+        match $n {
+            1 => $function::<Const<1>>(Const::<1>, $($argument),*),
+            2 => $function::<Const<2>>(Const::<2>, $($argument),*),
+            3 => $function::<Const<3>>(Const::<3>, $($argument),*),
+            4 => $function::<Const<4>>(Const::<4>, $($argument),*),
+            5 => $function::<Const<5>>(Const::<5>, $($argument),*),
+            6 => $function::<Const<6>>(Const::<6>, $($argument),*),
+            7 => $function::<Const<7>>(Const::<7>, $($argument),*),
+            8 => $function::<Const<8>>(Const::<8>, $($argument),*),
+            9 => $function::<Const<9>>(Const::<9>, $($argument),*),
+            10 => $function::<Const<10>>(Const::<10>, $($argument),*),
+            11 => $function::<Const<11>>(Const::<11>, $($argument),*),
+            12 => $function::<Const<12>>(Const::<12>, $($argument),*),
+            13 => $function::<Const<13>>(Const::<13>, $($argument),*),
+            14 => $function::<Const<14>>(Const::<14>, $($argument),*),
+            15 => $function::<Const<15>>(Const::<15>, $($argument),*),
+            16 => $function::<Const<16>>(Const::<16>, $($argument),*),
+            n => $function::<Dyn>(Dyn(n), $($argument),*),
+        }
+    };
+}
+
+impl Integrator<'_> {
+    /// Integrates from `origin` over `length` and overwrites `y` with the exact end state.
+    /// With `dense_step`, also calls `record(k, state)` for the states at `origin + k*dense_step`,
+    /// k = 1..=`dense_count`, which must all lie strictly before the segment end.
+    pub fn advance(
+        &mut self,
+        y: &mut [f64],
+        origin: f64,
+        length: f64,
+        infusion: &[f64],
+        dense: Option<(usize, f64)>,
+        record: &mut dyn FnMut(usize, &[f64]),
+    ) -> Result<(), SegmentFailure> {
+        let system = SegmentSystem {
+            model: self.model,
+            parameters: self.parameters,
+            registers: &self.registers,
+            infusion,
+            origin,
+        };
+        let stats = dispatch!(
+            y.len(),
+            integrate_sized,
+            &system,
+            y,
+            length,
+            self.options,
+            dense,
+            record
+        )
+        .map_err(|e| failure(e, origin))?;
+        self.stats.rhs_evaluations += u64::from(stats.num_eval);
+        self.stats.accepted_steps += u64::from(stats.accepted_steps);
+        self.stats.rejected_steps += u64::from(stats.rejected_steps);
+        self.stats.solver_calls += 1;
+        Ok(())
+    }
+}
+
+/// One solver call on vectors of dimension `D`. Dense calls integrate a hair past the last
+/// dense point (so ode_solvers interpolates it inside a step rather than extrapolating) and
+/// leave the end state to a following sparse call; sparse calls return the exact end state.
+fn integrate_sized<D: Dim>(
+    dimension: D,
+    system: &SegmentSystem,
+    y: &mut [f64],
+    length: f64,
+    options: SolverOptions,
+    dense: Option<(usize, f64)>,
+    record: &mut dyn FnMut(usize, &[f64]),
+) -> Result<ode_solvers::dop_shared::Stats, IntegrationError>
+where
+    DefaultAllocator: Allocator<D>,
+{
+    let start = OVector::<f64, D>::from_column_slice_generic(dimension, U1, y);
+    let (x_end, dx, output) = match dense {
+        Some((count, step)) => {
+            let last = count as f64 * step;
+            (
+                last + (1e-6 * step).min((length - last) / 2.0),
+                step,
+                OutputType::Dense,
+            )
+        }
+        None => (length, length, OutputType::Sparse),
+    };
+    match options.method {
+        SolverName::Dopri5 => {
+            let mut solver = Dopri5::from_param(
+                *system,
+                0.0,
+                x_end,
+                dx,
+                start,
+                options.rtol,
+                options.atol,
+                0.9,
+                0.04,
+                0.2,
+                10.0,
+                x_end,
+                0.0,
+                options.max_steps,
+                1000,
+                output,
+            );
+            let stats = solver.integrate()?;
+            take_results(solver.y_out(), y, dense, record);
+            Ok(stats)
+        }
+        SolverName::Dop853 => {
+            let mut solver = Dop853::from_param(
+                *system,
+                0.0,
+                x_end,
+                dx,
+                start,
+                options.rtol,
+                options.atol,
+                0.9,
+                0.0,
+                0.333,
+                6.0,
+                x_end,
+                0.0,
+                options.max_steps,
+                1000,
+                output,
+            );
+            let stats = solver.integrate()?;
+            take_results(solver.y_out(), y, dense, record);
+            Ok(stats)
+        }
+        SolverName::Rk4 => integrate_rk4(system, start, y, options.rk4_step, length, dense, record),
+    }
+}
+
+/// Passes dense points to `record` and leaves in `y` the last dense point (dense) or the exact
+/// end state (sparse). Dense results start with the initial point.
+fn take_results<D: Dim>(
+    results: &[OVector<f64, D>],
+    y: &mut [f64],
+    dense: Option<(usize, f64)>,
+    record: &mut dyn FnMut(usize, &[f64]),
+) where
+    DefaultAllocator: Allocator<D>,
+{
+    let last = match dense {
+        Some((count, _)) => {
+            for (k, state) in results.iter().enumerate().skip(1).take(count) {
+                record(k, state.as_slice());
+            }
+            results.get(count)
+        }
+        None => results.last(),
+    };
+    if let Some(last) = last {
+        y.copy_from_slice(last.as_slice());
+    }
+}
+
+/// Fixed-step RK4: each output interval is split into equal steps no longer than `step`, so
+/// every output time and the segment end are hit exactly.
+fn integrate_rk4<D: Dim>(
+    system: &SegmentSystem,
+    mut state: OVector<f64, D>,
+    y: &mut [f64],
+    step: f64,
+    length: f64,
+    dense: Option<(usize, f64)>,
+    record: &mut dyn FnMut(usize, &[f64]),
+) -> Result<ode_solvers::dop_shared::Stats, IntegrationError>
+where
+    DefaultAllocator: Allocator<D>,
+{
+    let (count, interval) = dense.unwrap_or((1, length));
+    let mut total = ode_solvers::dop_shared::Stats {
+        num_eval: 0,
+        accepted_steps: 0,
+        rejected_steps: 0,
+    };
+    for k in 1..=count {
+        let from = (k - 1) as f64 * interval;
+        let width = k as f64 * interval - from;
+        let steps = (width / step).ceil().max(1.0);
+        let shifted = SegmentSystem {
+            origin: system.origin + from,
+            ..*system
+        };
+        let mut solver = Rk4::new(shifted, 0.0, state.clone(), width, width / steps);
+        let stats = solver.integrate()?;
+        total.num_eval += stats.num_eval;
+        total.accepted_steps += stats.accepted_steps;
+        if let Some(last) = solver.y_out().last() {
+            state = last.clone();
+        }
+        if dense.is_some() {
+            record(k, state.as_slice());
+        }
+    }
+    y.copy_from_slice(state.as_slice());
+    Ok(total)
+}
