@@ -131,7 +131,8 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
 
 /// The candidate closest to `wrong` by edit distance, if it is close enough to be a likely typo.
 pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (wrong.chars().count() / 3).max(1);
+    let length = wrong.chars().count();
+    let limit = if length >= 3 { (length / 3).max(1) } else { 0 };
     candidates
         .into_iter()
         .map(|candidate| (edit_distance(wrong, candidate), candidate))
@@ -140,19 +141,28 @@ pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -
         .map(|(_, candidate)| candidate)
 }
 
-/// Levenshtein distance over characters.
+/// Edit distance over characters, counting an adjacent transposition (`odse`/`odes`) as one.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
+    let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in table.iter_mut().enumerate() {
+        row[0] = i;
     }
-    previous[b.len()]
+    for j in 0..=b.len() {
+        table[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (table[i - 1][j] + 1).min(table[i][j - 1] + 1).min(table[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(table[i - 2][j - 2] + 1);
+            }
+            table[i][j] = best;
+        }
+    }
+    table[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -163,6 +173,8 @@ mod tests {
     fn suggests_close_names_only() {
         assert_eq!(closest("efector", ["effector", "memory"]), Some("effector"));
         assert_eq!(closest("zzz", ["effector", "memory"]), None);
+        assert_eq!(closest("X", ["E", "M"]), None);
+        assert_eq!(closest("odse", ["odes", "doses"]), Some("odes"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 /// Finds the source location of a byte range inside the expression at a YAML path.
-pub type Locate<'a> = &'a dyn Fn(&str, Range<usize>) -> Option<Location>;
+pub type Locate<'a> = &'a dyn Fn(&str, Option<Range<usize>>) -> Option<Location>;
 
 /// Name tables shared by every expression of a model.
 #[derive(Clone)]
@@ -60,7 +60,7 @@ impl<'a> Lowering<'a> {
             if !value.is_finite() {
                 self.diagnostics.push(
                     Diagnostic::new(format!("`{path}` is {value}; it must be a finite number"))
-                        .at((self.locate)(path, 0..0))
+                        .at((self.locate)(path, None))
                         .path(path),
                 );
                 return None;
@@ -70,7 +70,7 @@ impl<'a> Lowering<'a> {
             Ok(expr) => Some(expr),
             Err(error) => {
                 let mut diagnostic = Diagnostic::new(format!("{} in `{path}`", error.message))
-                    .at((self.locate)(path, error.span.clone()))
+                    .at((self.locate)(path, Some(error.span.clone())))
                     .path(path)
                     .note(format!("expression: {source}"));
                 if let Some(hint) = error.hint {
@@ -104,7 +104,7 @@ impl<'a> Lowering<'a> {
         if graph.class(node) == NodeClass::Varying {
             self.diagnostics.push(
                 Diagnostic::new(format!("{what} depends on a state or on `t`"))
-                    .at((self.locate)(path, 0..0))
+                    .at((self.locate)(path, None))
                     .path(path)
                     .hint(
                         "use parameters, numbers and derived values that depend only on parameters",
@@ -132,7 +132,7 @@ impl<'a> Lowering<'a> {
                     .chain(&self.names.derived)
                     .chain(&self.names.states);
                 let mut diagnostic = Diagnostic::new(format!("unknown name `{name}` in `{path}`"))
-                    .at((self.locate)(path, span))
+                    .at((self.locate)(path, Some(span)))
                     .label("not a parameter, derived value or state")
                     .path(path)
                     .suggest(name, all.map(String::as_str));
@@ -176,7 +176,7 @@ impl<'a> Lowering<'a> {
                         "derived values form a cycle: {}",
                         cycle.join(" -> ")
                     ))
-                    .at((self.locate)(path, span))
+                    .at((self.locate)(path, Some(span)))
                     .path(path)
                     .hint("a derived value cannot depend on itself, directly or through others"),
                 );
@@ -209,12 +209,9 @@ impl<'a> Lowering<'a> {
 pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
     let spec = &loaded.spec;
     let mut diagnostics = check_spec(loaded);
-    let locate = |path: &str, span: Range<usize>| {
-        if span.is_empty() {
-            loaded.locate(path)
-        } else {
-            loaded.locate_in_expression(path, span)
-        }
+    let locate = |path: &str, span: Option<Range<usize>>| match span {
+        Some(span) => loaded.locate_in_expression(path, span),
+        None => loaded.locate(path),
     };
 
     let mut symbols = HashMap::new();

@@ -54,7 +54,7 @@ impl Regimen {
             if state.is_none() {
                 lowering.diagnostics.push(
                     Diagnostic::new(format!("dose into unknown state `{}`", dose.state))
-                        .at(locate(&format!("{path}.state"), 0..0))
+                        .at(locate(&format!("{path}.state"), None))
                         .path(format!("{path}.state"))
                         .suggest(&dose.state, names.states.iter().map(String::as_str))
                         .note(format!("states: {}", names.states.join(", "))),
@@ -85,7 +85,7 @@ impl Regimen {
                         ok = false;
                         lowering.diagnostics.push(
                             Diagnostic::new("`per_kg: true` needs a parameter named `weight`")
-                                .at(locate(&format!("{path}.per_kg"), 0..0))
+                                .at(locate(&format!("{path}.per_kg"), None))
                                 .path(format!("{path}.per_kg"))
                                 .hint("add `weight: {value: 70, unit: kg}` under `parameters:`"),
                         );
@@ -95,14 +95,14 @@ impl Regimen {
             if dose.count == Some(0) {
                 lowering.diagnostics.push(
                     Diagnostic::new("`count` must be at least 1")
-                        .at(locate(&format!("{path}.count"), 0..0))
+                        .at(locate(&format!("{path}.count"), None))
                         .path(format!("{path}.count")),
                 );
             }
             if dose.count.is_some_and(|c| c > 1) && dose.every.is_none() {
                 lowering.diagnostics.push(
                     Diagnostic::new("`count` needs `every`, the interval between doses")
-                        .at(locate(&format!("{path}.count"), 0..0))
+                        .at(locate(&format!("{path}.count"), None))
                         .path(format!("{path}.count")),
                 );
             }
