@@ -291,6 +291,7 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
     }
     diagnostics.append(&mut lowering.diagnostics);
 
+    let file_values: Vec<f64> = spec.parameters.iter().map(|(_, p)| p.value).collect();
     let regimen = Regimen::compile(
         &graph,
         &names,
@@ -298,7 +299,17 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
         &spec.doses,
         "doses",
         &locate,
-    );
+    )
+    .and_then(|regimen| match regimen.events(&file_values) {
+        Ok(_) => Ok(regimen),
+        Err(problem) => {
+            let location = problem
+                .yaml_path
+                .as_deref()
+                .and_then(|path| locate(path, None));
+            Err(vec![problem.at(location)])
+        }
+    });
     let default_regimen = match regimen {
         Ok(regimen) => Some(regimen),
         Err(mut problems) => {

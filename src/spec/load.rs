@@ -135,6 +135,12 @@ pub fn yaml_error(file: &str, text: &str, error: &serde_yaml::Error) -> Diagnost
             .note(format!("allowed keys here: {}", expected.join(", ")));
     } else if message.contains("missing field") {
         diagnostic = diagnostic.hint("add the key; see README.md, section `The model file`");
+    } else if error.location().is_some()
+        && !message.contains("invalid")
+        && !message.contains("duplicate")
+    {
+        diagnostic =
+            diagnostic.hint("check the indentation and the `key: value` layout around this line");
     } else if message.contains("invalid type") {
         diagnostic = diagnostic
             .hint("check the value's type: numbers unquoted, names and expressions as text");

@@ -1,1 +1,216 @@
+//! The `cartsim` binary end to end: exit codes, files written, nothing written on failure, and a
+//! PNG that decodes, has the promised size and is not blank.
 
+use crate::repo_path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cartsim(arguments: &[&str], directory: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cartsim"))
+        .args(arguments)
+        .current_dir(directory)
+        .output()
+        .expect("cartsim runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let directory =
+        std::env::temp_dir().join(format!("cartsim-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
+}
+
+fn model(name: &str) -> String {
+    repo_path(&format!("models/{name}")).display().to_string()
+}
+
+#[test]
+fn simulate_writes_csv_png_and_run_json() {
+    let directory = scratch("simulate");
+    let output = cartsim(
+        &[
+            "simulate",
+            &model("stein2019_tisagenlecleucel.yaml"),
+            "--end",
+            "28",
+        ],
+        &directory,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let folder = directory.join("output/stein2019");
+    let csv = std::fs::read_to_string(folder.join("trajectory.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("time,E,M,total"));
+    assert_eq!(lines.count(), 29);
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("run.json")).unwrap()).unwrap();
+    let text = std::fs::read(repo_path("models/stein2019_tisagenlecleucel.yaml")).unwrap();
+    assert_eq!(run["model"]["sha256"], cartsim::output::sha256_hex(&text));
+    assert_eq!(run["parameters"]["tmax"], 9.3);
+    assert!(run["solver_statistics"]["accepted_steps"].as_u64().unwrap() > 0);
+
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(folder.join("trajectory.png")).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert!(
+        info.width >= 1200 && info.height >= 800,
+        "{}x{}",
+        info.width,
+        info.height
+    );
+    let channels = info.color_type.samples();
+    let non_white = pixels
+        .chunks(channels)
+        .filter(|p| p.iter().take(3).any(|&c| c < 200))
+        .count();
+    assert!(
+        non_white > 2000,
+        "the figure looks blank: {non_white} dark pixels"
+    );
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn options_override_the_model_file() {
+    let directory = scratch("options");
+    let output = cartsim(
+        &[
+            "simulate",
+            &model("onecomp_iv_bolus.yaml"),
+            "--out",
+            "here",
+            "--dose",
+            "A:50@1.5",
+            "--dose",
+            "A:50@1.5",
+            "--set",
+            "CL=10",
+            "--end",
+            "4",
+            "--step",
+            "0.5",
+            "--solver",
+            "dop853",
+            "--rtol",
+            "1e-10",
+            "--atol",
+            "1e-12",
+            "--linear",
+        ],
+        &directory,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = std::fs::read_to_string(directory.join("here/trajectory.csv")).unwrap();
+    let last = csv.lines().last().unwrap();
+    let amount: f64 = last.split(',').nth(1).unwrap().parse().unwrap();
+    let expected = 100.0 * (-(10.0_f64 / 50.0) * 2.5).exp();
+    assert!((amount - expected).abs() < 1e-8 * expected, "{last}");
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn bad_model_exits_1_and_writes_nothing() {
+    let directory = scratch("bad");
+    let bad = repo_path("tests/fixtures/bad/unknown_name.yaml")
+        .display()
+        .to_string();
+    let output = cartsim(&["simulate", &bad, "--out", "never"], &directory);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown name `efector`") && stderr.contains("unknown_name.yaml:7:18"),
+        "{stderr}"
+    );
+    assert!(!directory.join("never").exists());
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn failed_simulation_exits_1_and_writes_nothing() {
+    let directory = scratch("blowup");
+    let model_file = directory.join("blowup.yaml");
+    std::fs::write(
+        &model_file,
+        "name: blowup\nstates: {y: 1}\nodes:\n  y: y^2\nsimulation: {end: 2, step: 0.1}\n",
+    )
+    .unwrap();
+    let output = cartsim(
+        &["simulate", model_file.to_str().unwrap(), "--out", "never"],
+        &directory,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("failed at time") && stderr.contains("hint:"),
+        "{stderr}"
+    );
+    assert!(!directory.join("never").exists());
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn usage_errors_exit_2_and_unknown_parameters_exit_1() {
+    let directory = scratch("usage");
+    let stein = model("stein2019_tisagenlecleucel.yaml");
+    for arguments in [
+        vec!["simulate"],
+        vec!["simulate", &stein, "--rtol", "-1"],
+        vec!["simulate", &stein, "--dose", "E"],
+        vec!["frobnicate"],
+    ] {
+        assert_eq!(
+            cartsim(&arguments, &directory).status.code(),
+            Some(2),
+            "{arguments:?}"
+        );
+    }
+    let output = cartsim(
+        &["simulate", &stein, "--set", "alpah=0.2", "--out", "never"],
+        &directory,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `alpha`?"));
+    assert!(!directory.join("never").exists());
+    let missing = cartsim(&["simulate", "no-such-model.yaml"], &directory);
+    assert_eq!(missing.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn check_and_models_list() {
+    let directory = scratch("check");
+    let output = cartsim(
+        &[
+            "check",
+            &model("cart3.yaml"),
+            &model("stein2019_tisagenlecleucel.yaml"),
+        ],
+        &directory,
+    );
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout)
+            .matches(": ok")
+            .count(),
+        2
+    );
+    let listing = cartsim(&["models"], &directory);
+    let stdout = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        stdout.contains("models/stein2019_tisagenlecleucel.yaml") && stdout.contains("Stein AM"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&directory);
+}
