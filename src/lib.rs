@@ -1,5 +1,8 @@
 //! cartsim: CAR T-cell therapy models written in YAML, compiled, and simulated.
 
+// Diagnostics are large by design (message, location, hints) and only built on the error path.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod diag;
 pub mod expr;

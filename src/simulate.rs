@@ -115,10 +115,11 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         let (a, b) = (window[0], window[1]);
         infusion.iter_mut().for_each(|r| *r = 0.0);
         for dose in &plan.doses {
-            if let Some(duration) = dose.duration {
-                if dose.time <= a && b <= dose.time + duration {
-                    infusion[dose.state] += dose.amount / duration;
-                }
+            if let Some(duration) = dose.duration
+                && dose.time <= a
+                && b <= dose.time + duration
+            {
+                infusion[dose.state] += dose.amount / duration;
             }
         }
         model.set_switches(&mut integrator.registers.borrow_mut(), 0.5 * (a + b));

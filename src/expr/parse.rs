@@ -291,16 +291,15 @@ impl Parser {
             }
             self.advance();
             let right = self.expression(right_power)?;
-            if op.is_comparison() {
-                if let ExprKind::Binary(inner, _, _) = &left.kind {
-                    if inner.is_comparison() {
-                        return Err(ParseError::new(
-                            "comparisons cannot be chained",
-                            left.span.start..right.span.end,
-                        )
-                        .with_hint("write `a < b and b < c`"));
-                    }
-                }
+            if op.is_comparison()
+                && let ExprKind::Binary(inner, _, _) = &left.kind
+                && inner.is_comparison()
+            {
+                return Err(ParseError::new(
+                    "comparisons cannot be chained",
+                    left.span.start..right.span.end,
+                )
+                .with_hint("write `a < b and b < c`"));
             }
             let span = left.span.start..right.span.end;
             left = Expr {

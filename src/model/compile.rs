@@ -56,15 +56,15 @@ impl<'a> Lowering<'a> {
 
     fn parse_at(&mut self, text: &ExprText, path: &str) -> Option<Expr> {
         let source = text.source();
-        if let ExprText::Number(value) = text {
-            if !value.is_finite() {
-                self.diagnostics.push(
-                    Diagnostic::new(format!("`{path}` is {value}; it must be a finite number"))
-                        .at((self.locate)(path, None))
-                        .path(path),
-                );
-                return None;
-            }
+        if let ExprText::Number(value) = text
+            && !value.is_finite()
+        {
+            self.diagnostics.push(
+                Diagnostic::new(format!("`{path}` is {value}; it must be a finite number"))
+                    .at((self.locate)(path, None))
+                    .path(path),
+            );
+            return None;
         }
         match parse(&source) {
             Ok(expr) => Some(expr),

@@ -140,21 +140,20 @@ impl Builder {
                     pending_key,
                     seen,
                 }) = self.stack.last_mut()
+                    && pending_key.is_none()
                 {
-                    if pending_key.is_none() {
-                        let key = value.to_string();
-                        if let Some(first) = seen.get(&key) {
-                            map.duplicates.push(DuplicateKey {
-                                path: join(path, &key),
-                                first: *first,
-                                second: position,
-                            });
-                        } else {
-                            seen.insert(key.clone(), position);
-                        }
-                        *pending_key = Some((key, position));
-                        return;
+                    let key = value.to_string();
+                    if let Some(first) = seen.get(&key) {
+                        map.duplicates.push(DuplicateKey {
+                            path: join(path, &key),
+                            first: *first,
+                            second: position,
+                        });
+                    } else {
+                        seen.insert(key.clone(), position);
                     }
+                    *pending_key = Some((key, position));
+                    return;
                 }
                 if let Some(path) = self.next_path(map) {
                     map.values.insert(path, position);
