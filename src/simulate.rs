@@ -123,58 +123,59 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             }
         }
         model.set_switches(&mut integrator.registers.borrow_mut(), 0.5 * (a + b));
+        // Grid points in (a, b]: the first one after `a`, and one past the last one up to `b`.
         let first = times.partition_point(|&t| t <= a + SAME_TIME * plan.step);
-        let last = times.partition_point(|&t| t < b - SAME_TIME * plan.step);
+        let end_on_grid = grid_index(b);
+        let stop = end_on_grid.map_or_else(
+            || times.partition_point(|&t| t < b - SAME_TIME * plan.step),
+            |i| i + 1,
+        );
+        // The time the state `y` belongs to; a grid point equal to `b` counts as `b`.
+        let at = |index: usize| {
+            if Some(index) == end_on_grid {
+                b
+            } else {
+                times[index]
+            }
+        };
         let mut origin = a;
         let fail = |failure: SegmentFailure, y: &[f64]| segment_error(failure, snapshot(y));
-        if first < last {
-            if grid_index(a).is_none() {
-                integrator
-                    .advance(&mut y, a, times[first] - a, &infusion, None, &mut |_, _| {})
-                    .map_err(|f| fail(f, &y))?;
-                state_rows[first * width..(first + 1) * width].copy_from_slice(&y);
-                origin = times[first];
-            }
-            let base = grid_index(origin).unwrap_or(first);
-            let mut count = last - base - 1;
-            if count > 0 && b - times[base + count] < 4e-9 {
-                count -= 1;
-            }
+        if first < stop {
+            let base = match grid_index(a) {
+                Some(index) => index,
+                None => {
+                    integrator
+                        .advance(&mut y, a, at(first) - a, &infusion, None, &mut |_, _| {})
+                        .map_err(|f| fail(f, &y))?;
+                    state_rows[first * width..(first + 1) * width].copy_from_slice(&y);
+                    origin = at(first);
+                    first
+                }
+            };
+            let count = stop - 1 - base;
             if count > 0 {
                 let mut rows = std::mem::take(&mut state_rows);
-                integrator
-                    .advance(
-                        &mut y,
-                        origin,
-                        b - origin,
-                        &infusion,
-                        Some((count, plan.step)),
-                        &mut |k, state| {
-                            rows[(base + k) * width..(base + k + 1) * width].copy_from_slice(state);
-                        },
-                    )
-                    .map_err(|f| fail(f, &y))?;
+                let dense = Some((count, plan.step));
+                let result = integrator.advance(
+                    &mut y,
+                    origin,
+                    b - origin,
+                    &infusion,
+                    dense,
+                    &mut |k, state| {
+                        rows[(base + k) * width..(base + k + 1) * width].copy_from_slice(state);
+                    },
+                );
                 state_rows = rows;
-                origin = times[base + count];
-            }
-            for index in base + count + 1..last {
-                integrator
-                    .advance(
-                        &mut y,
-                        origin,
-                        times[index] - origin,
-                        &infusion,
-                        None,
-                        &mut |_, _| {},
-                    )
-                    .map_err(|f| fail(f, &y))?;
-                state_rows[index * width..(index + 1) * width].copy_from_slice(&y);
-                origin = times[index];
+                result.map_err(|f| fail(f, &y))?;
+                origin = at(base + count);
             }
         }
-        integrator
-            .advance(&mut y, origin, b - origin, &infusion, None, &mut |_, _| {})
-            .map_err(|f| fail(f, &y))?;
+        if origin < b {
+            integrator
+                .advance(&mut y, origin, b - origin, &infusion, None, &mut |_, _| {})
+                .map_err(|f| fail(f, &y))?;
+        }
         apply_boluses(&plan.doses, b, &mut y);
         if let Some(index) = grid_index(b) {
             state_rows[index * width..(index + 1) * width].copy_from_slice(&y);

@@ -118,8 +118,9 @@ macro_rules! dispatch {
 
 impl Integrator<'_> {
     /// Integrates from `origin` over `length` and overwrites `y` with the exact end state.
-    /// With `dense_step`, also calls `record(k, state)` for the states at `origin + k*dense_step`,
-    /// k = 1..=`dense_count`, which must all lie strictly before the segment end.
+    /// With `dense = Some((count, step))`, instead calls `record(k, state)` for the states at
+    /// `origin + k*step`, k = 1..=count (the last may be the segment end), and leaves in `y` the
+    /// state at the last of them.
     pub fn advance(
         &mut self,
         y: &mut [f64],
@@ -156,8 +157,10 @@ impl Integrator<'_> {
 }
 
 /// One solver call on vectors of dimension `D`. Dense calls integrate a hair past the last
-/// dense point (so ode_solvers interpolates it inside a step rather than extrapolating) and
-/// leave the end state to a following sparse call; sparse calls return the exact end state.
+/// dense point, so ode_solvers interpolates it inside a step instead of extrapolating it from an
+/// earlier one (its dense-output trap when the last point equals the end); the right-hand side
+/// is smooth there because time switches are frozen per segment. Sparse calls return the exact
+/// end state.
 fn integrate_sized<D: Dim>(
     dimension: D,
     system: &SegmentSystem,
@@ -174,11 +177,7 @@ where
     let (x_end, dx, output) = match dense {
         Some((count, step)) => {
             let last = count as f64 * step;
-            (
-                last + (1e-6 * step).min((length - last) / 2.0),
-                step,
-                OutputType::Dense,
-            )
+            (last + (1e-6 * step).max(1e-8), step, OutputType::Dense)
         }
         None => (length, length, OutputType::Sparse),
     };

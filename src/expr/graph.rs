@@ -3,7 +3,7 @@
 //! parameter-only value become switches that the driver freezes per integration segment.
 
 use super::parse::{BinaryOp, Expr, ExprKind, Function, UnaryOp};
-use super::program::{Instruction, Program, apply_binary, apply_unary};
+use super::program::{Instruction, Op, Program, apply_binary, apply_unary, small_integer};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -269,33 +269,101 @@ impl Graph {
     }
 
     fn program(&self, roots: &[NodeId], classes: &[NodeClass]) -> Program {
-        let instructions = self
-            .reachable(roots, classes)
-            .into_iter()
-            .filter_map(|id| {
-                let target = id;
-                Some(match self.nodes[id as usize] {
-                    Node::Constant(bits) => Instruction::Constant {
-                        target,
-                        value: f64::from_bits(bits),
-                    },
-                    Node::Parameter(index) => Instruction::Parameter { target, index },
-                    Node::State(index) => Instruction::State { target, index },
-                    Node::Time => Instruction::Time { target },
+        let nodes = self.reachable(roots, classes);
+        let fusion = self.fusions(&nodes, roots);
+        let instructions = nodes
+            .iter()
+            .filter(|&&id| !fusion.fused.contains(&id))
+            .filter_map(|&id| {
+                let op = match self.nodes[id as usize] {
+                    Node::Constant(bits) => Op::Constant(f64::from_bits(bits)),
+                    Node::Parameter(index) => Op::Parameter(index),
+                    Node::State(index) => Op::State(index),
                     Node::Switch(_) => return None,
-                    Node::Unary(kind, a) => Instruction::Unary { target, kind, a },
-                    Node::Binary(op, a, b) => Instruction::Binary { target, op, a, b },
-                    Node::Select(condition, yes, no) => Instruction::Select {
-                        target,
-                        condition,
-                        yes,
-                        no,
-                    },
-                })
+                    Node::Time => Op::Time,
+                    Node::Unary(kind, a) => Op::Unary(kind, a),
+                    Node::Binary(op, a, b) => fusion
+                        .ops
+                        .get(&id)
+                        .copied()
+                        .unwrap_or_else(|| self.binary_op(op, a, b)),
+                    Node::Select(condition, yes, no) => Op::Select(condition, yes, no),
+                };
+                Some(Instruction { target: id, op })
             })
             .collect();
         Program::new(instructions)
     }
+
+    fn binary_op(&self, op: BinaryOp, a: NodeId, b: NodeId) -> Op {
+        match (op, self.constant_value(b).and_then(small_integer)) {
+            (BinaryOp::Power, Some(2)) => Op::Square(a),
+            (BinaryOp::Power, Some(n)) => Op::PowerInteger(a, n),
+            (BinaryOp::Add, _) => Op::Add(a, b),
+            (BinaryOp::Subtract, _) => Op::Subtract(a, b),
+            (BinaryOp::Multiply, _) => Op::Multiply(a, b),
+            (BinaryOp::Divide, _) => Op::Divide(a, b),
+            _ => Op::Binary(op, a, b),
+        }
+    }
+
+    /// Sums and differences whose operand is a product used nowhere else become one fused
+    /// instruction (same rounding as the separate ones: no hardware FMA).
+    fn fusions(&self, nodes: &[NodeId], roots: &[NodeId]) -> Fusion {
+        let mut uses: HashMap<NodeId, usize> = HashMap::new();
+        for &id in nodes {
+            let operands: &[NodeId] = match &self.nodes[id as usize] {
+                Node::Unary(_, a) => &[*a],
+                Node::Binary(_, a, b) => &[*a, *b],
+                Node::Select(c, a, b) => &[*c, *a, *b],
+                _ => &[],
+            };
+            for operand in operands {
+                *uses.entry(*operand).or_default() += 1;
+            }
+        }
+        for root in roots {
+            *uses.entry(*root).or_default() += 1;
+        }
+        let in_program: std::collections::HashSet<NodeId> = nodes.iter().copied().collect();
+        let product = |id: NodeId| match self.nodes[id as usize] {
+            Node::Binary(BinaryOp::Multiply, a, b)
+                if in_program.contains(&id) && uses.get(&id) == Some(&1) =>
+            {
+                Some((a, b))
+            }
+            _ => None,
+        };
+        let mut fusion = Fusion::default();
+        for &id in nodes {
+            let fused = match self.nodes[id as usize] {
+                Node::Binary(BinaryOp::Add, x, y) => match (product(x), product(y)) {
+                    (Some((a, b)), _) => Some((x, Op::MultiplyAdd(a, b, y))),
+                    (None, Some((a, b))) => Some((y, Op::MultiplyAdd(a, b, x))),
+                    _ => None,
+                },
+                Node::Binary(BinaryOp::Subtract, x, y) => match (product(x), product(y)) {
+                    (Some((a, b)), _) => Some((x, Op::MultiplySubtract(a, b, y))),
+                    (None, Some((a, b))) => Some((y, Op::SubtractMultiply(a, b, x))),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some((product_node, op)) = fused {
+                fusion.fused.insert(product_node);
+                fusion.ops.insert(id, op);
+            }
+        }
+        fusion
+    }
+}
+
+#[derive(Default)]
+struct Fusion {
+    /// Products folded into their single consumer.
+    fused: std::collections::HashSet<NodeId>,
+    /// The fused instruction of each consumer.
+    ops: HashMap<NodeId, Op>,
 }
 
 /// The comparison with its operands swapped: `c < t` is `t > c`.
@@ -306,5 +374,51 @@ fn mirror(op: BinaryOp) -> BinaryOp {
         BinaryOp::Greater => BinaryOp::Less,
         BinaryOp::GreaterEqual => BinaryOp::LessEqual,
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::parse;
+
+    /// Compiles `text` over states x, y, z and evaluates it through the varying program.
+    fn evaluate(text: &str, states: [f64; 3]) -> f64 {
+        let mut graph = Graph::new();
+        let expr = parse(text).unwrap();
+        let root = graph.lower(&expr, &mut |g, name, _| match name {
+            "x" => g.state(0),
+            "y" => g.state(1),
+            "z" => g.state(2),
+            "k" => g.parameter(0),
+            _ => panic!("unknown {name}"),
+        });
+        let mut registers = vec![0.0; graph.len()];
+        graph
+            .setup_program(&[root])
+            .run(&mut registers, 0.0, &[], &[0.5]);
+        graph
+            .varying_program(&[root])
+            .run(&mut registers, 0.0, &states, &[0.5]);
+        registers[root as usize]
+    }
+
+    #[test]
+    fn fused_and_specialised_instructions_match_plain_arithmetic() {
+        let (x, y, z) = (1.7, -2.3, 0.45);
+        let cases: [(&str, f64); 9] = [
+            ("x * y + z", x * y + z),
+            ("z + x * y", z + x * y),
+            ("x * y - z", x * y - z),
+            ("z - x * y", z - x * y),
+            ("x * y + x * y", x * y + x * y),
+            ("x^2 + y^3 - z^0.5", x * x + y.powi(3) - z.powf(0.5)),
+            ("k * x * y - (k + 1) * z", 0.5 * x * y - 1.5 * z),
+            ("if(x > y, min(x, z), max(y, z))", x.min(z)),
+            ("hill(x, 2, k)", x * x / (0.25 + x * x)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(evaluate(text, [x, y, z]), expected, "{text}");
+        }
     }
 }

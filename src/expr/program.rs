@@ -1,49 +1,70 @@
 //! Flat register programs: straight-line instruction lists that evaluate compiled expressions
 //! without allocating, plus the arithmetic shared with constant folding.
+//!
+//! One instruction kind per operation (a single dispatch), common multiply-add shapes fused
+//! into one instruction, and register indices validated once when the program is built so the
+//! loop reads without bounds checks.
 
 use super::graph::UnaryKind;
 use super::parse::BinaryOp;
 
+/// One operation; operands are register indices.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Instruction {
-    Constant {
-        target: u32,
-        value: f64,
-    },
-    Parameter {
-        target: u32,
-        index: u32,
-    },
-    State {
-        target: u32,
-        index: u32,
-    },
-    Time {
-        target: u32,
-    },
-    Unary {
-        target: u32,
-        kind: UnaryKind,
-        a: u32,
-    },
-    Binary {
-        target: u32,
-        op: BinaryOp,
-        a: u32,
-        b: u32,
-    },
-    Select {
-        target: u32,
-        condition: u32,
-        yes: u32,
-        no: u32,
-    },
+pub enum Op {
+    Constant(f64),
+    Parameter(u32),
+    State(u32),
+    Time,
+    Unary(UnaryKind, u32),
+    Square(u32),
+    PowerInteger(u32, i32),
+    Add(u32, u32),
+    Subtract(u32, u32),
+    Multiply(u32, u32),
+    Divide(u32, u32),
+    /// Any other binary operation (comparisons, logic, min, max, real powers).
+    Binary(BinaryOp, u32, u32),
+    Select(u32, u32, u32),
+    /// a * b + c
+    MultiplyAdd(u32, u32, u32),
+    /// a * b - c
+    MultiplySubtract(u32, u32, u32),
+    /// c - a * b
+    SubtractMultiply(u32, u32, u32),
+}
+
+impl Op {
+    fn operands(&self) -> Vec<u32> {
+        match *self {
+            Op::Constant(_) | Op::Parameter(_) | Op::State(_) | Op::Time => vec![],
+            Op::Unary(_, a) | Op::Square(a) | Op::PowerInteger(a, _) => vec![a],
+            Op::Add(a, b)
+            | Op::Subtract(a, b)
+            | Op::Multiply(a, b)
+            | Op::Divide(a, b)
+            | Op::Binary(_, a, b) => {
+                vec![a, b]
+            }
+            Op::Select(a, b, c)
+            | Op::MultiplyAdd(a, b, c)
+            | Op::MultiplySubtract(a, b, c)
+            | Op::SubtractMultiply(a, b, c) => vec![a, b, c],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Instruction {
+    pub target: u32,
+    pub op: Op,
 }
 
 /// A straight-line program over a register file with one register per graph node.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Program {
     instructions: Vec<Instruction>,
+    /// Registers the program touches: every index is below this.
+    register_count: usize,
 }
 
 /// The register file a program runs on: one value per graph node.
@@ -51,7 +72,16 @@ pub type Registers = Vec<f64>;
 
 impl Program {
     pub fn new(instructions: Vec<Instruction>) -> Self {
-        Program { instructions }
+        let register_count = instructions
+            .iter()
+            .flat_map(|i| i.op.operands().into_iter().chain([i.target]))
+            .map(|r| r as usize + 1)
+            .max()
+            .unwrap_or(0);
+        Program {
+            instructions,
+            register_count,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -62,37 +92,43 @@ impl Program {
         self.instructions.is_empty()
     }
 
-    /// Runs the program: `registers` must hold one slot per graph node.
+    /// Runs the program on `registers` (at least one slot per graph node).
     #[inline]
     pub fn run(&self, registers: &mut [f64], t: f64, states: &[f64], parameters: &[f64]) {
+        assert!(
+            registers.len() >= self.register_count,
+            "register file too small for the program"
+        );
         for instruction in &self.instructions {
-            let (target, value) = match *instruction {
-                Instruction::Constant { target, value } => (target, value),
-                Instruction::Parameter { target, index } => (target, parameters[index as usize]),
-                Instruction::State { target, index } => (target, states[index as usize]),
-                Instruction::Time { target } => (target, t),
-                Instruction::Unary { target, kind, a } => {
-                    (target, apply_unary(kind, registers[a as usize]))
-                }
-                Instruction::Binary { target, op, a, b } => (
-                    target,
-                    apply_binary(op, registers[a as usize], registers[b as usize]),
-                ),
-                Instruction::Select {
-                    target,
-                    condition,
-                    yes,
-                    no,
-                } => (
-                    target,
-                    if registers[condition as usize] != 0.0 {
-                        registers[yes as usize]
+            // SAFETY: `Program::new` computed `register_count` from every operand and target
+            // index, and the assertion above guarantees `registers` is at least that long.
+            let read = |r: u32| unsafe { *registers.get_unchecked(r as usize) };
+            let value = match instruction.op {
+                Op::Constant(value) => value,
+                Op::Parameter(index) => parameters[index as usize],
+                Op::State(index) => states[index as usize],
+                Op::Time => t,
+                Op::Unary(kind, a) => apply_unary(kind, read(a)),
+                Op::Square(a) => read(a) * read(a),
+                Op::PowerInteger(a, n) => read(a).powi(n),
+                Op::Add(a, b) => read(a) + read(b),
+                Op::Subtract(a, b) => read(a) - read(b),
+                Op::Multiply(a, b) => read(a) * read(b),
+                Op::Divide(a, b) => read(a) / read(b),
+                Op::Binary(op, a, b) => apply_binary(op, read(a), read(b)),
+                Op::Select(c, yes, no) => {
+                    if read(c) != 0.0 {
+                        read(yes)
                     } else {
-                        registers[no as usize]
-                    },
-                ),
+                        read(no)
+                    }
+                }
+                Op::MultiplyAdd(a, b, c) => read(a) * read(b) + read(c),
+                Op::MultiplySubtract(a, b, c) => read(a) * read(b) - read(c),
+                Op::SubtractMultiply(a, b, c) => read(c) - read(a) * read(b),
             };
-            registers[target as usize] = value;
+            // SAFETY: as above, `target < register_count <= registers.len()`.
+            unsafe { *registers.get_unchecked_mut(instruction.target as usize) = value };
         }
     }
 }
@@ -137,12 +173,14 @@ pub fn apply_binary(op: BinaryOp, a: f64, b: f64) -> f64 {
 
 /// `a^b`, with small integer exponents by repeated multiplication (exact and fast).
 #[inline]
-fn power(a: f64, b: f64) -> f64 {
-    if b == 2.0 {
-        a * a
-    } else if b == b.trunc() && b.abs() <= 16.0 {
-        a.powi(b as i32)
-    } else {
-        a.powf(b)
+pub fn power(a: f64, b: f64) -> f64 {
+    match small_integer(b) {
+        Some(n) => a.powi(n),
+        None => a.powf(b),
     }
+}
+
+/// `b` as an exponent for `powi`, when it is a whole number of at most 16 in size.
+pub fn small_integer(b: f64) -> Option<i32> {
+    (b == b.trunc() && b.abs() <= 16.0).then_some(b as i32)
 }
