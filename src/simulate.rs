@@ -109,19 +109,25 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     };
     apply_boluses(&plan.doses, plan.start, &mut y);
     state_rows[..width].copy_from_slice(&y);
-    let mut infusion = vec![0.0; width];
+    let mut rates = vec![0.0; width];
     let mut checked = 0;
     for window in breakpoints.windows(2) {
         let (a, b) = (window[0], window[1]);
-        infusion.iter_mut().for_each(|r| *r = 0.0);
+        rates.iter_mut().for_each(|r| *r = 0.0);
         for dose in &plan.doses {
             if let Some(duration) = dose.duration
                 && dose.time <= a
                 && b <= dose.time + duration
             {
-                infusion[dose.state] += dose.amount / duration;
+                rates[dose.state] += dose.amount / duration;
             }
         }
+        // No infusion running: an empty slice, so the right-hand side skips the loop.
+        let infusion: &[f64] = if rates.iter().any(|&r| r != 0.0) {
+            &rates
+        } else {
+            &[]
+        };
         model.set_switches(&mut integrator.registers.borrow_mut(), 0.5 * (a + b));
         // Grid points in (a, b]: the first one after `a`, and one past the last one up to `b`.
         let first = times.partition_point(|&t| t <= a + SAME_TIME * plan.step);
@@ -145,7 +151,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                 Some(index) => index,
                 None => {
                     integrator
-                        .advance(&mut y, a, at(first) - a, &infusion, None, &mut |_, _| {})
+                        .advance(&mut y, a, at(first) - a, infusion, None, &mut |_, _| {})
                         .map_err(|f| fail(f, &y))?;
                     state_rows[first * width..(first + 1) * width].copy_from_slice(&y);
                     origin = at(first);
@@ -160,7 +166,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                     &mut y,
                     origin,
                     b - origin,
-                    &infusion,
+                    infusion,
                     dense,
                     &mut |k, state| {
                         rows[(base + k) * width..(base + k + 1) * width].copy_from_slice(state);
@@ -173,7 +179,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         }
         if origin < b {
             integrator
-                .advance(&mut y, origin, b - origin, &infusion, None, &mut |_, _| {})
+                .advance(&mut y, origin, b - origin, infusion, None, &mut |_, _| {})
                 .map_err(|f| fail(f, &y))?;
         }
         apply_boluses(&plan.doses, b, &mut y);
