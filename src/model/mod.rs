@@ -103,6 +103,11 @@ impl Model {
         Ok(values)
     }
 
+    /// Instructions in the right-hand-side program (a cost measure).
+    pub fn rhs_instruction_count(&self) -> usize {
+        self.rhs.len()
+    }
+
     pub fn register_count(&self) -> usize {
         self.graph.len()
     }

@@ -91,3 +91,12 @@ fn every_shipped_model_checks_and_simulates() {
         );
     }
 }
+
+#[test]
+fn cart3_right_hand_side_is_a_short_program() {
+    // 17 arithmetic operations written in cart3's ODEs; sharing `stimulation` and
+    // `theta * stimulation * M`, hoisting `alpha + eps`, and fusing multiply-adds must leave
+    // fewer instructions than that (3 state loads included).
+    let count = shipped("cart3.yaml").rhs_instruction_count();
+    assert!(count <= 18, "{count} instructions");
+}
