@@ -193,11 +193,12 @@ fn log_range(figure: &Figure) -> (f64, f64) {
 
 type Run = Vec<(f64, f64)>;
 
-/// Drawable runs of a series; points that can't be drawn split the line.
+/// Drawable runs of a series; points that can't be drawn split the line, and on a log axis so
+/// do points below its floor (drawing them on the bottom edge would suggest a plateau).
 /// Values are clamped into the y range so every coordinate stays on the canvas.
 fn segments(times: &[f64], values: &[f64], log: bool, (lo, hi): (f64, f64)) -> Vec<Run> {
     let points: Run = times.iter().copied().zip(values.iter().copied()).collect();
-    let drawable = |&(t, v): &(f64, f64)| t.is_finite() && v.is_finite() && (!log || v > 0.0);
+    let drawable = |&(t, v): &(f64, f64)| t.is_finite() && v.is_finite() && (!log || v >= lo);
     let clamp = |&(t, v): &(f64, f64)| (t.clamp(-LIMIT, LIMIT), v.clamp(lo, hi));
     (points.split(|p| !drawable(p)))
         .filter(|run| !run.is_empty())
