@@ -5,7 +5,7 @@ mod graph;
 mod parse;
 mod program;
 
-pub use graph::{Graph, NodeClass, NodeId, Switch};
+pub use graph::{DerivativeMemo, Graph, NodeClass, NodeId, Switch, Variable};
 pub use parse::{BinaryOp, Expr, ExprKind, Function, ParseError, UnaryOp, parse};
 pub use program::{Program, Registers};
 

@@ -5,7 +5,7 @@ use super::check::check_spec;
 use super::regimen::Regimen;
 use super::{Model, Output, Parameter, State, Symbol};
 use crate::diag::{Diagnostic, Location};
-use crate::expr::{Expr, Graph, NodeClass, NodeId, parse};
+use crate::expr::{DerivativeMemo, Expr, Graph, NodeClass, NodeId, Variable, parse};
 use crate::spec::{ExprText, LoadedModel};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -321,7 +321,15 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
         return Err(diagnostics);
     };
 
+    let mut memo = DerivativeMemo::new();
+    let mut jacobian_roots = Vec::with_capacity(ode_roots.len() * ode_roots.len());
+    for &root in &ode_roots {
+        for state in 0..ode_roots.len() {
+            jacobian_roots.push(graph.derivative(root, Variable::State(state as u32), &mut memo));
+        }
+    }
     let mut all_roots = ode_roots.clone();
+    all_roots.extend(&jacobian_roots);
     all_roots.extend(&initial_roots);
     all_roots.extend(&output_roots);
     all_roots.extend(&derived_nodes);
@@ -381,6 +389,8 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
         default_regimen,
         setup: graph.setup_program(&all_roots),
         rhs: graph.varying_program(&ode_roots),
+        jacobian_program: graph.varying_program(&jacobian_roots),
+        jacobian_roots,
         output_program: graph.varying_program(&output_roots),
         ode_roots,
         output_roots,

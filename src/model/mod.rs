@@ -61,6 +61,9 @@ pub struct Model {
     derived_nodes: Vec<NodeId>,
     setup: Program,
     rhs: Program,
+    jacobian_program: Program,
+    /// d(ode i)/d(state j) at index i * states + j.
+    jacobian_roots: Vec<NodeId>,
     output_program: Program,
     ode_roots: Vec<NodeId>,
     output_roots: Vec<NodeId>,
@@ -138,6 +141,46 @@ impl Model {
         self.rhs.run(registers, t, states, parameters);
         for (derivative, &root) in derivatives.iter_mut().zip(&self.ode_roots) {
             *derivative = registers[root as usize];
+        }
+    }
+
+    /// The Jacobian d(ode i)/d(state j), row-major, from symbolic derivatives of the ODEs.
+    pub fn jacobian(
+        &self,
+        registers: &mut [f64],
+        t: f64,
+        states: &[f64],
+        parameters: &[f64],
+        jacobian: &mut [f64],
+    ) {
+        self.jacobian_program.run(registers, t, states, parameters);
+        for (entry, &root) in jacobian.iter_mut().zip(&self.jacobian_roots) {
+            *entry = registers[root as usize];
+        }
+    }
+
+    /// The same Jacobian by central finite differences of `rhs`: the fallback and the check.
+    pub fn jacobian_finite_difference(
+        &self,
+        registers: &mut [f64],
+        t: f64,
+        states: &[f64],
+        parameters: &[f64],
+        jacobian: &mut [f64],
+    ) {
+        let n = states.len();
+        let mut shifted = states.to_vec();
+        let (mut up, mut down) = (vec![0.0; n], vec![0.0; n]);
+        for j in 0..n {
+            let h = f64::EPSILON.cbrt() * states[j].abs().max(1.0);
+            shifted[j] = states[j] + h;
+            self.rhs(registers, t, &shifted, parameters, &mut up);
+            shifted[j] = states[j] - h;
+            self.rhs(registers, t, &shifted, parameters, &mut down);
+            shifted[j] = states[j];
+            for i in 0..n {
+                jacobian[i * n + j] = (up[i] - down[i]) / (2.0 * h);
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 mod cli;
 mod closed_form;
 mod golden;
+mod jacobian;
 mod reference;
 
 use cartsim::model::{Model, compile};

@@ -1,0 +1,203 @@
+//! Symbolic derivatives of graph nodes with respect to a state (Jacobians) or a parameter
+//! (sensitivities), built as nodes of the same graph so they compile to the same kind of
+//! register program. Known zeros and ones are simplified away as the derivative is built.
+
+use super::{Graph, Node, NodeId, UnaryKind};
+use crate::expr::parse::BinaryOp;
+use std::collections::HashMap;
+
+/// What a derivative is taken with respect to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Variable {
+    State(u32),
+    Parameter(u32),
+}
+
+/// Derivatives already built, shared across calls so common subexpressions stay shared.
+pub type DerivativeMemo = HashMap<(NodeId, Variable), NodeId>;
+
+impl Graph {
+    fn is_constant(&self, id: NodeId, value: f64) -> bool {
+        self.constant_value(id) == Some(value)
+    }
+
+    fn d_add(&mut self, a: NodeId, b: NodeId) -> NodeId {
+        match (self.is_constant(a, 0.0), self.is_constant(b, 0.0)) {
+            (true, _) => b,
+            (_, true) => a,
+            _ => self.binary(BinaryOp::Add, a, b),
+        }
+    }
+
+    fn d_negate(&mut self, a: NodeId) -> NodeId {
+        if self.is_constant(a, 0.0) {
+            a
+        } else {
+            self.unary(UnaryKind::Negate, a)
+        }
+    }
+
+    fn d_subtract(&mut self, a: NodeId, b: NodeId) -> NodeId {
+        match (self.is_constant(a, 0.0), self.is_constant(b, 0.0)) {
+            (_, true) => a,
+            (true, _) => self.d_negate(b),
+            _ => self.binary(BinaryOp::Subtract, a, b),
+        }
+    }
+
+    fn d_multiply(&mut self, a: NodeId, b: NodeId) -> NodeId {
+        if self.is_constant(a, 0.0) || self.is_constant(b, 0.0) {
+            self.constant(0.0)
+        } else if self.is_constant(a, 1.0) {
+            b
+        } else if self.is_constant(b, 1.0) {
+            a
+        } else {
+            self.binary(BinaryOp::Multiply, a, b)
+        }
+    }
+
+    fn d_divide(&mut self, a: NodeId, b: NodeId) -> NodeId {
+        if self.is_constant(a, 0.0) {
+            a
+        } else {
+            self.binary(BinaryOp::Divide, a, b)
+        }
+    }
+
+    fn d_select(&mut self, condition: NodeId, yes: NodeId, no: NodeId) -> NodeId {
+        if yes == no {
+            yes
+        } else {
+            self.select(condition, yes, no)
+        }
+    }
+
+    /// d(node)/d(variable), as a node.
+    pub fn derivative(
+        &mut self,
+        node: NodeId,
+        variable: Variable,
+        memo: &mut DerivativeMemo,
+    ) -> NodeId {
+        if let Some(&known) = memo.get(&(node, variable)) {
+            return known;
+        }
+        let zero = self.constant(0.0);
+        let one = self.constant(1.0);
+        let result = match self.nodes[node as usize] {
+            Node::Constant(_) | Node::Time | Node::Switch(_) => zero,
+            Node::Parameter(k) => {
+                if variable == Variable::Parameter(k) {
+                    one
+                } else {
+                    zero
+                }
+            }
+            Node::State(i) => {
+                if variable == Variable::State(i) {
+                    one
+                } else {
+                    zero
+                }
+            }
+            Node::Unary(kind, a) => {
+                let da = self.derivative(a, variable, memo);
+                if self.is_constant(da, 0.0) {
+                    zero
+                } else {
+                    match kind {
+                        UnaryKind::Negate => self.d_negate(da),
+                        UnaryKind::Not => zero,
+                        UnaryKind::Exp => self.d_multiply(node, da),
+                        UnaryKind::Ln => self.d_divide(da, a),
+                        UnaryKind::Log10 => {
+                            let scale = self.constant(std::f64::consts::LN_10);
+                            let denominator = self.d_multiply(a, scale);
+                            self.d_divide(da, denominator)
+                        }
+                        UnaryKind::Sqrt => {
+                            let two = self.constant(2.0);
+                            let denominator = self.d_multiply(two, node);
+                            self.d_divide(da, denominator)
+                        }
+                        UnaryKind::Abs => {
+                            let non_negative = self.binary(BinaryOp::GreaterEqual, a, zero);
+                            let negative = self.d_negate(da);
+                            self.d_select(non_negative, da, negative)
+                        }
+                    }
+                }
+            }
+            Node::Binary(op, a, b) => {
+                let da = self.derivative(a, variable, memo);
+                let db = self.derivative(b, variable, memo);
+                self.binary_derivative(node, op, a, b, da, db)
+            }
+            Node::Select(condition, yes, no) => {
+                let dyes = self.derivative(yes, variable, memo);
+                let dno = self.derivative(no, variable, memo);
+                self.d_select(condition, dyes, dno)
+            }
+        };
+        memo.insert((node, variable), result);
+        result
+    }
+
+    fn binary_derivative(
+        &mut self,
+        node: NodeId,
+        op: BinaryOp,
+        a: NodeId,
+        b: NodeId,
+        da: NodeId,
+        db: NodeId,
+    ) -> NodeId {
+        match op {
+            BinaryOp::Add => self.d_add(da, db),
+            BinaryOp::Subtract => self.d_subtract(da, db),
+            BinaryOp::Multiply => {
+                let left = self.d_multiply(da, b);
+                let right = self.d_multiply(a, db);
+                self.d_add(left, right)
+            }
+            BinaryOp::Divide => {
+                // d(a/b) = da/b - (a/b) * db/b
+                let left = self.d_divide(da, b);
+                let ratio = self.d_divide(db, b);
+                let right = self.d_multiply(node, ratio);
+                self.d_subtract(left, right)
+            }
+            BinaryOp::Power => {
+                // d(a^b) = b * a^(b-1) * da + a^b * ln(a) * db
+                let one = self.constant(1.0);
+                let exponent = self.binary(BinaryOp::Subtract, b, one);
+                let lowered = if self.is_constant(da, 0.0) {
+                    da
+                } else {
+                    self.binary(BinaryOp::Power, a, exponent)
+                };
+                let scaled = self.d_multiply(b, lowered);
+                let left = self.d_multiply(scaled, da);
+                let right = if self.is_constant(db, 0.0) {
+                    db
+                } else {
+                    let log = self.unary(UnaryKind::Ln, a);
+                    let factor = self.d_multiply(node, log);
+                    self.d_multiply(factor, db)
+                };
+                self.d_add(left, right)
+            }
+            BinaryOp::Min | BinaryOp::Max => {
+                let comparison = if op == BinaryOp::Min {
+                    BinaryOp::Less
+                } else {
+                    BinaryOp::Greater
+                };
+                let first = self.binary(comparison, a, b);
+                self.d_select(first, da, db)
+            }
+            _ => self.constant(0.0),
+        }
+    }
+}
