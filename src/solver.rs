@@ -38,18 +38,25 @@ pub enum SegmentFailure {
     Stiffness { time: f64 },
 }
 
+/// Watches every accepted step's end state (time, states); returning `true` stops the solver
+/// there. Used for state events; only with sparse (non-dense) calls.
+pub trait StepObserver {
+    fn observe(&mut self, time: f64, states: &[f64]) -> bool;
+}
+
 /// The right-hand side seen by the solver: local time from the segment start, infusion rates
 /// added, registers reused across calls.
 #[derive(Clone, Copy)]
-struct SegmentSystem<'a> {
+struct SegmentSystem<'a, 'o> {
     model: &'a Model,
     parameters: &'a [f64],
     registers: &'a RefCell<Vec<f64>>,
     infusion: &'a [f64],
     origin: f64,
+    observer: Option<&'a RefCell<dyn StepObserver + 'o>>,
 }
 
-impl<D: Dim> System<f64, OVector<f64, D>> for SegmentSystem<'_>
+impl<D: Dim> System<f64, OVector<f64, D>> for SegmentSystem<'_, '_>
 where
     DefaultAllocator: Allocator<D>,
 {
@@ -68,6 +75,11 @@ where
             *derivative += rate;
         }
     }
+
+    fn solout(&mut self, x: f64, y: &OVector<f64, D>, _dy: &OVector<f64, D>) -> bool {
+        self.observer
+            .is_some_and(|observer| observer.borrow_mut().observe(self.origin + x, y.as_slice()))
+    }
 }
 
 /// Integrates one model on one parameter set, segment by segment.
@@ -77,6 +89,8 @@ pub struct Integrator<'a> {
     pub registers: RefCell<Vec<f64>>,
     pub options: SolverOptions,
     pub stats: Stats,
+    /// Sees every step end of sparse calls (state events).
+    pub observer: Option<&'a RefCell<dyn StepObserver + 'a>>,
 }
 
 fn failure(error: IntegrationError, origin: f64) -> SegmentFailure {
@@ -136,6 +150,7 @@ impl Integrator<'_> {
             registers: &self.registers,
             infusion,
             origin,
+            observer: self.observer,
         };
         let stats = dispatch!(
             y.len(),
@@ -163,7 +178,7 @@ impl Integrator<'_> {
 /// end state.
 fn integrate_sized<D: Dim>(
     dimension: D,
-    system: &SegmentSystem,
+    system: &SegmentSystem<'_, '_>,
     y: &mut [f64],
     length: f64,
     options: SolverOptions,
@@ -259,7 +274,7 @@ fn take_results<D: Dim>(
 /// Fixed-step RK4: each output interval is split into equal steps no longer than `step`, so
 /// every output time and the segment end are hit exactly.
 fn integrate_rk4<D: Dim>(
-    system: &SegmentSystem,
+    system: &SegmentSystem<'_, '_>,
     mut state: OVector<f64, D>,
     y: &mut [f64],
     step: f64,

@@ -203,6 +203,15 @@ fn figure(model: &Model, simulation: &Simulation, linear: bool) -> Figure {
     }
 }
 
+/// Recorded event times, one row per firing: `event,time`.
+fn events_csv(simulation: &Simulation) -> String {
+    let mut text = String::from("event,time\n");
+    for (name, time) in &simulation.events {
+        text.push_str(&format!("{name},{time}\n"));
+    }
+    text
+}
+
 pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let (model, text) = load(&args.model)?;
@@ -235,7 +244,12 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         "doses": doses,
         "time": {"start": plan.start, "end": plan.end, "step": plan.step, "unit": model.time_unit},
         "solver": plan.solver,
+        "absolute_tolerances": model.states.iter().zip(&model.state_atol)
+            .map(|(s, a)| (s.name.clone(), json!(a.unwrap_or(plan.solver.atol))))
+            .collect::<serde_json::Map<_, _>>(),
         "solver_statistics": simulation.stats,
+        "events": simulation.events.iter().map(|(name, time)| json!({"event": name, "time": time})).collect::<Vec<_>>(),
+        "stopped_at": simulation.stopped,
         "warnings": simulation.warnings,
         "wall_time_seconds": started.elapsed().as_secs_f64(),
     });
@@ -249,6 +263,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
             ),
             ("trajectory.png", png),
             ("run.json", run_json.into_bytes()),
+            ("events.csv", events_csv(&simulation).into_bytes()),
         ],
     )?;
     for warning in &simulation.warnings {

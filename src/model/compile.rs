@@ -2,6 +2,7 @@
 //! order, cycles refused), lower to one graph and compile the register programs.
 
 use super::check::check_spec;
+use super::events::{Event, compile_events};
 use super::regimen::Regimen;
 use super::{Model, Output, Parameter, State, Symbol};
 use crate::diag::{Diagnostic, Location};
@@ -54,7 +55,7 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    fn parse_at(&mut self, text: &ExprText, path: &str) -> Option<Expr> {
+    pub fn parse_at(&mut self, text: &ExprText, path: &str) -> Option<Expr> {
         let source = text.source();
         if let ExprText::Number(value) = text
             && !value.is_finite()
@@ -82,13 +83,21 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// The location of the whole value at `path`.
+    pub fn locate_path(&self, path: &str) -> Option<Location> {
+        (self.locate)(path, None)
+    }
+
     /// Parses and lowers the expression written at `path`; `None` after reporting a problem.
     pub fn lower(&mut self, graph: &mut Graph, text: &ExprText, path: &str) -> Option<NodeId> {
         let expr = self.parse_at(text, path)?;
+        self.lower_parsed(graph, &expr, path)
+    }
+
+    /// Lowers an already parsed expression written at `path`.
+    pub fn lower_parsed(&mut self, graph: &mut Graph, expr: &Expr, path: &str) -> Option<NodeId> {
         let before = self.diagnostics.len();
-        let node = graph.lower(&expr, &mut |g, name, span| {
-            self.resolve(g, name, span, path)
-        });
+        let node = graph.lower(expr, &mut |g, name, span| self.resolve(g, name, span, path));
         (self.diagnostics.len() == before).then_some(node)
     }
 
@@ -289,6 +298,7 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
         );
         output_roots.push(root.unwrap_or(nan));
     }
+    let events = compile_events(loaded, &mut lowering, &mut graph);
     diagnostics.append(&mut lowering.diagnostics);
 
     let file_values: Vec<f64> = spec.parameters.iter().map(|(_, p)| p.value).collect();
@@ -332,6 +342,8 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
     all_roots.extend(&jacobian_roots);
     all_roots.extend(&initial_roots);
     all_roots.extend(&output_roots);
+    let event_roots: Vec<NodeId> = events.iter().flat_map(Event::roots).collect();
+    all_roots.extend(&event_roots);
     all_roots.extend(&derived_nodes);
     let parameter_sets = spec
         .parameter_sets
@@ -389,6 +401,9 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
         default_regimen,
         setup: graph.setup_program(&all_roots),
         rhs: graph.varying_program(&ode_roots),
+        event_program: graph.varying_program(&event_roots),
+        events,
+        state_atol: spec.states.iter().map(|(_, s)| s.atol).collect(),
         jacobian_program: graph.varying_program(&jacobian_roots),
         jacobian_roots,
         output_program: graph.varying_program(&output_roots),

@@ -3,9 +3,11 @@
 
 mod check;
 mod compile;
+mod events;
 mod regimen;
 
 pub use compile::compile;
+pub use events::Event;
 pub use regimen::{DoseEvent, Regimen};
 
 use crate::expr::{Graph, NodeId, Program, Switch};
@@ -61,6 +63,11 @@ pub struct Model {
     derived_nodes: Vec<NodeId>,
     setup: Program,
     rhs: Program,
+    /// State events (floors included), in file order.
+    pub events: Vec<Event>,
+    event_program: Program,
+    /// Per-state absolute tolerances from the file (`None`: the run's default).
+    pub state_atol: Vec<Option<f64>>,
     jacobian_program: Program,
     /// d(ode i)/d(state j) at index i * states + j.
     jacobian_roots: Vec<NodeId>,
@@ -181,6 +188,41 @@ impl Model {
             for i in 0..n {
                 jacobian[i * n + j] = (up[i] - down[i]) / (2.0 * h);
             }
+        }
+    }
+
+    /// Every event's condition function at (t, states): positive where the condition holds.
+    pub fn event_conditions(
+        &self,
+        registers: &mut [f64],
+        t: f64,
+        states: &[f64],
+        parameters: &[f64],
+        values: &mut [f64],
+    ) {
+        self.event_program.run(registers, t, states, parameters);
+        for (value, event) in values.iter_mut().zip(&self.events) {
+            *value = event.condition_value(registers);
+        }
+    }
+
+    /// Applies event `index`'s `set` actions to `states` (all right-hand sides evaluated first).
+    pub fn apply_event(
+        &self,
+        index: usize,
+        registers: &mut [f64],
+        t: f64,
+        states: &mut [f64],
+        parameters: &[f64],
+    ) {
+        self.event_program.run(registers, t, states, parameters);
+        let values: Vec<(usize, f64)> = self.events[index]
+            .set
+            .iter()
+            .map(|&(state, node)| (state, registers[node as usize]))
+            .collect();
+        for (state, value) in values {
+            states[state] = value;
         }
     }
 

@@ -8,5 +8,6 @@ mod types;
 pub use load::{LoadedModel, load_model};
 pub use source_map::{Position, SourceMap};
 pub use types::{
-    DoseSpec, ExprText, ModelSpec, OutputSpec, ParameterSpec, SimulationSpec, SolverName, StateSpec,
+    DoseSpec, EventSpec, ExprText, ModelSpec, OutputSpec, ParameterSpec, SimulationSpec,
+    SolverName, StateSpec,
 };

@@ -202,6 +202,10 @@ pub struct StateSpec {
     pub initial: ExprText,
     pub unit: Option<String>,
     pub description: Option<String>,
+    /// Absolute tolerance for this state (default: `simulation.atol`).
+    pub atol: Option<f64>,
+    /// Extinction floor: when the state falls below it, it is set to 0.
+    pub floor: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -210,6 +214,8 @@ struct StateLong {
     initial: ExprText,
     unit: Option<String>,
     description: Option<String>,
+    atol: Option<f64>,
+    floor: Option<f64>,
 }
 
 impl From<StateLong> for StateSpec {
@@ -218,6 +224,8 @@ impl From<StateLong> for StateSpec {
             initial: long.initial,
             unit: long.unit,
             description: long.description,
+            atol: long.atol,
+            floor: long.floor,
         }
     }
 }
@@ -225,7 +233,9 @@ impl From<StateLong> for StateSpec {
 short_or_long!(StateSpec, StateLong, |initial| Ok::<_, String>(StateSpec {
     initial,
     unit: None,
-    description: None
+    description: None,
+    atol: None,
+    floor: None,
 }));
 
 /// An output: `name: expr` or `name: {expr, unit, description}`.
@@ -278,6 +288,23 @@ pub struct DoseSpec {
 
 fn zero() -> ExprText {
     ExprText::Number(0.0)
+}
+
+/// A state event: when `when` becomes true, `set` states, `record` the time, or `stop`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    pub when: ExprText,
+    #[serde(default)]
+    pub set: OrderedMap<ExprText>,
+    #[serde(default)]
+    pub record: bool,
+    #[serde(default)]
+    pub stop: bool,
+    /// Armed only once this other event has fired.
+    pub after: Option<String>,
+    /// Fire again each time the condition becomes true anew (default: only with `set`).
+    pub repeat: Option<bool>,
 }
 
 /// Integration methods a model or the command line can ask for.
@@ -345,5 +372,7 @@ pub struct ModelSpec {
     pub outputs: OrderedMap<OutputSpec>,
     #[serde(default)]
     pub doses: Vec<DoseSpec>,
+    #[serde(default)]
+    pub events: OrderedMap<EventSpec>,
     pub simulation: SimulationSpec,
 }

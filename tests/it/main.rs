@@ -3,6 +3,7 @@
 
 mod cli;
 mod closed_form;
+mod events;
 mod golden;
 mod jacobian;
 mod reference;

@@ -9,8 +9,11 @@
 //! step. Output times are start + k * step exactly, plus `end`.
 
 use crate::model::{DoseEvent, Model};
+mod events;
+
 use crate::solver::{Integrator, SegmentFailure, SolverOptions, Stats};
 use crate::trajectory::Trajectory;
+use events::EventWatch;
 use std::cell::RefCell;
 
 /// Everything needed to run one simulation.
@@ -39,6 +42,10 @@ pub struct Simulation {
     pub trajectory: Trajectory,
     pub stats: Stats,
     pub warnings: Vec<String>,
+    /// Recorded events: (name, time), in the order they fired.
+    pub events: Vec<(String, f64)>,
+    /// When a `stop` event ended the run early.
+    pub stopped: Option<f64>,
 }
 
 /// Relative tolerance, in output steps, for treating two times as the same.
@@ -100,19 +107,49 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             .filter(|&&x| (x - t).abs() <= SAME_TIME * plan.step)
             .map(|_| index)
     };
+    let watch = (!model.events.is_empty()).then(|| {
+        RefCell::new(EventWatch::new(
+            model,
+            &plan.parameters,
+            registers.clone(),
+            width,
+        ))
+    });
+    // ode_solvers takes one absolute tolerance: the smallest of the per-state ones.
+    let options = SolverOptions {
+        atol: model
+            .state_atol
+            .iter()
+            .map(|a| a.unwrap_or(plan.solver.atol))
+            .fold(plan.solver.atol, f64::min),
+        ..plan.solver
+    };
     let mut integrator = Integrator {
         model,
         parameters: &plan.parameters,
         registers: RefCell::new(registers),
-        options: plan.solver,
+        options,
         stats: Stats::default(),
+        observer: None,
     };
+    let fail = |failure: SegmentFailure, y: &[f64]| segment_error(failure, snapshot(y));
     apply_boluses(&plan.doses, plan.start, &mut y);
+    let mut stopped = None;
+    if let Some(cell) = &watch {
+        let mut watch = cell.borrow_mut();
+        watch.set_switches(plan.start);
+        if watch.fire_holding(plan.start, &mut y) {
+            stopped = Some(plan.start);
+        }
+    }
     state_rows[..width].copy_from_slice(&y);
     let mut rates = vec![0.0; width];
     let mut checked = 0;
     for window in breakpoints.windows(2) {
         let (a, b) = (window[0], window[1]);
+        if stopped.is_some() {
+            break;
+        }
         rates.iter_mut().for_each(|r| *r = 0.0);
         for dose in &plan.doses {
             if let Some(duration) = dose.duration
@@ -145,8 +182,50 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             }
         };
         let mut origin = a;
-        let fail = |failure: SegmentFailure, y: &[f64]| segment_error(failure, snapshot(y));
-        if first < stop {
+        if let Some(cell) = &watch {
+            // With events: sparse calls to each grid point, every step end watched.
+            cell.borrow_mut().set_switches(0.5 * (a + b));
+            let inside = times.partition_point(|&t| t < b - SAME_TIME * plan.step);
+            let targets = (first..inside)
+                .map(|i| (Some(i), times[i]))
+                .chain([(None, b)]);
+            'targets: for (row, target) in targets {
+                while origin < target {
+                    cell.borrow_mut().begin(origin, &y);
+                    integrator.observer = Some(cell);
+                    let result = integrator.advance(
+                        &mut y,
+                        origin,
+                        target - origin,
+                        infusion,
+                        None,
+                        &mut |_, _| {},
+                    );
+                    integrator.observer = None;
+                    result.map_err(|f| fail(f, &y))?;
+                    let crossing = cell.borrow_mut().take_crossing();
+                    let Some(crossing) = crossing else {
+                        origin = target;
+                        break;
+                    };
+                    let mut watch = cell.borrow_mut();
+                    let (time, state) = watch
+                        .locate(&mut integrator, infusion, crossing)
+                        .map_err(|f| fail(f, &y))?;
+                    (origin, y) = (time, state);
+                    if watch.fire_holding(origin, &mut y) {
+                        stopped = Some(origin);
+                        break 'targets;
+                    }
+                }
+                if let Some(row) = row {
+                    state_rows[row * width..(row + 1) * width].copy_from_slice(&y);
+                }
+            }
+            if stopped.is_some() {
+                break;
+            }
+        } else if first < stop {
             let base = match grid_index(a) {
                 Some(index) => index,
                 None => {
@@ -183,18 +262,38 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                 .map_err(|f| fail(f, &y))?;
         }
         apply_boluses(&plan.doses, b, &mut y);
+        if let Some(cell) = &watch
+            && cell.borrow_mut().fire_holding(b, &mut y)
+        {
+            stopped = Some(b);
+        }
         if let Some(index) = grid_index(b) {
             state_rows[index * width..(index + 1) * width].copy_from_slice(&y);
         }
         checked = check_finite(&state_names, &times, &state_rows, checked, b)?;
     }
+    let mut times = times;
+    if let Some(time) = stopped {
+        // The run ends at the stop: grid rows up to it, then a row at the stop itself.
+        let kept = times.partition_point(|&t| t < time - SAME_TIME * plan.step);
+        times.truncate(kept);
+        state_rows.truncate(kept * width);
+        times.push(time);
+        state_rows.extend_from_slice(&y);
+        check_finite(&state_names, &times, &state_rows, checked, time)?;
+    }
     let stats = integrator.stats;
     let registers = integrator.registers.into_inner();
     let trajectory = assemble(model, &plan.parameters, registers, &times, &state_rows);
+    let events = watch
+        .map(|cell| cell.into_inner().recorded)
+        .unwrap_or_default();
     Ok(Simulation {
         trajectory,
         stats,
         warnings,
+        events,
+        stopped,
     })
 }
 
