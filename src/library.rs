@@ -4,6 +4,10 @@
 pub const SHIPPED: &[(&str, &str)] = &[
     ("cart3.yaml", include_str!("../models/cart3.yaml")),
     (
+        "cd22_antigen_escape.yaml",
+        include_str!("../models/cd22_antigen_escape.yaml"),
+    ),
+    (
         "onecomp_iv_bolus.yaml",
         include_str!("../models/onecomp_iv_bolus.yaml"),
     ),

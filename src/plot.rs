@@ -237,11 +237,28 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
+    // The legend sits in its own strip right of the chart, so it never hides data.
+    let labels: Vec<(usize, &str)> = (figure.series.iter().enumerate())
+        .filter(|(_, s)| !s.name.is_empty() && s.values.iter().any(|v| v.is_finite()))
+        .map(|(i, s)| (i, s.name.as_str()))
+        .collect();
+    let longest = labels
+        .iter()
+        .map(|(_, name)| name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let strip = if labels.is_empty() {
+        0
+    } else {
+        (60 + 11 * longest as u32).clamp(140, 420)
+    };
+    let (width, _) = root.dim_in_pixel();
+    let body = root.titled(&figure.title, (FONT, 32)).map_err(drawing)?;
+    let (chart_area, legend_area) = body.split_horizontally(width.saturating_sub(strip));
     let (x0, x1) = x_range(figure);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&figure.title, (FONT, 32))
-        .margin(24)
-        .margin_right(40)
+    let mut chart = ChartBuilder::on(&chart_area)
+        .margin(16)
+        .margin_right(24)
         .x_label_area_size(70)
         .y_label_area_size(110)
         .build_cartesian_2d(x0..x1, y_axis)
@@ -262,39 +279,37 @@ where
         .draw()
         .map_err(drawing)?;
 
-    let mut labelled = false;
     for (i, s) in figure.series.iter().enumerate() {
         let runs = segments(&figure.times, &s.values, log, y_range);
         if runs.is_empty() {
             continue;
         }
-        let hex = PALETTE[i % PALETTE.len()];
-        let color = RGBColor((hex >> 16) as u8, (hex >> 8) as u8, hex as u8);
+        let color = palette(i);
         let isolated = runs.iter().filter(|run| run.len() == 1);
         chart
             .draw_series(isolated.map(|run| Circle::new(run[0], 3, color.filled())))
             .map_err(drawing)?;
         let style = color.stroke_width(2);
-        let lines = (chart.draw_series(runs.into_iter().map(|run| PathElement::new(run, style))))
-            .map_err(drawing)?;
-        if !s.name.is_empty() {
-            labelled = true;
-            (lines.label(&s.name))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
-        }
-    }
-    if labelled {
         chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(12)
-            .label_font((FONT, 18))
-            .background_style(WHITE)
-            .border_style(BLACK)
-            .draw()
+            .draw_series(runs.into_iter().map(|run| PathElement::new(run, style)))
+            .map_err(drawing)?;
+    }
+    for (row, (i, name)) in labels.iter().enumerate() {
+        let y = 30 + 30 * row as i32;
+        let style = palette(*i).stroke_width(3);
+        legend_area
+            .draw(&PathElement::new([(8, y), (40, y)], style))
+            .map_err(drawing)?;
+        legend_area
+            .draw(&Text::new(name.to_string(), (50, y - 10), (FONT, 18)))
             .map_err(drawing)?;
     }
     Ok(())
+}
+
+fn palette(index: usize) -> RGBColor {
+    let hex = PALETTE[index % PALETTE.len()];
+    RGBColor((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
 }
 
 fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {

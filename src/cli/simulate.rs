@@ -270,7 +270,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         eprintln!("warning: {warning}");
     }
     println!(
-        "wrote {}/trajectory.csv, trajectory.png, run.json",
+        "wrote {}/trajectory.csv, trajectory.png, run.json, events.csv",
         directory.display()
     );
     Ok(())

@@ -178,8 +178,11 @@ impl Model {
         let n = states.len();
         let mut shifted = states.to_vec();
         let (mut up, mut down) = (vec![0.0; n], vec![0.0; n]);
+        // A state near zero among large ones gets a step scaled to the largest state, so the
+        // rounding error of the difference (eps * |f| / h) stays small.
+        let largest = states.iter().fold(0.0_f64, |m, y| m.max(y.abs()));
         for j in 0..n {
-            let h = f64::EPSILON.cbrt() * states[j].abs().max(1.0);
+            let h = f64::EPSILON.cbrt() * states[j].abs().max(1e-6 * largest).max(1e-12);
             shifted[j] = states[j] + h;
             self.rhs(registers, t, &shifted, parameters, &mut up);
             shifted[j] = states[j] - h;

@@ -1,6 +1,7 @@
 //! Integration tests: numbers against closed forms and independent reference solutions, the
 //! shipped models, golden diagnostics, and the command line end to end.
 
+mod cd22;
 mod cli;
 mod closed_form;
 mod events;
