@@ -21,7 +21,7 @@ fn symbolic_jacobian_matches_finite_differences_on_every_shipped_model() {
             let (mut symbolic, mut numeric) = (vec![0.0; n * n], vec![0.0; n * n]);
             model.jacobian(&mut registers, t, states, &parameters, &mut symbolic);
             model.jacobian_finite_difference(&mut registers, t, states, &parameters, &mut numeric);
-            // Central differences with h = eps^(1/3) * max(|y|, 1) are accurate to about 1e-8
+            // Central differences with h = eps^(1/3) * max(|y_j|, 1e-6 max|y|) are accurate to ~1e-8
             // of the row's scale for these smooth right-hand sides; 1e-5 catches any wrong rule.
             let scale = symbolic.iter().map(|v| v.abs()).fold(1e-12, f64::max);
             for (index, (s, d)) in symbolic.iter().zip(&numeric).enumerate() {
