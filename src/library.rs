@@ -4,6 +4,10 @@
 pub const SHIPPED: &[(&str, &str)] = &[
     ("cart3.yaml", include_str!("../models/cart3.yaml")),
     (
+        "cartmath_barros2021.yaml",
+        include_str!("../models/cartmath_barros2021.yaml"),
+    ),
+    (
         "cd22_antigen_escape.yaml",
         include_str!("../models/cd22_antigen_escape.yaml"),
     ),

@@ -4,8 +4,11 @@
 //!
 //! Semantics: an event is armed at the start, or when its `after` event fires. An armed event
 //! fires at the first time its condition holds (at once if it already holds when armed). A
-//! repeating event (the default for events with `set`, e.g. floors) is re-armed when its
-//! condition stops holding; others fire once. Events firing at the same time act in file order.
+//! repeating event (the default for events with `set`) is re-armed when its condition stops
+//! holding; others fire once. A floor is a repeating event on its state falling below the level;
+//! when one fires, every floored state below its level is set to 0 (populations feeding each
+//! other go extinct together instead of trading tiny amounts). Events firing at the same time
+//! act in file order.
 
 use super::compile::Lowering;
 use crate::diag::Diagnostic;
@@ -26,6 +29,9 @@ pub struct Event {
     /// Index of the event that arms this one.
     pub after: Option<usize>,
     pub repeat: bool,
+    /// For a state's `floor:`, (state index, level). When any floor fires, every floored state
+    /// below its level is set to 0, so coupled populations go extinct together.
+    pub floor: Option<(usize, f64)>,
 }
 
 impl Event {
@@ -115,6 +121,7 @@ pub(super) fn compile_events(
             stop: event.stop,
             after,
             repeat: event.repeat.unwrap_or(!event.set.is_empty()),
+            floor: None,
         });
     }
     for (index, (name, state)) in spec.states.iter().enumerate() {
@@ -141,6 +148,7 @@ pub(super) fn compile_events(
             stop: false,
             after: None,
             repeat: true,
+            floor: Some((index, floor)),
         });
     }
     events

@@ -114,6 +114,15 @@ impl<'m> EventWatch<'m> {
             if event.record {
                 self.recorded.push((event.name.clone(), time));
             }
+            if event.floor.is_some() {
+                for other in &self.model.events {
+                    if let Some((state, level)) = other.floor
+                        && states[state] < level
+                    {
+                        states[state] = 0.0;
+                    }
+                }
+            }
             self.armed[k] = false;
             if event.repeat {
                 self.waiting[k] = true;

@@ -7,6 +7,7 @@ mod closed_form;
 mod events;
 mod golden;
 mod jacobian;
+mod library;
 mod reference;
 
 use cartsim::model::{Model, compile};
@@ -35,6 +36,7 @@ pub fn shipped(name: &str) -> Model {
 /// Settings for a test run; `None` keeps the model file's value.
 #[derive(Default)]
 pub struct Run<'a> {
+    pub params: Option<&'a str>,
     pub doses: Option<&'a [DoseSpec]>,
     pub set: &'a [(&'a str, f64)],
     pub end: Option<f64>,
@@ -46,7 +48,7 @@ pub struct Run<'a> {
 }
 
 pub fn run(model: &Model, settings: Run) -> Simulation {
-    let mut parameters = model.parameter_values(None).unwrap();
+    let mut parameters = model.parameter_values(settings.params).unwrap();
     for (name, value) in settings.set {
         parameters[model.parameter_index(name).expect("known parameter")] = *value;
     }
