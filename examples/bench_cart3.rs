@@ -88,7 +88,7 @@ fn run(args: Args) -> Result<(), String> {
         method: spec.solver,
         rtol: args.rtol.unwrap_or(spec.rtol),
         atol: args.atol.unwrap_or(spec.atol),
-        rk4_step: spec.rk4_step.unwrap_or(spec.step / 10.0),
+        rk4_step: spec.rk4_step.unwrap_or(spec.grid(None).0 / 10.0),
         max_steps: spec.max_steps,
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -200,7 +200,8 @@ fn simulate_subject(
         doses,
         start: spec.start,
         end: spec.end,
-        step: spec.step,
+        step: spec.grid(None).0,
+        times: spec.grid(None).1,
         solver,
     };
     let simulation = simulate(model, &plan).map_err(|e| failed(format!("{e:?}")))?;

@@ -47,6 +47,9 @@ pub struct SimulateArgs {
     /// Linear y-axis in the figure (default: log when values span more than two decades).
     #[arg(long)]
     linear: bool,
+    /// Report solver decisions (such as `auto` switching to BDF) on stderr.
+    #[arg(long)]
+    verbose: bool,
 }
 
 fn finite(text: &str) -> Result<f64, String> {
@@ -138,13 +141,14 @@ fn plan(model: &Model, args: &SimulateArgs) -> Result<RunPlan, Failure> {
         ))
         .into());
     }
-    let step = args.step.unwrap_or(simulation.step);
+    let (step, times) = simulation.grid(args.step);
     Ok(RunPlan {
         parameters,
         doses,
         start: simulation.start,
         end,
         step,
+        times,
         solver: SolverOptions {
             method: args.solver.unwrap_or(simulation.solver),
             rtol: args.rtol.unwrap_or(simulation.rtol),
@@ -250,6 +254,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         "solver_statistics": simulation.stats,
         "events": simulation.events.iter().map(|(name, time)| json!({"event": name, "time": time})).collect::<Vec<_>>(),
         "stopped_at": simulation.stopped,
+        "method_switch": simulation.method_switch,
         "warnings": simulation.warnings,
         "wall_time_seconds": started.elapsed().as_secs_f64(),
     });
@@ -266,6 +271,12 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
             ("events.csv", events_csv(&simulation).into_bytes()),
         ],
     )?;
+    if let (true, Some(switch)) = (args.verbose, &simulation.method_switch) {
+        eprintln!(
+            "note: `auto` switched to bdf at time {}: {}",
+            switch.time, switch.reason
+        );
+    }
     for warning in &simulation.warnings {
         eprintln!("warning: {warning}");
     }

@@ -168,13 +168,15 @@ fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
         &format!("after `start` ({})", simulation.start),
         "set the last time to simulate, e.g. `end: 365`",
     );
-    require(
-        "step",
-        simulation.step,
-        simulation.step > 0.0,
-        "a number > 0",
-        "the output interval, e.g. `step: 1`",
-    );
+    if let Some(step) = simulation.step {
+        require(
+            "step",
+            step,
+            step > 0.0,
+            "a number > 0",
+            "the output interval, e.g. `step: 1`",
+        );
+    }
     require(
         "rtol",
         simulation.rtol,
@@ -197,6 +199,24 @@ fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
             "a number > 0",
             "the fixed RK4 step, e.g. 0.01",
         );
+    }
+    match &simulation.times {
+        None if simulation.step.is_none() => problems.push(
+            Diagnostic::new("`simulation` needs `step` (an output interval) or `times` (a list)")
+                .at(loaded.locate("simulation"))
+                .path("simulation")
+                .hint("e.g. `simulation: {end: 365, step: 1}`"),
+        ),
+        Some(times)
+            if !times.windows(2).all(|w| w[0] < w[1]) || !times.iter().all(|t| t.is_finite()) =>
+        {
+            problems.push(
+                Diagnostic::new("`simulation.times` must be finite and strictly increasing")
+                    .at(loaded.locate("simulation.times"))
+                    .path("simulation.times"),
+            )
+        }
+        _ => {}
     }
     if simulation.max_steps == 0 {
         problems.push(

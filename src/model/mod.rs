@@ -35,6 +35,12 @@ pub struct Output {
     pub description: Option<String>,
 }
 
+/// The step `jacobian_finite_difference` takes in a state of value `y`: eps^(1/3) max(|y|, 1).
+/// Its rounding error is about eps |f| / h for a right-hand side of size |f|.
+pub fn finite_difference_step(y: f64) -> f64 {
+    f64::EPSILON.cbrt() * y.abs().max(1.0)
+}
+
 /// What a name in an expression refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Symbol {
@@ -166,7 +172,8 @@ impl Model {
         }
     }
 
-    /// The same Jacobian by central finite differences of `rhs`: the fallback and the check.
+    /// The same Jacobian by central finite differences of `rhs` (one-sided where a side leaves
+    /// the right-hand side's domain, e.g. a log of a state at 0): the fallback and the check.
     pub fn jacobian_finite_difference(
         &self,
         registers: &mut [f64],
@@ -177,19 +184,22 @@ impl Model {
     ) {
         let n = states.len();
         let mut shifted = states.to_vec();
-        let (mut up, mut down) = (vec![0.0; n], vec![0.0; n]);
-        // A state near zero among large ones gets a step scaled to the largest state, so the
-        // rounding error of the difference (eps * |f| / h) stays small.
-        let largest = states.iter().fold(0.0_f64, |m, y| m.max(y.abs()));
+        let (mut up, mut down, mut centre) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        self.rhs(registers, t, states, parameters, &mut centre);
         for j in 0..n {
-            let h = f64::EPSILON.cbrt() * states[j].abs().max(1e-6 * largest).max(1e-12);
+            let h = finite_difference_step(states[j]);
             shifted[j] = states[j] + h;
             self.rhs(registers, t, &shifted, parameters, &mut up);
             shifted[j] = states[j] - h;
             self.rhs(registers, t, &shifted, parameters, &mut down);
             shifted[j] = states[j];
             for i in 0..n {
-                jacobian[i * n + j] = (up[i] - down[i]) / (2.0 * h);
+                jacobian[i * n + j] = match (up[i].is_finite(), down[i].is_finite()) {
+                    (true, true) => (up[i] - down[i]) / (2.0 * h),
+                    (true, false) => (up[i] - centre[i]) / h,
+                    (false, true) => (centre[i] - down[i]) / h,
+                    (false, false) => f64::NAN,
+                };
             }
         }
     }

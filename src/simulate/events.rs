@@ -152,7 +152,7 @@ impl<'m> EventWatch<'m> {
         let mut state_at = |t: f64| -> Result<Vec<f64>, SegmentFailure> {
             let mut y = left_state.clone();
             if t > left {
-                integrator.advance(&mut y, left, t - left, infusion, None, &mut |_, _| {})?;
+                integrator.advance_to(&mut y, left, t, infusion)?;
             }
             Ok(y)
         };

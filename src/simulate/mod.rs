@@ -6,12 +6,13 @@
 //! t shows the state after the dose. An infusion adds amount/duration to d(state)/dt over
 //! [time, time + duration). Within a segment between breakpoints, each `t <op> constant`
 //! comparison is frozen at its value inside the segment, so a switch is never smeared across a
-//! step. Output times are start + k * step exactly, plus `end`.
+//! step. Output times are start + k * step exactly, plus `end` (or the listed `times`, plus
+//! start and end).
 
 use crate::model::{DoseEvent, Model};
 mod events;
 
-use crate::solver::{Integrator, SegmentFailure, SolverOptions, Stats};
+use crate::solver::{Integrator, MethodSwitch, Piece, SegmentFailure, SolverOptions, Stats};
 use crate::trajectory::Trajectory;
 use events::EventWatch;
 use std::cell::RefCell;
@@ -23,7 +24,10 @@ pub struct RunPlan {
     pub doses: Vec<DoseEvent>,
     pub start: f64,
     pub end: f64,
+    /// Output interval (and the scale for treating two times as equal).
     pub step: f64,
+    /// Output at exactly these times instead of every `step` (plus start and end).
+    pub times: Option<Vec<f64>>,
     pub solver: SolverOptions,
 }
 
@@ -46,6 +50,8 @@ pub struct Simulation {
     pub events: Vec<(String, f64)>,
     /// When a `stop` event ended the run early.
     pub stopped: Option<f64>,
+    /// When `auto` switched to the implicit method, and why.
+    pub method_switch: Option<MethodSwitch>,
 }
 
 /// Relative tolerance, in output steps, for treating two times as the same.
@@ -59,6 +65,20 @@ pub fn output_times(start: f64, end: f64, step: f64) -> Vec<f64> {
         Some(last) if (end - *last).abs() <= SAME_TIME * step => *last = end,
         _ => times.push(end),
     }
+    times
+}
+
+/// Listed output times within [start, end], sorted, with start and end added.
+pub fn listed_times(start: f64, end: f64, listed: &[f64]) -> Vec<f64> {
+    let mut times: Vec<f64> = listed
+        .iter()
+        .copied()
+        .filter(|t| *t > start && *t < end)
+        .collect();
+    times.push(start);
+    times.push(end);
+    times.sort_by(f64::total_cmp);
+    times.dedup();
     times
 }
 
@@ -97,7 +117,10 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     breakpoints.sort_by(f64::total_cmp);
     breakpoints.dedup();
 
-    let times = output_times(plan.start, plan.end, plan.step);
+    let times = match &plan.times {
+        Some(listed) => listed_times(plan.start, plan.end, listed),
+        None => output_times(plan.start, plan.end, plan.step),
+    };
     let width = model.states.len();
     let mut state_rows = vec![f64::NAN; times.len() * width];
     let grid_index = |t: f64| -> Option<usize> {
@@ -131,6 +154,12 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         options,
         stats: Stats::default(),
         observer: None,
+        state_atol: model
+            .state_atol
+            .iter()
+            .map(|a| a.unwrap_or(plan.solver.atol))
+            .collect(),
+        switched: None,
     };
     let fail = |failure: SegmentFailure, y: &[f64]| segment_error(failure, snapshot(y));
     apply_boluses(&plan.doses, plan.start, &mut y);
@@ -182,25 +211,28 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             }
         };
         let mut origin = a;
-        if let Some(cell) = &watch {
-            // With events: sparse calls to each grid point, every step end watched.
-            cell.borrow_mut().set_switches(0.5 * (a + b));
+        if watch.is_some() || plan.times.is_some() {
+            // Events or listed output times: a sparse call to each output time, and with events
+            // every step end watched.
+            if let Some(cell) = &watch {
+                cell.borrow_mut().set_switches(0.5 * (a + b));
+            }
             let inside = times.partition_point(|&t| t < b - SAME_TIME * plan.step);
             let targets = (first..inside)
                 .map(|i| (Some(i), times[i]))
                 .chain([(None, b)]);
             'targets: for (row, target) in targets {
                 while origin < target {
+                    let Some(cell) = &watch else {
+                        integrator
+                            .advance_to(&mut y, origin, target, infusion)
+                            .map_err(|f| fail(f, &y))?;
+                        origin = target;
+                        break;
+                    };
                     cell.borrow_mut().begin(origin, &y);
                     integrator.observer = Some(cell);
-                    let result = integrator.advance(
-                        &mut y,
-                        origin,
-                        target - origin,
-                        infusion,
-                        None,
-                        &mut |_, _| {},
-                    );
+                    let result = integrator.advance_to(&mut y, origin, target, infusion);
                     integrator.observer = None;
                     result.map_err(|f| fail(f, &y))?;
                     let crossing = cell.borrow_mut().take_crossing();
@@ -230,7 +262,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                 Some(index) => index,
                 None => {
                     integrator
-                        .advance(&mut y, a, at(first) - a, infusion, None, &mut |_, _| {})
+                        .advance_to(&mut y, a, at(first), infusion)
                         .map_err(|f| fail(f, &y))?;
                     state_rows[first * width..(first + 1) * width].copy_from_slice(&y);
                     origin = at(first);
@@ -241,16 +273,15 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             if count > 0 {
                 let mut rows = std::mem::take(&mut state_rows);
                 let dense = Some((count, plan.step));
-                let result = integrator.advance(
-                    &mut y,
+                let piece = Piece {
                     origin,
-                    b - origin,
+                    length: b - origin,
                     infusion,
                     dense,
-                    &mut |k, state| {
-                        rows[(base + k) * width..(base + k + 1) * width].copy_from_slice(state);
-                    },
-                );
+                };
+                let result = integrator.advance(&mut y, &piece, &mut |k, state| {
+                    rows[(base + k) * width..(base + k + 1) * width].copy_from_slice(state);
+                });
                 state_rows = rows;
                 result.map_err(|f| fail(f, &y))?;
                 origin = at(base + count);
@@ -258,7 +289,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         }
         if origin < b {
             integrator
-                .advance(&mut y, origin, b - origin, infusion, None, &mut |_, _| {})
+                .advance_to(&mut y, origin, b, infusion)
                 .map_err(|f| fail(f, &y))?;
         }
         apply_boluses(&plan.doses, b, &mut y);
@@ -283,6 +314,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         check_finite(&state_names, &times, &state_rows, checked, time)?;
     }
     let stats = integrator.stats;
+    let method_switch = integrator.switched.take();
     let registers = integrator.registers.into_inner();
     let trajectory = assemble(model, &plan.parameters, registers, &times, &state_rows);
     let events = watch
@@ -294,6 +326,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         warnings,
         events,
         stopped,
+        method_switch,
     })
 }
 
@@ -308,17 +341,22 @@ fn segment_error(failure: SegmentFailure, states: Vec<(String, f64)>) -> SimErro
         SegmentFailure::MaxSteps { time, steps } => (
             format!("the solver needed more than {steps} steps"),
             time,
-            "the model may be stiff or a state may be growing without bound; raise `simulation.max_steps`, loosen `--rtol`, or check fast rate constants",
+            "the model may be stiff (use `--solver bdf`, or `auto`, the default) or a state may be growing without bound; otherwise raise `simulation.max_steps` or loosen `--rtol`",
         ),
         SegmentFailure::StepSizeUnderflow { time } => (
             "the step size became too small".to_string(),
             time,
             "a state is probably blowing up or a rate is discontinuous; check the ODEs near this time, or loosen `--rtol`/`--atol`",
         ),
+        SegmentFailure::Implicit { time, message } => (
+            format!("the implicit solver failed: {message}"),
+            time,
+            "a state is probably becoming non-finite or the Newton iteration cannot converge; check the ODEs near this time or loosen `--rtol`/`--atol`",
+        ),
         SegmentFailure::Stiffness { time } => (
             "the problem became stiff for the explicit solver".to_string(),
             time,
-            "rates differ by orders of magnitude; try `--solver rk4` with a small `rk4_step`, or loosen `--rtol`",
+            "rates differ by orders of magnitude: use `--solver bdf` (or `auto`, the default, which switches by itself)",
         ),
     };
     SimError {

@@ -311,12 +311,19 @@ pub struct EventSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum SolverName {
-    /// Dormand-Prince 5(4), adaptive (default).
+    /// Dormand-Prince 5(4), switching to BDF for the rest of the run when the model turns out
+    /// stiff (default).
+    Auto,
+    /// Dormand-Prince 5(4), adaptive.
     Dopri5,
     /// Dormand-Prince 8(5,3), adaptive; for tight tolerances.
     Dop853,
     /// Classic fixed-step Runge-Kutta 4 with step `rk4_step`.
     Rk4,
+    /// Variable-order BDF (implicit, for stiff models; diffsol).
+    Bdf,
+    /// ESDIRK3(4) singly diagonally implicit Runge-Kutta (implicit; diffsol).
+    Sdirk,
 }
 
 /// The `simulation:` block: time span, output grid and solver settings.
@@ -326,7 +333,10 @@ pub struct SimulationSpec {
     #[serde(default)]
     pub start: f64,
     pub end: f64,
-    pub step: f64,
+    /// Output interval; or give `times`.
+    pub step: Option<f64>,
+    /// Output at exactly these times (start and end are added).
+    pub times: Option<Vec<f64>>,
     #[serde(default = "default_solver")]
     pub solver: SolverName,
     #[serde(default = "default_rtol")]
@@ -338,8 +348,25 @@ pub struct SimulationSpec {
     pub max_steps: u32,
 }
 
+impl SimulationSpec {
+    /// The output grid: (step, listed times). A command-line `step` wins over listed `times`;
+    /// with listed times only, the step (used as the scale for "the same time") is their
+    /// smallest gap.
+    pub fn grid(&self, step: Option<f64>) -> (f64, Option<Vec<f64>>) {
+        match (step, &self.times) {
+            (Some(step), _) => (step, None),
+            (None, Some(times)) => {
+                let span = self.end - self.start;
+                let gap = times.windows(2).map(|w| w[1] - w[0]).fold(span, f64::min);
+                (self.step.unwrap_or(gap), Some(times.clone()))
+            }
+            (None, None) => (self.step.unwrap_or(self.end - self.start), None),
+        }
+    }
+}
+
 fn default_solver() -> SolverName {
-    SolverName::Dopri5
+    SolverName::Auto
 }
 fn default_rtol() -> f64 {
     1e-6

@@ -84,14 +84,13 @@ fn cartmath_hdlm2_and_raji_scenarios() {
     close(at(&challenge, "CM", 300), 1.6505e6, "3a CM(300)");
     close(at(&challenge, "CM", 500), 6.183e5, "3a CM(500)");
 
-    // RAJI is stiff (theta * T reaches 2e4/day): the published tool's fixed-step RK4 at 1e-5 day.
+    // RAJI is stiff (theta * T reaches 2e4/day; the published tool used RK4 at 1e-5 day):
+    // the default `auto` switches to BDF.
     let raji = run(
         &model,
         Run {
             params: Some("raji"),
             end: Some(15.0),
-            method: Some(cartsim::spec::SolverName::Rk4),
-            rk4_step: Some(1e-5),
             ..Run::default()
         },
     );

@@ -9,6 +9,7 @@ mod golden;
 mod jacobian;
 mod library;
 mod reference;
+mod stiff;
 
 use cartsim::model::{Model, compile};
 use cartsim::simulate::{RunPlan, Simulation, simulate};
@@ -59,13 +60,14 @@ pub fn run(model: &Model, settings: Run) -> Simulation {
         None => model.default_regimen.clone(),
     };
     let simulation = &model.simulation;
-    let step = settings.step.unwrap_or(simulation.step);
+    let (step, times) = simulation.grid(settings.step);
     let plan = RunPlan {
         doses: regimen.events(&parameters).expect("valid doses"),
         parameters,
         start: simulation.start,
         end: settings.end.unwrap_or(simulation.end),
         step,
+        times,
         solver: SolverOptions {
             method: settings.method.unwrap_or(simulation.solver),
             rtol: settings.rtol.unwrap_or(simulation.rtol),

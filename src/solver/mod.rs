@@ -1,5 +1,10 @@
-//! Integrating one smooth segment of a model with ode_solvers: explicit Runge-Kutta methods on
-//! fixed-size vectors for up to 16 states (no allocation per step) and dynamic vectors above.
+//! Integrating one smooth segment of a model: explicit Runge-Kutta methods with ode_solvers (on
+//! fixed-size vectors for up to 16 states, no allocation per step, dynamic vectors above),
+//! implicit BDF and SDIRK with diffsol, and `auto`, which starts explicit and switches to BDF
+//! for the rest of the run when the explicit solver detects stiffness or runs out of steps.
+
+mod implicit;
+mod stiff;
 
 use crate::model::Model;
 use crate::spec::SolverName;
@@ -8,6 +13,7 @@ use ode_solvers::dop_shared::IntegrationError;
 use ode_solvers::{Dop853, Dopri5, OutputType, Rk4, System};
 use serde::Serialize;
 use std::cell::RefCell;
+use stiff::ImplicitMethod;
 
 /// How to integrate: method and tolerances.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -25,17 +31,45 @@ pub struct SolverOptions {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Stats {
     pub rhs_evaluations: u64,
+    pub jacobian_evaluations: u64,
     pub accepted_steps: u64,
     pub rejected_steps: u64,
     pub solver_calls: u64,
 }
 
 /// Why a segment could not be integrated; `time` is absolute model time.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SegmentFailure {
-    MaxSteps { time: f64, steps: u32 },
-    StepSizeUnderflow { time: f64 },
-    Stiffness { time: f64 },
+    MaxSteps {
+        time: f64,
+        steps: u32,
+    },
+    StepSizeUnderflow {
+        time: f64,
+    },
+    Stiffness {
+        time: f64,
+    },
+    /// The implicit solver gave up (e.g. Newton iterations failing on non-finite values).
+    Implicit {
+        time: f64,
+        message: String,
+    },
+}
+
+/// The ode_solvers methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Explicit {
+    Dopri5,
+    Dop853,
+    Rk4,
+}
+
+/// When and why `auto` moved from the explicit method to BDF.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodSwitch {
+    pub time: f64,
+    pub reason: String,
 }
 
 /// Watches every accepted step's end state (time, states); returning `true` stops the solver
@@ -82,6 +116,15 @@ where
     }
 }
 
+/// One solver call: from `origin` over `length`, with the infusion rates running, and with
+/// `dense = Some((count, step))` reporting the states at `origin + k*step`, k = 1..=count.
+pub struct Piece<'a> {
+    pub origin: f64,
+    pub length: f64,
+    pub infusion: &'a [f64],
+    pub dense: Option<(usize, f64)>,
+}
+
 /// Integrates one model on one parameter set, segment by segment.
 pub struct Integrator<'a> {
     pub model: &'a Model,
@@ -91,6 +134,10 @@ pub struct Integrator<'a> {
     pub stats: Stats,
     /// Sees every step end of sparse calls (state events).
     pub observer: Option<&'a RefCell<dyn StepObserver + 'a>>,
+    /// Absolute tolerance per state (the implicit methods use them all).
+    pub state_atol: Vec<f64>,
+    /// Set once `auto` has switched to BDF.
+    pub switched: Option<MethodSwitch>,
 }
 
 fn failure(error: IntegrationError, origin: f64) -> SegmentFailure {
@@ -131,24 +178,77 @@ macro_rules! dispatch {
 }
 
 impl Integrator<'_> {
-    /// Integrates from `origin` over `length` and overwrites `y` with the exact end state.
-    /// With `dense = Some((count, step))`, instead calls `record(k, state)` for the states at
-    /// `origin + k*step`, k = 1..=count (the last may be the segment end), and leaves in `y` the
-    /// state at the last of them.
+    /// Integrates the piece and overwrites `y` with the exact end state. With dense output,
+    /// instead calls `record(k, state)` for the states at `origin + k*step`, k = 1..=count (the
+    /// last may be the segment end), and leaves in `y` the state at the last of them.
     pub fn advance(
         &mut self,
         y: &mut [f64],
-        origin: f64,
-        length: f64,
-        infusion: &[f64],
-        dense: Option<(usize, f64)>,
+        piece: &Piece,
         record: &mut dyn FnMut(usize, &[f64]),
     ) -> Result<(), SegmentFailure> {
+        let implicit = match self.options.method {
+            SolverName::Bdf => Some(ImplicitMethod::Bdf),
+            SolverName::Sdirk => Some(ImplicitMethod::Sdirk),
+            SolverName::Auto if self.switched.is_some() => Some(ImplicitMethod::Bdf),
+            _ => None,
+        };
+        if let Some(method) = implicit {
+            return self.advance_implicit(method, y, piece, record);
+        }
+        match self.advance_explicit(y, piece, record) {
+            Err(SegmentFailure::Stiffness { time } | SegmentFailure::MaxSteps { time, .. })
+                if self.options.method == SolverName::Auto =>
+            {
+                let reason = if self.stats.accepted_steps > 0 && time > piece.origin {
+                    "the explicit method detected stiffness or needed too many steps"
+                } else {
+                    "the explicit method could not start"
+                };
+                self.switched = Some(MethodSwitch {
+                    time,
+                    reason: reason.to_string(),
+                });
+                self.advance_implicit(ImplicitMethod::Bdf, y, piece, record)
+            }
+            result => result,
+        }
+    }
+
+    /// A sparse call from `from` to exactly `to`.
+    pub fn advance_to(
+        &mut self,
+        y: &mut [f64],
+        from: f64,
+        to: f64,
+        infusion: &[f64],
+    ) -> Result<(), SegmentFailure> {
+        let piece = Piece {
+            origin: from,
+            length: to - from,
+            infusion,
+            dense: None,
+        };
+        self.advance(y, &piece, &mut |_, _| {})
+    }
+
+    fn advance_explicit(
+        &mut self,
+        y: &mut [f64],
+        piece: &Piece,
+        record: &mut dyn FnMut(usize, &[f64]),
+    ) -> Result<(), SegmentFailure> {
+        let origin = piece.origin;
+        let method = match self.options.method {
+            SolverName::Dop853 => Explicit::Dop853,
+            SolverName::Rk4 => Explicit::Rk4,
+            _ => Explicit::Dopri5,
+        };
         let system = SegmentSystem {
             model: self.model,
             parameters: self.parameters,
             registers: &self.registers,
-            infusion,
+            infusion: piece.infusion,
             origin,
             observer: self.observer,
         };
@@ -157,12 +257,18 @@ impl Integrator<'_> {
             integrate_sized,
             &system,
             y,
-            length,
+            piece,
             self.options,
-            dense,
+            method,
             record
         )
-        .map_err(|e| failure(e, origin))?;
+        .map_err(|e| match failure(e, origin) {
+            SegmentFailure::MaxSteps { time, .. } => SegmentFailure::MaxSteps {
+                time,
+                steps: self.options.max_steps,
+            },
+            other => other,
+        })?;
         self.stats.rhs_evaluations += u64::from(stats.num_eval);
         self.stats.accepted_steps += u64::from(stats.accepted_steps);
         self.stats.rejected_steps += u64::from(stats.rejected_steps);
@@ -180,14 +286,15 @@ fn integrate_sized<D: Dim>(
     dimension: D,
     system: &SegmentSystem<'_, '_>,
     y: &mut [f64],
-    length: f64,
+    piece: &Piece,
     options: SolverOptions,
-    dense: Option<(usize, f64)>,
+    method: Explicit,
     record: &mut dyn FnMut(usize, &[f64]),
 ) -> Result<ode_solvers::dop_shared::Stats, IntegrationError>
 where
     DefaultAllocator: Allocator<D>,
 {
+    let (length, dense) = (piece.length, piece.dense);
     let start = OVector::<f64, D>::from_column_slice_generic(dimension, U1, y);
     let (x_end, dx, output) = match dense {
         Some((count, step)) => {
@@ -196,8 +303,8 @@ where
         }
         None => (length, length, OutputType::Sparse),
     };
-    match options.method {
-        SolverName::Dopri5 => {
+    match method {
+        Explicit::Dopri5 => {
             let mut solver = Dopri5::from_param(
                 *system,
                 0.0,
@@ -220,7 +327,7 @@ where
             take_results(solver.y_out(), y, dense, record);
             Ok(stats)
         }
-        SolverName::Dop853 => {
+        Explicit::Dop853 => {
             let mut solver = Dop853::from_param(
                 *system,
                 0.0,
@@ -243,7 +350,7 @@ where
             take_results(solver.y_out(), y, dense, record);
             Ok(stats)
         }
-        SolverName::Rk4 => integrate_rk4(system, start, y, options.rk4_step, length, dense, record),
+        Explicit::Rk4 => integrate_rk4(system, start, y, options.rk4_step, length, dense, record),
     }
 }
 
