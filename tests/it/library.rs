@@ -106,3 +106,118 @@ fn cartmath_hdlm2_and_raji_scenarios() {
     close(at(&raji, "T", 15), 9.41e8, "3b T(15)");
     close(at(&raji, "CT", 15), 5.98, "3b CT(15)");
 }
+
+/// León-Triana 2021 basic model, MODELS.md Validation case 3 (LSODA rtol 1e-10 values printed
+/// to 4-5 digits, so 5e-4 relative), and the exact peak identity: dC/dt = 0 exactly when
+/// L + B = 1/(rho_C tau_C), located here by an event (1e-12 in time) and checked to 1e-6.
+#[test]
+fn leon_triana_case_3_and_the_exact_peak_identity() {
+    let model = shipped("leon_triana2021_ball.yaml");
+    let simulation = run(&model, Run::default());
+    let table = [
+        (0.0, 1.0e7, 5.0e10, 2.5e10),
+        (5.0, 5.579e8, 5.732e10, 2.2319e10),
+        (10.0, 1.3309e10, 2.1218e10, 6.435e9),
+        (15.0, 1.4642e10, 7.493e8, 1.770e8),
+        (20.0, 1.0419e10, 5.370e7, 9.878e6),
+        (30.0, 5.110e9, 2.617e6, 2.919e5),
+        (40.0, 2.502e9, 7.059e5, 4.777e4),
+        (60.0, 5.997e8, 4.147e5, 1.032e4),
+    ];
+    let trajectory = &simulation.trajectory;
+    for (time, c, l, b) in table {
+        let row = trajectory
+            .times
+            .iter()
+            .position(|t| (t - time).abs() < 1e-9)
+            .unwrap();
+        for (name, expected) in [("C", c), ("L", l), ("B", b)] {
+            let value = trajectory.column(name).unwrap()[row];
+            assert_close(value, expected, 5e-4, 0.0, &format!("{name}({time})"));
+        }
+    }
+
+    let text =
+        std::fs::read_to_string(crate::repo_path("models/leon_triana2021_ball.yaml")).unwrap();
+    let with_peak =
+        format!("{text}events:\n  peak: {{when: L + B < 1 / (rho_C * tau_C), record: true}}\n");
+    let peak_model = crate::model_from("leon_peak.yaml", &with_peak);
+    let first = run(&peak_model, Run::default());
+    let peak = first.events[0].1;
+    assert_close(
+        peak,
+        12.19,
+        1e-3,
+        0.0,
+        "time of the CAR T peak (MODELS.md: 12.19 d)",
+    );
+    let at_peak = format!("{with_peak}").replace(
+        "step: 0.1",
+        &format!(
+            "step: 0.1, times: [{}, {peak}, {}]",
+            peak - 0.01,
+            peak + 0.01
+        ),
+    );
+    let sampled = run(
+        &crate::model_from("leon_peak_times.yaml", &at_peak),
+        Run::default(),
+    );
+    let trajectory = &sampled.trajectory;
+    let row = trajectory.times.iter().position(|t| *t == peak).unwrap();
+    let (c, cd19) = (
+        trajectory.column("C").unwrap(),
+        trajectory.column("cd19_total").unwrap(),
+    );
+    let parameters = peak_model.parameter_values(None).unwrap();
+    let value = |name: &str| parameters[peak_model.parameter_index(name).unwrap()];
+    let threshold = 1.0 / (value("rho_C_over_alpha") * value("alpha") * value("tau_C"));
+    assert_close(
+        cd19[row],
+        threshold,
+        1e-6,
+        0.0,
+        "L + B at the peak = 1/(rho_C tau_C)",
+    );
+    assert_close(
+        c[row],
+        1.6401e10,
+        1e-4,
+        0.0,
+        "peak C (MODELS.md: 1.6401e10)",
+    );
+    assert!(
+        c[row] > c[row - 1] && c[row] > c[row + 1],
+        "C is maximal there"
+    );
+}
+
+/// Owens & Bozic 2021, MODELS.md Validation case 4: without chemotherapy or CAR T each patient
+/// set stays at its high-tumour equilibrium (T*, E*) (paper Fig 2 caption for P1: 2e12 and
+/// 2.05e1; P2-P4 root-solved in MODELS.md) to 1e-4 relative over a year.
+#[test]
+fn owens_bozic_equilibria_are_steady() {
+    let model = shipped("owens_bozic2021_preconditioning.yaml");
+    let equilibria = [
+        ("p1", 2.000000e12, 20.4657),
+        ("p2", 2.0e12, 349.82),
+        ("p3", 9.80266e8, 85592.0),
+        ("p4", 9.80368e8, 79482.0),
+    ];
+    for (set, tumour, effectors) in equilibria {
+        let simulation = run(
+            &model,
+            Run {
+                params: Some(set),
+                doses: Some(&[]),
+                ..Run::default()
+            },
+        );
+        let trajectory = &simulation.trajectory;
+        for (name, expected) in [("T", tumour), ("E", effectors)] {
+            for value in trajectory.column(name).unwrap() {
+                assert_close(value, expected, 1e-4, 0.0, &format!("{set} {name}"));
+            }
+        }
+    }
+}
