@@ -151,7 +151,7 @@ fn leon_triana_case_3_and_the_exact_peak_identity() {
         0.0,
         "time of the CAR T peak (MODELS.md: 12.19 d)",
     );
-    let at_peak = format!("{with_peak}").replace(
+    let at_peak = with_peak.replace(
         "step: 0.1",
         &format!(
             "step: 0.1, times: [{}, {peak}, {}]",
