@@ -160,6 +160,8 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             .map(|a| a.unwrap_or(plan.solver.atol))
             .collect(),
         switched: None,
+        implicit_failed: false,
+        notes: Vec::new(),
     };
     let fail = |failure: SegmentFailure, y: &[f64]| segment_error(failure, snapshot(y));
     apply_boluses(&plan.doses, plan.start, &mut y);
@@ -315,6 +317,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     }
     let stats = integrator.stats;
     let method_switch = integrator.switched.take();
+    warnings.append(&mut integrator.notes);
     let registers = integrator.registers.into_inner();
     let trajectory = assemble(model, &plan.parameters, registers, &times, &state_rows);
     let events = watch

@@ -57,12 +57,27 @@ pub enum SegmentFailure {
     },
 }
 
+/// Most steps `auto` lets the explicit method take in one call before switching to BDF.
+const AUTO_STEP_BUDGET: u32 = 5000;
+
 /// The ode_solvers methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Explicit {
     Dopri5,
     Dop853,
     Rk4,
+}
+
+impl SegmentFailure {
+    /// The model time at which the solver gave up.
+    pub fn time(&self) -> f64 {
+        match *self {
+            SegmentFailure::MaxSteps { time, .. }
+            | SegmentFailure::StepSizeUnderflow { time }
+            | SegmentFailure::Stiffness { time }
+            | SegmentFailure::Implicit { time, .. } => time,
+        }
+    }
 }
 
 /// When and why `auto` moved from the explicit method to BDF.
@@ -138,6 +153,10 @@ pub struct Integrator<'a> {
     pub state_atol: Vec<f64>,
     /// Set once `auto` has switched to BDF.
     pub switched: Option<MethodSwitch>,
+    /// `auto` tried BDF and it failed: explicit for the rest of the run, without a step budget.
+    pub implicit_failed: bool,
+    /// What the solver decided along the way, for the run record.
+    pub notes: Vec<String>,
 }
 
 fn failure(error: IntegrationError, origin: f64) -> SegmentFailure {
@@ -196,20 +215,32 @@ impl Integrator<'_> {
         if let Some(method) = implicit {
             return self.advance_implicit(method, y, piece, record);
         }
+        let start = y.to_vec();
         match self.advance_explicit(y, piece, record) {
             Err(SegmentFailure::Stiffness { time } | SegmentFailure::MaxSteps { time, .. })
-                if self.options.method == SolverName::Auto =>
+                if self.options.method == SolverName::Auto && !self.implicit_failed =>
             {
-                let reason = if self.stats.accepted_steps > 0 && time > piece.origin {
-                    "the explicit method detected stiffness or needed too many steps"
-                } else {
-                    "the explicit method could not start"
-                };
                 self.switched = Some(MethodSwitch {
                     time,
-                    reason: reason.to_string(),
+                    reason: "the explicit method detected stiffness or exceeded its step budget"
+                        .to_string(),
                 });
-                self.advance_implicit(ImplicitMethod::Bdf, y, piece, record)
+                y.copy_from_slice(&start);
+                match self.advance_implicit(ImplicitMethod::Bdf, y, piece, record) {
+                    Err(failure) => {
+                        // BDF cannot cope either (e.g. a right-hand side that is not smooth
+                        // where it starts): go on explicitly, without the step budget.
+                        let time = failure.time();
+                        self.switched = None;
+                        self.implicit_failed = true;
+                        self.notes.push(format!(
+                            "`auto`: BDF failed at time {time} after the switch; continued with dopri5"
+                        ));
+                        y.copy_from_slice(&start);
+                        self.advance_explicit(y, piece, record)
+                    }
+                    ok => ok,
+                }
             }
             result => result,
         }
@@ -239,6 +270,14 @@ impl Integrator<'_> {
         record: &mut dyn FnMut(usize, &[f64]),
     ) -> Result<(), SegmentFailure> {
         let origin = piece.origin;
+        // After BDF failed, `auto` goes on as plain Dopri5 (no step budget).
+        let options = match (self.options.method, self.implicit_failed) {
+            (SolverName::Auto, true) => SolverOptions {
+                method: SolverName::Dopri5,
+                ..self.options
+            },
+            _ => self.options,
+        };
         let method = match self.options.method {
             SolverName::Dop853 => Explicit::Dop853,
             SolverName::Rk4 => Explicit::Rk4,
@@ -258,7 +297,7 @@ impl Integrator<'_> {
             &system,
             y,
             piece,
-            self.options,
+            options,
             method,
             record
         )
@@ -295,6 +334,12 @@ where
     DefaultAllocator: Allocator<D>,
 {
     let (length, dense) = (piece.length, piece.dense);
+    // `auto` checks for stiffness more often and gives the explicit method a smaller step
+    // budget, so a stiff model moves to BDF early instead of crawling.
+    let (step_budget, stiffness_check) = match options.method {
+        SolverName::Auto => (options.max_steps.min(AUTO_STEP_BUDGET), 100),
+        _ => (options.max_steps, 1000),
+    };
     let start = OVector::<f64, D>::from_column_slice_generic(dimension, U1, y);
     let (x_end, dx, output) = match dense {
         Some((count, step)) => {
@@ -319,8 +364,8 @@ where
                 10.0,
                 x_end,
                 0.0,
-                options.max_steps,
-                1000,
+                step_budget,
+                stiffness_check,
                 output,
             );
             let stats = solver.integrate()?;
@@ -342,8 +387,8 @@ where
                 6.0,
                 x_end,
                 0.0,
-                options.max_steps,
-                1000,
+                step_budget,
+                stiffness_check,
                 output,
             );
             let stats = solver.integrate()?;
