@@ -215,10 +215,12 @@ impl Integrator<'_> {
         if let Some(method) = implicit {
             return self.advance_implicit(method, y, piece, record);
         }
-        let start = y.to_vec();
+        // Only `auto` may need to redo the piece from its start.
+        let may_switch = self.options.method == SolverName::Auto && !self.implicit_failed;
+        let start = if may_switch { y.to_vec() } else { Vec::new() };
         match self.advance_explicit(y, piece, record) {
             Err(SegmentFailure::Stiffness { time } | SegmentFailure::MaxSteps { time, .. })
-                if self.options.method == SolverName::Auto && !self.implicit_failed =>
+                if may_switch =>
             {
                 self.switched = Some(MethodSwitch {
                     time,
