@@ -221,3 +221,119 @@ fn owens_bozic_equilibria_are_steady() {
         }
     }
 }
+
+/// Hardiansyah & Ng 2019, MODELS.md's structural checks: without CAR T the cytokines stay at
+/// baseline and B grows at r_B - d_B = 0.0017/day (closed form, 1e-8); with CAR T growth and
+/// death switched off the four CAR T states add up to the cumulative infused dose (1e-8).
+#[test]
+fn hardiansyah_structural_checks() {
+    let model = shipped("hardiansyah2019_crs.yaml");
+    let untreated = run(
+        &model,
+        Run {
+            params: Some("upn1"),
+            set: &[("dose_total", 0.0)],
+            end: Some(100.0),
+            ..Run::default()
+        },
+    );
+    let trajectory = &untreated.trajectory;
+    let (b, il6) = (
+        trajectory.column("B").unwrap(),
+        trajectory.column("IL6").unwrap(),
+    );
+    for (row, time) in trajectory.times.iter().enumerate() {
+        assert_close(
+            b[row],
+            4.14 * ((9.30e-3 - 7.60e-3) * time).exp(),
+            1e-8,
+            0.0,
+            &format!("B({time}) without CAR T"),
+        );
+        assert_close(
+            il6[row],
+            1.7,
+            1e-8,
+            0.0,
+            &format!("IL-6({time}) at baseline"),
+        );
+    }
+    let frozen = [("r_E", 0.0), ("d_CE", 0.0), ("r_M", 0.0), ("d_CM", 0.0)];
+    let conserved = run(
+        &model,
+        Run {
+            params: Some("upn1"),
+            set: &frozen,
+            end: Some(10.0),
+            ..Run::default()
+        },
+    );
+    let trajectory = &conserved.trajectory;
+    let total: Vec<f64> = (0..trajectory.times.len())
+        .map(|row| {
+            ["CE_pb", "CE_t", "CM_pb", "CM_t"]
+                .iter()
+                .map(|c| trajectory.column(c).unwrap()[row])
+                .sum()
+        })
+        .collect();
+    for (row, time) in trajectory.times.iter().enumerate() {
+        let infused: f64 = [(0.0, 0.1), (1.0, 0.3), (2.0, 0.6)]
+            .iter()
+            .filter(|(t, _)| t <= time)
+            .map(|(_, f)| 1.1 * f)
+            .sum();
+        assert_close(
+            total[row],
+            infused,
+            1e-8,
+            0.0,
+            &format!("CAR T total at {time}"),
+        );
+    }
+}
+
+/// Singh 2021, MODELS.md's structural checks: Cmax of the transgene nearly flat across the four
+/// dose levels (the paper's main claim; the reference solution gives 37,445 to 35,498 copies/ug,
+/// checked here to 1e-4) and an M-protein nadir near -92% (-92.3 to -92.5%, to 0.1 points).
+#[test]
+fn singh_cmax_is_flat_across_doses_and_m_protein_falls_92_percent() {
+    let model = shipped("singh2021_idecel.yaml");
+    for (set, cmax) in [
+        ("dose50", 37_445.0),
+        ("dose150", 36_537.0),
+        ("dose450", 35_774.0),
+        ("dose800", 35_498.0),
+    ] {
+        // A 0.01-day grid finds the peak to well under 1e-4.
+        let simulation = run(
+            &model,
+            Run {
+                params: Some(set),
+                step: Some(0.01),
+                end: Some(120.0),
+                ..Run::default()
+            },
+        );
+        let transgene = simulation.trajectory.column("transgene").unwrap();
+        // The expansion peak, after the infused cells have left the blood (hours).
+        let peak = transgene[100..].iter().fold(0.0_f64, |m, v| m.max(*v));
+        assert_close(
+            peak,
+            cmax,
+            1e-4,
+            0.0,
+            &format!("{set} transgene expansion Cmax"),
+        );
+        let nadir = simulation
+            .trajectory
+            .column("mprotein_change")
+            .unwrap()
+            .iter()
+            .fold(0.0_f64, |m, v| m.min(*v));
+        assert!(
+            (-92.6..=-92.2).contains(&nadir),
+            "{set}: M-protein nadir {nadir}%"
+        );
+    }
+}
