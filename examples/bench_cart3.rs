@@ -20,7 +20,7 @@
 use cartsim::model::{Model, compile};
 use cartsim::simulate::{RunPlan, simulate};
 use cartsim::solver::SolverOptions;
-use cartsim::spec::load_model;
+use cartsim::spec::{SolverName, load_model};
 use clap::Parser;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -52,6 +52,9 @@ struct Args {
     /// Absolute tolerance (default: the model file's).
     #[arg(long)]
     atol: Option<f64>,
+    /// Integration method (default: the model file's).
+    #[arg(long, value_enum)]
+    solver: Option<SolverName>,
 }
 
 /// One subject: its ID and full parameter vector.
@@ -85,7 +88,7 @@ fn run(args: Args) -> Result<(), String> {
     }
     let spec = &model.simulation;
     let solver = SolverOptions {
-        method: spec.solver,
+        method: args.solver.unwrap_or(spec.solver),
         rtol: args.rtol.unwrap_or(spec.rtol),
         atol: args.atol.unwrap_or(spec.atol),
         rk4_step: spec.rk4_step.unwrap_or(spec.grid(None).0 / 10.0),
