@@ -35,6 +35,21 @@ pub struct Output {
     pub description: Option<String>,
 }
 
+/// Runs `program` at (t, states, parameters) and copies the `roots`' registers into `out`.
+#[inline]
+fn evaluate(
+    program: &Program,
+    roots: &[NodeId],
+    registers: &mut [f64],
+    (t, states, parameters): (f64, &[f64], &[f64]),
+    out: &mut [f64],
+) {
+    program.run(registers, t, states, parameters);
+    for (value, &root) in out.iter_mut().zip(roots) {
+        *value = registers[root as usize];
+    }
+}
+
 /// The step `jacobian_finite_difference` takes in a state of value `y`: eps^(1/3) max(|y|, 1).
 /// Its rounding error is about eps |f| / h for a right-hand side of size |f|.
 pub fn finite_difference_step(y: f64) -> f64 {
@@ -151,10 +166,13 @@ impl Model {
         parameters: &[f64],
         derivatives: &mut [f64],
     ) {
-        self.rhs.run(registers, t, states, parameters);
-        for (derivative, &root) in derivatives.iter_mut().zip(&self.ode_roots) {
-            *derivative = registers[root as usize];
-        }
+        evaluate(
+            &self.rhs,
+            &self.ode_roots,
+            registers,
+            (t, states, parameters),
+            derivatives,
+        );
     }
 
     /// The Jacobian d(ode i)/d(state j), row-major, from symbolic derivatives of the ODEs.
@@ -166,10 +184,14 @@ impl Model {
         parameters: &[f64],
         jacobian: &mut [f64],
     ) {
-        self.jacobian_program.run(registers, t, states, parameters);
-        for (entry, &root) in jacobian.iter_mut().zip(&self.jacobian_roots) {
-            *entry = registers[root as usize];
-        }
+        let at = (t, states, parameters);
+        evaluate(
+            &self.jacobian_program,
+            &self.jacobian_roots,
+            registers,
+            at,
+            jacobian,
+        );
     }
 
     /// The same Jacobian by central finite differences of `rhs` (one-sided where a side leaves
@@ -248,10 +270,14 @@ impl Model {
         parameters: &[f64],
         values: &mut [f64],
     ) {
-        self.output_program.run(registers, t, states, parameters);
-        for (value, &root) in values.iter_mut().zip(&self.output_roots) {
-            *value = registers[root as usize];
-        }
+        let at = (t, states, parameters);
+        evaluate(
+            &self.output_program,
+            &self.output_roots,
+            registers,
+            at,
+            values,
+        );
     }
 
     /// The time switches (`t < tmax`), whose thresholds are breakpoints.
