@@ -11,10 +11,12 @@
 
 use crate::model::{DoseEvent, Model};
 mod events;
+mod outcome;
 
 use crate::solver::{Integrator, MethodSwitch, Piece, SegmentFailure, SolverOptions, Stats};
 use crate::trajectory::Trajectory;
 use events::EventWatch;
+use outcome::{assemble, check_finite, segment_error};
 use std::cell::RefCell;
 
 /// Everything needed to run one simulation.
@@ -336,102 +338,5 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
 fn apply_boluses(doses: &[DoseEvent], t: f64, y: &mut [f64]) {
     for dose in doses.iter().filter(|d| d.time == t && d.duration.is_none()) {
         y[dose.state] += dose.amount;
-    }
-}
-
-fn segment_error(failure: SegmentFailure, states: Vec<(String, f64)>) -> SimError {
-    let (message, time, hint) = match failure {
-        SegmentFailure::MaxSteps { time, steps } => (
-            format!("the solver needed more than {steps} steps"),
-            time,
-            "the model may be stiff (use `--solver bdf`, or `auto`, the default) or a state may be growing without bound; otherwise raise `simulation.max_steps` or loosen `--rtol`",
-        ),
-        SegmentFailure::StepSizeUnderflow { time } => (
-            "the step size became too small".to_string(),
-            time,
-            "a state is probably blowing up or a rate is discontinuous; check the ODEs near this time, or loosen `--rtol`/`--atol`",
-        ),
-        SegmentFailure::Implicit { time, message } => (
-            format!("the implicit solver failed: {message}"),
-            time,
-            "a state is probably becoming non-finite or the Newton iteration cannot converge; check the ODEs near this time or loosen `--rtol`/`--atol`",
-        ),
-        SegmentFailure::Stiffness { time } => (
-            "the problem became stiff for the explicit solver".to_string(),
-            time,
-            "rates differ by orders of magnitude: use `--solver bdf` (or `auto`, the default, which switches by itself)",
-        ),
-    };
-    SimError {
-        message,
-        time,
-        states,
-        hint: hint.to_string(),
-    }
-}
-
-/// Checks the rows recorded since `checked` (up to time `until`); returns the new count.
-fn check_finite(
-    names: &[String],
-    times: &[f64],
-    rows: &[f64],
-    checked: usize,
-    until: f64,
-) -> Result<usize, SimError> {
-    let width = names.len();
-    let recorded = times.partition_point(|&t| t <= until);
-    for index in checked..recorded {
-        let row = &rows[index * width..(index + 1) * width];
-        if let Some(bad) = row.iter().position(|v| !v.is_finite()) {
-            let previous = &rows[index.saturating_sub(1) * width..index.max(1) * width];
-            return Err(SimError {
-                message: format!(
-                    "state `{}` became {} before time {}",
-                    names[bad], row[bad], times[index]
-                ),
-                time: times[index],
-                states: names
-                    .iter()
-                    .cloned()
-                    .zip(previous.iter().copied())
-                    .collect(),
-                hint: format!(
-                    "look for a division by zero, a log of a non-positive value or explosive growth in `odes.{}`",
-                    names[bad]
-                ),
-            });
-        }
-    }
-    Ok(recorded)
-}
-
-fn assemble(
-    model: &Model,
-    parameters: &[f64],
-    mut registers: Vec<f64>,
-    times: &[f64],
-    state_rows: &[f64],
-) -> Trajectory {
-    let states = model.states.len();
-    let outputs = model.outputs.len();
-    let mut values = Vec::with_capacity(times.len() * (states + outputs));
-    let mut output_values = vec![0.0; outputs];
-    for (index, &t) in times.iter().enumerate() {
-        let row = &state_rows[index * states..(index + 1) * states];
-        model.set_switches(&mut registers, t);
-        model.outputs(&mut registers, t, row, parameters, &mut output_values);
-        values.extend_from_slice(row);
-        values.extend_from_slice(&output_values);
-    }
-    let columns = model
-        .states
-        .iter()
-        .map(|s| s.name.clone())
-        .chain(model.outputs.iter().map(|o| o.name.clone()))
-        .collect();
-    Trajectory {
-        columns,
-        times: times.to_vec(),
-        values,
     }
 }

@@ -1,0 +1,102 @@
+//! Unit tests of the parent module.
+
+use super::*;
+use crate::expr::parse;
+
+/// Compiles `text` over states x, y, z and evaluates it through the varying program.
+fn evaluate(text: &str, states: [f64; 3]) -> f64 {
+    let mut graph = Graph::new();
+    let expr = parse(text).unwrap();
+    let root = graph.lower(&expr, &mut |g, name, _| match name {
+        "x" => g.state(0),
+        "y" => g.state(1),
+        "z" => g.state(2),
+        "k" => g.parameter(0),
+        _ => panic!("unknown {name}"),
+    });
+    let mut registers = vec![0.0; graph.len()];
+    graph
+        .setup_program(&[root])
+        .run(&mut registers, 0.0, &[], &[0.5]);
+    graph
+        .varying_program(&[root])
+        .run(&mut registers, 0.0, &states, &[0.5]);
+    registers[root as usize]
+}
+
+#[test]
+fn fused_and_specialised_instructions_match_plain_arithmetic() {
+    let (x, y, z) = (1.7, -2.3, 0.45);
+    let cases: [(&str, f64); 9] = [
+        ("x * y + z", x * y + z),
+        ("z + x * y", z + x * y),
+        ("x * y - z", x * y - z),
+        ("z - x * y", z - x * y),
+        ("x * y + x * y", x * y + x * y),
+        ("x^2 + y^3 - z^0.5", x * x + y.powi(3) - z.powf(0.5)),
+        ("k * x * y - (k + 1) * z", 0.5 * x * y - 1.5 * z),
+        ("if(x > y, min(x, z), max(y, z))", x.min(z)),
+        ("hill(x, 2, k)", x * x / (0.25 + x * x)),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(evaluate(text, [x, y, z]), expected, "{text}");
+    }
+}
+
+#[test]
+fn symbolic_derivatives_match_finite_differences_for_every_function() {
+    // Central differences with h = 1e-6 have error ~1e-10 for these smooth functions; the
+    // tolerance 1e-7 relative leaves room, and a wrong rule is off by O(1).
+    let texts = [
+        "x * y + z",
+        "x / y",
+        "-x^3",
+        "x^y",
+        "pow(k, x)",
+        "exp(2 * x)",
+        "ln(x)",
+        "log(x)",
+        "log10(x)",
+        "sqrt(x)",
+        "abs(y)",
+        "min(x, z)",
+        "max(x, y)",
+        "hill(x, 2.5, k)",
+        "if(x > z, x * x, y)",
+        "not (x < y) * x",
+        "(x < y) + k",
+    ];
+    let point = [1.3, 0.7, 0.9];
+    for text in texts {
+        let mut graph = Graph::new();
+        let expr = parse(text).unwrap();
+        let root = graph.lower(&expr, &mut |g, name, _| match name {
+            "x" => g.state(0),
+            "y" => g.state(1),
+            "z" => g.state(2),
+            _ => g.parameter(0),
+        });
+        let mut memo = DerivativeMemo::new();
+        let derivative = graph.derivative(root, Variable::State(0), &mut memo);
+        let mut registers = vec![0.0; graph.len()];
+        let program = |g: &Graph, root| (g.setup_program(&[root]), g.varying_program(&[root]));
+        let value_at = |x: f64, registers: &mut Vec<f64>| {
+            let (setup, varying) = program(&graph, root);
+            setup.run(registers, 0.0, &[], &[0.5]);
+            varying.run(registers, 0.0, &[x, point[1], point[2]], &[0.5]);
+            registers[root as usize]
+        };
+        let h = 1e-6;
+        let numeric = (value_at(point[0] + h, &mut registers)
+            - value_at(point[0] - h, &mut registers))
+            / (2.0 * h);
+        let (setup, varying) = program(&graph, derivative);
+        setup.run(&mut registers, 0.0, &[], &[0.5]);
+        varying.run(&mut registers, 0.0, &point, &[0.5]);
+        let symbolic = registers[derivative as usize];
+        assert!(
+            (symbolic - numeric).abs() <= 1e-7 * numeric.abs().max(1.0),
+            "{text}: {symbolic} vs {numeric}"
+        );
+    }
+}

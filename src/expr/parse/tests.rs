@@ -1,0 +1,100 @@
+//! Unit tests of the parent module.
+
+use super::*;
+use crate::expr::Graph;
+
+/// Evaluates constant text through parsing, lowering and constant folding.
+fn value(text: &str) -> f64 {
+    let expr = parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+    let mut graph = Graph::new();
+    let node = graph.lower(&expr, &mut |g, name, _| match name {
+        "x" => g.constant(2.0),
+        _ => panic!("unknown {name}"),
+    });
+    graph.constant_value(node).unwrap()
+}
+
+#[test]
+fn precedence_and_associativity() {
+    assert_eq!(value("-2^2"), -4.0);
+    assert_eq!(value("2^3^2"), 512.0);
+    assert_eq!(value("2^-1"), 0.5);
+    assert_eq!(value("1 + 2 * 3"), 7.0);
+    assert_eq!(value("(1 + 2) * 3"), 9.0);
+    assert_eq!(value("8 / 4 / 2"), 1.0);
+    assert_eq!(value("10 - 4 - 3"), 3.0);
+    assert_eq!(value("-x * 3"), -6.0);
+    assert_eq!(value("- -x"), 2.0);
+    assert_eq!(value("1e7 * .5"), 5e6);
+    assert_eq!(value("2.5E-1"), 0.25);
+    assert_eq!(value("1 < 2 and 3 > 4 or 5 >= 5"), 1.0);
+    assert_eq!(value("not 1 < 2"), 0.0);
+    assert_eq!(value("1 == 1 and 2 != 2"), 0.0);
+    assert_eq!(value("x <= 2"), 1.0);
+}
+
+#[test]
+fn every_function() {
+    assert_eq!(value("exp(0)"), 1.0);
+    assert_eq!(value("ln(exp(2))"), 2.0);
+    assert_eq!(value("log(exp(3))"), 3.0);
+    assert_eq!(value("log10(1000)"), 3.0);
+    assert_eq!(value("sqrt(16)"), 4.0);
+    assert_eq!(value("abs(-3)"), 3.0);
+    assert_eq!(value("min(3, 1, 2)"), 1.0);
+    assert_eq!(value("max(3, 1, 2)"), 3.0);
+    assert_eq!(value("pow(2, 10)"), 1024.0);
+    assert_eq!(value("hill(2, 2, 2)"), 0.5);
+    assert_eq!(value("hill(x, 1, 6)"), 0.25);
+    assert_eq!(value("if(x > 1, 10, 20)"), 10.0);
+    assert_eq!(value("if(0, 10, 20)"), 20.0);
+    assert_eq!(value("pow(2, 0.5)"), 2f64.sqrt());
+}
+
+fn error(text: &str) -> ParseError {
+    parse(text).expect_err(text)
+}
+
+#[test]
+fn every_error_kind_with_its_span() {
+    assert_eq!(error("").message, "the expression is empty");
+    assert_eq!(error("1 $ 2").span, 2..3);
+    assert!(error("a && b").hint.unwrap().contains("`and`"));
+    assert!(error("a = b").hint.unwrap().contains("=="));
+    assert_eq!(error("1.2.3").message, "`1.2.3` is not a valid number");
+    assert_eq!(error("2 3").span, 2..3);
+    assert_eq!(
+        error("(1 + 2").message,
+        "expected `)`, found end of expression"
+    );
+    assert_eq!(error("1 +").message, "the expression ends too early");
+    assert_eq!(error("* 2").message, "expected a value, found `*`");
+    assert_eq!(error("a < b < c").message, "comparisons cannot be chained");
+    assert_eq!(error("epx(1)").hint.unwrap(), "did you mean `exp`?");
+    assert_eq!(error("exp").message, "`exp` is a function");
+    assert_eq!(
+        error("hill(1, 2)").message,
+        "`hill` takes 3 arguments, found 2"
+    );
+    assert_eq!(
+        error("min(1)").message,
+        "`min` takes at least 2 arguments, found 1"
+    );
+    assert_eq!(error("exp(1, 2)").span, 0..9);
+    assert_eq!(error("and 1").message, "`and` needs a value on its left");
+}
+
+#[test]
+fn time_comparisons_with_parameters_become_switches() {
+    let mut graph = Graph::new();
+    let expr = parse("if(t < tmax, 1, 2) + if(tmax > t, 3, 4)").unwrap();
+    graph.lower(&expr, &mut |g, name, _| match name {
+        "t" => g.time(),
+        _ => g.parameter(0),
+    });
+    assert_eq!(
+        graph.switches().len(),
+        1,
+        "`tmax > t` is the same switch as `t < tmax`"
+    );
+}

@@ -1,0 +1,159 @@
+//! Unit tests of the parent module.
+
+use super::*;
+
+fn figure(times: Vec<f64>, series: Vec<Vec<f64>>, scale: YScale) -> Figure {
+    let series = (series.into_iter().enumerate())
+        .map(|(i, values)| Series {
+            name: format!("s{i}"),
+            values,
+        })
+        .collect();
+    let (title, x_label, y_label) = ("Test figure".into(), "days".into(), "cells".into());
+    Figure {
+        title,
+        x_label,
+        y_label,
+        times,
+        series,
+        scale,
+        width: 1300,
+        height: 850,
+    }
+}
+
+/// Renders, decodes the PNG, checks its size and returns the RGB pixels.
+fn render_ok(fig: &Figure) -> Vec<[u8; 3]> {
+    let bytes = render_png(fig).expect("renders");
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).expect("PNG decodes");
+    let expected = (fig.width.max(MIN_WIDTH), fig.height.max(MIN_HEIGHT));
+    assert_eq!(
+        (info.width, info.height, info.color_type),
+        (expected.0, expected.1, png::ColorType::Rgb)
+    );
+    buf.chunks(3).map(|p| [p[0], p[1], p[2]]).collect()
+}
+
+/// Dark (text) pixels in the middle of the top 60 rows, where the title goes.
+fn title_ink(pixels: &[[u8; 3]], width: usize) -> usize {
+    let title_area =
+        |i: &usize| i / width < 60 && (width / 3..2 * width / 3).contains(&(i % width));
+    (0..pixels.len())
+        .filter(title_area)
+        .filter(|&i| pixels[i].iter().all(|&c| c < 128))
+        .count()
+}
+
+#[test]
+fn png_has_requested_size_and_real_content() {
+    let times: Vec<f64> = (0..100).map(f64::from).collect();
+    let rise = times.iter().map(|t| (t / 10.0).exp()).collect();
+    let pixels = render_ok(&figure(times, vec![rise, vec![3.0; 100]], YScale::Auto));
+    let distinct: std::collections::HashSet<_> = pixels.iter().collect();
+    assert!(distinct.len() > 20, "only {} colours", distinct.len());
+    assert!(title_ink(&pixels, 1300) > 100, "title not rendered");
+}
+
+#[test]
+fn empty_figure_renders_with_title_at_minimum_size() {
+    let fig = Figure {
+        width: 10,
+        height: 10,
+        ..figure(vec![], vec![], YScale::Auto)
+    };
+    assert!(title_ink(&render_ok(&fig), MIN_WIDTH as usize) > 100);
+}
+
+#[test]
+fn auto_scale_decision() {
+    let fig = |values: Vec<f64>, scale| figure(vec![0.0, 1.0, 2.0], vec![values], scale);
+    assert!(uses_log_scale(&fig(vec![1.0, 1e3, 1e6], YScale::Auto)));
+    assert!(!uses_log_scale(&fig(vec![1.0, 20.0, 50.0], YScale::Auto)));
+    assert!(!uses_log_scale(&fig(vec![-1e9, 0.0, 50.0], YScale::Auto)));
+    assert!(uses_log_scale(&fig(vec![1.0; 3], YScale::Log)));
+    assert!(!uses_log_scale(&fig(vec![1.0, 1e9, 1.0], YScale::Linear)));
+}
+
+#[test]
+fn bad_and_degenerate_values_render_on_every_scale() {
+    let (nan, inf, max) = (f64::NAN, f64::INFINITY, f64::MAX);
+    let cases = [
+        (
+            vec![0.0, 1.0, 2.0, 3.0, 4.0],
+            vec![
+                vec![1.0, nan, 0.0, -5.0, 1e6],
+                vec![-inf, 1e-300, 5e-324, max, 7.0],
+            ],
+        ),
+        (vec![], vec![vec![]]),
+        (vec![2.0], vec![vec![5.0], vec![nan]]),
+        (
+            vec![1.0, 1.0, 1.0],
+            vec![vec![4.0; 3], vec![0.0; 3], vec![-3.0; 3]],
+        ),
+        (vec![nan, inf, -max, max], vec![vec![1.0, 2.0, max, -max]]),
+        (
+            vec![0.0, 1e-310, 1.0 + 1e-15],
+            vec![vec![1e-320, 5e-324, nan]],
+        ),
+    ];
+    for (times, series) in cases {
+        for scale in [YScale::Auto, YScale::Linear, YScale::Log] {
+            render_ok(&figure(times.clone(), series.clone(), scale));
+        }
+    }
+}
+
+#[test]
+fn bad_shapes_are_errors() {
+    let err = render_png(&figure(vec![0.0, 1.0], vec![vec![1.0]], YScale::Auto)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("'s0' has 1 values but the figure has 2 times"),
+        "{err}"
+    );
+    let huge = Figure {
+        width: 100_000,
+        ..figure(vec![], vec![], YScale::Auto)
+    };
+    assert!(render_png(&huge).is_err());
+}
+
+#[test]
+fn axis_helpers() {
+    let labels = |lo, hi, log, ticks: &[f64]| {
+        ticks
+            .iter()
+            .map(tick_format(lo, hi, log))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        labels(0.0, 1.0, false, &[1e-17, 0.25, 1.0, -2.5]),
+        ["0", "0.25", "1", "-2.5"]
+    );
+    assert_eq!(
+        labels(0.0, 3e4, false, &[0.0, 5e3, 2.5e4]),
+        ["0", "5e3", "2.5e4"]
+    );
+    assert_eq!(
+        labels(1e-7, 1e5, true, &[1e-7, 1.0, 1e5]),
+        ["1e-7", "1e0", "1e5"]
+    );
+    assert_eq!(
+        labels(0.1, 100.0, true, &[0.1, 2.0, 100.0]),
+        ["0.1", "2", "100"]
+    );
+    let decades = |values| log_range(&figure(vec![0.0, 1.0], vec![values], YScale::Log));
+    let (lo, hi) = decades(vec![3.0, 4e5]);
+    assert_eq!((lo.log10().round(), hi.log10().round()), (0.0, 6.0));
+    assert_eq!(decades(vec![1e-300, 1e5]).0.log10().round(), -7.0);
+    let values = [1.0, 2.0, 0.0, 4.0, f64::NAN];
+    assert_eq!(
+        segments(&[0.0, 1.0, 2.0, 3.0, 4.0], &values, true, (1.0, 10.0)).len(),
+        2
+    );
+}
