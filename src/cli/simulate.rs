@@ -166,10 +166,14 @@ fn sim_error(model: &Model, error: SimError) -> Diagnostic {
         .map(|(name, value)| format!("{name} = {value}"))
         .collect();
     Diagnostic::new(format!(
-        "simulation of `{}` failed at time {}: {}",
+        "simulation of `{}` failed at time {:?}: {}",
         model.name, error.time, error.message
     ))
-    .note(format!("last finite states: {}", states.join(", ")))
+    .note(format!(
+        "states at time {:?}: {}",
+        error.states_time,
+        states.join(", ")
+    ))
     .hint(error.hint)
 }
 

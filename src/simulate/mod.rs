@@ -16,7 +16,7 @@ mod outcome;
 use crate::solver::{Integrator, MethodSwitch, Piece, SegmentFailure, SolverOptions, Stats};
 use crate::trajectory::Trajectory;
 use events::EventWatch;
-use outcome::{assemble, check_finite, segment_error};
+use outcome::{assemble, check_finite, check_start_rates, segment_error};
 use std::cell::RefCell;
 
 /// Everything needed to run one simulation.
@@ -38,7 +38,9 @@ pub struct RunPlan {
 pub struct SimError {
     pub message: String,
     pub time: f64,
+    /// The states at `states_time`: the failure time, or the start of the solver call that failed.
     pub states: Vec<(String, f64)>,
+    pub states_time: f64,
     pub hint: String,
 }
 
@@ -55,6 +57,9 @@ pub struct Simulation {
     /// When `auto` switched to the implicit method, and why.
     pub method_switch: Option<MethodSwitch>,
 }
+
+/// Most output rows one simulation may produce (memory guard: about 80 MB per state).
+const MAX_OUTPUT_ROWS: f64 = 1e7;
 
 /// Relative tolerance, in output steps, for treating two times as the same.
 const SAME_TIME: f64 = 1e-9;
@@ -96,8 +101,24 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         return Err(SimError {
             message: format!("the initial value of `{}` is {}", state_names[bad], y[bad]),
             time: plan.start,
+            states_time: plan.start,
             states: snapshot(&y),
             hint: "check the parameters its initial expression uses (a division by zero?)".into(),
+        });
+    }
+    let rows = match &plan.times {
+        Some(listed) => listed.len() as f64,
+        None => (plan.end - plan.start) / plan.step,
+    };
+    if rows.is_nan() || rows > MAX_OUTPUT_ROWS {
+        return Err(SimError {
+            message: format!(
+                "the output grid would have {rows:.3e} rows (the limit is {MAX_OUTPUT_ROWS:e})"
+            ),
+            time: plan.start,
+            states_time: plan.start,
+            states: snapshot(&y),
+            hint: "use a larger `--step` (or `simulation.step`) or a shorter span".into(),
         });
     }
     let mut warnings = Vec::new();
@@ -109,7 +130,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         }
         if dose.time < plan.start || dose.time > plan.end {
             warnings.push(format!(
-                "the dose of {} into `{}` at time {} is outside the simulated span [{}, {}] and is ignored",
+                "the dose of {:?} into `{}` at time {:?} is outside the simulated span [{:?}, {:?}] and is ignored",
                 dose.amount, state_names[dose.state], dose.time, plan.start, plan.end
             ));
         }
@@ -165,8 +186,16 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         implicit_failed: false,
         notes: Vec::new(),
     };
-    let fail = |failure: SegmentFailure, y: &[f64]| segment_error(failure, snapshot(y));
-    apply_boluses(&plan.doses, plan.start, &mut y);
+    let fail =
+        |failure: SegmentFailure, at: f64, y: &[f64]| segment_error(failure, at, snapshot(y));
+    apply_boluses(&plan.doses, plan.start, &mut y, &state_names)?;
+    check_start_rates(
+        model,
+        &mut integrator.registers.borrow_mut(),
+        plan,
+        &y,
+        &state_names,
+    )?;
     let mut stopped = None;
     if let Some(cell) = &watch {
         let mut watch = cell.borrow_mut();
@@ -230,7 +259,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                     let Some(cell) = &watch else {
                         integrator
                             .advance_to(&mut y, origin, target, infusion)
-                            .map_err(|f| fail(f, &y))?;
+                            .map_err(|f| fail(f, origin, &y))?;
                         origin = target;
                         break;
                     };
@@ -238,7 +267,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                     integrator.observer = Some(cell);
                     let result = integrator.advance_to(&mut y, origin, target, infusion);
                     integrator.observer = None;
-                    result.map_err(|f| fail(f, &y))?;
+                    result.map_err(|f| fail(f, origin, &y))?;
                     let crossing = cell.borrow_mut().take_crossing();
                     let Some(crossing) = crossing else {
                         origin = target;
@@ -247,7 +276,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                     let mut watch = cell.borrow_mut();
                     let (time, state) = watch
                         .locate(&mut integrator, infusion, crossing)
-                        .map_err(|f| fail(f, &y))?;
+                        .map_err(|f| fail(f, origin, &y))?;
                     (origin, y) = (time, state);
                     if watch.fire_holding(origin, &mut y) {
                         stopped = Some(origin);
@@ -267,7 +296,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                 None => {
                     integrator
                         .advance_to(&mut y, a, at(first), infusion)
-                        .map_err(|f| fail(f, &y))?;
+                        .map_err(|f| fail(f, origin, &y))?;
                     state_rows[first * width..(first + 1) * width].copy_from_slice(&y);
                     origin = at(first);
                     first
@@ -287,16 +316,16 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                     rows[(base + k) * width..(base + k + 1) * width].copy_from_slice(state);
                 });
                 state_rows = rows;
-                result.map_err(|f| fail(f, &y))?;
+                result.map_err(|f| fail(f, origin, &y))?;
                 origin = at(base + count);
             }
         }
         if origin < b {
             integrator
                 .advance_to(&mut y, origin, b, infusion)
-                .map_err(|f| fail(f, &y))?;
+                .map_err(|f| fail(f, origin, &y))?;
         }
-        apply_boluses(&plan.doses, b, &mut y);
+        apply_boluses(&plan.doses, b, &mut y, &state_names)?;
         if let Some(cell) = &watch
             && cell.borrow_mut().fire_holding(b, &mut y)
         {
@@ -335,8 +364,27 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     })
 }
 
-fn apply_boluses(doses: &[DoseEvent], t: f64, y: &mut [f64]) {
+/// Adds the boluses given at `t`; a state made non-finite by a dose is an error.
+fn apply_boluses(
+    doses: &[DoseEvent],
+    t: f64,
+    y: &mut [f64],
+    names: &[String],
+) -> Result<(), SimError> {
     for dose in doses.iter().filter(|d| d.time == t && d.duration.is_none()) {
         y[dose.state] += dose.amount;
+        if !y[dose.state].is_finite() {
+            return Err(SimError {
+                message: format!(
+                    "the dose at time {t:?} makes `{}` {}",
+                    names[dose.state], y[dose.state]
+                ),
+                time: t,
+                states_time: t,
+                states: names.iter().cloned().zip(y.iter().copied()).collect(),
+                hint: "check the dose amounts (doses at the same time add up)".into(),
+            });
+        }
     }
+    Ok(())
 }

@@ -2,12 +2,16 @@
 //! non-finite states caught with the time, and the recorded states with their outputs
 //! assembled into a trajectory.
 
-use super::SimError;
+use super::{RunPlan, SimError};
 use crate::model::Model;
 use crate::solver::SegmentFailure;
 use crate::trajectory::Trajectory;
 
-pub(super) fn segment_error(failure: SegmentFailure, states: Vec<(String, f64)>) -> SimError {
+pub(super) fn segment_error(
+    failure: SegmentFailure,
+    states_time: f64,
+    states: Vec<(String, f64)>,
+) -> SimError {
     let (message, time, hint) = match failure {
         SegmentFailure::MaxSteps { time, steps } => (
             format!("the solver needed more than {steps} steps"),
@@ -34,6 +38,7 @@ pub(super) fn segment_error(failure: SegmentFailure, states: Vec<(String, f64)>)
         message,
         time,
         states,
+        states_time,
         hint: hint.to_string(),
     }
 }
@@ -54,10 +59,11 @@ pub(super) fn check_finite(
             let previous = &rows[index.saturating_sub(1) * width..index.max(1) * width];
             return Err(SimError {
                 message: format!(
-                    "state `{}` became {} before time {}",
+                    "state `{}` became {} before time {:?}",
                     names[bad], row[bad], times[index]
                 ),
                 time: times[index],
+                states_time: times[index.saturating_sub(1)],
                 states: names
                     .iter()
                     .cloned()
@@ -101,5 +107,32 @@ pub(super) fn assemble(
         columns,
         times: times.to_vec(),
         values,
+    }
+}
+
+/// Refuses a start where some d(state)/dt is not finite (a division by zero, a log of 0 in
+/// the ODEs or the parameters they use), naming the ODE.
+pub(super) fn check_start_rates(
+    model: &Model,
+    registers: &mut [f64],
+    plan: &RunPlan,
+    states: &[f64],
+    names: &[String],
+) -> Result<(), SimError> {
+    let mut rates = vec![0.0; states.len()];
+    model.set_switches(registers, plan.start);
+    model.rhs(registers, plan.start, states, &plan.parameters, &mut rates);
+    match rates.iter().position(|r| !r.is_finite()) {
+        None => Ok(()),
+        Some(bad) => Err(SimError {
+            message: format!("d({})/dt is {} at the start", names[bad], rates[bad]),
+            time: plan.start,
+            states_time: plan.start,
+            states: names.iter().cloned().zip(states.iter().copied()).collect(),
+            hint: format!(
+                "look for a division by zero or a log of a non-positive value in `odes.{}` or the parameters and derived values it uses",
+                names[bad]
+            ),
+        }),
     }
 }

@@ -214,3 +214,36 @@ fn check_and_models_list() {
     );
     let _ = std::fs::remove_dir_all(&directory);
 }
+
+#[test]
+fn hostile_numbers_fail_cleanly_instead_of_panicking() {
+    // Regressions: a tiny step or a huge span once aborted on allocation (capacity overflow),
+    // a zero volume or an infinite dose surfaced only as a step-size underflow.
+    let directory = scratch("hostile");
+    let onecomp = model("onecomp_iv_bolus.yaml");
+    let cases: [(&[&str], &str); 4] = [
+        (&["--step", "1e-9"], "output grid would have"),
+        (&["--end", "1e300"], "output grid would have"),
+        (&["--set", "V=0"], "d(A)/dt is -inf at the start"),
+        (
+            &["--dose", "A:1e308@0", "--dose", "A:1e308@0"],
+            "makes `A` inf",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut arguments = vec!["simulate", onecomp.as_str(), "--out", "never"];
+        arguments.extend_from_slice(extra);
+        let output = cartsim(&arguments, &directory);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains(expected) && stderr.contains("hint:"),
+            "{extra:?}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked") && !directory.join("never").exists(),
+            "{extra:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&directory);
+}
