@@ -86,12 +86,16 @@ impl fmt::Display for Diagnostic {
                 "{pad}--> {}:{}:{}",
                 location.file, location.line, location.column
             )?;
-            if let Some(text) = &location.source_line {
+            if let Some(line) = &location.source_line {
+                // Very long lines are shown as a window around the marked column.
+                let skip = location.column.saturating_sub(61);
+                let text: String = line.chars().skip(skip).take(160).collect();
+                let column = location.column - skip;
                 writeln!(f, "{pad} |")?;
                 writeln!(f, "{} | {}", location.line, text)?;
                 let indent: String = text
                     .chars()
-                    .take(location.column.saturating_sub(1))
+                    .take(column.saturating_sub(1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 let carets = "^".repeat(location.length.max(1));

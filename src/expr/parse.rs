@@ -209,7 +209,11 @@ fn tokenize(text: &str) -> Result<Vec<(Token, Range<usize>)>, ParseError> {
 struct Parser {
     tokens: Vec<(Token, Range<usize>)>,
     position: usize,
+    depth: usize,
 }
+
+/// Deepest nesting of sub-expressions accepted (recursion guard; real models stay far below).
+const MAX_DEPTH: usize = 200;
 
 /// Parses an expression. `^` is right-associative and binds tighter than unary minus
 /// (`-2^2 = -4`); comparisons do not chain; `and` binds tighter than `or`.
@@ -222,6 +226,7 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let mut parser = Parser {
         tokens,
         position: 0,
+        depth: 0,
     };
     let expr = parser.expression(0)?;
     match parser.peek() {
@@ -280,6 +285,21 @@ impl Parser {
     }
 
     fn expression(&mut self, min_power: u8) -> Result<Expr, ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let span = self.peek().1.clone();
+            return Err(ParseError::new(
+                format!("the expression is nested more than {MAX_DEPTH} levels deep"),
+                span,
+            )
+            .with_hint("split it into several `derived` values"));
+        }
+        let result = self.nested(min_power);
+        self.depth -= 1;
+        result
+    }
+
+    fn nested(&mut self, min_power: u8) -> Result<Expr, ParseError> {
         let mut left = self.prefix()?;
         loop {
             let (token, _) = self.peek();

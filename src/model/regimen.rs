@@ -7,6 +7,9 @@ use crate::diag::Diagnostic;
 use crate::expr::{Graph, NodeId, Program};
 use crate::spec::{DoseSpec, ExprText};
 
+/// Most repeats one dosing line may expand to.
+const MAX_REPEATS: u32 = 100_000;
+
 /// One concrete dose: a bolus (`duration: None`) or a zero-order infusion.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct DoseEvent {
@@ -91,6 +94,14 @@ impl Regimen {
                         );
                     }
                 }
+            }
+            if dose.count.is_some_and(|c| c > MAX_REPEATS) {
+                lowering.diagnostics.push(
+                    Diagnostic::new(format!("`count` must be at most {MAX_REPEATS}"))
+                        .at(locate(&format!("{path}.count"), None))
+                        .path(format!("{path}.count"))
+                        .hint("a dosing line describes a regimen; very long ones are better split by time"),
+                );
             }
             if dose.count == Some(0) {
                 lowering.diagnostics.push(
