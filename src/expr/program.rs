@@ -67,9 +67,6 @@ pub struct Program {
     register_count: usize,
 }
 
-/// The register file a program runs on: one value per graph node.
-pub type Registers = Vec<f64>;
-
 impl Program {
     pub fn new(instructions: Vec<Instruction>) -> Self {
         let register_count = instructions

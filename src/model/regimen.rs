@@ -36,7 +36,6 @@ pub struct Regimen {
     registers: usize,
     program: Program,
     doses: Vec<CompiledDose>,
-    pub specs: Vec<DoseSpec>,
 }
 
 impl Regimen {
@@ -141,7 +140,6 @@ impl Regimen {
             registers: graph.len(),
             program: graph.setup_program(&roots),
             doses: compiled,
-            specs: doses.to_vec(),
         })
     }
 
