@@ -247,3 +247,41 @@ fn hostile_numbers_fail_cleanly_instead_of_panicking() {
     }
     let _ = std::fs::remove_dir_all(&directory);
 }
+
+#[test]
+fn auto_reports_its_switch_in_run_json_and_with_verbose() {
+    let directory = scratch("switch");
+    let output = cartsim(
+        &[
+            "simulate",
+            &model("hardiansyah2019_crs.yaml"),
+            "--out",
+            "run",
+            "--verbose",
+        ],
+        &directory,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`auto` switched to bdf at time"));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(directory.join("run/run.json")).unwrap())
+            .unwrap();
+    assert!(
+        run["method_switch"]["time"]
+            .as_f64()
+            .is_some_and(|t| t > 0.0),
+        "{}",
+        run["method_switch"]
+    );
+    assert!(
+        run["solver_statistics"]["jacobian_evaluations"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let _ = std::fs::remove_dir_all(&directory);
+}
