@@ -26,6 +26,7 @@ Rust tests ask for. The Radau run takes about 3 s (Robertson) and 8 s (Van der P
 """
 
 import csv
+import os
 import time
 
 import numpy as np
@@ -106,7 +107,9 @@ def build(name, fun, jac, y0, times, rtol, atol, header):
             f"  {other} vs Radau: max relative disagreement {rel.max():.2e}"
             f" ({per_component}; worst at t = {times[worst[0]]:g})"
         )
-    with open(f"{name}.csv", "w", newline="") as handle:
+    # The Rust tests read these from tests/data/ (this script lives in tests/data/reference/).
+    target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", f"{name}.csv")
+    with open(target, "w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
         for t, state in zip(times, radau):
