@@ -90,6 +90,22 @@ pub fn listed_times(start: f64, end: f64, listed: &[f64]) -> Vec<f64> {
 }
 
 pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
+    if plan.parameters.len() != model.parameters.len()
+        || plan.doses.iter().any(|d| d.state >= model.states.len())
+    {
+        return Err(SimError {
+            message: format!(
+                "the run plan has {} parameter values for the {} parameters of `{}`, or a dose into a state it lacks",
+                plan.parameters.len(),
+                model.parameters.len(),
+                model.name
+            ),
+            time: plan.start,
+            states: Vec::new(),
+            states_time: plan.start,
+            hint: "build plans from `Model::parameter_values` and the model's regimens".into(),
+        });
+    }
     let mut registers = vec![0.0; model.register_count()];
     model.setup(&mut registers, &plan.parameters);
     let state_names: Vec<String> = model.states.iter().map(|s| s.name.clone()).collect();

@@ -313,3 +313,30 @@ fn failure_messages_name_the_time_the_states_and_a_fix() {
         );
     }
 }
+
+#[test]
+fn a_plan_that_does_not_fit_the_model_is_an_error_not_a_panic() {
+    let model = shipped("onecomp_iv_bolus.yaml");
+    let plan = cartsim::simulate::RunPlan {
+        parameters: vec![1.0],
+        doses: Vec::new(),
+        start: 0.0,
+        end: 1.0,
+        step: 1.0,
+        times: None,
+        solver: cartsim::solver::SolverOptions {
+            method: SolverName::Dopri5,
+            rtol: 1e-6,
+            atol: 1e-6,
+            rk4_step: 0.1,
+            max_steps: 1000,
+        },
+    };
+    let error = cartsim::simulate::simulate(&model, &plan).expect_err("wrong parameter count");
+    assert!(
+        error
+            .message
+            .contains("1 parameter values for the 2 parameters"),
+        "{error:?}"
+    );
+}
