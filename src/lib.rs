@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diag;
 pub mod expr;
 pub mod library;
+pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod plot;

@@ -211,6 +211,14 @@ fn figure(model: &Model, simulation: &Simulation, linear: bool) -> Figure {
     }
 }
 
+/// Exposure metrics of the model's outputs (of its states when it names no outputs).
+fn metrics_csv(model: &Model, simulation: &Simulation) -> String {
+    let outputs: Vec<&str> = model.outputs.iter().map(|o| o.name.as_str()).collect();
+    let states: Vec<&str> = model.states.iter().map(|s| s.name.as_str()).collect();
+    let columns = if outputs.is_empty() { states } else { outputs };
+    crate::metrics::table(&simulation.trajectory, columns)
+}
+
 /// Recorded event times, one row per firing: `event,time`.
 fn events_csv(simulation: &Simulation) -> String {
     let mut text = String::from("event,time\n");
@@ -273,6 +281,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
             ("trajectory.png", png),
             ("run.json", run_json.into_bytes()),
             ("events.csv", events_csv(&simulation).into_bytes()),
+            ("metrics.csv", metrics_csv(&model, &simulation).into_bytes()),
         ],
     )?;
     if let (true, Some(switch)) = (args.verbose, &simulation.method_switch) {
@@ -285,7 +294,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         eprintln!("warning: {warning}");
     }
     println!(
-        "wrote {}/trajectory.csv, trajectory.png, run.json, events.csv",
+        "wrote {}/trajectory.csv, trajectory.png, run.json, events.csv, metrics.csv",
         directory.display()
     );
     Ok(())

@@ -46,6 +46,12 @@ fn simulate_writes_csv_png_and_run_json() {
     let csv = std::fs::read_to_string(folder.join("trajectory.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("time,E,M,total"));
+    let metrics = std::fs::read_to_string(folder.join("metrics.csv")).unwrap();
+    assert!(
+        metrics.lines().nth(1).unwrap().starts_with("total,"),
+        "{metrics}"
+    );
+    assert!(folder.join("events.csv").exists());
     assert_eq!(lines.count(), 29);
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(folder.join("run.json")).unwrap()).unwrap();
