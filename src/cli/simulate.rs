@@ -260,8 +260,8 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         "doses": doses,
         "time": {"start": plan.start, "end": plan.end, "step": plan.step, "unit": model.time_unit},
         "solver": plan.solver,
-        "absolute_tolerances": model.states.iter().zip(&model.state_atol)
-            .map(|(s, a)| (s.name.clone(), json!(a.unwrap_or(plan.solver.atol))))
+        "absolute_tolerances": model.states.iter().zip(model.absolute_tolerances(plan.solver.atol))
+            .map(|(s, atol)| (s.name.clone(), json!(atol)))
             .collect::<serde_json::Map<_, _>>(),
         "solver_statistics": simulation.stats,
         "events": simulation.events.iter().map(|(name, time)| json!({"event": name, "time": time})).collect::<Vec<_>>(),

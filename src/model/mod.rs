@@ -139,6 +139,14 @@ impl Model {
         self.rhs.len()
     }
 
+    /// The absolute tolerance of every state: its own, else the run's default.
+    pub fn absolute_tolerances(&self, default: f64) -> Vec<f64> {
+        self.state_atol
+            .iter()
+            .map(|a| a.unwrap_or(default))
+            .collect()
+    }
+
     pub fn register_count(&self) -> usize {
         self.graph.len()
     }

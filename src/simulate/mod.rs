@@ -177,13 +177,10 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             width,
         ))
     });
+    let state_atol = model.absolute_tolerances(plan.solver.atol);
     // ode_solvers takes one absolute tolerance: the smallest of the per-state ones.
     let options = SolverOptions {
-        atol: model
-            .state_atol
-            .iter()
-            .map(|a| a.unwrap_or(plan.solver.atol))
-            .fold(plan.solver.atol, f64::min),
+        atol: state_atol.iter().copied().fold(f64::INFINITY, f64::min),
         ..plan.solver
     };
     let mut integrator = Integrator {
@@ -193,11 +190,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         options,
         stats: Stats::default(),
         observer: None,
-        state_atol: model
-            .state_atol
-            .iter()
-            .map(|a| a.unwrap_or(plan.solver.atol))
-            .collect(),
+        state_atol,
         switched: None,
         implicit_failed: false,
         notes: Vec::new(),
