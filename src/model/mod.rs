@@ -10,7 +10,7 @@ pub use compile::compile;
 pub use events::Event;
 pub use regimen::{DoseEvent, Regimen};
 
-use crate::expr::{Graph, NodeId, Program, Switch};
+use crate::expr::{Graph, NodeId, Program};
 use crate::spec::SimulationSpec;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -286,11 +286,6 @@ impl Model {
             at,
             values,
         );
-    }
-
-    /// The time switches (`t < tmax`), whose thresholds are breakpoints.
-    pub fn switches(&self) -> &[Switch] {
-        self.graph.switches()
     }
 
     /// Freezes every time switch at its value for the segment containing `t`.

@@ -359,7 +359,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     let method_switch = integrator.switched.take();
     warnings.append(&mut integrator.notes);
     let registers = integrator.registers.into_inner();
-    let trajectory = assemble(model, &plan.parameters, registers, &times, &state_rows);
+    let trajectory = assemble(model, &plan.parameters, registers, &times, &state_rows)?;
     let events = watch
         .map(|cell| cell.into_inner().recorded)
         .unwrap_or_default();

@@ -1,6 +1,6 @@
 //! Turning a run's raw results into its outcome: solver failures as errors with a hint,
-//! non-finite states caught with the time, and the recorded states with their outputs
-//! assembled into a trajectory.
+//! non-finite states and outputs caught with the time, and the recorded states with their
+//! outputs assembled into a trajectory.
 
 use super::{RunPlan, SimError};
 use crate::model::Model;
@@ -85,7 +85,7 @@ pub(super) fn assemble(
     mut registers: Vec<f64>,
     times: &[f64],
     state_rows: &[f64],
-) -> Trajectory {
+) -> Result<Trajectory, SimError> {
     let states = model.states.len();
     let outputs = model.outputs.len();
     let mut values = Vec::with_capacity(times.len() * (states + outputs));
@@ -94,6 +94,23 @@ pub(super) fn assemble(
         let row = &state_rows[index * states..(index + 1) * states];
         model.set_switches(&mut registers, t);
         model.outputs(&mut registers, t, row, parameters, &mut output_values);
+        if let Some(bad) = output_values.iter().position(|v| !v.is_finite()) {
+            let name = &model.outputs[bad].name;
+            return Err(SimError {
+                message: format!("output `{name}` is {} at time {t:?}", output_values[bad]),
+                time: t,
+                states: model
+                    .states
+                    .iter()
+                    .map(|s| s.name.clone())
+                    .zip(row.iter().copied())
+                    .collect(),
+                states_time: t,
+                hint: format!(
+                    "look for a division by zero or a log of a non-positive value in `outputs.{name}`"
+                ),
+            });
+        }
         values.extend_from_slice(row);
         values.extend_from_slice(&output_values);
     }
@@ -103,11 +120,11 @@ pub(super) fn assemble(
         .map(|s| s.name.clone())
         .chain(model.outputs.iter().map(|o| o.name.clone()))
         .collect();
-    Trajectory {
+    Ok(Trajectory {
         columns,
         times: times.to_vec(),
         values,
-    }
+    })
 }
 
 /// Refuses a start where some d(state)/dt is not finite (a division by zero, a log of 0 in

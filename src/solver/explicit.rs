@@ -3,8 +3,7 @@
 //! and fixed-step RK4 that hits every output time.
 
 use super::StepObserver;
-use super::{Integrator, Piece, SegmentFailure, SolverOptions};
-use crate::model::Model;
+use super::{Integrator, Piece, PieceRhs, SegmentFailure, SolverOptions};
 use crate::spec::SolverName;
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OVector, U1, allocator::Allocator};
 use ode_solvers::dop_shared::IntegrationError;
@@ -22,15 +21,10 @@ enum Explicit {
     Rk4,
 }
 
-/// The right-hand side seen by the solver: local time from the segment start, infusion rates
-/// added, registers reused across calls.
+/// The piece as ode_solvers sees it: the right-hand side and, for events, a step observer.
 #[derive(Clone, Copy)]
 struct SegmentSystem<'a, 'o> {
-    model: &'a Model,
-    parameters: &'a [f64],
-    registers: &'a RefCell<Vec<f64>>,
-    infusion: &'a [f64],
-    origin: f64,
+    rhs: PieceRhs<'a>,
     observer: Option<&'a RefCell<dyn StepObserver + 'o>>,
 }
 
@@ -40,23 +34,15 @@ where
 {
     #[inline]
     fn system(&self, x: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>) {
-        let mut registers = self.registers.borrow_mut();
-        let derivatives = dy.as_mut_slice();
-        self.model.rhs(
-            &mut registers,
-            self.origin + x,
-            y.as_slice(),
-            self.parameters,
-            derivatives,
-        );
-        for (derivative, rate) in derivatives.iter_mut().zip(self.infusion) {
-            *derivative += rate;
-        }
+        self.rhs.derivatives(x, y.as_slice(), dy.as_mut_slice());
     }
 
     fn solout(&mut self, x: f64, y: &OVector<f64, D>, _dy: &OVector<f64, D>) -> bool {
-        self.observer
-            .is_some_and(|observer| observer.borrow_mut().observe(self.origin + x, y.as_slice()))
+        self.observer.is_some_and(|observer| {
+            observer
+                .borrow_mut()
+                .observe(self.rhs.origin + x, y.as_slice())
+        })
     }
 }
 
@@ -119,11 +105,7 @@ impl Integrator<'_> {
             _ => Explicit::Dopri5,
         };
         let system = SegmentSystem {
-            model: self.model,
-            parameters: self.parameters,
-            registers: &self.registers,
-            infusion: piece.infusion,
-            origin,
+            rhs: self.piece_rhs(piece),
             observer: self.observer,
         };
         let stats = dispatch!(
@@ -183,53 +165,36 @@ where
         }
         None => (length, length, OutputType::Sparse),
     };
+    // Dopri5 and Dop853 share ode_solvers' API; the controller constants are each method's
+    // own defaults (safety, beta, minimum and maximum step factors).
+    macro_rules! run {
+        ($solver:ident, $beta:expr, $fac_min:expr, $fac_max:expr) => {{
+            let mut solver = $solver::from_param(
+                *system,
+                0.0,
+                x_end,
+                dx,
+                start,
+                options.rtol,
+                options.atol,
+                0.9,
+                $beta,
+                $fac_min,
+                $fac_max,
+                x_end,
+                0.0,
+                step_budget,
+                stiffness_check,
+                output,
+            );
+            let stats = solver.integrate()?;
+            take_results(solver.y_out(), y, dense, record);
+            Ok(stats)
+        }};
+    }
     match method {
-        Explicit::Dopri5 => {
-            let mut solver = Dopri5::from_param(
-                *system,
-                0.0,
-                x_end,
-                dx,
-                start,
-                options.rtol,
-                options.atol,
-                0.9,
-                0.04,
-                0.2,
-                10.0,
-                x_end,
-                0.0,
-                step_budget,
-                stiffness_check,
-                output,
-            );
-            let stats = solver.integrate()?;
-            take_results(solver.y_out(), y, dense, record);
-            Ok(stats)
-        }
-        Explicit::Dop853 => {
-            let mut solver = Dop853::from_param(
-                *system,
-                0.0,
-                x_end,
-                dx,
-                start,
-                options.rtol,
-                options.atol,
-                0.9,
-                0.0,
-                0.333,
-                6.0,
-                x_end,
-                0.0,
-                step_budget,
-                stiffness_check,
-                output,
-            );
-            let stats = solver.integrate()?;
-            take_results(solver.y_out(), y, dense, record);
-            Ok(stats)
-        }
+        Explicit::Dopri5 => run!(Dopri5, 0.04, 0.2, 10.0),
+        Explicit::Dop853 => run!(Dop853, 0.0, 0.333, 6.0),
         Explicit::Rk4 => integrate_rk4(system, start, y, options.rk4_step, length, dense, record),
     }
 }
@@ -283,7 +248,10 @@ where
         let width = k as f64 * interval - from;
         let steps = (width / step).ceil().max(1.0);
         let shifted = SegmentSystem {
-            origin: system.origin + from,
+            rhs: PieceRhs {
+                origin: system.rhs.origin + from,
+                ..system.rhs
+            },
             ..*system
         };
         let mut solver = Rk4::new(shifted, 0.0, state.clone(), width, width / steps);

@@ -2,42 +2,19 @@
 //! through slices, segment-local time, dense outputs, and step observation for events.
 
 use super::stiff::{ImplicitMethod, StiffFailure, StiffOptions, StiffSystem, integrate_stiff};
-use super::{Integrator, Piece, SegmentFailure};
-use crate::model::Model;
-use std::cell::RefCell;
+use super::{Integrator, Piece, PieceRhs, SegmentFailure};
 
-/// One segment of the model as the implicit solver sees it (time local to `origin`).
-struct StiffModel<'a> {
-    model: &'a Model,
-    parameters: &'a [f64],
-    registers: &'a RefCell<Vec<f64>>,
-    infusion: &'a [f64],
-    origin: f64,
-}
-
-impl StiffSystem for StiffModel<'_> {
+impl StiffSystem for PieceRhs<'_> {
     fn dimension(&self) -> usize {
         self.model.states.len()
     }
 
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
-        let mut registers = self.registers.borrow_mut();
-        self.model
-            .rhs(&mut registers, self.origin + t, y, self.parameters, dy);
-        for (derivative, rate) in dy.iter_mut().zip(self.infusion) {
-            *derivative += rate;
-        }
+        self.derivatives(t, y, dy);
     }
 
     fn jacobian(&self, t: f64, y: &[f64], jacobian: &mut [f64]) {
-        let mut registers = self.registers.borrow_mut();
-        self.model.jacobian(
-            &mut registers,
-            self.origin + t,
-            y,
-            self.parameters,
-            jacobian,
-        );
+        PieceRhs::jacobian(self, t, y, jacobian);
     }
 }
 
@@ -51,13 +28,7 @@ impl Integrator<'_> {
         record: &mut dyn FnMut(usize, &[f64]),
     ) -> Result<(), SegmentFailure> {
         let origin = piece.origin;
-        let system = StiffModel {
-            model: self.model,
-            parameters: self.parameters,
-            registers: &self.registers,
-            infusion: piece.infusion,
-            origin,
-        };
+        let system = self.piece_rhs(piece);
         let options = StiffOptions {
             method,
             rtol: self.options.rtol,

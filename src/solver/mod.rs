@@ -80,6 +80,57 @@ pub trait StepObserver {
     fn observe(&mut self, time: f64, states: &[f64]) -> bool;
 }
 
+/// The model on one piece as every method sees it: time local to the piece's origin, running
+/// infusion rates added to the derivatives, one register file reused across calls.
+#[derive(Clone, Copy)]
+struct PieceRhs<'a> {
+    model: &'a Model,
+    parameters: &'a [f64],
+    registers: &'a RefCell<Vec<f64>>,
+    infusion: &'a [f64],
+    origin: f64,
+}
+
+impl PieceRhs<'_> {
+    #[inline]
+    fn derivatives(&self, local_time: f64, y: &[f64], dy: &mut [f64]) {
+        let mut registers = self.registers.borrow_mut();
+        self.model.rhs(
+            &mut registers,
+            self.origin + local_time,
+            y,
+            self.parameters,
+            dy,
+        );
+        for (derivative, rate) in dy.iter_mut().zip(self.infusion) {
+            *derivative += rate;
+        }
+    }
+
+    fn jacobian(&self, local_time: f64, y: &[f64], jacobian: &mut [f64]) {
+        let mut registers = self.registers.borrow_mut();
+        self.model.jacobian(
+            &mut registers,
+            self.origin + local_time,
+            y,
+            self.parameters,
+            jacobian,
+        );
+    }
+}
+
+impl<'a> Integrator<'a> {
+    fn piece_rhs<'p>(&'p self, piece: &Piece<'p>) -> PieceRhs<'p> {
+        PieceRhs {
+            model: self.model,
+            parameters: self.parameters,
+            registers: &self.registers,
+            infusion: piece.infusion,
+            origin: piece.origin,
+        }
+    }
+}
+
 /// One solver call: from `origin` over `length`, with the infusion rates running, and with
 /// `dense = Some((count, step))` reporting the states at `origin + k*step`, k = 1..=count.
 pub struct Piece<'a> {

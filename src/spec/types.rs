@@ -27,10 +27,6 @@ impl<T> OrderedMap<T> {
         self.0.iter().map(|(k, _)| k.as_str())
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -251,6 +251,21 @@ fn hostile_numbers_fail_cleanly_instead_of_panicking() {
             "{extra:?}"
         );
     }
+    // An output that is not finite (the log of zero) is an error naming the output, not a NaN
+    // in trajectory.csv.
+    let log_of_zero = directory.join("log_of_zero.yaml");
+    std::fs::write(&log_of_zero, "name: log_of_zero\nstates: {y: 1}\nodes:\n  y: -y\noutputs:\n  bad: ln(y - y)\nsimulation: {end: 1, step: 1}\n").unwrap();
+    let output = cartsim(
+        &["simulate", log_of_zero.to_str().unwrap(), "--out", "never"],
+        &directory,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("output `bad` is -inf") && stderr.contains("outputs.bad"),
+        "{stderr}"
+    );
+    assert!(!directory.join("never").exists());
     let _ = std::fs::remove_dir_all(&directory);
 }
 

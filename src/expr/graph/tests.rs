@@ -3,8 +3,8 @@
 use super::*;
 use crate::expr::parse;
 
-/// Compiles `text` over states x, y, z and evaluates it through the varying program.
-fn evaluate(text: &str, states: [f64; 3]) -> f64 {
+/// Lowers `text` over states x, y, z and parameter k.
+fn lowered(text: &str) -> (Graph, NodeId) {
     let mut graph = Graph::new();
     let expr = parse(text).unwrap();
     let root = graph.lower(&expr, &mut |g, name, _| match name {
@@ -14,14 +14,25 @@ fn evaluate(text: &str, states: [f64; 3]) -> f64 {
         "k" => g.parameter(0),
         _ => panic!("unknown {name}"),
     });
+    (graph, root)
+}
+
+/// The value of `node` at the given states, with k = 0.5.
+fn value(graph: &Graph, node: NodeId, states: [f64; 3]) -> f64 {
     let mut registers = vec![0.0; graph.len()];
     graph
-        .setup_program(&[root])
+        .setup_program(&[node])
         .run(&mut registers, 0.0, &[], &[0.5]);
     graph
-        .varying_program(&[root])
+        .varying_program(&[node])
         .run(&mut registers, 0.0, &states, &[0.5]);
-    registers[root as usize]
+    registers[node as usize]
+}
+
+/// Compiles `text` and evaluates it through the register programs.
+fn evaluate(text: &str, states: [f64; 3]) -> f64 {
+    let (graph, root) = lowered(text);
+    value(&graph, root, states)
 }
 
 #[test]
@@ -68,32 +79,14 @@ fn symbolic_derivatives_match_finite_differences_for_every_function() {
     ];
     let point = [1.3, 0.7, 0.9];
     for text in texts {
-        let mut graph = Graph::new();
-        let expr = parse(text).unwrap();
-        let root = graph.lower(&expr, &mut |g, name, _| match name {
-            "x" => g.state(0),
-            "y" => g.state(1),
-            "z" => g.state(2),
-            _ => g.parameter(0),
-        });
+        let (mut graph, root) = lowered(text);
         let mut memo = DerivativeMemo::new();
         let derivative = graph.derivative(root, Variable::State(0), &mut memo);
-        let mut registers = vec![0.0; graph.len()];
-        let program = |g: &Graph, root| (g.setup_program(&[root]), g.varying_program(&[root]));
-        let value_at = |x: f64, registers: &mut Vec<f64>| {
-            let (setup, varying) = program(&graph, root);
-            setup.run(registers, 0.0, &[], &[0.5]);
-            varying.run(registers, 0.0, &[x, point[1], point[2]], &[0.5]);
-            registers[root as usize]
-        };
         let h = 1e-6;
-        let numeric = (value_at(point[0] + h, &mut registers)
-            - value_at(point[0] - h, &mut registers))
-            / (2.0 * h);
-        let (setup, varying) = program(&graph, derivative);
-        setup.run(&mut registers, 0.0, &[], &[0.5]);
-        varying.run(&mut registers, 0.0, &point, &[0.5]);
-        let symbolic = registers[derivative as usize];
+        let shifted = |dx: f64| [point[0] + dx, point[1], point[2]];
+        let numeric =
+            (value(&graph, root, shifted(h)) - value(&graph, root, shifted(-h))) / (2.0 * h);
+        let symbolic = value(&graph, derivative, point);
         assert!(
             (symbolic - numeric).abs() <= 1e-7 * numeric.abs().max(1.0),
             "{text}: {symbolic} vs {numeric}"
