@@ -193,20 +193,10 @@ fn simulate_subject(
     solver: SolverOptions,
 ) -> Result<Outcome, String> {
     let failed = |what: String| format!("subject {}: {what}", subject.id);
-    let spec = &model.simulation;
-    let doses = model
-        .default_regimen
-        .events(&subject.parameters)
+    let parameters = subject.parameters.clone();
+    let mut plan = RunPlan::for_model(model, parameters, &model.default_regimen, None)
         .map_err(|d| failed(d.to_string()))?;
-    let plan = RunPlan {
-        parameters: subject.parameters.clone(),
-        doses,
-        start: spec.start,
-        end: spec.end,
-        step: spec.grid(None).0,
-        times: spec.grid(None).1,
-        solver,
-    };
+    plan.solver = solver;
     let simulation = simulate(model, &plan).map_err(|e| failed(format!("{e:?}")))?;
     let trajectory = &simulation.trajectory;
     let column = trajectory

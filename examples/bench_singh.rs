@@ -7,7 +7,6 @@
 
 use cartsim::model::compile;
 use cartsim::simulate::{RunPlan, simulate};
-use cartsim::solver::SolverOptions;
 use cartsim::spec::{SolverName, load_model};
 use std::time::Instant;
 
@@ -28,27 +27,10 @@ fn main() -> Result<(), String> {
     let loaded = load_model(file, &text).map_err(|d| cartsim::diag::render_all(&d))?;
     let model = compile(&loaded).map_err(|d| cartsim::diag::render_all(&d))?;
     let parameters = model.parameter_values(Some(set))?;
-    let spec = &model.simulation;
-    let (step, times) = spec.grid(None);
     for method in [SolverName::Auto, SolverName::Bdf, SolverName::Dopri5] {
-        let plan = RunPlan {
-            doses: model
-                .default_regimen
-                .events(&parameters)
-                .map_err(|d| d.to_string())?,
-            parameters: parameters.clone(),
-            start: spec.start,
-            end: spec.end,
-            step,
-            times: times.clone(),
-            solver: SolverOptions {
-                method,
-                rtol: spec.rtol,
-                atol: spec.atol,
-                rk4_step: step / 10.0,
-                max_steps: spec.max_steps,
-            },
-        };
+        let mut plan = RunPlan::for_model(&model, parameters.clone(), &model.default_regimen, None)
+            .map_err(|d| d.to_string())?;
+        plan.solver.method = method;
         let mut walls = Vec::new();
         let mut outcome = String::new();
         for _ in 0..repeats {

@@ -6,7 +6,6 @@ use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::plot::{Figure, Series, YScale, render_png};
 use crate::simulate::{RunPlan, SimError, Simulation, simulate};
-use crate::solver::SolverOptions;
 use crate::spec::{DoseSpec, ExprText, SolverName};
 use clap::Args;
 use serde_json::json;
@@ -131,32 +130,22 @@ fn plan(model: &Model, args: &SimulateArgs) -> Result<RunPlan, Failure> {
             .compile_regimen(&args.doses, "--dose")
             .map_err(Failure)?
     };
-    let doses = regimen.events(&parameters)?;
-    let simulation = &model.simulation;
-    let end = args.end.unwrap_or(simulation.end);
-    if end <= simulation.start {
-        return Err(Diagnostic::new(format!(
-            "`--end {end}` must be after the start time {}",
-            simulation.start
-        ))
-        .into());
+    let mut plan = RunPlan::for_model(model, parameters, &regimen, args.step)?;
+    if let Some(end) = args.end {
+        if end <= plan.start {
+            return Err(Diagnostic::new(format!(
+                "`--end {end}` must be after the start time {}",
+                plan.start
+            ))
+            .into());
+        }
+        plan.end = end;
     }
-    let (step, times) = simulation.grid(args.step);
-    Ok(RunPlan {
-        parameters,
-        doses,
-        start: simulation.start,
-        end,
-        step,
-        times,
-        solver: SolverOptions {
-            method: args.solver.unwrap_or(simulation.solver),
-            rtol: args.rtol.unwrap_or(simulation.rtol),
-            atol: args.atol.unwrap_or(simulation.atol),
-            rk4_step: simulation.rk4_step.unwrap_or(step / 10.0),
-            max_steps: simulation.max_steps,
-        },
-    })
+    let solver = &mut plan.solver;
+    solver.method = args.solver.unwrap_or(solver.method);
+    solver.rtol = args.rtol.unwrap_or(solver.rtol);
+    solver.atol = args.atol.unwrap_or(solver.atol);
+    Ok(plan)
 }
 
 fn sim_error(model: &Model, error: SimError) -> Diagnostic {

@@ -9,7 +9,8 @@
 //! step. Output times are start + k * step exactly, plus `end` (or the listed `times`, plus
 //! start and end).
 
-use crate::model::{DoseEvent, Model};
+use crate::diag::Diagnostic;
+use crate::model::{DoseEvent, Model, Regimen};
 mod events;
 mod outcome;
 
@@ -31,6 +32,36 @@ pub struct RunPlan {
     /// Output at exactly these times instead of every `step` (plus start and end).
     pub times: Option<Vec<f64>>,
     pub solver: SolverOptions,
+}
+
+impl RunPlan {
+    /// The model file's own run for these parameters: its span, output grid (every `step`
+    /// instead, when given), solver settings, and the doses of `regimen`. Callers override
+    /// fields from there (the command line's `--end`, `--solver`, ...).
+    pub fn for_model(
+        model: &Model,
+        parameters: Vec<f64>,
+        regimen: &Regimen,
+        step: Option<f64>,
+    ) -> Result<RunPlan, Diagnostic> {
+        let simulation = &model.simulation;
+        let (step, times) = simulation.grid(step);
+        Ok(RunPlan {
+            doses: regimen.events(&parameters)?,
+            parameters,
+            start: simulation.start,
+            end: simulation.end,
+            step,
+            times,
+            solver: SolverOptions {
+                method: simulation.solver,
+                rtol: simulation.rtol,
+                atol: simulation.atol,
+                rk4_step: simulation.rk4_step.unwrap_or(step / 10.0),
+                max_steps: simulation.max_steps,
+            },
+        })
+    }
 }
 
 /// A failed simulation: when, what, the last finite state, and what to try.

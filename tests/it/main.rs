@@ -13,7 +13,6 @@ mod stiff;
 
 use cartsim::model::{Model, compile};
 use cartsim::simulate::{RunPlan, Simulation, simulate};
-use cartsim::solver::SolverOptions;
 use cartsim::spec::{DoseSpec, SolverName, load_model};
 
 /// Path of a file inside the repository.
@@ -59,23 +58,14 @@ pub fn run(model: &Model, settings: Run) -> Simulation {
             .unwrap_or_else(|d| panic!("{:?}", d)),
         None => model.default_regimen.clone(),
     };
-    let simulation = &model.simulation;
-    let (step, times) = simulation.grid(settings.step);
-    let plan = RunPlan {
-        doses: regimen.events(&parameters).expect("valid doses"),
-        parameters,
-        start: simulation.start,
-        end: settings.end.unwrap_or(simulation.end),
-        step,
-        times,
-        solver: SolverOptions {
-            method: settings.method.unwrap_or(simulation.solver),
-            rtol: settings.rtol.unwrap_or(simulation.rtol),
-            atol: settings.atol.unwrap_or(simulation.atol),
-            rk4_step: settings.rk4_step.unwrap_or(step / 10.0),
-            max_steps: simulation.max_steps,
-        },
-    };
+    let mut plan =
+        RunPlan::for_model(model, parameters, &regimen, settings.step).expect("valid doses");
+    plan.end = settings.end.unwrap_or(plan.end);
+    let solver = &mut plan.solver;
+    solver.method = settings.method.unwrap_or(solver.method);
+    solver.rtol = settings.rtol.unwrap_or(solver.rtol);
+    solver.atol = settings.atol.unwrap_or(solver.atol);
+    solver.rk4_step = settings.rk4_step.unwrap_or(solver.rk4_step);
     simulate(model, &plan).unwrap_or_else(|e| panic!("{e:?}"))
 }
 

@@ -265,24 +265,11 @@ fn hardiansyah_and_kirouac_match_their_independent_solutions() {
 fn failure_messages_name_the_time_the_states_and_a_fix() {
     let attempt = |body: &str, method: SolverName| {
         let model = model_from("failing.yaml", &format!("name: failing\n{body}"));
-        let mut parameters = model.parameter_values(None).unwrap();
-        parameters.truncate(model.parameters.len());
-        let simulation = &model.simulation;
-        let plan = cartsim::simulate::RunPlan {
-            doses: model.default_regimen.events(&parameters).unwrap(),
-            parameters,
-            start: simulation.start,
-            end: simulation.end,
-            step: simulation.grid(None).0,
-            times: None,
-            solver: cartsim::solver::SolverOptions {
-                method,
-                rtol: simulation.rtol,
-                atol: simulation.atol,
-                rk4_step: 0.01,
-                max_steps: simulation.max_steps,
-            },
-        };
+        let parameters = model.parameter_values(None).unwrap();
+        let mut plan =
+            cartsim::simulate::RunPlan::for_model(&model, parameters, &model.default_regimen, None)
+                .unwrap();
+        plan.solver.method = method;
         cartsim::simulate::simulate(&model, &plan).expect_err("must fail")
     };
     let max_steps = attempt(
