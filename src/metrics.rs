@@ -1,7 +1,12 @@
 //! Non-compartmental exposure metrics of a concentration-time curve, as pharmacologists report
 //! them: Cmax, Tmax, AUC by the linear-up/log-down trapezoidal rule, Clast/Tlast above a limit
-//! of quantification, and the terminal half-life from a log-linear fit. (The population metrics
-//! of issue 5, response and relapse included, build on these.)
+//! of quantification, and the terminal half-life from a log-linear fit. The submodules build on
+//! these: CAR T kinetic phases (`phases`), tumor response and relapse (`response`), and
+//! summaries over the subjects of a virtual population (`summary`).
+
+pub mod phases;
+pub mod response;
+pub mod summary;
 
 use crate::trajectory::Trajectory;
 use serde::Serialize;
@@ -81,16 +86,8 @@ pub fn nca(times: &[f64], values: &[f64], lloq: f64) -> Option<Nca> {
         if first <= peak {
             return None;
         }
-        let points: Vec<(f64, f64)> = (first..=last).map(|k| (times[k], values[k].ln())).collect();
-        let n = points.len() as f64;
-        let (mean_t, mean_y) = points
-            .iter()
-            .fold((0.0, 0.0), |(a, b), (t, y)| (a + t / n, b + y / n));
-        let (sxy, sxx) = points.iter().fold((0.0, 0.0), |(a, b), (t, y)| {
-            (a + (t - mean_t) * (y - mean_y), b + (t - mean_t).powi(2))
-        });
-        let slope = sxy / sxx;
-        (slope < 0.0).then(|| std::f64::consts::LN_2 / -slope)
+        let points: Vec<(f64, f64)> = (first..=last).map(|k| (times[k], values[k])).collect();
+        half_life_of_log_linear_fit(&points)
     });
     Some(Nca {
         cmax,
@@ -101,6 +98,23 @@ pub fn nca(times: &[f64], values: &[f64], lloq: f64) -> Option<Nca> {
         tlast,
         t_half_terminal,
     })
+}
+
+/// Half-life of a log-linear fit to `(time, value)` points: ln 2 over minus the slope of the
+/// least-squares line of ln(value) on time; `None` unless that slope is negative.
+fn half_life_of_log_linear_fit(points: &[(f64, f64)]) -> Option<f64> {
+    let n = points.len() as f64;
+    let (mean_t, mean_y) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (t, c)| (a + t / n, b + c.ln() / n));
+    let (sxy, sxx) = points.iter().fold((0.0, 0.0), |(a, b), (t, c)| {
+        (
+            a + (t - mean_t) * (c.ln() - mean_y),
+            b + (t - mean_t).powi(2),
+        )
+    });
+    let slope = sxy / sxx;
+    (slope < 0.0).then(|| std::f64::consts::LN_2 / -slope)
 }
 
 /// `metrics.csv`: one row per named column of the trajectory, computed on the output grid,

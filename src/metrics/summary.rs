@@ -1,0 +1,190 @@
+//! Summaries over the subjects of a virtual population: quantiles of a metric, Wilson score
+//! intervals for the proportion of subjects with an outcome (response, relapse), and
+//! Kaplan–Meier curves of times to an event with censoring.
+
+/// The 0.975 quantile of the standard normal distribution, for two-sided 95% intervals.
+pub const NORMAL_QUANTILE_975: f64 = 1.959963984540054;
+
+/// Quantile of sorted data by linear interpolation between order statistics (Hyndman–Fan
+/// type 7, R's default and numpy's "linear"): with n values x₀ <= … <= xₙ₋₁ and
+/// h = (n - 1) · `probability`, the quantile is x⌊h⌋ + (h - ⌊h⌋)(x⌊h⌋₊₁ - x⌊h⌋). NaN for empty
+/// input or a probability outside [0, 1]. `sorted` must be in ascending order.
+pub fn quantile(sorted: &[f64], probability: f64) -> f64 {
+    if sorted.is_empty() || !(0.0..=1.0).contains(&probability) {
+        return f64::NAN;
+    }
+    let position = probability * (sorted.len() - 1) as f64;
+    let lower = position.floor() as usize;
+    let fraction = position - lower as f64;
+    if fraction == 0.0 {
+        sorted[lower]
+    } else {
+        sorted[lower] + fraction * (sorted[lower + 1] - sorted[lower])
+    }
+}
+
+/// Wilson score interval for a binomial proportion at 95% (z = [`NORMAL_QUANTILE_975`]):
+/// with p = successes / trials and n = trials, the limits are
+/// (p + z²/2n ± z √(p(1 - p)/n + z²/4n²)) / (1 + z²/n), clamped to [0, 1] against rounding
+/// (they lie in it exactly). n = 0, or more successes than trials, gives (NaN, NaN).
+pub fn wilson_interval(successes: usize, trials: usize) -> (f64, f64) {
+    if trials == 0 || successes > trials {
+        return (f64::NAN, f64::NAN);
+    }
+    let n = trials as f64;
+    let p = successes as f64 / n;
+    let z = NORMAL_QUANTILE_975;
+    let z_squared = z * z;
+    let denominator = 1.0 + z_squared / n;
+    let center = (p + z_squared / (2.0 * n)) / denominator;
+    let half_width = z * (p * (1.0 - p) / n + z_squared / (4.0 * n * n)).sqrt() / denominator;
+    (
+        (center - half_width).max(0.0),
+        (center + half_width).min(1.0),
+    )
+}
+
+/// Kaplan–Meier survival curve from (time, event) pairs, event = false meaning censored at that
+/// time; returns the (time, survival) points where survival drops, starting with (start, 1.0).
+///
+/// At each distinct time t with d > 0 events, survival is multiplied by 1 - d / n, n being the
+/// number of observations with time >= t. Ties: events come before censorings at the same time,
+/// so a subject censored at t is still at risk at t. Observations with a NaN time are ignored;
+/// `start` only labels the first point (observations are not checked against it).
+pub fn kaplan_meier(start: f64, observations: &[(f64, bool)]) -> Vec<(f64, f64)> {
+    let mut sorted: Vec<(f64, bool)> = observations
+        .iter()
+        .copied()
+        .filter(|(time, _)| !time.is_nan())
+        .collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut curve = vec![(start, 1.0)];
+    let mut survival = 1.0;
+    let mut first = 0;
+    while first < sorted.len() {
+        let time = sorted[first].0;
+        let at_risk = sorted.len() - first;
+        let tied = sorted[first..]
+            .iter()
+            .take_while(|(other, _)| *other == time)
+            .count();
+        let events = sorted[first..first + tied]
+            .iter()
+            .filter(|(_, event)| *event)
+            .count();
+        if events > 0 {
+            survival *= 1.0 - events as f64 / at_risk as f64;
+            curve.push((time, survival));
+        }
+        first += tied;
+    }
+    curve
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_between_order_statistics() {
+        // Hand values, h = 3p on [1, 2, 3, 4]; numpy 2.4.6 np.quantile gives the same
+        // [1, 1.75, 2.5, 3.7, 4]. Each is at most one rounded multiply-add from exact:
+        // 1e-15 absolute allows it.
+        let data = [1.0, 2.0, 3.0, 4.0];
+        for (probability, expected) in
+            [(0.0, 1.0), (0.25, 1.75), (0.5, 2.5), (0.9, 3.7), (1.0, 4.0)]
+        {
+            let actual = quantile(&data, probability);
+            assert!((actual - expected).abs() < 1e-15, "{probability}: {actual}");
+        }
+        assert_eq!(quantile(&[5.0], 0.3), 5.0);
+        assert!(quantile(&[], 0.5).is_nan());
+        assert!(quantile(&data, 1.5).is_nan());
+        assert!(quantile(&data, f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn wilson_interval_matches_published_and_independent_values() {
+        // 81/263 is one of the examples in Newcombe (1998), Statistics in Medicine 17:857-872,
+        // whose score interval reads 0.2553 to 0.3662. The full digits below are from the
+        // formula, and scipy 1.17.1's binomtest(81, 263).proportion_ci(method="wilson")
+        // returns them exactly. Rounding in a different order of operations moves a limit by
+        // a few ulps; 1e-12 absolute allows that and is far below the published 1e-4.
+        let (lower, upper) = wilson_interval(81, 263);
+        assert!((lower - 0.2552885198782742).abs() < 1e-12, "{lower}");
+        assert!((upper - 0.36620957698280004).abs() < 1e-12, "{upper}");
+        assert_eq!(
+            ((lower * 1e4).round(), (upper * 1e4).round()),
+            (2553.0, 3662.0)
+        );
+        // R's prop.test(correct = FALSE) for 0/32 and 32/32, as recorded to 7 digits in the
+        // insightsengineering/cards test snapshot tests/testthat/_snaps/proportion_ci.md:
+        // [0, 0.1071792] and [0.8928208, 1]; 5e-8 is half a unit of the 7th digit.
+        let (lower, upper) = wilson_interval(0, 32);
+        assert_eq!(lower, 0.0);
+        assert!((upper - 0.1071792).abs() < 5e-8, "{upper}");
+        let (lower, upper) = wilson_interval(32, 32);
+        assert!((lower - 0.8928208).abs() < 5e-8, "{lower}");
+        assert_eq!(upper, 1.0);
+    }
+
+    #[test]
+    fn wilson_interval_of_nothing_is_not_a_number() {
+        let (lower, upper) = wilson_interval(0, 0);
+        assert!(lower.is_nan() && upper.is_nan());
+        let (lower, upper) = wilson_interval(3, 2);
+        assert!(lower.is_nan() && upper.is_nan());
+    }
+
+    #[test]
+    fn kaplan_meier_counts_censored_ties_at_risk() {
+        // Events at 1, 2, 3, 3, 5; censored at 2, 4, 5 (given out of order). By hand:
+        // t = 1: 8 at risk, 1 event: 7/8 = 0.875
+        // t = 2: 7 at risk (the one censored at 2 included), 1 event: 0.875 · 6/7 = 0.75
+        // t = 3: 5 at risk, 2 events: 0.75 · 3/5 = 0.45
+        // t = 4: censoring only, no point
+        // t = 5: 2 at risk, 1 event: 0.45 · 1/2 = 0.225
+        // (scipy 1.17.1's ecdf on CensoredData gives the same). Censorings first at 2 would
+        // give 0.875 · 5/6 = 0.729 instead. Four rounded products: 1e-15 absolute allows them.
+        let observations = [
+            (5.0, false),
+            (3.0, true),
+            (2.0, false),
+            (1.0, true),
+            (4.0, false),
+            (2.0, true),
+            (5.0, true),
+            (3.0, true),
+        ];
+        let curve = kaplan_meier(0.0, &observations);
+        let expected = [
+            (0.0, 1.0),
+            (1.0, 0.875),
+            (2.0, 0.75),
+            (3.0, 0.45),
+            (5.0, 0.225),
+        ];
+        assert_eq!(curve.len(), expected.len(), "{curve:?}");
+        for (&(time, survival), &(expected_time, expected_survival)) in curve.iter().zip(&expected)
+        {
+            assert_eq!(time, expected_time);
+            assert!((survival - expected_survival).abs() < 1e-15, "{curve:?}");
+        }
+    }
+
+    #[test]
+    fn kaplan_meier_edge_cases() {
+        assert_eq!(kaplan_meier(0.0, &[]), vec![(0.0, 1.0)]);
+        let censored = [(1.0, false), (2.0, false)];
+        assert_eq!(kaplan_meier(0.0, &censored), vec![(0.0, 1.0)]);
+        let everyone = [(1.0, true), (1.0, true)];
+        assert_eq!(kaplan_meier(0.0, &everyone), vec![(0.0, 1.0), (1.0, 0.0)]);
+        let with_nan = [
+            (f64::NAN, true),
+            (2.0, true),
+            (f64::NAN, false),
+            (4.0, false),
+        ];
+        assert_eq!(kaplan_meier(0.0, &with_nan), vec![(0.0, 1.0), (2.0, 0.5)]);
+    }
+}
