@@ -11,6 +11,11 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
+mod population;
+pub use population::{
+    Bands, BoxSummary, Interval, StepCurve, bands_png, boxes_png, intervals_png, steps_png,
+};
+
 const MIN_WIDTH: u32 = 1200;
 const MIN_HEIGHT: u32 = 800;
 const MAX_SIDE: u32 = 10_000;
