@@ -11,6 +11,11 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
+mod population;
+pub use population::{
+    Bands, BoxSummary, Interval, StepCurve, bands_png, boxes_png, intervals_png, steps_png,
+};
+
 const MIN_WIDTH: u32 = 1200;
 const MIN_HEIGHT: u32 = 800;
 const MAX_SIDE: u32 = 10_000;
@@ -156,8 +161,8 @@ fn positive_extent(figure: &Figure) -> Option<(f64, f64)> {
     extent(all_values(figure), |v| v.is_finite() && v > 0.0)
 }
 
-fn x_range(figure: &Figure) -> (f64, f64) {
-    let (lo, hi) = extent(figure.times.iter().copied(), f64::is_finite).unwrap_or((0.0, 1.0));
+fn x_range(times: &[f64]) -> (f64, f64) {
+    let (lo, hi) = extent(times.iter().copied(), f64::is_finite).unwrap_or((0.0, 1.0));
     let magnitude = lo.abs().max(hi.abs());
     // Widen ranges too narrow for float precision (a single time, repeated times).
     if hi - lo > 1e-9 * magnitude && hi - lo > 1e-200 {
@@ -169,7 +174,12 @@ fn x_range(figure: &Figure) -> (f64, f64) {
 }
 
 fn linear_range(figure: &Figure) -> (f64, f64) {
-    let (lo, hi) = extent(all_values(figure), f64::is_finite).unwrap_or((0.0, 0.0));
+    padded_linear(extent(all_values(figure), f64::is_finite))
+}
+
+/// A linear axis from `min(0, lo)` to `max(0, hi)` of the finite extent, with 5% headroom.
+fn padded_linear(finite_extent: Option<(f64, f64)>) -> (f64, f64) {
+    let (lo, hi) = finite_extent.unwrap_or((0.0, 0.0));
     let (lo, hi) = (lo.min(0.0), hi.max(0.0));
     if hi - lo < 1e-200 {
         return (0.0, 1.0); // all zero, or too small for tick arithmetic
@@ -178,9 +188,14 @@ fn linear_range(figure: &Figure) -> (f64, f64) {
     (if lo < 0.0 { lo - headroom } else { lo }, hi + headroom)
 }
 
-/// Whole decades around the positive data, at most `MAX_DECADES` below the top.
+/// The log axis range of `figure`: whole decades around its positive data.
 fn log_range(figure: &Figure) -> (f64, f64) {
-    let (lo, hi) = positive_extent(figure).unwrap_or((1.0, 10.0));
+    decades_around(positive_extent(figure))
+}
+
+/// Whole decades around a positive extent, at most `MAX_DECADES` below the top.
+fn decades_around(positive_extent: Option<(f64, f64)>) -> (f64, f64) {
+    let (lo, hi) = positive_extent.unwrap_or((1.0, 10.0));
     // The slack keeps values a rounding error past a power of ten from adding a decade.
     let top = (hi.log10() - 1e-6).ceil().clamp(-290.0, 300.0);
     let bottom = (lo.log10() + 1e-6)
@@ -247,15 +262,11 @@ where
         .map(|(_, name)| name.chars().count())
         .max()
         .unwrap_or(0);
-    let strip = if labels.is_empty() {
-        0
-    } else {
-        (60 + 11 * longest as u32).clamp(140, 420)
-    };
+    let strip = legend_width(labels.len(), longest);
     let (width, _) = root.dim_in_pixel();
     let body = root.titled(&figure.title, (FONT, 32)).map_err(drawing)?;
     let (chart_area, legend_area) = body.split_horizontally(width.saturating_sub(strip));
-    let (x0, x1) = x_range(figure);
+    let (x0, x1) = x_range(&figure.times);
     let mut chart = ChartBuilder::on(&chart_area)
         .margin(16)
         .margin_right(24)
@@ -305,6 +316,15 @@ where
             .map_err(drawing)?;
     }
     Ok(())
+}
+
+/// Width of the legend strip right of a chart for `entries` labels of at most `longest` characters.
+fn legend_width(entries: usize, longest: usize) -> u32 {
+    if entries == 0 {
+        0
+    } else {
+        (60 + 11 * longest as u32).clamp(140, 420)
+    }
 }
 
 fn palette(index: usize) -> RGBColor {
