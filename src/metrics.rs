@@ -72,7 +72,8 @@ pub fn nca(times: &[f64], values: &[f64], lloq: f64) -> Option<Nca> {
     let (peak, &cmax) = values
         .iter()
         .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))?;
+        .rev()
+        .max_by(|a, b| a.1.total_cmp(b.1))?; // `rev`: the first of tied maxima is Tmax
     if !finite {
         return None;
     }
@@ -179,6 +180,12 @@ mod tests {
         let times = [0.0, 1.0, 2.0];
         let values = [0.0, 2.0, 2.0];
         assert!((auc_until(&times, &values, 1.5) - (1.0 + 1.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn tmax_is_the_first_of_tied_maxima() {
+        let metrics = nca(&[0.0, 1.0, 2.0, 3.0], &[1.0, 5.0, 5.0, 2.0], 0.0).unwrap();
+        assert_eq!((metrics.cmax, metrics.tmax), (5.0, 1.0));
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! Writing results: files are written under a temporary name and renamed into place, so a
-//! failed run never leaves a half-written file.
+//! Writing results: files are written under temporary names and renamed into place only when
+//! all of them are complete, so a failed run never leaves a half-written file.
 
 use crate::diag::Diagnostic;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
 
 /// Hex SHA-256 of some bytes (provenance of input files).
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -13,32 +15,79 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Writes every (file name, contents) into `directory`, creating it. All files are first
-/// written under temporary names and only then renamed into place, so a failure while writing
-/// (a full disk, say) leaves none of them behind, and no file is ever seen half-written.
+fn failure(what: &str, path: &Path, error: std::io::Error) -> Diagnostic {
+    Diagnostic::new(format!("cannot {what} `{}`: {error}", path.display()))
+        .hint("choose another folder with `--out DIR`")
+}
+
+/// Output files being written into a folder: each under a temporary name until `commit`
+/// renames them all into place. Dropped without `commit`, it removes what it wrote.
+pub struct Staging {
+    directory: PathBuf,
+    /// (temporary path, final path)
+    files: Vec<(PathBuf, PathBuf)>,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn new(directory: &Path) -> Result<Staging, Diagnostic> {
+        std::fs::create_dir_all(directory).map_err(|e| failure("create folder", directory, e))?;
+        Ok(Staging {
+            directory: directory.to_path_buf(),
+            files: Vec::new(),
+            committed: false,
+        })
+    }
+
+    fn stage(&mut self, name: &str) -> Result<PathBuf, Diagnostic> {
+        let target = self.directory.join(name);
+        let folder = target.parent().unwrap_or(&self.directory).to_path_buf();
+        std::fs::create_dir_all(&folder).map_err(|e| failure("create folder", &folder, e))?;
+        let file_name = target.file_name().and_then(|n| n.to_str()).unwrap_or(name);
+        let temporary = folder.join(format!(".{file_name}.partial-{}", std::process::id()));
+        self.files.push((temporary.clone(), target));
+        Ok(temporary)
+    }
+
+    /// Writes a whole file.
+    pub fn write(&mut self, name: &str, contents: &[u8]) -> Result<(), Diagnostic> {
+        let temporary = self.stage(name)?;
+        std::fs::write(&temporary, contents).map_err(|e| failure("write", &temporary, e))
+    }
+
+    /// Opens a file to stream into (for tables that grow with the population).
+    pub fn create(&mut self, name: &str) -> Result<BufWriter<File>, Diagnostic> {
+        let temporary = self.stage(name)?;
+        File::create(&temporary)
+            .map(BufWriter::new)
+            .map_err(|e| failure("write", &temporary, e))
+    }
+
+    /// Renames every file into place.
+    pub fn commit(mut self) -> Result<(), Diagnostic> {
+        for (temporary, target) in &self.files {
+            std::fs::rename(temporary, target).map_err(|e| failure("rename into", target, e))?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            for (temporary, _) in &self.files {
+                let _ = std::fs::remove_file(temporary);
+            }
+        }
+    }
+}
+
+/// Writes every (file name, contents) into `directory`, all or (when writing fails) none.
 pub fn write_files(directory: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Diagnostic> {
-    let fail = |what: &str, path: &Path, error: std::io::Error| {
-        Diagnostic::new(format!("cannot {what} `{}`: {error}", path.display()))
-            .hint("choose another folder with `--out DIR`")
-    };
-    std::fs::create_dir_all(directory).map_err(|e| fail("create folder", directory, e))?;
-    let temporary = |name: &str| directory.join(format!(".{name}.partial-{}", std::process::id()));
-    let remove_all = || {
-        for (name, _) in files {
-            let _ = std::fs::remove_file(temporary(name));
-        }
-    };
+    let mut staging = Staging::new(directory)?;
     for (name, contents) in files {
-        if let Err(error) = std::fs::write(temporary(name), contents) {
-            remove_all();
-            return Err(fail("write", &temporary(name), error));
-        }
+        staging.write(name, contents)?;
     }
-    for (name, _) in files {
-        if let Err(error) = std::fs::rename(temporary(name), directory.join(name)) {
-            remove_all();
-            return Err(fail("rename into", &directory.join(name), error));
-        }
-    }
-    Ok(())
+    staging.commit()
 }

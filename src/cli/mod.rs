@@ -2,6 +2,8 @@
 //! run, 2 usage). Each subcommand turns its arguments into settings and calls the pipeline.
 
 mod check;
+mod merge;
+mod run;
 mod simulate;
 
 use crate::diag::{Diagnostic, render_all};
@@ -23,6 +25,11 @@ struct Cli {
 enum Command {
     /// Simulate one model and write trajectory.csv, trajectory.png and run.json.
     Simulate(simulate::SimulateArgs),
+    /// Run a run file: scenarios x grid x virtual population, in parallel, with metrics,
+    /// summaries, percentile bands and figures.
+    Run(run::RunArgs),
+    /// Merge the output folders of `cartsim run --shard K/N` into one run's files.
+    Merge(merge::MergeArgs),
     /// Check model files and print `ok` or every problem found.
     Check {
         /// Model files to check.
@@ -56,6 +63,8 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Simulate(args) => simulate::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Merge(args) => merge::merge(&args),
         Command::Check { models } => check::check(&models),
         Command::Models => check::models(),
     };

@@ -127,7 +127,7 @@ fn plan(model: &Model, args: &SimulateArgs) -> Result<RunPlan, Failure> {
         model.default_regimen.clone()
     } else {
         model
-            .compile_regimen(&args.doses, "--dose")
+            .compile_regimen(&args.doses, "--dose", &|_, _| None)
             .map_err(Failure)?
     };
     let mut plan = RunPlan::for_model(model, parameters, &regimen, args.step)?;

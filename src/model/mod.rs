@@ -6,7 +6,7 @@ mod compile;
 mod events;
 mod regimen;
 
-pub use compile::compile;
+pub use compile::{Locate, compile};
 pub use events::Event;
 pub use regimen::{DoseEvent, Regimen};
 

@@ -188,12 +188,14 @@ impl Regimen {
 }
 
 impl Model {
-    /// Compiles dose lines given outside the model file (command line, scenario). `base_path`
-    /// names them in messages (e.g. `--dose`).
+    /// Compiles dose lines given outside the model file (command line, run file). `base_path`
+    /// names them in messages (e.g. `--dose`, `scenarios.low.doses`); `locate` points into the
+    /// file they come from (`&|_, _| None` when there is none).
     pub fn compile_regimen(
         &self,
         doses: &[DoseSpec],
         base_path: &str,
+        locate: Locate,
     ) -> Result<Regimen, Vec<Diagnostic>> {
         Regimen::compile(
             &self.graph,
@@ -201,7 +203,7 @@ impl Model {
             &self.derived_nodes,
             doses,
             base_path,
-            &|_, _| None,
+            locate,
         )
     }
 }

@@ -1,21 +1,25 @@
-//! Reading a model file's text into a `ModelSpec`, turning YAML and type errors into
-//! diagnostics with positions.
+//! Reading YAML text (a model file or a run file) into its typed spec, turning YAML and type
+//! errors into diagnostics with positions.
 
 use super::source_map::{Position, SourceMap};
 use super::types::ModelSpec;
 use crate::diag::{Diagnostic, Location};
+use serde::de::DeserializeOwned;
 use std::ops::Range;
 
-/// A model file read into its typed form, with what is needed to point into its text.
+/// A YAML file read into its typed form, with what is needed to point into its text.
 #[derive(Debug)]
-pub struct LoadedModel {
+pub struct Loaded<Spec> {
     pub file: String,
     pub text: String,
-    pub spec: ModelSpec,
+    pub spec: Spec,
     pub source_map: SourceMap,
 }
 
-impl LoadedModel {
+/// A model file read into its typed form.
+pub type LoadedModel = Loaded<ModelSpec>;
+
+impl<Spec> Loaded<Spec> {
     /// The location of the node at a dotted YAML path (or its closest parent).
     pub fn locate(&self, path: &str) -> Option<Location> {
         self.source_map
@@ -69,6 +73,15 @@ pub fn location(
 
 /// Reads model text. Every duplicate key is reported; otherwise the first YAML or type error.
 pub fn load_model(file: &str, text: &str) -> Result<LoadedModel, Vec<Diagnostic>> {
+    load_yaml(file, text)
+}
+
+/// Reads YAML text into `Spec`: every duplicate key is reported; otherwise the first YAML or
+/// type error.
+pub fn load_yaml<Spec: DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<Loaded<Spec>, Vec<Diagnostic>> {
     let source_map = SourceMap::build(text);
     if !source_map.duplicates.is_empty() {
         return Err(source_map
@@ -85,8 +98,8 @@ pub fn load_model(file: &str, text: &str) -> Result<LoadedModel, Vec<Diagnostic>
             })
             .collect());
     }
-    match serde_yaml::from_str::<ModelSpec>(text) {
-        Ok(spec) => Ok(LoadedModel {
+    match serde_yaml::from_str::<Spec>(text) {
+        Ok(spec) => Ok(Loaded {
             file: file.to_string(),
             text: text.to_string(),
             spec,

@@ -1,13 +1,18 @@
-//! Model files as written: YAML text read into typed specs, with source positions kept aside
+//! Model files and run files as written: YAML text read into typed specs, with source positions kept aside
 //! for diagnostics. Nothing here evaluates an expression; `model` checks and compiles.
 
 mod load;
+mod run;
 mod source_map;
 mod types;
 
-pub use load::{LoadedModel, load_model};
+pub use load::{Loaded, LoadedModel, load_model, load_yaml, location};
+pub use run::{
+    CovariateSpec, MetricsSpec, PopulationSpec, RelapseSpec, ResidualSpec, ResponseSpec,
+    RunOutputSpec, RunSpec, ScenarioSpec, VariabilitySpec,
+};
 pub use source_map::{Position, SourceMap};
 pub use types::{
-    DoseSpec, EventSpec, ExprText, ModelSpec, OutputSpec, ParameterSpec, SimulationSpec,
-    SolverName, StateSpec,
+    DoseSpec, EventSpec, ExprText, ModelSpec, OrderedMap, OutputSpec, ParameterSpec,
+    SimulationSpec, SolverName, StateSpec,
 };

@@ -8,6 +8,7 @@ mod events;
 mod golden;
 mod jacobian;
 mod library;
+mod population;
 mod reference;
 mod stiff;
 
@@ -54,7 +55,7 @@ pub fn run(model: &Model, settings: Run) -> Simulation {
     }
     let regimen = match settings.doses {
         Some(doses) => model
-            .compile_regimen(doses, "test")
+            .compile_regimen(doses, "test", &|_, _| None)
             .unwrap_or_else(|d| panic!("{:?}", d)),
         None => model.default_regimen.clone(),
     };

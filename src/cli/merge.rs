@@ -1,0 +1,227 @@
+//! `cartsim merge`: combines the folders of `cartsim run --shard K/N` into the files one
+//! unsharded run writes (identical metrics, subjects and summaries; bands merged exactly).
+
+use super::Failure;
+use super::run::{describe, load_study, read, shard_range, write_outputs};
+use crate::diag::Diagnostic;
+use crate::output::Staging;
+use crate::study::{
+    BandSet, MetricRow, ShardState, StudyResult, parse_metrics_csv, parse_subjects_csv,
+};
+use clap::Args;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// Shard output folders (from `cartsim run --shard K/N`), all N of them, any order.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output folder (default: output/merged).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The run file, when it has moved since the shards ran (its SHA-256 must match).
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+}
+
+struct Shard {
+    folder: PathBuf,
+    run_json: Value,
+    k: u64,
+    n: u64,
+}
+
+fn shard_info(folder: &Path) -> Result<Shard, Failure> {
+    let path = folder.join("run.json");
+    let text = read(&path, "a shard's run.json")?;
+    let run_json: Value = serde_json::from_str(&text)
+        .map_err(|e| Diagnostic::new(format!("`{}` is not valid JSON: {e}", path.display())))?;
+    let k = run_json["shard"]["k"].as_u64();
+    let n = run_json["shard"]["n"].as_u64();
+    let (Some(k), Some(n)) = (k, n) else {
+        return Err(Diagnostic::new(format!(
+            "`{}` was not written by `cartsim run --shard K/N`",
+            folder.display()
+        ))
+        .hint("pass the folders of the shards of one run")
+        .into());
+    };
+    Ok(Shard {
+        folder: folder.to_path_buf(),
+        run_json,
+        k,
+        n,
+    })
+}
+
+pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let mut shards = args
+        .shards
+        .iter()
+        .map(|f| shard_info(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    shards.sort_by_key(|s| s.k);
+    let first = &shards[0];
+    let parts = first.n;
+    let sha = first.run_json["inputs"]["run_file"]["sha256"].clone();
+    for shard in &shards {
+        if shard.n != parts
+            || shard.run_json["inputs"]["run_file"]["sha256"] != sha
+            || shard.run_json["scenarios_selected"] != first.run_json["scenarios_selected"]
+        {
+            return Err(Diagnostic::new(format!(
+                "`{}` is from another run than `{}` (run file, shard count or scenarios differ)",
+                shard.folder.display(),
+                first.folder.display()
+            ))
+            .into());
+        }
+    }
+    let ks: Vec<u64> = shards.iter().map(|s| s.k).collect();
+    if ks != (1..=parts).collect::<Vec<_>>() {
+        let missing: Vec<String> = (1..=parts)
+            .filter(|k| !ks.contains(k))
+            .map(|k| format!("{k}/{parts}"))
+            .collect();
+        return Err(Diagnostic::new(format!(
+            "the shards given are {ks:?} of {parts}; each must appear exactly once"
+        ))
+        .note(format!(
+            "missing: {}",
+            if missing.is_empty() {
+                "none (one is repeated)".into()
+            } else {
+                missing.join(", ")
+            }
+        ))
+        .into());
+    }
+    let run_path = match &args.run {
+        Some(path) => path.clone(),
+        None => PathBuf::from(
+            first.run_json["inputs"]["run_file"]["path"]
+                .as_str()
+                .unwrap_or_default(),
+        ),
+    };
+    let scenarios: Vec<String> =
+        serde_json::from_value(first.run_json["scenarios_selected"].clone()).unwrap_or_default();
+    let loaded = load_study(&run_path, &scenarios)?;
+    if json!(crate::output::sha256_hex(loaded.run_text.as_bytes())) != sha {
+        return Err(Diagnostic::new(format!(
+            "`{}` has changed since the shards ran (its SHA-256 differs)",
+            run_path.display()
+        ))
+        .hint("merge with the run file the shards used (`--run FILE`)")
+        .into());
+    }
+    let study = &loaded.study;
+    let times = study.output_times();
+    let mut bands = BandSet::new(study.arms.len(), study.tracked.len(), times.len());
+    let mut per_arm: Vec<Vec<MetricRow>> = vec![Vec::new(); study.arms.len()];
+    let mut subjects = Vec::new();
+    let mut steps = 0;
+    let mut typical = Vec::new();
+    let mut trajectories = Vec::new();
+    for shard in &shards {
+        let range = shard_range(study.population.n, Some((shard.k, parts)));
+        let file = |name: &str| shard.folder.join(name);
+        let state_text = read(&file("shard_state.json"), "a shard's state")?;
+        let state: ShardState = serde_json::from_str(&state_text).map_err(|e| {
+            Diagnostic::new(format!("`{}`: {e}", file("shard_state.json").display()))
+        })?;
+        bands.merge(&state.bands).map_err(Diagnostic::new)?;
+        steps += state.steps;
+        if shard.k == 1 {
+            typical = state.typical();
+        }
+        let metrics_path = file("metrics.csv");
+        let rows = parse_metrics_csv(
+            study,
+            &metrics_path.display().to_string(),
+            &read(&metrics_path, "a shard's metrics")?,
+        )?;
+        let subjects_path = file("subjects.csv");
+        let mut shard_subjects = parse_subjects_csv(
+            study,
+            &subjects_path.display().to_string(),
+            &read(&subjects_path, "a shard's subjects")?,
+        )?;
+        if shard_subjects.len() as u64 != range.end - range.start
+            || rows.len() != shard_subjects.len() * study.arms.len()
+        {
+            return Err(Diagnostic::new(format!(
+                "`{}` holds {} subjects and {} rows; shard {}/{parts} should hold {} subjects",
+                shard.folder.display(),
+                shard_subjects.len(),
+                rows.len(),
+                shard.k,
+                range.end - range.start
+            ))
+            .into());
+        }
+        for (offset, subject) in shard_subjects.iter_mut().enumerate() {
+            subject.index = range.start + offset as u64;
+        }
+        for (k, mut row) in rows.into_iter().enumerate() {
+            row.index = range.start + (k % shard_subjects.len()) as u64;
+            per_arm[row.arm as usize].push(row);
+        }
+        subjects.extend(shard_subjects);
+        trajectories.push(file("trajectories.csv"));
+    }
+    let result = StudyResult {
+        times,
+        subjects,
+        rows: per_arm.into_iter().flatten().collect(),
+        bands,
+        typical,
+        steps,
+    };
+    let directory = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join("merged"));
+    let mut staging = Staging::new(&directory)?;
+    let mut written = write_outputs(&mut staging, study, &result, false)?;
+    if trajectories.iter().all(|p| p.exists()) {
+        let mut out = staging.create("trajectories.csv")?;
+        for (k, path) in trajectories.iter().enumerate() {
+            let text = read(path, "a shard's trajectories")?;
+            let body = if k == 0 {
+                text.as_str()
+            } else {
+                text.split_once('\n').map_or("", |(_, b)| b)
+            };
+            out.write_all(body.as_bytes())
+                .map_err(|e| Diagnostic::new(format!("cannot write trajectories.csv: {e}")))?;
+        }
+        out.flush()
+            .map_err(|e| Diagnostic::new(format!("cannot write trajectories.csv: {e}")))?;
+        written.push("trajectories.csv".into());
+    }
+    let run_json = json!({
+        "cartsim_version": env!("CARGO_PKG_VERSION"),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "inputs": loaded.inputs,
+        "run": describe(study),
+        "merged_from": shards.iter().map(|s| s.folder.display().to_string()).collect::<Vec<_>>(),
+        "scenarios_selected": scenarios,
+        "simulations": result.rows.len(),
+        "failed_simulations": result.rows.iter().filter(|r| r.failure.is_some()).count(),
+        "solver_steps": result.steps,
+    });
+    staging.write(
+        "run.json",
+        (serde_json::to_string_pretty(&run_json).unwrap_or_default() + "\n").as_bytes(),
+    )?;
+    staging.commit()?;
+    println!(
+        "wrote {}: {}, run.json (merged {parts} shards)",
+        directory.display(),
+        written.join(", ")
+    );
+    Ok(())
+}

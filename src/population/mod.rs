@@ -1,0 +1,200 @@
+//! Virtual populations: random effects on parameters (log-normal, normal or logit, correlated),
+//! covariates sampled or read from a table, residual error, and each subject's own random
+//! stream, so a subject is the same virtual patient whatever the thread count, shard or scenario.
+
+mod effects;
+mod table;
+
+pub use effects::{RandomEffects, Transform};
+pub use table::{SubjectTable, read_table};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+
+/// Draws a covariate may reject (outside `min`/`max`) before the run gives up.
+const MAX_REJECTIONS: u32 = 1000;
+
+/// How a sampled covariate is distributed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CovariateDistribution {
+    LogNormal { median: f64, omega: f64 },
+    Normal { mean: f64, sd: f64 },
+    Uniform { min: f64, max: f64 },
+}
+
+/// A covariate sampled per subject into a model parameter, truncated to [min, max].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Covariate {
+    pub name: String,
+    pub parameter: usize,
+    pub distribution: CovariateDistribution,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Covariate {
+    /// The value a typical subject has: the median (log-normal), mean (normal) or midpoint
+    /// (uniform), held within the bounds.
+    pub fn typical(&self) -> f64 {
+        let center = match self.distribution {
+            CovariateDistribution::LogNormal { median, .. } => median,
+            CovariateDistribution::Normal { mean, .. } => mean,
+            CovariateDistribution::Uniform { min, max } => 0.5 * (min + max),
+        };
+        center.clamp(self.min, self.max)
+    }
+
+    fn draw(&self, rng: &mut ChaCha8Rng) -> Option<f64> {
+        for _ in 0..MAX_REJECTIONS {
+            let value = match self.distribution {
+                CovariateDistribution::LogNormal { median, omega } => {
+                    median * (omega * rng.sample::<f64, _>(StandardNormal)).exp()
+                }
+                CovariateDistribution::Normal { mean, sd } => {
+                    mean + sd * rng.sample::<f64, _>(StandardNormal)
+                }
+                CovariateDistribution::Uniform { min, max } => {
+                    min + (max - min) * rng.random::<f64>()
+                }
+            };
+            if value >= self.min && value <= self.max {
+                return Some(value);
+            }
+        }
+        None
+    }
+}
+
+/// The residual error model of simulated observations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ResidualModel {
+    /// y = f + sd * e
+    Additive { sd: f64 },
+    /// y = f * (1 + sd * e)
+    Proportional { sd: f64 },
+    /// y = f + sqrt(additive^2 + (proportional * f)^2) * e
+    Combined { additive: f64, proportional: f64 },
+    /// y = f * exp(sd * e) (log-additive)
+    Exponential { sd: f64 },
+}
+
+impl ResidualModel {
+    /// An observation of `prediction` with standard normal deviate `deviate`.
+    pub fn observe(&self, prediction: f64, deviate: f64) -> f64 {
+        match *self {
+            ResidualModel::Additive { sd } => prediction + sd * deviate,
+            ResidualModel::Proportional { sd } => prediction * (1.0 + sd * deviate),
+            ResidualModel::Combined {
+                additive,
+                proportional,
+            } => prediction + additive.hypot(proportional * prediction) * deviate,
+            ResidualModel::Exponential { sd } => prediction * (sd * deviate).exp(),
+        }
+    }
+}
+
+/// Residual error on one output column of the trajectory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Residual {
+    pub output: String,
+    pub model: ResidualModel,
+}
+
+/// A checked virtual population.
+#[derive(Debug, Clone)]
+pub struct Population {
+    /// Subjects in the population (ids 1..=n, or the table's IDs).
+    pub n: u64,
+    pub seed: u64,
+    pub effects: RandomEffects,
+    pub covariates: Vec<Covariate>,
+    pub table: Option<SubjectTable>,
+    pub residual: Option<Residual>,
+}
+
+/// One virtual patient: covariate values (parameter index, value) and random effects (one per
+/// `RandomEffects::parameters` entry).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    /// Position in the population, from 0.
+    pub index: u64,
+    /// The subject's ID (the table's `ID`, or index + 1).
+    pub id: u64,
+    pub covariates: Vec<(usize, f64)>,
+    pub etas: Vec<f64>,
+}
+
+impl Population {
+    /// One typical subject and no variability.
+    pub fn typical_only() -> Population {
+        Population {
+            n: 1,
+            seed: 1,
+            effects: RandomEffects::none(),
+            covariates: Vec::new(),
+            table: None,
+            residual: None,
+        }
+    }
+
+    /// The subject at `index` (from 0), drawn from its own stream: ChaCha8 keyed by the seed,
+    /// stream number = subject ID. Covariates are drawn first, in file order, then the random
+    /// effects.
+    pub fn subject(&self, index: u64) -> Result<Subject, String> {
+        let id = self
+            .table
+            .as_ref()
+            .map_or(index + 1, |t| t.ids[index as usize]);
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(id);
+        let mut covariates = Vec::with_capacity(self.covariates.len());
+        if let Some(table) = &self.table {
+            covariates.extend(table.row(index as usize));
+        }
+        for covariate in &self.covariates {
+            let value = covariate.draw(&mut rng).ok_or_else(|| {
+                format!(
+                    "covariate `{}`: {MAX_REJECTIONS} draws in a row fell outside [{}, {}] for subject {id}",
+                    covariate.name, covariate.min, covariate.max
+                )
+            })?;
+            covariates.push((covariate.parameter, value));
+        }
+        let etas = self.effects.draw(&mut rng);
+        Ok(Subject {
+            index,
+            id,
+            covariates,
+            etas,
+        })
+    }
+
+    /// Standard normal deviates for the residual error of subject `id`, one per output time:
+    /// a stream of its own (the seed's next key), the same in every scenario.
+    pub fn residual_deviates(&self, id: u64, count: usize) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x005e_ed0f_4e51_d0a1);
+        rng.set_stream(id);
+        (0..count).map(|_| rng.sample(StandardNormal)).collect()
+    }
+
+    /// The typical subject's covariates: the table's values are not known, so only sampled
+    /// covariates are set (at `Covariate::typical`).
+    pub fn typical_covariates(&self) -> Vec<(usize, f64)> {
+        self.covariates
+            .iter()
+            .map(|c| (c.parameter, c.typical()))
+            .collect()
+    }
+
+    /// Sets a subject's parameter values from an arm's typical ones: covariates first, then
+    /// each random effect applied to the resulting typical value.
+    pub fn individual_parameters(&self, typical: &[f64], subject: &Subject) -> Vec<f64> {
+        let mut values = typical.to_vec();
+        for &(parameter, value) in &subject.covariates {
+            values[parameter] = value;
+        }
+        self.effects.apply(&mut values, &subject.etas);
+        values
+    }
+}

@@ -1,0 +1,196 @@
+//! A subject table: a CSV with one row per subject, an optional `ID` column and columns named
+//! after model parameters. Every error names the file, row (line) and column.
+
+use crate::diag::{Diagnostic, Location};
+
+/// Subjects' parameter values as read from a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectTable {
+    pub file: String,
+    /// (column name, model parameter index), in file order (`ID` excluded).
+    pub columns: Vec<(String, usize)>,
+    /// Each row's subject ID (its `ID` value, or its row number from 1).
+    pub ids: Vec<u64>,
+    /// Row-major values, `columns.len()` per subject.
+    pub values: Vec<f64>,
+}
+
+impl SubjectTable {
+    pub fn rows(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// (parameter index, value) of one row.
+    pub fn row(&self, index: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let width = self.columns.len();
+        self.columns
+            .iter()
+            .zip(&self.values[index * width..(index + 1) * width])
+            .map(|((_, parameter), &value)| (*parameter, value))
+    }
+}
+
+/// Reads a subject table. `parameters` are the model's parameter names.
+pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<SubjectTable, Diagnostic> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let at = |line: usize, column: usize, length: usize| {
+        Some(Location {
+            file: file.to_string(),
+            line: line + 1,
+            column,
+            length: length.max(1),
+            source_line: text.lines().nth(line).map(str::to_string),
+        })
+    };
+    let Some((header_line, header)) = lines.next() else {
+        return Err(
+            Diagnostic::new(format!("the subject table `{file}` is empty"))
+                .hint("write a header row (`ID,weight,...`) and one row per subject"),
+        );
+    };
+    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    let mut id_column = None;
+    let mut columns = Vec::new();
+    let mut offset = 1;
+    for (k, name) in names.iter().enumerate() {
+        let width = header.split(',').nth(k).map_or(1, str::len);
+        if name.eq_ignore_ascii_case("id") {
+            id_column = Some(k);
+        } else if let Some(parameter) = parameters.iter().position(|p| p == name) {
+            if columns.iter().any(|(n, _)| n == name) {
+                return Err(
+                    Diagnostic::new(format!("column `{name}` appears twice")).at(at(
+                        header_line,
+                        offset,
+                        width,
+                    )),
+                );
+            }
+            columns.push((name.to_string(), parameter));
+        } else {
+            return Err(Diagnostic::new(format!(
+                "column `{name}` of the subject table is not a model parameter"
+            ))
+            .at(at(header_line, offset, width))
+            .label("not a parameter")
+            .suggest(name, parameters.iter().copied())
+            .note(format!("parameters: {}", parameters.join(", ")))
+            .hint("rename the column after the parameter it sets, or remove it"));
+        }
+        offset += width + 1;
+    }
+    let mut ids = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    let mut values = Vec::new();
+    for (line, row) in lines {
+        let cells: Vec<&str> = row.split(',').collect();
+        if cells.len() != names.len() {
+            return Err(Diagnostic::new(format!(
+                "row {} has {} cells; the header has {}",
+                line + 1,
+                cells.len(),
+                names.len()
+            ))
+            .at(at(line, 1, row.len()))
+            .hint("every row needs one value per header column, separated by commas"));
+        }
+        let mut column_start = 1;
+        for (k, cell) in cells.iter().enumerate() {
+            let trimmed = cell.trim();
+            let bad =
+                |what: &str| {
+                    Diagnostic::new(format!("row {}, column `{}`: {what}", line + 1, names[k]))
+                        .at(at(line, column_start, cell.len()))
+                };
+            if Some(k) == id_column {
+                let id: u64 = trimmed.parse().ok().filter(|&id| id > 0).ok_or_else(|| {
+                    bad(&format!("`{trimmed}` is not a positive whole number"))
+                        .hint("IDs are 1, 2, 3, ...")
+                })?;
+                ids.push(id);
+            } else {
+                let value: f64 = trimmed
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite())
+                    .ok_or_else(|| {
+                        bad(&format!("`{trimmed}` is not a finite number"))
+                            .hint("write numbers like 70, 0.3 or 1e9; no units, no missing values")
+                    })?;
+                values.push(value);
+            }
+            column_start += cell.len() + 1;
+        }
+        if id_column.is_none() {
+            ids.push(ids.len() as u64 + 1);
+        } else if let Some(previous) = seen.insert(ids[ids.len() - 1], line) {
+            return Err(Diagnostic::new(format!(
+                "row {}: ID {} is used again (first in row {})",
+                line + 1,
+                ids[ids.len() - 1],
+                previous + 1
+            ))
+            .at(at(line, 1, row.len()))
+            .hint("each row is one subject; give each a distinct ID"));
+        }
+    }
+    if ids.is_empty() {
+        return Err(
+            Diagnostic::new(format!("the subject table `{file}` has no rows"))
+                .at(at(header_line, 1, header.len()))
+                .hint("add one row per subject under the header"),
+        );
+    }
+    Ok(SubjectTable {
+        file: file.to_string(),
+        columns,
+        ids,
+        values,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PARAMETERS: [&str; 3] = ["rho", "alpha", "weight"];
+
+    #[test]
+    fn reads_ids_and_values() {
+        let table =
+            read_table("t.csv", "ID,rho,weight\n3,0.5,70\n7,0.6,80\n", &PARAMETERS).unwrap();
+        assert_eq!(table.ids, vec![3, 7]);
+        assert_eq!(table.row(1).collect::<Vec<_>>(), vec![(0, 0.6), (2, 80.0)]);
+    }
+
+    #[test]
+    fn errors_name_row_and_column() {
+        let error = read_table("t.csv", "ID,rho\n1,0.5\n2,abc\n", &PARAMETERS).unwrap_err();
+        assert_eq!(
+            error.message,
+            "row 3, column `rho`: `abc` is not a finite number"
+        );
+        let location = error.location.unwrap();
+        assert_eq!((location.line, location.column), (3, 3));
+        let error = read_table("t.csv", "ID,rhoo\n1,0.5\n", &PARAMETERS).unwrap_err();
+        assert!(error.hints.iter().any(|h| h.contains("`rho`")), "{error:?}");
+        let error = read_table("t.csv", "ID,rho\n1,0.5\n1,0.4\n", &PARAMETERS).unwrap_err();
+        assert!(
+            error.message.contains("ID 1 is used again"),
+            "{}",
+            error.message
+        );
+        let error = read_table("t.csv", "rho\n0.5,1\n", &PARAMETERS).unwrap_err();
+        assert!(
+            error.message.contains("row 2 has 2 cells"),
+            "{}",
+            error.message
+        );
+        assert!(read_table("t.csv", "", &PARAMETERS).is_err());
+        assert!(read_table("t.csv", "rho\n", &PARAMETERS).is_err());
+        assert!(read_table("t.csv", "ID,rho\n0,1\n", &PARAMETERS).is_err());
+    }
+}

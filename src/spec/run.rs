@@ -1,0 +1,154 @@
+//! The typed form of a run file (scenarios, grid, virtual population, metrics), as written.
+
+use super::types::{DoseSpec, OrderedMap, SolverName};
+use serde::Deserialize;
+
+/// A whole run file as written. Paths are relative to the run file's folder.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// The model file.
+    pub model: String,
+    /// A named parameter set of the model, applied before everything else.
+    pub params: Option<String>,
+    #[serde(default)]
+    pub output: RunOutputSpec,
+    /// Named scenarios; none means one scenario `base` with the model's own doses.
+    #[serde(default)]
+    pub scenarios: OrderedMap<ScenarioSpec>,
+    /// Cartesian product over parameter values, crossed with every scenario.
+    #[serde(default)]
+    pub grid: OrderedMap<Vec<f64>>,
+    /// The virtual population; none means one typical subject.
+    pub population: Option<PopulationSpec>,
+    #[serde(default)]
+    pub metrics: MetricsSpec,
+}
+
+/// The `output:` block: span, output grid, solver settings and the outputs to summarize. Unset
+/// fields keep the model file's `simulation:` values.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunOutputSpec {
+    pub start: Option<f64>,
+    pub end: Option<f64>,
+    pub step: Option<f64>,
+    /// Outputs (or states) whose percentile bands are computed; default: every output.
+    pub outputs: Option<Vec<String>>,
+    pub solver: Option<SolverName>,
+    pub rtol: Option<f64>,
+    pub atol: Option<f64>,
+}
+
+/// One scenario: parameter overrides and/or doses replacing the model's own.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// A named parameter set of the model, applied over the run's `params`.
+    pub params: Option<String>,
+    #[serde(default)]
+    pub parameters: OrderedMap<f64>,
+    pub doses: Option<Vec<DoseSpec>>,
+}
+
+/// The `population:` block.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSpec {
+    /// Number of subjects; with a `table`, at most its row count (default: all rows).
+    pub n: Option<u64>,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Random effects per parameter, in file order.
+    #[serde(default)]
+    pub variability: OrderedMap<VariabilitySpec>,
+    /// Correlations between random effects: `a~b: r`.
+    #[serde(default)]
+    pub correlations: OrderedMap<f64>,
+    /// Sampled covariates (each names a model parameter, e.g. `weight`).
+    #[serde(default)]
+    pub covariates: OrderedMap<CovariateSpec>,
+    /// A CSV with one row per subject: an optional `ID` column and columns named after model
+    /// parameters, whose values the subject takes.
+    pub table: Option<String>,
+    /// Residual error for simulated observations (written to trajectories.csv).
+    pub residual: Option<ResidualSpec>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// Between-subject variability of one parameter: `omega` is the SD on the scale of
+/// `distribution`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariabilitySpec {
+    pub omega: f64,
+    #[serde(default = "default_distribution")]
+    pub distribution: String,
+}
+
+fn default_distribution() -> String {
+    "lognormal".into()
+}
+
+/// A sampled covariate: lognormal (`median`, `omega`), normal (`mean`, `sd`) or uniform
+/// (`min`, `max`); `min`/`max` truncate the other two.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CovariateSpec {
+    pub distribution: String,
+    pub median: Option<f64>,
+    pub omega: Option<f64>,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// Residual error added to one output for simulated observations.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResidualSpec {
+    pub output: String,
+    /// additive, proportional, combined or exponential.
+    pub model: String,
+    /// SD: of the additive error, the proportional error (a fraction), or log scale.
+    pub sd: f64,
+    /// With `combined`: the additive SD (`sd` is then the proportional one).
+    pub sd_additive: Option<f64>,
+}
+
+/// The `metrics:` block.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    /// The CAR T output exposure metrics run on.
+    pub exposure: Option<String>,
+    /// The tumor output response metrics run on.
+    pub tumor: Option<String>,
+    /// Limit of quantification of the exposure output (persistence: last time above it).
+    pub lloq: Option<f64>,
+    pub response: Option<ResponseSpec>,
+    pub relapse: Option<RelapseSpec>,
+    /// Contraction half-life window: this long after Tmax (default 14).
+    pub contraction_window: Option<f64>,
+    /// Persistence half-life window: from this long after Tmax to Tlast (default 60).
+    pub persistence_from: Option<f64>,
+}
+
+/// Response: the tumor output below `below` by time `by`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseSpec {
+    pub below: f64,
+    pub by: f64,
+}
+
+/// Relapse: after a response, the tumor output rising above `above`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelapseSpec {
+    pub above: f64,
+}

@@ -1,0 +1,695 @@
+//! Run file to study: every name resolved against the model, every number checked, all problems
+//! reported in one pass with the run file's line and column.
+
+use super::metrics::MetricSettings;
+use super::{Arm, Study};
+use crate::diag::Diagnostic;
+use crate::model::{Model, Regimen};
+use crate::population::{
+    Covariate, CovariateDistribution, Population, RandomEffects, Residual, ResidualModel,
+    SubjectTable, Transform, read_table,
+};
+use crate::simulate::RunPlan;
+use crate::spec::{CovariateSpec, Loaded, PopulationSpec, RunSpec};
+
+/// A finite number above 0.
+pub(super) fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+/// A finite number at or above 0.
+pub(super) fn non_negative(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
+}
+
+/// What `check` needs besides the run file: the compiled model and, when the population names
+/// a `table`, that file's name and text (the CLI reads files; checking does not).
+pub struct StudyInputs<'a> {
+    pub run: &'a Loaded<RunSpec>,
+    pub model: Model,
+    pub table: Option<(String, String)>,
+}
+
+/// Collects problems with their run-file locations.
+struct Problems<'a> {
+    run: &'a Loaded<RunSpec>,
+    list: Vec<Diagnostic>,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, path: &str, message: impl Into<String>) -> &mut Diagnostic {
+        let diagnostic = Diagnostic::new(message)
+            .at(self.run.locate(path))
+            .path(path.to_string());
+        self.list.push(diagnostic);
+        self.list.last_mut().expect("just pushed")
+    }
+
+    fn at_key(&mut self, path: &str, message: impl Into<String>) -> &mut Diagnostic {
+        let diagnostic = Diagnostic::new(message)
+            .at(self.run.locate_key(path))
+            .path(path.to_string());
+        self.list.push(diagnostic);
+        self.list.last_mut().expect("just pushed")
+    }
+
+    /// Reports an unknown name with suggestions; `kind` says what it should have been.
+    fn unknown(&mut self, path: &str, name: &str, kind: &str, candidates: &[&str]) {
+        let diagnostic = Diagnostic::new(format!("`{name}` is not a {kind} of the model"))
+            .at(self.run.locate_key(path).or_else(|| self.run.locate(path)))
+            .path(path.to_string())
+            .suggest(name, candidates.iter().copied())
+            .note(format!("{kind}s: {}", candidates.join(", ")));
+        self.list.push(diagnostic);
+    }
+}
+
+fn amend(diagnostic: &mut Diagnostic, hint: &str) {
+    diagnostic.hints.push(hint.to_string());
+}
+
+/// Checks a run file against its model.
+pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
+    let StudyInputs { run, model, table } = inputs;
+    let spec = &run.spec;
+    let mut problems = Problems {
+        run,
+        list: Vec::new(),
+    };
+    let parameter_names: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
+    let set_names: Vec<&str> = model
+        .parameter_sets
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let mut base = model.parameters.iter().map(|p| p.value).collect::<Vec<_>>();
+    if let Some(set) = &spec.params {
+        match model.parameter_values(Some(set)) {
+            Ok(values) => base = values,
+            Err(message) => {
+                let d = problems.at("params", message);
+                *d = d.clone().suggest(set, set_names.iter().copied());
+            }
+        }
+    }
+
+    let plan = check_output(&mut problems, &model, &base);
+    let (arms, grid_names) = check_arms(&mut problems, &model, &base, &parameter_names);
+    let population = match &spec.population {
+        Some(population) => check_population(&mut problems, &model, population, &arms, table),
+        None => Some(Population::typical_only()),
+    };
+    let metrics =
+        MetricSettings::check(
+            &spec.metrics,
+            &model,
+            |path, message, candidates| match candidates {
+                Some((name, names)) => problems.unknown(path, name, message, names),
+                None => {
+                    problems.at(path, message);
+                }
+            },
+        );
+    let tracked = check_tracked(&mut problems, &model);
+    match (plan, population) {
+        (Some(plan), Some(population)) if problems.list.is_empty() => {
+            let tracked_units = tracked
+                .iter()
+                .map(|(name, _)| unit_of(&model, name))
+                .collect();
+            Ok(Study {
+                model,
+                arms,
+                grid_names,
+                population,
+                metrics,
+                plan,
+                tracked,
+                tracked_units,
+            })
+        }
+        _ => Err(problems.list),
+    }
+}
+
+/// The unit of a state or output, or "" when the model gives none.
+pub(super) fn unit_of(model: &Model, name: &str) -> String {
+    let unit = match model.state_index(name) {
+        Some(k) => model.states[k].unit.clone(),
+        None => model
+            .outputs
+            .iter()
+            .find(|o| o.name == name)
+            .and_then(|o| o.unit.clone()),
+    };
+    unit.unwrap_or_default()
+}
+
+fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<RunPlan> {
+    let output = &problems.run.spec.output;
+    let mut plan = RunPlan::for_model(model, base.to_vec(), &model.default_regimen, output.step)
+        .map_err(|d| problems.list.push(d))
+        .ok()?;
+    plan.start = output.start.unwrap_or(plan.start);
+    plan.end = output.end.unwrap_or(plan.end);
+    if output.start.is_some() || output.end.is_some() {
+        plan.step = output.step.unwrap_or(plan.step.min(plan.end - plan.start));
+        plan.times = None;
+    }
+    if let Some(solver) = output.solver {
+        plan.solver.method = solver;
+    }
+    plan.solver.rtol = output.rtol.unwrap_or(plan.solver.rtol);
+    plan.solver.atol = output.atol.unwrap_or(plan.solver.atol);
+    let mut ok = true;
+    if !(plan.start.is_finite() && plan.end.is_finite() && plan.end > plan.start) {
+        problems
+            .at(
+                "output.end",
+                format!("the run ends at {} but starts at {}", plan.end, plan.start),
+            )
+            .hints
+            .push("`end` must be a finite time after `start`".into());
+        ok = false;
+    }
+    if !positive(plan.step) {
+        problems.at(
+            "output.step",
+            format!("`step` is {}; it must be a positive number", plan.step),
+        );
+        ok = false;
+    } else if (plan.end - plan.start) / plan.step > 1e6 {
+        let d = problems.at(
+            "output.step",
+            format!(
+                "{} output times per subject are too many for a population run",
+                ((plan.end - plan.start) / plan.step) as u64
+            ),
+        );
+        amend(
+            d,
+            "use a step giving at most 1,000,000 output times (daily output is usual)",
+        );
+        ok = false;
+    }
+    for (field, value) in [("rtol", plan.solver.rtol), ("atol", plan.solver.atol)] {
+        if !positive(value) {
+            problems.at(
+                &format!("output.{field}"),
+                format!("`{field}` is {value}; it must be a positive number"),
+            );
+            ok = false;
+        }
+    }
+    plan.doses.clear();
+    ok.then_some(plan)
+}
+
+/// Scenarios crossed with the grid, scenario-major; the grid's first parameter varies slowest.
+fn check_arms(
+    problems: &mut Problems,
+    model: &Model,
+    base: &[f64],
+    parameter_names: &[&str],
+) -> (Vec<Arm>, Vec<String>) {
+    let spec = &problems.run.spec;
+    let mut scenarios: Vec<(String, Vec<f64>, Regimen)> = Vec::new();
+    if spec.scenarios.is_empty() {
+        scenarios.push(("base".into(), base.to_vec(), model.default_regimen.clone()));
+    }
+    let run = problems.run;
+    for (name, scenario) in spec.scenarios.iter() {
+        let path = format!("scenarios.{name}");
+        let mut values = base.to_vec();
+        let mut ok = true;
+        if let Some(set) = &scenario.params {
+            match model.parameter_sets.iter().find(|(n, _)| n == set) {
+                Some((_, overrides)) => {
+                    for &(k, value) in overrides {
+                        values[k] = value;
+                    }
+                }
+                None => {
+                    let sets: Vec<&str> = model
+                        .parameter_sets
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect();
+                    problems.unknown(&format!("{path}.params"), set, "parameter set", &sets);
+                    ok = false;
+                }
+            }
+        }
+        for (parameter, &value) in scenario.parameters.iter() {
+            match model.parameter_index(parameter) {
+                Some(k) if value.is_finite() => values[k] = value,
+                Some(_) => {
+                    problems.at(
+                        &format!("{path}.parameters.{parameter}"),
+                        format!("`{parameter}` is {value}; it must be finite"),
+                    );
+                    ok = false;
+                }
+                None => {
+                    problems.unknown(
+                        &format!("{path}.parameters.{parameter}"),
+                        parameter,
+                        "parameter",
+                        parameter_names,
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let regimen = match &scenario.doses {
+            None => Some(model.default_regimen.clone()),
+            Some(doses) => {
+                let locate = |p: &str, span: Option<std::ops::Range<usize>>| match span {
+                    Some(span) => run.locate_in_expression(p, span),
+                    None => run.locate(p),
+                };
+                match model.compile_regimen(doses, &format!("{path}.doses"), &locate) {
+                    Ok(regimen) => Some(regimen),
+                    Err(diagnostics) => {
+                        problems.list.extend(diagnostics);
+                        None
+                    }
+                }
+            }
+        };
+        if let (Some(regimen), true) = (regimen, ok) {
+            scenarios.push((name.to_string(), values, regimen));
+        }
+    }
+    let mut grid_names = Vec::new();
+    let mut levels: Vec<(usize, &Vec<f64>)> = Vec::new();
+    for (name, values) in spec.grid.iter() {
+        let path = format!("grid.{name}");
+        match model.parameter_index(name) {
+            None => problems.unknown(&path, name, "parameter", parameter_names),
+            Some(_) if values.is_empty() => {
+                problems.at(&path, format!("the grid of `{name}` has no values"));
+            }
+            Some(_) if values.iter().any(|v| !v.is_finite()) => {
+                problems.at(
+                    &path,
+                    format!("the grid of `{name}` has a value that is not finite"),
+                );
+            }
+            Some(k) => {
+                grid_names.push(name.to_string());
+                levels.push((k, values));
+            }
+        }
+    }
+    let mut points: Vec<Vec<f64>> = vec![Vec::new()];
+    for (_, values) in &levels {
+        points = points
+            .iter()
+            .flat_map(|point| {
+                values.iter().map(move |&v| {
+                    let mut next = point.clone();
+                    next.push(v);
+                    next
+                })
+            })
+            .collect();
+    }
+    if points.len() * scenarios.len().max(1) > 10_000 {
+        problems
+            .at(
+                "grid",
+                format!(
+                    "{} arms (scenarios x grid points) are too many",
+                    points.len() * scenarios.len()
+                ),
+            )
+            .hints
+            .push("at most 10,000 arms; split the run into several run files".into());
+        return (Vec::new(), grid_names);
+    }
+    let mut arms = Vec::new();
+    for (scenario, values, regimen) in &scenarios {
+        for point in &points {
+            let mut parameters = values.clone();
+            for ((k, _), &value) in levels.iter().zip(point) {
+                parameters[*k] = value;
+            }
+            arms.push(Arm {
+                scenario: scenario.clone(),
+                grid: point.clone(),
+                parameters,
+                regimen: regimen.clone(),
+            });
+        }
+    }
+    (arms, grid_names)
+}
+
+fn check_population(
+    problems: &mut Problems,
+    model: &Model,
+    spec: &PopulationSpec,
+    arms: &[Arm],
+    table: Option<(String, String)>,
+) -> Option<Population> {
+    let names: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
+    let before = problems.list.len();
+    let mut parameters = Vec::new();
+    for (name, variability) in spec.variability.iter() {
+        let path = format!("population.variability.{name}");
+        let Some(k) = model.parameter_index(name) else {
+            problems.unknown(&path, name, "parameter", &names);
+            continue;
+        };
+        if !non_negative(variability.omega) {
+            let d = problems.at(
+                &format!("{path}.omega"),
+                format!(
+                    "omega of `{name}` is {}; it must be a finite number >= 0",
+                    variability.omega
+                ),
+            );
+            amend(
+                d,
+                "omega is the SD of the random effect on its scale (0.3 is about 30% CV for lognormal)",
+            );
+        }
+        let Some(transform) = Transform::parse(&variability.distribution) else {
+            let d = problems.at(
+                &format!("{path}.distribution"),
+                format!("unknown distribution `{}`", variability.distribution),
+            );
+            *d = d
+                .clone()
+                .suggest(&variability.distribution, Transform::NAMES)
+                .note("distributions: lognormal, normal, logit");
+            continue;
+        };
+        if let Some(arm) = arms.iter().find(|a| !transform.accepts(a.parameters[k])) {
+            problems
+                .at(
+                    &path,
+                    format!(
+                        "`{name}` is {} in scenario `{}`, which a {} random effect cannot vary",
+                        arm.parameters[k], arm.scenario, variability.distribution
+                    ),
+                )
+                .hints
+                .push("logit needs a typical value strictly between 0 and 1".into());
+        }
+        parameters.push((k, name.to_string(), variability.omega, transform));
+    }
+    let mut pairs = Vec::new();
+    for (key, &r) in spec.correlations.iter() {
+        let path = format!("population.correlations.{key}");
+        let Some((a, b)) = key.split_once('~') else {
+            problems
+                .at_key(&path, format!("`{key}` does not name a pair"))
+                .hints
+                .push("write pairs as `rho~kill_max: 0.3`".into());
+            continue;
+        };
+        let position = |n: &str| parameters.iter().position(|p| p.1 == n.trim());
+        match (position(a), position(b)) {
+            (Some(i), Some(j)) if i != j && (-1.0..=1.0).contains(&r) => {
+                if pairs
+                    .iter()
+                    .any(|&(x, y, _)| (x, y) == (i.min(j), i.max(j)))
+                {
+                    problems.at_key(&path, format!("the pair `{key}` is given twice"));
+                }
+                pairs.push((i.min(j), i.max(j), r));
+            }
+            (Some(i), Some(j)) if i == j => {
+                problems.at_key(&path, format!("`{key}` pairs a parameter with itself"));
+            }
+            (Some(_), Some(_)) => {
+                problems.at(&path, format!("the correlation {r} is outside [-1, 1]"));
+            }
+            _ => {
+                let varied: Vec<&str> = parameters.iter().map(|p| p.1.as_str()).collect();
+                let missing = if position(a).is_none() { a } else { b };
+                let d = problems.at_key(
+                    &path,
+                    format!("`{}` has no variability to correlate", missing.trim()),
+                );
+                *d = d
+                    .clone()
+                    .suggest(missing.trim(), varied.iter().copied())
+                    .note(format!(
+                        "parameters with variability: {}",
+                        varied.join(", ")
+                    ));
+            }
+        }
+    }
+    let effects = match RandomEffects::new(parameters, &pairs) {
+        Ok(effects) => effects,
+        Err(message) => {
+            problems
+                .at("population.correlations", message)
+                .hints
+                .push("correlations that cannot hold together; lower the largest ones".into());
+            RandomEffects::none()
+        }
+    };
+    let mut covariates = Vec::new();
+    for (name, covariate) in spec.covariates.iter() {
+        let path = format!("population.covariates.{name}");
+        match model.parameter_index(name) {
+            None => problems.unknown(&path, name, "parameter", &names),
+            Some(k) => {
+                if effects.parameters.iter().any(|p| p.0 == k) {
+                    problems
+                        .at_key(
+                            &path,
+                            format!("`{name}` is both a covariate and has variability"),
+                        )
+                        .hints
+                        .push("remove one of the two".into());
+                }
+                if let Some(checked) = check_covariate(problems, &path, name, k, covariate) {
+                    covariates.push(checked);
+                }
+            }
+        }
+    }
+    let table = match (&spec.table, table) {
+        (Some(_), Some((file, text))) => match read_table(&file, &text, &names) {
+            Ok(table) => Some(table),
+            Err(diagnostic) => {
+                problems.list.push(diagnostic);
+                None
+            }
+        },
+        _ => None,
+    };
+    if let Some(table) = &table {
+        check_table_columns(problems, table, &effects, &covariates);
+    }
+    let rows = table.as_ref().map(SubjectTable::rows);
+    let n = match (spec.n, rows) {
+        (Some(0), _) => {
+            problems.at(
+                "population.n",
+                "`n` is 0; a population needs at least one subject",
+            );
+            0
+        }
+        (Some(n), Some(rows)) if n > rows as u64 => {
+            problems.at(
+                "population.n",
+                format!("`n` is {n} but the table has {rows} rows"),
+            );
+            0
+        }
+        (Some(n), _) => n,
+        (None, Some(rows)) => rows as u64,
+        (None, None) => {
+            problems
+                .at("population", "missing key `n`, the number of subjects")
+                .hints
+                .push("add `n: 1000` (or a `table:` with one row per subject)".into());
+            0
+        }
+    };
+    let residual = spec.residual.as_ref().and_then(|residual| {
+        let path = "population.residual";
+        let columns = super::Study::column_names(model);
+        if super::Study::column(model, &residual.output).is_none() {
+            problems.unknown(
+                &format!("{path}.output"),
+                &residual.output,
+                "output or state",
+                &columns,
+            );
+        }
+        let sd = residual.sd;
+        if !non_negative(sd) {
+            problems.at(
+                &format!("{path}.sd"),
+                format!("`sd` is {sd}; it must be a finite number >= 0"),
+            );
+        }
+        let model_error = match residual.model.as_str() {
+            "additive" => Some(ResidualModel::Additive { sd }),
+            "proportional" => Some(ResidualModel::Proportional { sd }),
+            "exponential" => Some(ResidualModel::Exponential { sd }),
+            "combined" => match residual.sd_additive {
+                Some(additive) if additive >= 0.0 && additive.is_finite() => {
+                    Some(ResidualModel::Combined {
+                        additive,
+                        proportional: sd,
+                    })
+                }
+                _ => {
+                    problems.at(
+                        path,
+                        "`combined` needs `sd_additive` (>= 0) besides `sd` (proportional)",
+                    );
+                    None
+                }
+            },
+            other => {
+                let d = problems.at(
+                    &format!("{path}.model"),
+                    format!("unknown residual error model `{other}`"),
+                );
+                *d = d
+                    .clone()
+                    .suggest(
+                        other,
+                        ["additive", "proportional", "combined", "exponential"],
+                    )
+                    .note("models: additive, proportional, combined, exponential");
+                None
+            }
+        };
+        Some(Residual {
+            output: residual.output.clone(),
+            model: model_error?,
+        })
+    });
+    (problems.list.len() == before).then_some(Population {
+        n,
+        seed: spec.seed,
+        effects,
+        covariates,
+        table: table.map(|mut t| {
+            t.ids.truncate(n as usize);
+            t.values.truncate(n as usize * t.columns.len());
+            t
+        }),
+        residual,
+    })
+}
+
+fn check_table_columns(
+    problems: &mut Problems,
+    table: &SubjectTable,
+    effects: &RandomEffects,
+    covariates: &[Covariate],
+) {
+    for (name, k) in &table.columns {
+        if effects.parameters.iter().any(|p| p.0 == *k)
+            || covariates.iter().any(|c| c.parameter == *k)
+        {
+            problems
+                .at(
+                    "population.table",
+                    format!(
+                        "`{name}` is a column of `{}` and also sampled (variability or covariate)",
+                        table.file
+                    ),
+                )
+                .hints
+                .push("a parameter is either read per subject or sampled; remove one".into());
+        }
+    }
+}
+
+fn check_covariate(
+    problems: &mut Problems,
+    path: &str,
+    name: &str,
+    parameter: usize,
+    spec: &CovariateSpec,
+) -> Option<Covariate> {
+    let positive = |x: Option<f64>| x.filter(|v| *v > 0.0 && v.is_finite());
+    let finite = |x: Option<f64>| x.filter(|v| v.is_finite());
+    let distribution = match spec.distribution.as_str() {
+        "lognormal" => positive(spec.median)
+            .zip(finite(spec.omega).filter(|o| *o >= 0.0))
+            .map(|(median, omega)| CovariateDistribution::LogNormal { median, omega }),
+        "normal" => finite(spec.mean)
+            .zip(finite(spec.sd).filter(|s| *s >= 0.0))
+            .map(|(mean, sd)| CovariateDistribution::Normal { mean, sd }),
+        "uniform" => finite(spec.min)
+            .zip(finite(spec.max))
+            .map(|(min, max)| CovariateDistribution::Uniform { min, max }),
+        other => {
+            let d = problems.at(
+                &format!("{path}.distribution"),
+                format!("unknown covariate distribution `{other}`"),
+            );
+            *d = d.clone().suggest(other, ["lognormal", "normal", "uniform"]).note("distributions: lognormal (median, omega), normal (mean, sd), uniform (min, max)");
+            return None;
+        }
+    };
+    let Some(distribution) = distribution else {
+        let needs = match spec.distribution.as_str() {
+            "lognormal" => "`median` > 0 and `omega` >= 0",
+            "normal" => "`mean` and `sd` >= 0",
+            _ => "finite `min` and `max`",
+        };
+        problems.at(
+            path,
+            format!(
+                "covariate `{name}`: a {} distribution needs {needs}",
+                spec.distribution
+            ),
+        );
+        return None;
+    };
+    let min = spec.min.unwrap_or(f64::NEG_INFINITY);
+    let max = spec.max.unwrap_or(f64::INFINITY);
+    if min.partial_cmp(&max) != Some(std::cmp::Ordering::Less) {
+        problems.at(
+            path,
+            format!("covariate `{name}`: `min` ({min}) must be below `max` ({max})"),
+        );
+        return None;
+    }
+    Some(Covariate {
+        name: name.to_string(),
+        parameter,
+        distribution,
+        min,
+        max,
+    })
+}
+
+/// The outputs whose percentile bands are computed: `output.outputs`, or every model output
+/// (every state when the model names none).
+fn check_tracked(problems: &mut Problems, model: &Model) -> Vec<(String, usize)> {
+    let names: Vec<String> = match &problems.run.spec.output.outputs {
+        Some(list) => list.clone(),
+        None if model.outputs.is_empty() => model.states.iter().map(|s| s.name.clone()).collect(),
+        None => model.outputs.iter().map(|o| o.name.clone()).collect(),
+    };
+    let columns = super::Study::column_names(model);
+    let mut tracked = Vec::new();
+    for (k, name) in names.iter().enumerate() {
+        match super::Study::column(model, name) {
+            Some(column) => tracked.push((name.clone(), column)),
+            None => problems.unknown(
+                &format!("output.outputs.{k}"),
+                name,
+                "output or state",
+                &columns,
+            ),
+        }
+    }
+    tracked
+}

@@ -1,0 +1,285 @@
+//! The batch: every subject of a range in every arm, in parallel (rayon) and reproducibly.
+//! Subjects are processed in blocks; within a block each worker adds to its own band sketches
+//! (integer counts, merged exactly at the end), and rows come back in subject order, so the
+//! result does not depend on the thread count.
+
+use super::bands::BandSet;
+use super::metrics::MetricRow;
+use super::{Arm, Study};
+use crate::diag::Diagnostic;
+use crate::population::Subject;
+use crate::simulate::{Simulation, listed_times, output_times, simulate};
+use rayon::prelude::*;
+use std::fmt::Write;
+use std::ops::Range;
+use std::sync::Mutex;
+
+/// Subjects per block: bounds the memory of rows in flight and paces progress reports.
+const BLOCK: u64 = 4096;
+
+/// Called with the number of subjects just finished (from the batch's own thread).
+pub type Progress<'a> = &'a mut dyn FnMut(u64);
+
+/// Receives the long-format trajectory text, block by block in subject order.
+pub type TrajectorySink<'a> = &'a mut dyn FnMut(&str) -> Result<(), Diagnostic>;
+
+/// One subject's sampled values, for `subjects.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectRecord {
+    pub index: u64,
+    pub id: u64,
+    /// Covariate values (table columns, then sampled covariates), as `Study::covariate_names`.
+    pub covariates: Vec<f64>,
+    /// Random effects, in the order of `RandomEffects::parameters`.
+    pub etas: Vec<f64>,
+}
+
+/// Everything a population run produces before it is written.
+#[derive(Debug, Clone)]
+pub struct StudyResult {
+    pub times: Vec<f64>,
+    pub subjects: Vec<SubjectRecord>,
+    /// Sorted by arm, then subject.
+    pub rows: Vec<MetricRow>,
+    pub bands: BandSet,
+    /// Per arm, the typical subject's tracked values (`[time * outputs + output]`), or why its
+    /// simulation failed.
+    pub typical: Vec<Result<Vec<f64>, String>>,
+    /// Solver steps over all subjects and arms (accepted + rejected).
+    pub steps: u64,
+}
+
+struct SubjectOutcome {
+    record: SubjectRecord,
+    rows: Vec<MetricRow>,
+    steps: u64,
+    trajectories: String,
+}
+
+impl Study {
+    /// Output times of every subject.
+    pub fn output_times(&self) -> Vec<f64> {
+        match &self.plan.times {
+            Some(listed) => listed_times(self.plan.start, self.plan.end, listed),
+            None => output_times(self.plan.start, self.plan.end, self.plan.step),
+        }
+    }
+
+    /// Names of `SubjectRecord::covariates`.
+    pub fn covariate_names(&self) -> Vec<String> {
+        let table = self
+            .population
+            .table
+            .iter()
+            .flat_map(|t| t.columns.iter().map(|c| c.0.clone()));
+        table
+            .chain(self.population.covariates.iter().map(|c| c.name.clone()))
+            .collect()
+    }
+
+    /// Simulates one parameter vector in one arm.
+    fn simulate_arm(&self, arm: &Arm, parameters: Vec<f64>) -> Result<Simulation, String> {
+        let doses = arm
+            .regimen
+            .events(&parameters)
+            .map_err(|d| d.message.clone())?;
+        let mut plan = self.plan.clone();
+        plan.parameters = parameters;
+        plan.doses = doses;
+        simulate(&self.model, &plan).map_err(|e| format!("at time {}: {}", e.time, e.message))
+    }
+
+    /// The tracked outputs of a simulation at every output time, `[time * outputs + output]`;
+    /// NaN after a `stop` event.
+    fn tracked_values(&self, simulation: &Simulation, times: usize) -> Vec<f64> {
+        let trajectory = &simulation.trajectory;
+        let mut values = vec![f64::NAN; times * self.tracked.len()];
+        for row in 0..trajectory.times.len().min(times) {
+            let cells = trajectory.row(row);
+            for (k, (_, column)) in self.tracked.iter().enumerate() {
+                values[row * self.tracked.len() + k] = cells[*column];
+            }
+        }
+        values
+    }
+
+    fn run_subject(
+        &self,
+        subject: &Subject,
+        times: &[f64],
+        bands: &[Mutex<BandSet>],
+        save_trajectories: bool,
+    ) -> SubjectOutcome {
+        let mut rows = Vec::with_capacity(self.arms.len());
+        let mut steps = 0;
+        let mut trajectories = String::new();
+        let worker = rayon::current_thread_index().unwrap_or(0) % bands.len();
+        let deviates = match (&self.population.residual, save_trajectories) {
+            (Some(_), true) => self.population.residual_deviates(subject.id, times.len()),
+            _ => Vec::new(),
+        };
+        for (arm_index, arm) in self.arms.iter().enumerate() {
+            let parameters = self
+                .population
+                .individual_parameters(&arm.parameters, subject);
+            let first_dose = arm
+                .regimen
+                .events(&parameters)
+                .ok()
+                .and_then(|d| d.first().map(|d| d.time))
+                .unwrap_or(self.plan.start);
+            let (failure, values) = match self.simulate_arm(arm, parameters) {
+                Ok(simulation) => {
+                    steps += simulation.stats.accepted_steps + simulation.stats.rejected_steps;
+                    let tracked = self.tracked_values(&simulation, times.len());
+                    if let Ok(mut set) = bands[worker].lock() {
+                        set.insert_subject(arm_index, &tracked);
+                    }
+                    if save_trajectories {
+                        self.write_trajectory(
+                            &mut trajectories,
+                            arm,
+                            subject.id,
+                            times,
+                            &simulation,
+                            &deviates,
+                        );
+                    }
+                    (None, self.metrics.compute(&simulation, first_dose))
+                }
+                Err(message) => (Some(message), vec![f64::NAN; self.metrics.columns().len()]),
+            };
+            rows.push(MetricRow {
+                arm: arm_index as u32,
+                index: subject.index,
+                id: subject.id,
+                failure,
+                values: values.into_boxed_slice(),
+            });
+        }
+        let covariates = subject.covariates.iter().map(|c| c.1).collect();
+        SubjectOutcome {
+            record: SubjectRecord {
+                index: subject.index,
+                id: subject.id,
+                covariates,
+                etas: subject.etas.clone(),
+            },
+            rows,
+            steps,
+            trajectories,
+        }
+    }
+
+    /// Long-format rows `scenario,<grid>,subject,time,output,value[,observation]`.
+    fn write_trajectory(
+        &self,
+        text: &mut String,
+        arm: &Arm,
+        id: u64,
+        times: &[f64],
+        simulation: &Simulation,
+        deviates: &[f64],
+    ) {
+        let grid: String = arm.grid.iter().map(|v| format!(",{v}")).collect();
+        let residual = self.population.residual.as_ref();
+        let width = simulation.trajectory.columns.len();
+        for (row, time) in simulation
+            .trajectory
+            .times
+            .iter()
+            .enumerate()
+            .take(times.len())
+        {
+            for (name, column) in &self.tracked {
+                let value = simulation.trajectory.values[row * width + column];
+                let _ = write!(text, "{}{grid},{id},{time},{name},{value}", arm.scenario);
+                match residual {
+                    Some(r) if r.output == *name => {
+                        let _ = writeln!(text, ",{}", r.model.observe(value, deviates[row]));
+                    }
+                    Some(_) => text.push_str(",\n"),
+                    None => text.push('\n'),
+                }
+            }
+        }
+    }
+}
+
+/// Runs subjects `range` (positions from 0) of the study in every arm on the current rayon
+/// pool. `trajectories` receives the long-format trajectory text block by block, in subject
+/// order, when given. Fails only when a subject cannot be sampled or the sink fails; a subject
+/// whose simulation fails gets a row saying why.
+pub fn execute(
+    study: &Study,
+    range: Range<u64>,
+    mut trajectories: Option<TrajectorySink>,
+    progress: Progress,
+) -> Result<StudyResult, Diagnostic> {
+    let times = study.output_times();
+    let empty = || BandSet::new(study.arms.len(), study.tracked.len(), times.len());
+    let workers = rayon::current_num_threads().max(1);
+    let bands: Vec<Mutex<BandSet>> = (0..workers).map(|_| Mutex::new(empty())).collect();
+    let typical_covariates = study.population.typical_covariates();
+    let typical = study
+        .arms
+        .iter()
+        .map(|arm| {
+            let mut parameters = arm.parameters.clone();
+            for &(k, value) in &typical_covariates {
+                parameters[k] = value;
+            }
+            study
+                .simulate_arm(arm, parameters)
+                .map(|s| study.tracked_values(&s, times.len()))
+        })
+        .collect();
+    let mut subjects = Vec::new();
+    let mut rows_by_arm: Vec<Vec<MetricRow>> = vec![Vec::new(); study.arms.len()];
+    let mut steps = 0;
+    let save = trajectories.is_some();
+    let mut start = range.start;
+    while start < range.end {
+        let end = (start + BLOCK).min(range.end);
+        let sampled: Vec<Subject> = (start..end)
+            .into_par_iter()
+            .map(|index| study.population.subject(index))
+            .collect::<Result<_, String>>()
+            .map_err(|message| {
+                Diagnostic::new(format!("cannot sample the population: {message}"))
+                    .path("population.covariates")
+                    .hint("widen the covariate's `min`/`max` or move its distribution inside them")
+            })?;
+        let outcomes: Vec<SubjectOutcome> = sampled
+            .par_iter()
+            .map(|subject| study.run_subject(subject, &times, &bands, save))
+            .collect();
+        for outcome in outcomes {
+            steps += outcome.steps;
+            subjects.push(outcome.record);
+            for row in outcome.rows {
+                rows_by_arm[row.arm as usize].push(row);
+            }
+            if let Some(sink) = trajectories.as_mut() {
+                sink(&outcome.trajectories)?;
+            }
+        }
+        progress(end - start);
+        start = end;
+    }
+    let mut merged = empty();
+    for set in bands {
+        let set = set
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        merged.merge(&set).map_err(Diagnostic::new)?;
+    }
+    Ok(StudyResult {
+        times,
+        subjects,
+        rows: rows_by_arm.into_iter().flatten().collect(),
+        bands: merged,
+        typical,
+        steps,
+    })
+}

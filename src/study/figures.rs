@@ -1,0 +1,216 @@
+//! The figures of a population run, assembled from its result and summaries: percentile bands
+//! per arm and output, medians across arms, response fractions, Cmax and AUC distributions, and
+//! relapse-free curves.
+
+use super::Study;
+use super::execute::StudyResult;
+use super::summary::ArmSummary;
+use crate::plot::{
+    Bands, BoxSummary, Figure, Interval, Series, StepCurve, YScale, bands_png, boxes_png,
+    intervals_png, render_png, steps_png,
+};
+
+/// A file-name-safe form of a label.
+fn slug(text: &str) -> String {
+    let mut slug: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while slug.contains("__") {
+        slug = slug.replace("__", "_");
+    }
+    slug.trim_matches('_').to_string()
+}
+
+/// A number to 3 significant digits without trailing zeros (`9e6`, `3.5e7`).
+fn short(value: f64) -> String {
+    let text = format!("{value:.2e}");
+    match text.split_once('e') {
+        Some((mantissa, exponent)) if mantissa.contains('.') => {
+            format!(
+                "{}e{exponent}",
+                mantissa.trim_end_matches('0').trim_end_matches('.')
+            )
+        }
+        _ => text,
+    }
+}
+
+/// Arm labels for figures: the scenario (and grid point) with the typical subject's total dose
+/// and the unit of the dosed state.
+fn arm_labels(study: &Study) -> Vec<String> {
+    let typical = study.population.typical_covariates();
+    study
+        .arms
+        .iter()
+        .map(|arm| {
+            let mut parameters = arm.parameters.clone();
+            for &(k, value) in &typical {
+                parameters[k] = value;
+            }
+            let doses = arm.regimen.events(&parameters).unwrap_or_default();
+            let total: f64 = doses.iter().map(|d| d.amount).sum();
+            let unit = doses
+                .first()
+                .and_then(|d| study.model.states[d.state].unit.clone())
+                .map_or(String::new(), |u| format!(" {u}"));
+            format!("{} ({}{unit})", arm.label(&study.grid_names), short(total))
+        })
+        .collect()
+}
+
+/// Every figure as (file name under the output folder, PNG bytes).
+pub fn figures(
+    study: &Study,
+    result: &StudyResult,
+    summaries: &[ArmSummary],
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut files = Vec::new();
+    let time_label = format!("time ({})", study.model.time_unit);
+    let outputs = study.tracked.len();
+    let n = study.population.n;
+    for (output, (name, _)) in study.tracked.iter().enumerate() {
+        let unit = &study.tracked_units[output];
+        let y_label = if unit.is_empty() {
+            name.clone()
+        } else {
+            format!("{name} ({unit})")
+        };
+        let mut medians = Vec::new();
+        for (arm_index, arm) in study.arms.iter().enumerate() {
+            let [p05, p25, p50, p75, p95] =
+                <[Vec<f64>; 5]>::try_from(result.bands.percentiles(arm_index, output))
+                    .map_err(|_| "band percentiles have the wrong shape".to_string())?;
+            let typical = match &result.typical[arm_index] {
+                Ok(values) => values
+                    .iter()
+                    .skip(output)
+                    .step_by(outputs)
+                    .copied()
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            medians.push(Series {
+                name: arm.label(&study.grid_names),
+                values: p50.clone(),
+            });
+            let bands = Bands {
+                times: result.times.clone(),
+                p05,
+                p25,
+                p50,
+                p75,
+                p95,
+                typical,
+            };
+            let label = arm.label(&study.grid_names);
+            let title = format!("{name}: {label}, {n} subjects, percentile bands");
+            let png =
+                bands_png(&title, &time_label, &y_label, &bands).map_err(|e| e.to_string())?;
+            files.push((
+                format!("figures/bands_{}_{}.png", slug(&label), slug(name)),
+                png,
+            ));
+        }
+        let figure = Figure {
+            title: format!("{name}: population median per scenario ({n} subjects)"),
+            x_label: time_label.clone(),
+            y_label: y_label.clone(),
+            times: result.times.clone(),
+            series: medians,
+            scale: YScale::Auto,
+            width: 1400,
+            height: 900,
+        };
+        let png = render_png(&figure).map_err(|e| e.to_string())?;
+        files.push((format!("figures/medians_{}.png", slug(name)), png));
+    }
+    let labels = arm_labels(study);
+    let metric =
+        |summary: &ArmSummary, name: &str| summary.metrics.iter().find(|m| m.name == name).cloned();
+    if summaries.iter().any(|s| metric(s, "response").is_some()) {
+        let intervals: Vec<Interval> = summaries
+            .iter()
+            .zip(&labels)
+            .filter_map(|(s, label)| {
+                let (estimate, low, high) = metric(s, "response")?.fraction?;
+                Some(Interval {
+                    label: label.clone(),
+                    estimate,
+                    low,
+                    high,
+                })
+            })
+            .collect();
+        let title = "Response per scenario (typical subject's dose), Wilson 95% CI";
+        let png = intervals_png(title, "fraction responding", &intervals, true)
+            .map_err(|e| e.to_string())?;
+        files.push(("figures/response.png".into(), png));
+    }
+    if let Some((exposure, _)) = &study.metrics.exposure {
+        let unit = super::check::unit_of(&study.model, exposure);
+        for (name, what) in [("cmax", "Cmax"), ("auc_0_28", "AUC0-28")] {
+            let boxes: Vec<BoxSummary> = summaries
+                .iter()
+                .zip(&labels)
+                .filter_map(|(s, label)| {
+                    let m = metric(s, name)?;
+                    let [p05, p25, p50, p75, p95] = m.quantiles;
+                    Some(BoxSummary {
+                        label: label.clone(),
+                        p05,
+                        p25,
+                        p50,
+                        p75,
+                        p95,
+                        n: m.n,
+                    })
+                })
+                .collect();
+            let unit = match (name, unit.is_empty()) {
+                (_, true) => String::new(),
+                ("cmax", false) => format!(" ({unit})"),
+                _ => format!(" ({unit} x {})", study.model.time_unit),
+            };
+            let title = format!("{what} of {exposure} per scenario");
+            let png =
+                boxes_png(&title, &format!("{what}{unit}"), &boxes).map_err(|e| e.to_string())?;
+            files.push((format!("figures/{name}.png"), png));
+        }
+    }
+    if summaries
+        .iter()
+        .any(|s| !s.relapse_free.is_empty() || s.responders == 0)
+        && study
+            .metrics
+            .response
+            .as_ref()
+            .is_some_and(|r| r.relapse_above.is_some())
+    {
+        let curves: Vec<StepCurve> = summaries
+            .iter()
+            .zip(&labels)
+            .map(|(s, label)| StepCurve {
+                label: format!("{label}, {} responders", s.responders),
+                points: s.relapse_free.clone(),
+            })
+            .collect();
+        let title = "Relapse-free fraction of responders (Kaplan-Meier)";
+        let png = steps_png(
+            title,
+            &time_label,
+            "relapse-free fraction",
+            &curves,
+            study.plan.end,
+        )
+        .map_err(|e| e.to_string())?;
+        files.push(("figures/relapse_free.png".into(), png));
+    }
+    Ok(files)
+}

@@ -1,0 +1,370 @@
+//! The CSV tables of a population run (metrics, subjects, summary, percentiles, trajectories)
+//! and the shard state, written and read back for `merge`. Numbers are written in shortest
+//! round-trip form, so reading and rewriting a table reproduces it byte for byte.
+
+use super::Study;
+use super::bands::{BAND_PROBABILITIES, BandSet};
+use super::execute::{StudyResult, SubjectRecord};
+use super::metrics::MetricRow;
+use super::summary::{ArmSummary, SUMMARY_PROBABILITIES};
+use crate::diag::{Diagnostic, Location};
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+
+/// A number cell: empty for NaN.
+fn cell(value: f64) -> String {
+    if value.is_nan() {
+        String::new()
+    } else {
+        format!("{value}")
+    }
+}
+
+/// Quotes a text cell when it holds a comma, quote or line break.
+fn quote(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!(
+            "\"{}\"",
+            text.replace('"', "\"\"").replace(['\n', '\r'], " ")
+        )
+    } else {
+        text.to_string()
+    }
+}
+
+fn push(cells: &mut [String], c: char) {
+    if let Some(cell) = cells.last_mut() {
+        cell.push(c);
+    }
+}
+
+/// Splits one CSV line, honouring double quotes.
+fn split(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                push(&mut cells, '"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(String::new()),
+            _ => push(&mut cells, c),
+        }
+    }
+    cells
+}
+
+fn grid_header(study: &Study) -> String {
+    study.grid_names.iter().map(|n| format!(",{n}")).collect()
+}
+
+fn arm_cells(study: &Study, arm: usize) -> String {
+    let arm = &study.arms[arm];
+    let grid: String = arm.grid.iter().map(|v| format!(",{v}")).collect();
+    format!("{}{grid}", quote(&arm.scenario))
+}
+
+/// `metrics.csv`: `scenario,<grid>,subject,status,<metrics>`, one row per arm and subject.
+pub fn metrics_csv(study: &Study, rows: &[MetricRow], out: &mut dyn Write) -> io::Result<()> {
+    let names: String = study
+        .metrics
+        .columns()
+        .into_iter()
+        .map(|c| format!(",{}", study.metrics.column_name(c)))
+        .collect();
+    writeln!(out, "scenario{},subject,status{names}", grid_header(study))?;
+    for row in rows {
+        let status = match &row.failure {
+            None => "ok".to_string(),
+            Some(message) => quote(&format!("failed: {message}")),
+        };
+        let values: String = row
+            .values
+            .iter()
+            .map(|&v| format!(",{}", cell(v)))
+            .collect();
+        writeln!(
+            out,
+            "{},{},{status}{values}",
+            arm_cells(study, row.arm as usize),
+            row.id
+        )?;
+    }
+    Ok(())
+}
+
+/// `subjects.csv`: `subject,<covariates>,eta_<parameter>...`, one row per subject.
+pub fn subjects_csv(
+    study: &Study,
+    subjects: &[SubjectRecord],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let covariates: String = study
+        .covariate_names()
+        .iter()
+        .map(|n| format!(",{n}"))
+        .collect();
+    let etas: String = study
+        .population
+        .effects
+        .parameters
+        .iter()
+        .map(|p| format!(",eta_{}", p.1))
+        .collect();
+    writeln!(out, "subject{covariates}{etas}")?;
+    for subject in subjects {
+        let values: String = subject
+            .covariates
+            .iter()
+            .chain(&subject.etas)
+            .map(|&v| format!(",{}", cell(v)))
+            .collect();
+        writeln!(out, "{}{values}", subject.id)?;
+    }
+    Ok(())
+}
+
+/// `summary.csv`: per arm and metric, n and percentiles (numbers) or the fraction with its
+/// Wilson 95% interval (flags; events give both).
+pub fn summary_csv(study: &Study, summaries: &[ArmSummary]) -> String {
+    let percentiles: String = SUMMARY_PROBABILITIES
+        .iter()
+        .map(|p| format!(",p{:02}", (p * 100.0).round()))
+        .collect();
+    let mut text = format!(
+        "scenario{},metric,n{percentiles},fraction,ci_low,ci_high\n",
+        grid_header(study)
+    );
+    for (arm, summary) in summaries.iter().enumerate() {
+        let prefix = arm_cells(study, arm);
+        let failed = summary.failed as f64 / summary.subjects.max(1) as f64;
+        text.push_str(&format!(
+            "{prefix},failed,{}{},{},,\n",
+            summary.subjects,
+            ",".repeat(SUMMARY_PROBABILITIES.len()),
+            cell(failed)
+        ));
+        for metric in &summary.metrics {
+            let quantiles: String = metric
+                .quantiles
+                .iter()
+                .map(|&q| format!(",{}", cell(q)))
+                .collect();
+            let (fraction, low, high) = metric.fraction.unwrap_or((f64::NAN, f64::NAN, f64::NAN));
+            text.push_str(&format!(
+                "{prefix},{},{}{quantiles},{},{},{}\n",
+                metric.name,
+                metric.n,
+                cell(fraction),
+                cell(low),
+                cell(high)
+            ));
+        }
+    }
+    text
+}
+
+/// `percentiles.csv`: per arm, output and time, the band percentiles and the typical subject.
+pub fn percentiles_csv(study: &Study, result: &StudyResult) -> String {
+    let columns: String = BAND_PROBABILITIES
+        .iter()
+        .map(|p| format!(",p{:02}", (p * 100.0).round()))
+        .collect();
+    let mut text = format!(
+        "scenario{},output,time{columns},typical\n",
+        grid_header(study)
+    );
+    let outputs = study.tracked.len();
+    for arm in 0..study.arms.len() {
+        for (output, (name, _)) in study.tracked.iter().enumerate() {
+            let bands = result.bands.percentiles(arm, output);
+            for (k, time) in result.times.iter().enumerate() {
+                let values: String = bands.iter().map(|b| format!(",{}", cell(b[k]))).collect();
+                let typical = match &result.typical[arm] {
+                    Ok(values) => cell(values[k * outputs + output]),
+                    Err(_) => String::new(),
+                };
+                text.push_str(&format!(
+                    "{},{name},{time}{values},{typical}\n",
+                    arm_cells(study, arm)
+                ));
+            }
+        }
+    }
+    text
+}
+
+/// The header of `trajectories.csv` (rows come from the batch).
+pub fn trajectories_header(study: &Study) -> String {
+    let observation = if study.population.residual.is_some() {
+        ",observation"
+    } else {
+        ""
+    };
+    format!(
+        "scenario{},subject,time,output,value{observation}\n",
+        grid_header(study)
+    )
+}
+
+/// What a shard keeps for `merge` besides its tables: band sketches, typical curves, steps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardState {
+    pub bands: BandSet,
+    /// Per arm: the typical subject's tracked values (null where not a number), or its error.
+    pub typical: Vec<Result<Vec<Option<f64>>, String>>,
+    pub steps: u64,
+}
+
+impl ShardState {
+    pub fn of(result: &StudyResult) -> ShardState {
+        ShardState {
+            bands: result.bands.clone(),
+            typical: result
+                .typical
+                .iter()
+                .map(|t| {
+                    t.clone()
+                        .map(|v| v.into_iter().map(|x| (!x.is_nan()).then_some(x)).collect())
+                })
+                .collect(),
+            steps: result.steps,
+        }
+    }
+
+    pub fn typical(&self) -> Vec<Result<Vec<f64>, String>> {
+        self.typical
+            .iter()
+            .map(|t| {
+                t.clone()
+                    .map(|v| v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+            })
+            .collect()
+    }
+}
+
+fn row_error(file: &str, text: &str, line: usize, message: String) -> Diagnostic {
+    Diagnostic::new(format!("row {}: {message}", line + 1))
+        .at(Some(Location {
+            file: file.to_string(),
+            line: line + 1,
+            column: 1,
+            length: text.lines().nth(line).map_or(1, |l| l.len().max(1)),
+            source_line: text.lines().nth(line).map(str::to_string),
+        }))
+        .hint("merge reads the files `cartsim run --shard` wrote; do not edit them")
+}
+
+fn number(text: &str) -> Option<f64> {
+    if text.is_empty() {
+        Some(f64::NAN)
+    } else {
+        text.parse().ok()
+    }
+}
+
+/// Reads a shard's `metrics.csv` back into rows.
+pub fn parse_metrics_csv(
+    study: &Study,
+    file: &str,
+    text: &str,
+) -> Result<Vec<MetricRow>, Diagnostic> {
+    let mut expected = Vec::new();
+    metrics_csv(study, &[], &mut expected).map_err(|e| Diagnostic::new(e.to_string()))?;
+    let mut lines = text.lines().enumerate();
+    let header = lines
+        .next()
+        .map(|(_, h)| format!("{h}\n"))
+        .unwrap_or_default();
+    if header.as_bytes() != expected.as_slice() {
+        return Err(row_error(
+            file,
+            text,
+            0,
+            "the header differs from what this run file writes".into(),
+        ));
+    }
+    let grid = study.grid_names.len();
+    let metrics = study.metrics.columns().len();
+    let mut rows = Vec::new();
+    for (line, content) in lines {
+        let cells = split(content);
+        let bad = |what: &str| row_error(file, text, line, what.to_string());
+        if cells.len() != 3 + grid + metrics {
+            return Err(bad(&format!(
+                "{} cells, expected {}",
+                cells.len(),
+                3 + grid + metrics
+            )));
+        }
+        let grid_values: Option<Vec<f64>> =
+            cells[1..=grid].iter().map(|c| c.parse().ok()).collect();
+        let arm = grid_values.and_then(|g| {
+            study
+                .arms
+                .iter()
+                .position(|a| a.scenario == cells[0] && a.grid == g)
+        });
+        let arm =
+            arm.ok_or_else(|| bad("the scenario and grid values match no arm of the run file"))?;
+        let id: u64 = cells[grid + 1]
+            .parse()
+            .map_err(|_| bad("the subject is not a whole number"))?;
+        let status = &cells[grid + 2];
+        let failure = match status.strip_prefix("failed: ") {
+            Some(message) => Some(message.to_string()),
+            None if status == "ok" => None,
+            None => {
+                return Err(bad(&format!(
+                    "status `{status}` is neither `ok` nor `failed: ...`"
+                )));
+            }
+        };
+        let values: Option<Vec<f64>> = cells[grid + 3..].iter().map(|c| number(c)).collect();
+        let values = values.ok_or_else(|| bad("a metric is not a number"))?;
+        rows.push(MetricRow {
+            arm: arm as u32,
+            index: 0,
+            id,
+            failure,
+            values: values.into_boxed_slice(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Reads a shard's `subjects.csv` back.
+pub fn parse_subjects_csv(
+    study: &Study,
+    file: &str,
+    text: &str,
+) -> Result<Vec<SubjectRecord>, Diagnostic> {
+    let covariates = study.covariate_names().len();
+    let etas = study.population.effects.parameters.len();
+    let mut subjects = Vec::new();
+    for (line, content) in text.lines().enumerate().skip(1) {
+        let cells = split(content);
+        let values: Option<Vec<f64>> = cells.iter().skip(1).map(|c| number(c)).collect();
+        let (Ok(id), Some(values)) = (cells[0].parse::<u64>(), values) else {
+            return Err(row_error(file, text, line, "not a subject row".into()));
+        };
+        if values.len() != covariates + etas {
+            return Err(row_error(
+                file,
+                text,
+                line,
+                format!("{} values, expected {}", values.len(), covariates + etas),
+            ));
+        }
+        subjects.push(SubjectRecord {
+            index: 0,
+            id,
+            covariates: values[..covariates].to_vec(),
+            etas: values[covariates..].to_vec(),
+        });
+    }
+    Ok(subjects)
+}
