@@ -8,7 +8,7 @@ use super::metrics::MetricRow;
 use super::{Arm, Study};
 use crate::diag::Diagnostic;
 use crate::population::Subject;
-use crate::simulate::{Simulation, listed_times, output_times, simulate};
+use crate::simulate::{RunPlan, Simulation, listed_times, output_times, simulate};
 use rayon::prelude::*;
 use std::fmt::Write;
 use std::ops::Range;
@@ -77,16 +77,22 @@ impl Study {
             .collect()
     }
 
-    /// Simulates one parameter vector in one arm.
-    fn simulate_arm(&self, arm: &Arm, parameters: Vec<f64>) -> Result<Simulation, String> {
+    /// Simulates one parameter vector in one arm; also gives the time of the first dose (the
+    /// start when there is none).
+    fn simulate_arm(&self, arm: &Arm, parameters: Vec<f64>) -> Result<(Simulation, f64), String> {
         let doses = arm
             .regimen
             .events(&parameters)
             .map_err(|d| d.message.clone())?;
-        let mut plan = self.plan.clone();
-        plan.parameters = parameters;
-        plan.doses = doses;
-        simulate(&self.model, &plan).map_err(|e| format!("at time {}: {}", e.time, e.message))
+        let first_dose = doses.first().map_or(self.plan.start, |d| d.time);
+        let plan = RunPlan {
+            parameters,
+            doses,
+            ..self.plan.clone()
+        };
+        simulate(&self.model, &plan)
+            .map(|simulation| (simulation, first_dose))
+            .map_err(|e| format!("at time {}: {}", e.time, e.message))
     }
 
     /// The tracked outputs of a simulation at every output time, `[time * outputs + output]`;
@@ -122,14 +128,8 @@ impl Study {
             let parameters = self
                 .population
                 .individual_parameters(&arm.parameters, subject);
-            let first_dose = arm
-                .regimen
-                .events(&parameters)
-                .ok()
-                .and_then(|d| d.first().map(|d| d.time))
-                .unwrap_or(self.plan.start);
             let (failure, values) = match self.simulate_arm(arm, parameters) {
-                Ok(simulation) => {
+                Ok((simulation, first_dose)) => {
                     steps += simulation.stats.accepted_steps + simulation.stats.rejected_steps;
                     let tracked = self.tracked_values(&simulation, times.len());
                     if let Ok(mut set) = bands[worker].lock() {
@@ -231,7 +231,7 @@ pub fn execute(
             }
             study
                 .simulate_arm(arm, parameters)
-                .map(|s| study.tracked_values(&s, times.len()))
+                .map(|(s, _)| study.tracked_values(&s, times.len()))
         })
         .collect();
     let mut subjects = Vec::new();

@@ -6,9 +6,16 @@ use super::Study;
 use super::execute::StudyResult;
 use super::summary::ArmSummary;
 use crate::plot::{
-    Bands, BoxSummary, Figure, Interval, Series, StepCurve, YScale, bands_png, boxes_png,
-    intervals_png, render_png, steps_png,
+    Bands, BoxSummary, Figure, Interval, PlotError, Series, StepCurve, YScale, bands_png,
+    boxes_png, intervals_png, render_png, steps_png,
 };
+use rayon::prelude::*;
+
+/// A figure to draw: its file name and how to render it.
+type Drawing = (
+    String,
+    Box<dyn Fn() -> Result<Vec<u8>, PlotError> + Send + Sync>,
+);
 
 /// A file-name-safe form of a label.
 fn slug(text: &str) -> String {
@@ -65,13 +72,13 @@ fn arm_labels(study: &Study) -> Vec<String> {
         .collect()
 }
 
-/// Every figure as (file name under the output folder, PNG bytes).
+/// Every figure as (file name under the output folder, PNG bytes), drawn in parallel.
 pub fn figures(
     study: &Study,
     result: &StudyResult,
     summaries: &[ArmSummary],
 ) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut files = Vec::new();
+    let mut files: Vec<Drawing> = Vec::new();
     let time_label = format!("time ({})", study.model.time_unit);
     let outputs = study.tracked.len();
     let n = study.population.n;
@@ -111,11 +118,10 @@ pub fn figures(
             };
             let label = arm.label(&study.grid_names);
             let title = format!("{name}: {label}, {n} subjects, percentile bands");
-            let png =
-                bands_png(&title, &time_label, &y_label, &bands).map_err(|e| e.to_string())?;
+            let (x_label, y_label) = (time_label.clone(), y_label.clone());
             files.push((
                 format!("figures/bands_{}_{}.png", slug(&label), slug(name)),
-                png,
+                Box::new(move || bands_png(&title, &x_label, &y_label, &bands)),
             ));
         }
         let figure = Figure {
@@ -128,8 +134,10 @@ pub fn figures(
             width: 1400,
             height: 900,
         };
-        let png = render_png(&figure).map_err(|e| e.to_string())?;
-        files.push((format!("figures/medians_{}.png", slug(name)), png));
+        files.push((
+            format!("figures/medians_{}.png", slug(name)),
+            Box::new(move || render_png(&figure)),
+        ));
     }
     let labels = arm_labels(study);
     let metric =
@@ -149,9 +157,10 @@ pub fn figures(
             })
             .collect();
         let title = "Response per scenario (typical subject's dose), Wilson 95% CI";
-        let png = intervals_png(title, "fraction responding", &intervals, true)
-            .map_err(|e| e.to_string())?;
-        files.push(("figures/response.png".into(), png));
+        files.push((
+            "figures/response.png".into(),
+            Box::new(move || intervals_png(title, "fraction responding", &intervals, true)),
+        ));
     }
     if let Some((exposure, _)) = &study.metrics.exposure {
         let unit = super::check::unit_of(&study.model, exposure);
@@ -179,9 +188,11 @@ pub fn figures(
                 _ => format!(" ({unit} x {})", study.model.time_unit),
             };
             let title = format!("{what} of {exposure} per scenario");
-            let png =
-                boxes_png(&title, &format!("{what}{unit}"), &boxes).map_err(|e| e.to_string())?;
-            files.push((format!("figures/{name}.png"), png));
+            let y_label = format!("{what}{unit}");
+            files.push((
+                format!("figures/{name}.png"),
+                Box::new(move || boxes_png(&title, &y_label, &boxes)),
+            ));
         }
     }
     if summaries
@@ -202,15 +213,14 @@ pub fn figures(
             })
             .collect();
         let title = "Relapse-free fraction of responders (Kaplan-Meier)";
-        let png = steps_png(
-            title,
-            &time_label,
-            "relapse-free fraction",
-            &curves,
-            study.plan.end,
-        )
-        .map_err(|e| e.to_string())?;
-        files.push(("figures/relapse_free.png".into(), png));
+        let (x_label, end) = (time_label.clone(), study.plan.end);
+        files.push((
+            "figures/relapse_free.png".into(),
+            Box::new(move || steps_png(title, &x_label, "relapse-free fraction", &curves, end)),
+        ));
     }
-    Ok(files)
+    files
+        .into_par_iter()
+        .map(|(name, draw)| draw().map(|png| (name, png)).map_err(|e| e.to_string()))
+        .collect()
 }

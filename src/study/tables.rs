@@ -76,22 +76,28 @@ pub fn metrics_csv(study: &Study, rows: &[MetricRow], out: &mut dyn Write) -> io
         .map(|c| format!(",{}", study.metrics.column_name(c)))
         .collect();
     writeln!(out, "scenario{},subject,status{names}", grid_header(study))?;
+    let prefixes: Vec<String> = (0..study.arms.len()).map(|a| arm_cells(study, a)).collect();
     for row in rows {
-        let status = match &row.failure {
-            None => "ok".to_string(),
-            Some(message) => quote(&format!("failed: {message}")),
-        };
-        let values: String = row
-            .values
-            .iter()
-            .map(|&v| format!(",{}", cell(v)))
-            .collect();
-        writeln!(
-            out,
-            "{},{},{status}{values}",
-            arm_cells(study, row.arm as usize),
-            row.id
-        )?;
+        out.write_all(prefixes[row.arm as usize].as_bytes())?;
+        write!(out, ",{},", row.id)?;
+        match &row.failure {
+            None => out.write_all(b"ok")?,
+            Some(message) => out.write_all(quote(&format!("failed: {message}")).as_bytes())?,
+        }
+        write_cells(out, &row.values)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Writes `,value` for each value (nothing after the comma for NaN).
+fn write_cells(out: &mut dyn Write, values: &[f64]) -> io::Result<()> {
+    for &value in values {
+        if value.is_nan() {
+            out.write_all(b",")?;
+        } else {
+            write!(out, ",{value}")?;
+        }
     }
     Ok(())
 }
@@ -116,13 +122,10 @@ pub fn subjects_csv(
         .collect();
     writeln!(out, "subject{covariates}{etas}")?;
     for subject in subjects {
-        let values: String = subject
-            .covariates
-            .iter()
-            .chain(&subject.etas)
-            .map(|&v| format!(",{}", cell(v)))
-            .collect();
-        writeln!(out, "{}{values}", subject.id)?;
+        write!(out, "{}", subject.id)?;
+        write_cells(out, &subject.covariates)?;
+        write_cells(out, &subject.etas)?;
+        out.write_all(b"\n")?;
     }
     Ok(())
 }

@@ -1,0 +1,101 @@
+//! Bad run files, tables, scenario names and shard arguments.
+
+use super::*;
+
+#[test]
+fn bad_run_files_are_reported_with_locations_and_suggestions() {
+    let base = "model: cart3.yaml\n";
+    let e = errors(&format!(
+        "{base}population: {{n: 10, variability: {{rhoo: {{omega: 0.3}}}}}}\n"
+    ));
+    assert!(
+        e.contains("`rhoo` is not a parameter") && e.contains("did you mean `rho`"),
+        "{e}"
+    );
+    assert!(e.contains("run.yaml:2:"), "{e}");
+    let e = errors(&format!(
+        "{base}population: {{n: 10, variability: {{rho: {{omega: -0.1}}}}}}\n"
+    ));
+    assert!(e.contains("omega of `rho` is -0.1"), "{e}");
+    let e = errors(&format!(
+        "{base}population:\n  n: 10\n  variability: {{rho: {{omega: 0.3}}, alpha: {{omega: 0.3}}, g: {{omega: 0.3}}}}\n  correlations: {{rho~alpha: 0.9, alpha~g: 0.9, rho~g: -0.9}}\n"
+    ));
+    assert!(
+        e.contains("not positive semi-definite") && e.contains("`rho`, `alpha`, `g`"),
+        "{e}"
+    );
+    let e = errors(&format!("{base}population: {{n: 0}}\n"));
+    assert!(e.contains("`n` is 0"), "{e}");
+    let e = errors(&format!(
+        "{base}population: {{n: 5, variability: {{rho: {{omega: 0.3, distribution: lognormall}}}}}}\n"
+    ));
+    assert!(e.contains("did you mean `lognormal`"), "{e}");
+    let e = errors(&format!(
+        "{base}population: {{n: 5, correlations: {{rho~alpha: 0.2}}}}\n"
+    ));
+    assert!(e.contains("`rho` has no variability"), "{e}");
+    let e = errors(&format!(
+        "{base}scenarios: {{a: {{doses: [{{state: EE, amount: 1}}]}}}}\n"
+    ));
+    assert!(
+        e.contains("unknown state `EE`") && e.contains("states: E, M, T"),
+        "{e}"
+    );
+    let e = errors(&format!("{base}grid: {{rhoo: [1, 2]}}\n"));
+    assert!(e.contains("did you mean `rho`"), "{e}");
+    let e = errors(&format!("{base}metrics: {{exposure: EMM}}\n"));
+    assert!(e.contains("did you mean `EM`"), "{e}");
+    let e = errors(&format!("{base}metrics: {{relapse: {{above: 1e9}}}}\n"));
+    assert!(e.contains("a relapse is defined after a response"), "{e}");
+    let e = errors(&format!("{base}populaton: {{n: 3}}\n"));
+    assert!(
+        e.contains("unknown key `populaton`") && e.contains("did you mean `population`"),
+        "{e}"
+    );
+    let e = errors(&format!(
+        "{base}population: {{n: 3, covariates: {{weight: {{distribution: lognormal, median: 30, omega: 0.2}}}}}}\n"
+    ));
+    assert!(e.contains("`weight` is not a parameter"), "{e}");
+}
+
+#[test]
+fn bad_tables_scenarios_and_shards_fail_cleanly_with_exit_codes() {
+    let root = scratch("bad-cli");
+    let run = root.join("run.yaml");
+    let models = repo_path("models/cart3.yaml");
+    std::fs::write(
+        &run,
+        format!(
+            "model: {}\npopulation: {{table: subjects.csv}}\n",
+            models.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(root.join("subjects.csv"), "ID,rho\n1,0.5\n2,fast\n").unwrap();
+    let out = root.join("out").display().to_string();
+    let output = cartsim(&["run", &run.display().to_string(), "--out", &out]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("row 3, column `rho`: `fast` is not a finite number"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("subjects.csv:3:3"), "{stderr}");
+    assert!(
+        !root.join("out").exists(),
+        "nothing is written for bad input"
+    );
+    let output = cartsim(&[
+        "run",
+        &fixture("cart3_small.yaml"),
+        "--scenario",
+        "singel",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("did you mean `single`"), "{stderr}");
+    let output = cartsim(&["run", &fixture("cart3_small.yaml"), "--shard", "4/3"]);
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -1,0 +1,219 @@
+//! Population runs end to end: identical files across threads, shards and scenario selections,
+//! merge refusals, per-kg dosing, subject tables.
+
+use super::*;
+
+#[test]
+fn the_same_seed_gives_the_same_files_for_any_thread_count_and_sharding() {
+    let root = scratch("reproducible");
+    let run = fixture("cart3_small.yaml");
+    let folder = |name: &str| root.join(name).display().to_string();
+    succeed(&[
+        "run",
+        &run,
+        "--threads",
+        "1",
+        "--save-trajectories",
+        "--out",
+        &folder("one"),
+    ]);
+    succeed(&[
+        "run",
+        &run,
+        "--threads",
+        "2",
+        "--save-trajectories",
+        "--out",
+        &folder("two"),
+    ]);
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = folder(&format!("shard{k}"));
+        succeed(&[
+            "run",
+            &run,
+            "--threads",
+            "2",
+            "--shard",
+            &shard,
+            "--save-trajectories",
+            "--out",
+            &out,
+        ]);
+    }
+    succeed(&[
+        "merge",
+        &folder("shard3"),
+        &folder("shard1"),
+        &folder("shard2"),
+        "--out",
+        &folder("merged"),
+    ]);
+    let one = root.join("one");
+    for other in ["two", "merged"] {
+        for file in [
+            "metrics.csv",
+            "subjects.csv",
+            "summary.csv",
+            "percentiles.csv",
+            "trajectories.csv",
+        ] {
+            assert!(
+                read(&one, file) == read(&root.join(other), file),
+                "{file} differs between one thread and `{other}`"
+            );
+        }
+    }
+    let metrics = read(&one, "metrics.csv");
+    assert_eq!(
+        metrics.lines().count(),
+        1 + 2 * 25,
+        "header + 2 arms x 25 subjects"
+    );
+    assert!(metrics.lines().skip(1).all(|l| l.contains(",ok,")));
+    for figure in [
+        "bands_single_EM.png",
+        "medians_EM.png",
+        "response.png",
+        "cmax.png",
+        "relapse_free.png",
+    ] {
+        let png = std::fs::read(root.join("merged/figures").join(figure)).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{figure}");
+    }
+    // A shard alone writes its slice (subjects 9 to 17 of 25) and the state merge needs.
+    let shard = read(&root.join("shard2"), "subjects.csv");
+    let ids: Vec<&str> = shard
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, (9..=16).map(|i| i.to_string()).collect::<Vec<_>>());
+    assert!(root.join("shard2/shard_state.json").exists());
+}
+
+#[test]
+fn merge_refuses_incomplete_or_foreign_shards() {
+    let root = scratch("merge-refusal");
+    let run = fixture("cart3_small.yaml");
+    let out = root.join("shard1").display().to_string();
+    succeed(&["run", &run, "--shard", "1/2", "--out", &out]);
+    let output = cartsim(&[
+        "merge",
+        &out,
+        "--out",
+        &root.join("m").display().to_string(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("missing: 2/2"), "{stderr}");
+    assert!(!root.join("m/metrics.csv").exists());
+}
+
+#[test]
+fn subjects_are_the_same_in_every_scenario_and_selection() {
+    let root = scratch("common-random-numbers");
+    let run = fixture("cart3_small.yaml");
+    let all = root.join("all");
+    let split = root.join("split");
+    succeed(&["run", &run, "--out", &all.display().to_string()]);
+    succeed(&[
+        "run",
+        &run,
+        "--scenario",
+        "split",
+        "--out",
+        &split.display().to_string(),
+    ]);
+    assert_eq!(read(&all, "subjects.csv"), read(&split, "subjects.csv"));
+    let rows = |folder: &Path| -> Vec<String> {
+        read(folder, "metrics.csv")
+            .lines()
+            .filter(|l| l.starts_with("split,"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(rows(&all), rows(&split));
+    assert_eq!(rows(&split).len(), 25);
+}
+
+#[test]
+fn per_kg_doses_scale_with_each_subjects_weight() {
+    let root = scratch("per-kg");
+    let run = root.join("run.yaml");
+    let model = repo_path("models/cd22_antigen_escape.yaml");
+    std::fs::write(
+        &run,
+        format!(
+            "model: {}
+output: {{end: 2, step: 1, outputs: [car_t]}}
+scenarios:
+  mid: {{doses: [{{state: E, amount: 1e6, per_kg: true, time: 0}}]}}
+population:
+  n: 8
+  covariates: {{weight: {{distribution: lognormal, median: 30, omega: 0.5, min: 10, max: 120}}}}
+",
+            model.display()
+        ),
+    )
+    .unwrap();
+    let out = root.join("out");
+    succeed(&[
+        "run",
+        &run.display().to_string(),
+        "--save-trajectories",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    let weights: Vec<f64> = read(&out, "subjects.csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(weights.len(), 8);
+    assert!(weights.windows(2).any(|w| w[0] != w[1]));
+    let at_zero: Vec<f64> = read(&out, "trajectories.csv")
+        .lines()
+        .filter(|l| l.split(',').nth(2) == Some("0"))
+        .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+        .collect();
+    for (weight, car_t) in weights.iter().zip(&at_zero) {
+        assert!(
+            (car_t - 1e6 * weight).abs() <= 1e-12 * car_t,
+            "{car_t} vs {weight} kg"
+        );
+    }
+}
+
+/// The table's first row is the typical cart3 subject, so its Cmax of E + M must match the
+/// shared reference solution (rtol 1e-12) to the run's tolerance.
+#[test]
+fn a_subject_table_sets_each_subjects_parameters() {
+    let root = scratch("table");
+    succeed(&[
+        "run",
+        &fixture("cart3_table.yaml"),
+        "--out",
+        &root.display().to_string(),
+    ]);
+    let metrics = read(&root, "metrics.csv");
+    let cmax: Vec<f64> = metrics
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(cmax.len(), 3);
+    let reference = std::fs::read_to_string(repo_path("tests/data/cart3_ref_single.csv")).unwrap();
+    let peak = reference
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(4)?.parse::<f64>().ok())
+        .take(31)
+        .fold(0.0, f64::max);
+    assert!(
+        (cmax[0] - peak).abs() < 1e-4 * peak,
+        "{} vs {peak}",
+        cmax[0]
+    );
+    assert!(cmax[1] != cmax[0] && cmax[2] != cmax[0]);
+}
