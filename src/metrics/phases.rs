@@ -4,7 +4,7 @@
 //! Cmax, Tmax and Tlast are those of [`nca`] on the same curve and limit of quantification, so
 //! Cmax and Tmax are the ones `metrics.csv` reports.
 
-use super::{half_life_of_log_linear_fit, nca};
+use super::{Nca, half_life_of_log_linear_fit, nca};
 use serde::Serialize;
 
 /// Windows for the phase half-lives, in time units after Tmax.
@@ -56,9 +56,22 @@ pub fn phases(
     windows: &PhaseWindows,
 ) -> Phases {
     let finite = times.iter().chain(values).all(|x| x.is_finite());
-    let Some(exposure) = nca(times, values, lloq).filter(|_| finite) else {
-        return Phases::default();
-    };
+    match nca(times, values, lloq).filter(|_| finite) {
+        Some(exposure) => phases_of(&exposure, times, values, first_dose_time, lloq, windows),
+        None => Phases::default(),
+    }
+}
+
+/// `phases` for a curve whose exposure metrics `exposure` (from `nca` with the same `lloq`)
+/// are already known and whose values are all finite.
+pub fn phases_of(
+    exposure: &Nca,
+    times: &[f64],
+    values: &[f64],
+    first_dose_time: f64,
+    lloq: f64,
+    windows: &PhaseWindows,
+) -> Phases {
     let expansion_fold = times
         .iter()
         .position(|&t| t >= first_dose_time)

@@ -3,7 +3,7 @@
 
 use super::check::{non_negative, positive};
 use crate::metrics::nca;
-use crate::metrics::phases::{PhaseWindows, phases};
+use crate::metrics::phases::{PhaseWindows, phases_of};
 use crate::metrics::response::{ResponseCriteria, tumor_metrics};
 use crate::model::Model;
 use crate::simulate::Simulation;
@@ -212,7 +212,7 @@ impl MetricSettings {
             let curve = column(k);
             match nca(times, &curve, self.lloq) {
                 Some(n) => {
-                    let p = phases(times, &curve, first_dose, self.lloq, &self.windows);
+                    let p = phases_of(&n, times, &curve, first_dose, self.lloq, &self.windows);
                     values.extend([
                         n.cmax,
                         n.tmax,
