@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod diag;
 pub mod expr;
+pub mod fit;
 pub mod library;
 pub mod metrics;
 pub mod model;

@@ -1,0 +1,192 @@
+//! Fitting models to observed data: the likelihood (residual error models, BLQ handling), the
+//! per-subject maximum-likelihood estimator, and its results (estimates, standard errors,
+//! intervals, correlations, -2LL, AIC, BIC, convergence).
+
+mod estimate;
+pub mod likelihood;
+
+pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
+use estimate::{covariance, search};
+use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+
+/// z for a two-sided 95% interval.
+const Z_975: f64 = 1.959963984540054;
+
+/// One estimated quantity on the natural scale.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Estimate {
+    pub name: String,
+    pub value: f64,
+    /// Standard error (delta method from the transformed scale); NaN when the information
+    /// matrix is singular.
+    pub se: f64,
+    /// 100 SE / |value|.
+    pub rse_percent: f64,
+    /// 95% interval, symmetric on the estimation scale (log or logit), so asymmetric here.
+    pub low: f64,
+    pub high: f64,
+    pub at_bound: bool,
+}
+
+/// The fit of one subject.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IndividualFit {
+    /// Model parameters then residual error parameters.
+    pub estimates: Vec<Estimate>,
+    /// Correlations of the estimates on the estimation scale, row-major.
+    pub correlation: Vec<f64>,
+    pub minus_2_log_likelihood: f64,
+    pub aic: f64,
+    pub bic: f64,
+    /// Observations entering the likelihood.
+    pub observations: usize,
+    pub converged: bool,
+    /// Why the search stopped, and any problem with the result (singular information matrix,
+    /// a parameter at a bound).
+    pub status: String,
+    pub iterations: u32,
+    pub evaluations: u32,
+    /// Predictions at every observation (BLQ ones included) at the estimates.
+    pub predictions: Vec<f64>,
+}
+
+/// What to estimate and how.
+#[derive(Debug, Clone)]
+pub struct FitSettings {
+    pub error: ErrorModel,
+    pub blq: BlqMethod,
+    /// Starts of the search: the initial values, then `starts - 1` random perturbations
+    /// (log-scale SD 0.5 around them); the best end point wins.
+    pub starts: usize,
+    pub seed: u64,
+    pub search: SearchSettings,
+}
+
+/// Fits one subject: `names` and `scales` of the estimated model parameters, their initial
+/// values, initial residual SDs, and the data (every observation, in predictor order).
+pub fn fit_subject(
+    predictor: &dyn Predictor,
+    names: &[String],
+    scales: &[Scale],
+    initial: &[f64],
+    initial_sigma: &[f64],
+    data: &[Datum],
+    settings: &FitSettings,
+) -> Result<IndividualFit, String> {
+    let used = prepare(data, settings.blq);
+    let observations = used.iter().filter(|d| d.is_some()).count();
+    let problem = Problem {
+        predictor,
+        data: &used,
+        error: settings.error,
+        scales,
+    };
+    let start: Vec<f64> = scales
+        .iter()
+        .zip(initial)
+        .map(|(s, &p)| s.to_theta(p))
+        .chain(initial_sigma.iter().map(|s| s.ln()))
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
+    let jitter = Normal::new(0.0, 0.5).map_err(|e| e.to_string())?;
+    let mut best: Option<SearchResult> = None;
+    let mut last_error = String::new();
+    for attempt in 0..settings.starts.max(1) {
+        let from: Vec<f64> = if attempt == 0 {
+            start.clone()
+        } else {
+            start
+                .iter()
+                .enumerate()
+                .map(|(k, &t)| {
+                    if k < scales.len() {
+                        t + jitter.sample(&mut rng)
+                    } else {
+                        t
+                    }
+                })
+                .collect()
+        };
+        match search(&problem, &from, settings.search) {
+            Ok(result) if best.as_ref().is_none_or(|b| result.objective < b.objective) => {
+                best = Some(result)
+            }
+            Ok(_) => {}
+            Err(error) => last_error = error,
+        }
+    }
+    let best = best.ok_or_else(|| format!("every start failed; the last: {last_error}"))?;
+    let (parameters, sigma) = problem.parameters(&best.theta);
+    let covariance = covariance(&problem, &best.theta)?;
+    let m = best.theta.len();
+    let all_scales: Vec<Scale> = scales
+        .iter()
+        .copied()
+        .chain(std::iter::repeat_n(Scale::Log, m - scales.len()))
+        .collect();
+    let all_names: Vec<String> = names
+        .iter()
+        .cloned()
+        .chain(
+            settings
+                .error
+                .parameter_names()
+                .iter()
+                .map(|s| s.to_string()),
+        )
+        .collect();
+    let values: Vec<f64> = parameters.iter().chain(&sigma).copied().collect();
+    let estimates = (0..m)
+        .map(|k| {
+            let theta_se = covariance.as_ref().map_or(f64::NAN, |c| c[(k, k)].sqrt());
+            let scale = all_scales[k];
+            let se = scale.derivative(best.theta[k]).abs() * theta_se;
+            Estimate {
+                name: all_names[k].clone(),
+                value: values[k],
+                se,
+                rse_percent: 100.0 * se / values[k].abs(),
+                low: scale.to_parameter(best.theta[k] - Z_975 * theta_se),
+                high: scale.to_parameter(best.theta[k] + Z_975 * theta_se),
+                at_bound: scale.at_bound(values[k]),
+            }
+        })
+        .collect::<Vec<_>>();
+    let correlation = match &covariance {
+        Some(c) => (0..m * m)
+            .map(|i| {
+                let (r, s) = (i / m, i % m);
+                c[(r, s)] / (c[(r, r)] * c[(s, s)]).sqrt()
+            })
+            .collect(),
+        None => vec![f64::NAN; m * m],
+    };
+    let mut status = best.reason.clone();
+    if covariance.is_none() {
+        status.push_str("; the information matrix is singular (no standard errors)");
+    }
+    for estimate in estimates.iter().filter(|e| e.at_bound) {
+        status.push_str(&format!("; `{}` is at a bound", estimate.name));
+    }
+    let k = m as f64;
+    let predictions = predictor.predict(&parameters)?.values;
+    Ok(IndividualFit {
+        correlation,
+        minus_2_log_likelihood: best.objective,
+        aic: best.objective + 2.0 * k,
+        bic: best.objective + k * (observations as f64).ln(),
+        observations,
+        converged: best.converged && covariance.is_some() && estimates.iter().all(|e| !e.at_bound),
+        status,
+        iterations: best.iterations,
+        evaluations: best.evaluations,
+        estimates,
+        predictions,
+    })
+}
+
+#[cfg(test)]
+mod tests;
