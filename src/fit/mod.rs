@@ -4,10 +4,12 @@
 
 mod estimate;
 pub mod likelihood;
+mod predict;
 
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
 use estimate::{covariance, search};
 use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
+pub use predict::SimulatedSubject;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
