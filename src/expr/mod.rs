@@ -2,6 +2,7 @@
 //! common subexpressions merged, and compiling that graph to flat register programs.
 
 mod graph;
+mod native;
 mod parse;
 mod program;
 

@@ -6,7 +6,9 @@
 //! loop reads without bounds checks.
 
 use super::graph::UnaryKind;
+use super::native::{self, NativeProgram};
 use super::parse::BinaryOp;
+use std::sync::Arc;
 
 /// One operation; operands are register indices.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,12 +61,24 @@ pub struct Instruction {
     pub op: Op,
 }
 
-/// A straight-line program over a register file with one register per graph node.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A straight-line program over a register file with one register per graph node, run as
+/// native code when the host allows it and interpreted otherwise (same results, bit for bit).
+#[derive(Debug, Clone, Default)]
 pub struct Program {
     instructions: Vec<Instruction>,
     /// Registers the program touches: every index is below this.
     register_count: usize,
+    /// States and parameters it reads: every index is below these.
+    state_count: usize,
+    parameter_count: usize,
+    native: Option<Arc<NativeProgram>>,
+}
+
+/// Programs are equal when their instructions are: native code is a way of running them.
+impl PartialEq for Program {
+    fn eq(&self, other: &Self) -> bool {
+        self.instructions == other.instructions
+    }
 }
 
 impl Program {
@@ -75,9 +89,42 @@ impl Program {
             .map(|r| r as usize + 1)
             .max()
             .unwrap_or(0);
+        let count = |index: fn(&Op) -> Option<u32>| {
+            instructions
+                .iter()
+                .filter_map(|i| index(&i.op))
+                .map(|r| r as usize + 1)
+                .max()
+                .unwrap_or(0)
+        };
+        let state_count = count(|op| match *op {
+            Op::State(index) => Some(index),
+            _ => None,
+        });
+        let parameter_count = count(|op| match *op {
+            Op::Parameter(index) => Some(index),
+            _ => None,
+        });
+        let native = native::compile(&instructions).map(Arc::new);
         Program {
             instructions,
             register_count,
+            state_count,
+            parameter_count,
+            native,
+        }
+    }
+
+    /// Whether the program runs as native code.
+    pub fn is_native(&self) -> bool {
+        self.native.is_some()
+    }
+
+    /// The same program, always interpreted (to compare with its native code).
+    pub fn interpreted(&self) -> Program {
+        Program {
+            native: None,
+            ..self.clone()
         }
     }
 
@@ -93,9 +140,15 @@ impl Program {
     #[inline]
     pub fn run(&self, registers: &mut [f64], t: f64, states: &[f64], parameters: &[f64]) {
         assert!(
-            registers.len() >= self.register_count,
-            "register file too small for the program"
+            registers.len() >= self.register_count
+                && states.len() >= self.state_count
+                && parameters.len() >= self.parameter_count,
+            "register file, states or parameters too short for the program"
         );
+        if let Some(native) = &self.native {
+            native.run(registers, t, states, parameters);
+            return;
+        }
         for instruction in &self.instructions {
             // SAFETY: `Program::new` computed `register_count` from every operand and target
             // index, and the assertion above guarantees `registers` is at least that long.

@@ -8,6 +8,7 @@ mod events;
 mod golden;
 mod jacobian;
 mod library;
+mod native;
 mod population;
 mod reference;
 mod stiff;
