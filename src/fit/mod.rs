@@ -5,6 +5,7 @@
 mod estimate;
 pub mod likelihood;
 mod predict;
+mod subjects;
 
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
 use estimate::{covariance, search};
@@ -13,9 +14,32 @@ pub use predict::SimulatedSubject;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
+pub use subjects::{
+    FitObservation, FitRequest, FitSubjectData, FittedSubject, Residual, SubjectFit, fit_subjects,
+    scales_for, weighted_residual,
+};
 
 /// z for a two-sided 95% interval.
 const Z_975: f64 = 1.959963984540054;
+
+/// The 97.5% quantile of Student's t with `degrees` degrees of freedom, by the Cornish-Fisher
+/// expansion of Abramowitz & Stegun 26.7.5 (error below 1e-3 for 3 or more degrees, exact in
+/// the limit); below 3 degrees of freedom the interval is not informative and this gives the
+/// exact values 12.706 (1) and 4.303 (2).
+pub fn t_quantile_975(degrees: usize) -> f64 {
+    match degrees {
+        0 => f64::INFINITY,
+        1 => 12.706204736174705,
+        2 => 4.302652729749464,
+        _ => {
+            let (z, n) = (Z_975, degrees as f64);
+            let (z3, z5, z7) = (z.powi(3), z.powi(5), z.powi(7));
+            z + (z3 + z) / (4.0 * n)
+                + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * n * n)
+                + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * n.powi(3))
+        }
+    }
+}
 
 /// One estimated quantity on the natural scale.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -124,6 +148,7 @@ pub fn fit_subject(
     let (parameters, sigma) = problem.parameters(&best.theta);
     let covariance = covariance(&problem, &best.theta)?;
     let m = best.theta.len();
+    let quantile = t_quantile_975(observations.saturating_sub(m));
     let all_scales: Vec<Scale> = scales
         .iter()
         .copied()
@@ -151,8 +176,8 @@ pub fn fit_subject(
                 value: values[k],
                 se,
                 rse_percent: 100.0 * se / values[k].abs(),
-                low: scale.to_parameter(best.theta[k] - Z_975 * theta_se),
-                high: scale.to_parameter(best.theta[k] + Z_975 * theta_se),
+                low: scale.to_parameter(best.theta[k] - quantile * theta_se),
+                high: scale.to_parameter(best.theta[k] + quantile * theta_se),
                 at_bound: scale.at_bound(values[k]),
             }
         })

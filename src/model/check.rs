@@ -71,6 +71,20 @@ pub fn check_spec(loaded: &LoadedModel) -> Vec<Diagnostic> {
                 .path(format!("parameters.{name}")),
             );
         }
+        if let Some([lower, upper]) = parameter.bounds {
+            let value = parameter.value;
+            if !(lower.is_finite() && upper.is_finite() && lower < value && value < upper) {
+                problems.push(
+                    Diagnostic::new(format!(
+                        "parameter `{name}` has bounds [{lower}, {upper}] that do not strictly \
+                         contain its value {value}"
+                    ))
+                    .at(loaded.locate(&format!("parameters.{name}.bounds")))
+                    .path(format!("parameters.{name}.bounds"))
+                    .hint("write finite bounds `[lower, upper]` with lower < value < upper"),
+                );
+            }
+        }
     }
     for (set, values) in spec.parameter_sets.iter() {
         for (name, value) in values.iter() {

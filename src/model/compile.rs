@@ -375,6 +375,7 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
                 value: p.value,
                 unit: p.unit.clone(),
                 description: p.description.clone(),
+                bounds: p.bounds,
             })
             .collect(),
         parameter_sets,

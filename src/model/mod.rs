@@ -19,6 +19,8 @@ pub struct Parameter {
     pub value: f64,
     pub unit: Option<String>,
     pub description: Option<String>,
+    /// The range a fit keeps it in (`[lower, upper]`, checked: lower < value < upper).
+    pub bounds: Option<[f64; 2]>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

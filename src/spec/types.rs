@@ -157,6 +157,9 @@ pub struct ParameterSpec {
     pub value: f64,
     pub unit: Option<String>,
     pub description: Option<String>,
+    /// `[lower, upper]`: the range a fit keeps the parameter in (estimated on the logit scale
+    /// of that range instead of the log scale).
+    pub bounds: Option<[f64; 2]>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +168,7 @@ struct ParameterLong {
     value: f64,
     unit: Option<String>,
     description: Option<String>,
+    bounds: Option<[f64; 2]>,
 }
 
 impl From<ParameterLong> for ParameterSpec {
@@ -173,6 +177,7 @@ impl From<ParameterLong> for ParameterSpec {
             value: long.value,
             unit: long.unit,
             description: long.description,
+            bounds: long.bounds,
         }
     }
 }
@@ -184,7 +189,8 @@ short_or_long!(
         ExprText::Number(value) => Ok(ParameterSpec {
             value,
             unit: None,
-            description: None
+            description: None,
+            bounds: None
         }),
         ExprText::Text(text) => Err(format!(
             "a parameter value must be a number, found `{text}` (put formulas under `derived:`)"

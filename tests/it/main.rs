@@ -5,6 +5,7 @@ mod cd22;
 mod cli;
 mod closed_form;
 mod events;
+mod fit;
 mod golden;
 mod jacobian;
 mod library;

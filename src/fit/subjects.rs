@@ -1,0 +1,215 @@
+//! Fitting every subject of a dataset: one run plan per subject (its parameters with covariates,
+//! its doses, output at its observation times), fits in parallel, and what is reported of each:
+//! the estimates, the observations with their individual predictions and residuals, and the
+//! fitted curve.
+
+use super::likelihood::{Datum, ErrorModel};
+use super::{FitSettings, IndividualFit, Predictor, Scale, SimulatedSubject, fit_subject};
+use crate::model::{DoseEvent, Model};
+use crate::simulate::{RunPlan, output_times, simulate};
+use crate::trajectory::Trajectory;
+use rayon::prelude::*;
+
+/// Points of the fitted curve drawn per subject.
+const CURVE_POINTS: usize = 241;
+
+/// One observation of a subject.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitObservation {
+    pub time: f64,
+    /// Index into the model's outputs.
+    pub output: usize,
+    /// The observed value (for a BLQ observation, whatever the dataset holds).
+    pub value: f64,
+    pub censored: bool,
+    /// NaN when the dataset gives none.
+    pub lloq: f64,
+}
+
+/// One subject's data, ready to fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitSubjectData {
+    pub id: String,
+    /// Every model parameter's value for this subject (covariates applied); the estimated ones
+    /// are the starting values.
+    pub parameters: Vec<f64>,
+    pub doses: Vec<DoseEvent>,
+    pub observations: Vec<FitObservation>,
+}
+
+/// What every subject's fit shares.
+pub struct FitRequest<'a> {
+    pub model: &'a Model,
+    /// Indices of the estimated parameters, and the scale each is estimated on.
+    pub estimated: Vec<usize>,
+    pub scales: Vec<Scale>,
+    /// Start, solver and tolerances; parameters, doses, end and times come from each subject.
+    pub template: RunPlan,
+    pub initial_sigma: Vec<f64>,
+    pub settings: FitSettings,
+}
+
+/// One observation as reported: the individual prediction and the individual weighted
+/// residual (on the error model's scale; NaN for BLQ observations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Residual {
+    pub observation: FitObservation,
+    pub prediction: f64,
+    pub iwres: f64,
+}
+
+/// The outcome of one subject.
+#[derive(Debug, Clone)]
+pub struct SubjectFit {
+    pub id: String,
+    pub result: Result<FittedSubject, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FittedSubject {
+    pub fit: IndividualFit,
+    pub residuals: Vec<Residual>,
+    /// The model at the estimates on a fine grid over the subject's span (for figures).
+    pub curve: Trajectory,
+}
+
+/// Scales of the estimated parameters: logit within the model file's bounds, log otherwise.
+pub fn scales_for(model: &Model, estimated: &[usize]) -> Vec<Scale> {
+    estimated
+        .iter()
+        .map(|&index| match model.parameters[index].bounds {
+            Some([low, high]) => Scale::Bounded { low, high },
+            None => Scale::Log,
+        })
+        .collect()
+}
+
+/// Fits every subject in parallel; the order of the result is the order of `subjects`, and a
+/// subject that fails does not stop the others.
+pub fn fit_subjects(request: &FitRequest, subjects: &[FitSubjectData]) -> Vec<SubjectFit> {
+    subjects
+        .par_iter()
+        .map(|subject| SubjectFit {
+            id: subject.id.clone(),
+            result: fit_one(request, subject),
+        })
+        .collect()
+}
+
+fn subject_plan(request: &FitRequest, subject: &FitSubjectData) -> Result<RunPlan, String> {
+    let first_dose = subject
+        .doses
+        .iter()
+        .map(|d| d.time)
+        .fold(f64::INFINITY, f64::min);
+    let start = request.template.start.min(first_dose);
+    let end = subject
+        .observations
+        .iter()
+        .map(|o| o.time)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if !(end > start) {
+        return Err(format!(
+            "no observation after the start of the run at {start}; nothing to fit"
+        ));
+    }
+    let times: Vec<f64> = subject.observations.iter().map(|o| o.time).collect();
+    Ok(RunPlan {
+        parameters: subject.parameters.clone(),
+        doses: subject.doses.clone(),
+        start,
+        end,
+        times: Some(times),
+        ..request.template.clone()
+    })
+}
+
+fn fit_one(request: &FitRequest, subject: &FitSubjectData) -> Result<FittedSubject, String> {
+    let plan = subject_plan(request, subject)?;
+    let state_count = request.model.states.len();
+    let predictor = SimulatedSubject {
+        model: request.model,
+        plan: plan.clone(),
+        estimated: request.estimated.clone(),
+        observations: subject
+            .observations
+            .iter()
+            .map(|o| (o.time, state_count + o.output))
+            .collect(),
+    };
+    let data: Vec<Datum> = subject
+        .observations
+        .iter()
+        .map(|o| Datum {
+            value: o.value,
+            censored: o.censored,
+            lloq: o.lloq,
+        })
+        .collect();
+    let names: Vec<String> = request
+        .estimated
+        .iter()
+        .map(|&i| request.model.parameters[i].name.clone())
+        .collect();
+    let initial: Vec<f64> = request
+        .estimated
+        .iter()
+        .map(|&i| subject.parameters[i])
+        .collect();
+    let fit = fit_subject(
+        &predictor as &dyn Predictor,
+        &names,
+        &request.scales,
+        &initial,
+        &request.initial_sigma,
+        &data,
+        &request.settings,
+    )?;
+    let sigma: Vec<f64> = fit.estimates[names.len()..]
+        .iter()
+        .map(|e| e.value)
+        .collect();
+    let residuals = subject
+        .observations
+        .iter()
+        .zip(&fit.predictions)
+        .map(|(observation, &prediction)| Residual {
+            observation: observation.clone(),
+            prediction,
+            iwres: if observation.censored {
+                f64::NAN
+            } else {
+                weighted_residual(
+                    request.settings.error,
+                    observation.value,
+                    prediction,
+                    &sigma,
+                )
+            },
+        })
+        .collect();
+    let mut parameters = subject.parameters.clone();
+    for (&index, estimate) in request.estimated.iter().zip(&fit.estimates) {
+        parameters[index] = estimate.value;
+    }
+    let step = (plan.end - plan.start) / (CURVE_POINTS - 1) as f64;
+    let curve_plan = RunPlan {
+        parameters,
+        times: Some(output_times(plan.start, plan.end, step)),
+        ..plan
+    };
+    let curve = simulate(request.model, &curve_plan)
+        .map_err(|e| format!("the fitted curve failed at time {}: {}", e.time, e.message))?
+        .trajectory;
+    Ok(FittedSubject {
+        fit,
+        residuals,
+        curve,
+    })
+}
+
+/// (observation - prediction) / SD, both on the scale the error is additive on.
+pub fn weighted_residual(error: ErrorModel, observed: f64, predicted: f64, sigma: &[f64]) -> f64 {
+    let (sd, _, _) = error.sd(predicted, sigma);
+    (error.scale(observed) - error.scale(predicted)) / sd
+}
