@@ -108,7 +108,7 @@ fn subject_plan(request: &FitRequest, subject: &FitSubjectData) -> Result<RunPla
         .iter()
         .map(|o| o.time)
         .fold(f64::NEG_INFINITY, f64::max);
-    if !(end > start) {
+    if end.is_nan() || end <= start {
         return Err(format!(
             "no observation after the start of the run at {start}; nothing to fit"
         ));
