@@ -4,6 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
+pub mod csv;
 pub mod diag;
 pub mod expr;
 pub mod fit;
