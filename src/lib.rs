@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod csv;
+pub mod data;
 pub mod diag;
 pub mod expr;
 pub mod fit;
