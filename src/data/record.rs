@@ -117,6 +117,11 @@ impl Row<'_> {
     /// A state (CMT) or output (DVID) by name or 1-based number among `names`.
     fn target(&mut self, item: Item, kind: &str, names: &[&str]) -> Option<usize> {
         let (column, text) = self.text(item)?;
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         let problem = match text.parse::<f64>() {
             Ok(number) if whole(number) && number >= 1.0 && number <= names.len() as f64 => {
                 return Some(number as usize - 1);
@@ -128,7 +133,7 @@ impl Row<'_> {
                 self.cell_problem(
                     column,
                     &format!(
-                        "{text} is not a {kind} number; {}",
+                        "{text} is not {article} {kind} number; {}",
                         listing(kind, &numbered)
                     ),
                 )
@@ -138,13 +143,13 @@ impl Row<'_> {
                 None => self
                     .cell_problem(
                         column,
-                        &format!("`{text}` is not a {kind}; {}", listing(kind, names)),
+                        &format!("`{text}` is not {article} {kind}; {}", listing(kind, names)),
                     )
                     .suggest(text, names.iter().copied()),
             },
         };
         self.problems
-            .push(problem.hint(format!("write a {kind} name or its number from 1")));
+            .push(problem.hint(format!("write {article} {kind} name or its number from 1")));
         None
     }
 }
@@ -230,17 +235,18 @@ fn read_row<'a>(row: &mut Row<'a>) -> Option<Record<'a>> {
     let covariates: Vec<(usize, f64)> = (row.context.columns.covariates.iter())
         .filter_map(|&(column, parameter)| row.number_in(column).map(|v| (parameter, v)))
         .collect();
-    let mut required = |item: Item, value: bool, what: &str| {
-        if !value {
+    for (item, what) in [
+        (Item::Id, "the ID"),
+        (Item::Time, "TIME"),
+        (Item::Evid, "EVID"),
+    ] {
+        if row.text(item).is_none() {
             let column = row.context.columns.get(item).unwrap_or(0);
             let problem = row.cell_problem(column, &format!("{what} is missing"));
             row.problems
                 .push(problem.hint(format!("every row needs {what}")));
         }
-    };
-    required(Item::Id, id.is_some(), "the ID");
-    required(Item::Time, time.is_some(), "TIME");
-    required(Item::Evid, evid.is_some(), "EVID");
+    }
     if !row.problems.is_empty() {
         return None;
     }
