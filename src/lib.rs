@@ -4,6 +4,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
+pub mod csv;
+pub mod data;
 pub mod diag;
 pub mod expr;
 pub mod fit;

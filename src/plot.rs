@@ -11,7 +11,10 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
+mod canvas;
+mod observed;
 mod population;
+pub use observed::{ObservedSeries, observed_png};
 pub use population::{
     Bands, BoxSummary, Interval, StepCurve, bands_png, boxes_png, intervals_png, steps_png,
 };

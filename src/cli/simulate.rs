@@ -1,5 +1,7 @@
 //! `cartsim simulate`: one model, one parameter set, one regimen; writes trajectory.csv,
-//! trajectory.png and run.json.
+//! trajectory.png and run.json. With `--data`, one run per ID of a dataset (see `data`).
+
+mod data;
 
 use super::{Failure, load};
 use crate::diag::Diagnostic;
@@ -28,6 +30,14 @@ pub struct SimulateArgs {
     /// A bolus STATE:AMOUNT@TIME (repeatable); replaces the model's doses.
     #[arg(long = "dose", value_parser = parse_dose)]
     doses: Vec<DoseSpec>,
+    /// A NONMEM-style dataset (CSV): simulate each ID with its doses (replacing the model's),
+    /// covariates and record times; writes trajectory.csv (with an ID column),
+    /// observations.csv, events.csv, run.json and figures/ID_<id>.png.
+    #[arg(long, conflicts_with = "doses")]
+    data: Option<PathBuf>,
+    /// With `--data`: the model output observations without a DVID belong to.
+    #[arg(long, requires = "data")]
+    output: Option<String>,
     /// Last time to simulate.
     #[arg(long, value_parser = finite)]
     end: Option<f64>,
@@ -166,25 +176,26 @@ fn sim_error(model: &Model, error: SimError) -> Diagnostic {
     .hint(error.hint)
 }
 
+/// A y axis label from the units of the values drawn (repeats next to each other shown once).
+fn y_label<'a>(units: impl Iterator<Item = Option<&'a str>>) -> String {
+    let mut units: Vec<&str> = units.flatten().collect();
+    units.dedup();
+    if units.is_empty() {
+        "value".to_string()
+    } else {
+        units.join(", ")
+    }
+}
+
 /// The trajectory figure: every state and output against time.
 fn figure(model: &Model, simulation: &Simulation, linear: bool) -> Figure {
     let trajectory = &simulation.trajectory;
-    let mut units: Vec<&str> = model
-        .states
-        .iter()
-        .map(|s| s.unit.as_deref())
-        .chain(model.outputs.iter().map(|o| o.unit.as_deref()))
-        .flatten()
-        .collect();
-    units.dedup();
+    let units = (model.states.iter().map(|s| s.unit.as_deref()))
+        .chain(model.outputs.iter().map(|o| o.unit.as_deref()));
     Figure {
         title: model.title.clone(),
         x_label: format!("time ({})", model.time_unit),
-        y_label: if units.is_empty() {
-            "value".to_string()
-        } else {
-            units.join(", ")
-        },
+        y_label: y_label(units),
         times: trajectory.times.clone(),
         series: trajectory
             .columns
@@ -217,48 +228,91 @@ fn events_csv(simulation: &Simulation) -> String {
     text
 }
 
-pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
-    let started = Instant::now();
-    let (model, text) = load(&args.model)?;
-    let plan = plan(&model, args)?;
-    let simulation = simulate(&model, &plan).map_err(|e| sim_error(&model, e))?;
-    let png = render_png(&figure(&model, &simulation, args.linear))
-        .map_err(|e| Diagnostic::new(format!("cannot draw the figure: {e}")))?;
-    let directory = args
-        .out
+/// The output folder: `--out`, or output/<model name>/.
+fn out_directory(args: &SimulateArgs, model: &Model) -> PathBuf {
+    args.out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&model.name));
+        .unwrap_or_else(|| PathBuf::from("output").join(&model.name))
+}
+
+/// What every run.json records: the program and command, the model file, the parameters, the
+/// time span and grid, and the solver settings.
+fn provenance(
+    model: &Model,
+    text: &str,
+    args: &SimulateArgs,
+    plan: &RunPlan,
+) -> serde_json::Map<String, serde_json::Value> {
     let parameters: serde_json::Map<String, serde_json::Value> = model
         .parameters
         .iter()
         .zip(&plan.parameters)
         .map(|(p, value)| (p.name.clone(), json!(value)))
         .collect();
+    let tolerances: serde_json::Map<String, serde_json::Value> = model
+        .states
+        .iter()
+        .zip(model.absolute_tolerances(plan.solver.atol))
+        .map(|(s, atol)| (s.name.clone(), json!(atol)))
+        .collect();
+    let model_file = json!({"name": model.name, "title": model.title, "file": args.model.display().to_string(),
+                            "sha256": crate::output::sha256_hex(text.as_bytes())});
+    [
+        ("cartsim_version", json!(env!("CARGO_PKG_VERSION"))),
+        ("command", json!(std::env::args().collect::<Vec<_>>())),
+        ("model", model_file),
+        ("parameter_set", json!(args.params)),
+        ("parameters", json!(parameters)),
+        (
+            "time",
+            json!({"start": plan.start, "end": plan.end, "step": plan.step, "unit": model.time_unit}),
+        ),
+        ("solver", json!(plan.solver)),
+        ("absolute_tolerances", json!(tolerances)),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_string(), value))
+    .collect()
+}
+
+pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let (model, text) = load(&args.model)?;
+    let plan = plan(&model, args)?;
+    if let Some(path) = &args.data {
+        return data::run(args, (&model, &text), plan, path, started);
+    }
+    let simulation = simulate(&model, &plan).map_err(|e| sim_error(&model, e))?;
+    let png = render_png(&figure(&model, &simulation, args.linear))
+        .map_err(|e| Diagnostic::new(format!("cannot draw the figure: {e}")))?;
+    let directory = out_directory(args, &model);
     let doses: Vec<serde_json::Value> = plan
         .doses
         .iter()
         .map(|d| json!({"state": model.states[d.state].name, "time": d.time, "amount": d.amount, "duration": d.duration}))
         .collect();
-    let run = json!({
-        "cartsim_version": env!("CARGO_PKG_VERSION"),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "model": {"name": model.name, "title": model.title, "file": args.model.display().to_string(),
-                  "sha256": crate::output::sha256_hex(text.as_bytes())},
-        "parameter_set": args.params,
-        "parameters": parameters,
-        "doses": doses,
-        "time": {"start": plan.start, "end": plan.end, "step": plan.step, "unit": model.time_unit},
-        "solver": plan.solver,
-        "absolute_tolerances": model.states.iter().zip(model.absolute_tolerances(plan.solver.atol))
-            .map(|(s, atol)| (s.name.clone(), json!(atol)))
-            .collect::<serde_json::Map<_, _>>(),
-        "solver_statistics": simulation.stats,
-        "events": simulation.events.iter().map(|(name, time)| json!({"event": name, "time": time})).collect::<Vec<_>>(),
-        "stopped_at": simulation.stopped,
-        "method_switch": simulation.method_switch,
-        "warnings": simulation.warnings,
-        "wall_time_seconds": started.elapsed().as_secs_f64(),
-    });
+    let mut run = provenance(&model, &text, args, &plan);
+    run.extend([
+        ("doses".to_string(), json!(doses)),
+        ("solver_statistics".to_string(), json!(simulation.stats)),
+        (
+            "events".to_string(),
+            json!(
+                simulation
+                    .events
+                    .iter()
+                    .map(|(name, time)| json!({"event": name, "time": time}))
+                    .collect::<Vec<_>>()
+            ),
+        ),
+        ("stopped_at".to_string(), json!(simulation.stopped)),
+        ("method_switch".to_string(), json!(simulation.method_switch)),
+        ("warnings".to_string(), json!(simulation.warnings)),
+        (
+            "wall_time_seconds".to_string(),
+            json!(started.elapsed().as_secs_f64()),
+        ),
+    ]);
     let run_json = serde_json::to_string_pretty(&run).unwrap_or_default() + "\n";
     crate::output::write_files(
         &directory,

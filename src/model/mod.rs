@@ -8,7 +8,7 @@ mod regimen;
 
 pub use compile::{Locate, compile};
 pub use events::Event;
-pub use regimen::{DoseEvent, Regimen};
+pub use regimen::{DoseEvent, MAX_REPEATS, Regimen};
 
 use crate::expr::{Graph, NodeId, Program};
 use crate::spec::SimulationSpec;

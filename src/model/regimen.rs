@@ -7,8 +7,8 @@ use crate::diag::Diagnostic;
 use crate::expr::{Graph, NodeId, Program};
 use crate::spec::{DoseSpec, ExprText};
 
-/// Most repeats one dosing line may expand to.
-const MAX_REPEATS: u32 = 100_000;
+/// Most repeats one dosing line (or dataset row) may expand to.
+pub const MAX_REPEATS: u32 = 100_000;
 
 /// One concrete dose: a bolus (`duration: None`) or a zero-order infusion.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]

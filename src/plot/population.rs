@@ -7,12 +7,10 @@
 //! and values outside the axes are clamped onto them, and on log axes non-positive values are
 //! drawn at the axis floor.
 
-mod canvas;
-
 use plotters::style::Color;
 
-use self::canvas::{Key, Mark, Plot, XAxis, YAxis, render, shade, tint};
-use super::{PlotError, decades_around, extent, padded_linear, palette, x_range};
+use super::canvas::{Key, Mark, Plot, XAxis, YAxis, render, shade, tint, y_axis};
+use super::{PlotError, YScale, extent, padded_linear, palette, x_range};
 
 /// Percentile bands of one output over time for one scenario.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -98,7 +96,7 @@ pub fn bands_png(
         }
     }
     let values = || columns.iter().flat_map(|(_, v)| v.iter().copied());
-    let (y, fit) = y_axis(y_label, values());
+    let (y, fit) = y_axis(y_label, values(), YScale::Auto);
     let (x0, x1) = x_range(&bands.times);
     let points = |values: &[f64]| -> Vec<(f64, f64)> {
         (bands.times.iter().zip(values))
@@ -209,7 +207,7 @@ pub fn boxes_png(title: &str, y_label: &str, boxes: &[BoxSummary]) -> Result<Vec
             .iter()
             .flat_map(|b| [b.p05, b.p25, b.p50, b.p75, b.p95])
     };
-    let (y, fit) = y_axis(y_label, values());
+    let (y, fit) = y_axis(y_label, values(), YScale::Auto);
     let half = cap_width(boxes.len());
     let mut marks = Vec::new();
     for (i, b) in boxes.iter().enumerate() {
@@ -321,22 +319,6 @@ pub fn steps_png(
         },
         marks: marks.into_iter().map(clamp_x).collect(),
         legend,
-    })
-}
-
-/// The y axis for `values` by the `YScale::Auto` rule, and the function that places a
-/// non-NaN value on it (clamped into its range, so non-positive values sit on a log floor).
-fn y_axis(label: &str, values: impl Iterator<Item = f64> + Clone) -> (YAxis, impl Fn(f64) -> f64) {
-    let positive = extent(values.clone(), |v| v.is_finite() && v > 0.0);
-    let log = positive.is_some_and(|(lo, hi)| hi / lo > 100.0);
-    let range = if log {
-        decades_around(positive)
-    } else {
-        padded_linear(extent(values, f64::is_finite))
-    };
-    let label = label.to_string();
-    (YAxis { label, range, log }, move |v: f64| {
-        v.clamp(range.0, range.1)
     })
 }
 

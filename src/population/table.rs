@@ -1,7 +1,8 @@
 //! A subject table: a CSV with one row per subject, an optional `ID` column and columns named
 //! after model parameters. Every error names the file, row (line) and column.
 
-use crate::diag::{Diagnostic, Location};
+use crate::csv;
+use crate::diag::Diagnostic;
 
 /// Subjects' parameter values as read from a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,79 +33,61 @@ impl SubjectTable {
 
 /// Reads a subject table. `parameters` are the model's parameter names.
 pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<SubjectTable, Diagnostic> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let at = |line: usize, column: usize, length: usize| {
-        Some(Location {
-            file: file.to_string(),
-            line: line + 1,
-            column,
-            length: length.max(1),
-            source_line: text.lines().nth(line).map(str::to_string),
-        })
-    };
-    let Some((header_line, header)) = lines.next() else {
+    let mut lines = csv::lines(text);
+    let Some(header) = lines.next() else {
         return Err(
             Diagnostic::new(format!("the subject table `{file}` is empty"))
                 .hint("write a header row (`ID,weight,...`) and one row per subject"),
         );
     };
-    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    let names = header.cells();
     let mut id_column = None;
     let mut columns = Vec::new();
-    let mut offset = 1;
-    for (k, name) in names.iter().enumerate() {
-        let width = header.split(',').nth(k).map_or(1, str::len);
+    for (k, cell) in names.iter().enumerate() {
+        let name = cell.text;
         if name.eq_ignore_ascii_case("id") {
             id_column = Some(k);
-        } else if let Some(parameter) = parameters.iter().position(|p| p == name) {
+        } else if let Some(parameter) = parameters.iter().position(|p| *p == name) {
             if columns.iter().any(|(n, _)| n == name) {
-                return Err(
-                    Diagnostic::new(format!("column `{name}` appears twice")).at(at(
-                        header_line,
-                        offset,
-                        width,
-                    )),
-                );
+                return Err(Diagnostic::new(format!("column `{name}` appears twice"))
+                    .at(header.locate(file, cell)));
             }
             columns.push((name.to_string(), parameter));
         } else {
             return Err(Diagnostic::new(format!(
                 "column `{name}` of the subject table is not a model parameter"
             ))
-            .at(at(header_line, offset, width))
+            .at(header.locate(file, cell))
             .label("not a parameter")
             .suggest(name, parameters.iter().copied())
             .note(format!("parameters: {}", parameters.join(", ")))
             .hint("rename the column after the parameter it sets, or remove it"));
         }
-        offset += width + 1;
     }
     let mut ids = Vec::new();
     let mut seen = std::collections::HashMap::new();
     let mut values = Vec::new();
-    for (line, row) in lines {
-        let cells: Vec<&str> = row.split(',').collect();
+    for line in lines {
+        let cells = line.cells();
         if cells.len() != names.len() {
             return Err(Diagnostic::new(format!(
                 "row {} has {} cells; the header has {}",
-                line + 1,
+                line.number,
                 cells.len(),
                 names.len()
             ))
-            .at(at(line, 1, row.len()))
+            .at(line.locate_all(file))
             .hint("every row needs one value per header column, separated by commas"));
         }
-        let mut column_start = 1;
         for (k, cell) in cells.iter().enumerate() {
-            let trimmed = cell.trim();
-            let bad =
-                |what: &str| {
-                    Diagnostic::new(format!("row {}, column `{}`: {what}", line + 1, names[k]))
-                        .at(at(line, column_start, cell.len()))
-                };
+            let trimmed = cell.text;
+            let bad = |what: &str| {
+                Diagnostic::new(format!(
+                    "row {}, column `{}`: {what}",
+                    line.number, names[k].text
+                ))
+                .at(line.locate(file, cell))
+            };
             if Some(k) == id_column {
                 let id: u64 = trimmed.parse().ok().filter(|&id| id > 0).ok_or_else(|| {
                     bad(&format!("`{trimmed}` is not a positive whole number"))
@@ -122,25 +105,23 @@ pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<Subject
                     })?;
                 values.push(value);
             }
-            column_start += cell.len() + 1;
         }
         if id_column.is_none() {
             ids.push(ids.len() as u64 + 1);
-        } else if let Some(previous) = seen.insert(ids[ids.len() - 1], line) {
+        } else if let Some(previous) = seen.insert(ids[ids.len() - 1], line.number) {
             return Err(Diagnostic::new(format!(
-                "row {}: ID {} is used again (first in row {})",
-                line + 1,
+                "row {}: ID {} is used again (first in row {previous})",
+                line.number,
                 ids[ids.len() - 1],
-                previous + 1
             ))
-            .at(at(line, 1, row.len()))
+            .at(line.locate_all(file))
             .hint("each row is one subject; give each a distinct ID"));
         }
     }
     if ids.is_empty() {
         return Err(
             Diagnostic::new(format!("the subject table `{file}` has no rows"))
-                .at(at(header_line, 1, header.len()))
+                .at(header.locate_all(file))
                 .hint("add one row per subject under the header"),
         );
     }

@@ -5,7 +5,7 @@ use crate::repo_path;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn cartsim(arguments: &[&str], directory: &Path) -> Output {
+pub fn cartsim(arguments: &[&str], directory: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cartsim"))
         .args(arguments)
         .current_dir(directory)
@@ -13,7 +13,7 @@ fn cartsim(arguments: &[&str], directory: &Path) -> Output {
         .expect("cartsim runs")
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub fn scratch(name: &str) -> PathBuf {
     let directory =
         std::env::temp_dir().join(format!("cartsim-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&directory);

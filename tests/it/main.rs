@@ -4,6 +4,7 @@
 mod cd22;
 mod cli;
 mod closed_form;
+mod data;
 mod events;
 mod fit;
 mod golden;

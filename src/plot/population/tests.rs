@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use plotters::style::RGBColor;
 
-use super::canvas::{tint, wrap};
+use super::super::canvas::{tint, wrap};
 use super::*;
 
 const NAN: f64 = f64::NAN;
@@ -123,11 +123,15 @@ fn bands_show_both_fills_the_median_and_the_typical_subject() {
 #[test]
 fn bands_over_seven_decades_get_a_log_axis_and_zeros_sit_on_its_floor() {
     let bands = car_t_bands();
-    let (axis, _) = y_axis("", bands.p05.iter().chain(&bands.p95).copied());
+    let (axis, _) = y_axis(
+        "",
+        bands.p05.iter().chain(&bands.p95).copied(),
+        YScale::Auto,
+    );
     assert!(axis.log);
     assert_eq!(axis.range.0.log10().round(), 2.0);
     assert_eq!(axis.range.1.log10().round(), 9.0);
-    let (linear, _) = y_axis("", [0.0, 1.0, 50.0].into_iter());
+    let (linear, _) = y_axis("", [0.0, 1.0, 50.0].into_iter(), YScale::Auto);
     assert!(!linear.log);
 
     // p05 dropping to zero must widen the light band down to the floor, not break it.
@@ -273,7 +277,7 @@ fn boxes_fill_each_category_on_a_log_axis() {
         assert!(fill > 5_000, "box {i} fill: {fill}");
     }
     let values = boxes.iter().flat_map(|b| [b.p05, b.p95]);
-    assert!(y_axis("", values).0.log);
+    assert!(y_axis("", values, YScale::Auto).0.log);
     // The whisker note is written under the axis.
     assert!(image.ink(0.92..1.0) > 500);
 }

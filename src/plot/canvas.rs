@@ -1,5 +1,6 @@
-//! The renderer shared by the population figures: a [`Plot`] (axes, legend, marks in data
-//! coordinates) drawn with the parent module's font, palette, tick labels and PNG encoding.
+//! The renderer shared by the population and data figures: a [`Plot`] (axes, legend, marks in
+//! data coordinates) drawn with the parent module's font, palette, tick labels and PNG encoding,
+//! and the y axis rule they share.
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -8,9 +9,9 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::super::{
-    FONT, MIN_HEIGHT, MIN_WIDTH, PlotError, drawing, encode, legend_width, register_font,
-    tick_format,
+use super::{
+    FONT, MIN_HEIGHT, MIN_WIDTH, PlotError, YScale, decades_around, drawing, encode, extent,
+    legend_width, padded_linear, register_font, tick_format,
 };
 
 /// Left and right chart margins and the y label area, as passed to `ChartBuilder`.
@@ -48,6 +49,10 @@ pub(super) enum Key {
     Fill(RGBColor),
     Line(RGBColor),
     Dashed(RGBColor),
+    /// A filled dot.
+    Dot(RGBColor),
+    /// An open circle.
+    Ring(RGBColor),
 }
 
 /// Something drawn in data coordinates; coordinates must already lie within the axes' ranges.
@@ -62,6 +67,8 @@ pub(super) enum Mark {
     Rect([(f64, f64); 2], ShapeStyle),
     /// A filled dot of the given radius in pixels.
     Dot((f64, f64), RGBColor, u32),
+    /// An open circle of the given radius in pixels.
+    Ring((f64, f64), RGBColor, u32),
     /// A short text centred above (`true`) or below (`false`) a point.
     Note((f64, f64), String, bool),
 }
@@ -92,6 +99,31 @@ pub(super) fn render(plot: &Plot) -> Result<Vec<u8>, PlotError> {
         root.present().map_err(drawing)?;
     }
     encode(&rgb, width, height)
+}
+
+/// The y axis for `values` scaled by `scale` (`YScale::Auto`: log10 when the positive finite
+/// values span more than two decades), and the function that places a non-NaN value on it
+/// (clamped into its range, so non-positive values sit on a log floor).
+pub(super) fn y_axis(
+    label: &str,
+    values: impl Iterator<Item = f64> + Clone,
+    scale: YScale,
+) -> (YAxis, impl Fn(f64) -> f64) {
+    let positive = extent(values.clone(), |v| v.is_finite() && v > 0.0);
+    let log = match scale {
+        YScale::Auto => positive.is_some_and(|(lo, hi)| hi / lo > 100.0),
+        YScale::Linear => false,
+        YScale::Log => true,
+    };
+    let range = if log {
+        decades_around(positive)
+    } else {
+        padded_linear(extent(values, f64::is_finite))
+    };
+    let label = label.to_string();
+    (YAxis { label, range, log }, move |v: f64| {
+        v.clamp(range.0, range.1)
+    })
 }
 
 /// Mixes `color` with white: `amount` 0 gives white, 1 the colour itself.
@@ -294,6 +326,8 @@ where
                 5,
                 color.stroke_width(3),
             )),
+            Key::Dot(color) => legend_area.draw(&Circle::new((24, y), 6, color.filled())),
+            Key::Ring(color) => legend_area.draw(&Circle::new((24, y), 6, color.stroke_width(2))),
         }
         .map_err(drawing)?;
         legend_area
@@ -330,6 +364,9 @@ where
         )),
         Mark::Rect(corners, style) => area.draw(&Rectangle::new(*corners, *style)),
         Mark::Dot(at, color, radius) => area.draw(&Circle::new(*at, *radius, color.filled())),
+        Mark::Ring(at, color, radius) => {
+            area.draw(&Circle::new(*at, *radius, color.stroke_width(2)))
+        }
         Mark::Note(at, text, above) => {
             let (v, dy) = if *above {
                 (VPos::Bottom, -8)

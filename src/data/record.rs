@@ -1,0 +1,359 @@
+//! One row of a dataset read into a typed record: numbers checked cell by cell, then what the
+//! row means (observation, dose, output time, reset) checked against the model.
+
+use super::Observation;
+use super::columns::{Columns, Item};
+use crate::csv::{Cell, Line};
+use crate::diag::Diagnostic;
+use crate::model::{MAX_REPEATS, Model};
+
+/// A dose row: `repeats` additional doses (ADDL) follow every `interval` (II).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct DoseRow {
+    pub state: usize,
+    pub amount: f64,
+    pub duration: Option<f64>,
+    pub repeats: u32,
+    pub interval: f64,
+}
+
+/// What a row means.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Event {
+    Observation(Observation),
+    Dose(DoseRow),
+    /// EVID 2, or an observation row with MDV = 1.
+    Output,
+    Reset,
+    ResetDose(DoseRow),
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Record<'a> {
+    pub line: Line<'a>,
+    pub id: String,
+    pub time: f64,
+    pub event: Event,
+    /// (parameter index, value) of the row's non-missing covariate cells, with their columns.
+    pub covariates: Vec<(usize, f64)>,
+}
+
+/// What reading a row needs.
+pub(super) struct Context<'a> {
+    pub file: &'a str,
+    pub columns: &'a Columns,
+    pub model: &'a Model,
+    pub default_output: Option<usize>,
+}
+
+/// A row being read: its cells and the problems found so far.
+struct Row<'a> {
+    context: &'a Context<'a>,
+    line: Line<'a>,
+    cells: Vec<Cell<'a>>,
+    problems: Vec<Diagnostic>,
+}
+
+const MISSING_HINT: &str = "`.` or an empty cell marks a missing value";
+
+impl Row<'_> {
+    /// A problem with the cell in `column`.
+    fn cell_problem(&self, column: usize, what: &str) -> Diagnostic {
+        Diagnostic::new(format!(
+            "row {}, column `{}`: {what}",
+            self.line.number, self.context.columns.names[column]
+        ))
+        .at(self.line.locate(self.context.file, &self.cells[column]))
+    }
+
+    /// A problem with the row as a whole.
+    fn row_problem(&self, what: &str) -> Diagnostic {
+        Diagnostic::new(format!("row {}: {what}", self.line.number))
+            .at(self.line.locate_all(self.context.file))
+    }
+
+    /// The text of `item`'s cell; `None` when the column is absent or the cell missing.
+    fn text(&self, item: Item) -> Option<(usize, &str)> {
+        let column = self.context.columns.get(item)?;
+        let text = self.cells[column].text;
+        (!text.is_empty() && text != ".").then_some((column, text))
+    }
+
+    fn number_in(&mut self, column: usize) -> Option<f64> {
+        let text = self.cells[column].text;
+        if text.is_empty() || text == "." {
+            return None;
+        }
+        match text.parse::<f64>() {
+            Ok(value) if value.is_finite() => Some(value),
+            _ => {
+                let problem = self
+                    .cell_problem(column, &format!("`{text}` is not a number"))
+                    .hint(format!("write numbers like 0.5 or 1e6; {MISSING_HINT}"));
+                self.problems.push(problem);
+                None
+            }
+        }
+    }
+
+    /// The number in `item`'s cell (`None` when absent, missing or not a number).
+    fn number(&mut self, item: Item) -> Option<f64> {
+        let column = self.context.columns.get(item)?;
+        self.number_in(column)
+    }
+
+    /// A number that must satisfy `ok`, else `rule` is reported.
+    fn checked(&mut self, item: Item, ok: impl Fn(f64) -> bool, rule: &str) -> Option<f64> {
+        let value = self.number(item)?;
+        if ok(value) {
+            return Some(value);
+        }
+        let column = self.context.columns.get(item)?;
+        let problem = self.cell_problem(column, &format!("{value} {rule}"));
+        self.problems.push(problem);
+        None
+    }
+
+    /// A state (CMT) or output (DVID) by name or 1-based number among `names`.
+    fn target(&mut self, item: Item, kind: &str, names: &[&str]) -> Option<usize> {
+        let (column, text) = self.text(item)?;
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        let problem = match text.parse::<f64>() {
+            Ok(number) if whole(number) && number >= 1.0 && number <= names.len() as f64 => {
+                return Some(number as usize - 1);
+            }
+            Ok(_) => {
+                let numbered: Vec<String> = (names.iter().enumerate())
+                    .map(|(k, n)| format!("{} = {n}", k + 1))
+                    .collect();
+                self.cell_problem(
+                    column,
+                    &format!(
+                        "{text} is not {article} {kind} number; {}",
+                        listing(kind, &numbered)
+                    ),
+                )
+            }
+            Err(_) => match names.iter().position(|n| *n == text) {
+                Some(index) => return Some(index),
+                None => self
+                    .cell_problem(
+                        column,
+                        &format!("`{text}` is not {article} {kind}; {}", listing(kind, names)),
+                    )
+                    .suggest(text, names.iter().copied()),
+            },
+        };
+        self.problems
+            .push(problem.hint(format!("write {article} {kind} name or its number from 1")));
+        None
+    }
+}
+
+/// "states: E, M, T", or "the model has no states".
+fn listing(kind: &str, names: &[impl AsRef<str>]) -> String {
+    if names.is_empty() {
+        format!("the model has no {kind}s")
+    } else {
+        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        format!("{kind}s: {}", names.join(", "))
+    }
+}
+
+impl Context<'_> {
+    /// Reads one row; `None` when it has a problem (pushed to `diagnostics`).
+    pub fn read<'a>(
+        &'a self,
+        line: Line<'a>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Record<'a>> {
+        let mut row = Row {
+            context: self,
+            line,
+            cells: line.cells(),
+            problems: Vec::new(),
+        };
+        if row.cells.len() != self.columns.names.len() {
+            let problem = row
+                .row_problem(&format!(
+                    "{} cells; the header has {}",
+                    row.cells.len(),
+                    self.columns.names.len()
+                ))
+                .hint("every row needs one value per header column, separated by commas");
+            diagnostics.push(problem);
+            return None;
+        }
+        let record = read_row(&mut row);
+        diagnostics.append(&mut row.problems);
+        record
+    }
+}
+
+fn whole(x: f64) -> bool {
+    x.fract() == 0.0
+}
+
+/// Every cell of the row checked, then its meaning.
+fn read_row<'a>(row: &mut Row<'a>) -> Option<Record<'a>> {
+    let id = row.text(Item::Id).map(|(_, id)| id.to_string());
+    let time = row.number(Item::Time);
+    let evid = row.checked(
+        Item::Evid,
+        |x| whole(x) && (0.0..=4.0).contains(&x),
+        "is not an EVID: 0 observation, 1 dose, 2 output time, 3 reset, 4 reset and dose",
+    );
+    let dv = row.number(Item::Dv);
+    let amount = row.checked(Item::Amt, |x| x >= 0.0, "is negative; AMT is at least 0");
+    let mdv = row.checked(Item::Mdv, |x| x == 0.0 || x == 1.0, "is not an MDV: 0 or 1");
+    let rate = row.checked(
+        Item::Rate,
+        |x| x >= 0.0,
+        "is not a supported RATE: give the amount per time (> 0), or 0 for a bolus (RATE -1 and -2, a modelled rate or duration, are not supported)",
+    );
+    let interval = row.checked(Item::Ii, |x| x >= 0.0, "is negative; II is at least 0");
+    let repeats = row.checked(
+        Item::Addl,
+        |x| whole(x) && (0.0..=f64::from(MAX_REPEATS)).contains(&x),
+        &format!("is not an ADDL: a whole number from 0 to {MAX_REPEATS}"),
+    );
+    row.checked(
+        Item::Ss,
+        |x| x == 0.0,
+        "is not supported: steady-state doses (SS other than 0) are not computed; set SS to 0 and expand the doses explicitly from the first one (ADDL and II)",
+    );
+    let censored = row.checked(
+        Item::Censored,
+        |x| x == 0.0 || x == 1.0,
+        "is not supported: 1 marks an observation below the LLOQ, 0 or `.` one above it (-1, above an upper limit, is not supported)",
+    );
+    let lloq = row.checked(Item::Lloq, |x| x > 0.0, "is not an LLOQ: it must be > 0");
+    let covariates: Vec<(usize, f64)> = (row.context.columns.covariates.iter())
+        .filter_map(|&(column, parameter)| row.number_in(column).map(|v| (parameter, v)))
+        .collect();
+    for (item, what) in [
+        (Item::Id, "the ID"),
+        (Item::Time, "TIME"),
+        (Item::Evid, "EVID"),
+    ] {
+        if row.text(item).is_none() {
+            let column = row.context.columns.get(item).unwrap_or(0);
+            let problem = row.cell_problem(column, &format!("{what} is missing"));
+            row.problems
+                .push(problem.hint(format!("every row needs {what}")));
+        }
+    }
+    if !row.problems.is_empty() {
+        return None;
+    }
+    let (Some(id), Some(time), Some(evid)) = (id, time, evid) else {
+        return None;
+    };
+    let model = row.context.model;
+    let dose = |row: &mut Row| -> Option<DoseRow> {
+        let states: Vec<&str> = model.states.iter().map(|s| s.name.as_str()).collect();
+        let amount = amount.filter(|&a| a > 0.0);
+        if amount.is_none() {
+            let problem = row
+                .row_problem("a dose (EVID 1 or 4) needs AMT > 0")
+                .hint("write the amount in the model's units of the dosed state");
+            row.problems.push(problem);
+        }
+        if row.text(Item::Cmt).is_none() {
+            let problem = row
+                .row_problem("a dose (EVID 1 or 4) needs CMT, the state dosed")
+                .note(format!("states: {}", states.join(", ")));
+            row.problems.push(problem);
+        }
+        let state = row.target(Item::Cmt, "state", &states);
+        let repeats = repeats.unwrap_or(0.0) as u32;
+        let interval = interval.unwrap_or(0.0);
+        if repeats > 0 && interval <= 0.0 {
+            let problem = row
+                .row_problem(&format!(
+                    "ADDL {repeats} needs II > 0, the time between doses"
+                ))
+                .hint("add the dosing interval in column II, or set ADDL to 0");
+            row.problems.push(problem);
+            return None;
+        }
+        let amount = amount?;
+        Some(DoseRow {
+            state: state?,
+            amount,
+            duration: rate.filter(|&r| r > 0.0).map(|r| amount / r),
+            repeats,
+            interval,
+        })
+    };
+    let event = match evid as u8 {
+        0 if mdv == Some(1.0) => Event::Output,
+        0 => Event::Observation(observation(row, time, dv, censored == Some(1.0), lloq)?),
+        1 => Event::Dose(dose(row)?),
+        2 => Event::Output,
+        3 => Event::Reset,
+        _ => Event::ResetDose(dose(row)?),
+    };
+    Some(Record {
+        line: row.line,
+        id,
+        time,
+        event,
+        covariates,
+    })
+}
+
+/// An observation row: its value, limit and the trajectory column it observes.
+fn observation(
+    row: &mut Row,
+    time: f64,
+    dv: Option<f64>,
+    censored: bool,
+    lloq: Option<f64>,
+) -> Option<Observation> {
+    let context = row.context;
+    let model = context.model;
+    let outputs: Vec<&str> = model.outputs.iter().map(|o| o.name.as_str()).collect();
+    let states: Vec<&str> = model.states.iter().map(|s| s.name.as_str()).collect();
+    let output_column = |index: usize| model.states.len() + index;
+    let column = if row.text(Item::Dvid).is_some() {
+        output_column(row.target(Item::Dvid, "output", &outputs)?)
+    } else if let Some(index) = context.default_output {
+        output_column(index)
+    } else if row.text(Item::Cmt).is_some() {
+        row.target(Item::Cmt, "state", &states)?
+    } else if outputs.len() == 1 {
+        output_column(0)
+    } else {
+        let problem = row
+            .row_problem("which model output does this observation belong to?")
+            .note(format!("outputs: {}", outputs.join(", ")))
+            .hint("add a DVID column (output name or number), give `--output NAME`, or name the observed state in CMT");
+        row.problems.push(problem);
+        return None;
+    };
+    let lloq = if censored { lloq.or(dv) } else { lloq };
+    let Some(value) = (if censored { dv.or(lloq) } else { dv }) else {
+        let problem = if censored {
+            row.row_problem("a censored observation (BLQ/CENS = 1) needs LLOQ or DV, the limit")
+                .hint("add an LLOQ column, or write the limit in DV")
+        } else {
+            row.row_problem("an observation (EVID 0, MDV 0) needs DV")
+                .hint("write the measured value in DV, or set MDV to 1 when there is none")
+        };
+        row.problems.push(problem);
+        return None;
+    };
+    Some(Observation {
+        time,
+        column,
+        value,
+        censored,
+        lloq,
+        row: row.line.number,
+    })
+}

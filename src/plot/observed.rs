@@ -1,0 +1,136 @@
+//! The data figure: one subject's model curves with its observations drawn over them as dots,
+//! and observations below the limit of quantification as open circles at the LLOQ.
+
+use super::canvas::{Key, Mark, Plot, XAxis, render, y_axis};
+use super::{PlotError, YScale, palette, x_range};
+use plotters::style::RGBColor;
+
+/// One observed quantity: the model's curve and the observations of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedSeries {
+    /// Legend label.
+    pub name: String,
+    /// The curve, one value per entry of the figure's times.
+    pub values: Vec<f64>,
+    /// (time, value, censored); a censored observation's value is its LLOQ.
+    pub observations: Vec<(f64, f64, bool)>,
+}
+
+/// Curves (each in its palette colour, split where a value is not finite, or not positive on
+/// a log axis) with their observations as dots of the same colour, censored ones as open
+/// circles; the legend adds a key for each kind of point drawn. `scale` chooses the y axis.
+///
+/// Fails when a curve's length differs from `times`.
+pub fn observed_png(
+    (title, x_label, y_label): (&str, &str, &str),
+    times: &[f64],
+    series: &[ObservedSeries],
+    scale: YScale,
+) -> Result<Vec<u8>, PlotError> {
+    if let Some(s) = series.iter().find(|s| s.values.len() != times.len()) {
+        let (name, n, count) = (&s.name, s.values.len(), times.len());
+        return Err(PlotError(format!(
+            "series '{name}' has {n} values but the figure has {count} times"
+        )));
+    }
+    let values = || {
+        series
+            .iter()
+            .flat_map(|s| (s.values.iter().copied()).chain(s.observations.iter().map(|o| o.1)))
+    };
+    let (y, fit) = y_axis(y_label, values(), scale);
+    let observed_times = series
+        .iter()
+        .flat_map(|s| s.observations.iter().map(|o| o.0));
+    let all_times: Vec<f64> = times.iter().copied().chain(observed_times).collect();
+    let (x0, x1) = x_range(&all_times);
+    let drawable = |v: f64| v.is_finite() && (!y.log || v > 0.0);
+    let mut marks = Vec::new();
+    let mut legend = Vec::new();
+    let (mut dots, mut rings) = (false, false);
+    for (i, s) in series.iter().enumerate() {
+        let color = palette(i);
+        let points: Vec<(f64, f64)> = times
+            .iter()
+            .copied()
+            .zip(s.values.iter().copied())
+            .collect();
+        for run in points.split(|&(t, v)| !t.is_finite() || !drawable(v)) {
+            if !run.is_empty() {
+                let path = run.iter().map(|&(t, v)| (t.clamp(x0, x1), fit(v)));
+                marks.push(Mark::Line(path.collect(), color, 2));
+            }
+        }
+        for &(t, v, censored) in &s.observations {
+            if !t.is_finite() || v.is_nan() {
+                continue;
+            }
+            let at = (t.clamp(x0, x1), fit(v));
+            marks.push(if censored {
+                rings = true;
+                Mark::Ring(at, color, 7)
+            } else {
+                dots = true;
+                Mark::Dot(at, color, 5)
+            });
+        }
+        legend.push((Key::Line(color), s.name.clone()));
+    }
+    let grey = RGBColor(80, 80, 80);
+    if dots {
+        legend.push((Key::Dot(grey), "observed".to_string()));
+    }
+    if rings {
+        legend.push((Key::Ring(grey), "below LLOQ (at LLOQ)".to_string()));
+    }
+    render(&Plot {
+        title: title.to_string(),
+        x: XAxis::Numeric {
+            label: x_label.to_string(),
+            range: (x0, x1),
+        },
+        y,
+        marks,
+        legend,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: Vec<f64>, observations: Vec<(f64, f64, bool)>) -> ObservedSeries {
+        ObservedSeries {
+            name: "conc".into(),
+            values,
+            observations,
+        }
+    }
+
+    #[test]
+    fn draws_dots_and_rings_in_the_series_colour() {
+        let times = [0.0, 1.0, 2.0, 3.0];
+        let curve = series(
+            vec![0.0, 10.0, 1.0, 0.1],
+            vec![(1.0, 9.0, false), (3.0, 0.5, true)],
+        );
+        let png = observed_png(("t", "x", "y"), &times, &[curve], YScale::Auto).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let mut reader = decoder.read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut pixels).unwrap();
+        let colour = palette(0);
+        let coloured = pixels
+            .chunks(3)
+            .filter(|p| p == &[colour.0, colour.1, colour.2])
+            .count();
+        assert!(coloured > 300, "{coloured} pixels of the curve colour");
+    }
+
+    #[test]
+    fn refuses_a_curve_of_the_wrong_length() {
+        let curve = series(vec![1.0], Vec::new());
+        let error = observed_png(("t", "x", "y"), &[0.0, 1.0], &[curve], YScale::Auto);
+        assert!(error.is_err_and(|e| e.0.contains("has 1 values")));
+    }
+}

@@ -1,0 +1,135 @@
+//! `cartsim simulate --data` end to end: predictions at the observations against
+//! one-compartment closed forms (bolus, infusion, resets), EVID 2 rows, figures, run.json; bad
+//! data exits 1 with row and column and writes nothing.
+
+use crate::cli::{cartsim, scratch};
+use crate::{assert_close, repo_path};
+
+/// One-compartment closed forms (CL 5, V 50 unless the dataset sets V; k = CL/V).
+fn bolus_concentration(dose: f64, volume: f64, t: f64) -> f64 {
+    dose / volume * (-5.0 / volume * t).exp()
+}
+
+#[test]
+fn simulate_data_matches_the_closed_forms_at_the_observations() {
+    let directory = scratch("data");
+    let model = repo_path("models/onecomp_iv_bolus.yaml");
+    let data = repo_path("tests/fixtures/data/onecomp.csv");
+    let output = cartsim(
+        &[
+            "simulate",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            "run",
+        ],
+        &directory,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let folder = directory.join("run");
+    let observations = std::fs::read_to_string(folder.join("observations.csv")).unwrap();
+    let mut lines = observations.lines();
+    assert_eq!(lines.next(), Some("ID,row,time,output,DV,BLQ,LLOQ,PRED"));
+    // The infusion of ID 2: 100 at rate 20 over 5 hours; after it, first-order decay.
+    let infusion =
+        |t: f64| 20.0 / 5.0 * (1.0 - (-0.1 * t.min(5.0)).exp()) * (-0.1 * (t - 5.0).max(0.0)).exp();
+    let expected = [
+        ("1", 2.5, bolus_concentration(100.0, 40.0, 2.5)),
+        ("1", 7.3, bolus_concentration(100.0, 40.0, 7.3)),
+        ("2", 3.7, infusion(3.7)),
+        ("2", 8.2, infusion(8.2)),
+        // ID 3: a bolus of 100; at 10 a reset and a dose of 50; at 20 a reset to nothing.
+        ("3", 9.0, bolus_concentration(100.0, 50.0, 9.0)),
+        ("3", 12.0, bolus_concentration(50.0, 50.0, 2.0)),
+        ("3", 21.0, 0.0),
+    ];
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), expected.len(), "{observations}");
+    for (row, (id, time, value)) in rows.iter().zip(expected) {
+        assert_eq!(
+            (row[0], row[2].parse::<f64>().unwrap(), row[3]),
+            (id, time, "conc")
+        );
+        let predicted: f64 = row[7].parse().unwrap();
+        // The model file asks for rtol 1e-8, atol 1e-10 (mg): 1e-6 relative is ample.
+        assert_close(predicted, value, 1e-6, 1e-9, &format!("ID {id} at {time}"));
+    }
+    // The EVID 2 time of ID 3 is a trajectory row.
+    let trajectory = std::fs::read_to_string(folder.join("trajectory.csv")).unwrap();
+    assert!(trajectory.starts_with("ID,time,A,conc\n"), "{trajectory}");
+    let row = trajectory
+        .lines()
+        .find(|l| l.starts_with("3,12.34,"))
+        .expect("a row at the EVID 2 time");
+    let conc: f64 = row.split(',').nth(3).unwrap().parse().unwrap();
+    assert_close(
+        conc,
+        bolus_concentration(50.0, 50.0, 2.34),
+        1e-6,
+        1e-9,
+        "ID 3 at 12.34",
+    );
+    for id in ["1", "2", "3"] {
+        let png = std::fs::read(folder.join(format!("figures/ID_{id}.png"))).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let info = decoder.read_info().unwrap().info().clone();
+        assert!(info.width >= 1200 && info.height >= 800);
+    }
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["data"]["subjects"][0]["covariates"]["V"], 40.0);
+    assert_eq!(
+        run["data"]["subjects"][2]["resets"],
+        serde_json::json!([10.0, 20.0])
+    );
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn bad_data_exits_1_names_row_and_column_and_writes_nothing() {
+    let directory = scratch("bad-data");
+    let model = repo_path("models/onecomp_iv_bolus.yaml");
+    let bad = repo_path("tests/fixtures/data/bad_number.csv");
+    let good = repo_path("tests/fixtures/data/onecomp.csv");
+    let output = cartsim(
+        &[
+            "simulate",
+            model.to_str().unwrap(),
+            "--data",
+            bad.to_str().unwrap(),
+            "--out",
+            "never",
+        ],
+        &directory,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("row 3, column `TIME`: `abc` is not a number")
+            && stderr.contains("bad_number.csv:3:3"),
+        "{stderr}"
+    );
+    let output = cartsim(
+        &[
+            "simulate",
+            model.to_str().unwrap(),
+            "--data",
+            good.to_str().unwrap(),
+            "--output",
+            "cnoc",
+            "--out",
+            "never",
+        ],
+        &directory,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("did you mean `conc`?"), "{stderr}");
+    assert!(!directory.join("never").exists());
+    let _ = std::fs::remove_dir_all(&directory);
+}
