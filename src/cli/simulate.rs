@@ -249,7 +249,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         "doses": doses,
         "time": {"start": plan.start, "end": plan.end, "step": plan.step, "unit": model.time_unit},
         "solver": plan.solver,
-        "absolute_tolerances": model.states.iter().zip(model.absolute_tolerances(plan.solver.atol))
+        "absolute_tolerances": model.states.iter().zip(model.absolute_tolerances(plan.solver.atol, &plan.parameters))
             .map(|(s, atol)| (s.name.clone(), json!(atol)))
             .collect::<serde_json::Map<_, _>>(),
         "solver_statistics": simulation.stats,

@@ -413,6 +413,7 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
         derived_nodes,
         names,
         graph,
+        sensitivity: None,
     })
 }
 

@@ -5,10 +5,12 @@ mod check;
 mod compile;
 mod events;
 mod regimen;
+mod sensitivity;
 
 pub use compile::{Locate, compile};
 pub use events::Event;
 pub use regimen::{DoseEvent, Regimen};
+pub use sensitivity::SensitivityLayout;
 
 use crate::expr::{Graph, NodeId, Program};
 use crate::spec::SimulationSpec;
@@ -96,6 +98,8 @@ pub struct Model {
     ode_roots: Vec<NodeId>,
     output_roots: Vec<NodeId>,
     initial_roots: Vec<NodeId>,
+    /// Set on a sensitivity model (`sensitivity_model`).
+    sensitivity: Option<sensitivity::Sensitivity>,
 }
 
 impl Model {
@@ -139,12 +143,18 @@ impl Model {
         self.rhs.len()
     }
 
-    /// The absolute tolerance of every state: its own, else the run's default.
-    pub fn absolute_tolerances(&self, default: f64) -> Vec<f64> {
-        self.state_atol
+    /// The absolute tolerance of every state: its own, else the run's default; on a sensitivity
+    /// model, a sensitivity's is its state's divided by the size of the run's parameter value.
+    pub fn absolute_tolerances(&self, default: f64, parameters: &[f64]) -> Vec<f64> {
+        let mut atol: Vec<f64> = self
+            .state_atol
             .iter()
             .map(|a| a.unwrap_or(default))
-            .collect()
+            .collect();
+        if let Some(sensitivity) = &self.sensitivity {
+            sensitivity.scale_tolerances(&mut atol, parameters);
+        }
+        atol
     }
 
     pub fn register_count(&self) -> usize {
