@@ -193,7 +193,8 @@ impl Model {
         );
     }
 
-    /// The Jacobian d(ode i)/d(state j), row-major, from symbolic derivatives of the ODEs.
+    /// The Jacobian d(ode i)/d(state j), row-major, from symbolic derivatives of the ODEs (on a
+    /// sensitivity model, its diagonal blocks: see `sensitivity_model`).
     pub fn jacobian(
         &self,
         registers: &mut [f64],

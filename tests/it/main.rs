@@ -10,6 +10,7 @@ mod jacobian;
 mod library;
 mod population;
 mod reference;
+mod sensitivity;
 mod stiff;
 
 use cartsim::model::{Model, compile};

@@ -16,12 +16,22 @@
 //! - state events that set states or stop the run (floors included): the model is refused.
 //!   Events that only record are kept.
 //!
+//! The implicit methods see the Jacobian's diagonal blocks only (J for y and for every column
+//! of S), as in CVODES' simultaneous corrector: the block left out, d(S')/d(y), holds second
+//! derivatives of f, which blow up where a fractional power of a cell count decaying toward 0
+//! does (x^l with l < 2), and stopped Newton on owens_bozic2021 once its CAR T cells underflow.
+//! The system is block lower
+//! triangular, so Newton's iteration still converges, as fast for S as for y; the solution is
+//! that of the full system (only the iteration differs).
+//!
 //! Tolerances: S_ij has the units of y_i / p_j, so its absolute tolerance is y_i's divided by
 //! |p_j| (the run's value, or 1 when it is 0): p_j S_ij, the change of y_i for a relative change
 //! of p_j, is held to y_i's own absolute accuracy. The relative tolerance applies to all states,
 //! so y is controlled exactly as in the plain model; the S states can only shorten the steps.
 
-use super::{Model, Output, State};
+mod switches;
+
+use super::{Model, Output, Parameter, State};
 use crate::expr::{BinaryOp, DerivativeMemo, Graph, NodeId, Variable};
 
 /// Where a sensitivity model keeps what: states y then S (state-major), outputs o then their
@@ -98,21 +108,15 @@ impl Sensitivity {
     }
 }
 
-/// sum + a * b, with known zeros and ones simplified away.
+/// sum + a * b, with known zeros and ones simplified away, and a * b exactly 0 where b is 0
+/// (a partial derivative `a` may be infinite where a state is 0, e.g. x^n with n < 1, while its
+/// sensitivity `b` is still 0).
 fn multiply_add(graph: &mut Graph, a: NodeId, b: NodeId, sum: NodeId) -> NodeId {
-    let is = |graph: &Graph, node: NodeId, value: f64| graph.constant_value(node) == Some(value);
-    if is(graph, a, 0.0) || is(graph, b, 0.0) {
-        return sum;
-    }
-    let term = if is(graph, a, 1.0) {
-        b
-    } else if is(graph, b, 1.0) {
-        a
-    } else {
-        graph.binary(BinaryOp::Multiply, a, b)
-    };
-    if is(graph, sum, 0.0) {
+    let term = graph.strong_product(a, b);
+    if graph.constant_value(sum) == Some(0.0) {
         term
+    } else if graph.constant_value(term) == Some(0.0) {
+        sum
     } else {
         graph.binary(BinaryOp::Add, sum, term)
     }
@@ -133,6 +137,26 @@ fn total_derivative(
         sum = multiply_add(graph, partial, s, sum);
     }
     sum
+}
+
+/// Name, unit and description of d(item)/d(parameter) for every item, then every parameter.
+fn sensitivity_names<T>(
+    items: &[T],
+    parameters: &[&Parameter],
+    name_and_unit: impl Fn(&T) -> (&String, &Option<String>),
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let mut names = Vec::new();
+    for item in items {
+        let (name, unit) = name_and_unit(item);
+        for parameter in parameters {
+            names.push((
+                format!("d({name})/d({})", parameter.name),
+                per(unit, &parameter.unit),
+                Some(format!("sensitivity of `{name}` to `{}`", parameter.name)),
+            ));
+        }
+    }
+    names
 }
 
 /// `unit / (by)`, as far as either is known.
@@ -205,8 +229,8 @@ impl Model {
                 ));
             }
         }
-        // Blocks of the Jacobian: d(f)/d(y) = J, d(f)/d(S) = 0, d(S'_ij)/d(y_l) symbolic,
-        // d(S'_ij)/d(S_lj') = J_il when j' = j, else 0.
+        // The Jacobian's diagonal blocks: d(f)/d(y) = J and d(S'_ij)/d(S_lj) = J_il (see the
+        // module notes on why d(S')/d(y) is left out).
         let size = n * (1 + k);
         let zero = graph.constant(0.0);
         let mut jacobian_roots = vec![zero; size * size];
@@ -216,9 +240,6 @@ impl Model {
             for j in 0..k {
                 let row = layout.state(i, j);
                 for l in 0..n {
-                    let variable = Variable::State(l as u32);
-                    jacobian_roots[row * size + l] =
-                        graph.derivative(ode_roots[row], variable, &mut memo);
                     jacobian_roots[row * size + layout.state(l, j)] =
                         self.jacobian_roots[i * n + l];
                 }
@@ -246,38 +267,32 @@ impl Model {
         all_roots.extend(&self.derived_nodes);
         all_roots.extend(jumps.iter().flat_map(|(_, nodes)| nodes.iter().copied()));
 
-        let named = |j: usize| &self.parameters[parameters[j]];
+        let named: Vec<&Parameter> = parameters.iter().map(|&p| &self.parameters[p]).collect();
         let mut states = self.states.clone();
-        let mut state_atol = self.state_atol.clone();
-        for (i, state) in self.states.iter().enumerate() {
-            for j in 0..k {
-                states.push(State {
-                    name: format!("d({})/d({})", state.name, named(j).name),
-                    unit: per(&state.unit, &named(j).unit),
-                    description: Some(format!(
-                        "sensitivity of `{}` to `{}`",
-                        state.name,
-                        named(j).name
-                    )),
-                });
-                state_atol.push(self.state_atol[i]);
-            }
+        for (name, unit, description) in
+            sensitivity_names(&self.states, &named, |s| (&s.name, &s.unit))
+        {
+            states.push(State {
+                name,
+                unit,
+                description,
+            });
         }
         let mut outputs = self.outputs.clone();
-        for output in &self.outputs {
-            for j in 0..k {
-                outputs.push(Output {
-                    name: format!("d({})/d({})", output.name, named(j).name),
-                    unit: per(&output.unit, &named(j).unit),
-                    description: Some(format!(
-                        "sensitivity of `{}` to `{}`",
-                        output.name,
-                        named(j).name
-                    )),
-                });
-            }
+        for (name, unit, description) in
+            sensitivity_names(&self.outputs, &named, |o| (&o.name, &o.unit))
+        {
+            outputs.push(Output {
+                name,
+                unit,
+                description,
+            });
         }
-        let listed: Vec<&str> = (0..k).map(|j| named(j).name.as_str()).collect();
+        let mut state_atol = self.state_atol.clone();
+        for &atol in &self.state_atol {
+            state_atol.extend(std::iter::repeat_n(atol, k));
+        }
+        let listed: Vec<&str> = named.iter().map(|p| p.name.as_str()).collect();
         Ok(Model {
             name: self.name.clone(),
             title: format!("{} (sensitivities to {})", self.title, listed.join(", ")),
@@ -344,63 +359,5 @@ impl Model {
             ));
         }
         Ok(())
-    }
-
-    /// Crossing the breakpoint `t` from the segment containing `before` to the one containing
-    /// `after`: on a sensitivity model, where a switch whose time depends on p_j flips, adds
-    /// (f(t-) - f(t+)) d(threshold)/d(p_j) to the sensitivities in `states` (one switch at a
-    /// time when several flip together, the others already flipped). Nothing on a plain model.
-    /// Leaves every switch as `set_switches(after)` does.
-    pub fn cross_switches(
-        &self,
-        registers: &mut [f64],
-        (before, after): (f64, f64),
-        t: f64,
-        states: &mut [f64],
-        parameters: &[f64],
-    ) {
-        let Some(sensitivity) = &self.sensitivity else {
-            return;
-        };
-        self.set_switches(registers, after);
-        let switches = self.graph.switches();
-        let flipping: Vec<&(usize, Vec<NodeId>)> = sensitivity
-            .jumps
-            .iter()
-            .filter(|(index, _)| {
-                let switch = switches[*index];
-                let threshold = registers[switch.threshold as usize];
-                switch.value_at(before, threshold) != switch.value_at(after, threshold)
-            })
-            .collect();
-        if flipping.is_empty() {
-            return;
-        }
-        for (index, _) in &flipping {
-            let switch = switches[*index];
-            let threshold = registers[switch.threshold as usize];
-            registers[switch.node as usize] = switch.value_at(before, threshold);
-        }
-        let layout = &sensitivity.layout;
-        let mut rates = vec![0.0; states.len()];
-        let mut flipped = vec![0.0; states.len()];
-        let mut jump = vec![0.0; states.len()];
-        self.rhs(registers, t, states, parameters, &mut rates);
-        for (index, derivatives) in flipping {
-            let switch = switches[*index];
-            let threshold = registers[switch.threshold as usize];
-            registers[switch.node as usize] = switch.value_at(after, threshold);
-            self.rhs(registers, t, states, parameters, &mut flipped);
-            for i in 0..layout.states {
-                for (j, &derivative) in derivatives.iter().enumerate() {
-                    jump[layout.state(i, j)] +=
-                        (rates[i] - flipped[i]) * registers[derivative as usize];
-                }
-            }
-            std::mem::swap(&mut rates, &mut flipped);
-        }
-        for (state, change) in states.iter_mut().zip(&jump) {
-            *state += change;
-        }
     }
 }
