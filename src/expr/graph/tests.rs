@@ -93,3 +93,24 @@ fn symbolic_derivatives_match_finite_differences_for_every_function() {
         );
     }
 }
+
+/// At x = 0, x^k ln(x) and k x^(k-1) are 0 * -inf and inf * 0; the derivatives of a power
+/// take their limits, 0, instead of NaN (a Hill function of a cell count before the dose).
+#[test]
+fn derivatives_of_powers_at_zero_are_their_limits() {
+    for (text, variable) in [
+        ("x^k", Variable::Parameter(0)),
+        ("hill(x, k, 2)", Variable::Parameter(0)),
+        ("(y * x)^k", Variable::State(1)),
+    ] {
+        let (mut graph, root) = lowered(text);
+        let mut memo = DerivativeMemo::new();
+        let derivative = graph.derivative(root, variable, &mut memo);
+        assert_eq!(value(&graph, derivative, [0.0, 1.0, 1.0]), 0.0, "{text}");
+        let positive = value(&graph, derivative, [0.3, 1.0, 1.0]);
+        assert!(
+            positive.is_finite() && positive != 0.0,
+            "{text}: {positive}"
+        );
+    }
+}
