@@ -252,7 +252,7 @@ fn provenance(
     let tolerances: serde_json::Map<String, serde_json::Value> = model
         .states
         .iter()
-        .zip(model.absolute_tolerances(plan.solver.atol))
+        .zip(model.absolute_tolerances(plan.solver.atol, &plan.parameters))
         .map(|(s, atol)| (s.name.clone(), json!(atol)))
         .collect();
     let model_file = json!({"name": model.name, "title": model.title, "file": args.model.display().to_string(),

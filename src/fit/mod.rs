@@ -10,7 +10,7 @@ mod subjects;
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
 use estimate::{covariance, search};
 use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
-pub use predict::SimulatedSubject;
+pub use predict::{Gradient, SimulatedSubject};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};

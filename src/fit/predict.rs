@@ -11,19 +11,33 @@ use crate::trajectory::Trajectory;
 /// about step^2, rounding about rtol/step, balanced near 1e-4 for rtol 1e-10).
 const DIFFERENCE_STEP: f64 = 1e-4;
 
+/// How a `SimulatedSubject` computes the derivatives of its predictions.
+#[derive(Clone, Copy)]
+pub enum Gradient<'a> {
+    /// Forward sensitivity equations: one simulation of `sensitivity`, which must be
+    /// `model.sensitivity_model(&estimated)` (built once, shared by every subject).
+    Sensitivity(&'a Model),
+    /// Central differences of the plain model, two simulations per parameter: the checked
+    /// fallback, for models the sensitivity equations refuse.
+    FiniteDifference,
+}
+
 /// One subject: a run plan (its parameters, covariates included, and doses; output at the
-/// observation times) and the trajectory column each observation reads.
+/// observation times) and the trajectory column each observation reads. The plan's doses are
+/// numbers, fixed whatever the estimated parameters (by either gradient).
 pub struct SimulatedSubject<'a> {
     pub model: &'a Model,
     pub plan: RunPlan,
     /// Indices of the estimated parameters.
     pub estimated: Vec<usize>,
-    /// (time, trajectory column) of each observation.
+    /// (time, column of `model`'s trajectory: states then outputs) of each observation.
     pub observations: Vec<(f64, usize)>,
+    pub gradient: Gradient<'a>,
 }
 
 impl SimulatedSubject<'_> {
-    fn values_at(&self, parameters: &[f64]) -> Result<Vec<f64>, String> {
+    /// `model`'s trajectory at the estimated `parameters`.
+    fn simulate_at(&self, model: &Model, parameters: &[f64]) -> Result<Trajectory, String> {
         let mut values = self.plan.parameters.clone();
         for (&index, &value) in self.estimated.iter().zip(parameters) {
             values[index] = value;
@@ -32,29 +46,64 @@ impl SimulatedSubject<'_> {
             parameters: values,
             ..self.plan.clone()
         };
-        let simulation = simulate(self.model, &plan)
+        let simulation = simulate(model, &plan)
             .map_err(|e| format!("the simulation failed at time {}: {}", e.time, e.message))?;
-        self.read(&simulation.trajectory)
+        Ok(simulation.trajectory)
     }
 
-    /// The observed columns at the observation times.
-    fn read(&self, trajectory: &Trajectory) -> Result<Vec<f64>, String> {
+    fn values_at(&self, parameters: &[f64]) -> Result<Vec<f64>, String> {
+        let trajectory = self.simulate_at(self.model, parameters)?;
+        self.read(&trajectory, |column| column)
+    }
+
+    /// The observed columns at the observation times; `column` maps a column of the plain
+    /// model's trajectory to the one read.
+    fn read(
+        &self,
+        trajectory: &Trajectory,
+        column: impl Fn(usize) -> usize,
+    ) -> Result<Vec<f64>, String> {
         let width = trajectory.columns.len();
         self.observations
             .iter()
-            .map(|&(time, column)| {
+            .map(|&(time, observed)| {
                 let row = trajectory
                     .times
                     .binary_search_by(|t| t.total_cmp(&time))
                     .map_err(|_| format!("no output at the observation time {time}"))?;
-                Ok(trajectory.values[row * width + column])
+                Ok(trajectory.values[row * width + column(observed)])
             })
             .collect()
+    }
+
+    /// Values and exact derivatives from one simulation of the sensitivity model.
+    fn predict_sensitivity(
+        &self,
+        sensitivity: &Model,
+        parameters: &[f64],
+    ) -> Result<Prediction, String> {
+        let layout = sensitivity
+            .sensitivity_layout()
+            .filter(|layout| layout.parameters == self.estimated)
+            .ok_or("the sensitivity model is not the one for the estimated parameters")?;
+        let trajectory = self.simulate_at(sensitivity, parameters)?;
+        let values = self.read(&trajectory, |c| layout.value_column(c))?;
+        let mut jacobian = vec![vec![0.0; parameters.len()]; values.len()];
+        for j in 0..parameters.len() {
+            let column = self.read(&trajectory, |c| layout.derivative_column(c, j))?;
+            for (row, value) in jacobian.iter_mut().zip(column) {
+                row[j] = value;
+            }
+        }
+        Ok(Prediction { values, jacobian })
     }
 }
 
 impl Predictor for SimulatedSubject<'_> {
     fn predict(&self, parameters: &[f64]) -> Result<Prediction, String> {
+        if let Gradient::Sensitivity(sensitivity) = self.gradient {
+            return self.predict_sensitivity(sensitivity, parameters);
+        }
         let values = self.values_at(parameters)?;
         let mut jacobian = vec![vec![0.0; parameters.len()]; values.len()];
         for k in 0..parameters.len() {

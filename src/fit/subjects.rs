@@ -4,7 +4,9 @@
 //! fitted curve.
 
 use super::likelihood::{Datum, ErrorModel};
-use super::{FitSettings, IndividualFit, Predictor, Scale, SimulatedSubject, fit_subject};
+use super::{
+    FitSettings, Gradient, IndividualFit, Predictor, Scale, SimulatedSubject, fit_subject,
+};
 use crate::model::{DoseEvent, Model};
 use crate::simulate::{RunPlan, output_times, simulate};
 use crate::trajectory::Trajectory;
@@ -47,6 +49,9 @@ pub struct FitRequest<'a> {
     pub template: RunPlan,
     pub initial_sigma: Vec<f64>,
     pub settings: FitSettings,
+    /// How predictions are differentiated (sensitivity equations, or finite differences for
+    /// models they refuse).
+    pub gradient: Gradient<'a>,
 }
 
 /// One observation as reported: the individual prediction and the individual weighted
@@ -136,6 +141,7 @@ fn fit_one(request: &FitRequest, subject: &FitSubjectData) -> Result<FittedSubje
             .iter()
             .map(|o| (o.time, state_count + o.output))
             .collect(),
+        gradient: request.gradient,
     };
     let data: Vec<Datum> = subject
         .observations

@@ -414,6 +414,7 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
         derived_nodes,
         names,
         graph,
+        sensitivity: None,
     })
 }
 

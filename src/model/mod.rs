@@ -5,10 +5,12 @@ mod check;
 mod compile;
 mod events;
 mod regimen;
+mod sensitivity;
 
 pub use compile::{Locate, compile};
 pub use events::Event;
 pub use regimen::{DoseEvent, MAX_REPEATS, Regimen};
+pub use sensitivity::SensitivityLayout;
 
 use crate::expr::{Graph, NodeId, Program};
 use crate::spec::SimulationSpec;
@@ -98,6 +100,8 @@ pub struct Model {
     ode_roots: Vec<NodeId>,
     output_roots: Vec<NodeId>,
     initial_roots: Vec<NodeId>,
+    /// Set on a sensitivity model (`sensitivity_model`).
+    sensitivity: Option<sensitivity::Sensitivity>,
 }
 
 impl Model {
@@ -141,12 +145,18 @@ impl Model {
         self.rhs.len()
     }
 
-    /// The absolute tolerance of every state: its own, else the run's default.
-    pub fn absolute_tolerances(&self, default: f64) -> Vec<f64> {
-        self.state_atol
+    /// The absolute tolerance of every state: its own, else the run's default; on a sensitivity
+    /// model, a sensitivity's is its state's divided by the size of the run's parameter value.
+    pub fn absolute_tolerances(&self, default: f64, parameters: &[f64]) -> Vec<f64> {
+        let mut atol: Vec<f64> = self
+            .state_atol
             .iter()
             .map(|a| a.unwrap_or(default))
-            .collect()
+            .collect();
+        if let Some(sensitivity) = &self.sensitivity {
+            sensitivity.scale_tolerances(&mut atol, parameters);
+        }
+        atol
     }
 
     pub fn register_count(&self) -> usize {
@@ -185,7 +195,8 @@ impl Model {
         );
     }
 
-    /// The Jacobian d(ode i)/d(state j), row-major, from symbolic derivatives of the ODEs.
+    /// The Jacobian d(ode i)/d(state j), row-major, from symbolic derivatives of the ODEs (on a
+    /// sensitivity model, its diagonal blocks: see `sensitivity_model`).
     pub fn jacobian(
         &self,
         registers: &mut [f64],

@@ -1,10 +1,10 @@
 //! Dosing: dose lines (as written in the model, a scenario or on the command line) compiled
 //! against a model, and expanded per parameter set into concrete dose events.
 
-use super::Model;
 use super::compile::{Locate, Lowering, Names};
+use super::{Model, SensitivityLayout};
 use crate::diag::Diagnostic;
-use crate::expr::{Graph, NodeId, Program};
+use crate::expr::{DerivativeMemo, Graph, NodeId, Program, Variable};
 use crate::spec::{DoseSpec, ExprText};
 
 /// Most repeats one dosing line (or dataset row) may expand to.
@@ -28,12 +28,15 @@ struct CompiledDose {
     count: u32,
     duration: Option<NodeId>,
     path: String,
+    /// A dose into a sensitivity state (d(amount)/d(parameter)), which may be negative.
+    signed: bool,
 }
 
 /// Dose lines compiled against a model; their expressions depend only on parameters.
 #[derive(Debug, Clone)]
 pub struct Regimen {
-    registers: usize,
+    /// The model's graph with the dose expressions added (for their derivatives).
+    graph: Graph,
     program: Program,
     doses: Vec<CompiledDose>,
 }
@@ -125,27 +128,78 @@ impl Regimen {
                     count: dose.count.unwrap_or(1),
                     duration,
                     path,
+                    signed: false,
                 });
             }
         }
         if !lowering.diagnostics.is_empty() {
             return Err(lowering.diagnostics);
         }
-        let roots: Vec<NodeId> = compiled
+        Ok(Regimen::assemble(graph, compiled))
+    }
+
+    fn assemble(graph: Graph, doses: Vec<CompiledDose>) -> Regimen {
+        let roots: Vec<NodeId> = doses
             .iter()
             .flat_map(|d| [Some(d.amount), Some(d.time), d.every, d.duration])
             .flatten()
             .collect();
-        Ok(Regimen {
-            registers: graph.len(),
+        Regimen {
             program: graph.setup_program(&roots),
-            doses: compiled,
-        })
+            graph,
+            doses,
+        }
+    }
+
+    /// The same doses for a sensitivity model: each amount that depends on a sensitivity
+    /// parameter p_j also doses d(amount)/d(p_j) into d(state)/d(p_j) (a bolus moves the
+    /// sensitivity by it; an infusion adds d(rate)/d(p_j) over the same interval). Dose times,
+    /// intervals and durations that depend on a sensitivity parameter would make the
+    /// sensitivities jump where the dose moves; they are refused.
+    pub(super) fn with_sensitivities(
+        &self,
+        layout: &SensitivityLayout,
+        names: &[String],
+    ) -> Result<Regimen, String> {
+        let mut graph = self.graph.clone();
+        let mut memo = DerivativeMemo::new();
+        let mut doses = self.doses.clone();
+        for dose in &self.doses {
+            for (j, &parameter) in layout.parameters.iter().enumerate() {
+                let variable = Variable::Parameter(parameter as u32);
+                let timing = [
+                    ("time", Some(dose.time)),
+                    ("every", dose.every),
+                    ("duration", dose.duration),
+                ];
+                for (field, node) in timing {
+                    let Some(node) = node else { continue };
+                    let derivative = graph.derivative(node, variable, &mut memo);
+                    if graph.constant_value(derivative) != Some(0.0) {
+                        return Err(format!(
+                            "the dose {field} at `{}.{field}` depends on `{}`; sensitivities to dose times, intervals and durations are not supported (use finite differences for `{}`)",
+                            dose.path, names[parameter], names[parameter]
+                        ));
+                    }
+                }
+                let amount = graph.derivative(dose.amount, variable, &mut memo);
+                if graph.constant_value(amount) != Some(0.0) {
+                    doses.push(CompiledDose {
+                        state: layout.state(dose.state, j),
+                        amount,
+                        signed: true,
+                        path: dose.path.clone(),
+                        ..*dose
+                    });
+                }
+            }
+        }
+        Ok(Regimen::assemble(graph, doses))
     }
 
     /// The concrete dose events for one parameter set, sorted by time.
     pub fn events(&self, parameters: &[f64]) -> Result<Vec<DoseEvent>, Diagnostic> {
-        let mut registers = vec![0.0; self.registers];
+        let mut registers = vec![0.0; self.graph.len()];
         self.program.run(&mut registers, 0.0, &[], parameters);
         let mut events = Vec::new();
         for dose in &self.doses {
@@ -165,7 +219,12 @@ impl Regimen {
                     )
                 }
             };
-            check("amount", amount, amount >= 0.0, "a finite number >= 0")?;
+            check(
+                "amount",
+                amount,
+                dose.signed || amount >= 0.0,
+                "a finite number >= 0",
+            )?;
             check("time", time, true, "finite")?;
             if let Some(every) = every {
                 check("every", every, every > 0.0, "a finite number > 0")?;
@@ -190,20 +249,27 @@ impl Regimen {
 impl Model {
     /// Compiles dose lines given outside the model file (command line, run file). `base_path`
     /// names them in messages (e.g. `--dose`, `scenarios.low.doses`); `locate` points into the
-    /// file they come from (`&|_, _| None` when there is none).
+    /// file they come from (`&|_, _| None` when there is none). On a sensitivity model the
+    /// doses also move the sensitivities (see `Model::sensitivity_model`).
     pub fn compile_regimen(
         &self,
         doses: &[DoseSpec],
         base_path: &str,
         locate: Locate,
     ) -> Result<Regimen, Vec<Diagnostic>> {
-        Regimen::compile(
+        let regimen = Regimen::compile(
             &self.graph,
             &self.names,
             &self.derived_nodes,
             doses,
             base_path,
             locate,
-        )
+        )?;
+        match &self.sensitivity {
+            None => Ok(regimen),
+            Some(sensitivity) => regimen
+                .with_sensitivities(&sensitivity.layout, &self.names.parameters)
+                .map_err(|message| vec![Diagnostic::new(message).path(base_path)]),
+        }
     }
 }

@@ -7,7 +7,9 @@
 //! [time, time + duration). Within a segment between breakpoints, each `t <op> constant`
 //! comparison is frozen at its value inside the segment, so a switch is never smeared across a
 //! step. Output times are start + k * step exactly, plus `end` (or the listed `times`, plus
-//! start and end).
+//! start and end). On a sensitivity model, the sensitivities jump where a switch whose time
+//! depends on a parameter flips (`Model::cross_switches`), after the doses at that time, so the
+//! row at that time shows them after the jump.
 
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model, Regimen};
@@ -208,7 +210,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             width,
         ))
     });
-    let state_atol = model.absolute_tolerances(plan.solver.atol);
+    let state_atol = model.absolute_tolerances(plan.solver.atol, &plan.parameters);
     // ode_solvers takes one absolute tolerance: the smallest of the per-state ones.
     let options = SolverOptions {
         atol: state_atol.iter().copied().fold(f64::INFINITY, f64::min),
@@ -247,7 +249,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     state_rows[..width].copy_from_slice(&y);
     let mut rates = vec![0.0; width];
     let mut checked = 0;
-    for window in breakpoints.windows(2) {
+    for (index, window) in breakpoints.windows(2).enumerate() {
         let (a, b) = (window[0], window[1]);
         if stopped.is_some() {
             break;
@@ -370,6 +372,15 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             && cell.borrow_mut().fire_holding(b, &mut y)
         {
             stopped = Some(b);
+        }
+        if let Some(&c) = breakpoints.get(index + 2) {
+            model.cross_switches(
+                &mut integrator.registers.borrow_mut(),
+                (0.5 * (a + b), 0.5 * (b + c)),
+                b,
+                &mut y,
+                &plan.parameters,
+            );
         }
         if let Some(index) = grid_index(b) {
             state_rows[index * width..(index + 1) * width].copy_from_slice(&y);

@@ -5,7 +5,7 @@
 use crate::shipped;
 use cartsim::fit::likelihood::{BlqMethod, ErrorModel};
 use cartsim::fit::{
-    FitObservation, FitRequest, FitSettings, FitSubjectData, SearchSettings, SubjectFit,
+    FitObservation, FitRequest, FitSettings, FitSubjectData, Gradient, SearchSettings, SubjectFit,
     fit_subjects, scales_for,
 };
 use cartsim::model::Model;
@@ -23,16 +23,23 @@ fn template(model: &Model) -> RunPlan {
     plan
 }
 
+fn estimated(model: &Model, names: &[&str]) -> Vec<usize> {
+    names
+        .iter()
+        .map(|name| model.parameter_index(name).unwrap())
+        .collect()
+}
+
+/// A log-additive fit of `names`, with gradients from `sensitivity` (the model's sensitivity
+/// system for exactly those parameters).
 fn request<'a>(
     model: &'a Model,
-    estimated: &[&str],
+    sensitivity: &'a Model,
+    names: &[&str],
     blq: BlqMethod,
     initial_sigma: f64,
 ) -> FitRequest<'a> {
-    let estimated: Vec<usize> = estimated
-        .iter()
-        .map(|name| model.parameter_index(name).unwrap())
-        .collect();
+    let estimated = estimated(model, names);
     FitRequest {
         model,
         scales: scales_for(model, &estimated),
@@ -46,6 +53,7 @@ fn request<'a>(
             seed: 1,
             search: SearchSettings::default(),
         },
+        gradient: Gradient::Sensitivity(sensitivity),
     }
 }
 
@@ -131,7 +139,10 @@ fn one_compartment_fit_reproduces_the_log_linear_least_squares_solution() {
             })
             .collect(),
     };
-    let request = request(&model, &["CL", "V"], BlqMethod::M3, 0.3);
+    let sensitivity = model
+        .sensitivity_model(&estimated(&model, &["CL", "V"]))
+        .unwrap();
+    let request = request(&model, &sensitivity, &["CL", "V"], BlqMethod::M3, 0.3);
     let fits = fit_subjects(&request, &[subject]);
     let fitted = fits[0].result.as_ref().unwrap();
     let estimates = &fitted.fit.estimates;
@@ -261,8 +272,11 @@ fn stein_patients_are_recovered_with_nominal_coverage_and_m3_beats_dropping_blq(
         "{censored} of 800 censored"
     );
 
+    let sensitivity = model
+        .sensitivity_model(&estimated(&model, &STEIN_ESTIMATED))
+        .unwrap();
     let m3 = fit_subjects(
-        &request(&model, &STEIN_ESTIMATED, BlqMethod::M3, 0.5),
+        &request(&model, &sensitivity, &STEIN_ESTIMATED, BlqMethod::M3, 0.5),
         &subjects,
     );
     let mut covered = 0;
@@ -303,7 +317,7 @@ fn stein_patients_are_recovered_with_nominal_coverage_and_m3_beats_dropping_blq(
     );
 
     let dropped = fit_subjects(
-        &request(&model, &STEIN_ESTIMATED, BlqMethod::Drop, 0.5),
+        &request(&model, &sensitivity, &STEIN_ESTIMATED, BlqMethod::Drop, 0.5),
         &subjects,
     );
     // fb, the level of the persistence phase, is what the censored tail informs. Dropping BLQ

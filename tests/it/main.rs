@@ -13,6 +13,7 @@ mod library;
 mod native;
 mod population;
 mod reference;
+mod sensitivity;
 mod stiff;
 
 use cartsim::model::{Model, compile};

@@ -2,7 +2,7 @@
 //! (sensitivities), built as nodes of the same graph so they compile to the same kind of
 //! register program. Known zeros and ones are simplified away as the derivative is built.
 
-use super::{Graph, Node, NodeId, UnaryKind};
+use super::{Graph, Node, NodeClass, NodeId, UnaryKind};
 use crate::expr::parse::BinaryOp;
 use std::collections::HashMap;
 
@@ -71,6 +71,17 @@ impl Graph {
         } else {
             self.select(condition, yes, no)
         }
+    }
+
+    /// a * b, but exactly 0 wherever b is 0, even where a is infinite ("strong zero"). For a
+    /// factor `a` that depends only on constants and parameters it is the plain product.
+    pub fn strong_product(&mut self, a: NodeId, b: NodeId) -> NodeId {
+        let product = self.d_multiply(a, b);
+        if self.class(a) < NodeClass::Varying || self.constant_value(b).is_some() {
+            return product;
+        }
+        let zero = self.constant(0.0);
+        self.select(b, product, zero)
     }
 
     /// d(node)/d(variable), as a node.
@@ -177,13 +188,16 @@ impl Graph {
                 } else {
                     self.binary(BinaryOp::Power, a, exponent)
                 };
+                // Both terms are 0 where their last factor is: a^(b-1) and ln(a) are infinite
+                // at a = 0, where the limits of the products are 0 (e.g. a Hill function of a
+                // cell count that starts at 0).
                 let scaled = self.d_multiply(b, lowered);
-                let left = self.d_multiply(scaled, da);
+                let left = self.strong_product(scaled, da);
                 let right = if self.is_constant(db, 0.0) {
                     db
                 } else {
                     let log = self.unary(UnaryKind::Ln, a);
-                    let factor = self.d_multiply(node, log);
+                    let factor = self.strong_product(log, node);
                     self.d_multiply(factor, db)
                 };
                 self.d_add(left, right)

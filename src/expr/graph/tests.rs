@@ -127,29 +127,48 @@ fn native_code_matches_the_interpreter_bit_for_bit() {
     ];
     let jit_off = matches!(std::env::var("CARTSIM_JIT").as_deref(), Ok("off") | Ok("0"));
     for part in expressions {
-        {
-            let (graph, root) = lowered(part);
-            let setup = graph.setup_program(&[root]);
-            let varying = graph.varying_program(&[root]);
-            assert!(jit_off || varying.is_native(), "{part} was not compiled");
-            for (i, &x) in special.iter().enumerate() {
-                for &y in &special {
-                    let z = special[(i + 3) % special.len()];
-                    let t = special[(i + 7) % special.len()];
-                    let run = |program: &Program, registers: &mut Vec<f64>| {
-                        setup.run(registers, t, &[], &[0.5]);
-                        program.run(registers, t, &[x, y, z], &[0.5]);
-                        registers[root as usize]
-                    };
-                    let native = run(&varying, &mut vec![0.0; graph.len()]);
-                    let interpreted = run(&varying.interpreted(), &mut vec![0.0; graph.len()]);
-                    assert_eq!(
-                        native.to_bits(),
-                        interpreted.to_bits(),
-                        "{part} at x={x:e} y={y:e} z={z:e} t={t:e}: {native:e} vs {interpreted:e}"
-                    );
-                }
+        let (graph, root) = lowered(part);
+        let setup = graph.setup_program(&[root]);
+        let varying = graph.varying_program(&[root]);
+        assert!(jit_off || varying.is_native(), "{part} was not compiled");
+        for (i, &x) in special.iter().enumerate() {
+            for &y in &special {
+                let z = special[(i + 3) % special.len()];
+                let t = special[(i + 7) % special.len()];
+                let run = |program: &Program, registers: &mut Vec<f64>| {
+                    setup.run(registers, t, &[], &[0.5]);
+                    program.run(registers, t, &[x, y, z], &[0.5]);
+                    registers[root as usize]
+                };
+                let native = run(&varying, &mut vec![0.0; graph.len()]);
+                let interpreted = run(&varying.interpreted(), &mut vec![0.0; graph.len()]);
+                assert_eq!(
+                    native.to_bits(),
+                    interpreted.to_bits(),
+                    "{part} at x={x:e} y={y:e} z={z:e} t={t:e}: {native:e} vs {interpreted:e}"
+                );
             }
         }
+    }
+}
+
+/// At x = 0, x^k ln(x) and k x^(k-1) are 0 * -inf and inf * 0; the derivatives of a power
+/// take their limits, 0, instead of NaN (a Hill function of a cell count before the dose).
+#[test]
+fn derivatives_of_powers_at_zero_are_their_limits() {
+    for (text, variable) in [
+        ("x^k", Variable::Parameter(0)),
+        ("hill(x, k, 2)", Variable::Parameter(0)),
+        ("(y * x)^k", Variable::State(1)),
+    ] {
+        let (mut graph, root) = lowered(text);
+        let mut memo = DerivativeMemo::new();
+        let derivative = graph.derivative(root, variable, &mut memo);
+        assert_eq!(value(&graph, derivative, [0.0, 1.0, 1.0]), 0.0, "{text}");
+        let positive = value(&graph, derivative, [0.3, 1.0, 1.0]);
+        assert!(
+            positive.is_finite() && positive != 0.0,
+            "{text}: {positive}"
+        );
     }
 }
