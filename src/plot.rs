@@ -11,6 +11,7 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
+mod canvas;
 mod population;
 pub use population::{
     Bands, BoxSummary, Interval, StepCurve, bands_png, boxes_png, intervals_png, steps_png,

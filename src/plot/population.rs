@@ -2,16 +2,14 @@
 //! category, and Kaplan–Meier style step curves.
 //!
 //! Each function is pure: it validates its input, describes the figure as marks in data
-//! coordinates (see `canvas`) and renders it to PNG bytes at 1200x800 with the parent module's
-//! embedded font, palette, tick labels and y scale rules. NaN values are skipped, infinities
-//! and values outside the axes are clamped onto them, and on log axes non-positive values are
-//! drawn at the axis floor.
-
-mod canvas;
+//! coordinates (see the `canvas` module) and renders it to PNG bytes at 1200x800 with the
+//! parent module's embedded font, palette, tick labels and y scale rules. NaN values are
+//! skipped, infinities and values outside the axes are clamped onto them, and on log axes
+//! non-positive values are drawn at the axis floor.
 
 use plotters::style::Color;
 
-use self::canvas::{Key, Mark, Plot, XAxis, YAxis, render, shade, tint};
+use super::canvas::{Key, Mark, Plot, XAxis, YAxis, render, shade, tint};
 use super::{PlotError, decades_around, extent, padded_linear, palette, x_range};
 
 /// Percentile bands of one output over time for one scenario.

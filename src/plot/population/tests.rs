@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use plotters::style::RGBColor;
 
-use super::canvas::{tint, wrap};
 use super::*;
+use crate::plot::canvas::{tint, wrap};
 
 const NAN: f64 = f64::NAN;
 const INF: f64 = f64::INFINITY;

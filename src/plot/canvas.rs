@@ -1,5 +1,5 @@
-//! The renderer shared by the population figures: a [`Plot`] (axes, legend, marks in data
-//! coordinates) drawn with the parent module's font, palette, tick labels and PNG encoding.
+//! The renderer shared by the population and fit figures: a [`Plot`] (axes, legend, marks in
+//! data coordinates) drawn with the parent module's font, palette, tick labels and PNG encoding.
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -8,7 +8,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::super::{
+use super::{
     FONT, MIN_HEIGHT, MIN_WIDTH, PlotError, drawing, encode, legend_width, register_font,
     tick_format,
 };
@@ -22,7 +22,7 @@ const Y_LABEL_AREA: u32 = 110;
 const LABEL_SIZES: [u32; 4] = [18, 16, 14, 13];
 const MAX_LINES: usize = 4;
 
-/// The x axis of a population figure.
+/// The x axis of a figure.
 pub(super) enum XAxis {
     /// Numeric axis over `range`, described by `label`.
     Numeric { label: String, range: (f64, f64) },
