@@ -333,6 +333,18 @@ fn palette(index: usize) -> RGBColor {
     RGBColor((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
 }
 
+/// Mixes `color` with white: `amount` 0 gives white, 1 the colour itself.
+fn tint(color: RGBColor, amount: f64) -> RGBColor {
+    let mix = |c: u8| (255.0 - amount * (255.0 - f64::from(c))).round() as u8;
+    RGBColor(mix(color.0), mix(color.1), mix(color.2))
+}
+
+/// Mixes `color` with black: `amount` 0 gives the colour, 1 black.
+fn shade(color: RGBColor, amount: f64) -> RGBColor {
+    let mix = |c: u8| (f64::from(c) * (1.0 - amount)).round() as u8;
+    RGBColor(mix(color.0), mix(color.1), mix(color.2))
+}
+
 fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {
     let failed = |e: png::EncodingError| PlotError(format!("PNG encoding failed: {e}"));
     let mut out = Vec::new();
@@ -347,5 +359,7 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {
     Ok(out)
 }
 
+#[cfg(test)]
+mod testing;
 #[cfg(test)]
 mod tests;

@@ -8,19 +8,18 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use self::categories::Labels;
 use super::{
     FONT, MIN_HEIGHT, MIN_WIDTH, PlotError, drawing, encode, legend_width, register_font,
     tick_format,
 };
 
+pub(super) mod categories;
+
 /// Left and right chart margins and the y label area, as passed to `ChartBuilder`.
 const MARGIN_LEFT: u32 = 16;
 const MARGIN_RIGHT: u32 = 24;
 const Y_LABEL_AREA: u32 = 110;
-/// Category label font sizes tried from the largest down until every label fits in
-/// `MAX_LINES` lines; the smallest is used regardless, with longer labels cut short.
-const LABEL_SIZES: [u32; 4] = [18, 16, 14, 13];
-const MAX_LINES: usize = 4;
 
 /// The x axis of a figure.
 pub(super) enum XAxis {
@@ -94,95 +93,6 @@ pub(super) fn render(plot: &Plot) -> Result<Vec<u8>, PlotError> {
     encode(&rgb, width, height)
 }
 
-/// Mixes `color` with white: `amount` 0 gives white, 1 the colour itself.
-pub(super) fn tint(color: RGBColor, amount: f64) -> RGBColor {
-    let mix = |c: u8| (255.0 - amount * (255.0 - f64::from(c))).round() as u8;
-    RGBColor(mix(color.0), mix(color.1), mix(color.2))
-}
-
-/// Mixes `color` with black: `amount` 0 gives the colour, 1 black.
-pub(super) fn shade(color: RGBColor, amount: f64) -> RGBColor {
-    let mix = |c: u8| (f64::from(c) * (1.0 - amount)).round() as u8;
-    RGBColor(mix(color.0), mix(color.1), mix(color.2))
-}
-
-/// Wraps `text` into lines no wider than `max_width` as measured by `width_of`: at spaces;
-/// a word too wide for a line of its own also after a '/', '-' or '_' inside it, and a
-/// fragment still too wide between characters.
-pub(super) fn wrap(text: &str, max_width: u32, width_of: impl Fn(&str) -> u32) -> Vec<String> {
-    let fits = |s: &str| width_of(s) <= max_width;
-    let mut lines: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        let gap = if current.is_empty() { "" } else { " " };
-        if fits(&format!("{current}{gap}{word}")) {
-            current = format!("{current}{gap}{word}");
-            continue;
-        }
-        if fits(word) {
-            lines.push(std::mem::replace(&mut current, word.to_string()));
-            continue;
-        }
-        for (k, piece) in word.split_inclusive(['/', '-', '_']).enumerate() {
-            let gap = if k == 0 && !current.is_empty() {
-                " "
-            } else {
-                ""
-            };
-            if fits(&format!("{current}{gap}{piece}")) {
-                current = format!("{current}{gap}{piece}");
-                continue;
-            }
-            if !current.is_empty() {
-                lines.push(std::mem::take(&mut current));
-            }
-            for c in piece.chars() {
-                current.push(c);
-                if !fits(&current) && current.chars().count() > 1 {
-                    current.pop();
-                    lines.push(std::mem::replace(&mut current, c.to_string()));
-                }
-            }
-        }
-    }
-    if !current.is_empty() {
-        lines.push(current);
-    }
-    lines
-}
-
-/// Category labels wrapped to `slot` pixels: the font size and each label's lines.
-fn layout_labels(
-    area: &DrawingArea<BitMapBackend<'_>, Shift>,
-    labels: &[String],
-    slot: u32,
-) -> (u32, Vec<Vec<String>>) {
-    let wrap_at = |size: u32| {
-        let style = TextStyle::from((FONT, size).into_font());
-        // A label that cannot be measured counts as too wide, so it ends up on its own lines.
-        let width_of = |s: &str| area.estimate_text_size(s, &style).map_or(u32::MAX, |d| d.0);
-        let max_width = slot.saturating_sub(8).max(1);
-        (labels.iter())
-            .map(|label| wrap(label, max_width, width_of))
-            .collect::<Vec<_>>()
-    };
-    for size in LABEL_SIZES {
-        let lines = wrap_at(size);
-        if lines.iter().all(|l| l.len() <= MAX_LINES) {
-            return (size, lines);
-        }
-    }
-    let smallest = LABEL_SIZES[LABEL_SIZES.len() - 1];
-    let mut lines = wrap_at(smallest);
-    for label in &mut lines {
-        if label.len() > MAX_LINES {
-            label.truncate(MAX_LINES);
-            label[MAX_LINES - 1].push('…');
-        }
-    }
-    (smallest, lines)
-}
-
 fn draw<Y>(
     root: &DrawingArea<BitMapBackend<'_>, Shift>,
     plot: &Plot,
@@ -202,9 +112,8 @@ where
     let body = root.titled(&plot.title, (FONT, 32)).map_err(drawing)?;
     let (chart_area, legend_area) = body.split_horizontally(width.saturating_sub(strip));
 
-    let no_labels = (0, Vec::new());
-    let (x0, x1, x_desc, (label_size, label_lines), notes) = match &plot.x {
-        XAxis::Numeric { label, range } => (range.0, range.1, label, no_labels, &[][..]),
+    let (x0, x1, x_desc, labels) = match &plot.x {
+        XAxis::Numeric { label, range } => (range.0, range.1, label, None),
         XAxis::Categories {
             labels,
             notes,
@@ -214,18 +123,11 @@ where
             let plot_width = (chart_area.dim_in_pixel().0)
                 .saturating_sub(MARGIN_LEFT + MARGIN_RIGHT + Y_LABEL_AREA);
             let slot = plot_width / n as u32;
-            let lines = layout_labels(root, labels, slot);
-            (-0.5, n as f64 - 0.5, description, lines, &notes[..])
+            let labels = Labels::new(root, labels, notes, slot);
+            (-0.5, n as f64 - 0.5, description, Some(labels))
         }
     };
-    let rows = label_lines.iter().map(Vec::len).max().unwrap_or(0) as u32;
-    let line_height = label_size * 5 / 4;
-    let x_label_area = if label_lines.is_empty() {
-        70
-    } else {
-        let note_rows = u32::from(notes.iter().any(|n| !n.is_empty()));
-        16 + (rows + note_rows) * line_height + if x_desc.is_empty() { 4 } else { 34 }
-    };
+    let x_label_area = (labels.as_ref()).map_or(70, |l| l.area_height(!x_desc.is_empty()));
 
     let (y0, y1) = plot.y.range;
     let mut chart = ChartBuilder::on(&chart_area)
@@ -250,7 +152,7 @@ where
         .bold_line_style(RGBColor(215, 215, 215))
         .light_line_style(RGBColor(240, 240, 240))
         .max_light_lines(4);
-    if !label_lines.is_empty() {
+    if labels.is_some() {
         // Category names are written below, one per slot, instead of numeric ticks.
         mesh.disable_x_mesh().x_labels(0);
     }
@@ -260,23 +162,8 @@ where
         draw_mark(&mut chart, mark)?;
     }
 
-    let label_style =
-        TextStyle::from((FONT, label_size).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-    let note_style = label_style.color(&RGBColor(90, 90, 90));
-    for (i, lines) in label_lines.iter().enumerate() {
-        let (x, y) = chart.backend_coord(&(i as f64, y0));
-        let tick = PathElement::new([(x, y), (x, y + 6)], BLACK);
-        root.draw(&tick).map_err(drawing)?;
-        let note = notes.get(i).filter(|n| !n.is_empty());
-        for (row, text) in lines.iter().chain(note).enumerate() {
-            let style = if row < lines.len() {
-                &label_style
-            } else {
-                &note_style
-            };
-            let top = y + 12 + (row as u32 * line_height) as i32;
-            root.draw_text(text, style, (x, top)).map_err(drawing)?;
-        }
+    if let Some(labels) = &labels {
+        labels.draw(root, &chart)?;
     }
 
     for (row, (key, name)) in plot.legend.iter().enumerate() {

@@ -9,8 +9,8 @@
 
 use plotters::style::Color;
 
-use super::canvas::{Key, Mark, Plot, XAxis, YAxis, render, shade, tint};
-use super::{PlotError, decades_around, extent, padded_linear, palette, x_range};
+use super::canvas::{Key, Mark, Plot, XAxis, YAxis, render};
+use super::{PlotError, decades_around, extent, padded_linear, palette, shade, tint, x_range};
 
 /// Percentile bands of one output over time for one scenario.
 #[derive(Debug, Clone, PartialEq, Default)]
