@@ -12,7 +12,11 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 mod canvas;
+mod fit;
 mod population;
+pub use fit::{
+    ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
+};
 pub use population::{
     Bands, BoxSummary, Interval, StepCurve, bands_png, boxes_png, intervals_png, steps_png,
 };

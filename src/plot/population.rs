@@ -9,7 +9,7 @@
 
 use plotters::style::Color;
 
-use super::canvas::{Key, Mark, Plot, XAxis, YAxis, render};
+use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
 use super::{PlotError, decades_around, extent, padded_linear, palette, shade, tint, x_range};
 
 /// Percentile bands of one output over time for one scenario.
@@ -127,15 +127,15 @@ pub fn bands_png(
         marks.push(Mark::Dashed(points(&bands.typical), typical, 3));
         legend.push((Key::Dashed(typical), "typical subject".to_string()));
     }
-    let x = XAxis::Numeric {
-        label: x_label.to_string(),
-        range: (x0, x1),
-    };
     render(&Plot {
         title: title.to_string(),
-        x,
+        x: XAxis::Numeric {
+            label: x_label.to_string(),
+            range: (x0, x1),
+            log: false,
+        },
         y,
-        marks,
+        panels: Panel::single(marks),
         legend,
     })
 }
@@ -193,7 +193,7 @@ pub fn intervals_png(
             range,
             log: false,
         },
-        marks,
+        panels: Panel::single(marks),
         legend: Vec::new(),
     })
 }
@@ -252,7 +252,7 @@ pub fn boxes_png(title: &str, y_label: &str, boxes: &[BoxSummary]) -> Result<Vec
         title: title.to_string(),
         x: categories(boxes.iter().map(|b| b.label.clone()), notes, description),
         y,
-        marks,
+        panels: Panel::single(marks),
         legend: Vec::new(),
     })
 }
@@ -311,13 +311,14 @@ pub fn steps_png(
         x: XAxis::Numeric {
             label: x_label.to_string(),
             range: (lo, hi),
+            log: false,
         },
         y: YAxis {
             label: y_label.to_string(),
             range,
             log: false,
         },
-        marks: marks.into_iter().map(clamp_x).collect(),
+        panels: Panel::single(marks.into_iter().map(clamp_x).collect()),
         legend,
     })
 }
