@@ -223,14 +223,14 @@ pub fn scatter_png(
 
 /// Observations on a linear time axis over `x` and the y axis `y`: dots, and open triangles
 /// for censored ones, drawn after the dots so they stay visible.
-fn observation_marks(observed: &[ObservedPoint], x: (f64, f64), y: &YAxis) -> Vec<Mark> {
+pub(super) fn observation_marks(observed: &[ObservedPoint], x: (f64, f64), y: &YAxis) -> Vec<Mark> {
     let points = observed.iter().map(|o| (o.time, o.value, o.censored));
     point_marks(points, (x, false), (y.range, y.log))
 }
 
 /// Legend entries for the observation marks among `marks`: "observed" for dots and `blq` for
 /// triangles, each only when present.
-fn point_legend<'a>(
+pub(super) fn point_legend<'a>(
     marks: impl Iterator<Item = &'a Mark> + Clone,
     blq: &str,
 ) -> Vec<(Key, String)> {
@@ -270,7 +270,7 @@ fn point_marks(points: impl Iterator<Item = (f64, f64, bool)>, x: Scale, y: Scal
 
 /// The time axis over `times` and the observations' times; with observations, 2% wider at
 /// each end so markers there are drawn whole.
-fn time_range(times: &[f64], observed: &[ObservedPoint]) -> (f64, f64) {
+pub(super) fn time_range(times: &[f64], observed: &[ObservedPoint]) -> (f64, f64) {
     let all: Vec<f64> = (times.iter().copied())
         .chain(observed.iter().map(|o| o.time))
         .collect();

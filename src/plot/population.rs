@@ -10,6 +10,7 @@
 use plotters::style::Color;
 
 use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
+use super::fit::{ObservedPoint, observation_marks, point_legend, time_range};
 use super::{PlotError, decades_around, extent, padded_linear, palette, shade, tint, x_range};
 
 /// Percentile bands of one output over time for one scenario.
@@ -23,6 +24,8 @@ pub struct Bands {
     pub p95: Vec<f64>,
     /// The typical subject's curve (no random effects); may be empty to omit.
     pub typical: Vec<f64>,
+    /// Observations drawn over the bands, as in a visual predictive check; may be empty.
+    pub observed: Vec<ObservedPoint>,
 }
 
 /// An interval estimate for one category, e.g. a response fraction with its 95% CI.
@@ -65,9 +68,10 @@ pub(super) fn band_colours() -> [plotters::style::RGBColor; 4] {
     ]
 }
 
-/// Shaded 5–95% band (light), 25–75% band (darker), median line and the typical subject as a
-/// dashed line in a second colour. The y axis is log10 when the positive finite values span
-/// more than two decades (the `YScale::Auto` rule), linear from zero otherwise.
+/// Shaded 5–95% band (light), 25–75% band (darker), median line, the typical subject as a
+/// dashed line in a second colour, and any observations on top as in `fits_png`. The y axis
+/// is log10 when the positive finite values, observations included, span more than two
+/// decades (the `YScale::Auto` rule), linear from zero otherwise.
 ///
 /// Fails when a percentile (or a non-empty `typical`) has a different length from `times`.
 pub fn bands_png(
@@ -95,9 +99,10 @@ pub fn bands_png(
             return Err(PlotError(message));
         }
     }
-    let values = || columns.iter().flat_map(|(_, v)| v.iter().copied());
-    let (y, fit) = y_axis(y_label, values());
-    let (x0, x1) = x_range(&bands.times);
+    let values = (columns.iter().flat_map(|(_, v)| v.iter().copied()))
+        .chain(bands.observed.iter().map(|o| o.value));
+    let (y, fit) = y_axis(y_label, values);
+    let (x0, x1) = time_range(&bands.times, &bands.observed);
     let points = |values: &[f64]| -> Vec<(f64, f64)> {
         (bands.times.iter().zip(values))
             .filter(|(t, v)| t.is_finite() && !v.is_nan())
@@ -127,6 +132,8 @@ pub fn bands_png(
         marks.push(Mark::Dashed(points(&bands.typical), typical, 3));
         legend.push((Key::Dashed(typical), "typical subject".to_string()));
     }
+    marks.extend(observation_marks(&bands.observed, (x0, x1), &y));
+    legend.extend(point_legend(marks.iter(), "BLQ, at LLOQ"));
     render(&Plot {
         title: title.to_string(),
         x: XAxis::Numeric {

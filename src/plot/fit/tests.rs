@@ -1,6 +1,7 @@
 //! Unit tests of the fit figures.
 
 use crate::plot::canvas::{grid, image_size};
+use crate::plot::population::{Bands, bands_png};
 use crate::plot::testing::{Image, decode};
 
 use super::*;
@@ -232,6 +233,37 @@ fn degenerate_scatters_render() {
             scatter(points, reference);
         }
     }
+}
+
+#[test]
+fn bands_carry_observations_for_a_visual_predictive_check() {
+    let times: Vec<f64> = (0..=365).map(f64::from).collect();
+    let curve = |peak: f64| times.iter().map(|&t| car_t(t, peak, 0.02)).collect();
+    let observed = (0..6).flat_map(|k| subject(k).observed).collect();
+    let bands = Bands {
+        p05: curve(3e3),
+        p25: curve(2e4),
+        p50: curve(6e4),
+        p75: curve(2e5),
+        p95: curve(1e6),
+        typical: Vec::new(),
+        times: times.clone(),
+        observed,
+    };
+    let image = decode(bands_png("VPC", "days", "copies/µg", &bands));
+    let [_, observed, blq] = fit_colours();
+    assert!(image.count(observed) > 1_000, "{}", image.count(observed));
+    assert!(image.count(blq) > 100, "{}", image.count(blq));
+    let plain = decode(bands_png(
+        "VPC",
+        "days",
+        "copies/µg",
+        &Bands {
+            observed: Vec::new(),
+            ..bands
+        },
+    ));
+    assert_eq!(plain.count(blq), 0);
 }
 
 #[test]

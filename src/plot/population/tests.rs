@@ -28,6 +28,7 @@ fn car_t_bands() -> Bands {
         p95: car_t(&times, 1e9),
         typical: car_t(&times, 1.5e8),
         times,
+        observed: Vec::new(),
     }
 }
 
@@ -116,6 +117,7 @@ fn degenerate_bands_render() {
         p95: v.clone(),
         typical: v,
         times,
+        observed: Vec::new(),
     };
     let cases = [
         Bands::default(),
