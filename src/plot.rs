@@ -11,9 +11,15 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
+use self::canvas::YAxis;
+
 mod canvas;
+mod fit;
 mod observed;
 mod population;
+pub use fit::{
+    ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
+};
 pub use observed::{ObservedSeries, observed_png};
 pub use population::{
     Bands, BoxSummary, Interval, StepCurve, bands_png, boxes_png, intervals_png, steps_png,
@@ -211,6 +217,31 @@ fn decades_around(positive_extent: Option<(f64, f64)>) -> (f64, f64) {
 
 type Run = Vec<(f64, f64)>;
 
+/// The y axis for `values` under `scale` (`Auto`: log10 when the positive finite values span
+/// more than two decades), and the function that places a non-NaN value on it (clamped into
+/// its range, so non-positive values sit on a log floor).
+fn y_axis(
+    label: &str,
+    values: impl Iterator<Item = f64> + Clone,
+    scale: YScale,
+) -> (YAxis, impl Fn(f64) -> f64) {
+    let positive = extent(values.clone(), |v| v.is_finite() && v > 0.0);
+    let log = match scale {
+        YScale::Auto => positive.is_some_and(|(lo, hi)| hi / lo > 100.0),
+        YScale::Linear => false,
+        YScale::Log => true,
+    };
+    let range = if log {
+        decades_around(positive)
+    } else {
+        padded_linear(extent(values, f64::is_finite))
+    };
+    let label = label.to_string();
+    (YAxis { label, range, log }, move |v: f64| {
+        v.clamp(range.0, range.1)
+    })
+}
+
 /// Drawable runs of a series; points that can't be drawn split the line, and on a log axis so
 /// do points below its floor (drawing them on the bottom edge would suggest a plateau).
 /// Values are clamped into the y range so every coordinate stays on the canvas.
@@ -335,6 +366,18 @@ fn palette(index: usize) -> RGBColor {
     RGBColor((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
 }
 
+/// Mixes `color` with white: `amount` 0 gives white, 1 the colour itself.
+fn tint(color: RGBColor, amount: f64) -> RGBColor {
+    let mix = |c: u8| (255.0 - amount * (255.0 - f64::from(c))).round() as u8;
+    RGBColor(mix(color.0), mix(color.1), mix(color.2))
+}
+
+/// Mixes `color` with black: `amount` 0 gives the colour, 1 black.
+fn shade(color: RGBColor, amount: f64) -> RGBColor {
+    let mix = |c: u8| (f64::from(c) * (1.0 - amount)).round() as u8;
+    RGBColor(mix(color.0), mix(color.1), mix(color.2))
+}
+
 fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {
     let failed = |e: png::EncodingError| PlotError(format!("PNG encoding failed: {e}"));
     let mut out = Vec::new();
@@ -349,5 +392,7 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {
     Ok(out)
 }
 
+#[cfg(test)]
+mod testing;
 #[cfg(test)]
 mod tests;

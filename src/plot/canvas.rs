@@ -1,32 +1,43 @@
-//! The renderer shared by the population and data figures: a [`Plot`] (axes, legend, marks in
-//! data coordinates) drawn with the parent module's font, palette, tick labels and PNG encoding,
-//! and the y axis rule they share.
+//! The renderer shared by the population and fit figures: a [`Plot`] (axes, legend, one or
+//! more panels of marks in data coordinates) drawn with the parent module's font, palette, tick
+//! labels and PNG encoding.
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
-use plotters::coord::types::RangedCoordf64;
-use plotters::element::DashedPathElement;
+use plotters::element::{ComposedElement, DashedPathElement};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use self::categories::Labels;
 use super::{
-    FONT, MIN_HEIGHT, MIN_WIDTH, PlotError, YScale, decades_around, drawing, encode, extent,
-    legend_width, padded_linear, register_font, tick_format,
+    FONT, MIN_HEIGHT, MIN_WIDTH, PlotError, drawing, encode, legend_width, register_font,
+    tick_format,
 };
 
-/// Left and right chart margins and the y label area, as passed to `ChartBuilder`.
-const MARGIN_LEFT: u32 = 16;
+pub(super) mod categories;
+
+/// Margins around the panels, and the y label area left of the first column.
+const MARGIN: u32 = 16;
 const MARGIN_RIGHT: u32 = 24;
 const Y_LABEL_AREA: u32 = 110;
-/// Category label font sizes tried from the largest down until every label fits in
-/// `MAX_LINES` lines; the smallest is used regardless, with longer labels cut short.
-const LABEL_SIZES: [u32; 4] = [18, 16, 14, 13];
-const MAX_LINES: usize = 4;
+/// Space between panels, and the height of the strip above each holding its label (a grey
+/// bar and 4 pixels under it).
+const GAP: u32 = 18;
+const STRIP: u32 = 30;
+const STRIP_FILL: RGBColor = RGBColor(232, 232, 232);
+const FRAME: RGBColor = RGBColor(190, 190, 190);
+/// The least width of a column and height of a row of panels, in pixels (see `image_size`).
+const PANEL_WIDTH: u32 = 400;
+const PANEL_HEIGHT: u32 = 290;
 
-/// The x axis of a population figure.
+/// The x axis of a figure.
 pub(super) enum XAxis {
-    /// Numeric axis over `range`, described by `label`.
-    Numeric { label: String, range: (f64, f64) },
+    /// Numeric axis over `range`, log10 when `log`, described by `label`.
+    Numeric {
+        label: String,
+        range: (f64, f64),
+        log: bool,
+    },
     /// One slot per category, centred on x = 0, 1, …: `labels[i]` is written (wrapped) under
     /// slot i, `notes[i]` (if any) in grey below it, and `description` under the whole axis.
     Categories {
@@ -49,10 +60,10 @@ pub(super) enum Key {
     Fill(RGBColor),
     Line(RGBColor),
     Dashed(RGBColor),
-    /// A filled dot.
+    /// A filled dot, as `Mark::Dot`.
     Dot(RGBColor),
-    /// An open circle.
-    Ring(RGBColor),
+    /// An open triangle pointing down, as `Mark::Below`.
+    Below(RGBColor),
 }
 
 /// Something drawn in data coordinates; coordinates must already lie within the axes' ranges.
@@ -67,164 +78,88 @@ pub(super) enum Mark {
     Rect([(f64, f64); 2], ShapeStyle),
     /// A filled dot of the given radius in pixels.
     Dot((f64, f64), RGBColor, u32),
-    /// An open circle of the given radius in pixels.
-    Ring((f64, f64), RGBColor, u32),
+    /// An open triangle pointing down, centred on a point and reaching `size` pixels from it:
+    /// a value known only to lie below the point (an observation below the LLOQ, drawn at it).
+    Below((f64, f64), RGBColor, u32),
     /// A short text centred above (`true`) or below (`false`) a point.
     Note((f64, f64), String, bool),
 }
 
-/// A complete figure description.
+/// The marks drawn over one copy of the axes, with a label written in a strip above them.
+pub(super) struct Panel {
+    pub label: String,
+    pub marks: Vec<Mark>,
+}
+
+impl Panel {
+    /// The panels of a single-chart figure: one, without a label.
+    pub fn single(marks: Vec<Mark>) -> Vec<Panel> {
+        vec![Panel {
+            label: String::new(),
+            marks,
+        }]
+    }
+}
+
+/// A complete figure description: panels sharing one x and one y axis, laid out by [`grid`].
+/// No panels draws the axes once, empty.
 pub(super) struct Plot {
     pub title: String,
     pub x: XAxis,
     pub y: YAxis,
-    pub marks: Vec<Mark>,
+    pub panels: Vec<Panel>,
     pub legend: Vec<(Key, String)>,
 }
 
-/// Renders `plot` at the minimum figure size to PNG bytes.
+/// Rows and columns for `panels` panels: the fewest columns `c` with `c * c >= panels`, filled
+/// row by row (so 16 panels make 4x4, 5 make 2 rows of 3, and 0 or 1 a single chart).
+pub(super) fn grid(panels: usize) -> (usize, usize) {
+    let columns = (1..).find(|c| c * c >= panels).unwrap_or(1);
+    (panels.div_ceil(columns).max(1), columns)
+}
+
+/// The image size for a grid: at least 1200x800, and at least 400 pixels per column and 290
+/// per row (so 2x2 is 1200x800, 3x4 is 1600x870 and 4x4 is 1600x1160).
+pub(super) fn image_size((rows, columns): (usize, usize)) -> (u32, u32) {
+    (
+        MIN_WIDTH.max(PANEL_WIDTH * columns as u32),
+        MIN_HEIGHT.max(PANEL_HEIGHT * rows as u32),
+    )
+}
+
+/// Renders `plot` to PNG bytes at [`image_size`].
 pub(super) fn render(plot: &Plot) -> Result<Vec<u8>, PlotError> {
     register_font()?;
-    let (width, height) = (MIN_WIDTH, MIN_HEIGHT);
+    let (width, height) = image_size(grid(plot.panels.len()));
     let mut rgb = vec![255u8; width as usize * height as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
-        let (lo, hi) = plot.y.range;
-        if plot.y.log {
-            draw(&root, plot, (lo..hi).log_scale())?;
-        } else {
-            draw(&root, plot, lo..hi)?;
-        }
+        let ((x0, x1), (y0, y1)) = (x_range(&plot.x), plot.y.range);
+        match (is_log(&plot.x), plot.y.log) {
+            (false, false) => draw(&root, plot, x0..x1, y0..y1),
+            (false, true) => draw(&root, plot, x0..x1, (y0..y1).log_scale()),
+            (true, false) => draw(&root, plot, (x0..x1).log_scale(), y0..y1),
+            (true, true) => draw(&root, plot, (x0..x1).log_scale(), (y0..y1).log_scale()),
+        }?;
         root.present().map_err(drawing)?;
     }
     encode(&rgb, width, height)
 }
 
-/// The y axis for `values` scaled by `scale` (`YScale::Auto`: log10 when the positive finite
-/// values span more than two decades), and the function that places a non-NaN value on it
-/// (clamped into its range, so non-positive values sit on a log floor).
-pub(super) fn y_axis(
-    label: &str,
-    values: impl Iterator<Item = f64> + Clone,
-    scale: YScale,
-) -> (YAxis, impl Fn(f64) -> f64) {
-    let positive = extent(values.clone(), |v| v.is_finite() && v > 0.0);
-    let log = match scale {
-        YScale::Auto => positive.is_some_and(|(lo, hi)| hi / lo > 100.0),
-        YScale::Linear => false,
-        YScale::Log => true,
-    };
-    let range = if log {
-        decades_around(positive)
-    } else {
-        padded_linear(extent(values, f64::is_finite))
-    };
-    let label = label.to_string();
-    (YAxis { label, range, log }, move |v: f64| {
-        v.clamp(range.0, range.1)
-    })
-}
-
-/// Mixes `color` with white: `amount` 0 gives white, 1 the colour itself.
-pub(super) fn tint(color: RGBColor, amount: f64) -> RGBColor {
-    let mix = |c: u8| (255.0 - amount * (255.0 - f64::from(c))).round() as u8;
-    RGBColor(mix(color.0), mix(color.1), mix(color.2))
-}
-
-/// Mixes `color` with black: `amount` 0 gives the colour, 1 black.
-pub(super) fn shade(color: RGBColor, amount: f64) -> RGBColor {
-    let mix = |c: u8| (f64::from(c) * (1.0 - amount)).round() as u8;
-    RGBColor(mix(color.0), mix(color.1), mix(color.2))
-}
-
-/// Wraps `text` into lines no wider than `max_width` as measured by `width_of`: at spaces;
-/// a word too wide for a line of its own also after a '/', '-' or '_' inside it, and a
-/// fragment still too wide between characters.
-pub(super) fn wrap(text: &str, max_width: u32, width_of: impl Fn(&str) -> u32) -> Vec<String> {
-    let fits = |s: &str| width_of(s) <= max_width;
-    let mut lines: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        let gap = if current.is_empty() { "" } else { " " };
-        if fits(&format!("{current}{gap}{word}")) {
-            current = format!("{current}{gap}{word}");
-            continue;
-        }
-        if fits(word) {
-            lines.push(std::mem::replace(&mut current, word.to_string()));
-            continue;
-        }
-        for (k, piece) in word.split_inclusive(['/', '-', '_']).enumerate() {
-            let gap = if k == 0 && !current.is_empty() {
-                " "
-            } else {
-                ""
-            };
-            if fits(&format!("{current}{gap}{piece}")) {
-                current = format!("{current}{gap}{piece}");
-                continue;
-            }
-            if !current.is_empty() {
-                lines.push(std::mem::take(&mut current));
-            }
-            for c in piece.chars() {
-                current.push(c);
-                if !fits(&current) && current.chars().count() > 1 {
-                    current.pop();
-                    lines.push(std::mem::replace(&mut current, c.to_string()));
-                }
-            }
-        }
-    }
-    if !current.is_empty() {
-        lines.push(current);
-    }
-    lines
-}
-
-/// Category labels wrapped to `slot` pixels: the font size and each label's lines.
-fn layout_labels(
-    area: &DrawingArea<BitMapBackend<'_>, Shift>,
-    labels: &[String],
-    slot: u32,
-) -> (u32, Vec<Vec<String>>) {
-    let wrap_at = |size: u32| {
-        let style = TextStyle::from((FONT, size).into_font());
-        // A label that cannot be measured counts as too wide, so it ends up on its own lines.
-        let width_of = |s: &str| area.estimate_text_size(s, &style).map_or(u32::MAX, |d| d.0);
-        let max_width = slot.saturating_sub(8).max(1);
-        (labels.iter())
-            .map(|label| wrap(label, max_width, width_of))
-            .collect::<Vec<_>>()
-    };
-    for size in LABEL_SIZES {
-        let lines = wrap_at(size);
-        if lines.iter().all(|l| l.len() <= MAX_LINES) {
-            return (size, lines);
-        }
-    }
-    let smallest = LABEL_SIZES[LABEL_SIZES.len() - 1];
-    let mut lines = wrap_at(smallest);
-    for label in &mut lines {
-        if label.len() > MAX_LINES {
-            label.truncate(MAX_LINES);
-            label[MAX_LINES - 1].push('…');
-        }
-    }
-    (smallest, lines)
-}
-
-fn draw<Y>(
+fn draw<X, Y>(
     root: &DrawingArea<BitMapBackend<'_>, Shift>,
     plot: &Plot,
+    x_axis: X,
     y_axis: Y,
 ) -> Result<(), PlotError>
 where
-    Y: AsRangedCoord<Value = f64>,
+    X: AsRangedCoord<Value = f64> + Clone,
+    X::CoordDescType: ValueFormatter<f64>,
+    Y: AsRangedCoord<Value = f64> + Clone,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    // The legend sits in its own strip right of the chart, so it never hides data.
+    // The legend sits in its own strip right of the panels, so it never hides data.
     let longest = (plot.legend.iter())
         .map(|(_, name)| name.chars().count())
         .max()
@@ -234,114 +169,186 @@ where
     let body = root.titled(&plot.title, (FONT, 32)).map_err(drawing)?;
     let (chart_area, legend_area) = body.split_horizontally(width.saturating_sub(strip));
 
-    let no_labels = (0, Vec::new());
-    let (x0, x1, x_desc, (label_size, label_lines), notes) = match &plot.x {
-        XAxis::Numeric { label, range } => (range.0, range.1, label, no_labels, &[][..]),
+    let empty = Panel::single(Vec::new());
+    let panels = if plot.panels.is_empty() {
+        &empty
+    } else {
+        &plot.panels
+    };
+    let (rows, columns) = grid(panels.len());
+    let (area_width, area_height) = chart_area.dim_in_pixel();
+    let gaps = |n: usize| (n as u32 - 1) * GAP;
+    let fixed_width = MARGIN + MARGIN_RIGHT + Y_LABEL_AREA + gaps(columns);
+    let plot_width = area_width.saturating_sub(fixed_width) / columns as u32;
+
+    let (x_desc, labels) = match &plot.x {
+        XAxis::Numeric { label, .. } => (label, None),
         XAxis::Categories {
             labels,
             notes,
             description,
         } => {
-            let n = labels.len().max(1);
-            let plot_width = (chart_area.dim_in_pixel().0)
-                .saturating_sub(MARGIN_LEFT + MARGIN_RIGHT + Y_LABEL_AREA);
-            let slot = plot_width / n as u32;
-            let lines = layout_labels(root, labels, slot);
-            (-0.5, n as f64 - 0.5, description, lines, &notes[..])
+            let slot = plot_width / labels.len().max(1) as u32;
+            (description, Some(Labels::new(root, labels, notes, slot)))
         }
     };
-    let rows = label_lines.iter().map(Vec::len).max().unwrap_or(0) as u32;
-    let line_height = label_size * 5 / 4;
-    let x_label_area = if label_lines.is_empty() {
-        70
+    let x_label_area = (labels.as_ref()).map_or(70, |l| l.area_height(!x_desc.is_empty()));
+    let strip_height = if panels.iter().any(|p| !p.label.is_empty()) {
+        STRIP
     } else {
-        let note_rows = u32::from(notes.iter().any(|n| !n.is_empty()));
-        16 + (rows + note_rows) * line_height + if x_desc.is_empty() { 4 } else { 34 }
+        0
     };
+    let fixed_height = 2 * MARGIN + x_label_area + gaps(rows) + rows as u32 * strip_height;
+    let plot_height = area_height.saturating_sub(fixed_height) / rows as u32;
 
-    let (y0, y1) = plot.y.range;
-    let mut chart = ChartBuilder::on(&chart_area)
-        .margin(16)
-        .margin_left(MARGIN_LEFT)
-        .margin_right(MARGIN_RIGHT)
-        .x_label_area_size(x_label_area)
-        .y_label_area_size(Y_LABEL_AREA)
-        .build_cartesian_2d(x0..x1, y_axis)
-        .map_err(drawing)?;
-    let x_format = tick_format(x0, x1, false);
-    let y_format = tick_format(y0, y1, plot.y.log);
-    let mut mesh = chart.configure_mesh();
-    mesh.x_desc(x_desc)
-        .y_desc(&plot.y.label)
-        .axis_desc_style((FONT, 22))
-        .label_style((FONT, 18))
-        .x_labels(10)
-        .y_labels(if plot.y.log { 13 } else { 10 })
-        .x_label_formatter(&x_format)
-        .y_label_formatter(&y_format)
-        .bold_line_style(RGBColor(215, 215, 215))
-        .light_line_style(RGBColor(240, 240, 240))
-        .max_light_lines(4);
-    if !label_lines.is_empty() {
-        // Category names are written below, one per slot, instead of numeric ticks.
-        mesh.disable_x_mesh().x_labels(0);
-    }
-    mesh.draw().map_err(drawing)?;
-
-    for mark in &plot.marks {
-        draw_mark(&mut chart, mark)?;
-    }
-
-    let label_style =
-        TextStyle::from((FONT, label_size).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-    let note_style = label_style.color(&RGBColor(90, 90, 90));
-    for (i, lines) in label_lines.iter().enumerate() {
-        let (x, y) = chart.backend_coord(&(i as f64, y0));
-        let tick = PathElement::new([(x, y), (x, y + 6)], BLACK);
-        root.draw(&tick).map_err(drawing)?;
-        let note = notes.get(i).filter(|n| !n.is_empty());
-        for (row, text) in lines.iter().chain(note).enumerate() {
-            let style = if row < lines.len() {
-                &label_style
-            } else {
-                &note_style
-            };
-            let top = y + 12 + (row as u32 * line_height) as i32;
-            root.draw_text(text, style, (x, top)).map_err(drawing)?;
+    let (x0, y0) = (MARGIN + Y_LABEL_AREA, MARGIN + strip_height);
+    let ((x_lo, x_hi), (y_lo, y_hi)) = (x_range(&plot.x), plot.y.range);
+    let x_format = tick_format(x_lo, x_hi, is_log(&plot.x));
+    let y_format = tick_format(y_lo, y_hi, plot.y.log);
+    for (i, panel) in panels.iter().enumerate() {
+        let (row, column) = ((i / columns) as u32, (i % columns) as u32);
+        // Tick labels go left of the first column and under the last panel of each column.
+        let y_area = if column == 0 { Y_LABEL_AREA } else { 0 };
+        let x_area = if i + columns >= panels.len() {
+            x_label_area
+        } else {
+            0
+        };
+        let left = x0 + column * (plot_width + GAP);
+        let top = y0 + row * (strip_height + plot_height + GAP);
+        let cell = chart_area.clone().shrink(
+            (left - y_area, top),
+            (y_area + plot_width, plot_height + x_area),
+        );
+        let mut chart = ChartBuilder::on(&cell)
+            .x_label_area_size(x_area)
+            .y_label_area_size(y_area)
+            .build_cartesian_2d(x_axis.clone(), y_axis.clone())
+            .map_err(drawing)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.label_style((FONT, 18))
+            .x_labels((plot_width / 70).clamp(4, 10) as usize)
+            .y_labels((plot_height / 28).clamp(3, if plot.y.log { 13 } else { 10 }) as usize)
+            .x_label_formatter(&x_format)
+            .y_label_formatter(&y_format)
+            .bold_line_style(RGBColor(215, 215, 215))
+            .light_line_style(RGBColor(240, 240, 240))
+            .max_light_lines(4);
+        if labels.is_some() {
+            // Category names are written below, one per slot, instead of numeric ticks.
+            mesh.disable_x_mesh().x_labels(0);
+        }
+        mesh.draw().map_err(drawing)?;
+        if panels.len() > 1 {
+            // A frame keeps panels without tick labels apart from their neighbours.
+            let (right, bottom) = (left + plot_width, top + plot_height);
+            let corners = [(left as i32, top as i32), (right as i32, bottom as i32)];
+            let frame = Rectangle::new(corners, FRAME.stroke_width(1));
+            chart_area.draw(&frame).map_err(drawing)?;
+        }
+        for mark in &panel.marks {
+            draw_mark(&mut chart, mark)?;
+        }
+        if let (Some(labels), true) = (&labels, x_area > 0) {
+            labels.draw(root, &chart)?;
+        }
+        if strip_height > 0 {
+            let (left, top) = (left as i32, (top - strip_height) as i32);
+            let right = left + plot_width as i32;
+            let bar = Rectangle::new(
+                [(left, top), (right, top + STRIP as i32 - 4)],
+                STRIP_FILL.filled(),
+            );
+            chart_area.draw(&bar).map_err(drawing)?;
+            let style =
+                TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+            let at = (left + 8, top + (STRIP as i32 - 4) / 2);
+            chart_area
+                .draw_text(&panel.label, &style, at)
+                .map_err(drawing)?;
         }
     }
 
-    for (row, (key, name)) in plot.legend.iter().enumerate() {
+    // The axis descriptions are centred on all the panels together.
+    let panels_width = columns as u32 * plot_width + gaps(columns);
+    let panels_height = rows as u32 * (strip_height + plot_height) + gaps(rows);
+    let desc = TextStyle::from((FONT, 22).into_font());
+    let x_desc_at = (x0 + panels_width / 2, MARGIN + panels_height + x_label_area);
+    let y_desc_at = (MARGIN, y0 + (panels_height - strip_height) / 2);
+    let bottom = desc.pos(Pos::new(HPos::Center, VPos::Bottom));
+    let left = (desc.transform(FontTransform::Rotate270)).pos(Pos::new(HPos::Center, VPos::Top));
+    for (text, style, (x, y)) in [
+        (x_desc, bottom, x_desc_at),
+        (&plot.y.label, left, y_desc_at),
+    ] {
+        chart_area
+            .draw_text(text, &style, (x as i32, y as i32))
+            .map_err(drawing)?;
+    }
+
+    draw_legend(&legend_area, &plot.legend)
+}
+
+/// The legend, one entry a row from the top of its strip: the key, then its label.
+fn draw_legend(
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    legend: &[(Key, String)],
+) -> Result<(), PlotError> {
+    for (row, (key, name)) in legend.iter().enumerate() {
         let y = 30 + 30 * row as i32;
         match *key {
             Key::Fill(color) => {
-                legend_area.draw(&Rectangle::new([(8, y - 9), (40, y + 9)], color.filled()))
+                area.draw(&Rectangle::new([(8, y - 9), (40, y + 9)], color.filled()))
             }
             Key::Line(color) => {
-                legend_area.draw(&PathElement::new([(8, y), (40, y)], color.stroke_width(3)))
+                area.draw(&PathElement::new([(8, y), (40, y)], color.stroke_width(3)))
             }
-            Key::Dashed(color) => legend_area.draw(&DashedPathElement::new(
+            Key::Dashed(color) => area.draw(&DashedPathElement::new(
                 [(8, y), (40, y)],
                 8,
                 5,
                 color.stroke_width(3),
             )),
-            Key::Dot(color) => legend_area.draw(&Circle::new((24, y), 6, color.filled())),
-            Key::Ring(color) => legend_area.draw(&Circle::new((24, y), 6, color.stroke_width(2))),
+            Key::Dot(color) => area.draw(&Circle::new((24, y), 6, color.filled())),
+            Key::Below(color) => area.draw(&below((24, y), color, 8)),
         }
         .map_err(drawing)?;
-        legend_area
-            .draw(&Text::new(name.to_string(), (50, y - 10), (FONT, 18)))
+        area.draw(&Text::new(name.to_string(), (50, y - 10), (FONT, 18)))
             .map_err(drawing)?;
     }
     Ok(())
 }
 
-fn draw_mark<'a, Y>(
-    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<RangedCoordf64, Y>>,
+/// The data range of an x axis (categories sit at 0, 1, … with half a slot either side).
+fn x_range(x: &XAxis) -> (f64, f64) {
+    match x {
+        XAxis::Numeric { range, .. } => *range,
+        XAxis::Categories { labels, .. } => (-0.5, labels.len().max(1) as f64 - 0.5),
+    }
+}
+
+fn is_log(x: &XAxis) -> bool {
+    matches!(x, XAxis::Numeric { log: true, .. })
+}
+
+type Triangle<C, DB> = ComposedElement<C, DB, Polygon<(i32, i32)>, PathElement<(i32, i32)>>;
+
+/// An open triangle pointing down at `at`, reaching `size` pixels from it, filled white so a
+/// line behind it does not show through.
+fn below<C, DB: DrawingBackend>(at: C, color: RGBColor, size: i32) -> Triangle<C, DB> {
+    let (half, up) = (size * 7 / 8, size / 2);
+    let corners = vec![(-half, -up), (half, -up), (0, size), (-half, -up)];
+    EmptyElement::at(at)
+        + Polygon::new(corners.clone(), WHITE.filled())
+        + PathElement::new(corners, color.stroke_width(2))
+}
+
+fn draw_mark<'a, X, Y>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>,
     mark: &Mark,
 ) -> Result<(), PlotError>
 where
+    X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
     let area = chart.plotting_area();
@@ -364,9 +371,7 @@ where
         )),
         Mark::Rect(corners, style) => area.draw(&Rectangle::new(*corners, *style)),
         Mark::Dot(at, color, radius) => area.draw(&Circle::new(*at, *radius, color.filled())),
-        Mark::Ring(at, color, radius) => {
-            area.draw(&Circle::new(*at, *radius, color.stroke_width(2)))
-        }
+        Mark::Below(at, color, size) => area.draw(&below(*at, *color, *size as i32)),
         Mark::Note(at, text, above) => {
             let (v, dy) = if *above {
                 (VPos::Bottom, -8)

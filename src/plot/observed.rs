@@ -1,8 +1,8 @@
 //! The data figure: one subject's model curves with its observations drawn over them as dots,
-//! and observations below the limit of quantification as open circles at the LLOQ.
+//! and observations below the limit of quantification as open down-triangles at the LLOQ.
 
-use super::canvas::{Key, Mark, Plot, XAxis, render, y_axis};
-use super::{PlotError, YScale, palette, x_range};
+use super::canvas::{Key, Mark, Panel, Plot, XAxis, render};
+use super::{PlotError, YScale, palette, x_range, y_axis};
 use plotters::style::RGBColor;
 
 /// One observed quantity: the model's curve and the observations of it.
@@ -18,7 +18,7 @@ pub struct ObservedSeries {
 
 /// Curves (each in its palette colour, split where a value is not finite, or not positive on
 /// a log axis) with their observations as dots of the same colour, censored ones as open
-/// circles; the legend adds a key for each kind of point drawn. `scale` chooses the y axis.
+/// down-triangles; the legend adds a key for each kind of point drawn. `scale` chooses the y axis.
 ///
 /// Fails when a curve's length differs from `times`.
 pub fn observed_png(
@@ -47,7 +47,7 @@ pub fn observed_png(
     let drawable = |v: f64| v.is_finite() && (!y.log || v > 0.0);
     let mut marks = Vec::new();
     let mut legend = Vec::new();
-    let (mut dots, mut rings) = (false, false);
+    let (mut dots, mut below) = (false, false);
     for (i, s) in series.iter().enumerate() {
         let color = palette(i);
         let points: Vec<(f64, f64)> = times
@@ -67,8 +67,8 @@ pub fn observed_png(
             }
             let at = (t.clamp(x0, x1), fit(v));
             marks.push(if censored {
-                rings = true;
-                Mark::Ring(at, color, 7)
+                below = true;
+                Mark::Below(at, color, 7)
             } else {
                 dots = true;
                 Mark::Dot(at, color, 5)
@@ -80,17 +80,18 @@ pub fn observed_png(
     if dots {
         legend.push((Key::Dot(grey), "observed".to_string()));
     }
-    if rings {
-        legend.push((Key::Ring(grey), "below LLOQ (at LLOQ)".to_string()));
+    if below {
+        legend.push((Key::Below(grey), "below LLOQ (at LLOQ)".to_string()));
     }
     render(&Plot {
         title: title.to_string(),
         x: XAxis::Numeric {
             label: x_label.to_string(),
             range: (x0, x1),
+            log: false,
         },
         y,
-        marks,
+        panels: Panel::single(marks),
         legend,
     })
 }
@@ -108,7 +109,7 @@ mod tests {
     }
 
     #[test]
-    fn draws_dots_and_rings_in_the_series_colour() {
+    fn draws_dots_and_below_in_the_series_colour() {
         let times = [0.0, 1.0, 2.0, 3.0];
         let curve = series(
             vec![0.0, 10.0, 1.0, 0.1],

@@ -2,15 +2,16 @@
 //! category, and Kaplan–Meier style step curves.
 //!
 //! Each function is pure: it validates its input, describes the figure as marks in data
-//! coordinates (see `canvas`) and renders it to PNG bytes at 1200x800 with the parent module's
-//! embedded font, palette, tick labels and y scale rules. NaN values are skipped, infinities
-//! and values outside the axes are clamped onto them, and on log axes non-positive values are
-//! drawn at the axis floor.
+//! coordinates (see the `canvas` module) and renders it to PNG bytes at 1200x800 with the
+//! parent module's embedded font, palette, tick labels and y scale rules. NaN values are
+//! skipped, infinities and values outside the axes are clamped onto them, and on log axes
+//! non-positive values are drawn at the axis floor.
 
 use plotters::style::Color;
 
-use super::canvas::{Key, Mark, Plot, XAxis, YAxis, render, shade, tint, y_axis};
-use super::{PlotError, YScale, extent, padded_linear, palette, x_range};
+use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
+use super::fit::{ObservedPoint, observation_marks, point_legend, time_range};
+use super::{PlotError, YScale, extent, padded_linear, palette, shade, tint, x_range, y_axis};
 
 /// Percentile bands of one output over time for one scenario.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -23,6 +24,8 @@ pub struct Bands {
     pub p95: Vec<f64>,
     /// The typical subject's curve (no random effects); may be empty to omit.
     pub typical: Vec<f64>,
+    /// Observations drawn over the bands, as in a visual predictive check; may be empty.
+    pub observed: Vec<ObservedPoint>,
 }
 
 /// An interval estimate for one category, e.g. a response fraction with its 95% CI.
@@ -65,9 +68,10 @@ pub(super) fn band_colours() -> [plotters::style::RGBColor; 4] {
     ]
 }
 
-/// Shaded 5–95% band (light), 25–75% band (darker), median line and the typical subject as a
-/// dashed line in a second colour. The y axis is log10 when the positive finite values span
-/// more than two decades (the `YScale::Auto` rule), linear from zero otherwise.
+/// Shaded 5–95% band (light), 25–75% band (darker), median line, the typical subject as a
+/// dashed line in a second colour, and any observations on top as in `fits_png`. The y axis
+/// is log10 when the positive finite values, observations included, span more than two
+/// decades (the `YScale::Auto` rule), linear from zero otherwise.
 ///
 /// Fails when a percentile (or a non-empty `typical`) has a different length from `times`.
 pub fn bands_png(
@@ -95,9 +99,10 @@ pub fn bands_png(
             return Err(PlotError(message));
         }
     }
-    let values = || columns.iter().flat_map(|(_, v)| v.iter().copied());
-    let (y, fit) = y_axis(y_label, values(), YScale::Auto);
-    let (x0, x1) = x_range(&bands.times);
+    let values = (columns.iter().flat_map(|(_, v)| v.iter().copied()))
+        .chain(bands.observed.iter().map(|o| o.value));
+    let (y, fit) = y_axis(y_label, values, YScale::Auto);
+    let (x0, x1) = time_range(&bands.times, &bands.observed);
     let points = |values: &[f64]| -> Vec<(f64, f64)> {
         (bands.times.iter().zip(values))
             .filter(|(t, v)| t.is_finite() && !v.is_nan())
@@ -127,15 +132,17 @@ pub fn bands_png(
         marks.push(Mark::Dashed(points(&bands.typical), typical, 3));
         legend.push((Key::Dashed(typical), "typical subject".to_string()));
     }
-    let x = XAxis::Numeric {
-        label: x_label.to_string(),
-        range: (x0, x1),
-    };
+    marks.extend(observation_marks(&bands.observed, (x0, x1), &y));
+    legend.extend(point_legend(marks.iter(), "BLQ, at LLOQ"));
     render(&Plot {
         title: title.to_string(),
-        x,
+        x: XAxis::Numeric {
+            label: x_label.to_string(),
+            range: (x0, x1),
+            log: false,
+        },
         y,
-        marks,
+        panels: Panel::single(marks),
         legend,
     })
 }
@@ -193,7 +200,7 @@ pub fn intervals_png(
             range,
             log: false,
         },
-        marks,
+        panels: Panel::single(marks),
         legend: Vec::new(),
     })
 }
@@ -252,7 +259,7 @@ pub fn boxes_png(title: &str, y_label: &str, boxes: &[BoxSummary]) -> Result<Vec
         title: title.to_string(),
         x: categories(boxes.iter().map(|b| b.label.clone()), notes, description),
         y,
-        marks,
+        panels: Panel::single(marks),
         legend: Vec::new(),
     })
 }
@@ -311,13 +318,14 @@ pub fn steps_png(
         x: XAxis::Numeric {
             label: x_label.to_string(),
             range: (lo, hi),
+            log: false,
         },
         y: YAxis {
             label: y_label.to_string(),
             range,
             log: false,
         },
-        marks: marks.into_iter().map(clamp_x).collect(),
+        panels: Panel::single(marks.into_iter().map(clamp_x).collect()),
         legend,
     })
 }

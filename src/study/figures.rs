@@ -115,6 +115,7 @@ pub fn figures(
                 p75,
                 p95,
                 typical,
+                observed: Vec::new(),
             };
             let label = arm.label(&study.grid_names);
             let title = format!("{name}: {label}, {n} subjects, percentile bands");
