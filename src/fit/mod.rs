@@ -15,8 +15,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 pub use subjects::{
-    FitObservation, FitRequest, FitSubjectData, FittedSubject, Residual, SubjectFit, fit_subjects,
-    scales_for, weighted_residual,
+    FitRequest, FittedSubject, Residual, SubjectFit, fit_subjects, scales_for, weighted_residual,
 };
 
 /// z for a two-sided 95% interval.

@@ -7,7 +7,8 @@ use super::likelihood::{Datum, ErrorModel};
 use super::{
     FitSettings, Gradient, IndividualFit, Predictor, Scale, SimulatedSubject, fit_subject,
 };
-use crate::model::{DoseEvent, Model};
+use crate::data::{DataSubject, Observation, plan_subject};
+use crate::model::Model;
 use crate::simulate::{RunPlan, output_times, simulate};
 use crate::trajectory::Trajectory;
 use rayon::prelude::*;
@@ -15,37 +16,15 @@ use rayon::prelude::*;
 /// Points of the fitted curve drawn per subject.
 const CURVE_POINTS: usize = 241;
 
-/// One observation of a subject.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FitObservation {
-    pub time: f64,
-    /// Index into the model's outputs.
-    pub output: usize,
-    /// The observed value (for a BLQ observation, whatever the dataset holds).
-    pub value: f64,
-    pub censored: bool,
-    /// NaN when the dataset gives none.
-    pub lloq: f64,
-}
-
-/// One subject's data, ready to fit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FitSubjectData {
-    pub id: String,
-    /// Every model parameter's value for this subject (covariates applied); the estimated ones
-    /// are the starting values.
-    pub parameters: Vec<f64>,
-    pub doses: Vec<DoseEvent>,
-    pub observations: Vec<FitObservation>,
-}
-
 /// What every subject's fit shares.
 pub struct FitRequest<'a> {
     pub model: &'a Model,
     /// Indices of the estimated parameters, and the scale each is estimated on.
     pub estimated: Vec<usize>,
     pub scales: Vec<Scale>,
-    /// Start, solver and tolerances; parameters, doses, end and times come from each subject.
+    /// Parameters (before covariates; the estimated ones are the starting values), start,
+    /// solver and tolerances; each subject's plan comes from it by `data::plan_subject`, so
+    /// `times` should list no times and `end` should not pass `start` (the data set the span).
     pub template: RunPlan,
     pub initial_sigma: Vec<f64>,
     pub settings: FitSettings,
@@ -58,7 +37,7 @@ pub struct FitRequest<'a> {
 /// residual (on the error model's scale; NaN for BLQ observations).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Residual {
-    pub observation: FitObservation,
+    pub observation: Observation,
     pub prediction: f64,
     pub iwres: f64,
 }
@@ -91,7 +70,7 @@ pub fn scales_for(model: &Model, estimated: &[usize]) -> Vec<Scale> {
 
 /// Fits every subject in parallel; the order of the result is the order of `subjects`, and a
 /// subject that fails does not stop the others.
-pub fn fit_subjects(request: &FitRequest, subjects: &[FitSubjectData]) -> Vec<SubjectFit> {
+pub fn fit_subjects(request: &FitRequest, subjects: &[DataSubject]) -> Vec<SubjectFit> {
     subjects
         .par_iter()
         .map(|subject| SubjectFit {
@@ -101,37 +80,22 @@ pub fn fit_subjects(request: &FitRequest, subjects: &[FitSubjectData]) -> Vec<Su
         .collect()
 }
 
-fn subject_plan(request: &FitRequest, subject: &FitSubjectData) -> Result<RunPlan, String> {
-    let first_dose = subject
-        .doses
-        .iter()
-        .map(|d| d.time)
-        .fold(f64::INFINITY, f64::min);
-    let start = request.template.start.min(first_dose);
-    let end = subject
-        .observations
-        .iter()
-        .map(|o| o.time)
-        .fold(f64::NEG_INFINITY, f64::max);
-    if end.is_nan() || end <= start {
-        return Err(format!(
-            "no observation after the start of the run at {start}; nothing to fit"
-        ));
+fn subject_plan(request: &FitRequest, subject: &DataSubject) -> Result<RunPlan, String> {
+    if !subject.resets.is_empty() {
+        return Err(
+            "resets (EVID 3 or 4) are not supported in fits; split the ID into one \
+                    ID per treatment period"
+                .to_string(),
+        );
     }
-    let times: Vec<f64> = subject.observations.iter().map(|o| o.time).collect();
-    Ok(RunPlan {
-        parameters: subject.parameters.clone(),
-        doses: subject.doses.clone(),
-        start,
-        end,
-        times: Some(times),
-        ..request.template.clone()
-    })
+    if subject.observations.is_empty() {
+        return Err("no observations to fit".to_string());
+    }
+    plan_subject(&request.template, subject).map_err(|e| e.message)
 }
 
-fn fit_one(request: &FitRequest, subject: &FitSubjectData) -> Result<FittedSubject, String> {
+fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject, String> {
     let plan = subject_plan(request, subject)?;
-    let state_count = request.model.states.len();
     let predictor = SimulatedSubject {
         model: request.model,
         plan: plan.clone(),
@@ -139,7 +103,7 @@ fn fit_one(request: &FitRequest, subject: &FitSubjectData) -> Result<FittedSubje
         observations: subject
             .observations
             .iter()
-            .map(|o| (o.time, state_count + o.output))
+            .map(|o| (o.time, o.column))
             .collect(),
         gradient: request.gradient,
     };
@@ -149,7 +113,7 @@ fn fit_one(request: &FitRequest, subject: &FitSubjectData) -> Result<FittedSubje
         .map(|o| Datum {
             value: o.value,
             censored: o.censored,
-            lloq: o.lloq,
+            lloq: o.lloq.unwrap_or(f64::NAN),
         })
         .collect();
     let names: Vec<String> = request
@@ -160,7 +124,7 @@ fn fit_one(request: &FitRequest, subject: &FitSubjectData) -> Result<FittedSubje
     let initial: Vec<f64> = request
         .estimated
         .iter()
-        .map(|&i| subject.parameters[i])
+        .map(|&i| plan.parameters[i])
         .collect();
     let fit = fit_subject(
         &predictor as &dyn Predictor,
@@ -194,14 +158,18 @@ fn fit_one(request: &FitRequest, subject: &FitSubjectData) -> Result<FittedSubje
             },
         })
         .collect();
-    let mut parameters = subject.parameters.clone();
+    let mut parameters = plan.parameters.clone();
     for (&index, estimate) in request.estimated.iter().zip(&fit.estimates) {
         parameters[index] = estimate.value;
     }
     let step = (plan.end - plan.start) / (CURVE_POINTS - 1) as f64;
+    let mut times = output_times(plan.start, plan.end, step);
+    times.extend(plan.times.iter().flatten());
+    times.sort_by(f64::total_cmp);
+    times.dedup();
     let curve_plan = RunPlan {
         parameters,
-        times: Some(output_times(plan.start, plan.end, step)),
+        times: Some(times),
         ..plan
     };
     let curve = simulate(request.model, &curve_plan)

@@ -3,10 +3,10 @@
 //! log-additive noise and BLQ censoring (interval coverage, M3 against dropping BLQ data).
 
 use crate::shipped;
+use cartsim::data::{DataSubject, Observation};
 use cartsim::fit::likelihood::{BlqMethod, ErrorModel};
 use cartsim::fit::{
-    FitObservation, FitRequest, FitSettings, FitSubjectData, Gradient, SearchSettings, SubjectFit,
-    fit_subjects, scales_for,
+    FitRequest, FitSettings, Gradient, SearchSettings, SubjectFit, fit_subjects, scales_for,
 };
 use cartsim::model::Model;
 use cartsim::simulate::{RunPlan, simulate};
@@ -23,6 +23,45 @@ fn template(model: &Model) -> RunPlan {
     plan
 }
 
+/// The fit's template: the model's run without output times, ending where it starts (each
+/// subject's data set its span).
+fn fit_template(model: &Model, parameters: Vec<f64>) -> RunPlan {
+    let mut plan = template(model);
+    plan.parameters = parameters;
+    plan.end = plan.start;
+    plan.times = Some(Vec::new());
+    plan
+}
+
+/// A subject with the given doses and (time, value, censored, lloq) observations of the
+/// model's first output.
+fn subject(
+    model: &Model,
+    id: usize,
+    doses: Vec<cartsim::model::DoseEvent>,
+    observed: Vec<(f64, f64, bool, Option<f64>)>,
+) -> DataSubject {
+    DataSubject {
+        id: id.to_string(),
+        row: 2,
+        covariates: Vec::new(),
+        doses,
+        observations: observed
+            .into_iter()
+            .map(|(time, value, censored, lloq)| Observation {
+                time,
+                column: model.states.len(),
+                value,
+                censored,
+                lloq,
+                row: 2,
+            })
+            .collect(),
+        output_times: Vec::new(),
+        resets: Vec::new(),
+    }
+}
+
 fn estimated(model: &Model, names: &[&str]) -> Vec<usize> {
     names
         .iter()
@@ -36,6 +75,7 @@ fn request<'a>(
     model: &'a Model,
     sensitivity: &'a Model,
     names: &[&str],
+    initial: Vec<f64>,
     blq: BlqMethod,
     initial_sigma: f64,
 ) -> FitRequest<'a> {
@@ -44,7 +84,7 @@ fn request<'a>(
         model,
         scales: scales_for(model, &estimated),
         estimated,
-        template: template(model),
+        template: fit_template(model, initial),
         initial_sigma: vec![initial_sigma],
         settings: FitSettings {
             error: ErrorModel::LogAdditive,
@@ -120,29 +160,26 @@ fn one_compartment_fit_reproduces_the_log_linear_least_squares_solution() {
     let sigma = (rss / n).sqrt();
     let se_ke = sigma / sxx.sqrt();
 
-    let mut parameters = model.parameter_values(None).unwrap();
-    parameters[model.parameter_index("CL").unwrap()] = 2.0;
-    parameters[model.parameter_index("V").unwrap()] = 80.0;
-    let subject = FitSubjectData {
-        id: "1".into(),
-        parameters,
-        doses: template(&model).doses,
-        observations: times
-            .iter()
-            .zip(&observed)
-            .map(|(&time, &value)| FitObservation {
-                time,
-                output: 0,
-                value,
-                censored: false,
-                lloq: f64::NAN,
-            })
-            .collect(),
-    };
+    let mut initial = model.parameter_values(None).unwrap();
+    initial[model.parameter_index("CL").unwrap()] = 2.0;
+    initial[model.parameter_index("V").unwrap()] = 80.0;
+    let rows = times
+        .iter()
+        .zip(&observed)
+        .map(|(&time, &value)| (time, value, false, None))
+        .collect();
+    let subject = subject(&model, 1, template(&model).doses, rows);
     let sensitivity = model
         .sensitivity_model(&estimated(&model, &["CL", "V"]))
         .unwrap();
-    let request = request(&model, &sensitivity, &["CL", "V"], BlqMethod::M3, 0.3);
+    let request = request(
+        &model,
+        &sensitivity,
+        &["CL", "V"],
+        initial,
+        BlqMethod::M3,
+        0.3,
+    );
     let fits = fit_subjects(&request, &[subject]);
     let fitted = fits[0].result.as_ref().unwrap();
     let estimates = &fitted.fit.estimates;
@@ -198,7 +235,7 @@ const STEIN_LLOQ: f64 = 80.0;
 /// 20 virtual patients: log-normal variability (omega 0.3) around the published typical values
 /// of the estimated parameters, log-additive noise, values below the LLOQ censored. Returns
 /// the subjects and each one's true estimated values.
-fn stein_patients(model: &Model) -> (Vec<FitSubjectData>, Vec<Vec<f64>>) {
+fn stein_patients(model: &Model) -> (Vec<DataSubject>, Vec<Vec<f64>>) {
     let typical = model.parameter_values(None).unwrap();
     let mut random = ChaCha8Rng::seed_from_u64(20_191_130);
     let standard: Normal<f64> = Normal::new(0.0, 1.0).unwrap();
@@ -217,13 +254,8 @@ fn stein_patients(model: &Model) -> (Vec<FitSubjectData>, Vec<Vec<f64>>) {
             .map(|(&time, f)| {
                 let value = f * (STEIN_SIGMA * standard.sample(&mut random)).exp();
                 let censored = value < STEIN_LLOQ;
-                FitObservation {
-                    time,
-                    output: 0,
-                    value: if censored { STEIN_LLOQ } else { value },
-                    censored,
-                    lloq: STEIN_LLOQ,
-                }
+                let value = if censored { STEIN_LLOQ } else { value };
+                (time, value, censored, Some(STEIN_LLOQ))
             })
             .collect();
         truths.push(
@@ -232,12 +264,7 @@ fn stein_patients(model: &Model) -> (Vec<FitSubjectData>, Vec<Vec<f64>>) {
                 .map(|n| truth[model.parameter_index(n).unwrap()])
                 .collect(),
         );
-        subjects.push(FitSubjectData {
-            id: id.to_string(),
-            parameters: typical.clone(),
-            doses: Vec::new(),
-            observations,
-        });
+        subjects.push(subject(model, id, Vec::new(), observations));
     }
     (subjects, truths)
 }
@@ -261,6 +288,7 @@ fn median_log_error(fits: &[SubjectFit], truths: &[Vec<f64>], k: usize) -> f64 {
 fn stein_patients_are_recovered_with_nominal_coverage_and_m3_beats_dropping_blq() {
     let model = shipped("stein2019_tisagenlecleucel.yaml");
     let (subjects, truths) = stein_patients(&model);
+    let typical = model.parameter_values(None).unwrap();
     let censored = subjects
         .iter()
         .flat_map(|s| &s.observations)
@@ -276,7 +304,14 @@ fn stein_patients_are_recovered_with_nominal_coverage_and_m3_beats_dropping_blq(
         .sensitivity_model(&estimated(&model, &STEIN_ESTIMATED))
         .unwrap();
     let m3 = fit_subjects(
-        &request(&model, &sensitivity, &STEIN_ESTIMATED, BlqMethod::M3, 0.5),
+        &request(
+            &model,
+            &sensitivity,
+            &STEIN_ESTIMATED,
+            typical.clone(),
+            BlqMethod::M3,
+            0.5,
+        ),
         &subjects,
     );
     let mut covered = 0;
@@ -317,7 +352,14 @@ fn stein_patients_are_recovered_with_nominal_coverage_and_m3_beats_dropping_blq(
     );
 
     let dropped = fit_subjects(
-        &request(&model, &sensitivity, &STEIN_ESTIMATED, BlqMethod::Drop, 0.5),
+        &request(
+            &model,
+            &sensitivity,
+            &STEIN_ESTIMATED,
+            typical,
+            BlqMethod::Drop,
+            0.5,
+        ),
         &subjects,
     );
     // fb, the level of the persistence phase, is what the censored tail informs. Dropping BLQ
