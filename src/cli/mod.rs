@@ -2,6 +2,7 @@
 //! run, 2 usage). Each subcommand turns its arguments into settings and calls the pipeline.
 
 mod check;
+mod fit;
 mod merge;
 mod run;
 mod simulate;
@@ -28,6 +29,9 @@ enum Command {
     /// Run a run file: scenarios x grid x virtual population, in parallel, with metrics,
     /// summaries, percentile bands and figures.
     Run(run::RunArgs),
+    /// Fit a model to each ID of a NONMEM-style dataset (maximum likelihood, BLQ by M3) and
+    /// write estimates.csv, predictions.csv, fit.json and goodness-of-fit figures.
+    Fit(fit::FitArgs),
     /// Merge the output folders of `cartsim run --shard K/N` into one run's files.
     Merge(merge::MergeArgs),
     /// Check model files and print `ok` or every problem found.
@@ -64,6 +68,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Simulate(args) => simulate::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Fit(args) => fit::fit(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Check { models } => check::check(&models),
         Command::Models => check::models(),

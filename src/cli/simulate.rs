@@ -1,7 +1,7 @@
 //! `cartsim simulate`: one model, one parameter set, one regimen; writes trajectory.csv,
 //! trajectory.png and run.json. With `--data`, one run per ID of a dataset (see `data`).
 
-mod data;
+pub(super) mod data;
 
 use super::{Failure, load};
 use crate::diag::Diagnostic;
@@ -61,21 +61,21 @@ pub struct SimulateArgs {
     verbose: bool,
 }
 
-fn finite(text: &str) -> Result<f64, String> {
+pub(super) fn finite(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(value) if value.is_finite() => Ok(value),
         _ => Err(format!("`{text}` is not a finite number")),
     }
 }
 
-fn positive(text: &str) -> Result<f64, String> {
+pub(super) fn positive(text: &str) -> Result<f64, String> {
     match finite(text)? {
         value if value > 0.0 => Ok(value),
         _ => Err(format!("`{text}` must be greater than 0")),
     }
 }
 
-fn parse_assignment(text: &str) -> Result<(String, f64), String> {
+pub(super) fn parse_assignment(text: &str) -> Result<(String, f64), String> {
     let (name, value) = text
         .split_once('=')
         .ok_or("expected NAME=VALUE, e.g. --set alpha=0.2")?;
@@ -101,38 +101,43 @@ fn parse_dose(text: &str) -> Result<DoseSpec, String> {
     })
 }
 
-/// Builds the run plan from the model and the command line.
-fn plan(model: &Model, args: &SimulateArgs) -> Result<RunPlan, Failure> {
-    let mut parameters = model
-        .parameter_values(args.params.as_deref())
-        .map_err(|message| {
-            Diagnostic::new(message).hint("omit `--params` to use the file's values")
-        })?;
+/// The model's parameter values: its file's (or the named set's), then `--set` overrides.
+pub(super) fn parameter_values(
+    model: &Model,
+    set_name: Option<&str>,
+    overrides: &[(String, f64)],
+) -> Result<Vec<f64>, Failure> {
+    let mut parameters = model.parameter_values(set_name).map_err(|message| {
+        Diagnostic::new(message).hint("omit `--params` to use the file's values")
+    })?;
     let mut problems = Vec::new();
-    for (name, value) in &args.set {
+    for (name, value) in overrides {
         match model.parameter_index(name) {
             Some(index) => parameters[index] = *value,
-            None => problems.push(
-                Diagnostic::new(format!(
-                    "`--set {name}=...`: `{name}` is not a parameter of `{}`",
-                    model.name
-                ))
-                .suggest(name, model.parameters.iter().map(|p| p.name.as_str()))
-                .note(format!(
-                    "parameters: {}",
-                    model
-                        .parameters
-                        .iter()
-                        .map(|p| p.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            ),
+            None => problems.push(unknown_parameter(model, &format!("--set {name}=..."), name)),
         }
     }
-    if !problems.is_empty() {
-        return Err(Failure(problems));
+    if problems.is_empty() {
+        Ok(parameters)
+    } else {
+        Err(Failure(problems))
     }
+}
+
+/// `name` (given where `context` says) is not a parameter of `model`.
+pub(super) fn unknown_parameter(model: &Model, context: &str, name: &str) -> Diagnostic {
+    let names: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
+    Diagnostic::new(format!(
+        "`{context}`: `{name}` is not a parameter of `{}`",
+        model.name
+    ))
+    .suggest(name, names.iter().copied())
+    .note(format!("parameters: {}", names.join(", ")))
+}
+
+/// Builds the run plan from the model and the command line.
+fn plan(model: &Model, args: &SimulateArgs) -> Result<RunPlan, Failure> {
+    let parameters = parameter_values(model, args.params.as_deref(), &args.set)?;
     let regimen = if args.doses.is_empty() {
         model.default_regimen.clone()
     } else {
@@ -177,7 +182,7 @@ fn sim_error(model: &Model, error: SimError) -> Diagnostic {
 }
 
 /// A y axis label from the units of the values drawn (repeats next to each other shown once).
-fn y_label<'a>(units: impl Iterator<Item = Option<&'a str>>) -> String {
+pub(super) fn y_label<'a>(units: impl Iterator<Item = Option<&'a str>>) -> String {
     let mut units: Vec<&str> = units.flatten().collect();
     units.dedup();
     if units.is_empty() {

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// The index of the output `--output` names.
-fn output_index(model: &Model, name: &str) -> Result<usize, Diagnostic> {
+pub(in crate::cli) fn output_index(model: &Model, name: &str) -> Result<usize, Diagnostic> {
     let outputs: Vec<&str> = model.outputs.iter().map(|o| o.name.as_str()).collect();
     outputs.iter().position(|o| *o == name).ok_or_else(|| {
         let listing = if outputs.is_empty() {
@@ -52,7 +52,7 @@ fn drawn_columns(dataset: &Dataset, width: usize) -> Vec<usize> {
 }
 
 /// The unit of a trajectory column (states, then outputs).
-fn unit(model: &Model, column: usize) -> Option<&str> {
+pub(in crate::cli) fn unit(model: &Model, column: usize) -> Option<&str> {
     match column.checked_sub(model.states.len()) {
         None => model.states[column].unit.as_deref(),
         Some(output) => model.outputs[output].unit.as_deref(),

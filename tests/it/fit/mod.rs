@@ -2,6 +2,8 @@
 //! form of its least-squares solution, and parameter recovery on simulated Stein patients with
 //! log-additive noise and BLQ censoring (interval coverage, M3 against dropping BLQ data).
 
+mod cli;
+
 use crate::shipped;
 use cartsim::data::{DataSubject, Observation};
 use cartsim::fit::likelihood::{BlqMethod, ErrorModel};
@@ -222,8 +224,8 @@ fn one_compartment_fit_reproduces_the_log_linear_least_squares_solution() {
     }
 }
 
-const STEIN_ESTIMATED: [&str; 4] = ["foldx", "cmax", "alpha", "fb"];
-const STEIN_TIMES: [f64; 40] = [
+pub(super) const STEIN_ESTIMATED: [&str; 4] = ["foldx", "cmax", "alpha", "fb"];
+pub(super) const STEIN_TIMES: [f64; 40] = [
     3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 16.0, 18.0, 21.0, 24.0, 28.0,
     35.0, 42.0, 49.0, 56.0, 70.0, 84.0, 98.0, 112.0, 126.0, 140.0, 168.0, 196.0, 224.0, 252.0,
     266.0, 280.0, 300.0, 310.0, 320.0, 330.0, 340.0, 355.0, 365.0,
@@ -235,7 +237,7 @@ const STEIN_LLOQ: f64 = 80.0;
 /// 20 virtual patients: log-normal variability (omega 0.3) around the published typical values
 /// of the estimated parameters, log-additive noise, values below the LLOQ censored. Returns
 /// the subjects and each one's true estimated values.
-fn stein_patients(model: &Model) -> (Vec<DataSubject>, Vec<Vec<f64>>) {
+pub(super) fn stein_patients(model: &Model) -> (Vec<DataSubject>, Vec<Vec<f64>>) {
     let typical = model.parameter_values(None).unwrap();
     let mut random = ChaCha8Rng::seed_from_u64(20_191_130);
     let standard: Normal<f64> = Normal::new(0.0, 1.0).unwrap();
