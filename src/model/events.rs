@@ -32,6 +32,9 @@ pub struct Event {
     /// For a state's `floor:`, (state index, level). When any floor fires, every floored state
     /// below its level is set to 0, so coupled populations go extinct together.
     pub floor: Option<(usize, f64)>,
+    /// States set to 0 together with a floored state (in a sensitivity model, its
+    /// sensitivities: a state held at 0 does not depend on the parameters).
+    pub companions: Vec<usize>,
 }
 
 impl Event {
@@ -122,6 +125,7 @@ pub(super) fn compile_events(
             after,
             repeat: event.repeat.unwrap_or(!event.set.is_empty()),
             floor: None,
+            companions: Vec::new(),
         });
     }
     for (index, (name, state)) in spec.states.iter().enumerate() {
@@ -149,6 +153,7 @@ pub(super) fn compile_events(
             after: None,
             repeat: true,
             floor: Some((index, floor)),
+            companions: Vec::new(),
         });
     }
     events

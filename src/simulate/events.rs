@@ -120,6 +120,9 @@ impl<'m> EventWatch<'m> {
                         && states[state] < level
                     {
                         states[state] = 0.0;
+                        for &companion in &other.companions {
+                            states[companion] = 0.0;
+                        }
                     }
                 }
             }

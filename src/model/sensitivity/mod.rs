@@ -13,8 +13,13 @@
 //!   by the driver through `cross_switches`, after the doses given at that time;
 //! - a dose amount A(p): d(A)/dp is dosed into the sensitivity of the dosed state (`Regimen`);
 //! - dose times, intervals or durations depending on p: refused (by the regimen);
-//! - state events that set states or stop the run (floors included): the model is refused.
-//!   Events that only record are kept.
+//! - a state's floor: when it sets the state to 0, its sensitivities are set to 0 too (the
+//!   state is then held at 0 whatever the parameters). The jump (f(tau-) - f(tau+)) d(tau)/dp
+//!   of the other states is left out: the floored state falls from its level (1e-6 cells in the
+//!   shipped models) to 0, so the rates of the others change by that level times a rate
+//!   constant, far below what the tolerances resolve;
+//! - other state events that set states, or stop the run: the model is refused. Events that
+//!   only record are kept.
 //!
 //! The implicit methods see the Jacobian's diagonal blocks only (J for y and for every column
 //! of S), as in CVODES' simultaneous corrector: the block left out, d(S')/d(y), holds second
@@ -310,7 +315,19 @@ impl Model {
             setup: graph.setup_program(&all_roots),
             rhs: graph.varying_program(&ode_roots),
             event_program: graph.varying_program(&event_roots),
-            events: self.events.clone(),
+            events: self
+                .events
+                .iter()
+                .map(|event| {
+                    let mut event = event.clone();
+                    if let Some((state, _)) = event.floor {
+                        event.companions = (0..layout.parameters.len())
+                            .map(|j| layout.state(state, j))
+                            .collect();
+                    }
+                    event
+                })
+                .collect(),
             state_atol,
             jacobian_program: graph.varying_program(&jacobian_roots),
             jacobian_roots,
@@ -348,12 +365,12 @@ impl Model {
         let changing: Vec<&str> = self
             .events
             .iter()
-            .filter(|e| !e.set.is_empty() || e.stop)
+            .filter(|e| (!e.set.is_empty() && e.floor.is_none()) || e.stop)
             .map(|e| e.name.as_str())
             .collect();
         if !changing.is_empty() {
             return Err(format!(
-                "sensitivities across state events are not supported: `{}` has events that set states or stop the run ({}; a state's `floor` is such an event); use finite differences",
+                "sensitivities across state events are not supported (floors are): `{}` has events that set states or stop the run ({}); use finite differences",
                 self.name,
                 changing.join(", ")
             ));
