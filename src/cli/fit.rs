@@ -3,6 +3,9 @@
 //! fit.json and goodness-of-fit figures; a failed ID is reported and the others still finish.
 
 mod files;
+mod population;
+mod population_files;
+mod vpc;
 
 use super::simulate::data::output_index;
 use super::simulate::{parameter_values, parse_assignment, positive, unknown_parameter};
@@ -78,9 +81,17 @@ pub struct FitArgs {
     /// Worker threads [default: all cores].
     #[arg(long)]
     threads: Option<usize>,
-    /// Output folder [default: output/<model name>_fit/].
+    /// Output folder [default: output/<model name>_fit/, or _population/ with --population].
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    population: population::PopulationArgs,
+}
+
+impl FitArgs {
+    fn gradient_is_sensitivity(&self) -> bool {
+        self.gradient == GradientChoice::Sensitivity
+    }
 }
 
 /// `--gradient`: forward sensitivity equations (falling back to finite differences, with a
@@ -202,6 +213,34 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     if let Some(reason) = &fallback {
         eprintln!("note: finite-difference gradients: {reason}");
     }
+    let gradient = sensitivity
+        .as_ref()
+        .map_or(Gradient::FiniteDifference, Gradient::Sensitivity);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Diagnostic::new(format!("cannot start worker threads: {e}")))?;
+    if args.population.population {
+        let inputs = population::Inputs {
+            model: &model,
+            model_text: &text,
+            args,
+            data_file: &file,
+            data_text: &data_text,
+            dataset: &dataset,
+            gradient_fallback: fallback.as_deref(),
+        };
+        return pool.install(|| {
+            population::run(
+                &inputs,
+                estimated,
+                template,
+                initial_sigma,
+                gradient,
+                started,
+            )
+        });
+    }
     let request = FitRequest {
         model: &model,
         scales: scales_for(&model, &estimated),
@@ -215,14 +254,8 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
             seed: args.seed,
             search: SearchSettings::default(),
         },
-        gradient: sensitivity
-            .as_ref()
-            .map_or(Gradient::FiniteDifference, Gradient::Sensitivity),
+        gradient,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Diagnostic::new(format!("cannot start worker threads: {e}")))?;
     let fits = pool.install(|| fit_subjects(&request, &dataset.subjects));
     let inputs = files::Inputs {
         model: &model,

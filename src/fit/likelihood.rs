@@ -125,6 +125,28 @@ pub fn contribution(
     (value, d_f, d_sigma)
 }
 
+/// The curvature of one observation's -2LL in the prediction (natural scale), as the Laplace
+/// approximation of a population likelihood needs it: the expected (Fisher) information of an
+/// observed value, which is what makes FOCE "with interaction" when the SD depends on the
+/// prediction; and for a censored value the exact second derivative of -2 ln P(y < LLOQ)
+/// (central differences of the exact first derivative, step 1e-5 relative: error about 1e-10
+/// relative, far below what the approximation itself neglects).
+pub fn curvature(datum: &Datum, prediction: f64, model: ErrorModel, sigma: &[f64]) -> f64 {
+    if datum.censored {
+        let step = 1e-5 * prediction.abs().max(f64::MIN_POSITIVE);
+        let up = contribution(datum, prediction + step, model, sigma).1;
+        let down = contribution(datum, prediction - step, model, sigma).1;
+        return (up - down) / (2.0 * step);
+    }
+    let chain = if model == ErrorModel::LogAdditive {
+        1.0 / prediction
+    } else {
+        1.0
+    };
+    let (sd, sd_f, _) = model.sd(model.scale(prediction), sigma);
+    (2.0 + 4.0 * sd_f * sd_f) / (sd * sd) * chain * chain
+}
+
 /// Applies the BLQ method: which data enter the likelihood, and as what.
 pub fn prepare(data: &[Datum], method: BlqMethod) -> Vec<Option<Datum>> {
     data.iter()
@@ -204,6 +226,38 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// The curvature against closed forms for an additive error: an observed value's Fisher
+    /// information 2/sd^2 (also its exact second derivative, sd being constant), and a censored
+    /// value's exact second derivative of -2 ln Phi((LLOQ - f)/sd), 2 h (h + z)/sd^2 with
+    /// z = (LLOQ - f)/sd and h = phi(z)/Phi(z). Central differences of the exact first
+    /// derivative are accurate to about 1e-9 here.
+    #[test]
+    fn curvature_matches_closed_forms() {
+        let sigma = [0.7, 0.0];
+        let observed = Datum {
+            value: 3.0,
+            censored: false,
+            lloq: 1.0,
+        };
+        let information = curvature(&observed, 2.5, ErrorModel::Additive, &sigma);
+        assert!((information - 2.0 / 0.49).abs() < 1e-12);
+        let censored = Datum {
+            value: 1.0,
+            censored: true,
+            lloq: 1.0,
+        };
+        for f in [0.2, 1.0, 2.5] {
+            let z: f64 = (1.0 - f) / 0.7;
+            let h = normal_hazard(z);
+            let exact = 2.0 * h * (h + z) / 0.49;
+            let numeric = curvature(&censored, f, ErrorModel::Additive, &sigma);
+            assert!(
+                (numeric - exact).abs() < 1e-6 * exact,
+                "f={f}: {numeric} vs {exact}"
+            );
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod estimate;
 pub mod likelihood;
+pub mod population;
 mod predict;
 mod subjects;
 
@@ -15,11 +16,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 pub use subjects::{
-    FitRequest, FittedSubject, Residual, SubjectFit, fit_subjects, scales_for, weighted_residual,
+    FitRequest, FittedSubject, Residual, SubjectFit, fit_subjects, fitted_curve, scales_for,
+    weighted_residual,
 };
 
 /// z for a two-sided 95% interval.
-const Z_975: f64 = 1.959963984540054;
+pub const Z_975: f64 = 1.959963984540054;
 
 /// The 97.5% quantile of Student's t with `degrees` degrees of freedom, by the Cornish-Fisher
 /// expansion of Abramowitz & Stegun 26.7.5 (error below 1e-3 for 3 or more degrees, exact in

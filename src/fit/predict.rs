@@ -51,7 +51,8 @@ impl SimulatedSubject<'_> {
         Ok(simulation.trajectory)
     }
 
-    fn values_at(&self, parameters: &[f64]) -> Result<Vec<f64>, String> {
+    /// The predictions at the estimated `parameters`, without derivatives.
+    pub fn values(&self, parameters: &[f64]) -> Result<Vec<f64>, String> {
         let trajectory = self.simulate_at(self.model, parameters)?;
         self.read(&trajectory, |column| column)
     }
@@ -104,7 +105,7 @@ impl Predictor for SimulatedSubject<'_> {
         if let Gradient::Sensitivity(sensitivity) = self.gradient {
             return self.predict_sensitivity(sensitivity, parameters);
         }
-        let values = self.values_at(parameters)?;
+        let values = self.values(parameters)?;
         let mut jacobian = vec![vec![0.0; parameters.len()]; values.len()];
         for k in 0..parameters.len() {
             let step = DIFFERENCE_STEP * parameters[k].abs().max(1e-12);
@@ -112,7 +113,7 @@ impl Predictor for SimulatedSubject<'_> {
             let mut down = parameters.to_vec();
             up[k] += step;
             down[k] -= step;
-            let (high, low) = (self.values_at(&up)?, self.values_at(&down)?);
+            let (high, low) = (self.values(&up)?, self.values(&down)?);
             for (row, (h, l)) in jacobian.iter_mut().zip(high.iter().zip(&low)) {
                 row[k] = (h - l) / (2.0 * step);
             }

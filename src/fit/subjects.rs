@@ -162,6 +162,21 @@ fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject,
     for (&index, estimate) in request.estimated.iter().zip(&fit.estimates) {
         parameters[index] = estimate.value;
     }
+    let curve = fitted_curve(request.model, &plan, parameters)?;
+    Ok(FittedSubject {
+        fit,
+        residuals,
+        curve,
+    })
+}
+
+/// The model with `parameters` on a fine grid over a subject's plan (its observation times
+/// included), for drawing a fitted curve.
+pub fn fitted_curve(
+    model: &Model,
+    plan: &RunPlan,
+    parameters: Vec<f64>,
+) -> Result<Trajectory, String> {
     let step = (plan.end - plan.start) / (CURVE_POINTS - 1) as f64;
     let mut times = output_times(plan.start, plan.end, step);
     times.extend(plan.times.iter().flatten());
@@ -170,16 +185,11 @@ fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject,
     let curve_plan = RunPlan {
         parameters,
         times: Some(times),
-        ..plan
+        ..plan.clone()
     };
-    let curve = simulate(request.model, &curve_plan)
+    Ok(simulate(model, &curve_plan)
         .map_err(|e| format!("the fitted curve failed at time {}: {}", e.time, e.message))?
-        .trajectory;
-    Ok(FittedSubject {
-        fit,
-        residuals,
-        curve,
-    })
+        .trajectory)
 }
 
 /// (observation - prediction) / SD, both on the scale the error is additive on.

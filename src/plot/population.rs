@@ -207,14 +207,17 @@ pub fn intervals_png(
 
 /// Box plots per category: box from the 25th to the 75th percentile, a line at the median and
 /// whiskers to the 5th and 95th percentiles (as the x axis note says), with `n` under each
-/// label. Log y when the positive finite values span more than two decades.
+/// label. Log y when every finite value is positive and they span more than two decades
+/// (quantities such as random effects, which take both signs, stay linear).
 pub fn boxes_png(title: &str, y_label: &str, boxes: &[BoxSummary]) -> Result<Vec<u8>, PlotError> {
     let values = || {
         boxes
             .iter()
             .flat_map(|b| [b.p05, b.p25, b.p50, b.p75, b.p95])
     };
-    let (y, fit) = y_axis(y_label, values(), YScale::Auto);
+    let signed = values().any(|v| v.is_finite() && v <= 0.0);
+    let scale = if signed { YScale::Linear } else { YScale::Auto };
+    let (y, fit) = y_axis(y_label, values(), scale);
     let half = cap_width(boxes.len());
     let mut marks = Vec::new();
     for (i, b) in boxes.iter().enumerate() {

@@ -36,7 +36,7 @@ pub(super) struct Inputs<'a> {
 }
 
 /// The command-line name of a value of a `clap::ValueEnum`.
-fn option_name(value: &impl ValueEnum) -> String {
+pub(super) fn option_name(value: &impl ValueEnum) -> String {
     value
         .to_possible_value()
         .map_or_else(String::new, |v| v.get_name().to_string())
@@ -99,7 +99,7 @@ fn predictions_csv(model: &Model, fits: &[SubjectFit]) -> String {
 }
 
 /// The value an observation is drawn at: its LLOQ when censored.
-fn drawn_value(observation: &crate::data::Observation) -> f64 {
+pub(super) fn drawn_value(observation: &crate::data::Observation) -> f64 {
     match (observation.censored, observation.lloq) {
         (true, Some(lloq)) => lloq,
         _ => observation.value,

@@ -31,7 +31,7 @@ fn write_dataset(path: &Path, patients: usize) {
     std::fs::write(path, text).unwrap();
 }
 
-fn png_decodes(path: &Path) {
+pub(super) fn png_decodes(path: &Path) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().unwrap();

@@ -3,6 +3,8 @@
 //! log-additive noise and BLQ censoring (interval coverage, M3 against dropping BLQ data).
 
 mod cli;
+mod population;
+mod population_cli;
 
 use crate::shipped;
 use cartsim::data::{DataSubject, Observation};
@@ -17,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 /// The model's own run (solver and tolerances) with a tighter tolerance for fitting.
-fn template(model: &Model) -> RunPlan {
+pub(super) fn template(model: &Model) -> RunPlan {
     let parameters = model.parameter_values(None).unwrap();
     let mut plan = RunPlan::for_model(model, parameters, &model.default_regimen, None).unwrap();
     plan.solver.rtol = 1e-10;
@@ -27,7 +29,7 @@ fn template(model: &Model) -> RunPlan {
 
 /// The fit's template: the model's run without output times, ending where it starts (each
 /// subject's data set its span).
-fn fit_template(model: &Model, parameters: Vec<f64>) -> RunPlan {
+pub(super) fn fit_template(model: &Model, parameters: Vec<f64>) -> RunPlan {
     let mut plan = template(model);
     plan.parameters = parameters;
     plan.end = plan.start;
@@ -231,23 +233,37 @@ pub(super) const STEIN_TIMES: [f64; 40] = [
     266.0, 280.0, 300.0, 310.0, 320.0, 330.0, 340.0, 355.0, 365.0,
 ];
 /// Stein et al. (2019) report a log-additive residual SD of 0.56.
-const STEIN_SIGMA: f64 = 0.56;
+pub(super) const STEIN_SIGMA: f64 = 0.56;
 const STEIN_LLOQ: f64 = 80.0;
 
 /// 20 virtual patients: log-normal variability (omega 0.3) around the published typical values
 /// of the estimated parameters, log-additive noise, values below the LLOQ censored. Returns
 /// the subjects and each one's true estimated values.
 pub(super) fn stein_patients(model: &Model) -> (Vec<DataSubject>, Vec<Vec<f64>>) {
+    stein_population(model, 20, &[0.3; 4], STEIN_LLOQ, 20_191_130)
+}
+
+/// `n` virtual Stein patients: log-normal variability (SD `omega[k]` of the log of
+/// `STEIN_ESTIMATED[k]`) around the published typical values, observed at `STEIN_TIMES` with
+/// log-additive noise (SD 0.56), values below `lloq` censored. Returns the subjects and
+/// each one's true estimated values.
+pub(super) fn stein_population(
+    model: &Model,
+    n: usize,
+    omega: &[f64; 4],
+    lloq: f64,
+    seed: u64,
+) -> (Vec<DataSubject>, Vec<Vec<f64>>) {
     let typical = model.parameter_values(None).unwrap();
-    let mut random = ChaCha8Rng::seed_from_u64(20_191_130);
+    let mut random = ChaCha8Rng::seed_from_u64(seed);
     let standard: Normal<f64> = Normal::new(0.0, 1.0).unwrap();
     let mut subjects = Vec::new();
     let mut truths = Vec::new();
-    for id in 1..=20 {
+    for id in 1..=n {
         let mut truth = typical.clone();
-        for name in STEIN_ESTIMATED {
+        for (name, sd) in STEIN_ESTIMATED.iter().zip(omega) {
             let index = model.parameter_index(name).unwrap();
-            truth[index] *= (0.3 * standard.sample(&mut random)).exp();
+            truth[index] *= (sd * standard.sample(&mut random)).exp();
         }
         let clean = predicted(model, &truth, &STEIN_TIMES);
         let observations = STEIN_TIMES
@@ -255,9 +271,9 @@ pub(super) fn stein_patients(model: &Model) -> (Vec<DataSubject>, Vec<Vec<f64>>)
             .zip(clean)
             .map(|(&time, f)| {
                 let value = f * (STEIN_SIGMA * standard.sample(&mut random)).exp();
-                let censored = value < STEIN_LLOQ;
-                let value = if censored { STEIN_LLOQ } else { value };
-                (time, value, censored, Some(STEIN_LLOQ))
+                let censored = value < lloq;
+                let value = if censored { lloq } else { value };
+                (time, value, censored, Some(lloq))
             })
             .collect();
         truths.push(
@@ -322,22 +338,6 @@ fn stein_patients_are_recovered_with_nominal_coverage_and_m3_beats_dropping_blq(
             .result
             .as_ref()
             .unwrap_or_else(|e| panic!("ID {}: {e}", fit.id));
-        eprintln!(
-            "DEBUG {} {:?} ",
-            fit.id,
-            fitted
-                .fit
-                .estimates
-                .iter()
-                .zip(truth)
-                .map(|(e, t)| format!(
-                    "{:.2} [{:.2} {:.2}]",
-                    (t / e.value).ln(),
-                    (e.low / e.value).ln(),
-                    (e.high / e.value).ln()
-                ))
-                .collect::<Vec<_>>()
-        );
         for (estimate, &true_value) in fitted.fit.estimates.iter().zip(truth) {
             covered += usize::from(estimate.low <= true_value && true_value <= estimate.high);
         }

@@ -1,0 +1,385 @@
+//! What a population fit reports: estimates with standard errors from the inverse Hessian of
+//! the objective (delta method to the reported scale), variability as SD and CV%, shrinkage,
+//! -2LL, AIC, BIC; per subject the empirical Bayes estimates, and per observation PRED, IPRED,
+//! IWRES and the FOCE conditional weighted residuals (CWRES).
+
+use super::PopulationRequest;
+use super::conditional::Conditional;
+use super::omega::log_normal_cv_percent;
+use super::outer::Minimum;
+use crate::data::{DataSubject, Observation};
+use crate::fit::likelihood::Datum;
+use crate::fit::{Predictor, Scale, SimulatedSubject, Z_975, weighted_residual};
+use nalgebra::{DMatrix, DVector};
+
+/// What an estimate is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EstimateKind {
+    Typical,
+    /// SD of a random effect on its parameter's estimation scale.
+    Omega,
+    /// Correlation of two random effects in a block.
+    Correlation,
+    Sigma,
+}
+
+/// One population estimate on its reported scale.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PopulationEstimate {
+    pub name: String,
+    pub kind: EstimateKind,
+    pub value: f64,
+    /// From the inverse Hessian of the objective by the delta method; NaN when the Hessian is
+    /// not positive definite.
+    pub se: f64,
+    pub rse_percent: f64,
+    /// 95% interval, symmetric on the estimation scale (log, logit, or natural for
+    /// correlations).
+    pub low: f64,
+    pub high: f64,
+    /// CV% of a log-normal parameter (omega of a log-scale parameter), else NaN.
+    pub cv_percent: f64,
+    /// eta-shrinkage% of a random effect, else NaN.
+    pub shrinkage_percent: f64,
+}
+
+/// One observation's predictions and residuals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationResidual {
+    pub observation: Observation,
+    /// The typical subject's prediction (random effects 0).
+    pub pred: f64,
+    /// At the subject's empirical Bayes estimates.
+    pub ipred: f64,
+    pub iwres: f64,
+    /// NaN for BLQ observations and those the likelihood leaves out.
+    pub cwres: f64,
+}
+
+/// One subject's empirical Bayes estimates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectEstimate {
+    pub id: String,
+    pub eta: Vec<f64>,
+    /// The estimated parameters at the random effects (natural scale).
+    pub parameters: Vec<f64>,
+    /// Its contribution to -2LL.
+    pub objective: f64,
+    pub residuals: Vec<PopulationResidual>,
+}
+
+/// The result of a population fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationFit {
+    pub estimates: Vec<PopulationEstimate>,
+    /// Omega on the estimation scale, row-major.
+    pub omega: Vec<f64>,
+    /// Correlations of the unconstrained estimates, row-major (NaN when singular).
+    pub correlation: Vec<f64>,
+    /// -2 log-likelihood, constants included (NONMEM's OFV omits N ln 2 pi).
+    pub minus_2_log_likelihood: f64,
+    pub aic: f64,
+    pub bic: f64,
+    pub observations: usize,
+    pub converged: bool,
+    pub status: String,
+    pub iterations: u32,
+    pub evaluations: u32,
+    pub subjects: Vec<SubjectEstimate>,
+    /// Typical values on the natural scale, Omega's SDs and sigma, for simulating from the fit.
+    pub typical: Vec<f64>,
+    pub sigma: Vec<f64>,
+}
+
+pub(super) struct Inputs<'a> {
+    pub request: &'a PopulationRequest<'a>,
+    pub subjects: Vec<(
+        &'a DataSubject,
+        &'a SimulatedSubject<'a>,
+        &'a Vec<Option<Datum>>,
+    )>,
+    pub conditionals: Vec<Conditional>,
+    pub psi: &'a [f64],
+    pub typical: &'a [f64],
+    pub omega: &'a DMatrix<f64>,
+    pub sigma: &'a [f64],
+    pub objective: f64,
+    pub hessian: &'a DMatrix<f64>,
+    pub minimum: &'a Minimum,
+    pub evaluations: u32,
+}
+
+/// Reported values from psi (natural typical values, SDs, correlations, sigma), their names,
+/// kinds, and whether each is positive (interval on the log scale) or a correlation.
+fn reported(request: &PopulationRequest, psi: &[f64]) -> Vec<f64> {
+    let m = request.estimated.len();
+    let o = request.structure.count();
+    let omega = request.structure.matrix(&psi[m..m + o]);
+    let mut values: Vec<f64> = request
+        .scales
+        .iter()
+        .zip(psi)
+        .map(|(s, &t)| s.to_parameter(t))
+        .collect();
+    values.extend(omega.diagonal().iter().map(|v| v.sqrt()));
+    values.extend(
+        request
+            .structure
+            .off_diagonal()
+            .iter()
+            .map(|&(r, c)| omega[(r, c)] / (omega[(r, r)] * omega[(c, c)]).sqrt()),
+    );
+    values.extend(psi[m + o..].iter().map(|v| v.exp()));
+    values
+}
+
+pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
+    let request = inputs.request;
+    let names: Vec<String> = request
+        .estimated
+        .iter()
+        .map(|&i| request.model.parameters[i].name.clone())
+        .collect();
+    let n = inputs.psi.len();
+    let covariance = (0.5 * inputs.hessian)
+        .clone()
+        .cholesky()
+        .map(|c| c.inverse());
+    let values = reported(request, inputs.psi);
+    let jacobian = DMatrix::from_fn(values.len(), n, |row, column| {
+        let step = 1e-6;
+        let mut up = inputs.psi.to_vec();
+        let mut down = inputs.psi.to_vec();
+        up[column] += step;
+        down[column] -= step;
+        (reported(request, &up)[row] - reported(request, &down)[row]) / (2.0 * step)
+    });
+    let reported_covariance = covariance
+        .as_ref()
+        .map(|c| &jacobian * c * jacobian.transpose());
+    let etas: Vec<&DVector<f64>> = inputs.conditionals.iter().map(|c| &c.eta).collect();
+    let mut estimates = Vec::with_capacity(values.len());
+    let m = names.len();
+    let q = request.random.len();
+    let pairs = request.structure.off_diagonal();
+    for (k, &value) in values.iter().enumerate() {
+        let se = reported_covariance
+            .as_ref()
+            .map_or(f64::NAN, |c| c[(k, k)].sqrt());
+        let (name, kind, scale) = if k < m {
+            (names[k].clone(), EstimateKind::Typical, request.scales[k])
+        } else if k < m + q {
+            let target = request.random[k - m];
+            (
+                format!("omega_{}", names[target]),
+                EstimateKind::Omega,
+                Scale::Log,
+            )
+        } else if k < m + q + pairs.len() {
+            let (r, c) = pairs[k - m - q];
+            let pair = (&names[request.random[r]], &names[request.random[c]]);
+            (
+                format!("correlation_{}_{}", pair.0, pair.1),
+                EstimateKind::Correlation,
+                Scale::Bounded {
+                    low: -1.0,
+                    high: 1.0,
+                },
+            )
+        } else {
+            let index = k - m - q - pairs.len();
+            (
+                request.error.parameter_names()[index].to_string(),
+                EstimateKind::Sigma,
+                Scale::Log,
+            )
+        };
+        let theta = scale.to_theta(value);
+        let theta_se = se / scale.derivative(theta).abs();
+        let (cv_percent, shrinkage_percent) = if kind == EstimateKind::Omega {
+            let effect = k - m;
+            let log_scale = request.scales[request.random[effect]] == Scale::Log;
+            (
+                if log_scale {
+                    log_normal_cv_percent(value)
+                } else {
+                    f64::NAN
+                },
+                100.0 * (1.0 - sample_sd(etas.iter().map(|e| e[effect])) / value),
+            )
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        estimates.push(PopulationEstimate {
+            name,
+            kind,
+            value,
+            se,
+            rse_percent: 100.0 * se / value.abs(),
+            low: scale.to_parameter(theta - Z_975 * theta_se),
+            high: scale.to_parameter(theta + Z_975 * theta_se),
+            cv_percent,
+            shrinkage_percent,
+        });
+    }
+    let correlation = match &covariance {
+        Some(c) => (0..n * n)
+            .map(|i| {
+                let (r, s) = (i / n, i % n);
+                c[(r, s)] / (c[(r, r)] * c[(s, s)]).sqrt()
+            })
+            .collect(),
+        None => vec![f64::NAN; n * n],
+    };
+    let subjects = inputs
+        .subjects
+        .iter()
+        .zip(&inputs.conditionals)
+        .map(|(&(source, predictor, data), conditional)| {
+            subject_estimate(&inputs, source, predictor, data, conditional)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let observations = inputs
+        .subjects
+        .iter()
+        .map(|s| s.2.iter().flatten().count())
+        .sum::<usize>();
+    let count = n as f64;
+    let mut status = inputs.minimum.reason.clone();
+    if covariance.is_none() {
+        status.push_str(
+            "; the Hessian of the objective is not positive definite (no standard errors)",
+        );
+    }
+    for estimate in estimates.iter().filter(|e| e.kind == EstimateKind::Typical) {
+        let k = names.iter().position(|n| *n == estimate.name).unwrap_or(0);
+        if request.scales[k].at_bound(estimate.value) {
+            status.push_str(&format!("; `{}` is at a bound", estimate.name));
+        }
+    }
+    Ok(PopulationFit {
+        converged: inputs.minimum.converged
+            && covariance.is_some()
+            && !status.contains("at a bound"),
+        status,
+        omega: inputs.omega.iter().copied().collect::<Vec<_>>(),
+        correlation,
+        minus_2_log_likelihood: inputs.objective,
+        aic: inputs.objective + 2.0 * count,
+        bic: inputs.objective + count * (observations as f64).ln(),
+        observations,
+        iterations: inputs.minimum.iterations,
+        evaluations: inputs.evaluations,
+        subjects,
+        typical: values[..m].to_vec(),
+        sigma: inputs.sigma.to_vec(),
+        estimates,
+    })
+}
+
+fn sample_sd(values: impl Iterator<Item = f64>) -> f64 {
+    let values: Vec<f64> = values.collect();
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+}
+
+fn subject_estimate(
+    inputs: &Inputs,
+    source: &DataSubject,
+    predictor: &SimulatedSubject,
+    data: &[Option<Datum>],
+    conditional: &Conditional,
+) -> Result<SubjectEstimate, String> {
+    let request = inputs.request;
+    let population = super::Population {
+        typical: inputs.typical,
+        scales: &request.scales,
+        random: &request.random,
+        omega_inverse: inputs.omega,
+        omega_log_det: 0.0,
+        error: request.error,
+        sigma: inputs.sigma,
+    };
+    let (parameters, _) = population.individual(conditional.eta.as_slice());
+    let (typical, _) = population.individual(&vec![0.0; request.random.len()]);
+    let pred = predictor
+        .predict(&typical)
+        .map_err(|e| format!("ID {}: the typical prediction failed: {e}", source.id))?
+        .values;
+    let cwres = conditional_weighted_residuals(inputs, data, conditional);
+    let residuals = source
+        .observations
+        .iter()
+        .enumerate()
+        .map(|(row, observation)| {
+            let ipred = conditional.predictions[row];
+            PopulationResidual {
+                observation: observation.clone(),
+                pred: pred[row],
+                ipred,
+                iwres: if observation.censored {
+                    f64::NAN
+                } else {
+                    weighted_residual(request.error, observation.value, ipred, inputs.sigma)
+                },
+                cwres: cwres[row],
+            }
+        })
+        .collect();
+    Ok(SubjectEstimate {
+        id: source.id.clone(),
+        eta: conditional.eta.iter().copied().collect(),
+        parameters,
+        objective: conditional.objective,
+        residuals,
+    })
+}
+
+/// CWRES (Hooker, Staatz & Karlsson 2007): the observations linearized around the mode,
+/// E = f(eta) - J eta, with covariance J Omega J' + R, decorrelated by its Cholesky factor; on
+/// the error model's scale, over the observed (not censored, not left out) values.
+fn conditional_weighted_residuals(
+    inputs: &Inputs,
+    data: &[Option<Datum>],
+    conditional: &Conditional,
+) -> Vec<f64> {
+    let error = inputs.request.error;
+    let used: Vec<usize> = (0..data.len())
+        .filter(|&r| data[r].is_some_and(|d| !d.censored))
+        .collect();
+    let mut cwres = vec![f64::NAN; data.len()];
+    if used.is_empty() {
+        return cwres;
+    }
+    let q = conditional.eta.len();
+    let chain = |r: usize| {
+        let f = conditional.predictions[r];
+        if error == crate::fit::likelihood::ErrorModel::LogAdditive {
+            1.0 / f
+        } else {
+            1.0
+        }
+    };
+    let jacobian = DMatrix::from_fn(used.len(), q, |i, k| {
+        conditional.jacobian[(used[i], k)] * chain(used[i])
+    });
+    let mut covariance = &jacobian * inputs.omega * jacobian.transpose();
+    let mut residual = DVector::zeros(used.len());
+    for (i, &r) in used.iter().enumerate() {
+        let f = error.scale(conditional.predictions[r]);
+        let (sd, _, _) = error.sd(f, inputs.sigma);
+        covariance[(i, i)] += sd * sd;
+        let expected = f - (jacobian.row(i) * &conditional.eta)[0];
+        residual[i] = error.scale(data[r].map_or(f64::NAN, |d| d.value)) - expected;
+    }
+    if let Some(factor) = covariance.cholesky()
+        && let Some(decorrelated) = factor.l().solve_lower_triangular(&residual)
+    {
+        for (i, &r) in used.iter().enumerate() {
+            cwres[r] = decorrelated[i];
+        }
+    }
+    cwres
+}

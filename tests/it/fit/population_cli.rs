@@ -1,0 +1,176 @@
+//! `cartsim fit --population` end to end on the theophylline data: the files, the same numbers
+//! whatever the thread count, a correlated block, and bad requests.
+
+use crate::cli::{cartsim, scratch};
+use crate::repo_path;
+use std::path::Path;
+
+fn population_fit(
+    directory: &Path,
+    out: &str,
+    replicates: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let model = repo_path("models/theophylline_oral_1cmt.yaml")
+        .display()
+        .to_string();
+    let data = repo_path("tests/data/theoph/theoph.csv")
+        .display()
+        .to_string();
+    let mut arguments = vec![
+        "fit",
+        &model,
+        "--data",
+        &data,
+        "--estimate",
+        "ka,cl,v",
+        "--output",
+        "conc",
+        "--error",
+        "additive",
+        "--sigma",
+        "1",
+        "--population",
+        "--replicates",
+        replicates,
+        "--out",
+        out,
+    ];
+    arguments.extend_from_slice(extra);
+    cartsim(&arguments, directory)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn population_fit_writes_its_files_identically_on_one_and_two_threads() {
+    let directory = scratch("population-cli");
+    let one = population_fit(&directory, "one", "20", &["--threads", "1"]);
+    let two = population_fit(&directory, "two", "20", &["--threads", "2"]);
+    for output in [&one, &two] {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("FOCE-I: converged"), "{stdout}");
+    }
+    for file in [
+        "estimates.csv",
+        "subjects.csv",
+        "predictions.csv",
+        "vpc.csv",
+    ] {
+        assert_eq!(
+            read(&directory.join("one").join(file)),
+            read(&directory.join("two").join(file)),
+            "{file}"
+        );
+    }
+    let out = directory.join("one");
+    let estimates = read(&out.join("estimates.csv"));
+    // ka, cl, v, three omegas, sigma.
+    assert_eq!(estimates.lines().count(), 1 + 7, "{estimates}");
+    let subjects = read(&out.join("subjects.csv"));
+    assert_eq!(
+        subjects.lines().next(),
+        Some("ID,minus_2_log_likelihood,eta_ka,eta_cl,eta_v,ka,cl,v")
+    );
+    assert_eq!(subjects.lines().count(), 1 + 12);
+    // CWRES are standard normal under the model: over 132 observations the mean is within 0.3
+    // (about 3.5 standard errors) and the SD within 0.7 to 1.3.
+    let predictions = read(&out.join("predictions.csv"));
+    let cwres: Vec<f64> = predictions
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(10).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(cwres.len(), 132);
+    let mean = cwres.iter().sum::<f64>() / 132.0;
+    let sd = (cwres.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / 131.0).sqrt();
+    assert!(
+        mean.abs() < 0.3 && (0.7..1.3).contains(&sd),
+        "CWRES mean {mean}, SD {sd}"
+    );
+    // Every observation falls in one VPC bin, each bin summarises 20 replicates.
+    let vpc = read(&out.join("vpc.csv"));
+    let rows: Vec<Vec<&str>> = vpc
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(
+        rows.iter()
+            .map(|r| r[4].parse::<usize>().unwrap())
+            .sum::<usize>(),
+        132
+    );
+    assert!(rows.iter().all(|r| r[5] == "20"));
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&out.join("population.json"))).unwrap();
+    assert_eq!(json["observations"], 132);
+    // NONMEM's OFV convention leaves out 132 ln(2 pi); the reference fit has 116.80.
+    let ofv = json["objective_function_value_nonmem"].as_f64().unwrap();
+    assert!((ofv - 116.80).abs() < 0.05, "OFV {ofv}");
+    for name in [
+        "fits_1",
+        "dv_vs_pred",
+        "dv_vs_ipred",
+        "cwres_vs_time",
+        "cwres_vs_pred",
+        "random_effects",
+        "vpc",
+        "vpc_blq",
+    ] {
+        super::cli::png_decodes(&out.join("figures").join(format!("{name}.png")));
+    }
+}
+
+#[test]
+fn a_correlated_block_is_estimated_as_a_correlation() {
+    let directory = scratch("population-block");
+    let output = population_fit(&directory, "out", "0", &["--block", "cl,v"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let estimates = read(&directory.join("out/estimates.csv"));
+    let row = estimates
+        .lines()
+        .find(|l| l.starts_with("correlation_v_cl,"))
+        .unwrap_or_else(|| panic!("{estimates}"));
+    let value: f64 = row.split(',').nth(2).unwrap().parse().unwrap();
+    assert!(value > -1.0 && value < 1.0, "{row}");
+    assert!(!directory.join("out/vpc.csv").exists());
+}
+
+#[test]
+fn bad_population_requests_are_refused_with_the_reason() {
+    let directory = scratch("population-bad");
+    let cases: [(&[&str], i32, &str); 4] = [
+        (
+            &["--variability", "ka,dose"],
+            1,
+            "`dose` is not an estimated parameter",
+        ),
+        (&["--block", "cl,tlag"], 1, "`tlag` has no random effect"),
+        (
+            &["--block", "cl,v", "--block", "v,ka"],
+            1,
+            "`v` is in two blocks",
+        ),
+        (&["--method", "saem"], 2, "invalid value 'saem'"),
+    ];
+    for (extra, code, message) in cases {
+        let output = population_fit(&directory, "out", "20", extra);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{extra:?}: {stderr}");
+        assert!(stderr.contains(message), "{extra:?}: {stderr}");
+        assert!(!directory.join("out").exists(), "{extra:?} wrote output");
+    }
+}
