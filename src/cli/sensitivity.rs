@@ -7,8 +7,8 @@ use super::Failure;
 use super::run::{LoadedStudy, load_study};
 use crate::diag::Diagnostic;
 use crate::gsa::{
-    Method, Overrides, Setup, evaluation_count, local, local_curves_csv, local_metrics_csv, morris,
-    morris_csv, setup, sobol, sobol_csv,
+    Evaluator, Method, Overrides, Setup, evaluation_count, local, local_curves_csv,
+    local_metrics_csv, morris, morris_csv, setup, sobol, sobol_csv,
 };
 use crate::model::{Model, Regimen};
 use crate::output::Staging;
@@ -207,13 +207,14 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         .hint("run the scenario with `cartsim run` first, or narrow the parameter ranges")
         .into());
     }
+    let nominal = Evaluator::new(&study, &study.arms[setup.arm], Vec::new()).nominal;
     let record = json!({
         "cartsim_version": env!("CARGO_PKG_VERSION"),
         "command": std::env::args().collect::<Vec<_>>(),
         "inputs": inputs,
         "method": format!("{method:?}").to_lowercase(),
         "scenario": arm_label,
-        "parameters": setup.parameters.iter().map(|(k, name)| json!({"name": name, "nominal": study.arms[setup.arm].parameters[*k]})).collect::<Vec<_>>(),
+        "parameters": setup.parameters.iter().map(|(k, name)| json!({"name": name, "nominal": nominal[*k]})).collect::<Vec<_>>(),
         "ranges": setup.ranges.iter().map(|r| json!({"parameter": r.name, "min": r.value(0.0), "max": r.value(1.0), "scale": r.scale(), "source": r.source()})).collect::<Vec<_>>(),
         "metrics": setup.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
         "seed": setup.seed,

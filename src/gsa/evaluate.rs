@@ -31,7 +31,8 @@ impl MetricChoice {
     }
 
     /// Resolves `name` against a study: a metric column name, or `OUTPUT@TIME` with a state
-    /// or output and one of the study's output times. Fails with what went wrong.
+    /// or output and one of the study's output times (named `OUTPUT@TIME` with the time as
+    /// parsed, so `T@28.0` is `T@28`). Fails with what went wrong.
     pub fn resolve(study: &Study, name: &str) -> Result<MetricChoice, String> {
         if let Some((output, time)) = name.split_once('@') {
             let column = Study::column(&study.model, output.trim())
@@ -52,7 +53,7 @@ impl MetricChoice {
                     )
                 })?;
             return Ok(MetricChoice::At {
-                name: name.to_string(),
+                name: format!("{}@{time}", output.trim()),
                 column,
                 row,
             });

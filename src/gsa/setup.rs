@@ -131,7 +131,7 @@ pub fn setup(
         DEFAULT_SOBOL_N
     };
     let n = overrides.n.or(spec.n).unwrap_or(default_n);
-    if n < 2 || n > 10_000_000 {
+    if !(2..=10_000_000).contains(&n) {
         let from = overrides.n.map(|_| "--n");
         checker.report(
             from,
@@ -140,7 +140,7 @@ pub fn setup(
         );
     }
     let levels = spec.levels.unwrap_or(4);
-    if levels < 2 || levels % 2 != 0 {
+    if levels < 2 || !levels.is_multiple_of(2) {
         checker
             .report(
                 None,
@@ -300,6 +300,14 @@ fn check_metrics(
     let mut metrics = Vec::new();
     for (position, name) in names.iter().enumerate() {
         match MetricChoice::resolve(study, name) {
+            Ok(metric)
+                if metrics
+                    .iter()
+                    .any(|m: &MetricChoice| m.name() == metric.name()) =>
+            {
+                let path = format!("sensitivity.metrics.{position}");
+                checker.report(from, &path, format!("`{name}` is listed twice"));
+            }
             Ok(metric) => metrics.push(metric),
             Err(message) => {
                 let path = format!("sensitivity.metrics.{position}");

@@ -161,7 +161,7 @@ pub fn sobol_indices(
         ));
     }
     let (variance, first, total) = outputs.estimate(&used);
-    if !(variance > 0.0) {
+    if variance.is_nan() || variance <= 0.0 {
         return Err("the output does not vary over the parameter ranges".into());
     }
     let replicates: Vec<(Vec<f64>, Vec<f64>)> = (0..bootstrap.resamples as u64)

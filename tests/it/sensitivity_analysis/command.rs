@@ -227,6 +227,9 @@ fn bad_requests_say_what_where_and_how_to_fix() {
         text.contains("`beta` has no range") && text.contains("bounds"),
         "{text}"
     );
+    // A metric named twice (as written or after parsing its time) would write one file twice.
+    let text = run_with(&["sobol", "--metrics", "total@28,cmax,total@28.0"]);
+    assert!(text.contains("`total@28.0` is listed twice"), "{text}");
     let text = run_with(&["local", "--change", "1.5"]);
     assert!(text.contains("strictly between 0 and 1"), "{text}");
     let text = run_with(&["sobol", "--scenario", "bse"]);

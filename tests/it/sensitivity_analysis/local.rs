@@ -146,10 +146,13 @@ fn stein(p: &[f64], t: f64) -> f64 {
     }
 }
 
+/// A quantity computed from the parameters.
+type Metric<'a> = dyn Fn(&[f64]) -> f64 + 'a;
+
 /// d log g / d log p_i of a function of the parameters, by central differences of step 1e-5
 /// in log p_i: truncation about 1e-10 relative and rounding about 1e-16 / 1e-5 = 1e-11, both
 /// far below the tolerances the coefficients are held to.
-fn closed_form_coefficient(g: &dyn Fn(&[f64]) -> f64, p: &[f64], i: usize) -> f64 {
+fn closed_form_coefficient(g: &Metric<'_>, p: &[f64], i: usize) -> f64 {
     let h: f64 = 1e-5;
     let at = |factor: f64| {
         let mut q = p.to_vec();
@@ -182,8 +185,7 @@ sensitivity: {parameters: [foldx, tmax, cmax, alpha, fb, beta], metrics: [cmax, 
             .map(|t| stein(q, t as f64))
             .fold(f64::MIN, f64::max)
     };
-    let metrics: [&dyn Fn(&[f64]) -> f64; 3] =
-        [&grid_cmax, &|q| stein(q, 20.0), &|q| stein(q, 50.0)];
+    let metrics: [&Metric<'_>; 3] = [&grid_cmax, &|q| stein(q, 20.0), &|q| stein(q, 50.0)];
     for (i, name) in ["foldx", "tmax", "cmax", "alpha", "fb", "beta"]
         .iter()
         .enumerate()
