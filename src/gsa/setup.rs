@@ -95,7 +95,10 @@ pub fn setup(
     let (mut parameters, explicit) =
         check_parameters(&mut checker, study, &spec, overrides, global);
     let ranges = match (global, &nominal) {
-        (true, Some(nominal)) => check_ranges(&mut checker, study, &spec, &parameters, nominal),
+        (true, Some(nominal)) => {
+            let listed_by = overrides.parameters.as_ref().map(|_| "--parameters");
+            check_ranges(&mut checker, listed_by, study, &spec, &parameters, nominal)
+        }
         _ => Vec::new(),
     };
     if let (false, Some(nominal)) = (global, &nominal) {

@@ -7,9 +7,11 @@ use crate::gsa::{ParameterRange, RangeKind};
 use crate::spec::SensitivitySpec;
 use crate::study::Study;
 
-/// The range of every parameter (global methods), reporting those without one.
+/// The range of every parameter (global methods), reporting those without one; `listed_by`
+/// names the option that listed the parameters (`None`: the run file).
 pub(super) fn check_ranges(
     checker: &mut Checker,
+    listed_by: Option<&str>,
     study: &Study,
     spec: &SensitivitySpec,
     parameters: &[(usize, String)],
@@ -83,12 +85,8 @@ pub(super) fn check_ranges(
                 transform: *transform,
             },
             (None, None) => {
-                let from = spec
-                    .parameters
-                    .as_ref()
-                    .map_or(Some("--parameters"), |_| None);
                 checker
-                    .report(from, "sensitivity.parameters", format!("`{name}` has no range: no `bounds` and no variability"))
+                    .report(listed_by, "sensitivity.parameters", format!("`{name}` has no range: no `bounds` and no variability"))
                     .hints
                     .push(format!("add `sensitivity: {{bounds: {{{name}: {{min: ..., max: ...}}}}}}` to the run file, or `population.variability.{name}`"));
                 continue;

@@ -259,3 +259,26 @@ fn bad_requests_say_what_where_and_how_to_fix() {
     let output = cartsim(&["sensitivity", &run, "--method", "sobel"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn the_shipped_cart3_run_file_runs_the_local_method() {
+    // models/runs/cart3_sensitivity.yaml is the benchmark's run file: its block must check and
+    // its 6 x 3 coefficients come out. Raising T0 by 20% raises the tumor at day 28 (more
+    // tumor to start from) and the stimulated expansion (Cmax).
+    let folder = scratch("gsa-cart3");
+    let run = repo_path("models/runs/cart3_sensitivity.yaml")
+        .display()
+        .to_string();
+    let out = folder.join("out").display().to_string();
+    succeed(&["sensitivity", &run, "--method", "local", "--out", &out]);
+    let table = read(Path::new(&out), "local_metrics.csv");
+    assert_eq!(table.lines().count(), 1 + 6 * 3);
+    let change = |metric: &str| -> f64 {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with("T0,") && l.contains(&format!(",{metric},")))
+            .unwrap();
+        line.split(',').nth(8).unwrap().parse().unwrap()
+    };
+    assert!(change("T@28") > 0.0 && change("cmax") > 0.0, "{table}");
+}
