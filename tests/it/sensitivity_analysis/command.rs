@@ -263,8 +263,8 @@ fn bad_requests_say_what_where_and_how_to_fix() {
 #[test]
 fn the_shipped_cart3_run_file_runs_the_local_method() {
     // models/runs/cart3_sensitivity.yaml is the benchmark's run file: its block must check and
-    // its 6 x 3 coefficients come out. Raising T0 by 20% raises the tumor at day 28 (more
-    // tumor to start from) and the stimulated expansion (Cmax).
+    // all 6 x 3 coefficients come out finite. Raising the expansion rate rho or the tumor T0
+    // (the stimulus, T / (KT + T) < 1 at T0) by 20% raises the peak (Cmax).
     let folder = scratch("gsa-cart3");
     let run = repo_path("models/runs/cart3_sensitivity.yaml")
         .display()
@@ -273,12 +273,19 @@ fn the_shipped_cart3_run_file_runs_the_local_method() {
     succeed(&["sensitivity", &run, "--method", "local", "--out", &out]);
     let table = read(Path::new(&out), "local_metrics.csv");
     assert_eq!(table.lines().count(), 1 + 6 * 3);
-    let change = |metric: &str| -> f64 {
-        let line = table
-            .lines()
-            .find(|l| l.starts_with("T0,") && l.contains(&format!(",{metric},")))
+    let column = |parameter: &str, metric: &str, k: usize| -> f64 {
+        let prefix = format!("{parameter},");
+        let line = (table.lines())
+            .find(|l| l.starts_with(&prefix) && l.contains(&format!(",{metric},")))
             .unwrap();
-        line.split(',').nth(8).unwrap().parse().unwrap()
+        line.split(',').nth(k).unwrap().parse().unwrap()
     };
-    assert!(change("T@28") > 0.0 && change("cmax") > 0.0, "{table}");
+    for line in table.lines().skip(1) {
+        let coefficient: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
+        assert!(coefficient.is_finite(), "{line}");
+    }
+    assert!(
+        column("rho", "cmax", 8) > 0.0 && column("T0", "cmax", 8) > 0.0,
+        "{table}"
+    );
 }
