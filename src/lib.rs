@@ -9,6 +9,7 @@ pub mod data;
 pub mod diag;
 pub mod expr;
 pub mod fit;
+pub mod gsa;
 pub mod library;
 pub mod metrics;
 pub mod model;

@@ -17,6 +17,7 @@ mod canvas;
 mod fit;
 mod observed;
 mod population;
+mod sensitivity;
 pub use fit::{
     ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
 };
@@ -24,6 +25,7 @@ pub use observed::{ObservedSeries, observed_png};
 pub use population::{
     Bands, BoxSummary, Interval, StepCurve, bands_png, boxes_png, intervals_png, steps_png,
 };
+pub use sensitivity::{IndexBar, MorrisPoint, TornadoBar, indices_png, morris_png, tornado_png};
 
 const MIN_WIDTH: u32 = 1200;
 const MIN_HEIGHT: u32 = 800;

@@ -5,6 +5,7 @@ mod check;
 mod fit;
 mod merge;
 mod run;
+mod sensitivity;
 mod simulate;
 
 use crate::diag::{Diagnostic, render_all};
@@ -32,6 +33,9 @@ enum Command {
     /// Fit a model to each ID of a NONMEM-style dataset (maximum likelihood, BLQ by M3) and
     /// write estimates.csv, predictions.csv, fit.json and goodness-of-fit figures.
     Fit(fit::FitArgs),
+    /// Sensitivity analysis of a run file's metrics: local coefficients and a tornado chart,
+    /// Morris screening, or Sobol' indices with bootstrap intervals.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Merge the output folders of `cartsim run --shard K/N` into one run's files.
     Merge(merge::MergeArgs),
     /// Check model files and print `ok` or every problem found.
@@ -69,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Fit(args) => fit::fit(&args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Check { models } => check::check(&models),
         Command::Models => check::models(),

@@ -333,7 +333,7 @@ pub fn steps_png(
     })
 }
 
-fn categories(
+pub(super) fn categories(
     labels: impl Iterator<Item = String>,
     notes: Vec<String>,
     description: &str,
@@ -363,7 +363,7 @@ fn describe(interval: &Interval) -> String {
     }
 }
 
-fn significant(v: f64) -> String {
+pub(super) fn significant(v: f64) -> String {
     let magnitude = v.abs();
     if v == 0.0 || !v.is_finite() {
         format!("{v}")

@@ -8,8 +8,8 @@ mod types;
 
 pub use load::{Loaded, LoadedModel, load_model, load_yaml, location};
 pub use run::{
-    CovariateSpec, MetricsSpec, PopulationSpec, RelapseSpec, ResidualSpec, ResponseSpec,
-    RunOutputSpec, RunSpec, ScenarioSpec, VariabilitySpec,
+    BoundsSpec, CovariateSpec, MetricsSpec, PopulationSpec, RelapseSpec, ResidualSpec,
+    ResponseSpec, RunOutputSpec, RunSpec, ScenarioSpec, SensitivitySpec, VariabilitySpec,
 };
 pub use source_map::{Position, SourceMap};
 pub use types::{

@@ -23,6 +23,8 @@ pub struct RunSpec {
     pub population: Option<PopulationSpec>,
     #[serde(default)]
     pub metrics: MetricsSpec,
+    /// Settings of `cartsim sensitivity` (the command line overrides them).
+    pub sensitivity: Option<SensitivitySpec>,
 }
 
 /// The `output:` block: span, output grid, solver settings and the outputs to summarize. Unset
@@ -151,4 +153,37 @@ pub struct ResponseSpec {
 #[serde(deny_unknown_fields)]
 pub struct RelapseSpec {
     pub above: f64,
+}
+
+/// The `sensitivity:` block: what `cartsim sensitivity` analyses by default.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivitySpec {
+    /// The scenario analysed (default: the first).
+    pub scenario: Option<String>,
+    /// Parameters analysed (default: those with `bounds`, then those with variability).
+    pub parameters: Option<Vec<String>>,
+    /// Metrics analysed: metric columns (`cmax`, `auc_0_28`, ...) or `OUTPUT@TIME`.
+    pub metrics: Option<Vec<String>>,
+    /// Explicit ranges, preferred over the variability's 5th-95th percentiles.
+    #[serde(default)]
+    pub bounds: OrderedMap<BoundsSpec>,
+    /// Local method: the fractional change of the tornado chart (default 0.2).
+    pub change: Option<f64>,
+    /// Sobol: base samples N; Morris: trajectories r.
+    pub n: Option<u64>,
+    pub seed: Option<u64>,
+    /// Morris: grid levels p (even; default 4).
+    pub levels: Option<u32>,
+    /// Sobol: bootstrap resamples (default 1000).
+    pub bootstrap: Option<u32>,
+}
+
+/// An explicit range: uniform between `min` and `max` on a `linear` (default) or `log` scale.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoundsSpec {
+    pub min: f64,
+    pub max: f64,
+    pub scale: Option<String>,
 }

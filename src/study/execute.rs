@@ -77,18 +77,23 @@ impl Study {
             .collect()
     }
 
-    /// Simulates one parameter vector in one arm; also gives the time of the first dose (the
-    /// start when there is none).
-    fn simulate_arm(&self, arm: &Arm, parameters: Vec<f64>) -> Result<(Simulation, f64), String> {
+    /// Simulates one parameter vector in one arm with the span, output grid and solver of
+    /// `base`; also gives the time of the first dose (the start when there is none).
+    pub(crate) fn simulate_arm(
+        &self,
+        arm: &Arm,
+        parameters: Vec<f64>,
+        base: &RunPlan,
+    ) -> Result<(Simulation, f64), String> {
         let doses = arm
             .regimen
             .events(&parameters)
             .map_err(|d| d.message.clone())?;
-        let first_dose = doses.first().map_or(self.plan.start, |d| d.time);
+        let first_dose = doses.first().map_or(base.start, |d| d.time);
         let plan = RunPlan {
             parameters,
             doses,
-            ..self.plan.clone()
+            ..base.clone()
         };
         simulate(&self.model, &plan)
             .map(|simulation| (simulation, first_dose))
@@ -97,7 +102,7 @@ impl Study {
 
     /// The tracked outputs of a simulation at every output time, `[time * outputs + output]`;
     /// NaN after a `stop` event.
-    fn tracked_values(&self, simulation: &Simulation, times: usize) -> Vec<f64> {
+    pub(crate) fn tracked_values(&self, simulation: &Simulation, times: usize) -> Vec<f64> {
         let trajectory = &simulation.trajectory;
         let mut values = vec![f64::NAN; times * self.tracked.len()];
         for row in 0..trajectory.times.len().min(times) {
@@ -128,7 +133,7 @@ impl Study {
             let parameters = self
                 .population
                 .individual_parameters(&arm.parameters, subject);
-            let (failure, values) = match self.simulate_arm(arm, parameters) {
+            let (failure, values) = match self.simulate_arm(arm, parameters, &self.plan) {
                 Ok((simulation, first_dose)) => {
                     steps += simulation.stats.accepted_steps + simulation.stats.rejected_steps;
                     let tracked = self.tracked_values(&simulation, times.len());
@@ -230,7 +235,7 @@ pub fn execute(
                 parameters[k] = value;
             }
             study
-                .simulate_arm(arm, parameters)
+                .simulate_arm(arm, parameters, &study.plan)
                 .map(|(s, _)| study.tracked_values(&s, times.len()))
         })
         .collect();

@@ -14,6 +14,7 @@ mod native;
 mod population;
 mod reference;
 mod sensitivity;
+mod sensitivity_analysis;
 mod stiff;
 
 use cartsim::model::{Model, compile};

@@ -1,0 +1,123 @@
+//! The figures of `cartsim sensitivity`, as (file name, PNG bytes): tornado charts and curves
+//! over time (local), the Morris plane, Sobol' index bars.
+
+use crate::diag::Diagnostic;
+use crate::gsa::{LocalResult, MorrisResult, Setup, SobolOutcome};
+use crate::plot::{
+    Figure, IndexBar, MorrisPoint, PlotError, Series, TornadoBar, YScale, indices_png, morris_png,
+    render_png, tornado_png,
+};
+use crate::study::Study;
+
+type Figures = Result<Vec<(String, Vec<u8>)>, Diagnostic>;
+
+fn failed(error: PlotError) -> Diagnostic {
+    Diagnostic::new(format!("cannot draw the figures: {error}"))
+}
+
+/// A metric or output name as part of a file name (`T@28` -> `T_at_28`).
+fn file_part(name: &str) -> String {
+    name.replace('@', "_at_")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A tornado chart per metric, and the coefficients of every tracked output over time.
+pub fn local(study: &Study, setup: &Setup, result: &LocalResult, scenario: &str) -> Figures {
+    let mut figures = Vec::new();
+    for (m, metric) in setup.metrics.iter().enumerate() {
+        let bars: Vec<TornadoBar> = (setup.parameters.iter().enumerate())
+            .map(|(k, (_, name))| TornadoBar {
+                label: name.clone(),
+                low: result.effects[k][m].low_change,
+                high: result.effects[k][m].high_change,
+            })
+            .collect();
+        let title = format!("{}: tornado, {scenario}", metric.name());
+        let png = tornado_png(&title, metric.name(), setup.change, &bars).map_err(failed)?;
+        figures.push((
+            format!("figures/tornado_{}.png", file_part(metric.name())),
+            png,
+        ));
+    }
+    let times = study.output_times();
+    let outputs = study.tracked.len();
+    for (o, (output, _)) in study.tracked.iter().enumerate() {
+        let series = (setup.parameters.iter().enumerate())
+            .map(|(k, (_, name))| Series {
+                name: name.clone(),
+                values: (0..times.len())
+                    .map(|row| result.curves[k][row * outputs + o])
+                    .collect(),
+            })
+            .collect();
+        let figure = Figure {
+            title: format!("{output}: normalized sensitivity over time, {scenario}"),
+            x_label: format!("time ({})", study.model.time_unit),
+            y_label: format!("d log {output} / d log parameter"),
+            times: times.clone(),
+            series,
+            scale: YScale::Linear,
+            width: 1200,
+            height: 800,
+        };
+        let png = render_png(&figure).map_err(failed)?;
+        figures.push((format!("figures/over_time_{}.png", file_part(output)), png));
+    }
+    Ok(figures)
+}
+
+/// The (mu*, sigma) plane per metric.
+pub fn morris(setup: &Setup, result: &MorrisResult, scenario: &str) -> Figures {
+    let mut figures = Vec::new();
+    for (metric, effects) in setup.metrics.iter().zip(&result.effects) {
+        let points: Vec<MorrisPoint> = (setup.ranges.iter().zip(effects))
+            .map(|(range, effect)| MorrisPoint {
+                label: range.name.clone(),
+                mu_star: effect.mu_star,
+                sigma: effect.sigma,
+            })
+            .collect();
+        let title = format!("{}: Morris screening, {scenario}", metric.name());
+        let unit = format!("{} per range", metric.name());
+        let png = morris_png(&title, &unit, &points).map_err(failed)?;
+        figures.push((
+            format!("figures/morris_{}.png", file_part(metric.name())),
+            png,
+        ));
+    }
+    Ok(figures)
+}
+
+/// S1 and ST bars with intervals per metric whose indices could be estimated.
+pub fn sobol(setup: &Setup, outcome: &SobolOutcome, scenario: &str) -> Figures {
+    let mut figures = Vec::new();
+    for (metric, result) in setup.metrics.iter().zip(&outcome.indices) {
+        let Ok(result) = result else { continue };
+        let bars: Vec<IndexBar> = (setup.ranges.iter().zip(&result.indices))
+            .map(|(range, index)| IndexBar {
+                label: range.name.clone(),
+                first: (index.first.value, index.first.low, index.first.high),
+                total: (index.total.value, index.total.low, index.total.high),
+            })
+            .collect();
+        let title = format!(
+            "{}: Sobol' indices (N = {}), {scenario}",
+            metric.name(),
+            setup.n
+        );
+        let png = indices_png(&title, &bars).map_err(failed)?;
+        figures.push((
+            format!("figures/sobol_{}.png", file_part(metric.name())),
+            png,
+        ));
+    }
+    Ok(figures)
+}
