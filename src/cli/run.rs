@@ -289,7 +289,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut trajectories = match args.save_trajectories {
         true => {
             let mut file = staging.create("trajectories.csv")?;
-            file.write_all(trajectories_header(&study).as_bytes())
+            file.write_all(trajectories_header(study).as_bytes())
                 .map_err(|e| Diagnostic::new(format!("cannot write trajectories.csv: {e}")))?;
             Some(file)
         }
@@ -320,7 +320,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let save = args.save_trajectories;
     let result = pool.install(|| {
         execute(
-            &study,
+            study,
             range.clone(),
             save.then_some(&mut sink as TrajectorySink),
             &mut progress,
@@ -332,7 +332,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             .map_err(|e| Diagnostic::new(format!("cannot write trajectories.csv: {e}")))?;
     }
     let simulated = result.rows.iter().filter(|r| r.failure.is_none()).count();
-    let mut written = write_outputs(&mut staging, &study, &result, args.shard.is_some())?;
+    let mut written = write_outputs(&mut staging, study, &result, args.shard.is_some())?;
     if save {
         written.push("trajectories.csv".into());
     }
@@ -342,7 +342,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         "cartsim_version": env!("CARGO_PKG_VERSION"),
         "command": std::env::args().collect::<Vec<_>>(),
         "inputs": inputs,
-        "run": describe(&study),
+        "run": describe(study),
         "shard": args.shard.map(|(k, n)| json!({"k": k, "n": n, "first_subject": range.start, "end_subject": range.end})),
         "scenarios_selected": args.scenarios,
         "threads": threads,
