@@ -363,3 +363,34 @@ pub fn data_uri(png: &[u8]) -> String {
         base64::engine::general_purpose::STANDARD.encode(png)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_go_overview_first_in_natural_order_with_captions() {
+        let mut files = [
+            "figures/iwres_vs_time.png",
+            "figures/fits_10.png",
+            "figures/fits_2.png",
+            "figures/bands_split_EM.png",
+            "figures/response.png",
+        ];
+        files.sort_by_key(|f| figure_order(f));
+        assert_eq!(
+            files,
+            [
+                "figures/response.png",
+                "figures/bands_split_EM.png",
+                "figures/fits_2.png",
+                "figures/fits_10.png",
+                "figures/iwres_vs_time.png",
+            ]
+        );
+        let scenarios = ["split".to_string()];
+        assert!(caption(files[1], &scenarios).ends_with(": EM in scenario split."));
+        assert!(caption("figures/fits_2.png", &[]).contains("page 2"));
+        assert_eq!(caption("figures/other.png", &[]), "Figure other.");
+    }
+}
