@@ -16,6 +16,7 @@ pub mod model;
 pub mod output;
 pub mod plot;
 pub mod population;
+pub mod report;
 pub mod simulate;
 pub mod solver;
 pub mod spec;

@@ -17,6 +17,7 @@ use crate::fit::{
     FitRequest, FitSettings, Gradient, Scale, SearchSettings, fit_subjects, scales_for,
 };
 use crate::model::Model;
+use crate::report::Format;
 use crate::simulate::RunPlan;
 use crate::spec::SolverName;
 use clap::{Args, ValueEnum};
@@ -84,6 +85,9 @@ pub struct FitArgs {
     /// Output folder [default: output/<model name>_fit/, or _population/ with --population].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also write report.html (as `cartsim report` does) at the end.
+    #[arg(long)]
+    report: bool,
     #[command(flatten)]
     population: population::PopulationArgs,
 }
@@ -288,6 +292,10 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
                 .hint("see the reasons above and in fit.json; check starting values and units")
                 .into(),
         );
+    }
+    if args.report {
+        let report = super::report::write_report(&directory, Format::Html, None)?;
+        println!("wrote {}", report.display());
     }
     Ok(())
 }

@@ -2,9 +2,10 @@
 //! unsharded run writes (identical metrics, subjects and summaries; bands merged exactly).
 
 use super::Failure;
-use super::run::{describe, load_study, read, shard_range, write_outputs};
+use super::run::{describe, load_study, read, run_provenance, shard_range, write_outputs};
 use crate::diag::Diagnostic;
 use crate::output::Staging;
+use crate::report::provenance::FILE as PROVENANCE;
 use crate::study::{
     BandSet, MetricRow, ShardState, StudyResult, parse_metrics_csv, parse_subjects_csv,
 };
@@ -57,6 +58,7 @@ fn shard_info(folder: &Path) -> Result<Shard, Failure> {
 }
 
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let started = std::time::Instant::now();
     let mut shards = args
         .shards
         .iter()
@@ -217,9 +219,11 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         "run.json",
         (serde_json::to_string_pretty(&run_json).unwrap_or_default() + "\n").as_bytes(),
     )?;
+    let record = run_provenance(&loaded, &result, started);
+    staging.write(PROVENANCE, record.to_json().as_bytes())?;
     staging.commit()?;
     println!(
-        "wrote {}: {}, run.json (merged {parts} shards)",
+        "wrote {}: {}, run.json, {PROVENANCE} (merged {parts} shards)",
         directory.display(),
         written.join(", ")
     );

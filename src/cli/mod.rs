@@ -4,6 +4,8 @@
 mod check;
 mod fit;
 mod merge;
+mod provenance;
+mod report;
 mod run;
 mod sensitivity;
 mod simulate;
@@ -38,6 +40,9 @@ enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Merge the output folders of `cartsim run --shard K/N` into one run's files.
     Merge(merge::MergeArgs),
+    /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
+    /// of `simulate`, `run` or `fit`.
+    Report(report::ReportArgs),
     /// Check model files and print `ok` or every problem found.
     Check {
         /// Model files to check.
@@ -75,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Fit(args) => fit::fit(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Merge(args) => merge::merge(&args),
+        Command::Report(args) => report::report(&args),
         Command::Check { models } => check::check(&models),
         Command::Models => check::models(),
     };

@@ -1,9 +1,11 @@
 //! `cartsim run`: a run file's scenarios x grid x population, in parallel, with tables,
 //! figures and provenance; `--shard K/N` runs a slice for `cartsim merge`.
 
-use super::{Failure, load};
+use super::{Failure, load, provenance};
 use crate::diag::Diagnostic;
 use crate::output::{Staging, sha256_hex};
+use crate::report::Format;
+use crate::report::provenance::{FILE as PROVENANCE, InputFile, Kind, Provenance};
 use crate::spec::{Loaded, RunSpec, load_yaml};
 use crate::study::{
     ShardState, Study, StudyInputs, StudyResult, TrajectorySink, check, execute, figures,
@@ -35,6 +37,9 @@ pub struct RunArgs {
     /// Also write trajectories.csv (every subject, time and output; grows with n).
     #[arg(long)]
     pub save_trajectories: bool,
+    /// Also write report.html (as `cartsim report` does) at the end.
+    #[arg(long, conflicts_with = "shard")]
+    pub report: bool,
 }
 
 fn parse_shard(text: &str) -> Result<(u64, u64), String> {
@@ -62,6 +67,8 @@ pub(super) struct LoadedStudy {
     pub study: Study,
     pub run_text: String,
     pub inputs: serde_json::Value,
+    /// The same inputs for provenance.json.
+    pub files: Vec<InputFile>,
 }
 
 /// Loads a run file, its model and table, and checks them; keeps only `scenarios` (all when
@@ -79,6 +86,10 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
         }
         failure
     })?;
+    let mut files = vec![
+        provenance::input("run file", path, &run_text),
+        provenance::input("model", &model_path, &model_text),
+    ];
     let table = match loaded
         .spec
         .population
@@ -87,10 +98,9 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
     {
         Some(table) => {
             let table_path = folder.join(table);
-            Some((
-                table_path.display().to_string(),
-                read(&table_path, "the subject table")?,
-            ))
+            let text = read(&table_path, "the subject table")?;
+            files.push(provenance::input("subject table", &table_path, &text));
+            Some((table_path.display().to_string(), text))
         }
         None => None,
     };
@@ -128,6 +138,7 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
         study,
         run_text,
         inputs,
+        files,
     })
 }
 
@@ -165,6 +176,45 @@ pub(super) fn describe(study: &Study) -> serde_json::Value {
         "percentile_method": format!("log-bucket sketch: within {:.2}% (relative) of the exact type-7 sample percentile", 100.0 * crate::study::RELATIVE_ERROR),
         "auc_method": "linear-up/log-down trapezoidal rule",
     })
+}
+
+/// The provenance of a finished (or merged) run.
+pub(super) fn run_provenance(
+    loaded: &LoadedStudy,
+    result: &StudyResult,
+    started: Instant,
+) -> Provenance {
+    let study = &loaded.study;
+    let mut record =
+        provenance::record(Kind::Run, loaded.files.clone(), &study.plan.solver, started);
+    record.scenarios = study.arms.iter().map(|a| a.scenario.clone()).collect();
+    record.scenarios.dedup();
+    record.n = study.population.n;
+    record.seed = Some(study.population.seed);
+    let failed = result.rows.iter().filter(|r| r.failure.is_some());
+    record.solver_statistics.extend([
+        ("accepted_steps".to_string(), json!(result.steps)),
+        ("simulations".to_string(), json!(result.rows.len())),
+        (
+            "failed_simulations".to_string(),
+            json!(failed.clone().count()),
+        ),
+    ]);
+    record.warnings = failed
+        .take(1)
+        .map(|r| {
+            format!(
+                "simulations failed; the first: subject {}, scenario {}: {}",
+                r.id,
+                study.arms[r.arm as usize].scenario,
+                r.failure.as_deref().unwrap_or_default()
+            )
+        })
+        .chain(result.typical.iter().zip(&study.arms).filter_map(|(t, a)| {
+            (t.as_ref().err()).map(|e| format!("typical subject of {}: {e}", a.scenario))
+        }))
+        .collect();
+    record
 }
 
 /// Writes the tables (and figures unless this is a shard) of a finished run.
@@ -218,7 +268,8 @@ pub(super) fn write_outputs(
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let LoadedStudy { study, inputs, .. } = load_study(&args.run, &args.scenarios)?;
+    let loaded = load_study(&args.run, &args.scenarios)?;
+    let LoadedStudy { study, inputs, .. } = &loaded;
     let range = shard_range(study.population.n, args.shard);
     let directory = args.out.clone().unwrap_or_else(|| {
         let stem = args
@@ -238,7 +289,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut trajectories = match args.save_trajectories {
         true => {
             let mut file = staging.create("trajectories.csv")?;
-            file.write_all(trajectories_header(&study).as_bytes())
+            file.write_all(trajectories_header(study).as_bytes())
                 .map_err(|e| Diagnostic::new(format!("cannot write trajectories.csv: {e}")))?;
             Some(file)
         }
@@ -269,7 +320,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let save = args.save_trajectories;
     let result = pool.install(|| {
         execute(
-            &study,
+            study,
             range.clone(),
             save.then_some(&mut sink as TrajectorySink),
             &mut progress,
@@ -281,7 +332,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             .map_err(|e| Diagnostic::new(format!("cannot write trajectories.csv: {e}")))?;
     }
     let simulated = result.rows.iter().filter(|r| r.failure.is_none()).count();
-    let mut written = write_outputs(&mut staging, &study, &result, args.shard.is_some())?;
+    let mut written = write_outputs(&mut staging, study, &result, args.shard.is_some())?;
     if save {
         written.push("trajectories.csv".into());
     }
@@ -291,7 +342,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         "cartsim_version": env!("CARGO_PKG_VERSION"),
         "command": std::env::args().collect::<Vec<_>>(),
         "inputs": inputs,
-        "run": describe(&study),
+        "run": describe(study),
         "shard": args.shard.map(|(k, n)| json!({"k": k, "n": n, "first_subject": range.start, "end_subject": range.end})),
         "scenarios_selected": args.scenarios,
         "threads": threads,
@@ -306,6 +357,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         "run.json",
         (serde_json::to_string_pretty(&run_json).unwrap_or_default() + "\n").as_bytes(),
     )?;
+    if args.shard.is_none() {
+        let record = run_provenance(&loaded, &result, started);
+        staging.write(PROVENANCE, record.to_json().as_bytes())?;
+        written.push(PROVENANCE.into());
+    }
     if simulated == 0 && !result.rows.is_empty() {
         let first = failures
             .first()
@@ -332,5 +388,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         study.arms.len(),
         started.elapsed().as_secs_f64()
     );
+    if args.report {
+        let report = super::report::write_report(&directory, Format::Html, None)?;
+        println!("wrote {}", report.display());
+    }
     Ok(())
 }

@@ -3,10 +3,11 @@
 
 pub(super) mod data;
 
-use super::{Failure, load};
+use super::{Failure, load, provenance};
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::plot::{Figure, Series, YScale, render_png};
+use crate::report::provenance::{FILE as PROVENANCE, Kind};
 use crate::simulate::{RunPlan, SimError, Simulation, simulate};
 use crate::spec::{DoseSpec, ExprText, SolverName};
 use clap::Args;
@@ -319,6 +320,15 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         ),
     ]);
     let run_json = serde_json::to_string_pretty(&run).unwrap_or_default() + "\n";
+    let inputs = vec![provenance::input("model", &args.model, &text)];
+    let mut record = provenance::record(Kind::Simulate, inputs, &plan.solver, started);
+    provenance::add_statistics(&mut record.solver_statistics, &simulation.stats);
+    record.solver_switches = simulation
+        .method_switch
+        .iter()
+        .map(provenance::switch)
+        .collect();
+    record.warnings = simulation.warnings.clone();
     crate::output::write_files(
         &directory,
         &[
@@ -328,6 +338,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
             ),
             ("trajectory.png", png),
             ("run.json", run_json.into_bytes()),
+            (PROVENANCE, record.to_json().into_bytes()),
             ("events.csv", events_csv(&simulation).into_bytes()),
             ("metrics.csv", metrics_csv(&model, &simulation).into_bytes()),
         ],
@@ -342,7 +353,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         eprintln!("warning: {warning}");
     }
     println!(
-        "wrote {}/trajectory.csv, trajectory.png, run.json, events.csv, metrics.csv",
+        "wrote {}/trajectory.csv, trajectory.png, run.json, events.csv, metrics.csv, {PROVENANCE}",
         directory.display()
     );
     Ok(())

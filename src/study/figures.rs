@@ -18,7 +18,7 @@ type Drawing = (
 );
 
 /// A file-name-safe form of a label.
-fn slug(text: &str) -> String {
+pub fn slug(text: &str) -> String {
     let mut slug: String = text
         .chars()
         .map(|c| {

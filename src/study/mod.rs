@@ -13,7 +13,7 @@ mod tables;
 pub use bands::{BandSet, RELATIVE_ERROR, Sketch};
 pub use check::{StudyInputs, check};
 pub use execute::{Progress, StudyResult, SubjectRecord, TrajectorySink, execute};
-pub use figures::figures;
+pub use figures::{figures, slug};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
 pub use summary::{ArmSummary, summarize};
 pub use tables::{

@@ -13,6 +13,7 @@ mod library;
 mod native;
 mod population;
 mod reference;
+mod report;
 mod sensitivity;
 mod sensitivity_analysis;
 mod stiff;

@@ -4,9 +4,9 @@
 //! summary printed at the end.
 
 use super::{FitArgs, scale_name};
-use crate::cli::Failure;
 use crate::cli::simulate::data::unit;
 use crate::cli::simulate::y_label;
+use crate::cli::{Failure, provenance};
 use crate::data::Dataset;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
@@ -16,6 +16,7 @@ use crate::output::{Staging, sha256_hex};
 use crate::plot::{
     ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
 };
+use crate::report::provenance::{FILE as PROVENANCE, Kind, Provenance};
 use clap::ValueEnum;
 use serde_json::json;
 use std::fmt::Write;
@@ -263,6 +264,40 @@ fn fit_json(inputs: &Inputs, fits: &[SubjectFit], seconds: f64) -> serde_json::V
     })
 }
 
+/// The provenance of a fit: model and data files, seed of the perturbed starts, the solver,
+/// search work summed over IDs, and what went wrong.
+fn fit_provenance(inputs: &Inputs, fits: &[SubjectFit], started: Instant) -> Provenance {
+    let args = inputs.args;
+    let files = vec![
+        provenance::input("model", &args.model, inputs.model_text),
+        provenance::input("data", &args.data, inputs.data_text),
+    ];
+    let solver = &inputs.request.template.solver;
+    let mut record = provenance::record(Kind::Fit, files, solver, started);
+    record.n = fits.len() as u64;
+    record.seed = Some(inputs.request.settings.seed);
+    for (_, subject) in fitted(fits) {
+        let fit = &subject.fit;
+        let work = json!({"iterations": fit.iterations, "objective_evaluations": fit.evaluations});
+        provenance::add_statistics(&mut record.solver_statistics, &work);
+    }
+    record.warnings = (inputs.dataset.warnings.iter().cloned())
+        .chain(
+            inputs
+                .gradient_fallback
+                .map(|r| format!("finite-difference gradients: {r}")),
+        )
+        .chain(fits.iter().filter_map(|f| match &f.result {
+            Err(message) => Some(format!("ID {}: not fitted: {message}", f.id)),
+            Ok(s) if !s.fit.converged => {
+                Some(format!("ID {}: not converged: {}", f.id, s.fit.status))
+            }
+            Ok(_) => None,
+        }))
+        .collect();
+    record
+}
+
 /// Writes every file, or none.
 pub(super) fn write(
     inputs: &Inputs,
@@ -281,6 +316,10 @@ pub(super) fn write(
     )?;
     let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
     staging.write("fit.json", text.as_bytes())?;
+    staging.write(
+        PROVENANCE,
+        fit_provenance(inputs, fits, started).to_json().as_bytes(),
+    )?;
     for (k, png) in pages.iter().enumerate() {
         staging.write(&format!("figures/fits_{}.png", k + 1), png)?;
     }

@@ -5,12 +5,13 @@
 //! observed curves with the observations over them).
 
 use super::{SimulateArgs, out_directory, provenance, sim_error, y_label};
-use crate::cli::Failure;
+use crate::cli::{Failure, provenance as prov};
 use crate::data::{DataSubject, Dataset, read_dataset, simulate_subject};
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::output::Staging;
 use crate::plot::{ObservedSeries, YScale, observed_png};
+use crate::report::provenance::{FILE as PROVENANCE, Kind};
 use crate::simulate::{RunPlan, Simulation};
 use rayon::prelude::*;
 use serde_json::json;
@@ -272,8 +273,25 @@ pub(super) fn run(
     let seconds = started.elapsed().as_secs_f64();
     run.insert("wall_time_seconds".into(), json!(seconds));
     let run_json = serde_json::to_string_pretty(&run).unwrap_or_default() + "\n";
+    let inputs = vec![
+        prov::input("model", &args.model, text),
+        prov::input("data", path, &data_text),
+    ];
+    let mut record = prov::record(Kind::Simulate, inputs, &base.solver, started);
+    record.n = runs.len() as u64;
+    for (subject, simulation) in &runs {
+        prov::add_statistics(&mut record.solver_statistics, &simulation.stats);
+        (record.solver_switches).extend(
+            simulation
+                .method_switch
+                .iter()
+                .map(|s| format!("ID {}: {}", subject.id, prov::switch(s))),
+        );
+    }
+    record.warnings = warnings.clone();
     let directory = out_directory(args, model);
     let mut staging = Staging::new(&directory)?;
+    staging.write(PROVENANCE, record.to_json().as_bytes())?;
     staging.write("trajectory.csv", trajectory_csv(&runs).as_bytes())?;
     staging.write("observations.csv", observations_csv(&runs).as_bytes())?;
     staging.write("events.csv", events_csv(&runs).as_bytes())?;
@@ -294,7 +312,7 @@ pub(super) fn run(
         eprintln!("warning: {warning}");
     }
     println!(
-        "wrote {}/trajectory.csv, observations.csv, events.csv, run.json and {} figure(s) in figures/",
+        "wrote {}/trajectory.csv, observations.csv, events.csv, run.json, {PROVENANCE} and {} figure(s) in figures/",
         directory.display(),
         figures.len()
     );

@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// The patients as a NONMEM-style dataset (no doses: Stein's model starts from its own
 /// initial state), plus an ID with doses only, which cannot be fitted.
-fn write_dataset(path: &Path, patients: usize) {
+pub(crate) fn write_dataset(path: &Path, patients: usize) {
     let model = shipped("stein2019_tisagenlecleucel.yaml");
     let (subjects, _) = stein_patients(&model);
     let mut text = String::from("ID,TIME,DV,AMT,EVID,CMT,MDV,CENS,LLOQ\n");

@@ -2,7 +2,7 @@
 //! form of its least-squares solution, and parameter recovery on simulated Stein patients with
 //! log-additive noise and BLQ censoring (interval coverage, M3 against dropping BLQ data).
 
-mod cli;
+pub(crate) mod cli;
 mod population;
 mod population_cli;
 

@@ -1,0 +1,72 @@
+//! The provenance.json every `simulate`, `run` and `fit` writes: one builder, so the three
+//! record the same things the same way (see `report::provenance`).
+
+use crate::report::format::utc_timestamp;
+use crate::report::provenance::{InputFile, Kind, Provenance};
+use std::path::Path;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// An input file: its path as given, its absolute path, and the SHA-256 of its text.
+pub(super) fn input(role: &str, path: &Path, text: &str) -> InputFile {
+    InputFile {
+        role: role.to_string(),
+        path: path.display().to_string(),
+        absolute_path: std::fs::canonicalize(path)
+            .ok()
+            .map(|p| p.display().to_string()),
+        sha256: crate::output::sha256_hex(text.as_bytes()),
+    }
+}
+
+/// The provenance of a command that started at `started`, with the program, the command line,
+/// the time and the folder it ran in filled in; the caller adds the rest.
+pub(super) fn record(
+    kind: Kind,
+    inputs: Vec<InputFile>,
+    solver: &impl serde::Serialize,
+    started: Instant,
+) -> Provenance {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Provenance {
+        kind,
+        cartsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        created: utc_timestamp(now),
+        command: std::env::args().collect(),
+        working_directory: std::env::current_dir()
+            .ok()
+            .map(|d| d.display().to_string()),
+        inputs,
+        scenarios: Vec::new(),
+        n: 1,
+        seed: None,
+        solver: serde_json::to_value(solver).unwrap_or_default(),
+        solver_statistics: serde_json::Map::new(),
+        wall_time_seconds: started.elapsed().as_secs_f64(),
+        solver_switches: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+/// Adds counters (a struct of whole numbers, such as solver `Stats`) into `total`, by name.
+pub(super) fn add_statistics(
+    total: &mut serde_json::Map<String, serde_json::Value>,
+    counters: &impl serde::Serialize,
+) {
+    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(counters) {
+        for (name, value) in map {
+            let sum = total.get(&name).and_then(|v| v.as_u64()).unwrap_or(0)
+                + value.as_u64().unwrap_or(0);
+            total.insert(name, sum.into());
+        }
+    }
+}
+
+/// A solver switch as the report shows it.
+pub(super) fn switch(switch: &crate::solver::MethodSwitch) -> String {
+    format!(
+        "`auto` switched to bdf at time {}: {}",
+        switch.time, switch.reason
+    )
+}

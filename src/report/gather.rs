@@ -1,0 +1,171 @@
+//! From the files of an output folder (read by the CLI) to the data a report shows: the model
+//! file re-read and checked against its recorded SHA-256, the tables, the figures with
+//! captions, and the provenance.
+
+use super::model::{self, ModelSection};
+use super::provenance::{Kind, Provenance};
+use super::tables::{self, Figure, Results, Units};
+use super::{InputCheck, ProvenanceSection, ReportData, format};
+use crate::output::sha256_hex;
+use crate::spec::{ModelSpec, RunSpec, load_model, load_yaml};
+use serde_json::Value;
+
+/// The contents of an output folder.
+pub struct Folder {
+    pub provenance: Provenance,
+    /// run.json (`simulate`, `run`) or fit.json (`fit`); `Null` when absent.
+    pub record: Value,
+    pub summary_csv: Option<String>,
+    /// metrics.csv of a simulation (one row per output).
+    pub metrics_csv: Option<String>,
+    pub estimates_csv: Option<String>,
+    /// (path inside the folder, PNG bytes), in the order to show them.
+    pub figures: Vec<(String, Vec<u8>)>,
+    /// The text of each input file of the provenance, in its order; `None` when unreadable.
+    pub inputs: Vec<Option<String>>,
+    /// When the report is made.
+    pub date: String,
+}
+
+/// The report's data.
+pub fn gather(folder: Folder) -> ReportData {
+    let record = &folder.provenance;
+    let mut notices = Vec::new();
+    let inputs: Vec<InputCheck> = (record.inputs.iter().zip(&folder.inputs))
+        .map(|(input, text)| {
+            let status = match text {
+                None => "not found",
+                Some(text) if sha256_hex(text.as_bytes()) == input.sha256 => "matches",
+                Some(_) => "changed since the run",
+            };
+            if status != "matches" {
+                notices.push(format!(
+                    "The {} `{}` is {status}: the report shows {}.",
+                    input.role,
+                    input.path,
+                    match status {
+                        "not found" => "what the run recorded, without it",
+                        _ => "the file as it is now, which may differ from what was run",
+                    }
+                ));
+            }
+            InputCheck {
+                role: input.role.clone(),
+                name: (std::path::Path::new(&input.path).file_name())
+                    .map_or(input.path.clone(), |n| n.to_string_lossy().to_string()),
+                path: input.absolute_path.clone().unwrap_or(input.path.clone()),
+                sha256: input.sha256.clone(),
+                status,
+            }
+        })
+        .collect();
+    let text_of = |role: &str| {
+        let position = record.inputs.iter().position(|i| i.role == role)?;
+        folder.inputs.get(position)?.as_deref()
+    };
+    let spec: Option<ModelSpec> = text_of("model").and_then(|text| {
+        match load_model("model", text) {
+            Ok(loaded) => Some(loaded.spec),
+            Err(_) => {
+                notices.push("The model file no longer parses: the model section is left out; `cartsim check` it.".to_string());
+                None
+            }
+        }
+    });
+    let run_spec: Option<RunSpec> = text_of("run file")
+        .and_then(|text| load_yaml::<RunSpec>("run file", text).ok())
+        .map(|loaded| loaded.spec);
+    let section: Option<ModelSection> = spec.as_ref().map(model::section);
+    let time_unit = section
+        .as_ref()
+        .map_or("time".to_string(), |m| m.time_unit.clone());
+    let unit_of = |name: &str| spec.as_ref().and_then(|s| model::unit_of(s, name));
+    let parameter_unit = |name: &str| {
+        (spec.as_ref())
+            .and_then(|s| s.parameters.get(name))
+            .and_then(|p| p.unit.clone())
+    };
+    let metrics = run_spec.as_ref().map(|r| &r.metrics);
+    let exposure_unit = metrics
+        .and_then(|m| m.exposure.as_deref())
+        .and_then(unit_of);
+    let tumor_unit = metrics.and_then(|m| m.tumor.as_deref()).and_then(unit_of);
+    let units = Units {
+        exposure: exposure_unit.as_deref(),
+        tumor: tumor_unit.as_deref(),
+        time: &time_unit,
+    };
+    let (scenarios, fractions) = (folder.summary_csv.as_deref())
+        .map(|csv| tables::scenarios(csv, &units))
+        .unwrap_or_default();
+    let results = Results {
+        figures: (folder.figures.iter())
+            .map(|(file, png)| Figure {
+                caption: tables::caption(file, &record.scenarios),
+                file: file.clone(),
+                data_uri: tables::data_uri(png),
+            })
+            .collect(),
+        scenarios,
+        fractions,
+        exposures: (folder.metrics_csv.as_deref())
+            .map(|csv| tables::exposures(csv, &unit_of, &time_unit))
+            .unwrap_or_default(),
+        estimates: (folder.estimates_csv.as_deref())
+            .map(|csv| tables::estimates(csv, &parameter_unit))
+            .unwrap_or_default(),
+        fits: tables::fits(&folder.record),
+    };
+    let title = section
+        .as_ref()
+        .and_then(|m| m.title.clone())
+        .or_else(|| folder.record["model"]["title"].as_str().map(String::from))
+        .unwrap_or_else(|| "cartsim run".to_string());
+    ReportData {
+        title,
+        date: folder.date.clone(),
+        kind: record.kind.command(),
+        doses: match record.kind {
+            Kind::Fit => Vec::new(),
+            _ => model::dose_groups(&folder.record, spec.as_ref()),
+        },
+        variability: model::variability(&folder.record),
+        model: section,
+        results,
+        provenance: provenance_section(record, inputs),
+        notices,
+    }
+}
+
+fn provenance_section(record: &Provenance, inputs: Vec<InputCheck>) -> ProvenanceSection {
+    let shown = |value: &Value| match value {
+        Value::Number(n) => match n.as_u64() {
+            Some(count) => format::count(count),
+            None => format::number(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let pairs = |map: Option<&serde_json::Map<String, Value>>| -> Vec<(String, String)> {
+        (map.into_iter().flatten())
+            .map(|(key, value)| (key.replace('_', " "), shown(value)))
+            .collect()
+    };
+    let command_line = (record.command.iter())
+        .map(|word| {
+            if word.is_empty() || word.contains([' ', '"', '\'', '$', '*']) {
+                format!("'{}'", word.replace('\'', r"'\''"))
+            } else {
+                word.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    ProvenanceSection {
+        record: record.clone(),
+        command_line,
+        inputs,
+        solver: pairs(record.solver.as_object()),
+        statistics: pairs(Some(&record.solver_statistics)),
+    }
+}

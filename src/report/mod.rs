@@ -1,0 +1,99 @@
+//! Reports: a run's output folder (provenance.json, the tables, the figures and the model file
+//! it names) turned into one document, self-contained HTML or Markdown, through the templates
+//! in templates/. Pure: the CLI reads the folder and writes the document.
+
+pub mod format;
+mod gather;
+mod model;
+pub mod provenance;
+mod tables;
+
+pub use gather::{Folder, gather};
+pub use tables::figure_order;
+
+use minijinja::{Environment, Value};
+use serde::Serialize;
+
+/// The document format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Html,
+    Md,
+}
+
+impl Format {
+    /// The default file name in the output folder.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Html => "report.html",
+            Format::Md => "report.md",
+        }
+    }
+}
+
+/// Everything a report shows, in the order it shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportData {
+    pub title: String,
+    pub date: String,
+    /// `simulate`, `run` or `fit`.
+    pub kind: &'static str,
+    /// The model file as it is now: `None` when it could not be read or parsed.
+    pub model: Option<model::ModelSection>,
+    /// Doses per scenario (per run for `simulate`; empty for fits, whose doses are the data's).
+    pub doses: Vec<model::DoseGroup>,
+    pub variability: Option<model::Variability>,
+    pub results: tables::Results,
+    pub provenance: ProvenanceSection,
+    /// Problems with the inputs the reader must know about (changed or missing files).
+    pub notices: Vec<String>,
+}
+
+/// The provenance as shown: the record, and each input file's check against its SHA-256.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvenanceSection {
+    pub record: provenance::Provenance,
+    pub command_line: String,
+    pub inputs: Vec<InputCheck>,
+    pub solver: Vec<(String, String)>,
+    pub statistics: Vec<(String, String)>,
+}
+
+/// An input file and whether its contents still match the recorded SHA-256.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputCheck {
+    pub role: String,
+    pub path: String,
+    /// The file name alone.
+    pub name: String,
+    pub sha256: String,
+    /// `matches`, `changed since the run` or `not found`.
+    pub status: &'static str,
+}
+
+/// Renders a report.
+pub fn render(data: &ReportData, format: Format) -> Result<String, String> {
+    let mut environment = Environment::new();
+    environment.add_filter("num", |value: Value| format::number(as_number(&value)));
+    environment.add_filter("qty", |value: Value, unit: Option<String>| {
+        format::quantity(as_number(&value), unit.as_deref())
+    });
+    environment.add_filter("pct", |value: Value| format::percent(as_number(&value)));
+    let (name, source) = match format {
+        Format::Html => (
+            "report.html.j2",
+            include_str!("../../templates/report.html.j2"),
+        ),
+        Format::Md => ("report.md.j2", include_str!("../../templates/report.md.j2")),
+    };
+    environment
+        .add_template(name, source)
+        .and_then(|()| environment.get_template(name))
+        .and_then(|template| template.render(minijinja::value::Serde(data)))
+        .map_err(|error| format!("cannot render {name}: {error:#}"))
+}
+
+/// A template value as a number (missing values and text are NaN, shown as `–`).
+fn as_number(value: &Value) -> f64 {
+    f64::try_from(value.clone()).unwrap_or(f64::NAN)
+}

@@ -1,0 +1,217 @@
+//! The model part of a report: the model file's title, reference, states, equations as
+//! written, outputs and parameters; the doses of each scenario and the population variability
+//! from the run's record.
+
+use crate::spec::ModelSpec;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelSection {
+    pub name: String,
+    pub title: Option<String>,
+    pub reference: Option<String>,
+    pub time_unit: String,
+    pub states: Vec<Named>,
+    /// `name = expression` of the derived values, in file order.
+    pub derived: Vec<Equation>,
+    /// `d name / dt = expression`, in file order.
+    pub odes: Vec<Equation>,
+    pub outputs: Vec<Named>,
+    pub parameters: Vec<Parameter>,
+}
+
+/// A state or output: its unit, description and initial value or expression as written.
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
+    pub name: String,
+    pub unit: Option<String>,
+    pub description: Option<String>,
+    pub expression: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Equation {
+    pub name: String,
+    pub expression: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Parameter {
+    pub name: String,
+    pub value: f64,
+    pub unit: Option<String>,
+    pub description: Option<String>,
+    pub bounds: Option<[f64; 2]>,
+}
+
+/// The doses of one scenario (of the typical subject, per-kg amounts at its weight).
+#[derive(Debug, Clone, Serialize)]
+pub struct DoseGroup {
+    pub label: String,
+    pub doses: Vec<Dose>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dose {
+    pub state: String,
+    pub unit: Option<String>,
+    pub time: f64,
+    pub amount: f64,
+    pub duration: Option<f64>,
+}
+
+/// Between-subject variability of a population run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Variability {
+    pub n: u64,
+    pub seed: Option<u64>,
+    pub effects: Vec<Effect>,
+    /// `a ~ b: r` for every non-zero correlation.
+    pub correlations: Vec<String>,
+    pub covariates: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Effect {
+    pub parameter: String,
+    pub omega: f64,
+    pub distribution: String,
+}
+
+pub fn section(spec: &ModelSpec) -> ModelSection {
+    let named =
+        |name: &str, unit: &Option<String>, description: &Option<String>, expression| Named {
+            name: name.to_string(),
+            unit: unit.clone(),
+            description: description.clone(),
+            expression,
+        };
+    let equations = |map: &crate::spec::OrderedMap<crate::spec::ExprText>| {
+        map.iter()
+            .map(|(name, expression)| Equation {
+                name: name.to_string(),
+                expression: expression.source(),
+            })
+            .collect()
+    };
+    ModelSection {
+        name: spec.name.clone(),
+        title: spec.title.clone(),
+        reference: spec.reference.clone(),
+        time_unit: spec.time_unit.clone().unwrap_or_else(|| "time".to_string()),
+        states: (spec.states.iter())
+            .map(|(name, s)| named(name, &s.unit, &s.description, s.initial.source()))
+            .collect(),
+        derived: equations(&spec.derived),
+        odes: equations(&spec.odes),
+        outputs: (spec.outputs.iter())
+            .map(|(name, o)| named(name, &o.unit, &o.description, o.expr.source()))
+            .collect(),
+        parameters: (spec.parameters.iter())
+            .map(|(name, p)| Parameter {
+                name: name.to_string(),
+                value: p.value,
+                unit: p.unit.clone(),
+                description: p.description.clone(),
+                bounds: p.bounds,
+            })
+            .collect(),
+    }
+}
+
+/// The unit of a state or output of the model.
+pub fn unit_of(spec: &ModelSpec, name: &str) -> Option<String> {
+    (spec.states.get(name).and_then(|s| s.unit.clone()))
+        .or_else(|| spec.outputs.get(name).and_then(|o| o.unit.clone()))
+}
+
+fn doses(list: Option<&Value>, spec: Option<&ModelSpec>) -> Vec<Dose> {
+    (list.and_then(Value::as_array).into_iter().flatten())
+        .map(|dose| {
+            let state = dose["state"].as_str().unwrap_or("?").to_string();
+            Dose {
+                unit: spec.and_then(|s| unit_of(s, &state)),
+                state,
+                time: dose["time"].as_f64().unwrap_or(f64::NAN),
+                amount: dose["amount"].as_f64().unwrap_or(f64::NAN),
+                duration: dose["duration"].as_f64(),
+            }
+        })
+        .collect()
+}
+
+/// Doses per scenario from run.json: `run.arms` of a population run, `doses` of a simulation.
+pub fn dose_groups(run_json: &Value, spec: Option<&ModelSpec>) -> Vec<DoseGroup> {
+    if let Some(arms) = run_json["run"]["arms"].as_array() {
+        return arms
+            .iter()
+            .map(|arm| {
+                let mut label = arm["scenario"].as_str().unwrap_or("?").to_string();
+                if let Some(grid) = arm["grid"].as_object().filter(|g| !g.is_empty()) {
+                    let values: Vec<String> =
+                        grid.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    label = format!("{label} ({})", values.join(", "));
+                }
+                DoseGroup {
+                    label,
+                    doses: doses(arm.get("typical_doses"), spec),
+                }
+            })
+            .collect();
+    }
+    match run_json.get("doses") {
+        Some(list) => vec![DoseGroup {
+            label: "simulation".to_string(),
+            doses: doses(Some(list), spec),
+        }],
+        None => Vec::new(),
+    }
+}
+
+/// The population of a run from run.json; `None` for other folders.
+pub fn variability(run_json: &Value) -> Option<Variability> {
+    let population = run_json["run"].get("population")?;
+    let effects: Vec<Effect> = (population["random_effects"]
+        .as_array()
+        .into_iter()
+        .flatten())
+    .map(|e| Effect {
+        parameter: e["parameter"].as_str().unwrap_or("?").to_string(),
+        omega: e["omega"].as_f64().unwrap_or(f64::NAN),
+        distribution: match e["scale"].as_str() {
+            Some("LogNormal") => "log-normal".to_string(),
+            Some(other) => other.to_lowercase(),
+            None => "?".to_string(),
+        },
+    })
+    .collect();
+    let matrix: Vec<f64> = (population["correlations"].as_array().into_iter().flatten())
+        .filter_map(Value::as_f64)
+        .collect();
+    let size = effects.len();
+    let mut correlations = Vec::new();
+    if matrix.len() == size * size {
+        for i in 0..size {
+            for j in i + 1..size {
+                if matrix[i * size + j] != 0.0 {
+                    correlations.push(format!(
+                        "{} ~ {}: {}",
+                        effects[i].parameter,
+                        effects[j].parameter,
+                        super::format::number(matrix[i * size + j])
+                    ));
+                }
+            }
+        }
+    }
+    Some(Variability {
+        n: population["n"].as_u64().unwrap_or(0),
+        seed: population["seed"].as_u64(),
+        effects,
+        correlations,
+        covariates: (population["covariates"].as_array().into_iter().flatten())
+            .filter_map(|c| c.as_str().map(String::from))
+            .collect(),
+    })
+}

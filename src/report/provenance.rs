@@ -1,0 +1,80 @@
+//! provenance.json, the record every `simulate`, `run` and `fit` leaves in its folder: the
+//! program, the command, every input file with its SHA-256, seed, solver settings and
+//! statistics, wall time, solver switches and warnings. Reports are built from it.
+
+use serde::{Deserialize, Serialize};
+
+/// The file name in an output folder.
+pub const FILE: &str = "provenance.json";
+
+/// Which command wrote a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Simulate,
+    Run,
+    Fit,
+}
+
+impl Kind {
+    /// The command that writes this kind of folder.
+    pub fn command(self) -> &'static str {
+        match self {
+            Kind::Simulate => "simulate",
+            Kind::Run => "run",
+            Kind::Fit => "fit",
+        }
+    }
+}
+
+/// An input file: its role (`model`, `run file`, `data`, `subject table`), the path as given
+/// on the command line (or in the run file), the absolute path when it could be resolved, and
+/// the SHA-256 of its contents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub role: String,
+    pub path: String,
+    pub absolute_path: Option<String>,
+    pub sha256: String,
+}
+
+/// What made an output folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub kind: Kind,
+    pub cartsim_version: String,
+    /// UTC time the command finished, `YYYY-MM-DD HH:MM:SS UTC`.
+    pub created: String,
+    pub command: Vec<String>,
+    pub working_directory: Option<String>,
+    pub inputs: Vec<InputFile>,
+    /// Scenarios run (for `simulate` and `fit`: empty).
+    #[serde(default)]
+    pub scenarios: Vec<String>,
+    /// Subjects per scenario (`run`), IDs (`fit`, `simulate --data`), or 1.
+    pub n: u64,
+    pub seed: Option<u64>,
+    /// The solver settings (method, tolerances, step limits) as the run used them.
+    pub solver: serde_json::Value,
+    /// Work done by the solver (counters by name).
+    #[serde(default)]
+    pub solver_statistics: serde_json::Map<String, serde_json::Value>,
+    pub wall_time_seconds: f64,
+    /// Solver method switches (such as `auto` switching to BDF).
+    #[serde(default)]
+    pub solver_switches: Vec<String>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+impl Provenance {
+    /// The input file with this role.
+    pub fn input(&self, role: &str) -> Option<&InputFile> {
+        self.inputs.iter().find(|i| i.role == role)
+    }
+
+    /// Pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+}

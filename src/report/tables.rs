@@ -1,0 +1,396 @@
+//! The results part of a report: the figures with captions, and the tables read back from the
+//! folder's CSV and JSON files (summary.csv per scenario, metrics.csv of a simulation,
+//! estimates.csv and fit.json of a fit).
+
+use crate::study::slug;
+use base64::Engine;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Results {
+    pub figures: Vec<Figure>,
+    /// One table per scenario: every row of summary.csv for it.
+    pub scenarios: Vec<ScenarioTable>,
+    /// Response, relapse and failure fractions, one row per scenario.
+    pub fractions: Vec<Fractions>,
+    /// Exposure metrics of a simulation, one table per output.
+    pub exposures: Vec<ExposureTable>,
+    /// Every row of estimates.csv.
+    pub estimates: Vec<Estimate>,
+    /// One row per ID of a fit.
+    pub fits: Vec<FitRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    /// The path inside the output folder.
+    pub file: String,
+    pub caption: String,
+    pub data_uri: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioTable {
+    pub scenario: String,
+    pub rows: Vec<MetricRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricRow {
+    pub metric: String,
+    pub unit: Option<String>,
+    pub n: String,
+    /// p05, p25, p50, p75, p95 (NaN when undefined).
+    pub quantiles: [f64; 5],
+    pub fraction: Option<Interval>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Interval {
+    pub estimate: f64,
+    /// The 95% interval, when there is one.
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fractions {
+    pub scenario: String,
+    pub n: String,
+    pub response: Option<Interval>,
+    pub relapse: Option<Interval>,
+    pub failed: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExposureTable {
+    pub output: String,
+    pub rows: Vec<(String, f64, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Estimate {
+    pub id: String,
+    pub parameter: String,
+    pub unit: Option<String>,
+    pub estimate: f64,
+    pub se: f64,
+    pub rse_percent: f64,
+    pub low: f64,
+    pub high: f64,
+    pub at_bound: bool,
+    pub converged: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FitRow {
+    pub id: String,
+    pub converged: Option<bool>,
+    pub minus_2_log_likelihood: f64,
+    pub aic: f64,
+    pub observations: f64,
+    /// The search's status, or why the ID could not be fitted.
+    pub status: String,
+}
+
+/// Units of the quantities metrics are computed on.
+pub struct Units<'a> {
+    pub exposure: Option<&'a str>,
+    pub tumor: Option<&'a str>,
+    pub time: &'a str,
+}
+
+/// The unit of a metric by its name; `None` for fractions, counts and ratios.
+pub fn metric_unit(metric: &str, units: &Units) -> Option<String> {
+    let time = Some(units.time.to_string());
+    match metric {
+        "cmax" | "clast" => units.exposure.map(String::from),
+        m if m.starts_with("auc") => units.exposure.map(|u| format!("{u} × {}", units.time)),
+        "nadir" => units.tumor.map(String::from),
+        "expansion_fold" => Some("fold".to_string()),
+        "response" | "relapse" | "failed" => None,
+        m if m.starts_with('t') => time,
+        _ => None,
+    }
+}
+
+/// The rows of a CSV file written by cartsim, as header -> cell maps.
+pub fn records(text: &str) -> Vec<HashMap<&str, &str>> {
+    let mut lines = crate::csv::lines(text);
+    let Some(header) = lines.next() else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = header.text.split(',').map(str::trim).collect();
+    lines
+        .map(|line| {
+            names
+                .iter()
+                .copied()
+                .zip(line.text.split(',').map(str::trim))
+                .collect()
+        })
+        .collect()
+}
+
+fn float(record: &HashMap<&str, &str>, key: &str) -> f64 {
+    (record.get(key))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn interval(record: &HashMap<&str, &str>) -> Option<Interval> {
+    let estimate = float(record, "fraction");
+    let bound = |key: &str| Some(float(record, key)).filter(|v| v.is_finite());
+    estimate.is_finite().then(|| Interval {
+        estimate,
+        low: bound("ci_low"),
+        high: bound("ci_high"),
+    })
+}
+
+/// summary.csv: one table per scenario in file order, and the fractions of each.
+pub fn scenarios(summary_csv: &str, units: &Units) -> (Vec<ScenarioTable>, Vec<Fractions>) {
+    let mut tables: Vec<ScenarioTable> = Vec::new();
+    let mut fractions: Vec<Fractions> = Vec::new();
+    for record in records(summary_csv) {
+        let scenario = record.get("scenario").copied().unwrap_or("?").to_string();
+        let metric = record.get("metric").copied().unwrap_or("?").to_string();
+        let n = record.get("n").copied().unwrap_or("").to_string();
+        if tables.last().is_none_or(|t| t.scenario != scenario) {
+            tables.push(ScenarioTable {
+                scenario: scenario.clone(),
+                rows: Vec::new(),
+            });
+            fractions.push(Fractions {
+                scenario: scenario.clone(),
+                n: n.clone(),
+                response: None,
+                relapse: None,
+                failed: None,
+            });
+        }
+        let row = fractions.last_mut().filter(|f| f.scenario == scenario);
+        if let Some(row) = row {
+            match metric.as_str() {
+                "response" => row.response = interval(&record),
+                "relapse" => row.relapse = interval(&record),
+                "failed" => row.failed = Some(float(&record, "fraction")),
+                _ => {}
+            }
+        }
+        let quantiles = ["p05", "p25", "p50", "p75", "p95"].map(|q| float(&record, q));
+        if let Some(table) = tables.last_mut() {
+            table.rows.push(MetricRow {
+                unit: metric_unit(&metric, units),
+                metric,
+                n,
+                quantiles,
+                fraction: interval(&record),
+            });
+        }
+    }
+    fractions.retain(|f| f.response.is_some() || f.relapse.is_some());
+    (tables, fractions)
+}
+
+/// metrics.csv of a simulation: one table per output, a row per metric.
+pub fn exposures(
+    metrics_csv: &str,
+    unit_of: &dyn Fn(&str) -> Option<String>,
+    time: &str,
+) -> Vec<ExposureTable> {
+    let mut lines = crate::csv::lines(metrics_csv);
+    let Some(header) = lines.next() else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = header.text.split(',').map(str::trim).skip(1).collect();
+    lines
+        .map(|line| {
+            let mut cells = line.text.split(',').map(str::trim);
+            let output = cells.next().unwrap_or("?").to_string();
+            let unit = unit_of(&output);
+            let units = Units {
+                exposure: unit.as_deref(),
+                tumor: unit.as_deref(),
+                time,
+            };
+            let rows = (names.iter().zip(cells))
+                .map(|(name, value)| {
+                    let value = value.parse().unwrap_or(f64::NAN);
+                    (name.to_string(), value, metric_unit(name, &units))
+                })
+                .collect();
+            ExposureTable { output, rows }
+        })
+        .collect()
+}
+
+/// estimates.csv, each row with its parameter's unit (`unit_of`).
+pub fn estimates(estimates_csv: &str, unit_of: &dyn Fn(&str) -> Option<String>) -> Vec<Estimate> {
+    (records(estimates_csv).iter())
+        .map(|r| {
+            let parameter = r.get("parameter").copied().unwrap_or("?").to_string();
+            Estimate {
+                id: r.get("ID").copied().unwrap_or("?").to_string(),
+                unit: unit_of(&parameter),
+                parameter,
+                estimate: float(r, "estimate"),
+                se: float(r, "se"),
+                rse_percent: float(r, "rse_percent"),
+                low: float(r, "ci95_low"),
+                high: float(r, "ci95_high"),
+                at_bound: r.get("at_bound") == Some(&"1"),
+                converged: r.get("converged") == Some(&"1"),
+            }
+        })
+        .collect()
+}
+
+/// One row per ID of fit.json's `subjects`.
+pub fn fits(fit_json: &serde_json::Value) -> Vec<FitRow> {
+    (fit_json["subjects"].as_array().into_iter().flatten())
+        .map(|s| {
+            let fit = &s["fit"];
+            let number = |key: &str| fit[key].as_f64().unwrap_or(f64::NAN);
+            FitRow {
+                id: s["id"].as_str().unwrap_or("?").to_string(),
+                converged: fit["converged"].as_bool(),
+                minus_2_log_likelihood: number("minus_2_log_likelihood"),
+                aic: number("aic"),
+                observations: number("observations"),
+                status: (s["error"].as_str().or(fit["status"].as_str()))
+                    .unwrap_or("")
+                    .to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Where a figure goes in a report: overviews first, then per-scenario detail, then
+/// diagnostics; ties in natural order (fits_2 before fits_10).
+pub fn figure_order(file: &str) -> (usize, String, u64) {
+    const ORDER: [&str; 12] = [
+        "trajectory",
+        "response",
+        "relapse_free",
+        "medians_",
+        "bands_",
+        "cmax",
+        "auc_0_28",
+        "fits_",
+        "observed_vs_predicted",
+        "iwres_vs_time",
+        "iwres_vs_prediction",
+        "ID_",
+    ];
+    let stem = file
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".png");
+    let rank = ORDER
+        .iter()
+        .position(|p| stem.starts_with(p))
+        .unwrap_or(ORDER.len());
+    let text = stem.trim_end_matches(|c: char| c.is_ascii_digit());
+    (
+        rank,
+        text.to_string(),
+        stem[text.len()..].parse().unwrap_or(0),
+    )
+}
+
+/// What a figure of a cartsim output folder shows, from its file name and the run's scenarios.
+pub fn caption(file: &str, scenarios: &[String]) -> String {
+    let stem = file
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".png");
+    let metric = |name: &str| match name {
+        "cmax" => "Cmax".to_string(),
+        "auc_0_28" => "AUC from day 0 to 28".to_string(),
+        other => other.to_string(),
+    };
+    if let Some(rest) = stem.strip_prefix("bands_") {
+        let which = (scenarios.iter())
+            .find_map(|s| {
+                let output = rest.strip_prefix(&slug(s))?.strip_prefix('_')?;
+                Some(format!("{output} in scenario {s}"))
+            })
+            .unwrap_or_else(|| rest.to_string());
+        return format!(
+            "Population percentile bands (5-95%, 25-75%, median) and the typical subject: {which}."
+        );
+    }
+    if let Some(output) = stem.strip_prefix("medians_") {
+        return format!("Population median of {output} over time, one line per scenario.");
+    }
+    if let Some(page) = stem.strip_prefix("fits_") {
+        return format!(
+            "Individual fits, page {page}: observations (BLQ as open triangles at the LLOQ) and fitted curves per ID."
+        );
+    }
+    if let Some(id) = stem.strip_prefix("ID_") {
+        return format!("ID {id}: simulated curves with the observations over them.");
+    }
+    match stem {
+        "trajectory" => "Every state and output of the model over time.".to_string(),
+        "response" => "Fraction of responders per scenario with Wilson 95% intervals.".to_string(),
+        "relapse_free" => {
+            "Relapse-free fraction of responders over time (Kaplan-Meier).".to_string()
+        }
+        "observed_vs_predicted" => {
+            "Observed values against individual predictions, with the line of identity.".to_string()
+        }
+        "iwres_vs_time" => "Individual weighted residuals against time.".to_string(),
+        "iwres_vs_prediction" => {
+            "Individual weighted residuals against the individual prediction.".to_string()
+        }
+        "cmax" | "auc_0_28" => format!(
+            "Distribution of {} per scenario (box: 25-75%, whiskers: 5-95%).",
+            metric(stem)
+        ),
+        _ => format!("Figure {stem}."),
+    }
+}
+
+/// A PNG as a `data:` URI.
+pub fn data_uri(png: &[u8]) -> String {
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_go_overview_first_in_natural_order_with_captions() {
+        let mut files = [
+            "figures/iwres_vs_time.png",
+            "figures/fits_10.png",
+            "figures/fits_2.png",
+            "figures/bands_split_EM.png",
+            "figures/response.png",
+        ];
+        files.sort_by_key(|f| figure_order(f));
+        assert_eq!(
+            files,
+            [
+                "figures/response.png",
+                "figures/bands_split_EM.png",
+                "figures/fits_2.png",
+                "figures/fits_10.png",
+                "figures/iwres_vs_time.png",
+            ]
+        );
+        let scenarios = ["split".to_string()];
+        assert!(caption(files[1], &scenarios).ends_with(": EM in scenario split."));
+        assert!(caption("figures/fits_2.png", &[]).contains("page 2"));
+        assert_eq!(caption("figures/other.png", &[]), "Figure other.");
+    }
+}
