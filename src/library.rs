@@ -39,4 +39,8 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "stein2019_tisagenlecleucel.yaml",
         include_str!("../models/stein2019_tisagenlecleucel.yaml"),
     ),
+    (
+        "theophylline_oral_1cmt.yaml",
+        include_str!("../models/theophylline_oral_1cmt.yaml"),
+    ),
 ];

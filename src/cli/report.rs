@@ -38,6 +38,7 @@ pub(super) fn write_report(
     let optional = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
     let record_file = match provenance.kind {
         Kind::Fit => "fit.json",
+        Kind::Population => "population.json",
         Kind::Simulate | Kind::Run => "run.json",
     };
     let record = optional(record_file)
@@ -71,7 +72,7 @@ pub(super) fn write_report(
         metrics_csv: (kind == Kind::Simulate)
             .then(|| optional("metrics.csv"))
             .flatten(),
-        estimates_csv: (kind == Kind::Fit)
+        estimates_csv: matches!(kind, Kind::Fit | Kind::Population)
             .then(|| optional("estimates.csv"))
             .flatten(),
         figures,

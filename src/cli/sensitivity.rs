@@ -95,6 +95,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         study,
         run_text,
         inputs,
+        ..
     } = load_study(&args.run, &[])?;
     let run: Loaded<RunSpec> =
         load_yaml(&args.run.display().to_string(), &run_text).map_err(Failure)?;

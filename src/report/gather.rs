@@ -2,6 +2,7 @@
 //! file re-read and checked against its recorded SHA-256, the tables, the figures with
 //! captions, and the provenance.
 
+use super::captions;
 use super::model::{self, ModelSection};
 use super::provenance::{Kind, Provenance};
 use super::tables::{self, Figure, Results, Units};
@@ -101,7 +102,7 @@ pub fn gather(folder: Folder) -> ReportData {
     let results = Results {
         figures: (folder.figures.iter())
             .map(|(file, png)| Figure {
-                caption: tables::caption(file, &record.scenarios),
+                caption: captions::caption(file, &record.scenarios),
                 file: file.clone(),
                 data_uri: tables::data_uri(png),
             })
@@ -126,7 +127,7 @@ pub fn gather(folder: Folder) -> ReportData {
         date: folder.date.clone(),
         kind: record.kind.command(),
         doses: match record.kind {
-            Kind::Fit => Vec::new(),
+            Kind::Fit | Kind::Population => Vec::new(),
             _ => model::dose_groups(&folder.record, spec.as_ref()),
         },
         variability: model::variability(&folder.record),

@@ -2,6 +2,7 @@
 //! it names) turned into one document, self-contained HTML or Markdown, through the templates
 //! in templates/. Pure: the CLI reads the folder and writes the document.
 
+mod captions;
 pub mod format;
 mod gather;
 mod model;

@@ -14,6 +14,8 @@ pub enum Kind {
     Simulate,
     Run,
     Fit,
+    /// `fit --population`.
+    Population,
 }
 
 impl Kind {
@@ -23,6 +25,7 @@ impl Kind {
             Kind::Simulate => "simulate",
             Kind::Run => "run",
             Kind::Fit => "fit",
+            Kind::Population => "fit --population",
         }
     }
 }

@@ -2,7 +2,6 @@
 //! folder's CSV and JSON files (summary.csv per scenario, metrics.csv of a simulation,
 //! estimates.csv and fit.json of a fit).
 
-use crate::study::slug;
 use base64::Engine;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -232,7 +231,7 @@ pub fn estimates(estimates_csv: &str, unit_of: &dyn Fn(&str) -> Option<String>) 
         .map(|r| {
             let parameter = r.get("parameter").copied().unwrap_or("?").to_string();
             Estimate {
-                id: r.get("ID").copied().unwrap_or("?").to_string(),
+                id: r.get("ID").copied().unwrap_or("all").to_string(),
                 unit: unit_of(&parameter),
                 parameter,
                 estimate: float(r, "estimate"),
@@ -301,61 +300,6 @@ pub fn figure_order(file: &str) -> (usize, String, u64) {
     )
 }
 
-/// What a figure of a cartsim output folder shows, from its file name and the run's scenarios.
-pub fn caption(file: &str, scenarios: &[String]) -> String {
-    let stem = file
-        .rsplit('/')
-        .next()
-        .unwrap_or(file)
-        .trim_end_matches(".png");
-    let metric = |name: &str| match name {
-        "cmax" => "Cmax".to_string(),
-        "auc_0_28" => "AUC from day 0 to 28".to_string(),
-        other => other.to_string(),
-    };
-    if let Some(rest) = stem.strip_prefix("bands_") {
-        let which = (scenarios.iter())
-            .find_map(|s| {
-                let output = rest.strip_prefix(&slug(s))?.strip_prefix('_')?;
-                Some(format!("{output} in scenario {s}"))
-            })
-            .unwrap_or_else(|| rest.to_string());
-        return format!(
-            "Population percentile bands (5-95%, 25-75%, median) and the typical subject: {which}."
-        );
-    }
-    if let Some(output) = stem.strip_prefix("medians_") {
-        return format!("Population median of {output} over time, one line per scenario.");
-    }
-    if let Some(page) = stem.strip_prefix("fits_") {
-        return format!(
-            "Individual fits, page {page}: observations (BLQ as open triangles at the LLOQ) and fitted curves per ID."
-        );
-    }
-    if let Some(id) = stem.strip_prefix("ID_") {
-        return format!("ID {id}: simulated curves with the observations over them.");
-    }
-    match stem {
-        "trajectory" => "Every state and output of the model over time.".to_string(),
-        "response" => "Fraction of responders per scenario with Wilson 95% intervals.".to_string(),
-        "relapse_free" => {
-            "Relapse-free fraction of responders over time (Kaplan-Meier).".to_string()
-        }
-        "observed_vs_predicted" => {
-            "Observed values against individual predictions, with the line of identity.".to_string()
-        }
-        "iwres_vs_time" => "Individual weighted residuals against time.".to_string(),
-        "iwres_vs_prediction" => {
-            "Individual weighted residuals against the individual prediction.".to_string()
-        }
-        "cmax" | "auc_0_28" => format!(
-            "Distribution of {} per scenario (box: 25-75%, whiskers: 5-95%).",
-            metric(stem)
-        ),
-        _ => format!("Figure {stem}."),
-    }
-}
-
 /// A PNG as a `data:` URI.
 pub fn data_uri(png: &[u8]) -> String {
     format!(
@@ -389,8 +333,14 @@ mod tests {
             ]
         );
         let scenarios = ["split".to_string()];
-        assert!(caption(files[1], &scenarios).ends_with(": EM in scenario split."));
-        assert!(caption("figures/fits_2.png", &[]).contains("page 2"));
-        assert_eq!(caption("figures/other.png", &[]), "Figure other.");
+        assert!(
+            super::super::captions::caption(files[1], &scenarios)
+                .ends_with(": EM in scenario split.")
+        );
+        assert!(super::super::captions::caption("figures/fits_2.png", &[]).contains("page 2"));
+        assert_eq!(
+            super::super::captions::caption("figures/other.png", &[]),
+            "Figure other."
+        );
     }
 }

@@ -203,6 +203,11 @@ pub(super) fn run(
         "wrote {}: estimates.csv, subjects.csv, predictions.csv, population.json, figures/",
         directory.display()
     );
+    if args.report {
+        let report =
+            crate::cli::report::write_report(&directory, crate::report::Format::Html, None)?;
+        println!("wrote {}", report.display());
+    }
     Ok(())
 }
 

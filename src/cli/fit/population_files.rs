@@ -7,9 +7,9 @@ use super::files::{drawn_value, option_name};
 use super::population::Inputs;
 use super::scale_name;
 use super::vpc::Check;
-use crate::cli::Failure;
 use crate::cli::simulate::data::unit;
 use crate::cli::simulate::y_label;
+use crate::cli::{Failure, provenance};
 use crate::data::plan_subject;
 use crate::diag::Diagnostic;
 use crate::fit::fitted_curve;
@@ -20,6 +20,7 @@ use crate::plot::{
     BoxSummary, ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, boxes_png,
     fits_png, scatter_png,
 };
+use crate::report::provenance::{FILE as PROVENANCE, Kind, Provenance};
 use serde_json::json;
 use std::fmt::Write;
 use std::path::Path;
@@ -36,7 +37,7 @@ fn cell(value: f64) -> String {
 
 fn estimates_csv(fit: &PopulationFit) -> String {
     let mut text = String::from(
-        "parameter,kind,estimate,se,rse_percent,ci95_low,ci95_high,cv_percent,shrinkage_percent\n",
+        "parameter,kind,estimate,se,rse_percent,ci95_low,ci95_high,cv_percent,shrinkage_percent,converged\n",
     );
     for e in &fit.estimates {
         let kind = serde_json::to_value(e.kind)
@@ -44,7 +45,7 @@ fn estimates_csv(fit: &PopulationFit) -> String {
             .and_then(|v| v.as_str().map(String::from));
         let _ = writeln!(
             text,
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{}",
             e.name,
             kind.unwrap_or_default(),
             e.value,
@@ -53,7 +54,8 @@ fn estimates_csv(fit: &PopulationFit) -> String {
             cell(e.low),
             cell(e.high),
             cell(e.cv_percent),
-            cell(e.shrinkage_percent)
+            cell(e.shrinkage_percent),
+            u8::from(fit.converged)
         );
     }
     text
@@ -307,6 +309,38 @@ fn population_json(
     })
 }
 
+/// The provenance of a population fit (read by `cartsim report`): model and data files, the
+/// simulation seed of the predictive check, solver, search work, and what went wrong.
+fn population_provenance(
+    inputs: &Inputs,
+    request: &PopulationRequest,
+    fit: &PopulationFit,
+    started: Instant,
+) -> Provenance {
+    let args = inputs.args;
+    let files = vec![
+        provenance::input("model", &args.model, inputs.model_text),
+        provenance::input("data", &args.data, inputs.data_text),
+    ];
+    let mut record = provenance::record(Kind::Population, files, &request.template.solver, started);
+    record.n = fit.subjects.len() as u64;
+    record.seed = Some(args.seed);
+    let work = json!({"iterations": fit.iterations, "objective_evaluations": fit.evaluations});
+    provenance::add_statistics(&mut record.solver_statistics, &work);
+    record.warnings = (inputs.dataset.warnings.iter().cloned())
+        .chain(
+            inputs
+                .gradient_fallback
+                .map(|r| format!("finite-difference gradients: {r}")),
+        )
+        .chain(
+            (!fit.converged)
+                .then(|| format!("the population fit did not converge: {}", fit.status)),
+        )
+        .collect();
+    record
+}
+
 /// Writes every file, or none.
 pub(super) fn write(
     inputs: &Inputs,
@@ -328,6 +362,8 @@ pub(super) fn write(
     staging.write("predictions.csv", predictions_csv(request, fit).as_bytes())?;
     let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
     staging.write("population.json", text.as_bytes())?;
+    let record = population_provenance(inputs, request, fit, started);
+    staging.write(PROVENANCE, record.to_json().as_bytes())?;
     if let Some(check) = check {
         staging.write("vpc.csv", check.csv().as_bytes())?;
     }

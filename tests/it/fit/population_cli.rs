@@ -174,3 +174,101 @@ fn bad_population_requests_are_refused_with_the_reason() {
         assert!(!directory.join("out").exists(), "{extra:?} wrote output");
     }
 }
+
+#[test]
+fn a_population_fit_reports_itself() {
+    let directory = scratch("population-report");
+    let output = population_fit(&directory, "out", "0", &["--report"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = directory.join("out");
+    let provenance: serde_json::Value =
+        serde_json::from_str(&read(&out.join("provenance.json"))).unwrap();
+    assert_eq!(provenance["kind"], "population");
+    let html = read(&out.join("report.html"));
+    assert!(
+        html.contains("A population fit (FOCE-I) of 12 IDs"),
+        "summary paragraph missing"
+    );
+    assert!(html.contains("<code>omega_ka</code>") && html.contains("<code>sigma_additive</code>"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+}
+
+/// A covariate effect written in the model file's expressions: clearance scaled by body weight
+/// (the dataset's `WT` column) with a fixed allometric exponent 0.75. The typical clearance is
+/// then that of a 70 kg subject, so cl_typical x mean((WT/70)^0.75) over the 12 subjects is the
+/// clearance the model without the covariate estimates for the same data (2.75 L/h): the two
+/// must agree within 10% (the covariate moves variability from eta_cl into WT, not the level).
+#[test]
+fn a_weight_covariate_written_as_an_expression_is_fitted() {
+    let directory = scratch("population-covariate");
+    let text = read(&repo_path("models/theophylline_oral_1cmt.yaml"))
+        .replace(
+            "  cl: {value: 2.75, unit: L/hour, description: apparent clearance (CL/F)}",
+            "  cl_typical: {value: 2.75, unit: L/hour, description: apparent clearance at 70 kg}\n  WT: {value: 70, unit: kg, description: body weight (dataset column)}",
+        )
+        .replace("states:", "derived:\n  cl: cl_typical * (WT / 70)^0.75\nstates:");
+    let model = directory.join("theoph_weight.yaml");
+    std::fs::write(&model, text).unwrap();
+    let data = repo_path("tests/data/theoph/theoph.csv")
+        .display()
+        .to_string();
+    let model = model.display().to_string();
+    let output = cartsim(
+        &[
+            "fit",
+            &model,
+            "--data",
+            &data,
+            "--estimate",
+            "ka,cl_typical,v",
+            "--output",
+            "conc",
+            "--error",
+            "additive",
+            "--sigma",
+            "1",
+            "--population",
+            "--replicates",
+            "0",
+            "--out",
+            "out",
+        ],
+        &directory,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("FOCE-I: converged"), "{stdout}");
+    let estimates = read(&directory.join("out/estimates.csv"));
+    let row = estimates
+        .lines()
+        .find(|l| l.starts_with("cl_typical,"))
+        .unwrap();
+    let cl_typical: f64 = row.split(',').nth(2).unwrap().parse().unwrap();
+    let dataset = read(&repo_path("tests/data/theoph/theoph.csv"));
+    let mut weights: Vec<f64> = dataset
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(4) == Some("1"))
+        .map(|l| l.split(',').nth(7).unwrap().parse().unwrap())
+        .collect();
+    weights.dedup();
+    assert_eq!(weights.len(), 12);
+    let scale = weights
+        .iter()
+        .map(|w| (w / 70.0f64).powf(0.75))
+        .sum::<f64>()
+        / 12.0;
+    let typical = cl_typical * scale;
+    assert!(
+        (typical / 2.75 - 1.0).abs() < 0.10,
+        "cl_typical {cl_typical} x {scale} = {typical}"
+    );
+}
