@@ -16,8 +16,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 pub use subjects::{
-    FitRequest, FittedSubject, Residual, SubjectFit, fit_subjects, fitted_curve, scales_for,
-    weighted_residual,
+    FitRequest, FittedSubject, Residual, SubjectFit, fit_subjects, fitted_curve, likelihood_data,
+    scales_for, weighted_residual,
 };
 
 /// z for a two-sided 95% interval.

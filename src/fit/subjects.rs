@@ -107,15 +107,7 @@ fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject,
             .collect(),
         gradient: request.gradient,
     };
-    let data: Vec<Datum> = subject
-        .observations
-        .iter()
-        .map(|o| Datum {
-            value: o.value,
-            censored: o.censored,
-            lloq: o.lloq.unwrap_or(f64::NAN),
-        })
-        .collect();
+    let data = likelihood_data(subject);
     let names: Vec<String> = request
         .estimated
         .iter()
@@ -190,6 +182,18 @@ pub fn fitted_curve(
     Ok(simulate(model, &curve_plan)
         .map_err(|e| format!("the fitted curve failed at time {}: {}", e.time, e.message))?
         .trajectory)
+}
+
+/// A subject's observations as the likelihood sees them (a missing LLOQ is NaN: only censored
+/// observations use it, and the reader always sets theirs).
+pub fn likelihood_data(subject: &DataSubject) -> Vec<Datum> {
+    (subject.observations.iter())
+        .map(|o| Datum {
+            value: o.value,
+            censored: o.censored,
+            lloq: o.lloq.unwrap_or(f64::NAN),
+        })
+        .collect()
 }
 
 /// (observation - prediction) / SD, both on the scale the error is additive on.

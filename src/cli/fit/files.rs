@@ -145,6 +145,17 @@ fn fit_pages(inputs: &Inputs, fits: &[SubjectFit]) -> Result<Vec<Vec<u8>>, Diagn
             });
         }
     }
+    panel_pages(model, "Individual fits", &panels, columns)
+}
+
+/// Pages of `PANELS_PER_PAGE` panels titled `heading`, with the y label from the units of the
+/// observed trajectory `columns`.
+pub(super) fn panel_pages(
+    model: &Model,
+    heading: &str,
+    panels: &[SubjectPanel],
+    mut columns: Vec<usize>,
+) -> Result<Vec<Vec<u8>>, Diagnostic> {
     columns.sort_unstable();
     columns.dedup();
     let x_label = format!("time ({})", model.time_unit);
@@ -152,11 +163,7 @@ fn fit_pages(inputs: &Inputs, fits: &[SubjectFit]) -> Result<Vec<Vec<u8>>, Diagn
     let pages = panels.len().div_ceil(PANELS_PER_PAGE);
     (panels.chunks(PANELS_PER_PAGE).enumerate())
         .map(|(k, page)| {
-            let title = format!(
-                "Individual fits: {} (page {} of {pages})",
-                model.name,
-                k + 1
-            );
+            let title = format!("{heading}: {} (page {} of {pages})", model.name, k + 1);
             fits_png(&title, &x_label, &y_label, page)
                 .map_err(|e| Diagnostic::new(format!("cannot draw the fits figure: {e}")))
         })

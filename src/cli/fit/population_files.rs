@@ -3,12 +3,10 @@
 //! figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
 //! effects, visual predictive check).
 
-use super::files::{drawn_value, option_name};
+use super::files::{drawn_value, option_name, panel_pages};
 use super::population::Inputs;
 use super::scale_name;
 use super::vpc::Check;
-use crate::cli::simulate::data::unit;
-use crate::cli::simulate::y_label;
 use crate::cli::{Failure, provenance};
 use crate::data::plan_subject;
 use crate::diag::Diagnostic;
@@ -17,8 +15,7 @@ use crate::fit::likelihood::ErrorModel;
 use crate::fit::population::{PopulationFit, PopulationRequest, PopulationResidual};
 use crate::output::{Staging, sha256_hex};
 use crate::plot::{
-    BoxSummary, ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, boxes_png,
-    fits_png, scatter_png,
+    BoxSummary, ObservedPoint, Reference, ScatterPoint, SubjectPanel, boxes_png, scatter_png,
 };
 use crate::report::provenance::{FILE as PROVENANCE, Kind, Provenance};
 use serde_json::json;
@@ -150,22 +147,7 @@ fn fit_pages(
                 .collect(),
         });
     }
-    columns.sort_unstable();
-    columns.dedup();
-    let x_label = format!("time ({})", model.time_unit);
-    let y_label = y_label(columns.iter().map(|&c| unit(model, c)));
-    let pages = panels.len().div_ceil(PANELS_PER_PAGE);
-    (panels.chunks(PANELS_PER_PAGE).enumerate())
-        .map(|(k, page)| {
-            let title = format!(
-                "Individual fits (IPRED): {} (page {} of {pages})",
-                model.name,
-                k + 1
-            );
-            fits_png(&title, &x_label, &y_label, page)
-                .map_err(|e| Diagnostic::new(format!("cannot draw the fits figure: {e}")))
-        })
-        .collect()
+    panel_pages(model, "Individual fits (IPRED)", &panels, columns)
 }
 
 /// DV versus PRED and IPRED, CWRES versus time and PRED, and the random effects' spread.

@@ -17,7 +17,7 @@ pub use results::{
 pub use vpc::{FittedPopulation, simulate_replicates};
 
 use super::likelihood::{BlqMethod, Datum, ErrorModel, prepare};
-use super::{Gradient, Scale, SimulatedSubject};
+use super::{Gradient, Scale, SimulatedSubject, likelihood_data};
 use crate::data::{DataSubject, plan_subject};
 use crate::model::Model;
 use crate::simulate::RunPlan;
@@ -189,15 +189,7 @@ fn prepare_subject<'a>(
         return Err(problem("no observations; remove the ID from the dataset"));
     }
     let plan = plan_subject(&request.template, subject).map_err(|e| problem(&e.message))?;
-    let data: Vec<Datum> = subject
-        .observations
-        .iter()
-        .map(|o| Datum {
-            value: o.value,
-            censored: o.censored,
-            lloq: o.lloq.unwrap_or(f64::NAN),
-        })
-        .collect();
+    let data = likelihood_data(subject);
     Ok(Subject {
         source: subject,
         predictor: SimulatedSubject {
