@@ -183,6 +183,7 @@ fn sensitivity_checks_cover_every_shipped_model() {
         "owens_bozic2021_preconditioning.yaml",
         "singh2021_idecel.yaml",
         "stein2019_tisagenlecleucel.yaml",
+        "theophylline_oral_1cmt.yaml",
     ];
     let shipped: Vec<&str> = SHIPPED.iter().map(|(file, _)| *file).collect();
     assert_eq!(shipped, covered);
@@ -211,6 +212,11 @@ fn sensitivity_leon_triana2021_matches_finite_differences() {
 #[test]
 fn sensitivity_onecomp_matches_finite_differences() {
     check_against_finite_differences("onecomp_iv_bolus.yaml", None, &[]);
+}
+
+#[test]
+fn sensitivity_theophylline_matches_finite_differences() {
+    check_against_finite_differences("theophylline_oral_1cmt.yaml", None, &[]);
 }
 
 /// SDIRK: BDF fails on this model (the plain one too) while the CAR T cells decay through
