@@ -42,6 +42,20 @@ pub fn t_quantile_975(degrees: usize) -> f64 {
     }
 }
 
+/// The correlation matrix (row-major, `size` x `size`) of a covariance matrix; all NaN when
+/// there is none (a singular information matrix or Hessian).
+pub fn correlation_matrix(covariance: Option<&nalgebra::DMatrix<f64>>, size: usize) -> Vec<f64> {
+    match covariance {
+        Some(c) => (0..size * size)
+            .map(|i| {
+                let (r, s) = (i / size, i % size);
+                c[(r, s)] / (c[(r, r)] * c[(s, s)]).sqrt()
+            })
+            .collect(),
+        None => vec![f64::NAN; size * size],
+    }
+}
+
 /// One estimated quantity on the natural scale.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Estimate {
@@ -183,15 +197,7 @@ pub fn fit_subject(
             }
         })
         .collect::<Vec<_>>();
-    let correlation = match &covariance {
-        Some(c) => (0..m * m)
-            .map(|i| {
-                let (r, s) = (i / m, i % m);
-                c[(r, s)] / (c[(r, r)] * c[(s, s)]).sqrt()
-            })
-            .collect(),
-        None => vec![f64::NAN; m * m],
-    };
+    let correlation = correlation_matrix(covariance.as_ref(), m);
     let mut status = best.reason.clone();
     if covariance.is_none() {
         status.push_str("; the information matrix is singular (no standard errors)");

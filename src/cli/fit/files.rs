@@ -7,7 +7,7 @@ use super::{FitArgs, scale_name};
 use crate::cli::simulate::data::unit;
 use crate::cli::simulate::y_label;
 use crate::cli::{Failure, provenance};
-use crate::data::Dataset;
+use crate::data::{Dataset, Observation};
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::{FitRequest, FittedSubject, SubjectFit};
@@ -17,6 +17,7 @@ use crate::plot::{
     ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
 };
 use crate::report::provenance::{FILE as PROVENANCE, Kind, Provenance};
+use crate::trajectory::Trajectory;
 use clap::ValueEnum;
 use serde_json::json;
 use std::fmt::Write;
@@ -107,45 +108,63 @@ pub(super) fn drawn_value(observation: &crate::data::Observation) -> f64 {
     }
 }
 
+/// An observation as fit figures draw it.
+pub(super) fn observed_point(observation: &Observation) -> ObservedPoint {
+    ObservedPoint {
+        time: observation.time,
+        value: drawn_value(observation),
+        censored: observation.censored,
+    }
+}
+
 /// One panel per ID and observed column, in pages of `PANELS_PER_PAGE`.
 fn fit_pages(inputs: &Inputs, fits: &[SubjectFit]) -> Result<Vec<Vec<u8>>, Diagnostic> {
     let model = inputs.model;
     let mut panels = Vec::new();
     let mut columns: Vec<usize> = Vec::new();
     for (id, subject) in fitted(fits) {
-        let mut observed: Vec<usize> = subject
-            .residuals
-            .iter()
-            .map(|r| r.observation.column)
-            .collect();
-        observed.sort_unstable();
-        observed.dedup();
-        for &column in &observed {
+        let observations: Vec<&Observation> =
+            subject.residuals.iter().map(|r| &r.observation).collect();
+        for (column, panel) in subject_panels(id, &subject.curve, &observations) {
             columns.push(column);
-            let curve = &subject.curve;
+            panels.push(panel);
+        }
+    }
+    panel_pages(model, "Individual fits", &panels, columns)
+}
+
+/// One panel per trajectory column a subject's observations read: the fitted curve of that
+/// column and those observations (BLQ ones at their LLOQ); the column is named in the label
+/// when there are several.
+pub(super) fn subject_panels(
+    id: &str,
+    curve: &Trajectory,
+    observations: &[&Observation],
+) -> Vec<(usize, SubjectPanel)> {
+    let mut observed: Vec<usize> = observations.iter().map(|o| o.column).collect();
+    observed.sort_unstable();
+    observed.dedup();
+    (observed.iter())
+        .map(|&column| {
             let label = if observed.len() > 1 {
                 format!("ID {id}: {}", curve.columns[column])
             } else {
                 format!("ID {id}")
             };
-            panels.push(SubjectPanel {
+            let panel = SubjectPanel {
                 label,
                 times: curve.times.clone(),
                 fitted: (0..curve.times.len())
                     .map(|row| curve.row(row)[column])
                     .collect(),
-                observed: (subject.residuals.iter())
-                    .filter(|r| r.observation.column == column)
-                    .map(|r| ObservedPoint {
-                        time: r.observation.time,
-                        value: drawn_value(&r.observation),
-                        censored: r.observation.censored,
-                    })
+                observed: (observations.iter())
+                    .filter(|o| o.column == column)
+                    .map(|o| observed_point(o))
                     .collect(),
-            });
-        }
-    }
-    panel_pages(model, "Individual fits", &panels, columns)
+            };
+            (column, panel)
+        })
+        .collect()
 }
 
 /// Pages of `PANELS_PER_PAGE` panels titled `heading`, with the y label from the units of the

@@ -3,20 +3,19 @@
 //! figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
 //! effects, visual predictive check).
 
-use super::files::{drawn_value, option_name, panel_pages};
+use super::files::{drawn_value, option_name, panel_pages, subject_panels};
 use super::population::Inputs;
 use super::scale_name;
 use super::vpc::Check;
 use crate::cli::{Failure, provenance};
+use crate::data::Observation;
 use crate::data::plan_subject;
 use crate::diag::Diagnostic;
 use crate::fit::fitted_curve;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::population::{PopulationFit, PopulationRequest, PopulationResidual};
 use crate::output::{Staging, sha256_hex};
-use crate::plot::{
-    BoxSummary, ObservedPoint, Reference, ScatterPoint, SubjectPanel, boxes_png, scatter_png,
-};
+use crate::plot::{BoxSummary, Reference, ScatterPoint, boxes_png, scatter_png};
 use crate::report::provenance::{FILE as PROVENANCE, Kind, Provenance};
 use serde_json::json;
 use std::fmt::Write;
@@ -127,25 +126,12 @@ fn fit_pages(
         let parameters = plan.parameters.clone();
         let curve = fitted_curve(model, &plan, parameters)
             .map_err(|e| Diagnostic::new(format!("ID {}: {e}", subject.id)))?;
-        let Some(column) = subject.residuals.first().map(|r| r.observation.column) else {
-            continue;
-        };
-        columns.push(column);
-        panels.push(SubjectPanel {
-            label: format!("ID {}", subject.id),
-            fitted: (0..curve.times.len())
-                .map(|row| curve.row(row)[column])
-                .collect(),
-            times: curve.times,
-            observed: (subject.residuals.iter())
-                .filter(|r| r.observation.column == column)
-                .map(|r| ObservedPoint {
-                    time: r.observation.time,
-                    value: drawn_value(&r.observation),
-                    censored: r.observation.censored,
-                })
-                .collect(),
-        });
+        let observations: Vec<&Observation> =
+            subject.residuals.iter().map(|r| &r.observation).collect();
+        for (column, panel) in subject_panels(&subject.id, &curve, &observations) {
+            columns.push(column);
+            panels.push(panel);
+        }
     }
     panel_pages(model, "Individual fits (IPRED)", &panels, columns)
 }

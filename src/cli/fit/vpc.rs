@@ -7,7 +7,7 @@ use crate::cli::simulate::y_label;
 use crate::data::{Dataset, Observation};
 use crate::diag::Diagnostic;
 use crate::model::Model;
-use crate::plot::{Bands, Interval, ObservedPoint, bands_png, intervals_png};
+use crate::plot::{Bands, Interval, bands_png, intervals_png};
 use std::fmt::Write;
 
 /// At most this many distinct observation times are binned one bin per time; more are grouped
@@ -231,11 +231,7 @@ impl Check {
             p95: pick(4),
             typical: Vec::new(),
             observed: (self.bins.iter().flat_map(|b| &b.observed))
-                .map(|o| ObservedPoint {
-                    time: o.time,
-                    value: super::files::drawn_value(o),
-                    censored: o.censored,
-                })
+                .map(super::files::observed_point)
                 .collect(),
         };
         let title = format!("Visual predictive check ({} replicates)", self.replicates);

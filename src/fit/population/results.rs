@@ -9,7 +9,9 @@ use super::omega::log_normal_cv_percent;
 use super::outer::Minimum;
 use crate::data::{DataSubject, Observation};
 use crate::fit::likelihood::Datum;
-use crate::fit::{Predictor, Scale, SimulatedSubject, Z_975, weighted_residual};
+use crate::fit::{
+    Predictor, Scale, SimulatedSubject, Z_975, correlation_matrix, weighted_residual,
+};
 use nalgebra::{DMatrix, DVector};
 
 /// What an estimate is.
@@ -223,15 +225,7 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
             shrinkage_percent,
         });
     }
-    let correlation = match &covariance {
-        Some(c) => (0..n * n)
-            .map(|i| {
-                let (r, s) = (i / n, i % n);
-                c[(r, s)] / (c[(r, r)] * c[(s, s)]).sqrt()
-            })
-            .collect(),
-        None => vec![f64::NAN; n * n],
-    };
+    let correlation = correlation_matrix(covariance.as_ref(), n);
     let subjects = inputs
         .subjects
         .iter()
