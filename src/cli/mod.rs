@@ -94,6 +94,23 @@ pub fn main() -> ExitCode {
 }
 
 /// Reads, loads and compiles a model file.
+/// A progress bar on stderr counting `total` `things`, drawn only when stderr is a terminal.
+fn progress_bar(total: u64, things: &str) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use std::io::IsTerminal;
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {things}, {{per_sec}}, eta {{eta}}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
 pub fn load(path: &std::path::Path) -> Result<(crate::model::Model, String), Failure> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| {

@@ -12,9 +12,8 @@ use crate::study::{
     metrics_csv, percentiles_csv, subjects_csv, summarize, summary_csv, trajectories_header,
 };
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -303,19 +302,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             None => Ok(()),
         }
     };
-    let bar = ProgressBar::with_draw_target(
-        Some(range.end - range.start),
-        if std::io::stderr().is_terminal() {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} subjects, {per_sec}, eta {eta}")
-    {
-        bar.set_style(style);
-    }
+    let bar = super::progress_bar(range.end - range.start, "subjects");
     let mut progress = |done: u64| bar.inc(done);
     let save = args.save_trajectories;
     let result = pool.install(|| {

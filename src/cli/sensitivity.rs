@@ -15,9 +15,7 @@ use crate::output::Staging;
 use crate::spec::{Loaded, RunSpec, load_yaml};
 use crate::study::Study;
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -128,19 +126,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| Diagnostic::new(format!("cannot start {threads} threads: {e}")))?;
     let total = evaluation_count(&setup, method);
-    let bar = ProgressBar::with_draw_target(
-        Some(total),
-        if std::io::stderr().is_terminal() {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} simulations, {per_sec}, eta {eta}")
-    {
-        bar.set_style(style);
-    }
+    let bar = super::progress_bar(total, "simulations");
     let progress = || bar.inc(1);
     let mut staging = Staging::new(&directory)?;
     let arm_label = study.arms[setup.arm].label(&study.grid_names);
