@@ -15,12 +15,15 @@ use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model, Regimen};
 mod events;
 mod outcome;
+mod times;
 
 use crate::solver::{Integrator, MethodSwitch, Piece, SegmentFailure, SolverOptions, Stats};
 use crate::trajectory::Trajectory;
 use events::EventWatch;
 use outcome::{assemble, check_finite, check_start_rates, segment_error};
 use std::cell::RefCell;
+pub use times::{Clock, listed_times, output_times};
+use times::{breakpoints, requested_rows, samples, snap, warn_outside};
 
 /// Everything needed to run one simulation.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,34 +97,6 @@ pub struct Simulation {
 /// Most output rows one simulation may produce (memory guard: about 80 MB per state).
 const MAX_OUTPUT_ROWS: f64 = 1e7;
 
-/// Relative tolerance, in output steps, for treating two times as the same.
-const SAME_TIME: f64 = 1e-9;
-
-/// The output grid: start + k * step while not past `end`, then `end` itself.
-pub fn output_times(start: f64, end: f64, step: f64) -> Vec<f64> {
-    let count = ((end - start) / step * (1.0 + 1e-12)).floor() as usize;
-    let mut times: Vec<f64> = (0..=count).map(|k| start + k as f64 * step).collect();
-    match times.last_mut() {
-        Some(last) if (end - *last).abs() <= SAME_TIME * step => *last = end,
-        _ => times.push(end),
-    }
-    times
-}
-
-/// Listed output times within [start, end], sorted, with start and end added.
-pub fn listed_times(start: f64, end: f64, listed: &[f64]) -> Vec<f64> {
-    let mut times: Vec<f64> = listed
-        .iter()
-        .copied()
-        .filter(|t| *t > start && *t < end)
-        .collect();
-    times.push(start);
-    times.push(end);
-    times.sort_by(f64::total_cmp);
-    times.dedup();
-    times
-}
-
 pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     if plan.parameters.len() != model.parameters.len()
         || plan.doses.iter().any(|d| d.state >= model.states.len())
@@ -170,36 +145,24 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             hint: "use a larger `--step` (or `simulation.step`) or a shorter span".into(),
         });
     }
-    let mut warnings = Vec::new();
-    let mut breakpoints: Vec<f64> = vec![plan.start, plan.end];
-    for dose in &plan.doses {
-        breakpoints.push(dose.time);
-        if let Some(duration) = dose.duration {
-            breakpoints.push(dose.time + duration);
+    let clock = Clock::new(plan.step);
+    let (breakpoints, doses, mut warnings) = breakpoints(model, plan, &registers, clock);
+    let requested = match &plan.times {
+        Some(listed) => {
+            warn_outside(listed, plan, clock, &mut warnings);
+            listed_times(plan.start, plan.end, listed)
         }
-        if dose.time < plan.start || dose.time > plan.end {
-            warnings.push(format!(
-                "the dose of {:?} into `{}` at time {:?} is outside the simulated span [{:?}, {:?}] and is ignored",
-                dose.amount, state_names[dose.state], dose.time, plan.start, plan.end
-            ));
-        }
-    }
-    breakpoints.extend(model.switch_times(&registers));
-    breakpoints.retain(|t| t.is_finite() && *t >= plan.start && *t <= plan.end);
-    breakpoints.sort_by(f64::total_cmp);
-    breakpoints.dedup();
-
-    let times = match &plan.times {
-        Some(listed) => listed_times(plan.start, plan.end, listed),
         None => output_times(plan.start, plan.end, plan.step),
     };
+    let sampling = samples(clock, &breakpoints, &requested);
+    let times = sampling.times.as_slice();
     let width = model.states.len();
     let mut state_rows = vec![f64::NAN; times.len() * width];
     let grid_index = |t: f64| -> Option<usize> {
-        let index = times.partition_point(|&x| x < t - SAME_TIME * plan.step);
+        let index = times.partition_point(|&x| x < t - clock.tolerance(t));
         times
             .get(index)
-            .filter(|&&x| (x - t).abs() <= SAME_TIME * plan.step)
+            .filter(|&&x| clock.same(x, t))
             .map(|_| index)
     };
     let watch = (!model.events.is_empty()).then(|| {
@@ -227,10 +190,11 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         switched: None,
         implicit_failed: false,
         notes: Vec::new(),
+        states_time: None,
     };
     let fail =
         |failure: SegmentFailure, at: f64, y: &[f64]| segment_error(failure, at, snapshot(y));
-    apply_boluses(&plan.doses, plan.start, &mut y, &state_names)?;
+    apply_boluses(&doses, plan.start, &mut y, &state_names)?;
     check_start_rates(
         model,
         &mut integrator.registers.borrow_mut(),
@@ -255,10 +219,10 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             break;
         }
         rates.iter_mut().for_each(|r| *r = 0.0);
-        for dose in &plan.doses {
+        for dose in &doses {
             if let Some(duration) = dose.duration
                 && dose.time <= a
-                && b <= dose.time + duration
+                && b <= snap(clock, &breakpoints, dose.time + duration)
             {
                 rates[dose.state] += dose.amount / duration;
             }
@@ -271,10 +235,10 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         };
         model.set_switches(&mut integrator.registers.borrow_mut(), 0.5 * (a + b));
         // Grid points in (a, b]: the first one after `a`, and one past the last one up to `b`.
-        let first = times.partition_point(|&t| t <= a + SAME_TIME * plan.step);
+        let first = times.partition_point(|&t| t <= a + clock.tolerance(a));
         let end_on_grid = grid_index(b);
         let stop = end_on_grid.map_or_else(
-            || times.partition_point(|&t| t < b - SAME_TIME * plan.step),
+            || times.partition_point(|&t| t < b - clock.tolerance(b)),
             |i| i + 1,
         );
         // The time the state `y` belongs to; a grid point equal to `b` counts as `b`.
@@ -292,7 +256,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             if let Some(cell) = &watch {
                 cell.borrow_mut().set_switches(0.5 * (a + b));
             }
-            let inside = times.partition_point(|&t| t < b - SAME_TIME * plan.step);
+            let inside = times.partition_point(|&t| t < b - clock.tolerance(b));
             let targets = (first..inside)
                 .map(|i| (Some(i), times[i]))
                 .chain([(None, b)]);
@@ -301,7 +265,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                     let Some(cell) = &watch else {
                         integrator
                             .advance_to(&mut y, origin, target, infusion)
-                            .map_err(|f| fail(f, origin, &y))?;
+                            .map_err(|f| fail(f, integrator.states_time.unwrap_or(origin), &y))?;
                         origin = target;
                         break;
                     };
@@ -309,7 +273,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                     integrator.observer = Some(cell);
                     let result = integrator.advance_to(&mut y, origin, target, infusion);
                     integrator.observer = None;
-                    result.map_err(|f| fail(f, origin, &y))?;
+                    result.map_err(|f| fail(f, integrator.states_time.unwrap_or(origin), &y))?;
                     let crossing = cell.borrow_mut().take_crossing();
                     let Some(crossing) = crossing else {
                         origin = target;
@@ -318,7 +282,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                     let mut watch = cell.borrow_mut();
                     let (time, state) = watch
                         .locate(&mut integrator, infusion, crossing)
-                        .map_err(|f| fail(f, origin, &y))?;
+                        .map_err(|f| fail(f, integrator.states_time.unwrap_or(origin), &y))?;
                     (origin, y) = (time, state);
                     if watch.fire_holding(origin, &mut y) {
                         stopped = Some(origin);
@@ -338,7 +302,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                 None => {
                     integrator
                         .advance_to(&mut y, a, at(first), infusion)
-                        .map_err(|f| fail(f, origin, &y))?;
+                        .map_err(|f| fail(f, integrator.states_time.unwrap_or(origin), &y))?;
                     state_rows[first * width..(first + 1) * width].copy_from_slice(&y);
                     origin = at(first);
                     first
@@ -358,16 +322,16 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                     rows[(base + k) * width..(base + k + 1) * width].copy_from_slice(state);
                 });
                 state_rows = rows;
-                result.map_err(|f| fail(f, origin, &y))?;
+                result.map_err(|f| fail(f, integrator.states_time.unwrap_or(origin), &y))?;
                 origin = at(base + count);
             }
         }
         if origin < b {
             integrator
                 .advance_to(&mut y, origin, b, infusion)
-                .map_err(|f| fail(f, origin, &y))?;
+                .map_err(|f| fail(f, integrator.states_time.unwrap_or(origin), &y))?;
         }
-        apply_boluses(&plan.doses, b, &mut y, &state_names)?;
+        apply_boluses(&doses, b, &mut y, &state_names)?;
         if let Some(cell) = &watch
             && cell.borrow_mut().fire_holding(b, &mut y)
         {
@@ -385,17 +349,23 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         if let Some(index) = grid_index(b) {
             state_rows[index * width..(index + 1) * width].copy_from_slice(&y);
         }
-        checked = check_finite(&state_names, &times, &state_rows, checked, b)?;
+        checked = check_finite(&state_names, times, &state_rows, checked, b)?;
     }
-    let mut times = times;
+    let (times, state_rows) = requested_rows(
+        &requested,
+        &sampling.row_of,
+        &state_rows,
+        width,
+        stopped.map(|time| {
+            (
+                time,
+                times.partition_point(|&t| t < time - clock.tolerance(time)),
+                y.as_slice(),
+            )
+        }),
+    );
     if let Some(time) = stopped {
-        // The run ends at the stop: grid rows up to it, then a row at the stop itself.
-        let kept = times.partition_point(|&t| t < time - SAME_TIME * plan.step);
-        times.truncate(kept);
-        state_rows.truncate(kept * width);
-        times.push(time);
-        state_rows.extend_from_slice(&y);
-        check_finite(&state_names, &times, &state_rows, checked, time)?;
+        check_finite(&state_names, &times, &state_rows, 0, time)?;
     }
     let stats = integrator.stats;
     let method_switch = integrator.switched.take();

@@ -1,17 +1,15 @@
 //! The explicit Runge-Kutta methods through ode_solvers: the model as an ode_solvers `System`,
 //! dispatch to fixed-size vectors for up to 16 states, dense output without its end-point trap,
-//! and fixed-step RK4 that hits every output time.
+//! and, when a call fails, the point it can be resumed from and the work it did.
 
 use super::StepObserver;
+use super::stiffness::StiffnessWatch;
 use super::{Integrator, Piece, PieceRhs, SegmentFailure, SolverOptions};
 use crate::spec::SolverName;
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OVector, U1, allocator::Allocator};
 use ode_solvers::dop_shared::IntegrationError;
-use ode_solvers::{Dop853, Dopri5, OutputType, Rk4, System};
-use std::cell::RefCell;
-
-/// Most steps `auto` lets the explicit method take in one call before switching to BDF.
-const AUTO_STEP_BUDGET: u32 = 5000;
+use ode_solvers::{Dop853, Dopri5, OutputType, System};
+use std::cell::{Cell, RefCell};
 
 /// The ode_solvers methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,11 +19,30 @@ enum Explicit {
     Rk4,
 }
 
-/// The piece as ode_solvers sees it: the right-hand side and, for events, a step observer.
+/// The piece as ode_solvers sees it: the right-hand side and, for events, a step observer,
+/// counting its calls (ode_solvers reports no work for a call that fails).
 #[derive(Clone, Copy)]
-struct SegmentSystem<'a, 'o> {
-    rhs: PieceRhs<'a>,
-    observer: Option<&'a RefCell<dyn StepObserver + 'o>>,
+pub(super) struct SegmentSystem<'a, 'o> {
+    pub rhs: PieceRhs<'a>,
+    pub observer: Option<&'a RefCell<dyn StepObserver + 'o>>,
+    pub calls: &'a Calls,
+    pub stiffness: &'a StiffnessWatch,
+}
+
+/// Right-hand side evaluations and `solout` calls of one solver call.
+#[derive(Default)]
+pub(super) struct Calls {
+    rhs: Cell<u64>,
+    solout: Cell<u64>,
+}
+
+/// A failed explicit call: why, and where it can be resumed from. `y` then holds the state at
+/// `resume` (local time): the last accepted step of a sparse call, the last dense point of a
+/// dense call (whose `recorded` points up to it have been passed on).
+pub(super) struct Interrupted {
+    pub failure: SegmentFailure,
+    pub resume: f64,
+    pub recorded: usize,
 }
 
 impl<D: Dim> System<f64, OVector<f64, D>> for SegmentSystem<'_, '_>
@@ -34,15 +51,18 @@ where
 {
     #[inline]
     fn system(&self, x: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>) {
+        self.calls.rhs.set(self.calls.rhs.get() + 1);
         self.rhs.derivatives(x, y.as_slice(), dy.as_mut_slice());
     }
 
     fn solout(&mut self, x: f64, y: &OVector<f64, D>, _dy: &OVector<f64, D>) -> bool {
-        self.observer.is_some_and(|observer| {
+        self.calls.solout.set(self.calls.solout.get() + 1);
+        let event = self.observer.is_some_and(|observer| {
             observer
                 .borrow_mut()
                 .observe(self.rhs.origin + x, y.as_slice())
-        })
+        });
+        event || self.stiffness.observe(&self.rhs, x, y.as_slice())
     }
 }
 
@@ -84,14 +104,16 @@ macro_rules! dispatch {
 }
 
 impl Integrator<'_> {
+    /// `advance` on an explicit method. On failure, `y` holds the state the call can be
+    /// resumed from (see `Interrupted`), and the work done so far is counted.
     pub(super) fn advance_explicit(
         &mut self,
         y: &mut [f64],
         piece: &Piece,
         record: &mut dyn FnMut(usize, &[f64]),
-    ) -> Result<(), SegmentFailure> {
+    ) -> Result<(), Interrupted> {
         let origin = piece.origin;
-        // After BDF failed, `auto` goes on as plain Dopri5 (no step budget).
+        // After BDF failed, `auto` goes on as plain Dopri5.
         let options = match (self.options.method, self.implicit_failed) {
             (SolverName::Auto, true) => SolverOptions {
                 method: SolverName::Dopri5,
@@ -104,11 +126,16 @@ impl Integrator<'_> {
             SolverName::Rk4 => Explicit::Rk4,
             _ => Explicit::Dopri5,
         };
+        let calls = Calls::default();
+        let watch_stiffness = self.options.method == SolverName::Auto && !self.implicit_failed;
+        let stiffness = StiffnessWatch::new(watch_stiffness, piece.dense.map(|(_, step)| step));
         let system = SegmentSystem {
             rhs: self.piece_rhs(piece),
             observer: self.observer,
+            calls: &calls,
+            stiffness: &stiffness,
         };
-        let stats = dispatch!(
+        let outcome = dispatch!(
             y.len(),
             integrate_sized,
             &system,
@@ -117,20 +144,54 @@ impl Integrator<'_> {
             options,
             method,
             record
-        )
-        .map_err(|e| match failure(e, origin) {
-            SegmentFailure::MaxSteps { time, .. } => SegmentFailure::MaxSteps {
-                time,
-                steps: self.options.max_steps,
-            },
-            other => other,
-        })?;
-        self.stats.rhs_evaluations += u64::from(stats.num_eval);
-        self.stats.accepted_steps += u64::from(stats.accepted_steps);
-        self.stats.rejected_steps += u64::from(stats.rejected_steps);
+        );
         self.stats.solver_calls += 1;
-        Ok(())
+        self.stats.rhs_evaluations += stiffness.evaluations.get();
+        match outcome {
+            Ok(stats) => {
+                self.stats.rhs_evaluations += u64::from(stats.num_eval);
+                self.stats.accepted_steps += u64::from(stats.accepted_steps);
+                self.stats.rejected_steps += u64::from(stats.rejected_steps);
+                Ok(())
+            }
+            Err(stopped) => {
+                self.count_failed_call(&calls, stopped.accepted, method);
+                let failure = match failure(stopped.error, origin) {
+                    SegmentFailure::MaxSteps { time, .. } => SegmentFailure::MaxSteps {
+                        time,
+                        steps: self.options.max_steps,
+                    },
+                    other => other,
+                };
+                Err(Interrupted {
+                    failure,
+                    resume: stopped.resume,
+                    recorded: stopped.recorded,
+                })
+            }
+        }
     }
+
+    /// Counts the work of a failed Dopri5 call from its calls: 3 evaluations to start (two
+    /// for the initial step, one at the start), then 6 per attempted step.
+    fn count_failed_call(&mut self, calls: &Calls, accepted: u64, method: Explicit) {
+        let evaluations = calls.rhs.get();
+        self.stats.rhs_evaluations += evaluations;
+        self.stats.accepted_steps += accepted;
+        if method == Explicit::Dopri5 {
+            let attempted = evaluations.saturating_sub(3) / 6;
+            self.stats.rejected_steps += attempted.saturating_sub(accepted);
+        }
+    }
+}
+
+/// How a failed solver call ended: the error, where to resume (local time; `y` holds the
+/// state there), the dense points recorded before it, and the accepted steps.
+pub(super) struct Stopped {
+    pub error: IntegrationError,
+    pub resume: f64,
+    pub recorded: usize,
+    pub accepted: u64,
 }
 
 /// One solver call on vectors of dimension `D`. Dense calls integrate a hair past the last
@@ -146,16 +207,17 @@ fn integrate_sized<D: Dim>(
     options: SolverOptions,
     method: Explicit,
     record: &mut dyn FnMut(usize, &[f64]),
-) -> Result<ode_solvers::dop_shared::Stats, IntegrationError>
+) -> Result<ode_solvers::dop_shared::Stats, Stopped>
 where
     DefaultAllocator: Allocator<D>,
 {
     let (length, dense) = (piece.length, piece.dense);
-    // `auto` checks for stiffness more often and gives the explicit method a smaller step
-    // budget, so a stiff model moves to BDF early instead of crawling.
-    let (step_budget, stiffness_check) = match options.method {
-        SolverName::Auto => (options.max_steps.min(AUTO_STEP_BUDGET), 100),
-        _ => (options.max_steps, 1000),
+    // `auto` tests for stiffness every 100 steps (Hairer's estimate of h * |lambda|, 15 times
+    // in a row over the stability limit): a stiff model moves to BDF early, a long accurate
+    // non-stiff run never does.
+    let stiffness_check = match options.method {
+        SolverName::Auto => 100,
+        _ => 1000,
     };
     let start = OVector::<f64, D>::from_column_slice_generic(dimension, U1, y);
     let (x_end, dx, output) = match dense {
@@ -183,19 +245,30 @@ where
                 $fac_max,
                 x_end,
                 0.0,
-                step_budget,
+                options.max_steps,
                 stiffness_check,
                 output,
             );
-            let stats = solver.integrate()?;
-            take_results(solver.y_out(), y, dense, record);
-            Ok(stats)
+            let outcome = solver.integrate();
+            let results = solver.y_out();
+            match outcome {
+                Ok(_) if system.stiffness.stiff_at.get().is_some() => {
+                    let x = system.stiffness.stiff_at.get().unwrap_or(0.0);
+                    let error = IntegrationError::StiffnessDetected { x };
+                    Err(stopped(error, results, y, dense, system.calls, record))
+                }
+                Ok(stats) => {
+                    take_results(results, y, dense, record);
+                    Ok(stats)
+                }
+                Err(error) => Err(stopped(error, results, y, dense, system.calls, record)),
+            }
         }};
     }
     match method {
         Explicit::Dopri5 => run!(Dopri5, 0.04, 0.2, 10.0),
         Explicit::Dop853 => run!(Dop853, 0.0, 0.333, 6.0),
-        Explicit::Rk4 => integrate_rk4(system, start, y, options.rk4_step, length, dense, record),
+        Explicit::Rk4 => super::rk4::integrate(system, start, y, options, length, dense, record),
     }
 }
 
@@ -223,48 +296,45 @@ fn take_results<D: Dim>(
     }
 }
 
-/// Fixed-step RK4: each output interval is split into equal steps no longer than `step`, so
-/// every output time and the segment end are hit exactly.
-fn integrate_rk4<D: Dim>(
-    system: &SegmentSystem<'_, '_>,
-    mut state: OVector<f64, D>,
+/// A failed call's results: a sparse call resumes from its last accepted step (every accepted
+/// step is a result), a dense call from its last dense point (passed to `record` with those
+/// before it). Accepted steps: sparse results after the first, or `solout` calls less the dense
+/// points (ode_solvers calls it once per step and once per dense point).
+fn stopped<D: Dim>(
+    error: IntegrationError,
+    results: &[OVector<f64, D>],
     y: &mut [f64],
-    step: f64,
-    length: f64,
     dense: Option<(usize, f64)>,
+    calls: &Calls,
     record: &mut dyn FnMut(usize, &[f64]),
-) -> Result<ode_solvers::dop_shared::Stats, IntegrationError>
+) -> Stopped
 where
     DefaultAllocator: Allocator<D>,
 {
-    let (count, interval) = dense.unwrap_or((1, length));
-    let mut total = ode_solvers::dop_shared::Stats {
-        num_eval: 0,
-        accepted_steps: 0,
-        rejected_steps: 0,
+    let points = results.len().saturating_sub(1);
+    let (resume, recorded, accepted) = match dense {
+        Some((count, step)) => {
+            let recorded = points.min(count);
+            take_results(results, y, Some((recorded, step)), record);
+            let accepted = calls.solout.get().saturating_sub(points as u64);
+            (recorded as f64 * step, recorded, accepted)
+        }
+        None => {
+            let resume = match &error {
+                IntegrationError::MaxNumStepReached { x, .. }
+                | IntegrationError::StepSizeUnderflow { x }
+                | IntegrationError::StiffnessDetected { x } => *x,
+            };
+            if let Some(last) = results.last() {
+                y.copy_from_slice(last.as_slice());
+            }
+            (resume, 0, points as u64)
+        }
     };
-    for k in 1..=count {
-        let from = (k - 1) as f64 * interval;
-        let width = k as f64 * interval - from;
-        let steps = (width / step).ceil().max(1.0);
-        let shifted = SegmentSystem {
-            rhs: PieceRhs {
-                origin: system.rhs.origin + from,
-                ..system.rhs
-            },
-            ..*system
-        };
-        let mut solver = Rk4::new(shifted, 0.0, state.clone(), width, width / steps);
-        let stats = solver.integrate()?;
-        total.num_eval += stats.num_eval;
-        total.accepted_steps += stats.accepted_steps;
-        if let Some(last) = solver.y_out().last() {
-            state = last.clone();
-        }
-        if dense.is_some() {
-            record(k, state.as_slice());
-        }
+    Stopped {
+        error,
+        resume,
+        recorded,
+        accepted,
     }
-    y.copy_from_slice(state.as_slice());
-    Ok(total)
 }

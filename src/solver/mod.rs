@@ -1,11 +1,14 @@
 //! Integrating one smooth segment of a model: explicit Runge-Kutta methods with ode_solvers (on
 //! fixed-size vectors for up to 16 states, no allocation per step, dynamic vectors above),
 //! implicit BDF and SDIRK with diffsol, and `auto`, which starts explicit and switches to BDF
-//! for the rest of the run when the explicit solver detects stiffness or runs out of steps.
+//! for the rest of the run when the explicit solver detects stiffness (or reaches `max_steps`),
+//! resuming from the explicit method's last accepted step or output point.
 
 mod explicit;
 mod implicit;
+mod rk4;
 mod stiff;
+mod stiffness;
 
 use crate::model::Model;
 use crate::spec::SolverName;
@@ -157,6 +160,9 @@ pub struct Integrator<'a> {
     pub implicit_failed: bool,
     /// What the solver decided along the way, for the run record.
     pub notes: Vec<String>,
+    /// After a failed call, the time of the state it left in `y` (the last accepted step or
+    /// output point before the failure); `None` when `y` is the state at the call's start.
+    pub states_time: Option<f64>,
 }
 
 impl Integrator<'_> {
@@ -178,37 +184,75 @@ impl Integrator<'_> {
         if let Some(method) = implicit {
             return self.advance_implicit(method, y, piece, record);
         }
-        // Only `auto` may need to redo the piece from its start.
         let may_switch = self.options.method == SolverName::Auto && !self.implicit_failed;
-        let start = if may_switch { y.to_vec() } else { Vec::new() };
-        match self.advance_explicit(y, piece, record) {
-            Err(SegmentFailure::Stiffness { time } | SegmentFailure::MaxSteps { time, .. })
-                if may_switch =>
-            {
-                self.switched = Some(MethodSwitch {
-                    time,
-                    reason: "the explicit method detected stiffness or exceeded its step budget"
-                        .to_string(),
-                });
-                y.copy_from_slice(&start);
-                match self.advance_implicit(ImplicitMethod::Bdf, y, piece, record) {
-                    Err(failure) => {
-                        // BDF cannot cope either (e.g. a right-hand side that is not smooth
-                        // where it starts): go on explicitly, without the step budget.
-                        let time = failure.time();
-                        self.switched = None;
-                        self.implicit_failed = true;
-                        self.notes.push(format!(
-                            "`auto`: BDF failed at time {time} after the switch; continued with dopri5"
-                        ));
-                        y.copy_from_slice(&start);
-                        self.advance_explicit(y, piece, record)
-                    }
-                    ok => ok,
-                }
-            }
-            result => result,
+        let interrupted = match self.advance_explicit(y, piece, record) {
+            Ok(()) => return Ok(()),
+            Err(interrupted) => interrupted,
+        };
+        self.states_time = Some(piece.origin + interrupted.resume);
+        let failure = interrupted.failure.clone();
+        if !may_switch
+            || !matches!(
+                failure,
+                SegmentFailure::Stiffness { .. } | SegmentFailure::MaxSteps { .. }
+            )
+        {
+            return Err(failure);
         }
+        let reason = match failure {
+            SegmentFailure::Stiffness { .. } => "the explicit method detected stiffness",
+            _ => "the explicit method reached `max_steps`",
+        };
+        self.switched = Some(MethodSwitch {
+            time: failure.time(),
+            reason: reason.to_string(),
+        });
+        self.states_time = None;
+        self.resume_implicit(y, piece, &interrupted, record)
+    }
+
+    /// `auto` after the explicit call stopped: BDF from where it can be resumed (`y`) over the
+    /// rest of the piece; if BDF fails too, the explicit method again from there, without
+    /// switching.
+    fn resume_implicit(
+        &mut self,
+        y: &mut [f64],
+        piece: &Piece,
+        interrupted: &explicit::Interrupted,
+        record: &mut dyn FnMut(usize, &[f64]),
+    ) -> Result<(), SegmentFailure> {
+        let offset = interrupted.recorded;
+        let dense = match piece.dense {
+            Some((count, _)) if offset >= count => return Ok(()),
+            Some((count, step)) => Some((count - offset, step)),
+            None => None,
+        };
+        let rest = Piece {
+            origin: piece.origin + interrupted.resume,
+            length: piece.length - interrupted.resume,
+            infusion: piece.infusion,
+            dense,
+        };
+        let mut shifted = |k: usize, state: &[f64]| record(k + offset, state);
+        let resumed_from = y.to_vec();
+        let Err(failure) = self.advance_implicit(ImplicitMethod::Bdf, y, &rest, &mut shifted)
+        else {
+            return Ok(());
+        };
+        // BDF cannot cope either (e.g. a right-hand side that is not smooth where it starts):
+        // go on explicitly.
+        let time = failure.time();
+        self.switched = None;
+        self.implicit_failed = true;
+        self.notes.push(format!(
+            "`auto`: BDF failed at time {time} after the switch; continued with dopri5"
+        ));
+        y.copy_from_slice(&resumed_from);
+        self.advance_explicit(y, &rest, &mut shifted)
+            .map_err(|interrupted| {
+                self.states_time = Some(rest.origin + interrupted.resume);
+                interrupted.failure
+            })
     }
 
     /// A sparse call from `from` to exactly `to`.

@@ -1,6 +1,7 @@
 //! Integration tests: numbers against closed forms and independent reference solutions, the
 //! shipped models, golden diagnostics, and the command line end to end.
 
+mod auto_switch;
 mod cd22;
 mod cli;
 mod closed_form;
@@ -11,6 +12,7 @@ mod golden;
 mod jacobian;
 mod library;
 mod native;
+mod near_times;
 mod population;
 mod reference;
 mod report;
