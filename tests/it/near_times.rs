@@ -197,3 +197,53 @@ fn a_record_one_ulp_after_a_dose_is_the_state_after_the_dose() {
         );
     }
 }
+
+#[test]
+fn a_dataset_record_one_ulp_after_a_dose_simulates_and_fits_with_every_solver() {
+    // The phenobarbital report: a dose at 23.8 and a record at 23.800000000000004 (NaN before).
+    let directory = crate::cli::scratch("near-times-data");
+    let data = directory.join("d.csv");
+    std::fs::write(
+        &data,
+        "ID,TIME,AMT,DV,EVID,CMT,MDV\n1,0,25,.,1,A,1\n1,2,.,1.9,0,A,0\n1,23.8,3.5,.,1,A,1\n\
+         1,23.800000000000004,.,0.75,0,A,0\n1,30,.,0.42,0,A,0\n",
+    )
+    .unwrap();
+    let model = crate::repo_path("models/onecomp_iv_bolus.yaml");
+    let model = model.display().to_string();
+    let data = data.display().to_string();
+    for solver in ["auto", "dopri5", "dop853", "rk4", "bdf", "sdirk"] {
+        let out = directory
+            .join(format!("sim-{solver}"))
+            .display()
+            .to_string();
+        let run = [
+            "simulate", &model, "--data", &data, "--solver", solver, "--out", &out,
+        ];
+        let output = crate::cli::cartsim(&run, &directory);
+        assert!(
+            output.status.success(),
+            "{solver}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let out = directory.join("fit").display().to_string();
+    let fit = [
+        "fit",
+        &model,
+        "--data",
+        &data,
+        "--estimate",
+        "CL,V",
+        "--output",
+        "conc",
+        "--out",
+        &out,
+    ];
+    let output = crate::cli::cartsim(&fit, &directory);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
