@@ -9,6 +9,37 @@ pub struct Expr {
     pub span: Range<usize>,
 }
 
+/// Drops the tree from an explicit stack: the default recursive drop of a long chain
+/// (`a + b + c + ...`, one `Box` inside the next) would overflow the call stack.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        take_operands(&mut self.kind, &mut pending);
+        while let Some(mut expr) = pending.pop() {
+            take_operands(&mut expr.kind, &mut pending);
+        }
+    }
+}
+
+/// Moves the operands of `kind` into `pending`, leaving placeholders that drop at once.
+fn take_operands(kind: &mut ExprKind, pending: &mut Vec<Expr>) {
+    let placeholder = || Expr {
+        kind: ExprKind::Number(0.0),
+        span: 0..0,
+    };
+    match kind {
+        ExprKind::Unary(_, operand) => {
+            pending.push(std::mem::replace(&mut **operand, placeholder()))
+        }
+        ExprKind::Binary(_, left, right) => {
+            pending.push(std::mem::replace(&mut **left, placeholder()));
+            pending.push(std::mem::replace(&mut **right, placeholder()));
+        }
+        ExprKind::Call(_, arguments) => pending.append(arguments),
+        ExprKind::Number(_) | ExprKind::Name(_) => {}
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Number(f64),
@@ -215,10 +246,25 @@ struct Parser {
 /// Deepest nesting of sub-expressions accepted (recursion guard; real models stay far below).
 const MAX_DEPTH: usize = 200;
 
+/// Most tokens (numbers, names, operators, parentheses, commas) in one expression: the largest
+/// shipped expression has under 100; every later stage (lowering, derivatives, native code)
+/// grows linearly with the size and walks it without recursion, and this keeps it to seconds.
+pub const MAX_TOKENS: usize = 200_000;
+
 /// Parses an expression. `^` is right-associative and binds tighter than unary minus
 /// (`-2^2 = -4`); comparisons do not chain; `and` binds tighter than `or`.
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let tokens = tokenize(text)?;
+    if tokens.len() > MAX_TOKENS + 1 {
+        return Err(ParseError::new(
+            format!(
+                "the expression has {} tokens (numbers, names and operators); the limit is {MAX_TOKENS}",
+                tokens.len() - 1
+            ),
+            tokens[MAX_TOKENS].1.clone(),
+        )
+        .with_hint("split it into several `derived` values (each may use the ones before)"));
+    }
     if tokens.len() == 1 {
         return Err(ParseError::new("the expression is empty", 0..text.len())
             .with_hint("write a number or a formula"));
