@@ -291,28 +291,6 @@ impl Graph {
             .collect()
     }
 
-    /// The states `root` depends on, sorted (where a derivative with respect to a state may
-    /// be nonzero).
-    pub fn states_used(&self, root: NodeId) -> Vec<u32> {
-        let mut seen = std::collections::HashSet::new();
-        let mut stack = vec![root];
-        let mut states = Vec::new();
-        while let Some(id) = stack.pop() {
-            if self.class(id) != NodeClass::Varying || !seen.insert(id) {
-                continue;
-            }
-            match self.nodes[id as usize] {
-                Node::State(index) => states.push(index),
-                Node::Unary(_, a) => stack.push(a),
-                Node::Binary(_, a, b) => stack.extend([a, b]),
-                Node::Select(c, a, b) => stack.extend([c, a, b]),
-                _ => {}
-            }
-        }
-        states.sort_unstable();
-        states
-    }
-
     /// A program computing every constant and parameter-only node that `roots` need.
     pub fn setup_program(&self, roots: &[NodeId]) -> Program {
         self.program(roots, &[NodeClass::Constant, NodeClass::Parameter])

@@ -269,3 +269,16 @@ fn a_residual_sd_that_overflows_the_observations_is_an_error_naming_it() {
     let written = std::fs::read_dir(&out).map_or(0, |entries| entries.count());
     assert_eq!(written, 0, "nothing is written for a failed run");
 }
+
+#[test]
+fn huge_numbers_in_messages_are_written_in_exponent_form() {
+    // `{}` of -1e308 is 309 characters of digits; messages write -1e308.
+    let rendered = refusal(
+        "name: huge\nparameters: {k: 1}\nstates: {x: 1}\nodes:\n  x: -k * x\nsimulation: {end: 1, step: 1, rtol: -1e308}\n",
+    );
+    assert!(
+        rendered.contains("`simulation.rtol` is -1e308;"),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("0000000000"), "{rendered}");
+}

@@ -84,6 +84,28 @@ impl Graph {
         self.select(b, product, zero)
     }
 
+    /// The states `root` depends on, sorted (where a derivative with respect to a state may
+    /// be nonzero).
+    pub fn states_used(&self, root: NodeId) -> Vec<u32> {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![root];
+        let mut states = Vec::new();
+        while let Some(id) = stack.pop() {
+            if self.class(id) != NodeClass::Varying || !seen.insert(id) {
+                continue;
+            }
+            match self.nodes[id as usize] {
+                Node::State(index) => states.push(index),
+                Node::Unary(_, a) => stack.push(a),
+                Node::Binary(_, a, b) => stack.extend([a, b]),
+                Node::Select(c, a, b) => stack.extend([c, a, b]),
+                _ => {}
+            }
+        }
+        states.sort_unstable();
+        states
+    }
+
     /// d(node)/d(variable), as a node. Operands are differentiated first, from an explicit
     /// stack, so a deep graph (a long sum) cannot overflow the call stack.
     pub fn derivative(
