@@ -9,9 +9,9 @@ use crate::expr::{DerivativeMemo, Graph, NodeId, Program, Variable};
 /// registers that extend the model's own (one per node of the model's graph, then one per
 /// derivative node).
 /// Most nodes the symbolic Jacobian may add to the model's graph; beyond, it is computed by
-/// finite differences of the right-hand side instead. Real models need hundreds; a product
-/// of n states needs about n^2 / 2 (each partial derivative is a product of n - 1 factors).
-pub const MAX_JACOBIAN_NODES: usize = 500_000;
+/// finite differences of the right-hand side instead. Real models need hundreds (a chain of
+/// 6,000 states about 12,000); a product of n states needs about n^2 / 2 (each partial derivative is a product of n - 1 factors).
+pub const MAX_JACOBIAN_NODES: usize = 200_000;
 
 /// How the implicit methods get the Jacobian.
 #[derive(Debug)]
