@@ -5,12 +5,10 @@
 use super::sensitivity::SensitivityLayout;
 use crate::expr::{DerivativeMemo, Graph, NodeId, Program, Variable};
 
-/// The compiled Jacobian: its structurally nonzero entries and the programs computing them on
-/// registers that extend the model's own (one per node of the model's graph, then one per
-/// derivative node).
 /// Most nodes the symbolic Jacobian may add to the model's graph; beyond, it is computed by
-/// finite differences of the right-hand side instead. Real models need hundreds (a chain of
-/// 6,000 states about 12,000); a product of n states needs about n^2 / 2 (each partial derivative is a product of n - 1 factors).
+/// finite differences of the right-hand side instead. Real models need hundreds at most (the
+/// 12,000 entries of a 6,000-state chain share a handful); a product of n states needs about
+/// n^2 / 2 (each partial derivative is a product of n - 1 factors).
 pub const MAX_JACOBIAN_NODES: usize = 200_000;
 
 /// How the implicit methods get the Jacobian.
@@ -21,6 +19,9 @@ pub(super) enum Jacobian {
     FiniteDifference,
 }
 
+/// The compiled Jacobian: its structurally nonzero entries and the programs computing them on
+/// registers that extend the model's own (one per node of the model's graph, then one per
+/// derivative node).
 #[derive(Debug)]
 pub(super) struct Symbolic {
     /// Registers the programs use (the model's, then the derivative nodes').
@@ -35,9 +36,9 @@ pub(super) struct Symbolic {
 
 impl Jacobian {
     /// d(ode i)/d(state j) of the first `n` ODE roots with respect to the first `n` states, on
-    /// a copy of `graph` (finite differences when that would exceed `MAX_JACOBIAN_NODES`). On a sensitivity model the same entries are repeated on every
-    /// diagonal block (see `sensitivity_model`: the Newton iteration sees J for y and for every
-    /// column of S).
+    /// a copy of `graph` (finite differences when that would exceed `MAX_JACOBIAN_NODES`). On
+    /// a sensitivity model the same entries are repeated on every diagonal block (see
+    /// `sensitivity_model`: the Newton iteration sees J for y and for every column of S).
     pub fn build(
         graph: &Graph,
         ode_roots: &[NodeId],
