@@ -118,6 +118,17 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// A number for a message: the shortest text that reads back to the same value, in exponent
+/// form when very large or very small (`1e308`, not 309 digits; `2.5e-9`), else plain (`0.25`).
+pub fn number(value: f64) -> String {
+    let magnitude = value.abs();
+    if value.is_finite() && value != 0.0 && !(1e-4..1e15).contains(&magnitude) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}
+
 /// Renders several diagnostics, separated by blank lines, with a closing count.
 pub fn render_all(diagnostics: &[Diagnostic]) -> String {
     let mut text = String::new();
@@ -180,6 +191,20 @@ mod tests {
         assert_eq!(closest("X", ["E", "M"]), None);
         assert_eq!(closest("odse", ["odes", "doses"]), Some("odes"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn numbers_in_messages_are_short_and_read_back_exactly() {
+        assert_eq!(number(1e308), "1e308");
+        assert_eq!(number(-1.5e300), "-1.5e300");
+        assert_eq!(number(2.5e-9), "2.5e-9");
+        assert_eq!(number(0.25), "0.25");
+        assert_eq!(number(24000.0), "24000");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(f64::INFINITY), "inf");
+        for value in [1e308, 0.1 + 0.2, 1.0 / 3.0, 5e-324, 123456789012345.6] {
+            assert_eq!(number(value).parse::<f64>(), Ok(value), "{value:e}");
+        }
     }
 
     #[test]

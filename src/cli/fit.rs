@@ -79,8 +79,8 @@ pub struct FitArgs {
     /// Absolute tolerance (state units) [default: the model file's].
     #[arg(long, value_parser = positive)]
     atol: Option<f64>,
-    /// Worker threads [default: all cores].
-    #[arg(long)]
+    /// Worker threads, at most 1024 [default, or 0: all cores].
+    #[arg(long, value_parser = super::thread_count)]
     threads: Option<usize>,
     /// Output folder [default: output/<model name>_fit/, or _population/ with --population].
     #[arg(long)]
@@ -220,10 +220,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let gradient = sensitivity
         .as_ref()
         .map_or(Gradient::FiniteDifference, Gradient::Sensitivity);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Diagnostic::new(format!("cannot start worker threads: {e}")))?;
+    let (pool, _) = super::worker_pool(args.threads)?;
     if args.population.population {
         let inputs = population::Inputs {
             model: &model,

@@ -111,6 +111,36 @@ fn progress_bar(total: u64, things: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// Most worker threads `--threads` accepts: far above any one machine's cores, and low enough
+/// that a typo (`--threads 100000`) does not spend minutes starting threads.
+const MAX_THREADS: usize = 1024;
+
+/// `--threads N`: 0 (all cores) to `MAX_THREADS`.
+fn thread_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(count) if count <= MAX_THREADS => Ok(count),
+        Ok(_) => Err(format!(
+            "`{text}` is more than {MAX_THREADS} threads (the limit); use 0 or leave it out for all cores"
+        )),
+        Err(_) => Err(format!(
+            "`{text}` is not a thread count (0 to {MAX_THREADS}; 0 means all cores)"
+        )),
+    }
+}
+
+/// A worker pool of `--threads` threads (all cores when 0 or not given), and how many it has.
+fn worker_pool(requested: Option<usize>) -> Result<(rayon::ThreadPool, usize), Diagnostic> {
+    let threads = match requested {
+        Some(count) if count > 0 => count,
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Diagnostic::new(format!("cannot start {threads} worker threads: {e}")))?;
+    Ok((pool, threads))
+}
+
 pub fn load(path: &std::path::Path) -> Result<(crate::model::Model, String), Failure> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| {

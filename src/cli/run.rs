@@ -24,8 +24,8 @@ pub struct RunArgs {
     /// Output folder (default: output/<run file name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, at most 1024 (default, or 0: all cores).
+    #[arg(long, value_parser = super::thread_count)]
     pub threads: Option<usize>,
     /// Run only these scenarios (repeatable).
     #[arg(long = "scenario", value_name = "NAME")]
@@ -277,13 +277,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             .map_or("run".into(), |s| s.to_string_lossy().to_string());
         PathBuf::from("output").join(stem)
     });
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(|e| Diagnostic::new(format!("cannot start {threads} threads: {e}")))?;
+    let (pool, threads) = super::worker_pool(args.threads)?;
     let mut staging = Staging::new(&directory)?;
     let mut trajectories = match args.save_trajectories {
         true => {

@@ -43,14 +43,16 @@ pub struct SensitivityArgs {
     /// Metrics, comma-separated: metric columns (cmax, auc_0_28, nadir, ...) or OUTPUT@TIME.
     #[arg(long, value_delimiter = ',', value_name = "M,...")]
     pub metrics: Option<Vec<String>>,
-    /// Sobol': base samples N (runs N (k + 2)); Morris: trajectories r (runs r (k + 1)).
-    #[arg(long)]
+    /// Sobol': base samples N (runs N (k + 2)); Morris: trajectories r (runs r (k + 1));
+    /// 2 to 10,000,000.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
     pub n: Option<u64>,
     /// Seed of the sampling and the bootstrap (default: the population's seed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Local: the fractional change of the tornado chart (default 0.2, i.e. +-20%).
-    #[arg(long)]
+    /// Local: the fractional change of the tornado chart, strictly between 0 and 1 (default
+    /// 0.2, i.e. +-20%).
+    #[arg(long, value_parser = super::simulate::fraction)]
     pub change: Option<f64>,
     /// The scenario analysed (default: the run file's first).
     #[arg(long)]
@@ -58,8 +60,8 @@ pub struct SensitivityArgs {
     /// Output folder (default: output/<run file name>_sensitivity).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Worker threads (default: all cores); the numbers do not depend on it.
-    #[arg(long)]
+    /// Worker threads, at most 1024 (default, or 0: all cores); the numbers do not depend on it.
+    #[arg(long, value_parser = super::thread_count)]
     pub threads: Option<usize>,
 }
 
@@ -118,13 +120,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
             .map_or("run".into(), |s| s.to_string_lossy().to_string());
         PathBuf::from("output").join(format!("{stem}_sensitivity"))
     });
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(|e| Diagnostic::new(format!("cannot start {threads} threads: {e}")))?;
+    let (pool, threads) = super::worker_pool(args.threads)?;
     let total = evaluation_count(&setup, method);
     let bar = super::progress_bar(total, "simulations");
     let progress = || bar.inc(1);

@@ -109,7 +109,7 @@ impl Row<'_> {
             return Some(value);
         }
         let column = self.context.columns.get(item)?;
-        let problem = self.cell_problem(column, &format!("{value} {rule}"));
+        let problem = self.cell_problem(column, &format!("{} {rule}", crate::diag::number(value)));
         self.problems.push(problem);
         None
     }

@@ -182,33 +182,62 @@ impl Graph {
     }
 
     /// Lowers a syntax tree into the graph. `resolve` maps a name (with its span) to a node;
-    /// it reports unknown names itself and returns a placeholder so lowering can go on.
+    /// it reports unknown names itself and returns a placeholder so lowering can go on. The
+    /// walk keeps its own stack, so a long chain (`a + b + c + ...`) cannot overflow the call
+    /// stack; names are resolved left to right.
     pub fn lower(
         &mut self,
         expr: &Expr,
         resolve: &mut dyn FnMut(&mut Graph, &str, Range<usize>) -> NodeId,
     ) -> NodeId {
-        match &expr.kind {
-            ExprKind::Number(value) => self.constant(*value),
-            ExprKind::Name(name) => resolve(self, name, expr.span.clone()),
-            ExprKind::Unary(op, operand) => {
-                let a = self.lower(operand, resolve);
-                let kind = match op {
-                    UnaryOp::Negate => UnaryKind::Negate,
-                    UnaryOp::Not => UnaryKind::Not,
-                };
-                self.unary(kind, a)
-            }
-            ExprKind::Binary(op, left, right) => {
-                let a = self.lower(left, resolve);
-                let b = self.lower(right, resolve);
-                self.binary(*op, a, b)
-            }
-            ExprKind::Call(function, arguments) => {
-                let args: Vec<NodeId> = arguments.iter().map(|a| self.lower(a, resolve)).collect();
-                self.call(*function, &args)
-            }
+        enum Task<'e> {
+            Visit(&'e Expr),
+            Unary(UnaryOp),
+            Binary(BinaryOp),
+            Call(Function, usize),
         }
+        let mut tasks = vec![Task::Visit(expr)];
+        let mut values: Vec<NodeId> = Vec::new();
+        while let Some(task) = tasks.pop() {
+            let node = match task {
+                Task::Visit(expr) => match &expr.kind {
+                    ExprKind::Number(value) => self.constant(*value),
+                    ExprKind::Name(name) => resolve(self, name, expr.span.clone()),
+                    ExprKind::Unary(op, operand) => {
+                        tasks.extend([Task::Unary(*op), Task::Visit(operand)]);
+                        continue;
+                    }
+                    ExprKind::Binary(op, left, right) => {
+                        tasks.extend([Task::Binary(*op), Task::Visit(right), Task::Visit(left)]);
+                        continue;
+                    }
+                    ExprKind::Call(function, arguments) => {
+                        tasks.push(Task::Call(*function, arguments.len()));
+                        tasks.extend(arguments.iter().rev().map(Task::Visit));
+                        continue;
+                    }
+                },
+                Task::Unary(op) => {
+                    let a = values.pop().expect("operand lowered");
+                    let kind = match op {
+                        UnaryOp::Negate => UnaryKind::Negate,
+                        UnaryOp::Not => UnaryKind::Not,
+                    };
+                    self.unary(kind, a)
+                }
+                Task::Binary(op) => {
+                    let b = values.pop().expect("right operand lowered");
+                    let a = values.pop().expect("left operand lowered");
+                    self.binary(op, a, b)
+                }
+                Task::Call(function, count) => {
+                    let args = values.split_off(values.len() - count);
+                    self.call(function, &args)
+                }
+            };
+            values.push(node);
+        }
+        values.pop().expect("the expression lowered to one node")
     }
 
     fn call(&mut self, function: Function, args: &[NodeId]) -> NodeId {

@@ -7,7 +7,7 @@ mod parse;
 mod program;
 
 pub use graph::{DerivativeMemo, Graph, NodeClass, NodeId, Switch, Variable};
-pub use parse::{BinaryOp, Expr, ExprKind, Function, ParseError, UnaryOp, parse};
+pub use parse::{BinaryOp, Expr, ExprKind, Function, MAX_TOKENS, ParseError, UnaryOp, parse};
 pub use program::Program;
 
 /// Names the expression language keeps for itself; a model may not define them.

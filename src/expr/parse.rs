@@ -215,10 +215,25 @@ struct Parser {
 /// Deepest nesting of sub-expressions accepted (recursion guard; real models stay far below).
 const MAX_DEPTH: usize = 200;
 
+/// Most tokens (numbers, names, operators, parentheses, commas) in one expression: the largest
+/// shipped expression has under 100; every later stage (lowering, derivatives, native code)
+/// grows linearly with the size and walks it without recursion, and this keeps it to seconds.
+pub const MAX_TOKENS: usize = 200_000;
+
 /// Parses an expression. `^` is right-associative and binds tighter than unary minus
 /// (`-2^2 = -4`); comparisons do not chain; `and` binds tighter than `or`.
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let tokens = tokenize(text)?;
+    if tokens.len() > MAX_TOKENS + 1 {
+        return Err(ParseError::new(
+            format!(
+                "the expression has {} tokens (numbers, names and operators); the limit is {MAX_TOKENS}",
+                tokens.len() - 1
+            ),
+            tokens[MAX_TOKENS].1.clone(),
+        )
+        .with_hint("split it into several `derived` values (each may use the ones before)"));
+    }
     if tokens.len() == 1 {
         return Err(ParseError::new("the expression is empty", 0..text.len())
             .with_hint("write a number or a formula"));
@@ -448,5 +463,6 @@ fn plural_arguments(minimum: usize, maximum: usize) -> String {
     }
 }
 
+mod drop;
 #[cfg(test)]
 mod tests;

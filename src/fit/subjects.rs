@@ -180,7 +180,13 @@ pub fn fitted_curve(
         ..plan.clone()
     };
     Ok(simulate(model, &curve_plan)
-        .map_err(|e| format!("the fitted curve failed at time {}: {}", e.time, e.message))?
+        .map_err(|e| {
+            format!(
+                "the fitted curve failed at time {}: {}",
+                crate::diag::number(e.time),
+                e.message
+            )
+        })?
         .trajectory)
 }
 

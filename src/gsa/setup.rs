@@ -123,7 +123,10 @@ pub fn setup(
             .report(
                 from,
                 "sensitivity.change",
-                format!("the change is {change}; it must lie strictly between 0 and 1"),
+                format!(
+                    "the change is {}; it must lie strictly between 0 and 1",
+                    crate::diag::number(change)
+                ),
             )
             .hints
             .push("0.2 means +-20%".into());

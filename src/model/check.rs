@@ -101,9 +101,12 @@ pub fn check_spec(loaded: &LoadedModel) -> Vec<Diagnostic> {
                 );
             } else if !value.is_finite() {
                 problems.push(
-                    Diagnostic::new(format!("`{path}` is {value}; it must be a finite number"))
-                        .at(loaded.locate(&path))
-                        .path(path),
+                    Diagnostic::new(format!(
+                        "`{path}` is {}; it must be a finite number",
+                        crate::diag::number(*value)
+                    ))
+                    .at(loaded.locate(&path))
+                    .path(path),
                 );
             }
         }
@@ -161,10 +164,13 @@ fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
         if !(ok && value.is_finite()) {
             let path = format!("simulation.{field}");
             problems.push(
-                Diagnostic::new(format!("`{path}` is {value}; it must be {rule}"))
-                    .at(loaded.locate(&path))
-                    .path(path)
-                    .hint(hint.to_string()),
+                Diagnostic::new(format!(
+                    "`{path}` is {}; it must be {rule}",
+                    crate::diag::number(value)
+                ))
+                .at(loaded.locate(&path))
+                .path(path)
+                .hint(hint.to_string()),
             );
         }
     };

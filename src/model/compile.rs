@@ -6,7 +6,7 @@ use super::events::{Event, compile_events};
 use super::regimen::Regimen;
 use super::{Model, Output, Parameter, State, Symbol};
 use crate::diag::{Diagnostic, Location};
-use crate::expr::{DerivativeMemo, Expr, Graph, NodeClass, NodeId, Variable, parse};
+use crate::expr::{Expr, Graph, NodeClass, NodeId, parse};
 use crate::spec::{ExprText, LoadedModel};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -22,6 +22,10 @@ pub(super) struct Names {
     pub derived: Vec<String>,
     pub states: Vec<String>,
 }
+
+/// Longest chain of derived values using one another that is accepted: each level is resolved
+/// on the call stack (real models stay under 10).
+const MAX_DERIVED_DEPTH: usize = 256;
 
 enum DerivedStatus {
     Pending,
@@ -61,9 +65,12 @@ impl<'a> Lowering<'a> {
             && !value.is_finite()
         {
             self.diagnostics.push(
-                Diagnostic::new(format!("`{path}` is {value}; it must be a finite number"))
-                    .at((self.locate)(path, None))
-                    .path(path),
+                Diagnostic::new(format!(
+                    "`{path}` is {}; it must be a finite number",
+                    crate::diag::number(*value)
+                ))
+                .at((self.locate)(path, None))
+                .path(path),
             );
             return None;
         }
@@ -188,6 +195,20 @@ impl<'a> Lowering<'a> {
                     .at((self.locate)(path, Some(span)))
                     .path(path)
                     .hint("a derived value cannot depend on itself, directly or through others"),
+                );
+                self.derived_status[index] = DerivedStatus::Done(graph.constant(f64::NAN));
+                graph.constant(f64::NAN)
+            }
+            DerivedStatus::Pending if self.derived_stack.len() >= MAX_DERIVED_DEPTH => {
+                self.diagnostics.push(
+                    Diagnostic::new(format!(
+                        "derived values use each other more than {MAX_DERIVED_DEPTH} levels deep (`{}` is reached through {})",
+                        self.names.derived[index],
+                        self.derived_stack.len()
+                    ))
+                    .at((self.locate)(path, Some(span)))
+                    .path(path)
+                    .hint("compute long chains in fewer steps (each derived value may be a longer formula)"),
                 );
                 self.derived_status[index] = DerivedStatus::Done(graph.constant(f64::NAN));
                 graph.constant(f64::NAN)
@@ -331,15 +352,7 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
         return Err(diagnostics);
     };
 
-    let mut memo = DerivativeMemo::new();
-    let mut jacobian_roots = Vec::with_capacity(ode_roots.len() * ode_roots.len());
-    for &root in &ode_roots {
-        for state in 0..ode_roots.len() {
-            jacobian_roots.push(graph.derivative(root, Variable::State(state as u32), &mut memo));
-        }
-    }
     let mut all_roots = ode_roots.clone();
-    all_roots.extend(&jacobian_roots);
     all_roots.extend(&initial_roots);
     all_roots.extend(&output_roots);
     let event_roots: Vec<NodeId> = events.iter().flat_map(Event::roots).collect();
@@ -386,6 +399,7 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
                 name: name.to_string(),
                 unit: s.unit.clone(),
                 description: s.description.clone(),
+                nonnegative: s.nonnegative,
             })
             .collect(),
         outputs: spec
@@ -405,8 +419,7 @@ pub fn compile(loaded: &LoadedModel) -> Result<Model, Vec<Diagnostic>> {
         event_program: graph.varying_program(&event_roots),
         events,
         state_atol: spec.states.iter().map(|(_, s)| s.atol).collect(),
-        jacobian_program: graph.varying_program(&jacobian_roots),
-        jacobian_roots,
+        jacobian: std::sync::OnceLock::new(),
         output_program: graph.varying_program(&output_roots),
         ode_roots,
         output_roots,

@@ -133,7 +133,8 @@ pub(super) fn compile_events(
         if !(floor.is_finite() && floor > 0.0) {
             lowering.diagnostics.push(
                 Diagnostic::new(format!(
-                    "the floor of `{name}` is {floor}; it must be a number > 0"
+                    "the floor of `{name}` is {}; it must be a number > 0",
+                    crate::diag::number(floor)
                 ))
                 .at(loaded.locate(&format!("states.{name}.floor")))
                 .path(format!("states.{name}.floor")),

@@ -4,11 +4,13 @@
 mod check;
 mod compile;
 mod events;
+mod jacobian;
 mod regimen;
 mod sensitivity;
 
 pub use compile::{Locate, compile};
 pub use events::Event;
+pub use jacobian::MAX_JACOBIAN_NODES;
 pub use regimen::{DoseEvent, MAX_REPEATS, Regimen};
 pub use sensitivity::SensitivityLayout;
 
@@ -30,6 +32,9 @@ pub struct State {
     pub name: String,
     pub unit: Option<String>,
     pub description: Option<String>,
+    /// Warned about when the solution goes below minus its absolute tolerance (`false` for a
+    /// state negative by design, and for sensitivities).
+    pub nonnegative: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,9 +98,8 @@ pub struct Model {
     event_program: Program,
     /// Per-state absolute tolerances from the file (`None`: the run's default).
     pub state_atol: Vec<Option<f64>>,
-    jacobian_program: Program,
-    /// d(ode i)/d(state j) at index i * states + j.
-    jacobian_roots: Vec<NodeId>,
+    /// The symbolic Jacobian, built when an implicit method first asks for it.
+    jacobian: std::sync::OnceLock<jacobian::Jacobian>,
     output_program: Program,
     ode_roots: Vec<NodeId>,
     output_roots: Vec<NodeId>,
@@ -196,23 +200,41 @@ impl Model {
     }
 
     /// The Jacobian d(ode i)/d(state j), row-major, from symbolic derivatives of the ODEs (on a
-    /// sensitivity model, its diagonal blocks: see `sensitivity_model`).
+    /// sensitivity model, its diagonal blocks: see `sensitivity_model`). Built on the first
+    /// call; `registers` (after `setup`) grows to hold the derivatives.
     pub fn jacobian(
         &self,
-        registers: &mut [f64],
+        registers: &mut Vec<f64>,
         t: f64,
         states: &[f64],
         parameters: &[f64],
         jacobian: &mut [f64],
     ) {
-        let at = (t, states, parameters);
-        evaluate(
-            &self.jacobian_program,
-            &self.jacobian_roots,
-            registers,
-            at,
-            jacobian,
-        );
+        match self.symbolic_jacobian() {
+            jacobian::Jacobian::Symbolic(symbolic) => {
+                symbolic.evaluate(registers, (t, states, parameters), jacobian);
+            }
+            jacobian::Jacobian::FiniteDifference => {
+                self.jacobian_finite_difference(registers, t, states, parameters, jacobian);
+            }
+        }
+    }
+
+    /// Entries of the symbolic Jacobian that are not identically 0 (building it), or `None`
+    /// when it is computed by finite differences (see `MAX_JACOBIAN_NODES`).
+    pub fn jacobian_nonzeros(&self) -> Option<usize> {
+        match self.symbolic_jacobian() {
+            jacobian::Jacobian::Symbolic(symbolic) => Some(symbolic.nonzero_count()),
+            jacobian::Jacobian::FiniteDifference => None,
+        }
+    }
+
+    fn symbolic_jacobian(&self) -> &jacobian::Jacobian {
+        self.jacobian.get_or_init(|| {
+            let layout = self.sensitivity.as_ref().map(|s| &s.layout);
+            let n = layout.map_or(self.states.len(), |l| l.states);
+            jacobian::Jacobian::build(&self.graph, &self.ode_roots, n, layout)
+        })
     }
 
     /// The same Jacobian by central finite differences of `rhs` (one-sided where a side leaves

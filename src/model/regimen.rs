@@ -212,11 +212,12 @@ impl Regimen {
                 if ok && x.is_finite() {
                     Ok(())
                 } else {
-                    Err(
-                        Diagnostic::new(format!("the dose {field} is {x}; it must be {rule}"))
-                            .path(format!("{}.{field}", dose.path))
-                            .hint("check the dose line and the parameters it uses"),
-                    )
+                    Err(Diagnostic::new(format!(
+                        "the dose {field} is {}; it must be {rule}",
+                        crate::diag::number(x)
+                    ))
+                    .path(format!("{}.{field}", dose.path))
+                    .hint("check the dose line and the parameters it uses"))
                 }
             };
             check(

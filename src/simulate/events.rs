@@ -2,12 +2,17 @@
 //! locating the crossing on the solution to 1e-12 relative in time by re-integrating from the
 //! last step end (Illinois method), and firing actions (set, record, stop, arming).
 
+use super::SimError;
 use crate::model::Model;
 use crate::solver::{Integrator, SegmentFailure, StepObserver};
 
 /// Width, relative to the time, of the final bracket around a crossing: well inside the 1e-9
 /// promised, so that repeated events (each starting from the last) stay within it.
 const LOCATION_TOLERANCE: f64 = 1e-12;
+
+/// Most times one event may fire at a single instant before the run stops: events whose
+/// actions keep making each other's conditions hold would otherwise loop forever.
+const MAX_FIRINGS_AT_ONE_TIME: usize = 100;
 
 /// Event bookkeeping for one simulation; also the solver's step observer.
 pub struct EventWatch<'m> {
@@ -98,14 +103,21 @@ impl<'m> EventWatch<'m> {
     }
 
     /// Fires, in file order and until none is left, every armed event whose condition holds
-    /// at (time, states); returns true when one of them stops the run.
-    pub fn fire_holding(&mut self, time: f64, states: &mut [f64]) -> bool {
-        for _ in 0..=self.values.len() * 4 {
+    /// at (time, states); returns true when one of them stops the run. A repeating event is
+    /// re-armed at once when its own jump makes its condition false, else when a later step end
+    /// sees it false. Events that keep re-triggering each other at one instant are an error.
+    pub fn fire_holding(&mut self, time: f64, states: &mut [f64]) -> Result<bool, SimError> {
+        let mut firings = vec![0usize; self.values.len()];
+        loop {
             self.evaluate(time, states);
             let Some(k) = (0..self.values.len()).find(|&k| self.armed[k] && self.values[k] > 0.0)
             else {
-                return false;
+                return Ok(false);
             };
+            firings[k] += 1;
+            if firings[k] > MAX_FIRINGS_AT_ONE_TIME {
+                return Err(self.endless(time, states, &firings));
+            }
             let event = &self.model.events[k];
             if !event.set.is_empty() {
                 self.model
@@ -128,7 +140,12 @@ impl<'m> EventWatch<'m> {
             }
             self.armed[k] = false;
             if event.repeat {
-                self.waiting[k] = true;
+                self.evaluate(time, states);
+                if self.values[k] > 0.0 {
+                    self.waiting[k] = true;
+                } else {
+                    self.armed[k] = true;
+                }
             } else {
                 self.done[k] = true;
             }
@@ -138,10 +155,38 @@ impl<'m> EventWatch<'m> {
                 }
             }
             if event.stop {
-                return true;
+                return Ok(true);
             }
         }
-        false
+    }
+
+    /// The error for events that keep firing each other at `time`.
+    fn endless(&self, time: f64, states: &[f64], firings: &[usize]) -> SimError {
+        let names: Vec<String> = self
+            .model
+            .events
+            .iter()
+            .zip(firings)
+            .filter(|&(_, &count)| count > 1)
+            .map(|(event, _)| format!("`{}`", event.name))
+            .collect();
+        SimError {
+            message: format!(
+                "events {} keep triggering each other at time {}: more than {MAX_FIRINGS_AT_ONE_TIME} firings at one instant",
+                names.join(", "),
+                crate::diag::number(time)
+            ),
+            time,
+            states: self
+                .model
+                .states
+                .iter()
+                .map(|s| s.name.clone())
+                .zip(states.iter().copied())
+                .collect(),
+            states_time: time,
+            hint: "each event's `set` makes another's condition hold again; change a `set` so that it leaves the other conditions false, or give one of them `repeat: false`".into(),
+        }
     }
 
     /// The first time in (left, right] at which an armed condition holds, and the state there,

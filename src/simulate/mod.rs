@@ -123,7 +123,11 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     };
     if let Some(bad) = y.iter().position(|v| !v.is_finite()) {
         return Err(SimError {
-            message: format!("the initial value of `{}` is {}", state_names[bad], y[bad]),
+            message: format!(
+                "the initial value of `{}` is {}",
+                state_names[bad],
+                crate::diag::number(y[bad])
+            ),
             time: plan.start,
             states_time: plan.start,
             states: snapshot(&y),
@@ -206,7 +210,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     if let Some(cell) = &watch {
         let mut watch = cell.borrow_mut();
         watch.set_switches(plan.start);
-        if watch.fire_holding(plan.start, &mut y) {
+        if watch.fire_holding(plan.start, &mut y)? {
             stopped = Some(plan.start);
         }
     }
@@ -284,7 +288,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
                         .locate(&mut integrator, infusion, crossing)
                         .map_err(|f| fail(f, integrator.states_time.unwrap_or(origin), &y))?;
                     (origin, y) = (time, state);
-                    if watch.fire_holding(origin, &mut y) {
+                    if watch.fire_holding(origin, &mut y)? {
                         stopped = Some(origin);
                         break 'targets;
                     }
@@ -333,7 +337,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         }
         apply_boluses(&doses, b, &mut y, &state_names)?;
         if let Some(cell) = &watch
-            && cell.borrow_mut().fire_holding(b, &mut y)
+            && cell.borrow_mut().fire_holding(b, &mut y)?
         {
             stopped = Some(b);
         }
@@ -370,6 +374,12 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     let stats = integrator.stats;
     let method_switch = integrator.switched.take();
     warnings.append(&mut integrator.notes);
+    warnings.extend(outcome::negative_states(
+        model,
+        &integrator.state_atol,
+        &times,
+        &state_rows,
+    ));
     let registers = integrator.registers.into_inner();
     let trajectory = assemble(model, &plan.parameters, registers, &times, &state_rows)?;
     let events = watch

@@ -43,6 +43,41 @@ pub(super) fn segment_error(
     }
 }
 
+/// A warning for every state declared non-negative that the solution takes below minus its
+/// absolute tolerance on the output grid (an overshoot of a fast elimination, say): its most
+/// negative value and when.
+pub(super) fn negative_states(
+    model: &Model,
+    atol: &[f64],
+    times: &[f64],
+    rows: &[f64],
+) -> Vec<String> {
+    let width = model.states.len();
+    let mut warnings = Vec::new();
+    for (index, state) in model.states.iter().enumerate() {
+        if !state.nonnegative {
+            continue;
+        }
+        let lowest = rows
+            .iter()
+            .skip(index)
+            .step_by(width)
+            .zip(times)
+            .filter(|(value, _)| **value < -atol[index])
+            .min_by(|a, b| a.0.total_cmp(b.0));
+        if let Some((value, time)) = lowest {
+            warnings.push(format!(
+                "state `{}` went below zero: {} at time {} (its absolute tolerance is {}); tighten `rtol`/`atol`, try `--solver bdf`, or declare `nonnegative: false` for a state that may be negative",
+                state.name,
+                crate::diag::number(*value),
+                crate::diag::number(*time),
+                crate::diag::number(atol[index])
+            ));
+        }
+    }
+    warnings
+}
+
 /// Checks the rows recorded since `checked` (up to time `until`); returns the new count.
 pub(super) fn check_finite(
     names: &[String],
@@ -97,7 +132,10 @@ pub(super) fn assemble(
         if let Some(bad) = output_values.iter().position(|v| !v.is_finite()) {
             let name = &model.outputs[bad].name;
             return Err(SimError {
-                message: format!("output `{name}` is {} at time {t:?}", output_values[bad]),
+                message: format!(
+                    "output `{name}` is {} at time {t:?}",
+                    crate::diag::number(output_values[bad])
+                ),
                 time: t,
                 states: model
                     .states
@@ -142,7 +180,11 @@ pub(super) fn check_start_rates(
     match rates.iter().position(|r| !r.is_finite()) {
         None => Ok(()),
         Some(bad) => Err(SimError {
-            message: format!("d({})/dt is {} at the start", names[bad], rates[bad]),
+            message: format!(
+                "d({})/dt is {} at the start",
+                names[bad],
+                crate::diag::number(rates[bad])
+            ),
             time: plan.start,
             states_time: plan.start,
             states: names.iter().cloned().zip(states.iter().copied()).collect(),

@@ -321,6 +321,9 @@ impl Segment<'_> {
             solver.state().y.clone()
         };
         let y_end = y_end.inner().as_slice().to_vec();
+        // The last step end is watched too (an event crossing in the final step); the caller
+        // finds any crossing in the observer, and the state is the same either way.
+        observe(self.t_end, &y_end);
         for k in next..self.outputs.len() {
             record(k, &y_end);
         }

@@ -67,9 +67,10 @@ pub enum ExprText {
 }
 
 impl ExprText {
+    /// The expression as text (a number written to read back exactly, `1e308` not 309 digits).
     pub fn source(&self) -> String {
         match self {
-            ExprText::Number(value) => format!("{value}"),
+            ExprText::Number(value) => crate::diag::number(*value),
             ExprText::Text(text) => text.clone(),
         }
     }
@@ -208,6 +209,9 @@ pub struct StateSpec {
     pub atol: Option<f64>,
     /// Extinction floor: when the state falls below it, it is set to 0.
     pub floor: Option<f64>,
+    /// `false` for a state that may be negative by design; others are warned about when the
+    /// solver takes them below minus their absolute tolerance.
+    pub nonnegative: bool,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +222,7 @@ struct StateLong {
     description: Option<String>,
     atol: Option<f64>,
     floor: Option<f64>,
+    nonnegative: Option<bool>,
 }
 
 impl From<StateLong> for StateSpec {
@@ -228,6 +233,7 @@ impl From<StateLong> for StateSpec {
             description: long.description,
             atol: long.atol,
             floor: long.floor,
+            nonnegative: long.nonnegative.unwrap_or(true),
         }
     }
 }
@@ -238,6 +244,7 @@ short_or_long!(StateSpec, StateLong, |initial| Ok::<_, String>(StateSpec {
     description: None,
     atol: None,
     floor: None,
+    nonnegative: true,
 }));
 
 /// An output: `name: expr` or `name: {expr, unit, description}`.

@@ -4,6 +4,7 @@
 use super::metrics::MetricSettings;
 use super::{Arm, Study};
 use crate::diag::Diagnostic;
+use crate::diag::number;
 use crate::model::{Model, Regimen};
 use crate::population::Population;
 use crate::simulate::RunPlan;
@@ -175,7 +176,10 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
     if !positive(plan.step) {
         problems.at(
             "output.step",
-            format!("`step` is {}; it must be a positive number", plan.step),
+            format!(
+                "`step` is {}; it must be a positive number",
+                number(plan.step)
+            ),
         );
         ok = false;
     } else if (plan.end - plan.start) / plan.step > 1e6 {
@@ -196,7 +200,10 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
         if !positive(value) {
             problems.at(
                 &format!("output.{field}"),
-                format!("`{field}` is {value}; it must be a positive number"),
+                format!(
+                    "`{field}` is {}; it must be a positive number",
+                    number(value)
+                ),
             );
             ok = false;
         }
@@ -246,7 +253,7 @@ fn check_arms(
                 Some(_) => {
                     problems.at(
                         &format!("{path}.parameters.{parameter}"),
-                        format!("`{parameter}` is {value}; it must be finite"),
+                        format!("`{parameter}` is {}; it must be finite", number(value)),
                     );
                     ok = false;
                 }

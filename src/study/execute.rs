@@ -54,6 +54,8 @@ struct SubjectOutcome {
     rows: Vec<MetricRow>,
     steps: u64,
     trajectories: String,
+    /// The first simulated observation that is not a finite number, described.
+    bad_observation: Option<String>,
 }
 
 impl Study {
@@ -97,7 +99,7 @@ impl Study {
         };
         simulate(&self.model, &plan)
             .map(|simulation| (simulation, first_dose))
-            .map_err(|e| format!("at time {}: {}", e.time, e.message))
+            .map_err(|e| format!("at time {}: {}", crate::diag::number(e.time), e.message))
     }
 
     /// The tracked outputs of a simulation at every output time, `[time * outputs + output]`;
@@ -124,6 +126,7 @@ impl Study {
         let mut rows = Vec::with_capacity(self.arms.len());
         let mut steps = 0;
         let mut trajectories = String::new();
+        let mut bad_observation = None;
         let worker = rayon::current_thread_index().unwrap_or(0) % bands.len();
         let deviates = match (&self.population.residual, save_trajectories) {
             (Some(_), true) => self.population.residual_deviates(subject.id, times.len()),
@@ -141,7 +144,7 @@ impl Study {
                         set.insert_subject(arm_index, &tracked);
                     }
                     if save_trajectories {
-                        self.write_trajectory(
+                        let bad = self.write_trajectory(
                             &mut trajectories,
                             arm,
                             subject.id,
@@ -149,6 +152,7 @@ impl Study {
                             &simulation,
                             &deviates,
                         );
+                        bad_observation = bad_observation.or(bad);
                     }
                     (None, self.metrics.compute(&simulation, first_dose))
                 }
@@ -173,10 +177,12 @@ impl Study {
             rows,
             steps,
             trajectories,
+            bad_observation,
         }
     }
 
-    /// Long-format rows `scenario,<grid>,subject,time,output,value[,observation]`.
+    /// Long-format rows `scenario,<grid>,subject,time,output,value[,observation]`; returns the
+    /// first simulated observation that is not finite (of a finite prediction), described.
     fn write_trajectory(
         &self,
         text: &mut String,
@@ -185,7 +191,8 @@ impl Study {
         times: &[f64],
         simulation: &Simulation,
         deviates: &[f64],
-    ) {
+    ) -> Option<String> {
+        let mut bad = None;
         let grid: String = arm.grid.iter().map(|v| format!(",{v}")).collect();
         let residual = self.population.residual.as_ref();
         let width = simulation.trajectory.columns.len();
@@ -201,13 +208,24 @@ impl Study {
                 let _ = write!(text, "{}{grid},{id},{time},{name},{value}", arm.scenario);
                 match residual {
                     Some(r) if r.output == *name => {
-                        let _ = writeln!(text, ",{}", r.model.observe(value, deviates[row]));
+                        let observation = r.model.observe(value, deviates[row]);
+                        if !observation.is_finite() && value.is_finite() && bad.is_none() {
+                            bad = Some(format!(
+                                "the simulated observation of `{name}` for subject {id} in scenario `{}` at time {} is {observation} (prediction {}, residual error {:?})",
+                                arm.scenario,
+                                crate::diag::number(*time),
+                                crate::diag::number(value),
+                                r.model
+                            ));
+                        }
+                        let _ = writeln!(text, ",{observation}");
                     }
                     Some(_) => text.push_str(",\n"),
                     None => text.push('\n'),
                 }
             }
         }
+        bad
     }
 }
 
@@ -260,6 +278,11 @@ pub fn execute(
             .map(|subject| study.run_subject(subject, &times, &bands, save))
             .collect();
         for outcome in outcomes {
+            if let Some(problem) = outcome.bad_observation {
+                return Err(Diagnostic::new(problem)
+                    .path("population.residual.sd")
+                    .hint("the residual `sd` is far too large: for `proportional` and `exponential` it is a fraction (0.2 means 20%), for `additive` it is in the output's units"));
+            }
             steps += outcome.steps;
             subjects.push(outcome.record);
             for row in outcome.rows {

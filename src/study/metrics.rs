@@ -87,7 +87,10 @@ impl MetricSettings {
         if !non_negative(lloq) {
             report(
                 "metrics.lloq",
-                &format!("`lloq` is {lloq}; it must be a finite number >= 0"),
+                &format!(
+                    "`lloq` is {}; it must be a finite number >= 0",
+                    crate::diag::number(lloq)
+                ),
                 None,
             );
         }

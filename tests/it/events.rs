@@ -98,3 +98,60 @@ fn stop_event_ends_the_run_at_the_crossing() {
         "y at stop",
     );
 }
+
+#[test]
+fn repeating_cap_event_fires_every_time_with_every_solver() {
+    // x' = x from 1, set back to 1 whenever x > 1.01: x(t) = exp(t - t_k) with
+    // t_k = k ln(1.01), so x stays in [1, 1.01] and the cap fires floor(T / ln 1.01) times.
+    // T = 1.5 gives 150.75 periods: a quarter period (2.5e-3) of margin against the
+    // accumulated crossing-time error (each crossing is found on the solution, within the
+    // solver tolerances, about 1e-6 per period here).
+    let m = model(
+        "states: {x: 1}\nodes:\n  x: x\nevents:\n  cap: {when: x > 1.01, set: {x: 1}, repeat: true, record: true}\nsimulation: {end: 1.5, step: 0.25}\n",
+    );
+    let period = 1.01f64.ln();
+    let expected = (1.5 / period).floor() as usize;
+    assert_eq!(expected, 150);
+    use cartsim::spec::SolverName::*;
+    for method in [Auto, Dopri5, Dop853, Rk4, Bdf, Sdirk] {
+        let simulation = run(
+            &m,
+            Run {
+                method: Some(method),
+                ..Run::default()
+            },
+        );
+        assert_eq!(simulation.events.len(), expected, "{method:?}: firings");
+        for (k, (_, time)) in simulation.events.iter().enumerate() {
+            // Per-period error ~1e-6 (default rtol) accumulates to at most ~1.5e-4.
+            let what = format!("{method:?}: firing {k}");
+            assert_close(*time, (k + 1) as f64 * period, 0.0, 2e-4, &what);
+        }
+        for x in simulation.trajectory.column("x").unwrap() {
+            assert!(
+                (1.0 - 1e-9..=1.01 + 1e-6).contains(&x),
+                "{method:?}: x = {x}"
+            );
+        }
+    }
+}
+
+#[test]
+fn events_that_trigger_each_other_forever_stop_with_an_error_naming_them() {
+    let m = model(
+        "states: {x: 0}\nodes:\n  x: 0\nevents:\n  up: {when: x < 0.5, set: {x: 1}}\n  down: {when: x > 0.5, set: {x: 0}}\n  quiet: {when: t > 100, record: true}\nsimulation: {end: 1, step: 0.5}\n",
+    );
+    let parameters = m.parameter_values(None).unwrap();
+    let plan =
+        cartsim::simulate::RunPlan::for_model(&m, parameters, &m.default_regimen, None).unwrap();
+    let error = cartsim::simulate::simulate(&m, &plan).expect_err("an endless loop of events");
+    assert!(
+        error
+            .message
+            .contains("`up`, `down` keep triggering each other at time 0"),
+        "{}",
+        error.message
+    );
+    assert!(!error.message.contains("quiet"), "{}", error.message);
+    assert!(error.hint.contains("repeat: false"), "{}", error.hint);
+}

@@ -84,19 +84,77 @@ impl Graph {
         self.select(b, product, zero)
     }
 
-    /// d(node)/d(variable), as a node.
+    /// The states `root` depends on, sorted (where a derivative with respect to a state may
+    /// be nonzero).
+    pub fn states_used(&self, root: NodeId) -> Vec<u32> {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![root];
+        let mut states = Vec::new();
+        while let Some(id) = stack.pop() {
+            if self.class(id) != NodeClass::Varying || !seen.insert(id) {
+                continue;
+            }
+            match self.nodes[id as usize] {
+                Node::State(index) => states.push(index),
+                Node::Unary(_, a) => stack.push(a),
+                Node::Binary(_, a, b) => stack.extend([a, b]),
+                Node::Select(c, a, b) => stack.extend([c, a, b]),
+                _ => {}
+            }
+        }
+        states.sort_unstable();
+        states
+    }
+
+    /// d(node)/d(variable), as a node. Operands are differentiated first, from an explicit
+    /// stack, so a deep graph (a long sum) cannot overflow the call stack.
     pub fn derivative(
         &mut self,
         node: NodeId,
         variable: Variable,
         memo: &mut DerivativeMemo,
     ) -> NodeId {
-        if let Some(&known) = memo.get(&(node, variable)) {
-            return known;
+        let mut stack = vec![node];
+        while let Some(&top) = stack.last() {
+            if memo.contains_key(&(top, variable)) {
+                stack.pop();
+                continue;
+            }
+            let (operands, count) = self.differentiated_operands(top);
+            let before = stack.len();
+            stack.extend(
+                operands[..count]
+                    .iter()
+                    .filter(|&&operand| !memo.contains_key(&(operand, variable))),
+            );
+            if stack.len() == before {
+                let result = self.derivative_step(top, variable, memo);
+                memo.insert((top, variable), result);
+                stack.pop();
+            }
         }
+        memo[&(node, variable)]
+    }
+
+    /// The operands whose derivatives `derivative_step` needs.
+    fn differentiated_operands(&self, node: NodeId) -> ([NodeId; 2], usize) {
+        match self.nodes[node as usize] {
+            Node::Unary(_, a) => ([a, a], 1),
+            Node::Binary(_, a, b) | Node::Select(_, a, b) => ([a, b], 2),
+            _ => ([node, node], 0),
+        }
+    }
+
+    /// d(node)/d(variable), given the derivatives of its operands in `memo`.
+    fn derivative_step(
+        &mut self,
+        node: NodeId,
+        variable: Variable,
+        memo: &DerivativeMemo,
+    ) -> NodeId {
         let zero = self.constant(0.0);
         let one = self.constant(1.0);
-        let result = match self.nodes[node as usize] {
+        match self.nodes[node as usize] {
             Node::Constant(_) | Node::Time | Node::Switch(_) => zero,
             Node::Parameter(k) => {
                 if variable == Variable::Parameter(k) {
@@ -113,7 +171,7 @@ impl Graph {
                 }
             }
             Node::Unary(kind, a) => {
-                let da = self.derivative(a, variable, memo);
+                let da = memo[&(a, variable)];
                 if self.is_constant(da, 0.0) {
                     zero
                 } else {
@@ -141,18 +199,14 @@ impl Graph {
                 }
             }
             Node::Binary(op, a, b) => {
-                let da = self.derivative(a, variable, memo);
-                let db = self.derivative(b, variable, memo);
+                let (da, db) = (memo[&(a, variable)], memo[&(b, variable)]);
                 self.binary_derivative(node, op, a, b, da, db)
             }
             Node::Select(condition, yes, no) => {
-                let dyes = self.derivative(yes, variable, memo);
-                let dno = self.derivative(no, variable, memo);
+                let (dyes, dno) = (memo[&(yes, variable)], memo[&(no, variable)]);
                 self.d_select(condition, dyes, dno)
             }
-        };
-        memo.insert((node, variable), result);
-        result
+        }
     }
 
     fn binary_derivative(

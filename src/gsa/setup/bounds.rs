@@ -69,7 +69,11 @@ pub(super) fn check_ranges(
                     checker.report(
                         None,
                         &path,
-                        format!("the bounds of `{name}` are [{min}, {max}]; they must be {rule}"),
+                        format!(
+                            "the bounds of `{name}` are [{}, {}]; they must be {rule}",
+                            crate::diag::number(min),
+                            crate::diag::number(max)
+                        ),
                     );
                     continue;
                 }

@@ -137,7 +137,9 @@ fn total_derivative(
     column: &[NodeId],
 ) -> NodeId {
     let mut sum = graph.derivative(root, parameter, memo);
-    for (l, &s) in column.iter().enumerate() {
+    for l in graph.states_used(root) {
+        let l = l as usize;
+        let Some(&s) = column.get(l) else { continue };
         let partial = graph.derivative(root, Variable::State(l as u32), memo);
         sum = multiply_add(graph, partial, s, sum);
     }
@@ -234,22 +236,6 @@ impl Model {
                 ));
             }
         }
-        // The Jacobian's diagonal blocks: d(f)/d(y) = J and d(S'_ij)/d(S_lj) = J_il (see the
-        // module notes on why d(S')/d(y) is left out).
-        let size = n * (1 + k);
-        let zero = graph.constant(0.0);
-        let mut jacobian_roots = vec![zero; size * size];
-        for i in 0..n {
-            jacobian_roots[i * size..i * size + n]
-                .copy_from_slice(&self.jacobian_roots[i * n..(i + 1) * n]);
-            for j in 0..k {
-                let row = layout.state(i, j);
-                for l in 0..n {
-                    jacobian_roots[row * size + layout.state(l, j)] =
-                        self.jacobian_roots[i * n + l];
-                }
-            }
-        }
         let mut jumps = Vec::new();
         for (index, switch) in self.graph.switches().iter().enumerate() {
             let derivatives: Vec<NodeId> = by
@@ -265,7 +251,6 @@ impl Model {
         }
         let event_roots: Vec<NodeId> = self.events.iter().flat_map(|e| e.roots()).collect();
         let mut all_roots = ode_roots.clone();
-        all_roots.extend(&jacobian_roots);
         all_roots.extend(&initial_roots);
         all_roots.extend(&output_roots);
         all_roots.extend(&event_roots);
@@ -281,6 +266,7 @@ impl Model {
                 name,
                 unit,
                 description,
+                nonnegative: false,
             });
         }
         let mut outputs = self.outputs.clone();
@@ -329,8 +315,7 @@ impl Model {
                 })
                 .collect(),
             state_atol,
-            jacobian_program: graph.varying_program(&jacobian_roots),
-            jacobian_roots,
+            jacobian: std::sync::OnceLock::new(),
             output_program: graph.varying_program(&output_roots),
             ode_roots,
             output_roots,

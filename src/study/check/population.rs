@@ -2,6 +2,7 @@
 //! covariates, the subject table and the residual error model.
 
 use super::{Problems, amend, non_negative};
+use crate::diag::number;
 use crate::model::Model;
 use crate::population::{
     Covariate, CovariateDistribution, Population, RandomEffects, Residual, ResidualModel,
@@ -193,7 +194,7 @@ pub(super) fn check_population(
         if !non_negative(sd) {
             problems.at(
                 &format!("{path}.sd"),
-                format!("`sd` is {sd}; it must be a finite number >= 0"),
+                format!("`sd` is {}; it must be a finite number >= 0", number(sd)),
             );
         }
         let model_error = match residual.model.as_str() {
@@ -321,7 +322,11 @@ fn check_covariate(
     if min.partial_cmp(&max) != Some(std::cmp::Ordering::Less) {
         problems.at(
             path,
-            format!("covariate `{name}`: `min` ({min}) must be below `max` ({max})"),
+            format!(
+                "covariate `{name}`: `min` ({}) must be below `max` ({})",
+                number(min),
+                number(max)
+            ),
         );
         return None;
     }

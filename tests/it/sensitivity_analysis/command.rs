@@ -230,7 +230,11 @@ fn bad_requests_say_what_where_and_how_to_fix() {
     // A metric named twice (as written or after parsing its time) would write one file twice.
     let text = run_with(&["sobol", "--metrics", "total@28,cmax,total@28.0"]);
     assert!(text.contains("`total@28.0` is listed twice"), "{text}");
-    let text = run_with(&["local", "--change", "1.5"]);
+    // An out-of-range option value is a usage error (exit 2), like every numeric option.
+    let arguments = with(&["local", "--change", "1.5"]);
+    let output = cartsim(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
     assert!(text.contains("strictly between 0 and 1"), "{text}");
     let text = run_with(&["sobol", "--scenario", "bse"]);
     assert!(
