@@ -123,6 +123,15 @@ pub fn listed_times(start: f64, end: f64, listed: &[f64]) -> Vec<f64> {
 }
 
 pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
+    if let Some(signal) = crate::interrupt::requested() {
+        return Err(SimError {
+            message: crate::interrupt::stopped(signal).message,
+            time: plan.start,
+            states: Vec::new(),
+            states_time: plan.start,
+            hint: String::new(),
+        });
+    }
     if plan.parameters.len() != model.parameters.len()
         || plan.doses.iter().any(|d| d.state >= model.states.len())
     {
