@@ -89,15 +89,53 @@ pub fn text_cell(text: &str) -> String {
     }
 }
 
+/// Splits one line of a table cartsim wrote into its cells, honouring the double quotes of
+/// `text_cell`.
+pub fn split_quoted(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cells.last_mut().into_iter().for_each(|cell| cell.push('"'));
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(String::new()),
+            _ => cells.last_mut().into_iter().for_each(|cell| cell.push(c)),
+        }
+    }
+    cells
+}
+
 /// A text that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a
 /// tab or a carriage return) with a `'` in front, which spreadsheets show as text; numbers
-/// (`-1.5`) and other texts unchanged.
+/// (`-1.5`) and other texts unchanged. A text that already starts with such a `'` gets one
+/// more, so `plain` undoes it exactly.
 pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
-    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if formula && text.trim().parse::<f64>().is_err() {
+    if formula(text) {
         format!("'{text}").into()
     } else {
         text.into()
+    }
+}
+
+/// The text `inert` was given.
+pub fn plain(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula(rest) => rest,
+        _ => cell,
+    }
+}
+
+fn formula(text: &str) -> bool {
+    match text.strip_prefix('\'') {
+        Some(rest) => formula(rest),
+        None => {
+            text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                && text.trim().parse::<f64>().is_err()
+        }
     }
 }
 
@@ -130,5 +168,10 @@ mod tests {
         assert_eq!(text_cell("+3e2"), "+3e2");
         assert_eq!(text_cell("low dose"), "low dose");
         assert_eq!(text_cell("a,b"), "\"a,b\"");
+        let line = [text_cell("-low, \"dose\""), text_cell("=x"), "-2".into()].join(",");
+        assert_eq!(split_quoted(&line), ["'-low, \"dose\"", "'=x", "-2"]);
+        for text in ["=x", "'=x", "''=x", "'x", "-1.5", "x", "-x y"] {
+            assert_eq!(plain(&inert(text)), text);
+        }
     }
 }

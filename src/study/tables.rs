@@ -7,7 +7,7 @@ use super::bands::{BAND_PROBABILITIES, BandSet};
 use super::execute::{StudyResult, SubjectRecord};
 use super::metrics::MetricRow;
 use super::summary::{ArmSummary, SUMMARY_PROBABILITIES};
-use crate::csv::{inert, text_cell};
+use crate::csv::{inert, split_quoted as split, text_cell};
 use crate::diag::{Diagnostic, Location};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
@@ -19,31 +19,6 @@ fn cell(value: f64) -> String {
     } else {
         format!("{value}")
     }
-}
-
-fn push(cells: &mut [String], c: char) {
-    if let Some(cell) = cells.last_mut() {
-        cell.push(c);
-    }
-}
-
-/// Splits one CSV line, honouring double quotes.
-fn split(line: &str) -> Vec<String> {
-    let mut cells = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                push(&mut cells, '"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => cells.push(String::new()),
-            _ => push(&mut cells, c),
-        }
-    }
-    cells
 }
 
 fn grid_header(study: &Study) -> String {

@@ -295,3 +295,65 @@ fn printing_into_a_closed_pipe_exits_quietly() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+#[test]
+fn formula_like_names_are_written_as_text_and_read_back_by_merge_and_report() {
+    let root = scratch("folders-formula");
+    let run = format!(
+        "model: {}\noutput: {{end: 20, step: 1}}\nscenarios:\n  \"=SUM(1)\": {{doses: [{{state: E, amount: 1e7, time: 0}}]}}\n  \
+         \"-low, dose\": {{doses: [{{state: E, amount: 1e6, time: 0}}]}}\n\
+         population:\n  n: 4\n  seed: 1\n  variability: {{rho: {{omega: 0.3}}}}\n",
+        model("cart3.yaml")
+    );
+    std::fs::write(root.join("run.yaml"), run).unwrap();
+    succeed(
+        &["run", "run.yaml", "--out", "one", "--save-trajectories"],
+        &root,
+    );
+    let metrics = std::fs::read_to_string(root.join("one/metrics.csv")).unwrap();
+    assert!(
+        metrics
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("'=SUM(1),1,ok,"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("\n\"'-low, dose\",1,ok,"), "{metrics}");
+    let trajectories = std::fs::read_to_string(root.join("one/trajectories.csv")).unwrap();
+    assert!(
+        trajectories
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("'=SUM(1),1,0,")
+    );
+    for k in ["1", "2"] {
+        let shard = format!("{k}/2");
+        let out = format!("s{k}");
+        succeed(
+            &[
+                "run",
+                "run.yaml",
+                "--shard",
+                &shard,
+                "--out",
+                &out,
+                "--save-trajectories",
+            ],
+            &root,
+        );
+    }
+    succeed(&["merge", "s1", "s2", "--out", "merged"], &root);
+    for file in ["metrics.csv", "summary.csv", "trajectories.csv"] {
+        let read = |folder: &str| std::fs::read_to_string(root.join(folder).join(file)).unwrap();
+        assert!(read("one") == read("merged"), "{file} differs after merge");
+    }
+    succeed(&["report", "one", "--format", "md"], &root);
+    let markdown = std::fs::read_to_string(root.join("one/report.md")).unwrap();
+    assert!(markdown.contains("Scenario =SUM(1): metrics"), "{markdown}");
+    assert!(
+        markdown.contains("Scenario -low, dose: metrics"),
+        "{markdown}"
+    );
+}
