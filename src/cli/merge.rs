@@ -7,7 +7,8 @@ use crate::diag::Diagnostic;
 use crate::output::{Destination, Owner, Staging};
 use crate::report::provenance::FILE as PROVENANCE;
 use crate::study::{
-    BandSet, MetricRow, ShardState, StudyResult, parse_metrics_csv, parse_subjects_csv,
+    BandSet, MetricRow, ShardState, Study, StudyResult, SubjectRecord, parse_metrics_csv,
+    parse_subjects_csv,
 };
 use clap::Args;
 use serde_json::{Value, json};
@@ -144,6 +145,66 @@ fn whole(path: &Path, text: String) -> Result<String, Failure> {
     .into())
 }
 
+/// A shard's metrics and subjects, checked against each other and its record, with the
+/// subjects' positions in the whole population (`range`).
+fn shard_tables(
+    study: &Study,
+    shard: &Shard,
+    range: std::ops::Range<u64>,
+) -> Result<(Vec<MetricRow>, Vec<SubjectRecord>), Failure> {
+    let parts = shard.n;
+    let file = |name: &str| shard.folder.join(name);
+    let metrics_path = file("metrics.csv");
+    let rows = parse_metrics_csv(
+        study,
+        &metrics_path.display().to_string(),
+        &whole(&metrics_path, read(&metrics_path, "a shard's metrics")?)?,
+    )?;
+    let subjects_path = file("subjects.csv");
+    let mut shard_subjects = parse_subjects_csv(
+        study,
+        &subjects_path.display().to_string(),
+        &whole(&subjects_path, read(&subjects_path, "a shard's subjects")?)?,
+    )?;
+    let recorded = shard.run_json["simulations"].as_u64();
+    if shard_subjects.len() as u64 != range.end - range.start
+        || rows.len() != shard_subjects.len() * study.arms.len()
+        || recorded != Some(rows.len() as u64)
+    {
+        return Err(Diagnostic::new(format!(
+            "`{}` holds {} subjects and {} rows; shard {}/{parts} should hold {} subjects",
+            shard.folder.display(),
+            shard_subjects.len(),
+            rows.len(),
+            shard.k,
+            range.end - range.start
+        ))
+        .into());
+    }
+    for (offset, subject) in shard_subjects.iter_mut().enumerate() {
+        subject.index = range.start + offset as u64;
+    }
+    let mut rows_out = Vec::with_capacity(rows.len());
+    for (k, mut row) in rows.into_iter().enumerate() {
+        let subject = &shard_subjects[k % shard_subjects.len()];
+        if row.id != subject.id {
+            return Err(Diagnostic::new(format!(
+                "`{}` row {}: subject {}, where subjects.csv has subject {} (row {})",
+                metrics_path.display(),
+                k + 2,
+                row.id,
+                subject.id,
+                k % shard_subjects.len() + 2
+            ))
+            .hint("the shard's tables were edited or mixed up: run the shard again")
+            .into());
+        }
+        row.index = range.start + (k % shard_subjects.len()) as u64;
+        rows_out.push(row);
+    }
+    Ok((rows_out, shard_subjects))
+}
+
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let mut shards = args
@@ -217,51 +278,8 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         if shard.k == 1 {
             typical = state.typical();
         }
-        let metrics_path = file("metrics.csv");
-        let rows = parse_metrics_csv(
-            study,
-            &metrics_path.display().to_string(),
-            &whole(&metrics_path, read(&metrics_path, "a shard's metrics")?)?,
-        )?;
-        let subjects_path = file("subjects.csv");
-        let mut shard_subjects = parse_subjects_csv(
-            study,
-            &subjects_path.display().to_string(),
-            &whole(&subjects_path, read(&subjects_path, "a shard's subjects")?)?,
-        )?;
-        let recorded = shard.run_json["simulations"].as_u64();
-        if shard_subjects.len() as u64 != range.end - range.start
-            || rows.len() != shard_subjects.len() * study.arms.len()
-            || recorded != Some(rows.len() as u64)
-        {
-            return Err(Diagnostic::new(format!(
-                "`{}` holds {} subjects and {} rows; shard {}/{parts} should hold {} subjects",
-                shard.folder.display(),
-                shard_subjects.len(),
-                rows.len(),
-                shard.k,
-                range.end - range.start
-            ))
-            .into());
-        }
-        for (offset, subject) in shard_subjects.iter_mut().enumerate() {
-            subject.index = range.start + offset as u64;
-        }
-        for (k, mut row) in rows.into_iter().enumerate() {
-            let subject = &shard_subjects[k % shard_subjects.len()];
-            if row.id != subject.id {
-                return Err(Diagnostic::new(format!(
-                    "`{}` row {}: subject {}, where subjects.csv has subject {} (row {})",
-                    metrics_path.display(),
-                    k + 2,
-                    row.id,
-                    subject.id,
-                    k % shard_subjects.len() + 2
-                ))
-                .hint("the shard's tables were edited or mixed up: run the shard again")
-                .into());
-            }
-            row.index = range.start + (k % shard_subjects.len()) as u64;
+        let (rows, shard_subjects) = shard_tables(study, shard, range)?;
+        for row in rows {
             per_arm[row.arm as usize].push(row);
         }
         subjects.extend(shard_subjects);

@@ -276,6 +276,12 @@ fn merge_refuses_shards_of_an_edited_model_or_a_truncated_table() {
         error.contains("s2/metrics.csv`: row 4 is cut short"),
         "{error}"
     );
+    std::fs::write(&metrics, text.replacen("\nbase,4,", "\nbase,5,", 1)).unwrap();
+    let error = fail(&["merge", "s1", "s2", "--out", "merged"], &root);
+    assert!(
+        error.contains("s2/metrics.csv` row 2: subject 5, where subjects.csv has subject 4"),
+        "{error}"
+    );
     let lines: Vec<&str> = text.lines().take(3).collect();
     std::fs::write(&metrics, lines.join("\n") + "\n").unwrap();
     let error = fail(&["merge", "s1", "s2", "--out", "merged"], &root);

@@ -179,3 +179,15 @@ metrics: {exposure: total, persistence_from: 150}
         value("t_half_contraction")
     );
 }
+
+#[test]
+fn progress_is_reported_once_per_subject() {
+    let text = "model: cart3.yaml\noutput: {end: 10, step: 1}\npopulation:\n  n: 7\n  seed: 2\n  variability: {rho: {omega: 0.3}}\n";
+    let study = study(text).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let count = || {
+        finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    cartsim::study::execute(&study, 0..7, None, &count).unwrap();
+    assert_eq!(finished.into_inner(), 7);
+}
