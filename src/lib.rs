@@ -10,6 +10,7 @@ pub mod diag;
 pub mod expr;
 pub mod fit;
 pub mod gsa;
+pub mod interrupt;
 pub mod library;
 pub mod metrics;
 pub mod model;

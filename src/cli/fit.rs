@@ -17,6 +17,7 @@ use crate::fit::{
     FitRequest, FitSettings, Gradient, Scale, SearchSettings, fit_subjects, scales_for,
 };
 use crate::model::Model;
+use crate::output::{Destination, Owner};
 use crate::report::Format;
 use crate::simulate::RunPlan;
 use crate::spec::SolverName;
@@ -85,6 +86,9 @@ pub struct FitArgs {
     /// Output folder [default: output/<model name>_fit/, or _population/ with --population].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace the output folder even when it holds something other than a fit's result.
+    #[arg(long)]
+    force: bool,
     /// Also write report.html (as `cartsim report` does) at the end.
     #[arg(long)]
     report: bool,
@@ -93,6 +97,25 @@ pub struct FitArgs {
 }
 
 impl FitArgs {
+    /// The output folder: `--out`, or output/<model name>_fit (_population).
+    fn out_folder(&self, model: &Model) -> PathBuf {
+        let suffix = if self.population.population {
+            "population"
+        } else {
+            "fit"
+        };
+        (self.out.clone())
+            .unwrap_or_else(|| PathBuf::from("output").join(format!("{}_{suffix}", model.name)))
+    }
+
+    fn destination(&self, model: &Model) -> Destination {
+        Destination {
+            path: self.out_folder(model),
+            owner: Owner::Fit,
+            force: self.force,
+        }
+    }
+
     fn gradient_is_sensitivity(&self) -> bool {
         self.gradient == GradientChoice::Sensitivity
     }
@@ -194,6 +217,7 @@ fn template(model: &Model, args: &FitArgs, parameters: Vec<f64>) -> Result<RunPl
 pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let (model, text) = load(&args.model)?;
+    args.destination(&model).check()?;
     let default_output = (args.output.as_deref())
         .map(|name| output_index(&model, name))
         .transpose()?;
@@ -268,9 +292,8 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
         request: &request,
         gradient_fallback: fallback.as_deref(),
     };
-    let directory = (args.out.clone())
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}_fit", model.name)));
-    files::write(&inputs, &fits, &directory, started)?;
+    let directory = args.out_folder(&model);
+    files::write(&inputs, &fits, &args.destination(&model), started)?;
     let failed: Vec<&str> = (fits.iter())
         .filter(|f| f.result.is_err())
         .map(|f| f.id.as_str())

@@ -4,10 +4,11 @@
 use super::Failure;
 use super::run::{describe, load_study, read, run_provenance, shard_range, write_outputs};
 use crate::diag::Diagnostic;
-use crate::output::Staging;
+use crate::output::{Destination, Owner, Staging};
 use crate::report::provenance::FILE as PROVENANCE;
 use crate::study::{
-    BandSet, MetricRow, ShardState, StudyResult, parse_metrics_csv, parse_subjects_csv,
+    BandSet, MetricRow, ShardState, Study, StudyResult, SubjectRecord, parse_metrics_csv,
+    parse_subjects_csv,
 };
 use clap::Args;
 use serde_json::{Value, json};
@@ -22,6 +23,9 @@ pub struct MergeArgs {
     /// Output folder (default: output/merged).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the output folder even when it holds something other than a run's result.
+    #[arg(long)]
+    pub force: bool,
     /// The run file, when it has moved since the shards ran (its SHA-256 must match).
     #[arg(long)]
     pub run: Option<PathBuf>,
@@ -57,6 +61,150 @@ fn shard_info(folder: &Path) -> Result<Shard, Failure> {
     })
 }
 
+/// What decides a shard's numbers, as its run.json records them: the cartsim version and
+/// the SHA-256 of each input (run file, model, subject table).
+const DECIDING: [(&str, &str); 4] = [
+    ("the cartsim version", "/cartsim_version"),
+    ("the run file", "/inputs/run_file/sha256"),
+    ("the model", "/inputs/model/sha256"),
+    ("the subject table", "/inputs/table/sha256"),
+];
+
+/// Refuses a shard of another run than `first`: a different shard count, scenario selection,
+/// cartsim version or input file.
+fn same_run(first: &Shard, shard: &Shard) -> Result<(), Failure> {
+    let (a, b) = (&first.run_json, &shard.run_json);
+    let mut differences: Vec<(String, String, String)> = Vec::new();
+    if shard.n != first.n {
+        differences.push((
+            "the shard count".into(),
+            first.n.to_string(),
+            shard.n.to_string(),
+        ));
+    }
+    let selected = |r: &Value| r["scenarios_selected"].to_string();
+    if selected(a) != selected(b) {
+        differences.push(("the scenarios selected".into(), selected(a), selected(b)));
+    }
+    for (what, pointer) in DECIDING {
+        let value = |r: &Value| r.pointer(pointer).map_or("none".into(), shown);
+        if value(a) != value(b) {
+            differences.push((what.into(), value(a), value(b)));
+        }
+    }
+    let Some((what, one, other)) = differences.first() else {
+        return Ok(());
+    };
+    let diagnostic = Diagnostic::new(format!(
+        "`{}` and `{}` are shards of different runs: {what} differs ({one} and {other})",
+        first.folder.display(),
+        shard.folder.display()
+    ));
+    let diagnostic = (differences.iter().skip(1)).fold(diagnostic, |d, (w, x, y)| {
+        d.note(format!("{w} differs too ({x} and {y})"))
+    });
+    Err(diagnostic.hint("merge only the shards of one run: the same run file, model, subject table and cartsim version")
+    .into())
+}
+
+fn shown(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), String::from)
+}
+
+/// Refuses to merge when an input file or cartsim itself has changed since the shards ran:
+/// the merged record would name files the shards did not use.
+fn unchanged_inputs(first: &Shard, now: &Value) -> Result<(), Failure> {
+    let now = json!({"cartsim_version": env!("CARGO_PKG_VERSION"), "inputs": now});
+    for (what, pointer) in DECIDING {
+        let value = |r: &Value| r.pointer(pointer).map_or("none".into(), shown);
+        let (then, current) = (value(&first.run_json), value(&now));
+        if then != current {
+            return Err(Diagnostic::new(format!(
+                "{what} has changed since the shards ran: they used {then}, now it is {current}"
+            ))
+            .hint("merge with the files and the cartsim version the shards used, or run the shards again")
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// A shard's table, refused when its last row is cut short (no final line break).
+fn whole(path: &Path, text: String) -> Result<String, Failure> {
+    if text.is_empty() || text.ends_with('\n') {
+        return Ok(text);
+    }
+    Err(Diagnostic::new(format!(
+        "`{}`: row {} is cut short (the file does not end with a line break)",
+        path.display(),
+        text.lines().count()
+    ))
+    .hint("the shard's table was cut short: run the shard again")
+    .into())
+}
+
+/// A shard's metrics and subjects, checked against each other and its record, with the
+/// subjects' positions in the whole population (`range`).
+fn shard_tables(
+    study: &Study,
+    shard: &Shard,
+    range: std::ops::Range<u64>,
+) -> Result<(Vec<MetricRow>, Vec<SubjectRecord>), Failure> {
+    let parts = shard.n;
+    let file = |name: &str| shard.folder.join(name);
+    let metrics_path = file("metrics.csv");
+    let rows = parse_metrics_csv(
+        study,
+        &metrics_path.display().to_string(),
+        &whole(&metrics_path, read(&metrics_path, "a shard's metrics")?)?,
+    )?;
+    let subjects_path = file("subjects.csv");
+    let mut shard_subjects = parse_subjects_csv(
+        study,
+        &subjects_path.display().to_string(),
+        &whole(&subjects_path, read(&subjects_path, "a shard's subjects")?)?,
+    )?;
+    let recorded = shard.run_json["simulations"].as_u64();
+    if shard_subjects.len() as u64 != range.end - range.start
+        || rows.len() != shard_subjects.len() * study.arms.len()
+        || recorded != Some(rows.len() as u64)
+    {
+        return Err(Diagnostic::new(format!(
+            "`{}` holds {} subjects and {} rows; shard {}/{parts} should hold {} subjects",
+            shard.folder.display(),
+            shard_subjects.len(),
+            rows.len(),
+            shard.k,
+            range.end - range.start
+        ))
+        .into());
+    }
+    for (offset, subject) in shard_subjects.iter_mut().enumerate() {
+        subject.index = range.start + offset as u64;
+    }
+    let mut rows_out = Vec::with_capacity(rows.len());
+    for (k, mut row) in rows.into_iter().enumerate() {
+        let subject = &shard_subjects[k % shard_subjects.len()];
+        if row.id != subject.id {
+            return Err(Diagnostic::new(format!(
+                "`{}` row {}: subject {}, where subjects.csv has subject {} (row {})",
+                metrics_path.display(),
+                k + 2,
+                row.id,
+                subject.id,
+                k % shard_subjects.len() + 2
+            ))
+            .hint("the shard's tables were edited or mixed up: run the shard again")
+            .into());
+        }
+        row.index = range.start + (k % shard_subjects.len()) as u64;
+        rows_out.push(row);
+    }
+    Ok((rows_out, shard_subjects))
+}
+
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let mut shards = args
@@ -69,17 +217,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let parts = first.n;
     let sha = first.run_json["inputs"]["run_file"]["sha256"].clone();
     for shard in &shards {
-        if shard.n != parts
-            || shard.run_json["inputs"]["run_file"]["sha256"] != sha
-            || shard.run_json["scenarios_selected"] != first.run_json["scenarios_selected"]
-        {
-            return Err(Diagnostic::new(format!(
-                "`{}` is from another run than `{}` (run file, shard count or scenarios differ)",
-                shard.folder.display(),
-                first.folder.display()
-            ))
-            .into());
-        }
+        same_run(first, shard)?;
     }
     let ks: Vec<u64> = shards.iter().map(|s| s.k).collect();
     if ks != (1..=parts).collect::<Vec<_>>() {
@@ -119,6 +257,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         .hint("merge with the run file the shards used (`--run FILE`)")
         .into());
     }
+    unchanged_inputs(first, &loaded.inputs)?;
     let study = &loaded.study;
     let times = study.output_times();
     let mut bands = BandSet::new(study.arms.len(), study.tracked.len(), times.len());
@@ -139,36 +278,8 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         if shard.k == 1 {
             typical = state.typical();
         }
-        let metrics_path = file("metrics.csv");
-        let rows = parse_metrics_csv(
-            study,
-            &metrics_path.display().to_string(),
-            &read(&metrics_path, "a shard's metrics")?,
-        )?;
-        let subjects_path = file("subjects.csv");
-        let mut shard_subjects = parse_subjects_csv(
-            study,
-            &subjects_path.display().to_string(),
-            &read(&subjects_path, "a shard's subjects")?,
-        )?;
-        if shard_subjects.len() as u64 != range.end - range.start
-            || rows.len() != shard_subjects.len() * study.arms.len()
-        {
-            return Err(Diagnostic::new(format!(
-                "`{}` holds {} subjects and {} rows; shard {}/{parts} should hold {} subjects",
-                shard.folder.display(),
-                shard_subjects.len(),
-                rows.len(),
-                shard.k,
-                range.end - range.start
-            ))
-            .into());
-        }
-        for (offset, subject) in shard_subjects.iter_mut().enumerate() {
-            subject.index = range.start + offset as u64;
-        }
-        for (k, mut row) in rows.into_iter().enumerate() {
-            row.index = range.start + (k % shard_subjects.len()) as u64;
+        let (rows, shard_subjects) = shard_tables(study, shard, range)?;
+        for row in rows {
             per_arm[row.arm as usize].push(row);
         }
         subjects.extend(shard_subjects);
@@ -186,12 +297,16 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join("merged"));
-    let mut staging = Staging::new(&directory)?;
+    let mut staging = Staging::new(&Destination {
+        path: directory.clone(),
+        owner: Owner::Run,
+        force: args.force,
+    })?;
     let mut written = write_outputs(&mut staging, study, &result, false)?;
     if trajectories.iter().all(|p| p.exists()) {
         let mut out = staging.create("trajectories.csv")?;
         for (k, path) in trajectories.iter().enumerate() {
-            let text = read(path, "a shard's trajectories")?;
+            let text = whole(path, read(path, "a shard's trajectories")?)?;
             let body = if k == 0 {
                 text.as_str()
             } else {
@@ -219,8 +334,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         "run.json",
         (serde_json::to_string_pretty(&run_json).unwrap_or_default() + "\n").as_bytes(),
     )?;
-    let record = run_provenance(&loaded, &result, started);
-    staging.write(PROVENANCE, record.to_json().as_bytes())?;
+    staging.record(run_provenance(&loaded, &result, started));
     staging.commit()?;
     println!(
         "wrote {}: {}, run.json, {PROVENANCE} (merged {parts} shards)",

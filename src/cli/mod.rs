@@ -1,5 +1,6 @@
 //! The command line: argument types, dispatch, and exit codes (0 ok, 1 bad input or failed
-//! run, 2 usage). Each subcommand turns its arguments into settings and calls the pipeline.
+//! run, 2 usage, 130/143 stopped by SIGINT/SIGTERM). Each subcommand turns its arguments into
+//! settings and calls the pipeline.
 
 mod check;
 mod fit;
@@ -74,7 +75,27 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    let result = match cli.command {
+    stop_on_signals();
+    let Some(result) = quiet_on_broken_pipe(|| dispatch(cli.command)) else {
+        return ExitCode::SUCCESS;
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(diagnostics)) => match crate::interrupt::requested() {
+            Some(signal) => {
+                eprint!("{}", render_all(&[crate::interrupt::stopped(signal)]));
+                ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
+            }
+            None => {
+                eprint!("{}", render_all(&diagnostics));
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+fn dispatch(command: Command) -> Result<(), Failure> {
+    match command {
         Command::Simulate(args) => simulate::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Fit(args) => fit::fit(&args),
@@ -83,30 +104,74 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::report(&args),
         Command::Check { models } => check::check(&models),
         Command::Models => check::models(),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure(diagnostics)) => {
-            eprint!("{}", render_all(&diagnostics));
-            ExitCode::from(1)
-        }
     }
 }
 
-/// Reads, loads and compiles a model file.
-/// A progress bar on stderr counting `total` `things`, drawn only when stderr is a terminal.
-fn progress_bar(total: u64, things: &str) -> indicatif::ProgressBar {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+/// SIGINT and SIGTERM ask the command to stop (see `interrupt`): it abandons its work and
+/// commits nothing. A second signal ends the process at once.
+fn stop_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use std::sync::{Arc, atomic::AtomicBool};
+    let again = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            signal,
+            128 + signal,
+            Arc::clone(&again),
+        );
+        let _ = signal_hook::flag::register(signal, Arc::clone(&again));
+        let _ =
+            signal_hook::flag::register_usize(signal, crate::interrupt::flag(), signal as usize);
+    }
+}
+
+/// Runs `command`; printing to a closed pipe (`cartsim models | head -1`) makes `println!`
+/// panic, and that panic ends the command quietly (None) as Unix tools end. Other panics go on.
+fn quiet_on_broken_pipe<T>(command: impl FnOnce() -> T) -> Option<T> {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_broken_pipe(info.payload()) {
+            report(info);
+        }
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(command)) {
+        Ok(value) => Some(value),
+        Err(payload) if is_broken_pipe(payload.as_ref()) => None,
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// Whether a panic is `println!` failing on a closed pipe.
+fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = (payload.downcast_ref::<String>().map(String::as_str))
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    text.starts_with("failed printing to stdout") && text.contains("Broken pipe")
+}
+
+/// Where progress is drawn: stderr when it is a terminal, nowhere otherwise.
+fn progress_target() -> indicatif::ProgressDrawTarget {
     use std::io::IsTerminal;
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
+    if std::io::stderr().is_terminal() {
+        indicatif::ProgressDrawTarget::stderr()
     } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
-    let template = format!("{{bar:40}} {{pos}}/{{len}} {things}, {{per_sec}}, eta {{eta}}");
+        indicatif::ProgressDrawTarget::hidden()
+    }
+}
+
+/// A progress bar counting `total` `things` (workers call `inc(1)` as each one finishes; the
+/// bar redraws at its own pace), with the rate rounded to a whole number.
+fn progress_bar(total: u64, things: &str) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+    let bar = ProgressBar::with_draw_target(Some(total), progress_target());
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {things}, {{rate}}, eta {{eta}}");
     if let Ok(style) = ProgressStyle::with_template(&template) {
-        bar.set_style(style);
+        bar.set_style(style.with_key(
+            "rate",
+            |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{:.0}/s", state.per_sec());
+            },
+        ));
     }
     bar
 }
@@ -141,6 +206,16 @@ fn worker_pool(requested: Option<usize>) -> Result<(rayon::ThreadPool, usize), D
     Ok((pool, threads))
 }
 
+/// A line naming what the command is doing once the bar is done (e.g. writing figures).
+fn phase(message: &'static str) -> indicatif::ProgressBar {
+    let line = indicatif::ProgressBar::new_spinner();
+    line.set_draw_target(progress_target());
+    line.set_message(message);
+    line.enable_steady_tick(std::time::Duration::from_millis(200));
+    line
+}
+
+/// Reads, loads and compiles a model file.
 pub fn load(path: &std::path::Path) -> Result<(crate::model::Model, String), Failure> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| {

@@ -46,6 +46,7 @@ pub(super) fn record(
         wall_time_seconds: started.elapsed().as_secs_f64(),
         solver_switches: Vec::new(),
         warnings: Vec::new(),
+        files: None,
     }
 }
 

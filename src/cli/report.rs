@@ -4,9 +4,9 @@
 
 use super::Failure;
 use crate::diag::Diagnostic;
-use crate::output::Staging;
+use crate::output::Additions;
 use crate::report::provenance::{FILE as PROVENANCE, Kind, Provenance};
-use crate::report::{Folder, Format, gather, render};
+use crate::report::{Folder, Format, check, gather, render};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +35,23 @@ pub(super) fn write_report(
     out: Option<&Path>,
 ) -> Result<PathBuf, Failure> {
     let provenance = read_provenance(dir)?;
+    let Some(files) = provenance.files.clone() else {
+        return Err(Diagnostic::new(format!(
+            "`{}` lists no files: it was written by an older version of cartsim",
+            dir.join(PROVENANCE).display()
+        ))
+        .hint("run the command that wrote the folder again, then report on it")
+        .into());
+    };
     let optional = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+    let table = |name: &str, shape: &check::Shape| -> Result<Option<String>, Failure> {
+        if !files.iter().any(|f| f == name) {
+            return Ok(None);
+        }
+        let text = String::from_utf8_lossy(&read_listed(dir, name)?).to_string();
+        check::check_table(&dir.join(name).display().to_string(), &text, shape)?;
+        Ok(Some(text))
+    };
     let record_file = match provenance.kind {
         Kind::Fit => "fit.json",
         Kind::Population => "population.json",
@@ -44,7 +60,7 @@ pub(super) fn write_report(
     let record = optional(record_file)
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
-    let figures = figures(dir)?;
+    let figures = figures(dir, &files)?;
     let inputs = (provenance.inputs.iter())
         .map(|input| {
             let relative = Path::new(&input.path);
@@ -66,15 +82,18 @@ pub(super) fn write_report(
     let mut data = gather(Folder {
         provenance,
         record,
-        summary_csv: (kind == Kind::Run)
-            .then(|| optional("summary.csv"))
-            .flatten(),
-        metrics_csv: (kind == Kind::Simulate)
-            .then(|| optional("metrics.csv"))
-            .flatten(),
-        estimates_csv: matches!(kind, Kind::Fit | Kind::Population)
-            .then(|| optional("estimates.csv"))
-            .flatten(),
+        summary_csv: match kind {
+            Kind::Run => table("summary.csv", &check::SUMMARY)?,
+            _ => None,
+        },
+        metrics_csv: match kind {
+            Kind::Simulate => table("metrics.csv", &check::EXPOSURES)?,
+            _ => None,
+        },
+        estimates_csv: match kind {
+            Kind::Fit | Kind::Population => table("estimates.csv", &check::ESTIMATES)?,
+            _ => None,
+        },
         figures,
         inputs,
         date: crate::report::format::utc_timestamp(now),
@@ -90,7 +109,7 @@ pub(super) fn write_report(
             Diagnostic::new(format!("`--out {}` names no file", target.display()))
                 .hint("give a file name, e.g. `--out report.html`")
         })?;
-    let mut staging = Staging::new(&folder)?;
+    let mut staging = Additions::new(&folder)?;
     if format == Format::Md && !same_folder(&folder, dir) {
         // The Markdown refers to its figures by relative path: copy them beside it.
         let stem = name.trim_end_matches(".md");
@@ -146,37 +165,37 @@ fn read_provenance(dir: &Path) -> Result<Provenance, Failure> {
     })
 }
 
-/// The PNG figures of a folder (top level, then figures/), in report order.
-fn figures(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, Failure> {
-    let mut names = Vec::new();
-    for sub in ["", "figures"] {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
-            continue;
-        };
-        let mut here: Vec<String> = entries
-            .flatten()
-            .filter_map(|e| e.file_name().to_str().map(String::from))
-            .filter(|n| n.ends_with(".png") && !n.starts_with('.'))
-            .map(|n| {
-                if sub.is_empty() {
-                    n
-                } else {
-                    format!("{sub}/{n}")
-                }
-            })
-            .collect();
-        here.sort_by_key(|n| crate::report::figure_order(n));
-        names.extend(here);
-    }
+/// The PNG figures the record lists (top level, then figures/), in report order.
+fn figures(dir: &Path, files: &[String]) -> Result<Vec<(String, Vec<u8>)>, Failure> {
+    let mut names: Vec<&String> = files.iter().filter(|n| n.ends_with(".png")).collect();
+    names.sort_by_key(|n| (n.contains('/'), crate::report::figure_order(n)));
     names
         .into_iter()
-        .map(|name| {
-            let path = dir.join(&name);
-            std::fs::read(&path).map(|png| (name, png)).map_err(|e| {
-                Diagnostic::new(format!("cannot read `{}`: {e}", path.display())).into()
-            })
-        })
+        .map(|name| Ok((name.clone(), read_listed(dir, name)?)))
         .collect()
+}
+
+/// A file the record lists, read only when it is a regular file inside the folder (a
+/// symbolic link or a path leading out of the folder is refused).
+fn read_listed(dir: &Path, name: &str) -> Result<Vec<u8>, Failure> {
+    let path = dir.join(name);
+    let shown = path.display();
+    let plain = Path::new(name)
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    let inside = match (std::fs::canonicalize(dir), std::fs::canonicalize(&path)) {
+        (Ok(folder), Ok(file)) => file.starts_with(folder),
+        _ => false,
+    };
+    let regular = (path.symlink_metadata()).is_ok_and(|m| m.file_type().is_file());
+    if !(plain && inside && regular) {
+        return Err(Diagnostic::new(format!(
+            "`{shown}`, listed in {PROVENANCE}, is not a file cartsim wrote (missing, a link, or outside the folder)"
+        ))
+        .hint("the folder was changed after the run: run the command again")
+        .into());
+    }
+    std::fs::read(&path).map_err(|e| Diagnostic::new(format!("cannot read `{shown}`: {e}")).into())
 }
 
 fn same_folder(a: &Path, b: &Path) -> bool {

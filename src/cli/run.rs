@@ -3,7 +3,7 @@
 
 use super::{Failure, load, provenance};
 use crate::diag::Diagnostic;
-use crate::output::{Staging, sha256_hex};
+use crate::output::{Destination, Owner, Staging, sha256_hex};
 use crate::report::Format;
 use crate::report::provenance::{FILE as PROVENANCE, InputFile, Kind, Provenance};
 use crate::spec::{Loaded, RunSpec, load_yaml};
@@ -24,6 +24,9 @@ pub struct RunArgs {
     /// Output folder (default: output/<run file name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the output folder even when it holds something other than a run's result.
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads, at most 1024 (default, or 0: all cores).
     #[arg(long, value_parser = super::thread_count)]
     pub threads: Option<usize>,
@@ -278,7 +281,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         PathBuf::from("output").join(stem)
     });
     let (pool, threads) = super::worker_pool(args.threads)?;
-    let mut staging = Staging::new(&directory)?;
+    let mut staging = Staging::new(&Destination {
+        path: directory.clone(),
+        owner: Owner::Run,
+        force: args.force,
+    })?;
     let mut trajectories = match args.save_trajectories {
         true => {
             let mut file = staging.create("trajectories.csv")?;
@@ -297,17 +304,18 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         }
     };
     let bar = super::progress_bar(range.end - range.start, "subjects");
-    let mut progress = |done: u64| bar.inc(done);
+    let progress = || bar.inc(1);
     let save = args.save_trajectories;
     let result = pool.install(|| {
         execute(
             study,
             range.clone(),
             save.then_some(&mut sink as TrajectorySink),
-            &mut progress,
+            &progress,
         )
     })?;
     bar.finish_and_clear();
+    let writing = super::phase("writing tables and figures");
     if let Some(mut file) = trajectories.take() {
         file.flush()
             .map_err(|e| Diagnostic::new(format!("cannot write trajectories.csv: {e}")))?;
@@ -339,8 +347,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         (serde_json::to_string_pretty(&run_json).unwrap_or_default() + "\n").as_bytes(),
     )?;
     if args.shard.is_none() {
-        let record = run_provenance(&loaded, &result, started);
-        staging.write(PROVENANCE, record.to_json().as_bytes())?;
+        staging.record(run_provenance(&loaded, &result, started));
         written.push(PROVENANCE.into());
     }
     if simulated == 0 && !result.rows.is_empty() {
@@ -353,6 +360,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             .into());
     }
     staging.commit()?;
+    writing.finish_and_clear();
     if !failures.is_empty() {
         eprintln!(
             "warning: {} of {} simulations failed (rows marked `failed` in metrics.csv); the first: {}",

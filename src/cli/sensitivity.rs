@@ -11,7 +11,7 @@ use crate::gsa::{
     local_metrics_csv, morris, morris_csv, setup, sobol, sobol_csv,
 };
 use crate::model::{Model, Regimen};
-use crate::output::Staging;
+use crate::output::{Destination, Owner, Staging};
 use crate::spec::{Loaded, RunSpec, load_yaml};
 use crate::study::Study;
 use clap::{Args, ValueEnum};
@@ -60,6 +60,9 @@ pub struct SensitivityArgs {
     /// Output folder (default: output/<run file name>_sensitivity).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the output folder even when it holds something other than a sensitivity analysis.
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads, at most 1024 (default, or 0: all cores); the numbers do not depend on it.
     #[arg(long, value_parser = super::thread_count)]
     pub threads: Option<usize>,
@@ -124,7 +127,11 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let total = evaluation_count(&setup, method);
     let bar = super::progress_bar(total, "simulations");
     let progress = || bar.inc(1);
-    let mut staging = Staging::new(&directory)?;
+    let mut staging = Staging::new(&Destination {
+        path: directory.clone(),
+        owner: Owner::Sensitivity,
+        force: args.force,
+    })?;
     let arm_label = study.arms[setup.arm].label(&study.grid_names);
     let (failures, details) = match method {
         Method::Local => {

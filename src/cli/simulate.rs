@@ -6,6 +6,7 @@ pub(super) mod data;
 use super::{Failure, load, provenance};
 use crate::diag::Diagnostic;
 use crate::model::Model;
+use crate::output::{Destination, Owner, Staging};
 use crate::plot::{Figure, Series, YScale, render_png};
 use crate::report::provenance::{FILE as PROVENANCE, Kind};
 use crate::simulate::{RunPlan, SimError, Simulation, simulate};
@@ -22,6 +23,9 @@ pub struct SimulateArgs {
     /// Output folder [default: output/<model name>/].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace the output folder even when it holds something other than a simulation.
+    #[arg(long)]
+    force: bool,
     /// Use a named parameter set of the model.
     #[arg(long)]
     params: Option<String>,
@@ -245,10 +249,13 @@ fn events_csv(simulation: &Simulation) -> String {
 }
 
 /// The output folder: `--out`, or output/<model name>/.
-fn out_directory(args: &SimulateArgs, model: &Model) -> PathBuf {
-    args.out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&model.name))
+fn out_directory(args: &SimulateArgs, model: &Model) -> Destination {
+    let path = (args.out.clone()).unwrap_or_else(|| PathBuf::from("output").join(&model.name));
+    Destination {
+        path,
+        owner: Owner::Simulate,
+        force: args.force,
+    }
 }
 
 /// What every run.json records: the program and command, the model file, the parameters, the
@@ -294,6 +301,8 @@ fn provenance(
 pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let (model, text) = load(&args.model)?;
+    let directory = out_directory(args, &model);
+    directory.check()?;
     let plan = plan(&model, args)?;
     if let Some(path) = &args.data {
         return data::run(args, (&model, &text), plan, path, started);
@@ -301,7 +310,6 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let simulation = simulate(&model, &plan).map_err(|e| sim_error(&model, e))?;
     let png = render_png(&figure(&model, &simulation, args.linear))
         .map_err(|e| Diagnostic::new(format!("cannot draw the figure: {e}")))?;
-    let directory = out_directory(args, &model);
     let doses: Vec<serde_json::Value> = plan
         .doses
         .iter()
@@ -339,20 +347,14 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         .map(provenance::switch)
         .collect();
     record.warnings = simulation.warnings.clone();
-    crate::output::write_files(
-        &directory,
-        &[
-            (
-                "trajectory.csv",
-                simulation.trajectory.to_csv().into_bytes(),
-            ),
-            ("trajectory.png", png),
-            ("run.json", run_json.into_bytes()),
-            (PROVENANCE, record.to_json().into_bytes()),
-            ("events.csv", events_csv(&simulation).into_bytes()),
-            ("metrics.csv", metrics_csv(&model, &simulation).into_bytes()),
-        ],
-    )?;
+    let mut staging = Staging::new(&directory)?;
+    staging.write("trajectory.csv", simulation.trajectory.to_csv().as_bytes())?;
+    staging.write("trajectory.png", &png)?;
+    staging.write("run.json", run_json.as_bytes())?;
+    staging.write("events.csv", events_csv(&simulation).as_bytes())?;
+    staging.write("metrics.csv", metrics_csv(&model, &simulation).as_bytes())?;
+    staging.record(record);
+    staging.commit()?;
     if let (true, Some(switch)) = (args.verbose, &simulation.method_switch) {
         eprintln!(
             "note: `auto` switched to bdf at time {}: {}",
@@ -364,7 +366,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     }
     println!(
         "wrote {}/trajectory.csv, trajectory.png, run.json, events.csv, metrics.csv, {PROVENANCE}",
-        directory.display()
+        directory.path.display()
     );
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! in templates/. Pure: the CLI reads the folder and writes the document.
 
 mod captions;
+pub mod check;
 pub mod format;
 mod gather;
 mod model;
@@ -80,6 +81,18 @@ pub fn render(data: &ReportData, format: Format) -> Result<String, String> {
         format::quantity(as_number(&value), unit.as_deref())
     });
     environment.add_filter("pct", |value: Value| format::percent(as_number(&value)));
+    if format == Format::Md {
+        // Markdown passes raw HTML through: text from the model, the run file and the data
+        // (titles, units, descriptions, scenario names) is escaped as the HTML report does.
+        // Expressions may compare with `<` but hold no backticks (the parser checked them):
+        // the template marks them `safe` and keeps them inside code, where `<` is shown.
+        environment.set_formatter(|out, state, value| match value.as_str() {
+            Some(text) if !value.is_safe() => out
+                .write_str(&escape_html(text))
+                .map_err(minijinja::Error::from),
+            _ => minijinja::escape_formatter(out, state, value),
+        });
+    }
     let (name, source) = match format {
         Format::Html => (
             "report.html.j2",
@@ -92,6 +105,13 @@ pub fn render(data: &ReportData, format: Format) -> Result<String, String> {
         .and_then(|()| environment.get_template(name))
         .and_then(|template| template.render(minijinja::value::Serde(data)))
         .map_err(|error| format!("cannot render {name}: {error:#}"))
+}
+
+/// `&`, `<` and `>` as HTML entities, which Markdown viewers show as the characters.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A template value as a number (missing values and text are NaN, shown as `–`).

@@ -68,6 +68,10 @@ pub struct Provenance {
     pub solver_switches: Vec<String>,
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Every file the command wrote, relative to the folder (this record included); a report
+    /// shows only these. None in folders of older versions.
+    #[serde(default)]
+    pub files: Option<Vec<String>>,
 }
 
 impl Provenance {

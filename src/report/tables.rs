@@ -2,6 +2,7 @@
 //! folder's CSV and JSON files (summary.csv per scenario, metrics.csv of a simulation,
 //! estimates.csv and fit.json of a fit).
 
+use crate::csv::{plain, split_quoted};
 use base64::Engine;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -115,30 +116,37 @@ pub fn metric_unit(metric: &str, units: &Units) -> Option<String> {
 }
 
 /// The rows of a CSV file written by cartsim, as header -> cell maps.
-pub fn records(text: &str) -> Vec<HashMap<&str, &str>> {
+pub fn records(text: &str) -> Vec<Record> {
     let mut lines = crate::csv::lines(text);
     let Some(header) = lines.next() else {
         return Vec::new();
     };
-    let names: Vec<&str> = header.text.split(',').map(str::trim).collect();
+    let trimmed = |cells: Vec<String>| cells.into_iter().map(|c| c.trim().to_string());
+    let names: Vec<String> = trimmed(split_quoted(header.text)).collect();
     lines
         .map(|line| {
-            names
-                .iter()
-                .copied()
-                .zip(line.text.split(',').map(str::trim))
+            (names.iter().cloned())
+                .zip(trimmed(split_quoted(line.text)))
                 .collect()
         })
         .collect()
 }
 
-fn float(record: &HashMap<&str, &str>, key: &str) -> f64 {
+/// One row of a table: cell by column name.
+pub type Record = HashMap<String, String>;
+
+/// A cell of `record` (missing: None).
+fn text<'a>(record: &'a Record, key: &str) -> Option<&'a str> {
+    record.get(key).map(String::as_str)
+}
+
+fn float(record: &Record, key: &str) -> f64 {
     (record.get(key))
         .and_then(|v| v.parse().ok())
         .unwrap_or(f64::NAN)
 }
 
-fn interval(record: &HashMap<&str, &str>) -> Option<Interval> {
+fn interval(record: &Record) -> Option<Interval> {
     let estimate = float(record, "fraction");
     let bound = |key: &str| Some(float(record, key)).filter(|v| v.is_finite());
     estimate.is_finite().then(|| Interval {
@@ -153,9 +161,9 @@ pub fn scenarios(summary_csv: &str, units: &Units) -> (Vec<ScenarioTable>, Vec<F
     let mut tables: Vec<ScenarioTable> = Vec::new();
     let mut fractions: Vec<Fractions> = Vec::new();
     for record in records(summary_csv) {
-        let scenario = record.get("scenario").copied().unwrap_or("?").to_string();
-        let metric = record.get("metric").copied().unwrap_or("?").to_string();
-        let n = record.get("n").copied().unwrap_or("").to_string();
+        let scenario = plain(text(&record, "scenario").unwrap_or("?")).to_string();
+        let metric = text(&record, "metric").unwrap_or("?").to_string();
+        let n = text(&record, "n").unwrap_or("").to_string();
         if tables.last().is_none_or(|t| t.scenario != scenario) {
             tables.push(ScenarioTable {
                 scenario: scenario.clone(),
@@ -229,9 +237,9 @@ pub fn exposures(
 pub fn estimates(estimates_csv: &str, unit_of: &dyn Fn(&str) -> Option<String>) -> Vec<Estimate> {
     (records(estimates_csv).iter())
         .map(|r| {
-            let parameter = r.get("parameter").copied().unwrap_or("?").to_string();
+            let parameter = text(r, "parameter").unwrap_or("?").to_string();
             Estimate {
-                id: r.get("ID").copied().unwrap_or("all").to_string(),
+                id: plain(text(r, "ID").unwrap_or("all")).to_string(),
                 unit: unit_of(&parameter),
                 parameter,
                 estimate: float(r, "estimate"),
@@ -239,8 +247,8 @@ pub fn estimates(estimates_csv: &str, unit_of: &dyn Fn(&str) -> Option<String>) 
                 rse_percent: float(r, "rse_percent"),
                 low: float(r, "ci95_low"),
                 high: float(r, "ci95_high"),
-                at_bound: r.get("at_bound") == Some(&"1"),
-                converged: r.get("converged") == Some(&"1"),
+                at_bound: text(r, "at_bound") == Some("1"),
+                converged: text(r, "converged") == Some("1"),
             }
         })
         .collect()

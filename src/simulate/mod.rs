@@ -98,6 +98,15 @@ pub struct Simulation {
 const MAX_OUTPUT_ROWS: f64 = 1e7;
 
 pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
+    if let Some(signal) = crate::interrupt::requested() {
+        return Err(SimError {
+            message: crate::interrupt::stopped(signal).message,
+            time: plan.start,
+            states: Vec::new(),
+            states_time: plan.start,
+            hint: String::new(),
+        });
+    }
     if plan.parameters.len() != model.parameters.len()
         || plan.doses.iter().any(|d| d.state >= model.states.len())
     {

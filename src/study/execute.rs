@@ -1,7 +1,8 @@
 //! The batch: every subject of a range in every arm, in parallel (rayon) and reproducibly.
 //! Subjects are processed in blocks; within a block each worker adds to its own band sketches
 //! (integer counts, merged exactly at the end), and rows come back in subject order, so the
-//! result does not depend on the thread count.
+//! result does not depend on the thread count. A stop request (`interrupt`) ends it after the
+//! block in progress, whose remaining simulations then fail at once.
 
 use super::bands::BandSet;
 use super::metrics::MetricRow;
@@ -14,11 +15,11 @@ use std::fmt::Write;
 use std::ops::Range;
 use std::sync::Mutex;
 
-/// Subjects per block: bounds the memory of rows in flight and paces progress reports.
+/// Subjects per block: bounds the memory of rows in flight.
 const BLOCK: u64 = 4096;
 
-/// Called with the number of subjects just finished (from the batch's own thread).
-pub type Progress<'a> = &'a mut dyn FnMut(u64);
+/// Called once per finished subject, from the worker threads.
+pub type Progress<'a> = &'a (dyn Fn() + Sync);
 
 /// Receives the long-format trajectory text, block by block in subject order.
 pub type TrajectorySink<'a> = &'a mut dyn FnMut(&str) -> Result<(), Diagnostic>;
@@ -205,7 +206,8 @@ impl Study {
         {
             for (name, column) in &self.tracked {
                 let value = simulation.trajectory.values[row * width + column];
-                let _ = write!(text, "{}{grid},{id},{time},{name},{value}", arm.scenario);
+                let scenario = crate::csv::text_cell(&arm.scenario);
+                let _ = write!(text, "{scenario}{grid},{id},{time},{name},{value}");
                 match residual {
                     Some(r) if r.output == *name => {
                         let observation = r.model.observe(value, deviates[row]);
@@ -275,8 +277,13 @@ pub fn execute(
             })?;
         let outcomes: Vec<SubjectOutcome> = sampled
             .par_iter()
-            .map(|subject| study.run_subject(subject, &times, &bands, save))
+            .map(|subject| {
+                let outcome = study.run_subject(subject, &times, &bands, save);
+                progress();
+                outcome
+            })
             .collect();
+        crate::interrupt::check()?;
         for outcome in outcomes {
             if let Some(problem) = outcome.bad_observation {
                 return Err(Diagnostic::new(problem)
@@ -292,7 +299,6 @@ pub fn execute(
                 sink(&outcome.trajectories)?;
             }
         }
-        progress(end - start);
         start = end;
     }
     let mut merged = empty();

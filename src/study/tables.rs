@@ -7,6 +7,7 @@ use super::bands::{BAND_PROBABILITIES, BandSet};
 use super::execute::{StudyResult, SubjectRecord};
 use super::metrics::MetricRow;
 use super::summary::{ArmSummary, SUMMARY_PROBABILITIES};
+use crate::csv::{inert, split_quoted as split, text_cell};
 use crate::diag::{Diagnostic, Location};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
@@ -20,43 +21,6 @@ fn cell(value: f64) -> String {
     }
 }
 
-/// Quotes a text cell when it holds a comma, quote or line break.
-fn quote(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!(
-            "\"{}\"",
-            text.replace('"', "\"\"").replace(['\n', '\r'], " ")
-        )
-    } else {
-        text.to_string()
-    }
-}
-
-fn push(cells: &mut [String], c: char) {
-    if let Some(cell) = cells.last_mut() {
-        cell.push(c);
-    }
-}
-
-/// Splits one CSV line, honouring double quotes.
-fn split(line: &str) -> Vec<String> {
-    let mut cells = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                push(&mut cells, '"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => cells.push(String::new()),
-            _ => push(&mut cells, c),
-        }
-    }
-    cells
-}
-
 fn grid_header(study: &Study) -> String {
     study.grid_names.iter().map(|n| format!(",{n}")).collect()
 }
@@ -64,7 +28,7 @@ fn grid_header(study: &Study) -> String {
 fn arm_cells(study: &Study, arm: usize) -> String {
     let arm = &study.arms[arm];
     let grid: String = arm.grid.iter().map(|v| format!(",{v}")).collect();
-    format!("{}{grid}", quote(&arm.scenario))
+    format!("{}{grid}", text_cell(&arm.scenario))
 }
 
 /// `metrics.csv`: `scenario,<grid>,subject,status,<metrics>`, one row per arm and subject.
@@ -82,7 +46,7 @@ pub fn metrics_csv(study: &Study, rows: &[MetricRow], out: &mut dyn Write) -> io
         write!(out, ",{},", row.id)?;
         match &row.failure {
             None => out.write_all(b"ok")?,
-            Some(message) => out.write_all(quote(&format!("failed: {message}")).as_bytes())?,
+            Some(message) => out.write_all(text_cell(&format!("failed: {message}")).as_bytes())?,
         }
         write_cells(out, &row.values)?;
         out.write_all(b"\n")?;
@@ -309,7 +273,7 @@ pub fn parse_metrics_csv(
             study
                 .arms
                 .iter()
-                .position(|a| a.scenario == cells[0] && a.grid == g)
+                .position(|a| inert(&a.scenario) == cells[0] && a.grid == g)
         });
         let arm =
             arm.ok_or_else(|| bad("the scenario and grid values match no arm of the run file"))?;

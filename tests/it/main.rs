@@ -8,6 +8,7 @@ mod closed_form;
 mod data;
 mod events;
 mod fit;
+mod folders;
 mod golden;
 mod jacobian;
 mod library;

@@ -7,21 +7,21 @@ use super::{FitArgs, scale_name};
 use crate::cli::simulate::data::unit;
 use crate::cli::simulate::y_label;
 use crate::cli::{Failure, provenance};
+use crate::csv::text_cell;
 use crate::data::{Dataset, Observation};
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::{FitRequest, FittedSubject, SubjectFit};
 use crate::model::Model;
-use crate::output::{Staging, sha256_hex};
+use crate::output::{Destination, Staging, sha256_hex};
 use crate::plot::{
     ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
 };
-use crate::report::provenance::{FILE as PROVENANCE, Kind, Provenance};
+use crate::report::provenance::{Kind, Provenance};
 use crate::trajectory::Trajectory;
 use clap::ValueEnum;
 use serde_json::json;
 use std::fmt::Write;
-use std::path::Path;
 use std::time::Instant;
 
 /// Everything the files describe besides the fits themselves.
@@ -53,6 +53,7 @@ fn estimates_csv(fits: &[SubjectFit]) -> String {
         "ID,parameter,estimate,se,rse_percent,ci95_low,ci95_high,at_bound,converged\n",
     );
     for (id, subject) in fitted(fits) {
+        let id = text_cell(id);
         for e in &subject.fit.estimates {
             let _ = writeln!(
                 text,
@@ -77,6 +78,7 @@ fn predictions_csv(model: &Model, fits: &[SubjectFit]) -> String {
         .chain(model.outputs.iter().map(|o| o.name.as_str()))
         .collect();
     for (id, subject) in fitted(fits) {
+        let id = text_cell(id);
         for r in &subject.residuals {
             let o = &r.observation;
             let iwres = if r.iwres.is_nan() {
@@ -328,13 +330,13 @@ fn fit_provenance(inputs: &Inputs, fits: &[SubjectFit], started: Instant) -> Pro
 pub(super) fn write(
     inputs: &Inputs,
     fits: &[SubjectFit],
-    directory: &Path,
+    destination: &Destination,
     started: Instant,
 ) -> Result<(), Failure> {
     let pages = fit_pages(inputs, fits)?;
     let figures = diagnostic_figures(inputs, fits)?;
     let json = fit_json(inputs, fits, started.elapsed().as_secs_f64());
-    let mut staging = Staging::new(directory)?;
+    let mut staging = Staging::new(destination)?;
     staging.write("estimates.csv", estimates_csv(fits).as_bytes())?;
     staging.write(
         "predictions.csv",
@@ -342,10 +344,7 @@ pub(super) fn write(
     )?;
     let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
     staging.write("fit.json", text.as_bytes())?;
-    staging.write(
-        PROVENANCE,
-        fit_provenance(inputs, fits, started).to_json().as_bytes(),
-    )?;
+    staging.record(fit_provenance(inputs, fits, started));
     for (k, png) in pages.iter().enumerate() {
         staging.write(&format!("figures/fits_{}.png", k + 1), png)?;
     }

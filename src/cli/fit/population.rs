@@ -191,10 +191,16 @@ pub(super) fn run(
         Vec::new()
     };
     let check = vpc::check(inputs.dataset, &simulated);
-    let directory = (args.out.clone()).unwrap_or_else(|| {
-        std::path::PathBuf::from("output").join(format!("{}_population", model.name))
-    });
-    population_files::write(inputs, &request, &fit, check.as_ref(), &directory, started)?;
+    let directory = args.out_folder(model);
+    let destination = args.destination(model);
+    population_files::write(
+        inputs,
+        &request,
+        &fit,
+        check.as_ref(),
+        &destination,
+        started,
+    )?;
     for warning in &inputs.dataset.warnings {
         eprintln!("warning: {warning}");
     }

@@ -8,18 +8,18 @@ use super::population::Inputs;
 use super::scale_name;
 use super::vpc::Check;
 use crate::cli::{Failure, provenance};
+use crate::csv::text_cell;
 use crate::data::Observation;
 use crate::data::plan_subject;
 use crate::diag::Diagnostic;
 use crate::fit::fitted_curve;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::population::{PopulationFit, PopulationRequest, PopulationResidual};
-use crate::output::{Staging, sha256_hex};
+use crate::output::{Destination, Staging, sha256_hex};
 use crate::plot::{BoxSummary, Reference, ScatterPoint, boxes_png, scatter_png};
-use crate::report::provenance::{FILE as PROVENANCE, Kind, Provenance};
+use crate::report::provenance::{Kind, Provenance};
 use serde_json::json;
 use std::fmt::Write;
-use std::path::Path;
 use std::time::Instant;
 
 /// A number for a CSV cell: empty when NaN.
@@ -70,7 +70,7 @@ fn subjects_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
     }
     text.push('\n');
     for subject in &fit.subjects {
-        let _ = write!(text, "{},{}", subject.id, subject.objective);
+        let _ = write!(text, "{},{}", text_cell(&subject.id), subject.objective);
         for value in subject.eta.iter().chain(&subject.parameters) {
             let _ = write!(text, ",{value}");
         }
@@ -91,7 +91,7 @@ fn predictions_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
             let _ = writeln!(
                 text,
                 "{},{},{},{},{},{},{},{},{},{},{}",
-                subject.id,
+                text_cell(&subject.id),
                 o.row,
                 o.time,
                 columns[o.column],
@@ -315,7 +315,7 @@ pub(super) fn write(
     request: &PopulationRequest,
     fit: &PopulationFit,
     check: Option<&Check>,
-    directory: &Path,
+    destination: &Destination,
     started: Instant,
 ) -> Result<(), Failure> {
     let pages = fit_pages(inputs, request, fit)?;
@@ -324,14 +324,14 @@ pub(super) fn write(
         figures.extend(check.figures(inputs.model)?);
     }
     let json = population_json(inputs, request, fit, started.elapsed().as_secs_f64());
-    let mut staging = Staging::new(directory)?;
+    let mut staging = Staging::new(destination)?;
     staging.write("estimates.csv", estimates_csv(fit).as_bytes())?;
     staging.write("subjects.csv", subjects_csv(request, fit).as_bytes())?;
     staging.write("predictions.csv", predictions_csv(request, fit).as_bytes())?;
     let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
     staging.write("population.json", text.as_bytes())?;
     let record = population_provenance(inputs, request, fit, started);
-    staging.write(PROVENANCE, record.to_json().as_bytes())?;
+    staging.record(record);
     if let Some(check) = check {
         staging.write("vpc.csv", check.csv().as_bytes())?;
     }

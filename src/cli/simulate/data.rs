@@ -6,6 +6,7 @@
 
 use super::{SimulateArgs, out_directory, provenance, sim_error, y_label};
 use crate::cli::{Failure, provenance as prov};
+use crate::csv::text_cell;
 use crate::data::{DataSubject, Dataset, read_dataset, simulate_subject};
 use crate::diag::Diagnostic;
 use crate::model::Model;
@@ -139,7 +140,7 @@ fn trajectory_csv(runs: &[(&DataSubject, Simulation)]) -> String {
     for (subject, simulation) in runs {
         let trajectory = &simulation.trajectory;
         for (row, time) in trajectory.times.iter().enumerate() {
-            let _ = write!(text, "{},{time}", subject.id);
+            let _ = write!(text, "{},{time}", text_cell(&subject.id));
             for value in trajectory.row(row) {
                 let _ = write!(text, ",{value}");
             }
@@ -161,7 +162,7 @@ fn observations_csv(runs: &[(&DataSubject, Simulation)]) -> String {
             let _ = writeln!(
                 text,
                 "{},{},{},{name},{},{},{lloq},{pred}",
-                subject.id,
+                text_cell(&subject.id),
                 o.row,
                 o.time,
                 o.value,
@@ -176,7 +177,7 @@ fn events_csv(runs: &[(&DataSubject, Simulation)]) -> String {
     let mut text = String::from("ID,event,time\n");
     for (subject, simulation) in runs {
         for (name, time) in &simulation.events {
-            let _ = writeln!(text, "{},{name},{time}", subject.id);
+            let _ = writeln!(text, "{},{name},{time}", text_cell(&subject.id));
         }
     }
     text
@@ -291,7 +292,6 @@ pub(super) fn run(
     record.warnings = warnings.clone();
     let directory = out_directory(args, model);
     let mut staging = Staging::new(&directory)?;
-    staging.write(PROVENANCE, record.to_json().as_bytes())?;
     staging.write("trajectory.csv", trajectory_csv(&runs).as_bytes())?;
     staging.write("observations.csv", observations_csv(&runs).as_bytes())?;
     staging.write("events.csv", events_csv(&runs).as_bytes())?;
@@ -299,6 +299,7 @@ pub(super) fn run(
     for (name, png) in figure_names(&dataset.subjects).iter().zip(&figures) {
         staging.write(name, png)?;
     }
+    staging.record(record);
     staging.commit()?;
     for (subject, simulation) in &runs {
         if let (true, Some(switch)) = (args.verbose, &simulation.method_switch) {
@@ -313,7 +314,7 @@ pub(super) fn run(
     }
     println!(
         "wrote {}/trajectory.csv, observations.csv, events.csv, run.json, {PROVENANCE} and {} figure(s) in figures/",
-        directory.display(),
+        directory.path.display(),
         figures.len()
     );
     Ok(())

@@ -107,7 +107,7 @@ population: {n: 6, seed: 3, variability: {rho: {omega: 0.5}}}
     assert_eq!(levels[1], ("a".into(), 0.04, 1e10));
     assert_eq!(levels[3], ("a".into(), 0.05, 1e9));
     assert_eq!(levels[11], ("b".into(), 0.05, 1e11));
-    let result = cartsim::study::execute(&study, 0..6, None, &mut |_| {}).unwrap();
+    let result = cartsim::study::execute(&study, 0..6, None, &|| {}).unwrap();
     assert_eq!(result.rows.len(), 72);
     for (row_a, row_b) in result.rows[..36].iter().zip(&result.rows[36..]) {
         assert_eq!(row_a.id, row_b.id);
@@ -143,7 +143,7 @@ metrics: {exposure: total, persistence_from: 150}
 ",
     )
     .unwrap_or_else(|d| panic!("{}", render_all(&d)));
-    let result = cartsim::study::execute(&study, 0..1, None, &mut |_| {}).unwrap();
+    let result = cartsim::study::execute(&study, 0..1, None, &|| {}).unwrap();
     let columns: Vec<String> = study
         .metrics
         .columns()
@@ -178,4 +178,16 @@ metrics: {exposure: total, persistence_from: 150}
         "{} vs {contraction}",
         value("t_half_contraction")
     );
+}
+
+#[test]
+fn progress_is_reported_once_per_subject() {
+    let text = "model: cart3.yaml\noutput: {end: 10, step: 1}\npopulation:\n  n: 7\n  seed: 2\n  variability: {rho: {omega: 0.3}}\n";
+    let study = study(text).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let count = || {
+        finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    cartsim::study::execute(&study, 0..7, None, &count).unwrap();
+    assert_eq!(finished.into_inner(), 7);
 }
