@@ -13,7 +13,8 @@ pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSe
 use estimate::{covariance, search};
 use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
 pub use predict::{Gradient, SimulatedSubject};
-pub use starts::{AGREEMENT, DEFAULT_STARTS, OtherOptimum, Starts, start_points};
+use starts::start_points;
+pub use starts::{DEFAULT_STARTS, OtherOptimum, Starts};
 pub use subjects::{
     FitRequest, FittedSubject, Residual, SubjectFit, fit_subjects, fitted_curve, likelihood_data,
     scales_for, weighted_residual,

@@ -17,7 +17,7 @@ const SPREAD: f64 = 1.0;
 
 /// -2LL within this of the best counts as the same optimum: a difference far below the 3.84
 /// of a likelihood-ratio test at 5%, and far above the search's convergence tolerance.
-pub const AGREEMENT: f64 = 0.1;
+const AGREEMENT: f64 = 0.1;
 
 /// Starting points of `count` searches from `start` (theta), perturbing only the first `moved`
 /// entries (the model parameters; residual SDs keep their start). The first is `start`; then
