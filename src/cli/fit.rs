@@ -14,7 +14,8 @@ use crate::data::{Dataset, read_dataset};
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::{BlqMethod, ErrorModel};
 use crate::fit::{
-    FitRequest, FitSettings, Gradient, Scale, SearchSettings, fit_subjects, scales_for,
+    DEFAULT_STARTS, FitRequest, FitSettings, Gradient, Scale, SearchSettings, fit_subjects,
+    scales_for,
 };
 use crate::model::Model;
 use crate::output::{Destination, Owner};
@@ -55,11 +56,12 @@ pub struct FitArgs {
     /// the median observation additive].
     #[arg(long, value_delimiter = ',', value_parser = positive)]
     sigma: Vec<f64>,
-    /// Searches per ID: from the starting values, then from random perturbations of them
-    /// (log-scale SD 0.5); the best end point wins.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Searches per ID: from the starting values, then from each estimated parameter moved by
+    /// a factor e up and down in a fixed pattern, then from random perturbations; the best end
+    /// point wins, and an ID whose searches mostly end elsewhere is flagged.
+    #[arg(long, default_value_t = DEFAULT_STARTS as u32, value_parser = clap::value_parser!(u32).range(1..=1000))]
     starts: u32,
-    /// Seed of the perturbed starts.
+    /// Seed of the random starts (those beyond the fixed pattern).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// How predictions are differentiated.
@@ -300,6 +302,14 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
         .collect();
     for warning in &dataset.warnings {
         eprintln!("warning: {warning}");
+    }
+    let disagreeing = (fits.iter()).filter_map(|f| f.result.as_ref().ok().map(|s| (f, s)));
+    for (f, subject) in disagreeing.filter(|(_, s)| !s.fit.starts.agree) {
+        eprintln!(
+            "warning: ID {}: the best of {} searches was reached by only {}: the likelihood has \
+             several optima (see the ID's line and fit.json); check the estimates or try more `--starts`",
+            f.id, subject.fit.starts.finished, subject.fit.starts.reaching_best
+        );
     }
     print!("{}", files::summary(&fits));
     println!(

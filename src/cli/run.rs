@@ -161,7 +161,7 @@ pub(super) fn describe(study: &Study) -> serde_json::Value {
         .arms
         .iter()
         .map(|arm| {
-            let doses = arm.regimen.events(&arm.parameters).unwrap_or_default();
+            let doses = study.typical_subject(arm).doses.unwrap_or_default();
             json!({"scenario": arm.scenario, "grid": study.grid_names.iter().zip(&arm.grid).map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
                    "typical_doses": doses.iter().map(|d| json!({"state": study.model.states[d.state].name, "time": d.time, "amount": d.amount, "duration": d.duration})).collect::<Vec<_>>()})
         })
@@ -172,12 +172,21 @@ pub(super) fn describe(study: &Study) -> serde_json::Value {
         "population": {"n": population.n, "seed": population.seed,
             "random_effects": population.effects.parameters.iter().map(|p| json!({"parameter": p.1, "omega": p.2, "scale": format!("{:?}", p.3)})).collect::<Vec<_>>(),
             "correlations": population.effects.correlations,
-            "covariates": study.covariate_names()},
+            "covariates": study.covariate_names(),
+            "typical_covariates": typical_covariates(study)},
         "time": {"start": study.plan.start, "end": study.plan.end, "step": study.plan.step, "unit": study.model.time_unit},
         "solver": study.plan.solver,
         "percentile_method": format!("log-bucket sketch: within {:.2}% (relative) of the exact type-7 sample percentile", 100.0 * crate::study::RELATIVE_ERROR),
         "auc_method": "linear-up/log-down trapezoidal rule",
     })
+}
+
+/// The typical subject's covariate values by parameter name (table columns at their median).
+fn typical_covariates(study: &Study) -> serde_json::Map<String, serde_json::Value> {
+    let covariates = study.population.typical_covariates();
+    (covariates.into_iter())
+        .map(|(k, value)| (study.model.parameters[k].name.clone(), json!(value)))
+        .collect()
 }
 
 /// The provenance of a finished (or merged) run.

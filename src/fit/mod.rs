@@ -6,15 +6,15 @@ mod estimate;
 pub mod likelihood;
 pub mod population;
 mod predict;
+mod starts;
 mod subjects;
 
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
 use estimate::{covariance, search};
 use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
 pub use predict::{Gradient, SimulatedSubject};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
+use starts::start_points;
+pub use starts::{DEFAULT_STARTS, OtherOptimum, Starts};
 pub use subjects::{
     FitRequest, FittedSubject, Residual, SubjectFit, fit_subjects, fitted_curve, likelihood_data,
     scales_for, weighted_residual,
@@ -92,6 +92,8 @@ pub struct IndividualFit {
     pub evaluations: u32,
     /// Predictions at every observation (BLQ ones included) at the estimates.
     pub predictions: Vec<f64>,
+    /// How the searches from the several starts ended.
+    pub starts: Starts,
 }
 
 /// What to estimate and how.
@@ -99,8 +101,8 @@ pub struct IndividualFit {
 pub struct FitSettings {
     pub error: ErrorModel,
     pub blq: BlqMethod,
-    /// Starts of the search: the initial values, then `starts - 1` random perturbations
-    /// (log-scale SD 0.5 around them); the best end point wins.
+    /// Searches: from the initial values, then from the points of `starts::start_points`
+    /// (`seed` for those beyond its design); the best end point wins.
     pub starts: usize,
     pub seed: u64,
     pub search: SearchSettings,
@@ -131,35 +133,20 @@ pub fn fit_subject(
         .map(|(s, &p)| s.to_theta(p))
         .chain(initial_sigma.iter().map(|s| s.ln()))
         .collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
-    let jitter = Normal::new(0.0, 0.5).map_err(|e| e.to_string())?;
-    let mut best: Option<SearchResult> = None;
+    let mut ends: Vec<SearchResult> = Vec::new();
     let mut last_error = String::new();
-    for attempt in 0..settings.starts.max(1) {
-        let from: Vec<f64> = if attempt == 0 {
-            start.clone()
-        } else {
-            start
-                .iter()
-                .enumerate()
-                .map(|(k, &t)| {
-                    if k < scales.len() {
-                        t + jitter.sample(&mut rng)
-                    } else {
-                        t
-                    }
-                })
-                .collect()
-        };
+    for from in start_points(&start, scales.len(), settings.starts, settings.seed) {
         match search(&problem, &from, settings.search) {
-            Ok(result) if best.as_ref().is_none_or(|b| result.objective < b.objective) => {
-                best = Some(result)
-            }
-            Ok(_) => {}
+            Ok(result) => ends.push(result),
             Err(error) => last_error = error,
         }
     }
-    let best = best.ok_or_else(|| format!("every start failed; the last: {last_error}"))?;
+    let starts = Starts::summarize(settings.starts.max(1), &ends, &|theta| {
+        problem.parameters(theta).0
+    });
+    let best = (ends.into_iter())
+        .min_by(|a, b| a.objective.total_cmp(&b.objective))
+        .ok_or_else(|| format!("every start failed; the last: {last_error}"))?;
     let (parameters, sigma) = problem.parameters(&best.theta);
     let covariance = covariance(&problem, &best.theta)?;
     let m = best.theta.len();
@@ -205,6 +192,9 @@ pub fn fit_subject(
     for estimate in estimates.iter().filter(|e| e.at_bound) {
         status.push_str(&format!("; `{}` is at a bound", estimate.name));
     }
+    if let Some(text) = starts.disagreement(names) {
+        status.push_str(&format!("; {text}"));
+    }
     let k = m as f64;
     let predictions = predictor.predict(&parameters)?.values;
     Ok(IndividualFit {
@@ -219,6 +209,7 @@ pub fn fit_subject(
         evaluations: best.evaluations,
         estimates,
         predictions,
+        starts,
     })
 }
 

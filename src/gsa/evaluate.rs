@@ -100,14 +100,10 @@ pub struct Evaluator<'a> {
 impl<'a> Evaluator<'a> {
     /// An evaluator of `metrics` with the study's own plan, nothing set yet.
     pub fn new(study: &'a Study, arm: &'a Arm, metrics: Vec<MetricChoice>) -> Evaluator<'a> {
-        let mut nominal = arm.parameters.clone();
-        for (k, value) in study.population.typical_covariates() {
-            nominal[k] = value;
-        }
         Evaluator {
             study,
             arm,
-            nominal,
+            nominal: study.typical_subject(arm).parameters,
             parameters: Vec::new(),
             metrics,
             plan: study.plan.clone(),

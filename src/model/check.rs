@@ -160,6 +160,17 @@ fn singular(section: &str) -> &str {
 fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
     let simulation = &loaded.spec.simulation;
     let mut problems = Vec::new();
+    if simulation.end.is_nan() {
+        problems.push(
+            Diagnostic::new(
+                "`simulation` needs `end` (the last time to simulate) or `times` (the last \
+                 listed time is then the end)",
+            )
+            .at(loaded.locate("simulation"))
+            .path("simulation")
+            .hint("e.g. `simulation: {end: 365, step: 1}`"),
+        );
+    }
     let mut require = |field: &str, value: f64, ok: bool, rule: &str, hint: &str| {
         if !(ok && value.is_finite()) {
             let path = format!("simulation.{field}");
@@ -181,13 +192,15 @@ fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
         "a finite number",
         "the default start is 0",
     );
-    require(
-        "end",
-        simulation.end,
-        simulation.end > simulation.start,
-        &format!("after `start` ({})", simulation.start),
-        "set the last time to simulate, e.g. `end: 365`",
-    );
+    if !simulation.end.is_nan() {
+        require(
+            "end",
+            simulation.end,
+            simulation.end > simulation.start,
+            &format!("after `start` ({})", simulation.start),
+            "set the last time to simulate, e.g. `end: 365`",
+        );
+    }
     if let Some(step) = simulation.step {
         require(
             "step",

@@ -178,13 +178,27 @@ impl Population {
         (0..count).map(|_| rng.sample(StandardNormal)).collect()
     }
 
-    /// The typical subject's covariates: the table's values are not known, so only sampled
-    /// covariates are set (at `Covariate::typical`).
+    /// The typical subject's covariates as (parameter index, value): a sampled covariate at
+    /// `Covariate::typical`, a table column at its median.
     pub fn typical_covariates(&self) -> Vec<(usize, f64)> {
-        self.covariates
-            .iter()
-            .map(|c| (c.parameter, c.typical()))
+        let table = self.table.iter().flat_map(|t| {
+            (t.columns.iter().enumerate())
+                .map(|(column, (_, parameter))| (*parameter, t.median(column)))
+        });
+        table
+            .chain(self.covariates.iter().map(|c| (c.parameter, c.typical())))
             .collect()
+    }
+
+    /// The typical subject's parameter values from an arm's typical ones: every covariate at its
+    /// typical value, no random effects. The one definition of the typical subject used by
+    /// simulations, figures, sensitivity analyses and records.
+    pub fn typical_parameters(&self, typical: &[f64]) -> Vec<f64> {
+        let mut values = typical.to_vec();
+        for (parameter, value) in self.typical_covariates() {
+            values[parameter] = value;
+        }
+        values
     }
 
     /// Sets a subject's parameter values from an arm's typical ones: covariates first, then

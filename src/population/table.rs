@@ -21,6 +21,23 @@ impl SubjectTable {
         self.ids.len()
     }
 
+    /// The median of one column over the rows (the mean of the middle two for an even count).
+    pub fn median(&self, column: usize) -> f64 {
+        let width = self.columns.len();
+        let mut values: Vec<f64> = self.values[column..]
+            .iter()
+            .step_by(width)
+            .copied()
+            .collect();
+        values.sort_by(f64::total_cmp);
+        let middle = values.len() / 2;
+        match values.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => values[middle],
+            _ => 0.5 * (values[middle - 1] + values[middle]),
+        }
+    }
+
     /// (parameter index, value) of one row.
     pub fn row(&self, index: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         let width = self.columns.len();

@@ -3,6 +3,7 @@
 
 mod load;
 mod run;
+mod simulation;
 mod source_map;
 mod types;
 

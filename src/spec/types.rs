@@ -4,6 +4,8 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use super::simulation::{SimulationSpec, SolverName};
+
 /// An ordered map that refuses duplicate keys (serde's default keeps the last one silently).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderedMap<T>(pub Vec<(String, T)>);
@@ -314,77 +316,6 @@ pub struct EventSpec {
     pub after: Option<String>,
     /// Fire again each time the condition becomes true anew (default: only with `set`).
     pub repeat: Option<bool>,
-}
-
-/// Integration methods a model or the command line can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SolverName {
-    /// Dormand-Prince 5(4), switching to BDF for the rest of the run when the model turns out
-    /// stiff (default).
-    Auto,
-    /// Dormand-Prince 5(4), adaptive.
-    Dopri5,
-    /// Dormand-Prince 8(5,3), adaptive; for tight tolerances.
-    Dop853,
-    /// Classic fixed-step Runge-Kutta 4 with step `rk4_step`.
-    Rk4,
-    /// Variable-order BDF (implicit, for stiff models; diffsol).
-    Bdf,
-    /// ESDIRK3(4) singly diagonally implicit Runge-Kutta (implicit; diffsol).
-    Sdirk,
-}
-
-/// The `simulation:` block: time span, output grid and solver settings.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct SimulationSpec {
-    #[serde(default)]
-    pub start: f64,
-    pub end: f64,
-    /// Output interval; or give `times`.
-    pub step: Option<f64>,
-    /// Output at exactly these times (start and end are added).
-    pub times: Option<Vec<f64>>,
-    #[serde(default = "default_solver")]
-    pub solver: SolverName,
-    #[serde(default = "default_rtol")]
-    pub rtol: f64,
-    #[serde(default = "default_atol")]
-    pub atol: f64,
-    pub rk4_step: Option<f64>,
-    #[serde(default = "default_max_steps")]
-    pub max_steps: u32,
-}
-
-impl SimulationSpec {
-    /// The output grid: (step, listed times). A command-line `step` wins over listed `times`;
-    /// with listed times only, the step (used as the scale for "the same time") is their
-    /// smallest gap.
-    pub fn grid(&self, step: Option<f64>) -> (f64, Option<Vec<f64>>) {
-        match (step, &self.times) {
-            (Some(step), _) => (step, None),
-            (None, Some(times)) => {
-                let span = self.end - self.start;
-                let gap = times.windows(2).map(|w| w[1] - w[0]).fold(span, f64::min);
-                (self.step.unwrap_or(gap), Some(times.clone()))
-            }
-            (None, None) => (self.step.unwrap_or(self.end - self.start), None),
-        }
-    }
-}
-
-fn default_solver() -> SolverName {
-    SolverName::Auto
-}
-fn default_rtol() -> f64 {
-    1e-6
-}
-fn default_atol() -> f64 {
-    1e-6
-}
-fn default_max_steps() -> u32 {
-    100_000
 }
 
 /// A whole model file as written.

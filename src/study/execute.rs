@@ -245,17 +245,12 @@ pub fn execute(
     let empty = || BandSet::new(study.arms.len(), study.tracked.len(), times.len());
     let workers = rayon::current_num_threads().max(1);
     let bands: Vec<Mutex<BandSet>> = (0..workers).map(|_| Mutex::new(empty())).collect();
-    let typical_covariates = study.population.typical_covariates();
     let typical = study
         .arms
         .iter()
         .map(|arm| {
-            let mut parameters = arm.parameters.clone();
-            for &(k, value) in &typical_covariates {
-                parameters[k] = value;
-            }
             study
-                .simulate_arm(arm, parameters, &study.plan)
+                .simulate_arm(arm, study.typical_subject(arm).parameters, &study.plan)
                 .map(|(s, _)| study.tracked_values(&s, times.len()))
         })
         .collect();

@@ -52,16 +52,11 @@ fn short(value: f64) -> String {
 /// Arm labels for figures: the scenario (and grid point) with the typical subject's total dose
 /// and the unit of the dosed state.
 fn arm_labels(study: &Study) -> Vec<String> {
-    let typical = study.population.typical_covariates();
     study
         .arms
         .iter()
         .map(|arm| {
-            let mut parameters = arm.parameters.clone();
-            for &(k, value) in &typical {
-                parameters[k] = value;
-            }
-            let doses = arm.regimen.events(&parameters).unwrap_or_default();
+            let doses = study.typical_subject(arm).doses.unwrap_or_default();
             let total: f64 = doses.iter().map(|d| d.amount).sum();
             let unit = doses
                 .first()

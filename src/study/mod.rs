@@ -21,7 +21,7 @@ pub use tables::{
     summary_csv, trajectories_header,
 };
 
-use crate::model::{Model, Regimen};
+use crate::model::{DoseEvent, Model, Regimen};
 use crate::population::Population;
 use crate::simulate::RunPlan;
 
@@ -51,6 +51,14 @@ impl Arm {
     }
 }
 
+/// One arm's typical subject: every covariate at its typical value, no random effects.
+#[derive(Debug, Clone)]
+pub struct TypicalSubject {
+    pub parameters: Vec<f64>,
+    /// Its doses (a per-kg amount at the typical weight), or why they cannot be computed.
+    pub doses: Result<Vec<DoseEvent>, String>,
+}
+
 /// A checked run file: the model, the arms, the population and what to compute.
 pub struct Study {
     pub model: Model,
@@ -76,6 +84,14 @@ impl Study {
                 .position(|o| o.name == name)
                 .map(|k| model.states.len() + k)
         })
+    }
+
+    /// The typical subject of `arm`, the same for its percentile curve, figure labels,
+    /// sensitivity analyses and `run.json`.
+    pub fn typical_subject(&self, arm: &Arm) -> TypicalSubject {
+        let parameters = self.population.typical_parameters(&arm.parameters);
+        let doses = arm.regimen.events(&parameters).map_err(|d| d.message);
+        TypicalSubject { parameters, doses }
     }
 
     /// Every name a trajectory column can be asked for by: states, then outputs.

@@ -22,6 +22,7 @@ mod report;
 mod sensitivity;
 mod sensitivity_analysis;
 mod stiff;
+mod tolerances;
 
 use cartsim::model::{Model, compile};
 use cartsim::simulate::{RunPlan, Simulation, simulate};

@@ -50,14 +50,14 @@ fn fitted(fits: &[SubjectFit]) -> impl Iterator<Item = (&str, &FittedSubject)> {
 
 fn estimates_csv(fits: &[SubjectFit]) -> String {
     let mut text = String::from(
-        "ID,parameter,estimate,se,rse_percent,ci95_low,ci95_high,at_bound,converged\n",
+        "ID,parameter,estimate,se,rse_percent,ci95_low,ci95_high,at_bound,converged,starts_agree\n",
     );
     for (id, subject) in fitted(fits) {
         let id = text_cell(id);
         for e in &subject.fit.estimates {
             let _ = writeln!(
                 text,
-                "{id},{},{},{},{},{},{},{},{}",
+                "{id},{},{},{},{},{},{},{},{},{}",
                 e.name,
                 e.value,
                 e.se,
@@ -65,7 +65,8 @@ fn estimates_csv(fits: &[SubjectFit]) -> String {
                 e.low,
                 e.high,
                 u8::from(e.at_bound),
-                u8::from(subject.fit.converged)
+                u8::from(subject.fit.converged),
+                u8::from(subject.fit.starts.agree)
             );
         }
     }
@@ -320,6 +321,7 @@ fn fit_provenance(inputs: &Inputs, fits: &[SubjectFit], started: Instant) -> Pro
             Ok(s) if !s.fit.converged => {
                 Some(format!("ID {}: not converged: {}", f.id, s.fit.status))
             }
+            Ok(s) if !s.fit.starts.agree => Some(format!("ID {}: {}", f.id, s.fit.status)),
             Ok(_) => None,
         }))
         .collect();
@@ -362,7 +364,11 @@ pub(super) fn summary(fits: &[SubjectFit]) -> String {
         match &f.result {
             Ok(subject) => {
                 let fit = &subject.fit;
-                let flag = if fit.converged { "ok" } else { "NOT CONVERGED" };
+                let flag = match (fit.converged, fit.starts.agree) {
+                    (false, _) => "NOT CONVERGED",
+                    (true, true) => "ok",
+                    (true, false) => "ok, but the starts disagree",
+                };
                 let _ = write!(
                     text,
                     "ID {}: {flag}, -2LL {:.4}",
@@ -375,7 +381,7 @@ pub(super) fn summary(fits: &[SubjectFit]) -> String {
                         e.name, e.value, e.rse_percent
                     );
                 }
-                if !fit.converged {
+                if !fit.converged || !fit.starts.agree {
                     let _ = write!(text, " [{}]", fit.status);
                 }
                 text.push('\n');

@@ -63,6 +63,8 @@ pub struct Conditional {
     /// d prediction / d eta at the mode, one row per observation.
     pub jacobian: DMatrix<f64>,
     pub iterations: usize,
+    /// Whether the mode search ended on a small step (not at its iteration limit).
+    pub converged: bool,
 }
 
 /// Joint -2 log density at eta (without ln det Omega), its gradient and expected curvature.
@@ -126,6 +128,7 @@ pub fn conditional(
     let mut point = evaluate(predictor, data, population, &eta)?;
     let mut damping = 1e-6;
     let mut iterations = 0;
+    let mut converged = false;
     while iterations < MAX_ITERATIONS {
         iterations += 1;
         let diagonal = DMatrix::from_diagonal(&point.curvature.diagonal());
@@ -135,6 +138,7 @@ pub fn conditional(
             .ok_or("the curvature of the random effects is not positive definite")?
             .solve(&(-&point.gradient));
         if step.amax() < STEP_TOLERANCE {
+            converged = true;
             break;
         }
         let trial = &eta + &step;
@@ -162,5 +166,6 @@ pub fn conditional(
         predictions: point.predictions,
         jacobian: point.jacobian,
         iterations,
+        converged,
     })
 }

@@ -4,6 +4,7 @@
 //! machinery and its sensitivities, subjects in parallel.
 
 mod conditional;
+mod diagnose;
 mod omega;
 mod outer;
 mod results;

@@ -5,6 +5,7 @@
 
 use super::PopulationRequest;
 use super::conditional::Conditional;
+use super::diagnose::{Evidence, diagnose};
 use super::omega::log_normal_cv_percent;
 use super::outer::Minimum;
 use crate::data::{DataSubject, Observation};
@@ -251,6 +252,20 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
         if request.scales[k].at_bound(estimate.value) {
             status.push_str(&format!("; `{}` is at a bound", estimate.name));
         }
+    }
+    if !(inputs.minimum.converged && covariance.is_some()) {
+        let unconverged_modes: Vec<String> = (inputs.subjects.iter().zip(&inputs.conditionals))
+            .filter(|(_, c)| !c.converged)
+            .map(|(s, _)| s.0.id.clone())
+            .collect();
+        let psi_names: Vec<String> = estimates.iter().map(|e| e.name.clone()).collect();
+        let diagnosis = diagnose(&Evidence {
+            names: &psi_names,
+            hessian: inputs.hessian,
+            unconverged_modes: &unconverged_modes,
+            rtol: request.template.solver.rtol,
+        });
+        status.push_str(&format!("; {diagnosis}"));
     }
     Ok(PopulationFit {
         converged: inputs.minimum.converged

@@ -72,7 +72,9 @@ fn fit_command_writes_estimates_predictions_json_and_figures() {
     let mut lines = estimates.lines();
     assert_eq!(
         lines.next(),
-        Some("ID,parameter,estimate,se,rse_percent,ci95_low,ci95_high,at_bound,converged")
+        Some(
+            "ID,parameter,estimate,se,rse_percent,ci95_low,ci95_high,at_bound,converged,starts_agree"
+        )
     );
     // 3 IDs x (4 parameters + sigma_log).
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();

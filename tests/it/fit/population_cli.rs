@@ -272,3 +272,61 @@ fn a_weight_covariate_written_as_an_expression_is_fitted() {
         "cl_typical {cl_typical} x {scale} = {typical}"
     );
 }
+
+/// A parameter nothing in the model uses makes the Hessian singular; the failed fit names it
+/// as the likely cause, with the option that fixes it, on stdout and in population.json. Four
+/// outer iterations are enough: the objective is exactly flat along it from the start.
+#[test]
+fn a_population_fit_that_fails_names_a_parameter_without_influence() {
+    let directory = scratch("population-no-influence");
+    let text = read(&repo_path("models/theophylline_oral_1cmt.yaml")).replace(
+        "states:",
+        "  dummy: {value: 1, description: a parameter nothing uses}\nstates:",
+    );
+    let model = directory.join("theoph_dummy.yaml");
+    std::fs::write(&model, text).unwrap();
+    let data = repo_path("tests/data/theoph/theoph.csv");
+    let (model, data) = (model.display().to_string(), data.display().to_string());
+    let output = cartsim(
+        &[
+            "fit",
+            &model,
+            "--data",
+            &data,
+            "--estimate",
+            "ka,cl,v,dummy",
+            "--variability",
+            "ka,cl,v",
+            "--output",
+            "conc",
+            "--error",
+            "additive",
+            "--sigma",
+            "1",
+            "--population",
+            "--replicates",
+            "0",
+            "--max-iterations",
+            "4",
+            "--out",
+            "out",
+        ],
+        &directory,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let cause = "likely cause: `dummy` has no influence on the objective: fix it (leave `dummy` \
+                 out of `--estimate`";
+    assert!(
+        stdout.contains("FOCE-I: NOT CONVERGED") && stdout.contains(cause),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("`ka` has") && !stdout.contains("`cl` has"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&directory.join("out/population.json"))).unwrap();
+    let status = json["status"].as_str();
+    assert!(status.is_some_and(|s| s.contains(cause)), "{json}");
+}

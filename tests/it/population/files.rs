@@ -217,3 +217,80 @@ fn a_subject_table_sets_each_subjects_parameters() {
     );
     assert!(cmax[1] != cmax[0] && cmax[2] != cmax[0]);
 }
+
+/// Runs cd22 (model file `weight` 30 kg) with one per-kg scenario and `population` as given;
+/// returns the output folder.
+fn per_kg_run(name: &str, population: &str, table: Option<&str>) -> PathBuf {
+    let root = scratch(name);
+    let run = root.join("run.yaml");
+    if let Some(text) = table {
+        std::fs::write(root.join("subjects.csv"), text).unwrap();
+    }
+    let model = repo_path("models/cd22_antigen_escape.yaml");
+    let text = format!(
+        "model: {}\noutput: {{end: 2, step: 1, outputs: [car_t]}}\nscenarios:\n  mid: {{doses: [{{state: E, amount: 1e6, per_kg: true, time: 0}}]}}\npopulation:\n{population}",
+        model.display()
+    );
+    std::fs::write(&run, text).unwrap();
+    let out = root.join("out");
+    succeed(&[
+        "run",
+        &run.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    out
+}
+
+/// The typical subject's dose amount in run.json and its car_t at time 0 in percentiles.csv.
+fn typical_dose_and_start(out: &Path) -> (f64, f64) {
+    let record: serde_json::Value = serde_json::from_str(&read(out, "run.json")).unwrap();
+    let arms = record["run"]["arms"].as_array().expect("run.arms");
+    let amount = arms[0]["typical_doses"][0]["amount"].as_f64().unwrap();
+    let percentiles = read(out, "percentiles.csv");
+    let start = percentiles
+        .lines()
+        .find(|l| l.starts_with("mid,car_t,0,"))
+        .and_then(|l| l.rsplit(',').next()?.parse().ok())
+        .expect("the typical curve at time 0");
+    (amount, start)
+}
+
+/// The model file says 30 kg; the population's median weight is 50 kg, so the typical subject's
+/// per-kg dose is 1e6 x 50 in run.json and in its percentile curve (exact products: the bolus
+/// is added to E = 0 at time 0 and M = 0, so car_t(0) is the amount to rounding).
+#[test]
+fn the_typical_subjects_per_kg_dose_is_at_the_populations_median_weight() {
+    let out = per_kg_run(
+        "typical-weight",
+        "  n: 4\n  covariates: {weight: {distribution: lognormal, median: 50, omega: 0.3, min: 10, max: 120}}\n",
+        None,
+    );
+    let (amount, start) = typical_dose_and_start(&out);
+    assert_eq!(amount, 1e6 * 50.0);
+    assert!(
+        (start - 5e7).abs() <= 1e-12 * 5e7,
+        "typical car_t(0) = {start}"
+    );
+    let record: serde_json::Value = serde_json::from_str(&read(&out, "run.json")).unwrap();
+    assert_eq!(
+        record["run"]["population"]["typical_covariates"]["weight"],
+        50.0
+    );
+}
+
+/// A subject table's typical weight is the median of its column: (45 + 60) / 2 = 52.5 kg.
+#[test]
+fn the_typical_subject_of_a_subject_table_has_the_tables_median_weight() {
+    let out = per_kg_run(
+        "typical-table",
+        "  table: subjects.csv\n",
+        Some("ID,weight\n1,20\n2,90\n3,45\n4,60\n"),
+    );
+    let (amount, start) = typical_dose_and_start(&out);
+    assert_eq!(amount, 1e6 * 52.5);
+    assert!(
+        (start - 5.25e7).abs() <= 1e-12 * 5.25e7,
+        "typical car_t(0) = {start}"
+    );
+}
