@@ -2,6 +2,7 @@
 //! run, 2 usage). Each subcommand turns its arguments into settings and calls the pipeline.
 
 mod check;
+mod dataset;
 mod fit;
 mod merge;
 mod provenance;

@@ -1,7 +1,9 @@
 //! A subject table: a CSV with one row per subject, an optional `ID` column and columns named
-//! after model parameters. Every error names the file, row (line) and column.
+//! after model parameters (read as `crate::csv` reads tables: quoting, comments, a
+//! byte-order mark, delimiters detected; an unnamed first column is R's row names and
+//! ignored). Every error names the file, row (line) and column.
 
-use crate::csv;
+use crate::csv::{self, Delimiter, Table};
 use crate::diag::Diagnostic;
 
 /// Subjects' parameter values as read from a table.
@@ -33,19 +35,18 @@ impl SubjectTable {
 
 /// Reads a subject table. `parameters` are the model's parameter names.
 pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<SubjectTable, Diagnostic> {
-    let mut lines = csv::lines(text);
-    let Some(header) = lines.next() else {
-        return Err(
-            Diagnostic::new(format!("the subject table `{file}` is empty"))
-                .hint("write a header row (`ID,weight,...`) and one row per subject"),
-        );
-    };
-    let names = header.cells();
+    let (lines, header) = Table::open(file, text.as_bytes(), Delimiter::Auto).map_err(|error| {
+        error.hint("a subject table has a header row (`ID,weight,...`) and one row per subject")
+    })?;
+    let names = &header.cells;
     let mut id_column = None;
+    let mut row_names = None;
     let mut columns = Vec::new();
     for (k, cell) in names.iter().enumerate() {
-        let name = cell.text;
-        if name.eq_ignore_ascii_case("id") {
+        let name = cell.text.as_str();
+        if name.is_empty() && k == 0 {
+            row_names = Some(k);
+        } else if name.eq_ignore_ascii_case("id") {
             id_column = Some(k);
         } else if let Some(parameter) = parameters.iter().position(|p| *p == name) {
             if columns.iter().any(|(n, _)| n == name) {
@@ -68,7 +69,8 @@ pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<Subject
     let mut seen = std::collections::HashMap::new();
     let mut values = Vec::new();
     for line in lines {
-        let cells = line.cells();
+        let line = line?;
+        let cells = &line.cells;
         if cells.len() != names.len() {
             return Err(Diagnostic::new(format!(
                 "row {} has {} cells; the header has {}",
@@ -77,10 +79,10 @@ pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<Subject
                 names.len()
             ))
             .at(line.locate_all(file))
-            .hint("every row needs one value per header column, separated by commas"));
+            .hint("every row needs one value per header column"));
         }
         for (k, cell) in cells.iter().enumerate() {
-            let trimmed = cell.text;
+            let trimmed = cell.text.as_str();
             let bad = |what: &str| {
                 Diagnostic::new(format!(
                     "row {}, column `{}`: {what}",
@@ -88,21 +90,27 @@ pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<Subject
                 ))
                 .at(line.locate(file, cell))
             };
-            if Some(k) == id_column {
+            if Some(k) == row_names {
+                continue;
+            } else if Some(k) == id_column {
                 let id: u64 = trimmed.parse().ok().filter(|&id| id > 0).ok_or_else(|| {
                     bad(&format!("`{trimmed}` is not a positive whole number"))
                         .hint("IDs are 1, 2, 3, ...")
                 })?;
                 ids.push(id);
             } else {
-                let value: f64 = trimmed
-                    .parse()
-                    .ok()
-                    .filter(|v: &f64| v.is_finite())
-                    .ok_or_else(|| {
-                        bad(&format!("`{trimmed}` is not a finite number"))
-                            .hint("write numbers like 70, 0.3 or 1e9; no units, no missing values")
-                    })?;
+                let value = match csv::number(trimmed) {
+                    Ok(Some(value)) => value,
+                    Ok(None) => {
+                        return Err(bad("the value is missing")
+                            .hint("every subject needs a value in every column"));
+                    }
+                    Err(csv::NotANumber) => {
+                        return Err(bad(&format!("`{trimmed}` is not a finite number"))
+                            .hint("write numbers like 70, 0.3 or 1e9; no units")
+                            .hint(csv::number_hint(trimmed)));
+                    }
+                };
                 values.push(value);
             }
         }
