@@ -147,9 +147,10 @@ pub struct Table<R> {
 }
 
 impl<R: BufRead> Table<R> {
-    /// Starts reading: skips leading blank and comment lines and returns the header. With a
-    /// comment line just before a first row whose cells are all numbers or missing, that
-    /// comment (without its `#` or `@`) is the header, as NONMEM datasets often write it.
+    /// Starts reading: skips leading blank and comment lines and returns the header. When the
+    /// first other line holds a number (so it is data, not names) and the comment line just
+    /// before it has as many cells, that comment (without its `#` or `@`) is the header, as
+    /// NONMEM datasets often write it.
     /// `Delimiter::Auto` takes the header's: a comma, else a tab, else blanks; a `;` is refused
     /// (it comes with decimal commas), unless asked for.
     pub fn open(file: &str, input: R, delimiter: Delimiter) -> Result<(Self, Row), Diagnostic> {
@@ -185,13 +186,15 @@ impl<R: BufRead> Table<R> {
             table.splitter = split::Splitter::new(table.delimiter);
         }
         let first = table.row(number, text, 0)?;
-        let numeric = (first.cells.iter()).all(|c| number_or_missing(&c.text));
-        if let (true, Some((line, text))) = (numeric, comment) {
+        let data = (first.cells.iter()).any(|c| matches!(self::number(&c.text), Ok(Some(_))));
+        if let (true, Some((line, text))) = (data, comment) {
             let mark = text.find(['#', '@']).map_or(0, |k| k + 1);
             let header = table.row(line, text, mark)?;
-            table.comments -= 1;
-            table.pending = Some(first);
-            return Ok((table, header));
+            if header.cells.len() == first.cells.len() {
+                table.comments -= 1;
+                table.pending = Some(first);
+                return Ok((table, header));
+            }
         }
         Ok((table, first))
     }
@@ -307,10 +310,6 @@ impl<R: BufRead> Iterator for Table<R> {
             return Some(self.row(number, text, 0));
         }
     }
-}
-
-fn number_or_missing(text: &str) -> bool {
-    number(text).is_ok()
 }
 
 /// The delimiter of a header line.

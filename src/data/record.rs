@@ -92,10 +92,18 @@ impl<'a> Row<'a> {
         })
     }
 
-    /// The ID; one with a comma, quote or line break is refused (IDs are written unquoted into
-    /// output tables).
+    /// The ID as written, except that a whole number in decimal or E notation (`1.0`,
+    /// `1.0000E+00`, as NONMEM tables write it) is that number (`1`). One with a comma, quote
+    /// or line break is refused (IDs are written unquoted into output tables).
     fn id(&mut self) -> Option<String> {
         let (column, id) = self.text(Item::Id)?;
+        let number = id
+            .parse::<f64>()
+            .ok()
+            .filter(|x| whole(*x) && x.abs() < 1e15);
+        if let (Some(number), true) = (number, id.contains(['.', 'e', 'E'])) {
+            return Some(format!("{number}"));
+        }
         if !id.contains([',', '"', '\n', '\r']) {
             return Some(id.to_string());
         }

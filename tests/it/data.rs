@@ -2,6 +2,7 @@
 //! number, RATE infusions, BLQ/CENS with LLOQ and covariates; one test per error kind (message,
 //! row and column); and (in `simulate`) `cartsim simulate --data` end to end.
 
+mod formats;
 mod simulate;
 
 use crate::{model_from, repo_path};
