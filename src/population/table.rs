@@ -182,4 +182,27 @@ mod tests {
         assert!(read_table("t.csv", "rho\n", &PARAMETERS).is_err());
         assert!(read_table("t.csv", "ID,rho\n0,1\n", &PARAMETERS).is_err());
     }
+
+    #[test]
+    fn r_written_tables_read_with_row_names_quotes_bom_crlf_comments_and_tabs() {
+        // write.csv(d, fileEncoding = "UTF-8-BOM") on Windows, with a comment line on top.
+        let r = "\u{FEFF}# virtual patients\r\n\"\",\"ID\",\"rho\",\"weight\"\r\n\"1\",3,0.5,70\r\n\"2\",7,0.6,80\r\n";
+        let table = read_table("t.csv", r, &PARAMETERS).unwrap();
+        assert_eq!(table.ids, vec![3, 7]);
+        assert_eq!(table.row(1).collect::<Vec<_>>(), vec![(0, 0.6), (2, 80.0)]);
+        let tabs = read_table(
+            "t.tsv",
+            "ID\trho\tweight\n3\t0.5\t70\n7\t0.6\t80\n",
+            &PARAMETERS,
+        );
+        assert_eq!(
+            tabs.unwrap(),
+            SubjectTable {
+                file: "t.tsv".into(),
+                ..table
+            }
+        );
+        let error = read_table("t.csv", "ID,rho\n1,NA\n", &PARAMETERS).unwrap_err();
+        assert_eq!(error.message, "row 2, column `rho`: the value is missing");
+    }
 }
