@@ -124,6 +124,9 @@ impl<'a> Builder<'a> {
         }
         self.subject.covariates = self.covariates.iter().map(|&(p, v, _)| (p, v)).collect();
         self.subject.doses.sort_by(|a, b| a.time.total_cmp(&b.time));
+        // Large datasets: no spare capacity kept per subject.
+        self.subject.observations.shrink_to_fit();
+        self.subject.output_times.shrink_to_fit();
         self.subject
     }
 }

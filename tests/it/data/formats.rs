@@ -213,3 +213,26 @@ fn log_scale_dvs_read_as_their_exponentials_and_log_models_refuse_dvs_at_or_belo
     assert_eq!((location.line, location.column), (4, 7));
     assert!(errors[0].hints.iter().any(|h| h.contains("--dv log")));
 }
+
+#[test]
+fn an_id_with_a_comma_is_refused_at_its_cell_and_e_notation_ids_are_numbers() {
+    let model = shipped("onecomp_iv_bolus.yaml");
+    let text = "ID,TIME,DV,AMT,EVID,CMT\n\"A,1\",0,.,100,1,A\n1.0000E+01,0,.,100,1,A\n";
+    let errors =
+        read_dataset("ids.csv", text.as_bytes(), &model, &ReadOptions::default()).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0]
+            .message
+            .starts_with("row 2, column `ID`: the ID `A,1` holds a comma"),
+        "{}",
+        errors[0].message
+    );
+    let location = errors[0].location.as_ref().unwrap();
+    assert_eq!((location.line, location.column, location.length), (2, 1, 5));
+    let fine = "ID,TIME,DV,AMT,EVID,CMT\nA-1,0,.,100,1,A\n1.0000E+01,0,.,100,1,A\n007,0,.,1,1,A\n";
+    let dataset =
+        read_dataset("ids.csv", fine.as_bytes(), &model, &ReadOptions::default()).unwrap();
+    let ids: Vec<&str> = dataset.subjects.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["A-1", "10", "007"]);
+}
