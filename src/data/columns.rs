@@ -144,6 +144,15 @@ pub(super) fn read_header(
             ));
         }
     }
+    // What the header was read as: one long name means another delimiter.
+    let seen = if columns.names.len() == 1 {
+        format!(
+            "the header was read as one column, `{}`; if its cells are separated by something else, say so with `--delimiter`",
+            columns.names[0]
+        )
+    } else {
+        format!("the header's columns: {}", columns.names.join(", "))
+    };
     for item in REQUIRED {
         if columns.get(item).is_none() {
             let (_, names) = ITEMS[item as usize];
@@ -154,7 +163,8 @@ pub(super) fn read_header(
                     .hint(format!(
                         "add a `{}` column; required: ID, TIME, DV, AMT, EVID, CMT (`.` where a value does not apply)",
                         names[0]
-                    )),
+                    ))
+                    .note(seen.clone()),
             );
         }
     }

@@ -236,3 +236,18 @@ fn an_id_with_a_comma_is_refused_at_its_cell_and_e_notation_ids_are_numbers() {
     let ids: Vec<&str> = dataset.subjects.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["A-1", "10", "007"]);
 }
+
+#[test]
+fn a_wrong_delimiter_is_named_in_the_missing_column_errors() {
+    let options = ReadOptions {
+        delimiter: cartsim::csv::Delimiter::Tab,
+        ..ReadOptions::default()
+    };
+    let errors = read_with("onecomp.csv", &options).unwrap_err();
+    assert_eq!(errors.len(), 6, "{errors:#?}");
+    assert!(
+        errors[0].notes[0].starts_with("the header was read as one column, `ID,TIME,DV,"),
+        "{:?}",
+        errors[0].notes
+    );
+}
