@@ -155,10 +155,10 @@ pub fn read(
     }
     let filter = match &options.filter {
         Some(Filter::Ignore(tests)) => {
-            json!({"ignore": tests.iter().map(test_text).collect::<Vec<_>>()})
+            json!({"ignore": tests.iter().map(Test::to_string).collect::<Vec<_>>()})
         }
         Some(Filter::Accept(tests)) => {
-            json!({"accept": tests.iter().map(test_text).collect::<Vec<_>>()})
+            json!({"accept": tests.iter().map(Test::to_string).collect::<Vec<_>>()})
         }
         None => serde_json::Value::Null,
     };
@@ -175,22 +175,4 @@ pub fn read(
         facts,
     };
     Ok((dataset, data_file))
-}
-
-/// A test as the user would write it.
-fn test_text(test: &Test) -> String {
-    match test {
-        Test::FirstCharacter(c) => c.to_string(),
-        Test::Compare { column, op, value } => {
-            let op = match op {
-                crate::data::Op::Eq => "==",
-                crate::data::Op::Ne => "!=",
-                crate::data::Op::Lt => "<",
-                crate::data::Op::Le => "<=",
-                crate::data::Op::Gt => ">",
-                crate::data::Op::Ge => ">=",
-            };
-            format!("{column} {op} {value}")
-        }
-    }
 }

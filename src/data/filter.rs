@@ -106,6 +106,26 @@ impl std::str::FromStr for Test {
     }
 }
 
+impl std::fmt::Display for Test {
+    /// The test as `--ignore` takes it, in our syntax.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Test::FirstCharacter(c) => write!(f, "{c}"),
+            Test::Compare { column, op, value } => {
+                let op = match op {
+                    Op::Eq => "==",
+                    Op::Ne => "!=",
+                    Op::Lt => "<",
+                    Op::Le => "<=",
+                    Op::Gt => ">",
+                    Op::Ge => ">=",
+                };
+                write!(f, "{column} {op} {value}")
+            }
+        }
+    }
+}
+
 /// A test with its column found in the header.
 #[derive(Debug)]
 enum Resolved<'a> {
@@ -224,6 +244,7 @@ mod tests {
         assert_eq!(test("STUDY='A'"), compare_test("STUDY", Op::Eq, "A"));
         assert_eq!(test("@"), Test::FirstCharacter('@'));
         assert_eq!(test("C"), Test::FirstCharacter('C'));
+        assert_eq!(test("dv.le.0.5").to_string(), "dv <= 0.5");
         for bad in ["", "DV 0", "== 3", "DV < high", "MY ID == 1"] {
             assert!(bad.parse::<Test>().is_err(), "{bad}");
         }

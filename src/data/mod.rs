@@ -138,7 +138,8 @@ impl Dropped {
         self.comments + self.c_column + self.filtered
     }
 
-    /// "12 rows not read: 2 comment rows, 10 by --ignore", or `None` when every row was read.
+    /// "12 row(s) not read: 2 comment row(s), 10 by --ignore/--accept", or `None` when every
+    /// row was read.
     pub fn summary(&self) -> Option<String> {
         let parts: Vec<String> = [
             (self.comments, "comment row(s)"),
@@ -245,11 +246,11 @@ pub fn read_dataset(
             dropped.c_column += 1;
         } else if filter.as_ref().is_some_and(|f| f.drops(&row)) {
             dropped.filtered += 1;
-        } else if let Some(record) = context.read(&row, &mut diagnostics) {
-            read += 1;
-            assembler.push(record, &row, &mut diagnostics, &mut warnings);
         } else {
             read += 1;
+            if let Some(record) = context.read(&row, &mut diagnostics) {
+                assembler.push(record, &row, &mut diagnostics, &mut warnings);
+            }
         }
         problems.extend(diagnostics.drain(..));
     }
