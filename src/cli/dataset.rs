@@ -38,7 +38,7 @@ pub struct DataArgs {
     accept: Vec<Test>,
     /// The scale of the DV column: `log` when it holds ln(value) (log-transformed data); DVs
     /// are then read as exp(DV), LLOQ stays as written.
-    #[arg(long, value_enum, default_value = "natural")]
+    #[arg(long, value_enum, default_value = "natural", requires = "data")]
     dv: DvArg,
 }
 

@@ -191,5 +191,8 @@ fn figures_are_capped_by_max_figures_and_rows_left_out_are_reported() {
         &directory,
     );
     assert_eq!(bad_test.status.code(), Some(2));
+    // Dataset options without a dataset are usage errors too.
+    let no_data = cartsim(&["simulate", model, "--dv", "log"], &directory);
+    assert_eq!(no_data.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&directory);
 }
