@@ -7,10 +7,11 @@ mod population;
 mod population_files;
 mod vpc;
 
+use super::dataset::DataArgs;
 use super::simulate::data::output_index;
 use super::simulate::{parameter_values, parse_assignment, positive, unknown_parameter};
 use super::{Failure, load};
-use crate::data::{Dataset, read_dataset};
+use crate::data::Dataset;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::{BlqMethod, ErrorModel};
 use crate::fit::{
@@ -94,6 +95,8 @@ pub struct FitArgs {
     /// Also write report.html (as `cartsim report` does) at the end.
     #[arg(long)]
     report: bool,
+    #[command(flatten)]
+    dataset: DataArgs,
     #[command(flatten)]
     population: population::PopulationArgs,
 }
@@ -223,12 +226,9 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let default_output = (args.output.as_deref())
         .map(|name| output_index(&model, name))
         .transpose()?;
-    let file = args.data.display().to_string();
-    let data_text = std::fs::read_to_string(&args.data).map_err(|error| {
-        Diagnostic::new(format!("cannot read `{file}`: {error}"))
-            .hint("check the path given to `--data`")
-    })?;
-    let dataset = read_dataset(&file, &data_text, &model, default_output).map_err(Failure)?;
+    let log_scale = args.error == ErrorModel::LogAdditive;
+    let options = args.dataset.options(default_output, log_scale);
+    let (dataset, data) = super::dataset::read(&args.data, &model, &options)?;
     let parameters = parameter_values(&model, args.params.as_deref(), &args.set)?;
     let estimated = estimated(&model, args, &parameters)?;
     let initial_sigma = initial_sigma(args, &dataset)?;
@@ -252,8 +252,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
             model: &model,
             model_text: &text,
             args,
-            data_file: &file,
-            data_text: &data_text,
+            data: &data,
             dataset: &dataset,
             gradient_fallback: fallback.as_deref(),
         };
@@ -288,8 +287,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
         model: &model,
         model_text: &text,
         args,
-        data_file: &file,
-        data_text: &data_text,
+        data: &data,
         dataset: &dataset,
         request: &request,
         gradient_fallback: fallback.as_deref(),

@@ -3,6 +3,7 @@
 //! settings and calls the pipeline.
 
 mod check;
+mod dataset;
 mod fit;
 mod merge;
 mod provenance;

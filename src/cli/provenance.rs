@@ -8,13 +8,18 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// An input file: its path as given, its absolute path, and the SHA-256 of its text.
 pub(super) fn input(role: &str, path: &Path, text: &str) -> InputFile {
+    input_hashed(role, path, &crate::output::sha256_hex(text.as_bytes()))
+}
+
+/// An input file whose SHA-256 was taken while reading it.
+pub(super) fn input_hashed(role: &str, path: &Path, sha256: &str) -> InputFile {
     InputFile {
         role: role.to_string(),
         path: path.display().to_string(),
         absolute_path: std::fs::canonicalize(path)
             .ok()
             .map(|p| p.display().to_string()),
-        sha256: crate::output::sha256_hex(text.as_bytes()),
+        sha256: sha256.to_string(),
     }
 }
 

@@ -43,6 +43,11 @@ pub struct SimulateArgs {
     /// With `--data`: the model output observations without a DVID belong to.
     #[arg(long, requires = "data")]
     output: Option<String>,
+    /// With `--data`: draw figures/ID_<id>.png for at most this many IDs (the first ones).
+    #[arg(long, default_value_t = 100, requires = "data")]
+    max_figures: usize,
+    #[command(flatten)]
+    dataset: crate::cli::dataset::DataArgs,
     /// Last time to simulate.
     #[arg(long, value_parser = finite)]
     end: Option<f64>,

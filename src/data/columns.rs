@@ -1,7 +1,7 @@
 //! A dataset's header: which column holds which NONMEM data item (names in any case), which
 //! columns are covariates (named after model parameters), and which are ignored.
 
-use crate::csv::Line;
+use crate::csv::Row;
 use crate::diag::Diagnostic;
 use crate::model::Model;
 
@@ -22,10 +22,12 @@ pub(super) enum Item {
     Censored,
     Lloq,
     Dvid,
+    /// NONMEM's comment column: a row holding `C` there is not read.
+    Comment,
 }
 
 /// Each item with the header names that mean it.
-const ITEMS: [(Item, &[&str]); 14] = [
+const ITEMS: [(Item, &[&str]); 15] = [
     (Item::Id, &["ID"]),
     (Item::Time, &["TIME"]),
     (Item::Dv, &["DV"]),
@@ -40,6 +42,7 @@ const ITEMS: [(Item, &[&str]); 14] = [
     (Item::Censored, &["BLQ", "CENS"]),
     (Item::Lloq, &["LLOQ"]),
     (Item::Dvid, &["DVID"]),
+    (Item::Comment, &["C"]),
 ];
 
 const REQUIRED: [Item; 6] = [
@@ -84,12 +87,12 @@ fn parameter_named(model: &Model, name: &str) -> Option<usize> {
 /// Reads the header; `None` (with diagnostics) when it cannot be used.
 pub(super) fn read_header(
     file: &str,
-    header: &Line,
+    header: &Row,
     model: &Model,
     diagnostics: &mut Vec<Diagnostic>,
     warnings: &mut Vec<String>,
 ) -> Option<Columns> {
-    let cells = header.cells();
+    let cells = &header.cells;
     let before = diagnostics.len();
     let mut columns = Columns {
         names: cells.iter().map(|c| c.text.to_string()).collect(),
@@ -98,7 +101,7 @@ pub(super) fn read_header(
     };
     let parameters: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
     for (k, cell) in cells.iter().enumerate() {
-        let name = cell.text;
+        let name = cell.text.as_str();
         let item = ITEMS
             .iter()
             .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(name)));
@@ -111,7 +114,11 @@ pub(super) fn read_header(
             .label("second column for the same item")
             .hint("keep one of the two columns")
         };
-        if name.is_empty() {
+        if name.is_empty() && k == 0 {
+            warnings.push(format!(
+                "{file}: the first column has no name: it is taken as R's row names and ignored"
+            ));
+        } else if name.is_empty() {
             diagnostics.push(
                 Diagnostic::new(format!("column {} of the header has no name", k + 1))
                     .at(header.locate(file, cell))
@@ -137,6 +144,15 @@ pub(super) fn read_header(
             ));
         }
     }
+    // What the header was read as: one long name means another delimiter.
+    let seen = if columns.names.len() == 1 {
+        format!(
+            "the header was read as one column, `{}`; if its cells are separated by something else, say so with `--delimiter`",
+            columns.names[0]
+        )
+    } else {
+        format!("the header's columns: {}", columns.names.join(", "))
+    };
     for item in REQUIRED {
         if columns.get(item).is_none() {
             let (_, names) = ITEMS[item as usize];
@@ -147,7 +163,8 @@ pub(super) fn read_header(
                     .hint(format!(
                         "add a `{}` column; required: ID, TIME, DV, AMT, EVID, CMT (`.` where a value does not apply)",
                         names[0]
-                    )),
+                    ))
+                    .note(seen.clone()),
             );
         }
     }

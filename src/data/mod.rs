@@ -1,13 +1,20 @@
 //! Observed data: NONMEM-style datasets read against a model into subjects (doses, covariates,
 //! observations, output times, resets), and each subject simulated over its records.
 //!
-//! The reader takes text and does no I/O. Rules (the README's "Datasets" section says the same):
+//! The reader takes a stream of bytes (the caller opens the file) and reads it row by row, so a
+//! file is never held whole. Rules (the README's "Datasets" section says the same):
+//! - Cells are separated as `ReadOptions::delimiter` says (see `crate::csv`); comment rows
+//!   (first character `#` or `@`), rows whose `C` column holds `C`, and rows the `--ignore` or
+//!   `--accept` filter drops are not read, and counted.
 //! - The header names the columns, in any order and any case: `ID, TIME, DV, AMT, EVID, CMT`
 //!   are required; `MDV, RATE, II, ADDL, SS, BLQ` (or `CENS`), `LLOQ`, `DVID` are optional. A
 //!   column named after a model parameter (exactly, or ignoring case when that is unambiguous)
 //!   is a covariate; any other column is ignored with a warning.
 //! - Rows are numbered as lines of the file: the header is row 1, blank lines count.
-//! - `.` or an empty cell is a missing value.
+//! - `.`, `NA` or an empty cell is a missing value. An unnamed first column is R's row names.
+//! - With `DvScale::Log`, DV holds ln(value) and is read as exp(DV); LLOQ stays as written.
+//! - With `ReadOptions::positive_dv` (error models on the log scale), an observed DV, or the DV
+//!   standing for a missing LLOQ, must be above 0.
 //! - EVID 0 observation (not one when MDV = 1: then only an output time), 1 dose, 2 output time,
 //!   3 reset (every state back to its initial value; running infusions stop and doses scheduled
 //!   at or after it by earlier rows are cancelled), 4 reset then dose.
@@ -24,14 +31,18 @@
 //! - Each ID's rows are contiguous and its TIME never decreases.
 
 mod columns;
+mod filter;
 mod record;
 mod simulate;
 mod subject;
 
+pub use filter::{Filter, Op, Test};
 pub use simulate::{plan_subject, simulate_subject};
 
+use crate::csv::{Delimiter, Table};
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model};
+use std::io::BufRead;
 
 /// Most problems reported for one file; the rest are counted in a last message.
 const MAX_REPORTED: usize = 50;
@@ -88,6 +99,62 @@ impl DataSubject {
     }
 }
 
+/// The scale of the DV column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DvScale {
+    #[default]
+    Natural,
+    /// DV holds the natural logarithm of the observed value.
+    Log,
+}
+
+/// How to read a dataset.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub delimiter: Delimiter,
+    /// Rows to leave out (NONMEM's IGNORE and ACCEPT).
+    pub filter: Option<Filter>,
+    pub dv: DvScale,
+    /// Refuse observed values (after `dv`) at or below 0: the error model takes their log.
+    pub positive_dv: bool,
+    /// The output (an index into the model's outputs) observations without DVID belong to.
+    pub default_output: Option<usize>,
+}
+
+/// Rows of a file that were not read, by reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Dropped {
+    /// Lines whose first character is `#` or `@`.
+    pub comments: usize,
+    /// Rows whose `C` column holds `C`.
+    pub c_column: usize,
+    /// Rows dropped by `--ignore` or not kept by `--accept`.
+    pub filtered: usize,
+}
+
+impl Dropped {
+    pub fn total(&self) -> usize {
+        self.comments + self.c_column + self.filtered
+    }
+
+    /// "12 row(s) not read: 2 comment row(s), 10 by --ignore/--accept", or `None` when every
+    /// row was read.
+    pub fn summary(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            (self.comments, "comment row(s)"),
+            (self.c_column, "with `C` in column C"),
+            (self.filtered, "by --ignore/--accept"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        (!parts.is_empty())
+            .then(|| format!("{} row(s) not read: {}", self.total(), parts.join(", ")))
+    }
+}
+
 /// A dataset read against a model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
@@ -96,64 +163,122 @@ pub struct Dataset {
     /// Things worth knowing that are not errors (ignored columns, time-varying covariates,
     /// cancelled doses).
     pub warnings: Vec<String>,
+    /// Rows left out.
+    pub dropped: Dropped,
+    /// The delimiter the file was read with.
+    pub delimiter: Delimiter,
 }
 
-/// Reads a NONMEM-style dataset. `file` names it in messages; `default_output` (an index into
-/// the model's outputs) is where observations without DVID belong. Every problem is reported;
-/// nothing is returned from a file with any.
+/// Problems of one file: the first `MAX_REPORTED`, and a count of the rest.
+#[derive(Default)]
+struct Problems {
+    shown: Vec<Diagnostic>,
+    more: usize,
+}
+
+impl Problems {
+    fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
+        for diagnostic in diagnostics {
+            if self.shown.len() < MAX_REPORTED {
+                self.shown.push(diagnostic);
+            } else {
+                self.more += 1;
+            }
+        }
+    }
+
+    fn into_result(mut self, file: &str) -> Vec<Diagnostic> {
+        if self.more > 0 {
+            self.shown.push(
+                Diagnostic::new(format!(
+                    "{} more problems in `{file}` are not shown",
+                    self.more
+                ))
+                .hint("fix the ones above (often one cause) and read the file again"),
+            );
+        }
+        self.shown
+    }
+}
+
+/// Reads a NONMEM-style dataset from `input`, row by row. `file` names it in messages. Every
+/// problem is reported; nothing is returned from a file with any.
 pub fn read_dataset(
     file: &str,
-    text: &str,
+    input: impl BufRead,
     model: &Model,
-    default_output: Option<usize>,
+    options: &ReadOptions,
 ) -> Result<Dataset, Vec<Diagnostic>> {
-    let mut lines = crate::csv::lines(text);
-    let Some(header) = lines.next() else {
-        return Err(vec![
-            Diagnostic::new(format!("the dataset `{file}` is empty"))
-                .hint("write a header row (`ID,TIME,DV,AMT,EVID,CMT`) and one row per record"),
-        ]);
-    };
-    let mut diagnostics = Vec::new();
+    let (mut table, header) = Table::open(file, input, options.delimiter).map_err(|d| vec![d])?;
+    let mut problems = Problems::default();
     let mut warnings = Vec::new();
-    let Some(columns) = columns::read_header(file, &header, model, &mut diagnostics, &mut warnings)
-    else {
+    let mut diagnostics = Vec::new();
+    let columns = columns::read_header(file, &header, model, &mut diagnostics, &mut warnings);
+    let mut filter = None;
+    if let Some(wanted) = &options.filter {
+        match wanted.resolve(&header_names(&header)) {
+            Ok(resolved) => filter = Some(resolved),
+            Err(more) => diagnostics.extend(more),
+        }
+    }
+    let Some(columns) = columns.filter(|_| diagnostics.is_empty()) else {
         return Err(diagnostics);
     };
     let context = record::Context {
         file,
         columns: &columns,
         model,
-        default_output,
+        options,
+        delimiter: table.delimiter(),
     };
-    let records: Vec<record::Record> = lines
-        .filter_map(|line| context.read(line, &mut diagnostics))
-        .collect();
-    if records.is_empty() && diagnostics.is_empty() {
-        diagnostics.push(
-            Diagnostic::new(format!("the dataset `{file}` has no data rows"))
+    let mut assembler = subject::Assembler::new(file, &columns, model);
+    let mut dropped = Dropped::default();
+    let mut read = 0;
+    for row in &mut table {
+        let row = match row {
+            Ok(row) => row,
+            Err(problem) => {
+                diagnostics.push(problem);
+                break;
+            }
+        };
+        if context.is_c_row(&row) {
+            dropped.c_column += 1;
+        } else if filter.as_ref().is_some_and(|f| f.drops(&row)) {
+            dropped.filtered += 1;
+        } else {
+            read += 1;
+            if let Some(record) = context.read(&row, &mut diagnostics) {
+                assembler.push(record, &row, &mut diagnostics, &mut warnings);
+            }
+        }
+        problems.extend(diagnostics.drain(..));
+    }
+    dropped.comments = table.comments();
+    problems.extend(diagnostics);
+    if read == 0 && problems.shown.is_empty() {
+        let why = dropped
+            .summary()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
+        problems.extend([
+            Diagnostic::new(format!("the dataset `{file}` has no data rows{why}"))
                 .at(header.locate_all(file))
-                .hint("add one row per record under the header"),
-        );
+                .hint("add one row per record under the header, or loosen --ignore/--accept"),
+        ]);
     }
-    let subjects = subject::assemble(
-        file,
-        records,
-        &columns,
-        model,
-        &mut diagnostics,
-        &mut warnings,
-    );
-    if diagnostics.is_empty() {
-        return Ok(Dataset { subjects, warnings });
+    let subjects = assembler.finish(&mut warnings);
+    if problems.shown.is_empty() {
+        return Ok(Dataset {
+            subjects,
+            warnings,
+            dropped,
+            delimiter: table.delimiter(),
+        });
     }
-    if diagnostics.len() > MAX_REPORTED {
-        let more = diagnostics.len() - MAX_REPORTED;
-        diagnostics.truncate(MAX_REPORTED);
-        diagnostics.push(
-            Diagnostic::new(format!("{more} more problems in `{file}` are not shown"))
-                .hint("fix the ones above (often one cause) and read the file again"),
-        );
-    }
-    Err(diagnostics)
+    Err(problems.into_result(file))
+}
+
+fn header_names(header: &crate::csv::Row) -> Vec<String> {
+    header.cells.iter().map(|c| c.text.clone()).collect()
 }

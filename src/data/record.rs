@@ -1,11 +1,14 @@
 //! One row of a dataset read into a typed record: numbers checked cell by cell, then what the
 //! row means (observation, dose, output time, reset) checked against the model.
 
-use super::Observation;
+mod observation;
+
 use super::columns::{Columns, Item};
-use crate::csv::{Cell, Line};
+use super::{Observation, ReadOptions};
+use crate::csv::Row as Line;
 use crate::diag::Diagnostic;
 use crate::model::{MAX_REPEATS, Model};
+use observation::observation;
 
 /// A dose row: `repeats` additional doses (ADDL) follow every `interval` (II).
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +32,9 @@ pub(super) enum Event {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Record<'a> {
-    pub line: Line<'a>,
+pub(super) struct Record {
+    /// The row (line of the file) it comes from.
+    pub row: usize,
     pub id: String,
     pub time: f64,
     pub event: Event,
@@ -43,27 +47,28 @@ pub(super) struct Context<'a> {
     pub file: &'a str,
     pub columns: &'a Columns,
     pub model: &'a Model,
-    pub default_output: Option<usize>,
+    pub options: &'a ReadOptions,
+    /// The delimiter the file is read with.
+    pub delimiter: crate::csv::Delimiter,
 }
 
 /// A row being read: its cells and the problems found so far.
 struct Row<'a> {
     context: &'a Context<'a>,
-    line: Line<'a>,
-    cells: Vec<Cell<'a>>,
+    line: &'a Line,
     problems: Vec<Diagnostic>,
 }
 
-const MISSING_HINT: &str = "`.` or an empty cell marks a missing value";
-
-impl Row<'_> {
+impl<'a> Row<'a> {
     /// A problem with the cell in `column`.
     fn cell_problem(&self, column: usize, what: &str) -> Diagnostic {
         Diagnostic::new(format!(
             "row {}, column `{}`: {what}",
             self.line.number, self.context.columns.names[column]
         ))
-        .at(self.line.locate(self.context.file, &self.cells[column]))
+        .at(self
+            .line
+            .locate(self.context.file, &self.line.cells[column]))
     }
 
     /// A problem with the row as a whole.
@@ -73,27 +78,43 @@ impl Row<'_> {
     }
 
     /// The text of `item`'s cell; `None` when the column is absent or the cell missing.
-    fn text(&self, item: Item) -> Option<(usize, &str)> {
+    fn text(&self, item: Item) -> Option<(usize, &'a str)> {
         let column = self.context.columns.get(item)?;
-        let text = self.cells[column].text;
-        (!text.is_empty() && text != ".").then_some((column, text))
+        let text = self.line.cells[column].text.as_str();
+        (!crate::csv::is_missing(text)).then_some((column, text))
     }
 
     fn number_in(&mut self, column: usize) -> Option<f64> {
-        let text = self.cells[column].text;
-        if text.is_empty() || text == "." {
-            return None;
+        let text = &self.line.cells[column].text;
+        crate::csv::number(text).unwrap_or_else(|crate::csv::NotANumber| {
+            let problem = self
+                .cell_problem(column, &format!("`{text}` is not a number"))
+                .hint(crate::csv::number_hint(text));
+            self.problems.push(problem);
+            None
+        })
+    }
+
+    /// The ID as written, except that a whole number in decimal or E notation (`1.0`,
+    /// `1.0000E+00`, as NONMEM tables write it) is that number (`1`). One with a comma, quote
+    /// or line break is refused (IDs are written unquoted into output tables).
+    fn id(&mut self) -> Option<String> {
+        let (column, id) = self.text(Item::Id)?;
+        let number = id
+            .parse::<f64>()
+            .ok()
+            .filter(|x| whole(*x) && x.abs() < 1e15);
+        if let (Some(number), true) = (number, id.contains(['.', 'e', 'E'])) {
+            return Some(format!("{number}"));
         }
-        match text.parse::<f64>() {
-            Ok(value) if value.is_finite() => Some(value),
-            _ => {
-                let problem = self
-                    .cell_problem(column, &format!("`{text}` is not a number"))
-                    .hint(format!("write numbers like 0.5 or 1e6; {MISSING_HINT}"));
-                self.problems.push(problem);
-                None
-            }
+        if !id.contains([',', '"', '\n', '\r']) {
+            return Some(id.to_string());
         }
+        let problem = self
+            .cell_problem(column, &format!("the ID `{id}` holds a comma, quote or line break"))
+            .hint("write IDs without commas, quotes or line breaks (they are written unquoted into the output tables)");
+        self.problems.push(problem);
+        None
     }
 
     /// The number in `item`'s cell (`None` when absent, missing or not a number).
@@ -165,26 +186,32 @@ fn listing(kind: &str, names: &[impl AsRef<str>]) -> String {
 }
 
 impl Context<'_> {
+    /// Whether the row's `C` column holds `C` (a NONMEM comment row, not read).
+    pub fn is_c_row(&self, line: &Line) -> bool {
+        let column = self.columns.get(Item::Comment);
+        column
+            .and_then(|c| line.cells.get(c))
+            .is_some_and(|c| c.text == "C")
+    }
+
     /// Reads one row; `None` when it has a problem (pushed to `diagnostics`).
-    pub fn read<'a>(
-        &'a self,
-        line: Line<'a>,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Option<Record<'a>> {
+    pub fn read(&self, line: &Line, diagnostics: &mut Vec<Diagnostic>) -> Option<Record> {
         let mut row = Row {
             context: self,
             line,
-            cells: line.cells(),
             problems: Vec::new(),
         };
-        if row.cells.len() != self.columns.names.len() {
+        if line.cells.len() != self.columns.names.len() {
             let problem = row
                 .row_problem(&format!(
                     "{} cells; the header has {}",
-                    row.cells.len(),
+                    line.cells.len(),
                     self.columns.names.len()
                 ))
-                .hint("every row needs one value per header column, separated by commas");
+                .hint(format!(
+                    "every row needs one value per header column, separated by the header's delimiter ({})",
+                    self.delimiter.name()
+                ));
             diagnostics.push(problem);
             return None;
         }
@@ -199,15 +226,15 @@ fn whole(x: f64) -> bool {
 }
 
 /// Every cell of the row checked, then its meaning.
-fn read_row<'a>(row: &mut Row<'a>) -> Option<Record<'a>> {
-    let id = row.text(Item::Id).map(|(_, id)| id.to_string());
+fn read_row(row: &mut Row) -> Option<Record> {
+    let id = row.id();
     let time = row.number(Item::Time);
     let evid = row.checked(
         Item::Evid,
         |x| whole(x) && (0.0..=4.0).contains(&x),
         "is not an EVID: 0 observation, 1 dose, 2 output time, 3 reset, 4 reset and dose",
     );
-    let dv = row.number(Item::Dv);
+    let dv = row.dv();
     let amount = row.checked(Item::Amt, |x| x >= 0.0, "is negative; AMT is at least 0");
     let mdv = row.checked(Item::Mdv, |x| x == 0.0 || x == 1.0, "is not an MDV: 0 or 1");
     let rate = row.checked(
@@ -299,61 +326,10 @@ fn read_row<'a>(row: &mut Row<'a>) -> Option<Record<'a>> {
         _ => Event::ResetDose(dose(row)?),
     };
     Some(Record {
-        line: row.line,
+        row: row.line.number,
         id,
         time,
         event,
         covariates,
-    })
-}
-
-/// An observation row: its value, limit and the trajectory column it observes.
-fn observation(
-    row: &mut Row,
-    time: f64,
-    dv: Option<f64>,
-    censored: bool,
-    lloq: Option<f64>,
-) -> Option<Observation> {
-    let context = row.context;
-    let model = context.model;
-    let outputs: Vec<&str> = model.outputs.iter().map(|o| o.name.as_str()).collect();
-    let states: Vec<&str> = model.states.iter().map(|s| s.name.as_str()).collect();
-    let output_column = |index: usize| model.states.len() + index;
-    let column = if row.text(Item::Dvid).is_some() {
-        output_column(row.target(Item::Dvid, "output", &outputs)?)
-    } else if let Some(index) = context.default_output {
-        output_column(index)
-    } else if row.text(Item::Cmt).is_some() {
-        row.target(Item::Cmt, "state", &states)?
-    } else if outputs.len() == 1 {
-        output_column(0)
-    } else {
-        let problem = row
-            .row_problem("which model output does this observation belong to?")
-            .note(format!("outputs: {}", outputs.join(", ")))
-            .hint("add a DVID column (output name or number), give `--output NAME`, or name the observed state in CMT");
-        row.problems.push(problem);
-        return None;
-    };
-    let lloq = if censored { lloq.or(dv) } else { lloq };
-    let Some(value) = (if censored { dv.or(lloq) } else { dv }) else {
-        let problem = if censored {
-            row.row_problem("a censored observation (BLQ/CENS = 1) needs LLOQ or DV, the limit")
-                .hint("add an LLOQ column, or write the limit in DV")
-        } else {
-            row.row_problem("an observation (EVID 0, MDV 0) needs DV")
-                .hint("write the measured value in DV, or set MDV to 1 when there is none")
-        };
-        row.problems.push(problem);
-        return None;
-    };
-    Some(Observation {
-        time,
-        column,
-        value,
-        censored,
-        lloq,
-        row: row.line.number,
     })
 }

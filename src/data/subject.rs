@@ -4,6 +4,7 @@
 use super::DataSubject;
 use super::columns::Columns;
 use super::record::{DoseRow, Event, Record};
+use crate::csv::Row;
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model};
 use std::collections::HashMap;
@@ -14,8 +15,8 @@ struct Builder<'a> {
     /// `file: ID id: `, starting each warning.
     prefix: String,
     subject: DataSubject,
-    /// The last record read, for the TIME order check.
-    last: Record<'a>,
+    /// The row and time of the last record read, for the TIME order check.
+    last: (usize, f64),
     /// (parameter, value, row) of each covariate's first value.
     covariates: Vec<(usize, f64, usize)>,
     /// Covariates already warned about as time-varying.
@@ -23,20 +24,20 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(file: &str, model: &'a Model, record: &Record<'a>) -> Self {
+    fn new(file: &str, model: &'a Model, record: &Record) -> Self {
         Builder {
             model,
             prefix: format!("{file}: ID {}: ", record.id),
             subject: DataSubject {
                 id: record.id.clone(),
-                row: record.line.number,
+                row: record.row,
                 covariates: Vec::new(),
                 doses: Vec::new(),
                 observations: Vec::new(),
                 output_times: Vec::new(),
                 resets: Vec::new(),
             },
-            last: record.clone(),
+            last: (record.row, record.time),
             covariates: Vec::new(),
             varying: Vec::new(),
         }
@@ -78,8 +79,8 @@ impl<'a> Builder<'a> {
         self.subject.resets.push(time);
     }
 
-    fn add(&mut self, record: Record<'a>, warnings: &mut Vec<String>) {
-        let row = record.line.number;
+    fn add(&mut self, record: Record, warnings: &mut Vec<String>) {
+        let row = record.row;
         for &(parameter, value) in &record.covariates {
             match self.covariates.iter().find(|c| c.0 == parameter) {
                 None => self.covariates.push((parameter, value, row)),
@@ -108,7 +109,7 @@ impl<'a> Builder<'a> {
                 self.dose(time, dose);
             }
         }
-        self.last = record;
+        self.last = (row, time);
     }
 
     fn finish(mut self, columns: &Columns, warnings: &mut Vec<String>) -> DataSubject {
@@ -123,71 +124,97 @@ impl<'a> Builder<'a> {
         }
         self.subject.covariates = self.covariates.iter().map(|&(p, v, _)| (p, v)).collect();
         self.subject.doses.sort_by(|a, b| a.time.total_cmp(&b.time));
+        // Large datasets: no spare capacity kept per subject.
+        self.subject.observations.shrink_to_fit();
+        self.subject.output_times.shrink_to_fit();
         self.subject
     }
 }
 
-/// Groups `records` (in file order) into subjects, reporting IDs whose rows are not together
-/// and TIME that decreases within an ID.
-pub(super) fn assemble<'a>(
-    file: &str,
-    records: Vec<Record<'a>>,
-    columns: &Columns,
+/// Groups records, in file order, into subjects; reports IDs whose rows are not together and
+/// TIME that decreases within an ID.
+pub(super) struct Assembler<'a> {
+    file: &'a str,
+    columns: &'a Columns,
     model: &'a Model,
-    diagnostics: &mut Vec<Diagnostic>,
-    warnings: &mut Vec<String>,
-) -> Vec<DataSubject> {
-    let mut subjects = Vec::new();
-    // The last row of each finished ID.
-    let mut finished: HashMap<String, usize> = HashMap::new();
-    let mut current: Option<Builder> = None;
-    // An ID whose rows reappear after other IDs: reported once, its block skipped.
-    let mut skipping: Option<String> = None;
-    for record in records {
-        let row = record.line.number;
-        if skipping.as_ref().is_some_and(|id| *id == record.id) {
-            continue;
+    subjects: Vec<DataSubject>,
+    /// The last row of each finished ID.
+    finished: HashMap<String, usize>,
+    current: Option<Builder<'a>>,
+    /// An ID whose rows reappear after other IDs: reported once, its block skipped.
+    skipping: Option<String>,
+}
+
+impl<'a> Assembler<'a> {
+    pub fn new(file: &'a str, columns: &'a Columns, model: &'a Model) -> Self {
+        Assembler {
+            file,
+            columns,
+            model,
+            subjects: Vec::new(),
+            finished: HashMap::new(),
+            current: None,
+            skipping: None,
         }
-        skipping = None;
-        if let Some(builder) = current.as_mut().filter(|b| b.subject.id == record.id) {
-            let last = &builder.last;
-            if record.time < last.time {
+    }
+
+    /// Adds the record read from `line`.
+    pub fn push(
+        &mut self,
+        record: Record,
+        line: &Row,
+        diagnostics: &mut Vec<Diagnostic>,
+        warnings: &mut Vec<String>,
+    ) {
+        let (file, row) = (self.file, record.row);
+        if self.skipping.as_ref().is_some_and(|id| *id == record.id) {
+            return;
+        }
+        self.skipping = None;
+        if let Some(builder) = self.current.as_mut().filter(|b| b.subject.id == record.id) {
+            let (last_row, last_time) = builder.last;
+            if record.time < last_time {
                 diagnostics.push(
                     Diagnostic::new(format!(
-                        "row {row}: TIME decreases within ID {} (from {} in row {} to {})",
-                        record.id, last.time, last.line.number, record.time
+                        "row {row}: TIME decreases within ID {} (from {last_time} in row {last_row} to {})",
+                        record.id, record.time
                     ))
-                    .at(record.line.locate_all(file))
+                    .at(line.locate_all(file))
                     .hint(
                         "sort each ID's rows by TIME, keeping the order of rows at the same time",
                     ),
                 );
             }
             builder.add(record, warnings);
-            continue;
+            return;
         }
-        if let Some(builder) = current.take() {
-            finished.insert(builder.subject.id.clone(), builder.last.line.number);
-            subjects.push(builder.finish(columns, warnings));
+        if let Some(builder) = self.current.take() {
+            self.finished
+                .insert(builder.subject.id.clone(), builder.last.0);
+            self.subjects.push(builder.finish(self.columns, warnings));
         }
-        if let Some(last) = finished.get(&record.id) {
+        if let Some(last) = self.finished.get(&record.id) {
             diagnostics.push(
                 Diagnostic::new(format!(
                     "row {row}: ID {} appears again after other IDs (its rows so far end at row {last})",
                     record.id
                 ))
-                .at(record.line.locate_all(file))
+                .at(line.locate_all(file))
                 .hint("keep each ID's rows together: sort the file by ID, then TIME"),
             );
-            skipping = Some(record.id);
-            continue;
+            self.skipping = Some(record.id);
+            return;
         }
-        let mut builder = Builder::new(file, model, &record);
+        let mut builder = Builder::new(file, self.model, &record);
         builder.add(record, warnings);
-        current = Some(builder);
+        self.current = Some(builder);
     }
-    if let Some(builder) = current {
-        subjects.push(builder.finish(columns, warnings));
+
+    /// The subjects, in file order.
+    pub fn finish(mut self, warnings: &mut Vec<String>) -> Vec<DataSubject> {
+        if let Some(builder) = self.current.take() {
+            self.subjects.push(builder.finish(self.columns, warnings));
+        }
+        self.subjects
     }
-    subjects
 }

@@ -1,7 +1,9 @@
 //! A subject table: a CSV with one row per subject, an optional `ID` column and columns named
-//! after model parameters. Every error names the file, row (line) and column.
+//! after model parameters (read as `crate::csv` reads tables: quoting, comments, a
+//! byte-order mark, delimiters detected; an unnamed first column is R's row names and
+//! ignored). Every error names the file, row (line) and column.
 
-use crate::csv;
+use crate::csv::{self, Delimiter, Table};
 use crate::diag::Diagnostic;
 
 /// Subjects' parameter values as read from a table.
@@ -50,19 +52,18 @@ impl SubjectTable {
 
 /// Reads a subject table. `parameters` are the model's parameter names.
 pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<SubjectTable, Diagnostic> {
-    let mut lines = csv::lines(text);
-    let Some(header) = lines.next() else {
-        return Err(
-            Diagnostic::new(format!("the subject table `{file}` is empty"))
-                .hint("write a header row (`ID,weight,...`) and one row per subject"),
-        );
-    };
-    let names = header.cells();
+    let (lines, header) = Table::open(file, text.as_bytes(), Delimiter::Auto).map_err(|error| {
+        error.hint("a subject table has a header row (`ID,weight,...`) and one row per subject")
+    })?;
+    let names = &header.cells;
     let mut id_column = None;
+    let mut row_names = None;
     let mut columns = Vec::new();
     for (k, cell) in names.iter().enumerate() {
-        let name = cell.text;
-        if name.eq_ignore_ascii_case("id") {
+        let name = cell.text.as_str();
+        if name.is_empty() && k == 0 {
+            row_names = Some(k);
+        } else if name.eq_ignore_ascii_case("id") {
             id_column = Some(k);
         } else if let Some(parameter) = parameters.iter().position(|p| *p == name) {
             if columns.iter().any(|(n, _)| n == name) {
@@ -85,7 +86,8 @@ pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<Subject
     let mut seen = std::collections::HashMap::new();
     let mut values = Vec::new();
     for line in lines {
-        let cells = line.cells();
+        let line = line?;
+        let cells = &line.cells;
         if cells.len() != names.len() {
             return Err(Diagnostic::new(format!(
                 "row {} has {} cells; the header has {}",
@@ -94,10 +96,10 @@ pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<Subject
                 names.len()
             ))
             .at(line.locate_all(file))
-            .hint("every row needs one value per header column, separated by commas"));
+            .hint("every row needs one value per header column"));
         }
         for (k, cell) in cells.iter().enumerate() {
-            let trimmed = cell.text;
+            let trimmed = cell.text.as_str();
             let bad = |what: &str| {
                 Diagnostic::new(format!(
                     "row {}, column `{}`: {what}",
@@ -105,21 +107,27 @@ pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<Subject
                 ))
                 .at(line.locate(file, cell))
             };
-            if Some(k) == id_column {
+            if Some(k) == row_names {
+                continue;
+            } else if Some(k) == id_column {
                 let id: u64 = trimmed.parse().ok().filter(|&id| id > 0).ok_or_else(|| {
                     bad(&format!("`{trimmed}` is not a positive whole number"))
                         .hint("IDs are 1, 2, 3, ...")
                 })?;
                 ids.push(id);
             } else {
-                let value: f64 = trimmed
-                    .parse()
-                    .ok()
-                    .filter(|v: &f64| v.is_finite())
-                    .ok_or_else(|| {
-                        bad(&format!("`{trimmed}` is not a finite number"))
-                            .hint("write numbers like 70, 0.3 or 1e9; no units, no missing values")
-                    })?;
+                let value = match csv::number(trimmed) {
+                    Ok(Some(value)) => value,
+                    Ok(None) => {
+                        return Err(bad("the value is missing")
+                            .hint("every subject needs a value in every column"));
+                    }
+                    Err(csv::NotANumber) => {
+                        return Err(bad(&format!("`{trimmed}` is not a finite number"))
+                            .hint("write numbers like 70, 0.3 or 1e9; no units")
+                            .hint(csv::number_hint(trimmed)));
+                    }
+                };
                 values.push(value);
             }
         }
@@ -190,5 +198,28 @@ mod tests {
         assert!(read_table("t.csv", "", &PARAMETERS).is_err());
         assert!(read_table("t.csv", "rho\n", &PARAMETERS).is_err());
         assert!(read_table("t.csv", "ID,rho\n0,1\n", &PARAMETERS).is_err());
+    }
+
+    #[test]
+    fn r_written_tables_read_with_row_names_quotes_bom_crlf_comments_and_tabs() {
+        // write.csv(d, fileEncoding = "UTF-8-BOM") on Windows, with a comment line on top.
+        let r = "\u{FEFF}# virtual patients\r\n\"\",\"ID\",\"rho\",\"weight\"\r\n\"1\",3,0.5,70\r\n\"2\",7,0.6,80\r\n";
+        let table = read_table("t.csv", r, &PARAMETERS).unwrap();
+        assert_eq!(table.ids, vec![3, 7]);
+        assert_eq!(table.row(1).collect::<Vec<_>>(), vec![(0, 0.6), (2, 80.0)]);
+        let tabs = read_table(
+            "t.tsv",
+            "ID\trho\tweight\n3\t0.5\t70\n7\t0.6\t80\n",
+            &PARAMETERS,
+        );
+        assert_eq!(
+            tabs.unwrap(),
+            SubjectTable {
+                file: "t.tsv".into(),
+                ..table
+            }
+        );
+        let error = read_table("t.csv", "ID,rho\n1,NA\n", &PARAMETERS).unwrap_err();
+        assert_eq!(error.message, "row 2, column `rho`: the value is missing");
     }
 }

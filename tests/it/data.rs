@@ -2,10 +2,11 @@
 //! number, RATE infusions, BLQ/CENS with LLOQ and covariates; one test per error kind (message,
 //! row and column); and (in `simulate`) `cartsim simulate --data` end to end.
 
+mod formats;
 mod simulate;
 
 use crate::{model_from, repo_path};
-use cartsim::data::{DataSubject, Dataset, Observation, read_dataset};
+use cartsim::data::{DataSubject, Dataset, Observation, ReadOptions, read_dataset};
 use cartsim::diag::Diagnostic;
 use cartsim::model::{DoseEvent, Model};
 
@@ -42,13 +43,17 @@ fn fixture(name: &str) -> (String, String) {
 
 fn read(name: &str, default_output: Option<usize>) -> Dataset {
     let (file, text) = fixture(name);
-    read_dataset(&file, &text, &three(), default_output)
+    let options = ReadOptions {
+        default_output,
+        ..ReadOptions::default()
+    };
+    read_dataset(&file, text.as_bytes(), &three(), &options)
         .unwrap_or_else(|d| panic!("{}", cartsim::diag::render_all(&d)))
 }
 
 fn errors(name: &str) -> Vec<Diagnostic> {
     let (file, text) = fixture(name);
-    match read_dataset(&file, &text, &three(), None) {
+    match read_dataset(&file, text.as_bytes(), &three(), &ReadOptions::default()) {
         Ok(dataset) => panic!("{name} was read: {dataset:?}"),
         Err(diagnostics) => diagnostics,
     }

@@ -29,8 +29,7 @@ pub(super) struct Inputs<'a> {
     pub model: &'a Model,
     pub model_text: &'a str,
     pub args: &'a FitArgs,
-    pub data_file: &'a str,
-    pub data_text: &'a str,
+    pub data: &'a crate::cli::dataset::DataFile,
     pub dataset: &'a Dataset,
     pub request: &'a FitRequest<'a>,
     /// Why the sensitivity equations were not used, when they were asked for but refused.
@@ -275,8 +274,7 @@ fn fit_json(inputs: &Inputs, fits: &[SubjectFit], seconds: f64) -> serde_json::V
         "command": std::env::args().collect::<Vec<_>>(),
         "model": {"name": model.name, "title": model.title, "file": args.model.display().to_string(),
                   "sha256": sha256_hex(inputs.model_text.as_bytes())},
-        "data": {"file": inputs.data_file, "sha256": sha256_hex(inputs.data_text.as_bytes()),
-                 "ids": inputs.dataset.subjects.len(), "warnings": inputs.dataset.warnings},
+        "data": inputs.data.json(inputs.dataset),
         "parameter_set": args.params,
         "estimated": estimated,
         "error_model": option_name(&args.error),
@@ -299,7 +297,7 @@ fn fit_provenance(inputs: &Inputs, fits: &[SubjectFit], started: Instant) -> Pro
     let args = inputs.args;
     let files = vec![
         provenance::input("model", &args.model, inputs.model_text),
-        provenance::input("data", &args.data, inputs.data_text),
+        inputs.data.input(),
     ];
     let solver = &inputs.request.template.solver;
     let mut record = provenance::record(Kind::Fit, files, solver, started);

@@ -59,8 +59,7 @@ pub(super) struct Inputs<'a> {
     pub model: &'a Model,
     pub model_text: &'a str,
     pub args: &'a FitArgs,
-    pub data_file: &'a str,
-    pub data_text: &'a str,
+    pub data: &'a crate::cli::dataset::DataFile,
     pub dataset: &'a Dataset,
     pub gradient_fallback: Option<&'a str>,
 }

@@ -250,7 +250,7 @@ fn population_json(
         "cartsim_version": env!("CARGO_PKG_VERSION"),
         "command": std::env::args().collect::<Vec<_>>(),
         "model": {"name": model.name, "title": model.title, "file": args.model.display().to_string(), "sha256": sha256_hex(inputs.model_text.as_bytes())},
-        "data": {"file": inputs.data_file, "sha256": sha256_hex(inputs.data_text.as_bytes()), "ids": inputs.dataset.subjects.len(), "warnings": inputs.dataset.warnings},
+        "data": inputs.data.json(inputs.dataset),
         "method": "FOCE-I: first-order conditional estimation with interaction (Laplace approximation with the expected information of observed values, the exact curvature of BLQ likelihoods); outer search BFGS with central-difference gradients",
         "covariance": "inverse of the Hessian of the objective (-2LL/2), by second differences on the estimation scale; delta method to the reported scale",
         "estimated": estimated,
@@ -288,7 +288,7 @@ fn population_provenance(
     let args = inputs.args;
     let files = vec![
         provenance::input("model", &args.model, inputs.model_text),
-        provenance::input("data", &args.data, inputs.data_text),
+        inputs.data.input(),
     ];
     let mut record = provenance::record(Kind::Population, files, &request.template.solver, started);
     record.n = fit.subjects.len() as u64;

@@ -2,12 +2,12 @@
 //! covariates and record times. Writes, all or nothing: trajectory.csv (long: an `ID` column,
 //! then time, states and outputs), observations.csv (each observation beside the simulated
 //! value at its time), events.csv (`ID,event,time`), run.json, and figures/ID_<id>.png (the
-//! observed curves with the observations over them).
+//! observed curves with the observations over them) for the first `--max-figures` IDs.
 
 use super::{SimulateArgs, out_directory, provenance, sim_error, y_label};
 use crate::cli::{Failure, provenance as prov};
 use crate::csv::text_cell;
-use crate::data::{DataSubject, Dataset, read_dataset, simulate_subject};
+use crate::data::{DataSubject, Dataset, simulate_subject};
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::output::Staging;
@@ -210,6 +210,9 @@ fn subject_json(
     })
 }
 
+/// A subject's simulation, and its figure when one is drawn.
+type Run = (Simulation, Option<Vec<u8>>);
+
 pub(super) fn run(
     args: &SimulateArgs,
     (model, text): (&Model, &str),
@@ -220,26 +223,24 @@ pub(super) fn run(
     let default_output = (args.output.as_deref())
         .map(|name| output_index(model, name))
         .transpose()?;
-    let file = path.display().to_string();
-    let data_text = std::fs::read_to_string(path).map_err(|error| {
-        Diagnostic::new(format!("cannot read `{file}`: {error}"))
-            .hint("check the path given to `--data`")
-    })?;
-    let dataset = read_dataset(&file, &data_text, model, default_output).map_err(Failure)?;
+    let options = args.dataset.options(default_output, false);
+    let (dataset, data_file) = crate::cli::dataset::read(path, model, &options)?;
     let columns = drawn_columns(&dataset, model.states.len() + model.outputs.len());
     let scale = if args.linear {
         YScale::Linear
     } else {
         YScale::Auto
     };
-    let results: Vec<Result<(Simulation, Vec<u8>), Diagnostic>> = (dataset.subjects.par_iter())
-        .map(|subject| {
+    let results: Vec<Result<Run, Diagnostic>> = (dataset.subjects.par_iter().enumerate())
+        .map(|(k, subject)| {
             let simulation = simulate_subject(model, &base, subject).map_err(|error| {
                 let mut diagnostic = sim_error(model, error);
                 diagnostic.message = format!("ID {}: {}", subject.id, diagnostic.message);
                 diagnostic
             })?;
-            let png = figure(model, subject, &simulation, &columns, scale)?;
+            let png = (k < args.max_figures)
+                .then(|| figure(model, subject, &simulation, &columns, scale))
+                .transpose()?;
             Ok((simulation, png))
         })
         .collect();
@@ -250,7 +251,7 @@ pub(super) fn run(
         match result {
             Ok((simulation, png)) => {
                 runs.push((subject, simulation));
-                figures.push(png);
+                figures.extend(png);
             }
             Err(problem) => problems.push(problem),
         }
@@ -267,17 +268,18 @@ pub(super) fn run(
     let subjects: Vec<serde_json::Value> = (runs.iter())
         .map(|(subject, simulation)| subject_json(model, subject, simulation))
         .collect();
-    let data = json!({"file": file, "sha256": crate::output::sha256_hex(data_text.as_bytes()),
-                      "default_output": args.output, "subjects": subjects});
+    let mut data = data_file.json(&dataset);
+    if let Some(data) = data.as_object_mut() {
+        data.insert("default_output".into(), json!(args.output));
+        data.insert("figures".into(), json!(figures.len()));
+        data.insert("subjects".into(), json!(subjects));
+    }
     run.insert("data".into(), data);
     run.insert("warnings".into(), json!(warnings));
     let seconds = started.elapsed().as_secs_f64();
     run.insert("wall_time_seconds".into(), json!(seconds));
     let run_json = serde_json::to_string_pretty(&run).unwrap_or_default() + "\n";
-    let inputs = vec![
-        prov::input("model", &args.model, text),
-        prov::input("data", path, &data_text),
-    ];
+    let inputs = vec![prov::input("model", &args.model, text), data_file.input()];
     let mut record = prov::record(Kind::Simulate, inputs, &base.solver, started);
     record.n = runs.len() as u64;
     for (subject, simulation) in &runs {
@@ -317,5 +319,12 @@ pub(super) fn run(
         directory.path.display(),
         figures.len()
     );
+    if figures.len() < runs.len() {
+        println!(
+            "figures drawn for {} of {} IDs (the first ones; `--max-figures N` draws more)",
+            figures.len(),
+            runs.len()
+        );
+    }
     Ok(())
 }

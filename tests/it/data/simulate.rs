@@ -133,3 +133,66 @@ fn bad_data_exits_1_names_row_and_column_and_writes_nothing() {
     assert!(!directory.join("never").exists());
     let _ = std::fs::remove_dir_all(&directory);
 }
+
+#[test]
+fn figures_are_capped_by_max_figures_and_rows_left_out_are_reported() {
+    let directory = scratch("data-cap");
+    let model = repo_path("models/onecomp_iv_bolus.yaml");
+    let data = repo_path("tests/fixtures/data/written/c_column.csv");
+    let (model, data) = (model.to_str().unwrap(), data.to_str().unwrap());
+    let output = cartsim(
+        &[
+            "simulate",
+            model,
+            "--data",
+            data,
+            "--max-figures",
+            "2",
+            "--out",
+            "run",
+        ],
+        &directory,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("figures drawn for 2 of 3 IDs"), "{stdout}");
+    let figures: Vec<_> = std::fs::read_dir(directory.join("run/figures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(figures.len(), 2, "{figures:?}");
+    assert!(!directory.join("run/figures/ID_3.png").exists());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("2 row(s) not read: 1 comment row(s), 1 with `C` in column C"),
+        "{stderr}"
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(directory.join("run/run.json")).unwrap())
+            .unwrap();
+    let data_facts = &run["data"];
+    assert_eq!(data_facts["rows_not_read"]["c_column"], 1);
+    assert_eq!(data_facts["figures"], 2);
+    assert_eq!(data_facts["delimiter"], "comma");
+    // --ignore and --accept together is a usage error.
+    let both = cartsim(
+        &[
+            "simulate", model, "--data", data, "--ignore", "ID == 1", "--accept", "ID == 2",
+        ],
+        &directory,
+    );
+    assert_eq!(both.status.code(), Some(2));
+    let bad_test = cartsim(
+        &["simulate", model, "--data", data, "--ignore", "DV 0"],
+        &directory,
+    );
+    assert_eq!(bad_test.status.code(), Some(2));
+    // Dataset options without a dataset are usage errors too.
+    let no_data = cartsim(&["simulate", model, "--dv", "log"], &directory);
+    assert_eq!(no_data.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&directory);
+}

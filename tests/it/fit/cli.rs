@@ -157,3 +157,83 @@ fn fit_command_refuses_bad_requests_with_exit_code_1_and_writes_nothing() {
         assert!(!out.exists(), "{extra:?} wrote {}", out.display());
     }
 }
+
+/// (CL, V) of ID 1 in `estimates.csv` under `out`.
+fn clearance_and_volume(out: &Path) -> (f64, f64) {
+    let text = std::fs::read_to_string(out.join("estimates.csv")).unwrap();
+    let value = |name: &str| -> f64 {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("1,{name},")))
+            .unwrap_or_else(|| panic!("no {name} in {text}"));
+        row.split(',').nth(2).unwrap().parse().unwrap()
+    };
+    (value("CL"), value("V"))
+}
+
+/// Log-additive error on a one-compartment bolus: ln y = ln(D/V) - (CL/V) t + e, so the
+/// maximum-likelihood CL and V are those of the least-squares line through (t, ln y). The
+/// same data given on the natural scale and as ln(DV) with `--dv log` both give it.
+#[test]
+fn log_scale_data_with_dv_log_fit_as_the_natural_scale_data_and_the_regression_line() {
+    let directory = scratch("fit-dv-log");
+    let times = [1.0, 2.0, 4.0, 8.0];
+    let observed = [1.85, 1.58, 1.38, 0.87];
+    let header = "ID,TIME,DV,AMT,EVID,CMT,MDV\n1,0,.,100,1,A,1\n";
+    let (mut natural, mut log) = (header.to_string(), header.to_string());
+    for (t, y) in times.iter().zip(observed) {
+        let _ = writeln!(natural, "1,{t},{y},.,0,.,0");
+        let _ = writeln!(log, "1,{t},{:e},.,0,.,0", f64::ln(y));
+    }
+    std::fs::write(directory.join("natural.csv"), natural).unwrap();
+    std::fs::write(directory.join("log.csv"), log).unwrap();
+    let model = repo_path("models/onecomp_iv_bolus.yaml");
+    let fit = |data: &str, out: &str, extra: &[&str]| {
+        let model = model.to_str().unwrap();
+        let mut arguments = vec![
+            "fit",
+            model,
+            "--data",
+            data,
+            "--estimate",
+            "CL,V",
+            "--out",
+            out,
+        ];
+        arguments.extend_from_slice(extra);
+        let output = cartsim(&arguments, &directory);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        clearance_and_volume(&directory.join(out))
+    };
+    let from_natural = fit("natural.csv", "natural", &[]);
+    let from_log = fit("log.csv", "log", &["--dv", "log"]);
+    // The least-squares line through (t, ln y).
+    let n = times.len() as f64;
+    let logs: Vec<f64> = observed.iter().map(|y: &f64| y.ln()).collect();
+    let (t_mean, l_mean) = (times.iter().sum::<f64>() / n, logs.iter().sum::<f64>() / n);
+    let sxy: f64 = (times.iter().zip(&logs))
+        .map(|(t, l)| (t - t_mean) * (l - l_mean))
+        .sum();
+    let sxx: f64 = times.iter().map(|t| (t - t_mean).powi(2)).sum();
+    let slope = sxy / sxx;
+    let volume = 100.0 / (l_mean - slope * t_mean).exp();
+    let expected = (-slope * volume, volume);
+    for (what, (cl, v)) in [("natural", from_natural), ("log", from_log)] {
+        // The fit stops when -2LL changes by < 1e-9 relative and predictions are accurate to
+        // rtol 1e-8: estimates within 1e-5 relative of the optimum.
+        crate::assert_close(cl, expected.0, 1e-5, 0.0, &format!("CL from {what}"));
+        crate::assert_close(v, expected.1, 1e-5, 0.0, &format!("V from {what}"));
+    }
+    // The two files differ by at most a few ulps per DV: the same search, the same estimates.
+    crate::assert_close(from_log.0, from_natural.0, 1e-9, 0.0, "CL log vs natural");
+    crate::assert_close(from_log.1, from_natural.1, 1e-9, 0.0, "V log vs natural");
+    let fit_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(directory.join("log/fit.json")).unwrap())
+            .unwrap();
+    assert_eq!(fit_json["data"]["dv_scale"], "log");
+    let _ = std::fs::remove_dir_all(&directory);
+}

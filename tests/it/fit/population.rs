@@ -2,7 +2,7 @@
 //! estimates of the same model.
 
 use crate::{repo_path, shipped};
-use cartsim::data::read_dataset;
+use cartsim::data::{ReadOptions, read_dataset};
 use cartsim::fit::Gradient;
 use cartsim::fit::likelihood::{BlqMethod, ErrorModel};
 use cartsim::fit::population::{
@@ -40,7 +40,11 @@ fn theophylline_matches_published_focei_estimates() {
     let path = repo_path("tests/data/theoph/theoph.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     let output = model.outputs.iter().position(|o| o.name == "conc");
-    let dataset = read_dataset("theoph.csv", &text, &model, output).unwrap();
+    let options = ReadOptions {
+        default_output: output,
+        ..ReadOptions::default()
+    };
+    let dataset = read_dataset("theoph.csv", text.as_bytes(), &model, &options).unwrap();
     let estimated: Vec<usize> = ["ka", "cl", "v"]
         .iter()
         .map(|n| model.parameters.iter().position(|p| p.name == *n).unwrap())

@@ -1,79 +1,5 @@
-//! Comma-separated text as the table readers see it: non-blank lines numbered as in the file
-//! (the header is row 1), cells with the 1-based column they start at, and a cell's location
-//! for diagnostics. No quoting: a comma always separates cells. Also text cells as cartsim
-//! writes them (quoted when needed, never run by a spreadsheet as a formula).
-
-use crate::diag::Location;
-
-/// One non-blank line of the file.
-#[derive(Debug, Clone, Copy)]
-pub struct Line<'a> {
-    /// 1-based line number in the file (blank lines counted), used as the row number.
-    pub number: usize,
-    pub text: &'a str,
-}
-
-/// One cell of a line.
-#[derive(Debug, Clone, Copy)]
-pub struct Cell<'a> {
-    /// The cell's text without surrounding white space.
-    pub text: &'a str,
-    /// 1-based column where the cell starts.
-    pub column: usize,
-    /// Width of the cell as written (with white space), at least 1.
-    pub width: usize,
-}
-
-/// The non-blank lines of `text`.
-pub fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(index, text)| Line {
-            number: index + 1,
-            text,
-        })
-}
-
-impl<'a> Line<'a> {
-    pub fn cells(&self) -> Vec<Cell<'a>> {
-        let mut column = 1;
-        self.text
-            .split(',')
-            .map(|raw| {
-                let cell = Cell {
-                    text: raw.trim(),
-                    column,
-                    width: raw.len().max(1),
-                };
-                column += raw.len() + 1;
-                cell
-            })
-            .collect()
-    }
-
-    /// The location of `cell` in file `file`, for a caret under it.
-    pub fn locate(&self, file: &str, cell: &Cell) -> Option<Location> {
-        Some(Location {
-            file: file.to_string(),
-            line: self.number,
-            column: cell.column,
-            length: cell.width,
-            source_line: Some(self.text.to_string()),
-        })
-    }
-
-    /// The location of the whole line.
-    pub fn locate_all(&self, file: &str) -> Option<Location> {
-        Some(Location {
-            file: file.to_string(),
-            line: self.number,
-            column: 1,
-            length: self.text.len().max(1),
-            source_line: Some(self.text.to_string()),
-        })
-    }
-}
+//! Text cells as cartsim writes them: quoted when they hold a comma, a quote or a line break,
+//! and never run by a spreadsheet as a formula; and the split of such a line back into cells.
 
 /// A text cell (a name or an ID) as cartsim writes it: neutralized (see `inert`), then in
 /// double quotes when it holds a comma, a quote or a line break.
@@ -142,20 +68,6 @@ fn formula(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_lines_as_in_the_file_and_cells_by_column() {
-        let text = "ID, TIME\n\n1,  0.5\n";
-        let rows: Vec<Line> = lines(text).collect();
-        assert_eq!(rows.iter().map(|l| l.number).collect::<Vec<_>>(), [1, 3]);
-        let cells = rows[1].cells();
-        assert_eq!(
-            (cells[1].text, cells[1].column, cells[1].width),
-            ("0.5", 3, 5)
-        );
-        let location = rows[1].locate("d.csv", &cells[1]).unwrap();
-        assert_eq!((location.line, location.column), (3, 3));
-    }
 
     #[test]
     fn text_cells_never_start_a_formula_and_numbers_stay_numbers() {

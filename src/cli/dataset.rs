@@ -1,0 +1,178 @@
+//! Reading the dataset of `simulate --data` and `fit`: the options that say how it is written
+//! (`--delimiter`, `--ignore`, `--accept`, `--dv`), the file read as a stream (its SHA-256
+//! taken on the way), and what the output records about it.
+
+use super::Failure;
+use super::provenance as prov;
+use crate::csv::Delimiter;
+use crate::data::{Dataset, DvScale, Filter, ReadOptions, Test, read_dataset};
+use crate::diag::Diagnostic;
+use crate::model::Model;
+use crate::report::provenance::InputFile;
+use clap::{Args, ValueEnum};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// How the dataset is written (flattened into the commands that read one).
+#[derive(Args, Clone, Default)]
+pub struct DataArgs {
+    /// How the dataset's cells are separated [default: from its header: a comma, else a tab,
+    /// else blanks; `;` only when asked for].
+    #[arg(long, value_enum, requires = "data")]
+    delimiter: Option<DelimiterArg>,
+    /// Leave out dataset rows where a test holds (NONMEM's IGNORE): `COLUMN OP VALUE` with OP
+    /// one of == != < <= > >= (or .EQ. .NE. .LT. .LE. .GT. .GE.), e.g. "C == C" or "DV.LT.0";
+    /// or one character: rows starting with it (`@`: with a letter or `@`). Repeatable or
+    /// comma-separated; a row is left out when any test holds.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        conflicts_with = "accept",
+        requires = "data"
+    )]
+    ignore: Vec<Test>,
+    /// Read only dataset rows where every test holds (NONMEM's ACCEPT); tests as for --ignore.
+    #[arg(long, value_delimiter = ',', requires = "data")]
+    accept: Vec<Test>,
+    /// The scale of the DV column: `log` when it holds ln(value) (log-transformed data); DVs
+    /// are then read as exp(DV), LLOQ stays as written.
+    #[arg(long, value_enum, default_value = "natural", requires = "data")]
+    dv: DvArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DelimiterArg {
+    Comma,
+    Tab,
+    Semicolon,
+    /// Runs of spaces and tabs (NONMEM .dat and $TABLE files).
+    Whitespace,
+}
+
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum DvArg {
+    #[default]
+    Natural,
+    Log,
+}
+
+impl DataArgs {
+    /// The reader's options; `positive_dv` when the error model takes the log of DV.
+    pub fn options(&self, default_output: Option<usize>, positive_dv: bool) -> ReadOptions {
+        let filter = if !self.ignore.is_empty() {
+            Some(Filter::Ignore(self.ignore.clone()))
+        } else if !self.accept.is_empty() {
+            Some(Filter::Accept(self.accept.clone()))
+        } else {
+            None
+        };
+        ReadOptions {
+            delimiter: match self.delimiter {
+                None => Delimiter::Auto,
+                Some(DelimiterArg::Comma) => Delimiter::Comma,
+                Some(DelimiterArg::Tab) => Delimiter::Tab,
+                Some(DelimiterArg::Semicolon) => Delimiter::Semicolon,
+                Some(DelimiterArg::Whitespace) => Delimiter::Whitespace,
+            },
+            filter,
+            dv: match self.dv {
+                DvArg::Natural => DvScale::Natural,
+                DvArg::Log => DvScale::Log,
+            },
+            positive_dv,
+            default_output,
+        }
+    }
+}
+
+/// A dataset file as read: where it is, its SHA-256, and what the output records about it.
+pub struct DataFile {
+    pub file: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    /// How it was read: delimiter, DV scale, filter, rows not read.
+    facts: serde_json::Value,
+}
+
+impl DataFile {
+    /// Its entry in run.json, fit.json and population.json.
+    pub fn json(&self, dataset: &Dataset) -> serde_json::Value {
+        let mut data = json!({"file": self.file, "sha256": self.sha256,
+                              "ids": dataset.subjects.len(), "warnings": dataset.warnings});
+        if let (Some(data), Some(facts)) = (data.as_object_mut(), self.facts.as_object()) {
+            data.extend(facts.clone());
+        }
+        data
+    }
+
+    /// Its entry in provenance.json.
+    pub fn input(&self) -> InputFile {
+        prov::input_hashed("data", &self.path, &self.sha256)
+    }
+}
+
+/// Bytes passed through, hashed on the way.
+struct Hashing<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        self.hash.update(&buffer[..n]);
+        Ok(n)
+    }
+}
+
+/// Reads the dataset at `path` row by row (the file is never held whole), prints a note when
+/// rows were left out, and returns it with its file facts.
+pub fn read(
+    path: &Path,
+    model: &Model,
+    options: &ReadOptions,
+) -> Result<(Dataset, DataFile), Failure> {
+    let file = path.display().to_string();
+    let opened = std::fs::File::open(path).map_err(|error| {
+        Diagnostic::new(format!("cannot read `{file}`: {error}"))
+            .hint("check the path given to `--data`")
+    })?;
+    let mut input = BufReader::with_capacity(
+        1 << 16,
+        Hashing {
+            inner: opened,
+            hash: Sha256::new(),
+        },
+    );
+    let dataset = read_dataset(&file, &mut input, model, options).map_err(Failure)?;
+    let sha256 = (input.into_inner().hash.finalize().iter())
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if let Some(summary) = dataset.dropped.summary() {
+        eprintln!("note: {file}: {summary}");
+    }
+    let filter = match &options.filter {
+        Some(Filter::Ignore(tests)) => {
+            json!({"ignore": tests.iter().map(Test::to_string).collect::<Vec<_>>()})
+        }
+        Some(Filter::Accept(tests)) => {
+            json!({"accept": tests.iter().map(Test::to_string).collect::<Vec<_>>()})
+        }
+        None => serde_json::Value::Null,
+    };
+    let facts = json!({
+        "delimiter": dataset.delimiter.name(),
+        "dv_scale": options.dv,
+        "filter": filter,
+        "rows_not_read": dataset.dropped,
+    });
+    let data_file = DataFile {
+        file,
+        path: path.to_path_buf(),
+        sha256,
+        facts,
+    };
+    Ok((dataset, data_file))
+}
