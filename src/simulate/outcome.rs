@@ -16,7 +16,7 @@ pub(super) fn segment_error(
         SegmentFailure::MaxSteps { time, steps } => (
             format!("the solver needed more than {steps} steps"),
             time,
-            "the model may be stiff (use `--solver bdf`, or `auto`, the default) or a state may be growing without bound; otherwise raise `simulation.max_steps` or loosen `--rtol`",
+            "the model may be stiff (use `--solver bdf`, or `auto`, the default) or a state may be growing without bound; otherwise raise `simulation.max_steps` or loosen `--rtol` (with `rk4`: a larger `rk4_step`)",
         ),
         SegmentFailure::StepSizeUnderflow { time } => (
             "the step size became too small".to_string(),

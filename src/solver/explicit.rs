@@ -223,7 +223,10 @@ where
     let (x_end, dx, output) = match dense {
         Some((count, step)) => {
             let last = count as f64 * step;
-            (last + (1e-6 * step).max(1e-8), step, OutputType::Dense)
+            // A millionth of a step past the last point (never an absolute amount: with a step
+            // of 1e-20, 1e-8 past the end meant 1e12 dense points), and at least a few ulps.
+            let hair = (1e-6 * step).max(8.0 * f64::EPSILON * last.abs());
+            (last + hair, step, OutputType::Dense)
         }
         None => (length, length, OutputType::Sparse),
     };

@@ -197,6 +197,7 @@ impl Integrator<'_> {
                 SegmentFailure::Stiffness { .. } | SegmentFailure::MaxSteps { .. }
             )
         {
+            self.locate_failure(y, piece, &interrupted);
             return Err(failure);
         }
         let reason = match failure {
@@ -209,6 +210,35 @@ impl Integrator<'_> {
         });
         self.states_time = None;
         self.resume_implicit(y, piece, &interrupted, record)
+    }
+
+    /// After a dense call failed, `y` is the state at its last output point: the same
+    /// integration redone as a sparse call from there stops at the same trouble and leaves the
+    /// state of its last accepted step, which the failure then reports (failure path only).
+    fn locate_failure(
+        &mut self,
+        y: &mut [f64],
+        piece: &Piece,
+        interrupted: &explicit::Interrupted,
+    ) {
+        if piece.dense.is_none()
+            || interrupted.failure.time() <= self.states_time.unwrap_or(f64::MAX)
+        {
+            return;
+        }
+        let rest = Piece {
+            origin: piece.origin + interrupted.resume,
+            length: piece.length - interrupted.resume,
+            infusion: piece.infusion,
+            dense: None,
+        };
+        let mut state = y.to_vec();
+        let stats = self.stats;
+        if let Err(again) = self.advance_explicit(&mut state, &rest, &mut |_, _| {}) {
+            y.copy_from_slice(&state);
+            self.states_time = Some(rest.origin + again.resume);
+        }
+        self.stats = stats;
     }
 
     /// `auto` after the explicit call stopped: BDF from where it can be resumed (`y`) over the

@@ -10,6 +10,7 @@ mod events;
 mod fit;
 mod folders;
 mod golden;
+mod hostile_spans;
 mod jacobian;
 mod library;
 mod limits;
