@@ -55,3 +55,22 @@ fn a_blow_up_reports_the_states_at_the_last_accepted_step_not_at_the_start() {
         "the state near the pole, not y(0) = 1: {error:?}"
     );
 }
+
+#[test]
+fn listed_output_times_outside_the_span_are_warned_about_not_dropped_silently() {
+    let simulation = attempt(
+        "name: listed\nstates: {x: 1}\nodes: {x: -x}\nsimulation: {start: 0, end: 10, times: [-1, 2, 5, 12, 20]}\n",
+    )
+    .expect("simulates");
+    assert_eq!(simulation.trajectory.times, [0.0, 2.0, 5.0, 10.0]);
+    let warning = simulation
+        .warnings
+        .iter()
+        .find(|w| w.contains("listed output time"))
+        .unwrap_or_else(|| panic!("no warning in {:?}", simulation.warnings));
+    assert!(warning.starts_with("3 listed output times"), "{warning}");
+    assert!(
+        warning.contains("[0, 10]") && warning.contains("-1"),
+        "{warning}"
+    );
+}
