@@ -127,6 +127,21 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Most doses one dataset may give, ADDL repeats included (about 40 MB once expanded; each
+/// row may repeat a dose 100,000 times, so a few kilobytes of rows could ask for gigabytes).
+const MAX_DOSES: u64 = 1_000_000;
+
+/// The first record by which the dataset's doses, ADDL repeats included, exceed `MAX_DOSES`.
+fn past_dose_limit<'r, 'a>(records: &'r [Record<'a>]) -> Option<&'r Record<'a>> {
+    let mut total = 0;
+    records.iter().find(|record| {
+        if let Event::Dose(dose) | Event::ResetDose(dose) = &record.event {
+            total += u64::from(dose.repeats) + 1;
+        }
+        total > MAX_DOSES
+    })
+}
+
 /// Groups `records` (in file order) into subjects, reporting IDs whose rows are not together
 /// and TIME that decreases within an ID.
 pub(super) fn assemble<'a>(
@@ -137,6 +152,17 @@ pub(super) fn assemble<'a>(
     diagnostics: &mut Vec<Diagnostic>,
     warnings: &mut Vec<String>,
 ) -> Vec<DataSubject> {
+    if let Some(record) = past_dose_limit(&records) {
+        diagnostics.push(
+            Diagnostic::new(format!(
+                "row {}: the dataset gives more than {MAX_DOSES} doses by this row (ADDL repeats included)",
+                record.line.number
+            ))
+            .at(record.line.locate_all(file))
+            .hint("check the ADDL column; split a very long regimen into several datasets"),
+        );
+        return Vec::new();
+    }
     let mut subjects = Vec::new();
     // The last row of each finished ID.
     let mut finished: HashMap<String, usize> = HashMap::new();
