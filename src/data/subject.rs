@@ -131,9 +131,16 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Most doses one dataset may give, ADDL repeats included (about 40 MB once expanded; each
+/// row may repeat a dose 100,000 times, so a few kilobytes of rows could ask for gigabytes).
+const MAX_DOSES: u64 = 1_000_000;
+
 /// Groups records, in file order, into subjects; reports IDs whose rows are not together and
-/// TIME that decreases within an ID.
+/// TIME that decreases within an ID, and stops at the row by which the doses exceed
+/// `MAX_DOSES`.
 pub(super) struct Assembler<'a> {
+    /// Doses so far, ADDL repeats included.
+    doses: u64,
     file: &'a str,
     columns: &'a Columns,
     model: &'a Model,
@@ -148,6 +155,7 @@ pub(super) struct Assembler<'a> {
 impl<'a> Assembler<'a> {
     pub fn new(file: &'a str, columns: &'a Columns, model: &'a Model) -> Self {
         Assembler {
+            doses: 0,
             file,
             columns,
             model,
@@ -167,6 +175,22 @@ impl<'a> Assembler<'a> {
         warnings: &mut Vec<String>,
     ) {
         let (file, row) = (self.file, record.row);
+        if self.doses > MAX_DOSES {
+            return;
+        }
+        if let Event::Dose(dose) | Event::ResetDose(dose) = &record.event {
+            self.doses += u64::from(dose.repeats) + 1;
+            if self.doses > MAX_DOSES {
+                diagnostics.push(
+                    Diagnostic::new(format!(
+                        "row {row}: the dataset gives more than {MAX_DOSES} doses by this row (ADDL repeats included)"
+                    ))
+                    .at(line.locate_all(file))
+                    .hint("check the ADDL column; split a very long regimen into several datasets"),
+                );
+                return;
+            }
+        }
         if self.skipping.as_ref().is_some_and(|id| *id == record.id) {
             return;
         }

@@ -1,7 +1,7 @@
 //! Reading YAML text (a model file or a run file) into its typed spec, turning YAML and type
 //! errors into diagnostics with positions.
 
-use super::source_map::{Position, SourceMap};
+use super::source_map::{MAX_NESTING, Position, SourceMap};
 use super::types::ModelSpec;
 use crate::diag::{Diagnostic, Location};
 use serde::de::DeserializeOwned;
@@ -83,6 +83,16 @@ pub fn load_yaml<Spec: DeserializeOwned>(
     text: &str,
 ) -> Result<Loaded<Spec>, Vec<Diagnostic>> {
     let source_map = SourceMap::build(text);
+    if let Some(position) = source_map.too_deep {
+        return Err(vec![
+            Diagnostic::new(format!(
+                "the YAML nests more than {MAX_NESTING} levels of mappings and sequences"
+            ))
+            .at(Some(location(file, text, position, None)))
+            .label("too deep here")
+            .hint("model and run files nest a few levels (`parameters.k.value`); look for runs of `[` or `{` (flow brackets) or of indentation"),
+        ]);
+    }
     if !source_map.duplicates.is_empty() {
         return Err(source_map
             .duplicates

@@ -24,12 +24,18 @@ pub struct DuplicateKey {
     pub second: Position,
 }
 
+/// Deepest nesting of mappings and sequences read. Model and run files nest a few levels; the
+/// YAML readers take time quadratic in the depth (a 40 kB line of `[` took minutes).
+pub const MAX_NESTING: usize = 64;
+
 /// Positions of every node by dotted YAML path (`odes.E`, `doses.0.amount`).
 #[derive(Debug, Default)]
 pub struct SourceMap {
     values: HashMap<String, Position>,
     keys: HashMap<String, Position>,
     pub duplicates: Vec<DuplicateKey>,
+    /// Where the nesting first goes deeper than `MAX_NESTING` (the map stops there).
+    pub too_deep: Option<Position>,
 }
 
 impl SourceMap {
@@ -60,8 +66,27 @@ impl SourceMap {
         let mut map = SourceMap::default();
         let mut builder = Builder { stack: Vec::new() };
         let mut parser = Parser::new_from_str(text);
-        while let Some(Ok((event, span))) = parser.next_event() {
+        while let Some(next) = parser.next_event() {
+            let (event, span) = match next {
+                Ok(next) => next,
+                // The event parser gives up at 256 flow levels (before its first event there).
+                Err(error) if error.info() == "recursion limit exceeded" => {
+                    let mark = error.marker();
+                    map.too_deep = Some(Position {
+                        line: mark.line(),
+                        column: mark.col() + 1,
+                        length: 1,
+                        text_column: None,
+                    });
+                    break;
+                }
+                Err(_) => break,
+            };
             builder.event(&mut map, event, span);
+            if builder.stack.len() > MAX_NESTING {
+                map.too_deep = Some(builder.position(span, None));
+                break;
+            }
         }
         map
     }
@@ -209,6 +234,23 @@ mod tests {
         assert_eq!(map.value("doses.0.amount").unwrap().line, 7);
         assert_eq!(map.value("odes.E.nothing").unwrap().line, 5);
         assert!(map.duplicates.is_empty());
+    }
+
+    #[test]
+    fn stops_at_the_first_node_nested_too_deep() {
+        let text = format!("name: x\nodes: {}1{}\n", "[".repeat(100), "]".repeat(100));
+        let map = SourceMap::build(&text);
+        let deep = map.too_deep.expect("nested 100 levels");
+        // The document's mapping is the first level, so the 64th `[` is the first too deep;
+        // `odes: ` takes 6 columns.
+        assert_eq!((deep.line, deep.column), (2, 6 + MAX_NESTING));
+        let shallow = format!("odes: {}1{}\n", "[".repeat(63), "]".repeat(63));
+        assert!(SourceMap::build(&shallow).too_deep.is_none());
+        let deeper = format!("odes: {}1{}\n", "[".repeat(300), "]".repeat(300));
+        let deep = SourceMap::build(&deeper)
+            .too_deep
+            .expect("nested 300 levels");
+        assert_eq!(deep.line, 1);
     }
 
     #[test]

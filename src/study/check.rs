@@ -212,6 +212,9 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
     ok.then_some(plan)
 }
 
+/// Most arms (scenarios x grid points) one run file may have.
+const MAX_ARMS: usize = 10_000;
+
 /// Scenarios crossed with the grid, scenario-major; the grid's first parameter varies slowest.
 fn check_arms(
     problems: &mut Problems,
@@ -309,6 +312,20 @@ fn check_arms(
             }
         }
     }
+    // Counted before the grid points are built: a few lists of values cross to billions.
+    let arm_count = (levels.iter()).fold(scenarios.len().max(1) as f64, |n, (_, values)| {
+        n * values.len() as f64
+    });
+    if arm_count > MAX_ARMS as f64 {
+        problems
+            .at(
+                "grid",
+                format!("{arm_count} arms (scenarios x grid points) are too many"),
+            )
+            .hints
+            .push("at most 10,000 arms; split the run into several run files".into());
+        return (Vec::new(), grid_names);
+    }
     let mut points: Vec<Vec<f64>> = vec![Vec::new()];
     for (_, values) in &levels {
         points = points
@@ -321,19 +338,6 @@ fn check_arms(
                 })
             })
             .collect();
-    }
-    if points.len() * scenarios.len().max(1) > 10_000 {
-        problems
-            .at(
-                "grid",
-                format!(
-                    "{} arms (scenarios x grid points) are too many",
-                    points.len() * scenarios.len()
-                ),
-            )
-            .hints
-            .push("at most 10,000 arms; split the run into several run files".into());
-        return (Vec::new(), grid_names);
     }
     let mut arms = Vec::new();
     for (scenario, values, regimen) in &scenarios {

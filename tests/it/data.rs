@@ -342,3 +342,39 @@ fn every_problem_of_a_file_is_reported_and_nothing_returned() {
         );
     }
 }
+
+#[test]
+fn addl_repeats_past_a_million_doses_are_refused_at_the_row_that_crosses() {
+    // Ten rows of ADDL 100,000 (the most one row may give) ask for 1,000,010 doses, which used
+    // to be expanded in full (each 20-byte row giving 4 MB of doses, without bound); the limit
+    // names the tenth dose row (row 11), the first past 1,000,000.
+    let mut text = String::from("ID,TIME,DV,AMT,EVID,CMT,II,ADDL\n");
+    for id in 1..=10 {
+        text.push_str(&format!("{id},0,.,1,1,E,1,100000\n"));
+    }
+    let diagnostics = read_dataset(
+        "many.csv",
+        text.as_bytes(),
+        &three(),
+        &ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert!(
+        diagnostics[0]
+            .message
+            .starts_with("row 11: the dataset gives more than 1000000 doses"),
+        "{}",
+        diagnostics[0].message
+    );
+    assert_eq!(diagnostics[0].location.as_ref().map(|l| l.line), Some(11));
+    let nine_rows: String = text.lines().take(10).map(|l| format!("{l}\n")).collect();
+    let dataset = read_dataset(
+        "nine.csv",
+        nine_rows.as_bytes(),
+        &three(),
+        &ReadOptions::default(),
+    )
+    .expect("900,009 doses");
+    assert_eq!(dataset.subjects[8].doses.len(), 100_001);
+}

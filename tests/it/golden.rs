@@ -64,3 +64,25 @@ fn check_reports_every_problem_in_one_pass() {
         );
     }
 }
+
+#[test]
+fn deeply_nested_yaml_is_refused_before_the_yaml_reader_runs() {
+    // 20,000 nested sequences (40 kB) kept the YAML reader busy for minutes (its time grows
+    // with the square of the depth); they are refused with the position where reading stopped
+    // (the event parser's own limit of 256 flow levels, met before the 64th level is seen).
+    let nested =
+        |open: &str, close: &str| format!("{}1{}", open.repeat(20_000), close.repeat(20_000));
+    let text = format!("name: deep\nodes: {}\n", nested("[", "]"));
+    let diagnostics = load_model("deep.yaml", &text).unwrap_err();
+    let rendered = render_all(&diagnostics);
+    assert!(
+        rendered.starts_with(
+            "error: the YAML nests more than 64 levels of mappings and sequences\n --> deep.yaml:2:262\n"
+        ),
+        "{rendered}"
+    );
+    let run = format!("model: m.yaml\nscenarios: {}\n", nested("{a: ", "}"));
+    let diagnostics =
+        cartsim::spec::load_yaml::<cartsim::spec::RunSpec>("run.yaml", &run).unwrap_err();
+    assert!(diagnostics[0].message.contains("nests more than 64 levels"));
+}

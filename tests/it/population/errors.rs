@@ -99,3 +99,23 @@ fn bad_tables_scenarios_and_shards_fail_cleanly_with_exit_codes() {
     let output = cartsim(&["run", &fixture("cart3_small.yaml"), "--shard", "4/3"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn a_grid_of_too_many_arms_is_refused_before_its_points_are_built() {
+    // Eight parameters of ten values each cross to 1e8 arms: building them first took about
+    // 6 GB (and minutes) before the 10,000-arm limit was checked.
+    let values = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
+    let grid: Vec<String> = ["rho", "alpha", "gamma", "T0", "eps", "KT", "theta", "mu"]
+        .iter()
+        .map(|p| format!("{p}: {values}"))
+        .collect();
+    let e = errors(&format!(
+        "model: cart3.yaml\ngrid: {{{}}}\n",
+        grid.join(", ")
+    ));
+    assert!(
+        e.contains("100000000 arms (scenarios x grid points) are too many")
+            && e.contains("run.yaml:2:"),
+        "{e}"
+    );
+}
