@@ -9,7 +9,7 @@
 # The model (NONMEM's pheno_real): one compartment, IV bolus, CL = tvcl * WGT,
 # V = tvv * WGT * (1 + apgr_v if APGR < 5), exponential etas on tvcl and tvv, proportional error,
 # FOCE-I. NONMEM 7 results for it (Pharmpy's test data, pheno_real.ext): THETA 0.00469555,
-# 0.984258, 0.158920; OMEGA 0.0293508, 0.0279064 (SD 0.17132, 0.16705); SIGMA 0.0132407
+# 0.984258, 0.158920; OMEGA 0.0293508, 0.027906 (SD 0.17132, 0.16705); SIGMA 0.013241
 # (SD 0.11507); OFV 586.27605628.
 #
 # How to run (from the repository root): benches/pheno_fit.sh   (release build; THREADS=2)
