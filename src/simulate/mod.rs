@@ -23,7 +23,7 @@ use events::EventWatch;
 use outcome::{assemble, check_finite, check_start_rates, segment_error};
 use std::cell::RefCell;
 pub use times::{Clock, listed_times, output_times};
-use times::{breakpoints, requested_rows, samples, snap, warn_outside};
+use times::{requested_rows, samples, schedule, warn_outside};
 
 /// Everything needed to run one simulation.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,7 +159,9 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
         });
     }
     let clock = Clock::new(plan.step);
-    let (breakpoints, doses, mut warnings) = breakpoints(model, plan, &registers, clock);
+    let schedule = schedule(model, plan, &registers, clock);
+    let (breakpoints, doses, mut warnings) =
+        (schedule.breakpoints, schedule.doses, schedule.warnings);
     let requested = match &plan.times {
         Some(listed) => {
             warn_outside(listed, plan, clock, &mut warnings);
@@ -232,12 +234,9 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
             break;
         }
         rates.iter_mut().for_each(|r| *r = 0.0);
-        for dose in &doses {
-            if let Some(duration) = dose.duration
-                && dose.time <= a
-                && b <= snap(clock, &breakpoints, dose.time + duration)
-            {
-                rates[dose.state] += dose.amount / duration;
+        for &(state, rate, from, to) in &schedule.infusions {
+            if from <= a && b <= to {
+                rates[state] += rate;
             }
         }
         // No infusion running: an empty slice, so the right-hand side skips the loop.

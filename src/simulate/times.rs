@@ -148,14 +148,20 @@ pub fn samples(clock: Clock, breakpoints: &[f64], requested: &[f64]) -> Samples 
     Samples { times, row_of }
 }
 
-/// The run's breakpoints (start, end, doses, infusion ends, time switches, merged where they are
-/// the same time), its doses moved onto them, and warnings for doses outside the span.
-pub(super) fn breakpoints(
-    model: &Model,
-    plan: &RunPlan,
-    registers: &[f64],
-    clock: Clock,
-) -> (Vec<f64>, Vec<DoseEvent>, Vec<String>) {
+/// The run's times where the right-hand side changes, and its doses on them.
+pub(super) struct Schedule {
+    /// Start, end, doses, infusion ends and time switches, merged where they are the same time.
+    pub breakpoints: Vec<f64>,
+    /// The doses, moved onto their breakpoints.
+    pub doses: Vec<DoseEvent>,
+    /// Each running infusion: (state, rate, from, to), `from` and `to` breakpoints.
+    pub infusions: Vec<(usize, f64, f64, f64)>,
+    /// Doses outside the span (ignored).
+    pub warnings: Vec<String>,
+}
+
+/// The run's schedule (see `Schedule`).
+pub(super) fn schedule(model: &Model, plan: &RunPlan, registers: &[f64], clock: Clock) -> Schedule {
     let mut candidates = model.switch_times(registers);
     let mut warnings = Vec::new();
     let (start, end) = (plan.start, plan.end);
@@ -171,9 +177,22 @@ pub(super) fn breakpoints(
             ));
         }
     }
-    let merged = merge_breakpoints(clock, start, end, &candidates);
-    let doses = snap_doses(clock, &merged, &plan.doses);
-    (merged, doses, warnings)
+    let breakpoints = merge_breakpoints(clock, start, end, &candidates);
+    let doses = snap_doses(clock, &breakpoints, &plan.doses);
+    let infusions = doses
+        .iter()
+        .filter_map(|dose| {
+            let duration = dose.duration?;
+            let to = snap(clock, &breakpoints, dose.time + duration);
+            Some((dose.state, dose.amount / duration, dose.time, to))
+        })
+        .collect();
+    Schedule {
+        breakpoints,
+        doses,
+        infusions,
+        warnings,
+    }
 }
 
 /// Warns about listed output times outside [start, end], which are not simulated.
