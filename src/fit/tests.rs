@@ -3,8 +3,8 @@
 use super::*;
 
 /// y = a * exp(-b t): predictions and exact derivatives.
-struct Exponential {
-    times: Vec<f64>,
+pub(super) struct Exponential {
+    pub times: Vec<f64>,
 }
 
 impl Predictor for Exponential {

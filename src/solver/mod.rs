@@ -156,7 +156,7 @@ pub struct Integrator<'a> {
     pub state_atol: Vec<f64>,
     /// Set once `auto` has switched to BDF.
     pub switched: Option<MethodSwitch>,
-    /// `auto` tried BDF and it failed: explicit for the rest of the run, without a step budget.
+    /// `auto` tried BDF and it failed: explicit for the rest of the run, without switching again.
     pub implicit_failed: bool,
     /// What the solver decided along the way, for the run record.
     pub notes: Vec<String>,

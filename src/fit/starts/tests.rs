@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::fit::likelihood::{BlqMethod, Datum, ErrorModel};
+use crate::fit::tests::Exponential;
 use crate::fit::{FitSettings, Prediction, Predictor, Scale, SearchSettings, fit_subject};
 
 #[test]
@@ -165,25 +166,6 @@ fn default_starts_find_the_global_optimum_and_flag_the_disagreement() {
     assert!(fit.status.contains("starts disagree"), "{}", fit.status);
 }
 
-/// y = a e^(-b t).
-struct Decay {
-    times: Vec<f64>,
-}
-
-impl Predictor for Decay {
-    fn predict(&self, p: &[f64]) -> Result<Prediction, String> {
-        let values = self
-            .times
-            .iter()
-            .map(|&t| p[0] * (-p[1] * t).exp())
-            .collect();
-        let jacobian = (self.times.iter())
-            .map(|&t| vec![(-p[1] * t).exp(), -p[0] * t * (-p[1] * t).exp()])
-            .collect();
-        Ok(Prediction { values, jacobian })
-    }
-}
-
 /// ln y = ln a - b t + e is linear in (ln a, b): every start ends at the one optimum and
 /// nothing is flagged.
 #[test]
@@ -206,7 +188,7 @@ fn starts_on_a_likelihood_with_one_optimum_agree() {
     let names = ["a".to_string(), "b".to_string()];
     let (initial, scales) = ([50.0, 0.1], [Scale::Log; 2]);
     let fit = fit_subject(
-        &Decay { times },
+        &Exponential { times },
         &names,
         &scales,
         &initial,
