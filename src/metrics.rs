@@ -8,7 +8,7 @@ pub mod phases;
 pub mod response;
 pub mod summary;
 
-use crate::trajectory::Trajectory;
+use crate::trajectory::{Peak, Trajectory};
 use serde::Serialize;
 
 /// Exposure metrics of one curve. Fields are `None` when the curve does not define them.
@@ -26,6 +26,17 @@ pub struct Nca {
     /// ln 2 over the slope of a log-linear fit to the last `TERMINAL_POINTS` quantifiable points
     /// after Tmax; `None` if they do not decline.
     pub t_half_terminal: Option<f64>,
+}
+
+impl Nca {
+    /// These metrics with Cmax and Tmax of the solver's solution (`simulate::locate_peaks`)
+    /// instead of the grid's, when known.
+    pub fn with_peak(self, peak: Option<Peak>) -> Nca {
+        match peak {
+            Some(Peak { cmax, tmax }) => Nca { cmax, tmax, ..self },
+            None => self,
+        }
+    }
 }
 
 /// Points used for the terminal half-life fit.
@@ -118,15 +129,19 @@ fn half_life_of_log_linear_fit(points: &[(f64, f64)]) -> Option<f64> {
     (slope < 0.0).then(|| std::f64::consts::LN_2 / -slope)
 }
 
-/// `metrics.csv`: one row per named column of the trajectory, computed on the output grid,
-/// empty cells where a metric is not defined.
-pub fn table<'a>(trajectory: &Trajectory, columns: impl IntoIterator<Item = &'a str>) -> String {
+/// `metrics.csv`: one row per named column of the trajectory with its peak on the solver's
+/// solution, the other metrics computed on the output grid; empty cells where a metric is not
+/// defined.
+pub fn table<'a>(
+    trajectory: &Trajectory,
+    columns: impl IntoIterator<Item = (&'a str, Option<Peak>)>,
+) -> String {
     let mut text =
         String::from("column,cmax,tmax,auc_0_last,auc_0_28,clast,tlast,t_half_terminal\n");
     let cell = |value: Option<f64>| value.map_or(String::new(), |v| format!("{v}"));
-    for name in columns {
+    for (name, peak) in columns {
         let values = trajectory.column(name).unwrap_or_default();
-        if let Some(metrics) = nca(&trajectory.times, &values, 0.0) {
+        if let Some(metrics) = nca(&trajectory.times, &values, 0.0).map(|m| m.with_peak(peak)) {
             text.push_str(&format!(
                 "{name},{},{},{},{},{},{},{}\n",
                 metrics.cmax,

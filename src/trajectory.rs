@@ -1,7 +1,14 @@
-//! The result of one simulation: a table of states and outputs at the output times, and its
-//! CSV form.
+//! The result of one simulation: a table of states and outputs at the output times, its CSV
+//! form, and the peak of a column.
 
 use std::fmt::Write;
+
+/// The largest value of a column (Cmax) and when it is reached (Tmax).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peak {
+    pub cmax: f64,
+    pub tmax: f64,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trajectory {
@@ -21,11 +28,18 @@ impl Trajectory {
     /// One column by name, over all times.
     pub fn column(&self, name: &str) -> Option<Vec<f64>> {
         let index = self.columns.iter().position(|c| c == name)?;
-        Some(
-            (0..self.times.len())
-                .map(|row| self.row(row)[index])
-                .collect(),
-        )
+        Some(self.column_at(index))
+    }
+
+    /// The column at `index` of `columns`, over all times.
+    pub fn column_at(&self, index: usize) -> Vec<f64> {
+        let width = self.columns.len();
+        self.values
+            .iter()
+            .skip(index)
+            .step_by(width)
+            .copied()
+            .collect()
     }
 
     /// CSV with a `time` column; numbers in shortest round-trip form.

@@ -9,7 +9,7 @@ use crate::model::Model;
 use crate::output::{Destination, Owner, Staging};
 use crate::plot::{Figure, Series, YScale, render_png};
 use crate::report::provenance::{FILE as PROVENANCE, Kind};
-use crate::simulate::{RunPlan, SimError, Simulation, simulate};
+use crate::simulate::{RunPlan, SimError, Simulation, locate_peaks, simulate};
 use crate::spec::{DoseSpec, ExprText, SolverName};
 use clap::Args;
 use serde_json::json;
@@ -236,12 +236,22 @@ fn figure(model: &Model, simulation: &Simulation, linear: bool) -> Figure {
     }
 }
 
-/// Exposure metrics of the model's outputs (of its states when it names no outputs).
-fn metrics_csv(model: &Model, simulation: &Simulation) -> String {
+/// Exposure metrics of the model's outputs (of its states when it names no outputs), with
+/// Cmax and Tmax on the solver's solution.
+fn metrics_csv(model: &Model, plan: &RunPlan, simulation: &Simulation) -> Result<String, Failure> {
+    let trajectory = &simulation.trajectory;
     let outputs: Vec<&str> = model.outputs.iter().map(|o| o.name.as_str()).collect();
     let states: Vec<&str> = model.states.iter().map(|s| s.name.as_str()).collect();
-    let columns = if outputs.is_empty() { states } else { outputs };
-    crate::metrics::table(&simulation.trajectory, columns)
+    let names = if outputs.is_empty() { states } else { outputs };
+    let indexes: Vec<usize> = names
+        .iter()
+        .filter_map(|name| trajectory.columns.iter().position(|c| c == name))
+        .collect();
+    let peaks = locate_peaks(model, plan, simulation, &indexes).map_err(|e| sim_error(model, e))?;
+    Ok(crate::metrics::table(
+        trajectory,
+        names.into_iter().zip(peaks),
+    ))
 }
 
 /// Recorded event times, one row per firing: `event,time`.
@@ -357,7 +367,10 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     staging.write("trajectory.png", &png)?;
     staging.write("run.json", run_json.as_bytes())?;
     staging.write("events.csv", events_csv(&simulation).as_bytes())?;
-    staging.write("metrics.csv", metrics_csv(&model, &simulation).as_bytes())?;
+    staging.write(
+        "metrics.csv",
+        metrics_csv(&model, &plan, &simulation)?.as_bytes(),
+    )?;
     staging.record(record);
     staging.commit()?;
     if let (true, Some(switch)) = (args.verbose, &simulation.method_switch) {

@@ -126,9 +126,9 @@ impl<'a> Evaluator<'a> {
         let times = study.output_times();
         let parameters = self.parameter_values(point);
         match study.simulate_arm(self.arm, parameters, &self.plan) {
-            Ok((simulation, first_dose)) => {
-                let columns = study.metrics.compute(&simulation, first_dose);
-                let trajectory = &simulation.trajectory;
+            Ok(run) => {
+                let columns = study.metrics.compute(&run);
+                let trajectory = &run.simulation.trajectory;
                 let metrics = (self.metrics.iter())
                     .map(|metric| match *metric {
                         MetricChoice::Column { position, .. } => columns[position],
@@ -139,7 +139,7 @@ impl<'a> Evaluator<'a> {
                     })
                     .collect();
                 let curves = match self.curves {
-                    true => study.tracked_values(&simulation, times.len()),
+                    true => study.tracked_values(&run.simulation, times.len()),
                     false => Vec::new(),
                 };
                 Evaluation {

@@ -38,6 +38,12 @@ pub struct Event {
 }
 
 impl Event {
+    /// Whether firing changes the solution (sets states, floors them or stops the run); an
+    /// event that only records does not.
+    pub fn acts(&self) -> bool {
+        !self.set.is_empty() || self.stop || self.floor.is_some()
+    }
+
     pub(super) fn roots(&self) -> Vec<NodeId> {
         std::iter::once(self.condition)
             .chain(self.set.iter().map(|&(_, node)| node))

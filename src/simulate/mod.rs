@@ -15,12 +15,14 @@ use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model, Regimen};
 mod events;
 mod outcome;
+mod peaks;
 mod times;
 
 use crate::solver::{Integrator, MethodSwitch, Piece, SegmentFailure, SolverOptions, Stats};
 use crate::trajectory::Trajectory;
 use events::EventWatch;
 use outcome::{assemble, check_finite, check_start_rates, segment_error};
+pub use peaks::locate_peaks;
 use std::cell::RefCell;
 pub use times::{Clock, listed_times, output_times};
 use times::{requested_rows, samples, schedule, warn_outside};
@@ -98,6 +100,16 @@ pub struct Simulation {
 const MAX_OUTPUT_ROWS: f64 = 1e7;
 
 pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
+    simulate_from(model, plan, None)
+}
+
+/// `simulate`, starting from the states `resume` at `plan.start` instead of the model's initial
+/// states (a restart inside a run that has no events: doses at `plan.start` are applied on top).
+fn simulate_from(
+    model: &Model,
+    plan: &RunPlan,
+    resume: Option<&[f64]>,
+) -> Result<Simulation, SimError> {
     if let Some(signal) = crate::interrupt::requested() {
         return Err(SimError {
             message: crate::interrupt::stopped(signal).message,
@@ -126,7 +138,7 @@ pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     let mut registers = vec![0.0; model.register_count()];
     model.setup(&mut registers, &plan.parameters);
     let state_names: Vec<String> = model.states.iter().map(|s| s.name.clone()).collect();
-    let mut y = model.initial_states(&registers);
+    let mut y = resume.map_or_else(|| model.initial_states(&registers), <[f64]>::to_vec);
     let snapshot = |y: &[f64]| -> Vec<(String, f64)> {
         state_names.iter().cloned().zip(y.iter().copied()).collect()
     };

@@ -9,7 +9,10 @@ use super::metrics::MetricRow;
 use super::{Arm, Study};
 use crate::diag::Diagnostic;
 use crate::population::Subject;
-use crate::simulate::{RunPlan, Simulation, listed_times, output_times, simulate};
+use crate::simulate::{
+    RunPlan, SimError, Simulation, listed_times, locate_peaks, output_times, simulate,
+};
+use crate::trajectory::Peak;
 use rayon::prelude::*;
 use std::fmt::Write;
 use std::ops::Range;
@@ -23,6 +26,14 @@ pub type Progress<'a> = &'a (dyn Fn() + Sync);
 
 /// Receives the long-format trajectory text, block by block in subject order.
 pub type TrajectorySink<'a> = &'a mut dyn FnMut(&str) -> Result<(), Diagnostic>;
+
+/// One subject's simulation in one arm: the time of its first dose (the start when there is
+/// none), and the exposure output's peak on the solver's solution.
+pub(crate) struct ArmRun {
+    pub simulation: Simulation,
+    pub first_dose: f64,
+    pub exposure_peak: Option<Peak>,
+}
 
 /// One subject's sampled values, for `subjects.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,13 +92,13 @@ impl Study {
     }
 
     /// Simulates one parameter vector in one arm with the span, output grid and solver of
-    /// `base`; also gives the time of the first dose (the start when there is none).
+    /// `base`, and locates the exposure output's peak on the solution.
     pub(crate) fn simulate_arm(
         &self,
         arm: &Arm,
         parameters: Vec<f64>,
         base: &RunPlan,
-    ) -> Result<(Simulation, f64), String> {
+    ) -> Result<ArmRun, String> {
         let doses = arm
             .regimen
             .events(&parameters)
@@ -98,9 +109,21 @@ impl Study {
             doses,
             ..base.clone()
         };
-        simulate(&self.model, &plan)
-            .map(|simulation| (simulation, first_dose))
-            .map_err(|e| format!("at time {}: {}", crate::diag::number(e.time), e.message))
+        let failed =
+            |e: SimError| format!("at time {}: {}", crate::diag::number(e.time), e.message);
+        let simulation = simulate(&self.model, &plan).map_err(failed)?;
+        let exposure_peak = match &self.metrics.exposure {
+            Some((_, column)) => locate_peaks(&self.model, &plan, &simulation, &[*column])
+                .map_err(failed)?
+                .pop()
+                .flatten(),
+            None => None,
+        };
+        Ok(ArmRun {
+            simulation,
+            first_dose,
+            exposure_peak,
+        })
     }
 
     /// The tracked outputs of a simulation at every output time, `[time * outputs + output]`;
@@ -138,9 +161,10 @@ impl Study {
                 .population
                 .individual_parameters(&arm.parameters, subject);
             let (failure, values) = match self.simulate_arm(arm, parameters, &self.plan) {
-                Ok((simulation, first_dose)) => {
+                Ok(run) => {
+                    let simulation = &run.simulation;
                     steps += simulation.stats.accepted_steps + simulation.stats.rejected_steps;
-                    let tracked = self.tracked_values(&simulation, times.len());
+                    let tracked = self.tracked_values(simulation, times.len());
                     if let Ok(mut set) = bands[worker].lock() {
                         set.insert_subject(arm_index, &tracked);
                     }
@@ -150,12 +174,12 @@ impl Study {
                             arm,
                             subject.id,
                             times,
-                            &simulation,
+                            simulation,
                             &deviates,
                         );
                         bad_observation = bad_observation.or(bad);
                     }
-                    (None, self.metrics.compute(&simulation, first_dose))
+                    (None, self.metrics.compute(&run))
                 }
                 Err(message) => (Some(message), vec![f64::NAN; self.metrics.columns().len()]),
             };
@@ -251,7 +275,7 @@ pub fn execute(
         .map(|arm| {
             study
                 .simulate_arm(arm, study.typical_subject(arm).parameters, &study.plan)
-                .map(|(s, _)| study.tracked_values(&s, times.len()))
+                .map(|run| study.tracked_values(&run.simulation, times.len()))
         })
         .collect();
     let mut subjects = Vec::new();

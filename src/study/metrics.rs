@@ -2,11 +2,11 @@
 //! recorded events) and one subject's row, computed from its trajectory.
 
 use super::check::{non_negative, positive};
+use super::execute::ArmRun;
 use crate::metrics::nca;
 use crate::metrics::phases::{PhaseWindows, phases_of};
 use crate::metrics::response::{ResponseCriteria, tumor_metrics};
 use crate::model::Model;
-use crate::simulate::Simulation;
 use crate::spec::MetricsSpec;
 
 /// What a metric column holds.
@@ -193,10 +193,9 @@ impl MetricSettings {
         }
     }
 
-    /// One subject's metric values from its simulation; `first_dose` is the time of the first
-    /// dose (for the expansion fold).
-    pub fn compute(&self, simulation: &Simulation, first_dose: f64) -> Vec<f64> {
-        let trajectory = &simulation.trajectory;
+    /// One subject's metric values from its simulation in one arm.
+    pub(crate) fn compute(&self, run: &ArmRun) -> Vec<f64> {
+        let (trajectory, first_dose) = (&run.simulation.trajectory, run.first_dose);
         let times = &trajectory.times;
         let width = trajectory.columns.len();
         let column = |k: usize| -> Vec<f64> {
@@ -213,7 +212,7 @@ impl MetricSettings {
         let mut values = Vec::new();
         if let Some((_, k)) = self.exposure {
             let curve = column(k);
-            match nca(times, &curve, self.lloq) {
+            match nca(times, &curve, self.lloq).map(|n| n.with_peak(run.exposure_peak)) {
                 Some(n) => {
                     let p = phases_of(&n, times, &curve, first_dose, self.lloq, &self.windows);
                     values.extend([
@@ -264,7 +263,7 @@ impl MetricSettings {
             }
         }
         for name in &self.events {
-            let first = simulation.events.iter().find(|(n, _)| n == name);
+            let first = run.simulation.events.iter().find(|(n, _)| n == name);
             values.push(first.map_or(f64::NAN, |(_, t)| *t));
         }
         values

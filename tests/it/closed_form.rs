@@ -343,7 +343,7 @@ fn stein_exposure_metrics_match_the_closed_form() {
         0.0,
         "terminal half-life",
     );
-    let table = cartsim::metrics::table(trajectory, ["total"]);
+    let table = cartsim::metrics::table(trajectory, [("total", None)]);
     assert!(
         table.starts_with(
             "column,cmax,tmax,auc_0_last,auc_0_28,clast,tlast,t_half_terminal\ntotal,24000"

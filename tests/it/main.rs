@@ -17,6 +17,7 @@ mod limits;
 mod native;
 mod near_times;
 mod negative_states;
+mod peaks;
 mod population;
 mod reference;
 mod report;
