@@ -8,7 +8,8 @@ use crate::csv::Delimiter;
 use crate::data::{Dataset, DvScale, Filter, ReadOptions, Test, read_dataset};
 use crate::diag::Diagnostic;
 use crate::model::Model;
-use crate::report::provenance::InputFile;
+use crate::record::provenance::InputFile;
+use crate::record::provenance::InputRole;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -109,7 +110,7 @@ impl DataFile {
 
     /// Its entry in provenance.json.
     pub fn input(&self) -> InputFile {
-        prov::input_hashed("data", &self.path, &self.sha256)
+        prov::input_hashed(InputRole::Data, &self.path, &self.sha256)
     }
 }
 

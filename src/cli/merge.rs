@@ -5,7 +5,7 @@ use super::Failure;
 use super::run::{describe, load_study, read, run_provenance, shard_range, write_outputs};
 use crate::diag::Diagnostic;
 use crate::output::{Destination, Owner, Staging};
-use crate::report::provenance::FILE as PROVENANCE;
+use crate::record::provenance::FILE as PROVENANCE;
 use crate::study::{
     BandSet, MetricRow, ShardState, Study, StudyResult, SubjectRecord, parse_metrics_csv,
     parse_subjects_csv,

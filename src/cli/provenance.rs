@@ -1,20 +1,20 @@
 //! The provenance.json every `simulate`, `run` and `fit` writes: one builder, so the three
 //! record the same things the same way (see `report::provenance`).
 
+use crate::record::provenance::{InputFile, InputRole, Kind, Provenance};
 use crate::report::format::utc_timestamp;
-use crate::report::provenance::{InputFile, Kind, Provenance};
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// An input file: its path as given, its absolute path, and the SHA-256 of its text.
-pub(super) fn input(role: &str, path: &Path, text: &str) -> InputFile {
+pub(super) fn input(role: InputRole, path: &Path, text: &str) -> InputFile {
     input_hashed(role, path, &crate::output::sha256_hex(text.as_bytes()))
 }
 
 /// An input file whose SHA-256 was taken while reading it.
-pub(super) fn input_hashed(role: &str, path: &Path, sha256: &str) -> InputFile {
+pub(super) fn input_hashed(role: InputRole, path: &Path, sha256: &str) -> InputFile {
     InputFile {
-        role: role.to_string(),
+        role,
         path: path.display().to_string(),
         absolute_path: std::fs::canonicalize(path)
             .ok()

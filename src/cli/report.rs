@@ -5,7 +5,7 @@
 use super::Failure;
 use crate::diag::Diagnostic;
 use crate::output::Additions;
-use crate::report::provenance::{FILE as PROVENANCE, Kind, Provenance};
+use crate::record::provenance::{FILE as PROVENANCE, Kind, Provenance};
 use crate::report::{Folder, Format, check, gather, render};
 use clap::Args;
 use std::path::{Path, PathBuf};

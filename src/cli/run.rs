@@ -4,8 +4,9 @@
 use super::{Failure, load, provenance};
 use crate::diag::Diagnostic;
 use crate::output::{Destination, Owner, Staging, sha256_hex};
+use crate::record::provenance::InputRole;
+use crate::record::provenance::{FILE as PROVENANCE, InputFile, Kind, Provenance};
 use crate::report::Format;
-use crate::report::provenance::{FILE as PROVENANCE, InputFile, Kind, Provenance};
 use crate::spec::{Loaded, RunSpec, load_yaml};
 use crate::study::{
     ShardState, Study, StudyInputs, StudyResult, TrajectorySink, check, execute, figures,
@@ -89,8 +90,8 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
         failure
     })?;
     let mut files = vec![
-        provenance::input("run file", path, &run_text),
-        provenance::input("model", &model_path, &model_text),
+        provenance::input(InputRole::RunFile, path, &run_text),
+        provenance::input(InputRole::Model, &model_path, &model_text),
     ];
     let table = match loaded
         .spec
@@ -101,7 +102,11 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
         Some(table) => {
             let table_path = folder.join(table);
             let text = read(&table_path, "the subject table")?;
-            files.push(provenance::input("subject table", &table_path, &text));
+            files.push(provenance::input(
+                InputRole::SubjectTable,
+                &table_path,
+                &text,
+            ));
             Some((table_path.display().to_string(), text))
         }
         None => None,

@@ -8,7 +8,8 @@ use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::output::{Destination, Owner, Staging};
 use crate::plot::{Figure, Series, YScale, render_png};
-use crate::report::provenance::{FILE as PROVENANCE, Kind};
+use crate::record::provenance::InputRole;
+use crate::record::provenance::{FILE as PROVENANCE, Kind};
 use crate::simulate::{RunPlan, SimError, Simulation, locate_peaks, simulate};
 use crate::spec::{DoseSpec, ExprText, SolverName};
 use clap::Args;
@@ -353,7 +354,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         ),
     ]);
     let run_json = serde_json::to_string_pretty(&run).unwrap_or_default() + "\n";
-    let inputs = vec![provenance::input("model", &args.model, &text)];
+    let inputs = vec![provenance::input(InputRole::Model, &args.model, &text)];
     let mut record = provenance::record(Kind::Simulate, inputs, &plan.solver, started);
     provenance::add_statistics(&mut record.solver_statistics, &simulation.stats);
     record.solver_switches = simulation

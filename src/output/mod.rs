@@ -3,7 +3,7 @@
 //! files, and a failed or interrupted run leaves the previous result as it was.
 
 use crate::diag::Diagnostic;
-use crate::report::provenance::{FILE as PROVENANCE, Provenance};
+use crate::record::provenance::{FILE as PROVENANCE, Provenance};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{BufWriter, ErrorKind};

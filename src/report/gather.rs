@@ -4,10 +4,10 @@
 
 use super::captions;
 use super::model::{self, ModelSection};
-use super::provenance::{Kind, Provenance};
 use super::tables::{self, Figure, Results, Units};
 use super::{InputCheck, ProvenanceSection, ReportData, format};
 use crate::output::sha256_hex;
+use crate::record::provenance::{InputRole, Kind, Provenance};
 use crate::spec::{ModelSpec, RunSpec, load_model, load_yaml};
 use serde_json::Value;
 
@@ -42,7 +42,7 @@ pub fn gather(folder: Folder) -> ReportData {
             if status != "matches" {
                 notices.push(format!(
                     "The {} `{}` is {status}: the report shows {}.",
-                    input.role,
+                    input.role.label(),
                     input.path,
                     match status {
                         "not found" => "what the run recorded, without it",
@@ -51,7 +51,7 @@ pub fn gather(folder: Folder) -> ReportData {
                 ));
             }
             InputCheck {
-                role: input.role.clone(),
+                role: input.role.label().to_string(),
                 name: (std::path::Path::new(&input.path).file_name())
                     .map_or(input.path.clone(), |n| n.to_string_lossy().to_string()),
                 path: input.absolute_path.clone().unwrap_or(input.path.clone()),
@@ -60,11 +60,11 @@ pub fn gather(folder: Folder) -> ReportData {
             }
         })
         .collect();
-    let text_of = |role: &str| {
+    let text_of = |role: InputRole| {
         let position = record.inputs.iter().position(|i| i.role == role)?;
         folder.inputs.get(position)?.as_deref()
     };
-    let spec: Option<ModelSpec> = text_of("model").and_then(|text| {
+    let spec: Option<ModelSpec> = text_of(InputRole::Model).and_then(|text| {
         match load_model("model", text) {
             Ok(loaded) => Some(loaded.spec),
             Err(_) => {
@@ -73,7 +73,7 @@ pub fn gather(folder: Folder) -> ReportData {
             }
         }
     });
-    let run_spec: Option<RunSpec> = text_of("run file")
+    let run_spec: Option<RunSpec> = text_of(InputRole::RunFile)
         .and_then(|text| load_yaml::<RunSpec>("run file", text).ok())
         .map(|loaded| loaded.spec);
     let section: Option<ModelSection> = spec.as_ref().map(model::section);

@@ -7,7 +7,6 @@ pub mod check;
 pub mod format;
 mod gather;
 mod model;
-pub mod provenance;
 mod tables;
 
 pub use gather::{Folder, gather};
@@ -54,7 +53,7 @@ pub struct ReportData {
 /// The provenance as shown: the record, and each input file's check against its SHA-256.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProvenanceSection {
-    pub record: provenance::Provenance,
+    pub record: crate::record::provenance::Provenance,
     pub command_line: String,
     pub inputs: Vec<InputCheck>,
     pub solver: Vec<(String, String)>,

@@ -17,7 +17,8 @@ use crate::output::{Destination, Staging, sha256_hex};
 use crate::plot::{
     ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
 };
-use crate::report::provenance::{Kind, Provenance};
+use crate::record::provenance::InputRole;
+use crate::record::provenance::{Kind, Provenance};
 use crate::trajectory::Trajectory;
 use clap::ValueEnum;
 use serde_json::json;
@@ -296,7 +297,7 @@ fn fit_json(inputs: &Inputs, fits: &[SubjectFit], seconds: f64) -> serde_json::V
 fn fit_provenance(inputs: &Inputs, fits: &[SubjectFit], started: Instant) -> Provenance {
     let args = inputs.args;
     let files = vec![
-        provenance::input("model", &args.model, inputs.model_text),
+        provenance::input(InputRole::Model, &args.model, inputs.model_text),
         inputs.data.input(),
     ];
     let solver = &inputs.request.template.solver;

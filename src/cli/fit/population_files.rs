@@ -17,7 +17,8 @@ use crate::fit::likelihood::ErrorModel;
 use crate::fit::population::{PopulationFit, PopulationRequest, PopulationResidual};
 use crate::output::{Destination, Staging, sha256_hex};
 use crate::plot::{BoxSummary, Reference, ScatterPoint, boxes_png, scatter_png};
-use crate::report::provenance::{Kind, Provenance};
+use crate::record::provenance::InputRole;
+use crate::record::provenance::{Kind, Provenance};
 use serde_json::json;
 use std::fmt::Write;
 use std::time::Instant;
@@ -287,7 +288,7 @@ fn population_provenance(
 ) -> Provenance {
     let args = inputs.args;
     let files = vec![
-        provenance::input("model", &args.model, inputs.model_text),
+        provenance::input(InputRole::Model, &args.model, inputs.model_text),
         inputs.data.input(),
     ];
     let mut record = provenance::record(Kind::Population, files, &request.template.solver, started);

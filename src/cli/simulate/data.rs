@@ -12,7 +12,8 @@ use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::output::Staging;
 use crate::plot::{ObservedSeries, YScale, observed_png};
-use crate::report::provenance::{FILE as PROVENANCE, Kind};
+use crate::record::provenance::InputRole;
+use crate::record::provenance::{FILE as PROVENANCE, Kind};
 use crate::simulate::{RunPlan, Simulation};
 use rayon::prelude::*;
 use serde_json::json;
@@ -279,7 +280,10 @@ pub(super) fn run(
     let seconds = started.elapsed().as_secs_f64();
     run.insert("wall_time_seconds".into(), json!(seconds));
     let run_json = serde_json::to_string_pretty(&run).unwrap_or_default() + "\n";
-    let inputs = vec![prov::input("model", &args.model, text), data_file.input()];
+    let inputs = vec![
+        prov::input(InputRole::Model, &args.model, text),
+        data_file.input(),
+    ];
     let mut record = prov::record(Kind::Simulate, inputs, &base.solver, started);
     record.n = runs.len() as u64;
     for (subject, simulation) in &runs {

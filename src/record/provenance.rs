@@ -1,6 +1,6 @@
-//! provenance.json, the record every `simulate`, `run` and `fit` leaves in its folder: the
-//! program, the command, every input file with its SHA-256, seed, solver settings and
-//! statistics, wall time, solver switches and warnings. Reports are built from it.
+//! Provenance: what made an output folder (the program, the command, every input file with its
+//! role and SHA-256, seed, solver settings and statistics, wall time, solver switches and
+//! warnings). Every command writes it as provenance.json; reports are built from it.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,12 +30,36 @@ impl Kind {
     }
 }
 
-/// An input file: its role (`model`, `run file`, `data`, `subject table`), the path as given
-/// on the command line (or in the run file), the absolute path when it could be resolved, and
-/// the SHA-256 of its contents.
+/// What an input file was to the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InputRole {
+    #[serde(rename = "model")]
+    Model,
+    #[serde(rename = "run file")]
+    RunFile,
+    #[serde(rename = "data")]
+    Data,
+    #[serde(rename = "subject table")]
+    SubjectTable,
+}
+
+impl InputRole {
+    /// The role as records and reports write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            InputRole::Model => "model",
+            InputRole::RunFile => "run file",
+            InputRole::Data => "data",
+            InputRole::SubjectTable => "subject table",
+        }
+    }
+}
+
+/// An input file: its role, the path as given on the command line (or in the run file), the
+/// absolute path when it could be resolved, and the SHA-256 of its contents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputFile {
-    pub role: String,
+    pub role: InputRole,
     pub path: String,
     pub absolute_path: Option<String>,
     pub sha256: String,
@@ -76,7 +100,7 @@ pub struct Provenance {
 
 impl Provenance {
     /// The input file with this role.
-    pub fn input(&self, role: &str) -> Option<&InputFile> {
+    pub fn input(&self, role: InputRole) -> Option<&InputFile> {
         self.inputs.iter().find(|i| i.role == role)
     }
 
