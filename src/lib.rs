@@ -17,6 +17,7 @@ pub mod model;
 pub mod output;
 pub mod plot;
 pub mod population;
+pub mod present;
 pub mod record;
 pub mod report;
 pub mod simulate;
