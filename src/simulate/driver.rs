@@ -166,7 +166,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
         let model = self.model;
         model.set_switches(&mut self.integrator.registers.borrow_mut(), 0.5 * (a + b));
         let origin = if self.watch.is_some() || self.plan.times.is_some() {
-            self.to_each_time(a, b, infusion)?
+            self.sparse_to_each_time(a, b, infusion)?
         } else {
             self.dense(a, b, infusion)?
         };
@@ -183,7 +183,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
 
     /// Events or listed output times: a sparse call to each output time in (a, b) and to `b`,
     /// with events every step end watched and fired where they cross. Returns the time reached.
-    fn to_each_time(&mut self, a: f64, b: f64, infusion: &[f64]) -> Result<f64, SimError> {
+    fn sparse_to_each_time(&mut self, a: f64, b: f64, infusion: &[f64]) -> Result<f64, SimError> {
         if let Some(cell) = self.watch {
             cell.borrow_mut().set_switches(0.5 * (a + b));
         }
