@@ -11,10 +11,28 @@ mod stiff;
 mod stiffness;
 
 use crate::model::Model;
-use crate::spec::SolverName;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use stiff::ImplicitMethod;
+
+/// Integration methods a model or the command line can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SolverName {
+    /// Dormand-Prince 5(4), switching to BDF for the rest of the run when the model turns out
+    /// stiff (default).
+    Auto,
+    /// Dormand-Prince 5(4), adaptive.
+    Dopri5,
+    /// Dormand-Prince 8(5,3), adaptive; for tight tolerances.
+    Dop853,
+    /// Classic fixed-step Runge-Kutta 4 with step `rk4_step`.
+    Rk4,
+    /// Variable-order BDF (implicit, for stiff models; diffsol).
+    Bdf,
+    /// ESDIRK3(4) singly diagonally implicit Runge-Kutta (implicit; diffsol).
+    Sdirk,
+}
 
 /// How to integrate: method and tolerances.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -1,26 +1,8 @@
 //! The `simulation:` block of a model file: time span, output grid and solver settings, with
 //! their defaults (`end` may be left out when `times` are listed: the last one is the end).
 
+pub use crate::solver::SolverName;
 use serde::{Deserialize, Serialize};
-
-/// Integration methods a model or the command line can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SolverName {
-    /// Dormand-Prince 5(4), switching to BDF for the rest of the run when the model turns out
-    /// stiff (default).
-    Auto,
-    /// Dormand-Prince 5(4), adaptive.
-    Dopri5,
-    /// Dormand-Prince 8(5,3), adaptive; for tight tolerances.
-    Dop853,
-    /// Classic fixed-step Runge-Kutta 4 with step `rk4_step`.
-    Rk4,
-    /// Variable-order BDF (implicit, for stiff models; diffsol).
-    Bdf,
-    /// ESDIRK3(4) singly diagonally implicit Runge-Kutta (implicit; diffsol).
-    Sdirk,
-}
 
 /// The `simulation:` block: time span, output grid and solver settings.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
