@@ -13,9 +13,19 @@ pub struct Location {
     pub source_line: Option<String>,
 }
 
+/// How bad a diagnostic is: an error stops what it concerns (a file, a subject, a run); a
+/// warning lets it finish and is reported beside the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
 /// One problem, with everything a user needs to fix it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
+    pub severity: Severity,
     pub message: String,
     pub location: Option<Location>,
     /// Short text printed under the caret.
@@ -29,12 +39,21 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn new(message: impl Into<String>) -> Self {
         Diagnostic {
+            severity: Severity::Error,
             message: message.into(),
             location: None,
             label: None,
             yaml_path: None,
             hints: Vec::new(),
             notes: Vec::new(),
+        }
+    }
+
+    /// A warning: the same parts, reported without stopping anything.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::new(message)
         }
     }
 
@@ -74,7 +93,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{severity}: {}", self.message)?;
         let gutter = self
             .location
             .as_ref()
@@ -115,6 +138,30 @@ impl fmt::Display for Diagnostic {
             writeln!(f, "{pad} = note: {note}")?;
         }
         Ok(())
+    }
+}
+
+/// A result with the warnings met on the way to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warned<T> {
+    pub value: T,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl<T> Warned<T> {
+    pub fn new(value: T) -> Warned<T> {
+        Warned {
+            value,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Adds a warning (its severity set to `Warning`).
+    pub fn warn(&mut self, diagnostic: Diagnostic) {
+        self.warnings.push(Diagnostic {
+            severity: Severity::Warning,
+            ..diagnostic
+        });
     }
 }
 
