@@ -21,7 +21,12 @@ cd "$repo"
 old="$(realpath "${OLD:?set OLD to the binary built at the fixed commit}")"
 new="$(realpath "${NEW:-target/release/cartsim}")"
 scratch="$(mktemp -d)"
-trap 'rm -rf "$scratch"' EXIT
+# Binaries before run files said `simulation:` read only `output:`: for OLD, the shipped run
+# files are rewritten in place for the duration of its runs and restored afterwards.
+mkdir -p "$scratch/originals"
+cp models/runs/*.yaml "$scratch/originals/"
+restore() { cp "$scratch/originals/"*.yaml models/runs/; }
+trap 'restore; rm -rf "$scratch"' EXIT
 
 # name|arguments (folders are given with --out OUT, which the loop replaces)
 jobs=()
@@ -54,7 +59,9 @@ run_all() { # binary side
         >"$scratch/$side.merged.log" 2>&1
     echo "$?" >"$scratch/$side.merged.status"
 }
+sed -i 's/^simulation: {/output: {/' models/runs/*.yaml
 run_all "$old" old
+restore
 run_all "$new" new
 
 for status_file in "$scratch"/old.*.status; do

@@ -1,6 +1,7 @@
 //! The typed form of a run file (scenarios, grid, virtual population, metrics), as written.
 
 use super::types::{DoseSpec, OrderedMap, SolverName};
+use crate::diag::Diagnostic;
 use serde::Deserialize;
 
 /// A whole run file as written. Paths are relative to the run file's folder.
@@ -11,8 +12,10 @@ pub struct RunSpec {
     pub model: String,
     /// A named parameter set of the model, applied before everything else.
     pub params: Option<String>,
-    #[serde(default)]
-    pub output: RunOutputSpec,
+    /// Span, output grid and solver (`simulation:`, as in model files).
+    simulation: Option<RunOutputSpec>,
+    /// The same block under its former name (accepted with a deprecation warning).
+    output: Option<RunOutputSpec>,
     /// Named scenarios; none means one scenario `base` with the model's own doses.
     #[serde(default)]
     pub scenarios: OrderedMap<ScenarioSpec>,
@@ -27,8 +30,8 @@ pub struct RunSpec {
     pub sensitivity: Option<SensitivitySpec>,
 }
 
-/// The `output:` block: span, output grid, solver settings and the outputs to summarize. Unset
-/// fields keep the model file's `simulation:` values.
+/// The `simulation:` block (formerly `output:`): span, output grid, solver settings and the
+/// outputs to summarize. Unset fields keep the model file's `simulation:` values.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunOutputSpec {
@@ -40,6 +43,51 @@ pub struct RunOutputSpec {
     pub solver: Option<SolverName>,
     pub rtol: Option<f64>,
     pub atol: Option<f64>,
+}
+
+/// No `simulation:` block: everything as in the model file.
+const MODEL_SIMULATION: RunOutputSpec = RunOutputSpec {
+    start: None,
+    end: None,
+    step: None,
+    outputs: None,
+    solver: None,
+    rtol: None,
+    atol: None,
+};
+
+impl RunSpec {
+    /// The `simulation:` block (or the deprecated `output:`), empty when there is none.
+    pub fn simulation(&self) -> &RunOutputSpec {
+        (self.simulation.as_ref())
+            .or(self.output.as_ref())
+            .unwrap_or(&MODEL_SIMULATION)
+    }
+
+    /// The key the block is written under, for messages (`simulation` unless only the
+    /// deprecated `output` is).
+    pub fn simulation_key(&self) -> &'static str {
+        match (&self.simulation, &self.output) {
+            (None, Some(_)) => "output",
+            _ => "simulation",
+        }
+    }
+
+    /// Both `simulation:` and `output:` given, or the deprecated `output:` alone.
+    pub fn simulation_key_problem(&self) -> Option<Diagnostic> {
+        match (&self.simulation, &self.output) {
+            (Some(_), Some(_)) => Some(
+                Diagnostic::new("the run file has both `simulation:` and `output:`").hint(
+                    "`output:` is the former name of `simulation:`: merge them into `simulation:`",
+                ),
+            ),
+            (None, Some(_)) => Some(
+                Diagnostic::warning("`output:` in a run file is deprecated")
+                    .hint("rename the block `simulation:`, as in model files (same keys)"),
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// One scenario: parameter overrides and/or doses replacing the model's own.

@@ -4,6 +4,7 @@
 use super::metrics::MetricSettings;
 use super::{Arm, Study};
 use crate::diag::Diagnostic;
+use crate::diag::Severity;
 use crate::diag::number;
 use crate::model::{Model, Regimen};
 use crate::population::Population;
@@ -94,6 +95,14 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
         }
     }
 
+    let mut warnings = Vec::new();
+    match spec.simulation_key_problem() {
+        Some(d) if d.severity == Severity::Warning => {
+            warnings.push(d.at(problems.run.locate_key("output")))
+        }
+        Some(d) => problems.list.push(d.at(problems.run.locate_key("output"))),
+        None => {}
+    }
     let plan = check_output(&mut problems, &model, &base);
     let (arms, grid_names) = check_arms(&mut problems, &model, &base, &parameter_names);
     let population = match &spec.population {
@@ -127,6 +136,7 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
                 plan,
                 tracked,
                 tracked_units,
+                warnings,
             })
         }
         _ => Err(problems.list),
@@ -147,7 +157,8 @@ pub(super) fn unit_of(model: &Model, name: &str) -> String {
 }
 
 fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<RunPlan> {
-    let output = &problems.run.spec.output;
+    let output = problems.run.spec.simulation();
+    let key = problems.run.spec.simulation_key();
     let mut plan = RunPlan::for_model(model, base.to_vec(), &model.default_regimen, output.step)
         .map_err(|d| problems.list.push(d))
         .ok()?;
@@ -166,7 +177,7 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
     if !(plan.start.is_finite() && plan.end.is_finite() && plan.end > plan.start) {
         problems
             .at(
-                "output.end",
+                &format!("{key}.end"),
                 format!("the run ends at {} but starts at {}", plan.end, plan.start),
             )
             .hints
@@ -175,7 +186,7 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
     }
     if !positive(plan.step) {
         problems.at(
-            "output.step",
+            &format!("{key}.step"),
             format!(
                 "`step` is {}; it must be a positive number",
                 number(plan.step)
@@ -184,7 +195,7 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
         ok = false;
     } else if (plan.end - plan.start) / plan.step > 1e6 {
         let d = problems.at(
-            "output.step",
+            &format!("{key}.step"),
             format!(
                 "{} output times per subject are too many for a population run",
                 ((plan.end - plan.start) / plan.step) as u64
@@ -199,7 +210,7 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
     for (field, value) in [("rtol", plan.solver.rtol), ("atol", plan.solver.atol)] {
         if !positive(value) {
             problems.at(
-                &format!("output.{field}"),
+                &format!("{key}.{field}"),
                 format!(
                     "`{field}` is {}; it must be a positive number",
                     number(value)
@@ -357,10 +368,11 @@ fn check_arms(
     (arms, grid_names)
 }
 
-/// The outputs whose percentile bands are computed: `output.outputs`, or every model output
+/// The outputs whose percentile bands are computed: `simulation.outputs`, or every model output
 /// (every state when the model names none).
 fn check_tracked(problems: &mut Problems, model: &Model) -> Vec<(String, usize)> {
-    let names: Vec<String> = match &problems.run.spec.output.outputs {
+    let key = problems.run.spec.simulation_key();
+    let names: Vec<String> = match &problems.run.spec.simulation().outputs {
         Some(list) => list.clone(),
         None if model.outputs.is_empty() => model.states.iter().map(|s| s.name.clone()).collect(),
         None => model.outputs.iter().map(|o| o.name.clone()).collect(),
@@ -371,7 +383,7 @@ fn check_tracked(problems: &mut Problems, model: &Model) -> Vec<(String, usize)>
         match super::Study::column(model, name) {
             Some(column) => tracked.push((name.clone(), column)),
             None => problems.unknown(
-                &format!("output.outputs.{k}"),
+                &format!("{key}.outputs.{k}"),
                 name,
                 "output or state",
                 &columns,

@@ -21,6 +21,7 @@ pub use tables::{
     summary_csv, trajectories_header,
 };
 
+use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model, Regimen};
 use crate::population::Population;
 use crate::simulate::RunPlan;
@@ -72,6 +73,8 @@ pub struct Study {
     pub tracked: Vec<(String, usize)>,
     /// Units of the tracked outputs (empty when unknown), for figure labels.
     pub tracked_units: Vec<String>,
+    /// What the run file should change but that does not stop the run (a deprecated key).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Study {

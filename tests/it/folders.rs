@@ -121,7 +121,7 @@ fn folders_of_other_files_or_commands_are_refused_unless_forced() {
 fn cart3_run(folder: &Path, name: &str, n: u64) -> PathBuf {
     let path = folder.join(name);
     let text = format!(
-        "model: {}\noutput: {{end: 365, step: 1}}\nscenarios:\n  single: {{doses: [{{state: E, amount: 1e7, time: 0}}]}}\n\
+        "model: {}\nsimulation: {{end: 365, step: 1}}\nscenarios:\n  single: {{doses: [{{state: E, amount: 1e7, time: 0}}]}}\n\
          population:\n  n: {n}\n  seed: 3\n  variability:\n    rho: {{omega: 0.3}}\n",
         model("cart3.yaml")
     );
@@ -245,7 +245,7 @@ fn merge_refuses_shards_of_an_edited_model_or_a_truncated_table() {
     let root = scratch("folders-merge");
     let model_text = std::fs::read_to_string(repo_path("models/cart3.yaml")).unwrap();
     std::fs::write(root.join("cart3.yaml"), &model_text).unwrap();
-    let run = "model: cart3.yaml\noutput: {end: 30, step: 1}\npopulation:\n  n: 6\n  seed: 1\n  variability: {rho: {omega: 0.3}}\n";
+    let run = "model: cart3.yaml\nsimulation: {end: 30, step: 1}\npopulation:\n  n: 6\n  seed: 1\n  variability: {rho: {omega: 0.3}}\n";
     std::fs::write(root.join("run.yaml"), run).unwrap();
     succeed(&["run", "run.yaml", "--shard", "1/2", "--out", "s1"], &root);
     std::fs::write(root.join("cart3.yaml"), format!("{model_text}\n# edited\n")).unwrap();
@@ -304,7 +304,7 @@ fn printing_into_a_closed_pipe_exits_quietly() {
 fn formula_like_names_are_written_as_text_and_read_back_by_merge_and_report() {
     let root = scratch("folders-formula");
     let run = format!(
-        "model: {}\noutput: {{end: 20, step: 1}}\nscenarios:\n  \"=SUM(1)\": {{doses: [{{state: E, amount: 1e7, time: 0}}]}}\n  \
+        "model: {}\nsimulation: {{end: 20, step: 1}}\nscenarios:\n  \"=SUM(1)\": {{doses: [{{state: E, amount: 1e7, time: 0}}]}}\n  \
          \"-low, dose\": {{doses: [{{state: E, amount: 1e6, time: 0}}]}}\n\
          population:\n  n: 4\n  seed: 1\n  variability: {{rho: {{omega: 0.3}}}}\n",
         model("cart3.yaml")

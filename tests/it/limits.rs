@@ -170,7 +170,7 @@ fn small_run(directory: &std::path::Path, n: u64, residual: &str) -> String {
     std::fs::write(
         &path,
         format!(
-            "model: {}\noutput: {{end: 14, step: 7}}\npopulation:\n  n: {n}\n  seed: 1\n  variability: {{rho: {{omega: 0.3}}}}\n  residual: {residual}\n",
+            "model: {}\nsimulation: {{end: 14, step: 7}}\npopulation:\n  n: {n}\n  seed: 1\n  variability: {{rho: {{omega: 0.3}}}}\n  residual: {residual}\n",
             model.display()
         ),
     )

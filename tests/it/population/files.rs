@@ -146,7 +146,7 @@ fn per_kg_doses_scale_with_each_subjects_weight() {
         &run,
         format!(
             "model: {}
-output: {{end: 2, step: 1, outputs: [car_t]}}
+simulation: {{end: 2, step: 1, outputs: [car_t]}}
 scenarios:
   mid: {{doses: [{{state: E, amount: 1e6, per_kg: true, time: 0}}]}}
 population:
@@ -242,7 +242,7 @@ fn per_kg_run(name: &str, population: &str, table: Option<&str>) -> PathBuf {
     }
     let model = repo_path("models/cd22_antigen_escape.yaml");
     let text = format!(
-        "model: {}\noutput: {{end: 2, step: 1, outputs: [car_t]}}\nscenarios:\n  mid: {{doses: [{{state: E, amount: 1e6, per_kg: true, time: 0}}]}}\npopulation:\n{population}",
+        "model: {}\nsimulation: {{end: 2, step: 1, outputs: [car_t]}}\nscenarios:\n  mid: {{doses: [{{state: E, amount: 1e6, per_kg: true, time: 0}}]}}\npopulation:\n{population}",
         model.display()
     );
     std::fs::write(&run, text).unwrap();
@@ -306,5 +306,38 @@ fn the_typical_subject_of_a_subject_table_has_the_tables_median_weight() {
     assert!(
         (start - 5.25e7).abs() <= 1e-12 * 5.25e7,
         "typical car_t(0) = {start}"
+    );
+}
+
+/// Run files name the span-and-solver block `simulation:` as model files do; the former
+/// `output:` still works with a deprecation warning, and both at once are refused.
+#[test]
+fn a_run_file_output_block_is_read_as_simulation_with_a_deprecation_warning() {
+    let root = scratch("output_key");
+    let model = repo_path("models/cart3.yaml").display().to_string();
+    let write = |name: &str, block: &str| {
+        let path = root.join(name);
+        std::fs::write(&path, format!("model: {model}\n{block}\n")).unwrap();
+        path.display().to_string()
+    };
+    let old = write("old.yaml", "output: {end: 3, step: 1}");
+    let out = root.join("old").display().to_string();
+    let output = cartsim(&["run", &old, "--out", &out]);
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: `output:` in a run file is deprecated"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("old.yaml:2:1"), "{stderr}");
+    assert!(!read(&root.join("old"), "summary.csv").is_empty());
+    let both = write("both.yaml", "simulation: {end: 3}\noutput: {step: 1}");
+    let out = root.join("both").display().to_string();
+    let output = cartsim(&["run", &both, "--out", &out]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("both `simulation:` and `output:`"),
+        "{stderr}"
     );
 }

@@ -84,7 +84,7 @@ population:
 fn identical_scenarios_give_identical_subjects_and_the_grid_crosses_every_scenario() {
     let study = study(
         "model: cart3.yaml
-output: {end: 40}
+simulation: {end: 40}
 scenarios:
   a: {doses: [{state: E, amount: 1e7}]}
   b: {doses: [{state: E, amount: 1e7}]}
@@ -138,7 +138,7 @@ population: {n: 6, seed: 3, variability: {rho: {omega: 0.5}}}
 fn phase_metrics_match_the_stein_closed_form() {
     let study = study(
         "model: stein2019_tisagenlecleucel.yaml
-output: {end: 365, step: 0.1}
+simulation: {end: 365, step: 0.1}
 metrics: {exposure: total, persistence_from: 150}
 ",
     )
@@ -182,7 +182,7 @@ metrics: {exposure: total, persistence_from: 150}
 
 #[test]
 fn progress_is_reported_once_per_subject() {
-    let text = "model: cart3.yaml\noutput: {end: 10, step: 1}\npopulation:\n  n: 7\n  seed: 2\n  variability: {rho: {omega: 0.3}}\n";
+    let text = "model: cart3.yaml\nsimulation: {end: 10, step: 1}\npopulation:\n  n: 7\n  seed: 2\n  variability: {rho: {omega: 0.3}}\n";
     let study = study(text).unwrap_or_else(|d| panic!("{}", render_all(&d)));
     let finished = std::sync::atomic::AtomicUsize::new(0);
     let count = || {

@@ -38,7 +38,7 @@ fn stein_run(folder: &Path, extra: &str) -> String {
     let model = repo_path("models/stein2019_tisagenlecleucel.yaml");
     let text = format!(
         "model: {}
-output: {{end: 60, step: 1, outputs: [total]}}
+simulation: {{end: 60, step: 1, outputs: [total]}}
 metrics: {{exposure: total}}
 sensitivity:
   metrics: [cmax, total@5, total@28]

@@ -21,7 +21,7 @@ simulation: {end: 10, step: 1, solver: dopri5, rtol: 1e-6, atol: 1e-12}
 ";
 
 const GROWTH_RUN: &str = "model: growth.yaml
-output: {end: 10, step: 1, outputs: [level]}
+simulation: {end: 10, step: 1, outputs: [level]}
 metrics: {exposure: level}
 sensitivity: {parameters: [k, y0], metrics: [cmax, level@5], change: 0.2}
 ";
@@ -171,7 +171,7 @@ fn stein_coefficients_match_the_closed_form() {
     let model =
         std::fs::read_to_string(repo_path("models/stein2019_tisagenlecleucel.yaml")).unwrap();
     let run = "model: stein.yaml
-output: {end: 60, step: 1, outputs: [total]}
+simulation: {end: 60, step: 1, outputs: [total]}
 metrics: {exposure: total}
 sensitivity: {parameters: [foldx, tmax, cmax, alpha, fb, beta], metrics: [cmax, total@20, total@50]}
 ";
