@@ -4,11 +4,8 @@
 //! not depend on the thread count.
 
 use crate::simulate::RunPlan;
-use crate::study::{Arm, MetricSettings, Study};
+use crate::study::{Arm, MetricSettings, Progress, Study};
 use rayon::prelude::*;
-
-/// Called (from any worker) each time a point is finished.
-pub type Progress<'a> = &'a (dyn Fn() + Sync);
 
 /// A quantity analysed.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,12 +14,13 @@ mod setup;
 mod sobol;
 mod tables;
 
+pub use crate::study::Progress;
 pub use analysis::{
     Failures, LOCAL_RTOL, LOCAL_STEP, LocalResult, MorrisResult, SobolOutcome, evaluation_count,
     local, morris, sobol,
 };
 pub use design::{SaltelliDesign, unit_points};
-pub use evaluate::{Evaluation, Evaluator, MetricChoice, Progress};
+pub use evaluate::{Evaluation, Evaluator, MetricChoice};
 pub use local::{LocalDesign, LocalEffect};
 pub use morris::{MorrisDesign, MorrisEffect};
 pub use ranges::{ParameterRange, RangeKind, VARIABILITY_COVERAGE};
