@@ -12,12 +12,12 @@ mod stiffness;
 
 use crate::model::Model;
 use crate::spec::SolverName;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use stiff::ImplicitMethod;
 
 /// How to integrate: method and tolerances.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SolverOptions {
     pub method: SolverName,
     pub rtol: f64,
@@ -29,7 +29,7 @@ pub struct SolverOptions {
 }
 
 /// Work done by the solver.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub rhs_evaluations: u64,
     pub jacobian_evaluations: u64,
@@ -71,7 +71,7 @@ impl SegmentFailure {
 }
 
 /// When and why `auto` moved from the explicit method to BDF.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MethodSwitch {
     pub time: f64,
     pub reason: String,
