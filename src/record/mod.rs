@@ -5,6 +5,7 @@
 
 pub mod dataset;
 pub mod provenance;
+pub mod simulate;
 
 use crate::diag::Diagnostic;
 use serde::Serialize;
