@@ -10,9 +10,9 @@ use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::output::{Destination, Owner, Staging};
 use crate::present::NamedFile;
-use crate::present::simulate::{self as present, Settings, metric_columns};
+use crate::present::simulate::{self as present, Settings, failure, metric_columns};
 use crate::record::provenance::{FILE as PROVENANCE, InputRole, Kind, Provenance};
-use crate::simulate::{RunPlan, SimError, locate_peaks, simulate};
+use crate::simulate::{RunPlan, locate_peaks, simulate};
 use crate::spec::{DoseSpec, ExprText, SolverName};
 use clap::Args;
 use std::path::PathBuf;
@@ -120,24 +120,6 @@ fn plan(model: &Model, args: &SimulateArgs) -> Result<RunPlan, Failure> {
     Ok(plan)
 }
 
-fn sim_error(model: &Model, error: SimError) -> Diagnostic {
-    let states: Vec<String> = error
-        .states
-        .iter()
-        .map(|(name, value)| format!("{name} = {value}"))
-        .collect();
-    Diagnostic::new(format!(
-        "simulation of `{}` failed at time {:?}: {}",
-        model.name, error.time, error.message
-    ))
-    .note(format!(
-        "states at time {:?}: {}",
-        error.states_time,
-        states.join(", ")
-    ))
-    .hint(error.hint)
-}
-
 impl SimulateArgs {
     /// How the results are presented.
     fn settings(&self) -> Settings {
@@ -184,15 +166,12 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     if let Some(path) = &args.data {
         return data::run(args, (&model, &text), plan, path, started);
     }
-    let simulation = simulate(&model, &plan).map_err(|e| sim_error(&model, e))?;
+    let simulation = simulate(&model, &plan).map_err(|e| failure(&model, e))?;
     let peaks = locate_peaks(&model, &plan, &simulation, &metric_columns(&model))
-        .map_err(|e| sim_error(&model, e))?;
+        .map_err(|e| failure(&model, e))?;
     let inputs = vec![prov::input(InputRole::Model, &args.model, &text)];
     let mut provenance = prov::record(Kind::Simulate, inputs, &plan.solver, started);
-    prov::add_statistics(&mut provenance.solver_statistics, &simulation.stats);
-    provenance.solver_switches = (simulation.method_switch.iter())
-        .map(prov::switch)
-        .collect();
+    prov::add_simulation(&mut provenance, None, &simulation);
     provenance.warnings = simulation.warnings.clone();
     let settings = args.settings();
     let files = present::simulation(

@@ -1,12 +1,12 @@
 //! `cartsim simulate --data FILE`: one run per ID of a NONMEM-style dataset, with its doses,
 //! covariates and record times; what it writes is in `present::simulate::dataset_runs`.
 
-use super::{SimulateArgs, commit, sim_error};
+use super::{SimulateArgs, commit};
 use crate::cli::values::output_index;
 use crate::cli::{Failure, dataset, provenance as prov};
 use crate::data::{Dataset, simulate_subject};
 use crate::model::Model;
-use crate::present::simulate::dataset_runs;
+use crate::present::simulate::{dataset_runs, failure};
 use crate::record::provenance::{FILE as PROVENANCE, InputRole, Kind};
 use crate::simulate::{RunPlan, Simulation};
 use rayon::prelude::*;
@@ -27,27 +27,20 @@ pub(super) fn run(
     let (dataset, data_file) = dataset::read(path, model, &options)?;
     let simulations = simulate_each(model, &base, &dataset)?;
     let runs = || dataset.subjects.iter().zip(&simulations);
-    let mut warnings = dataset.warnings.clone();
-    for (subject, simulation) in runs() {
-        let id = &subject.id;
-        warnings.extend(simulation.warnings.iter().map(|w| format!("ID {id}: {w}")));
-    }
     let inputs = vec![
         prov::input(InputRole::Model, &args.model, text),
         data_file.input(),
     ];
     let mut provenance = prov::record(Kind::Simulate, inputs, &base.solver, started);
     provenance.n = simulations.len() as u64;
+    provenance.warnings = dataset.warnings.clone();
     for (subject, simulation) in runs() {
-        prov::add_statistics(&mut provenance.solver_statistics, &simulation.stats);
-        (provenance.solver_switches).extend(
-            (simulation.method_switch.iter())
-                .map(|s| format!("ID {}: {}", subject.id, prov::switch(s))),
-        );
+        let id = &subject.id;
+        prov::add_simulation(&mut provenance, Some(id), simulation);
+        (provenance.warnings).extend(simulation.warnings.iter().map(|w| format!("ID {id}: {w}")));
     }
-    provenance.warnings = warnings;
     let facts = data_file.facts(&dataset);
-    let settings = args.settings();
+    let (settings, record) = (args.settings(), provenance.clone());
     let files = dataset_runs(
         model,
         &settings,
@@ -55,7 +48,7 @@ pub(super) fn run(
         &dataset,
         facts,
         &simulations,
-        provenance.clone(),
+        record,
     )
     .map_err(Failure)?;
     commit(&args.destination(model), &files, provenance.clone())?;
@@ -92,23 +85,18 @@ fn simulate_each(
     let results: Vec<_> = (dataset.subjects.par_iter())
         .map(|subject| {
             simulate_subject(model, base, subject).map_err(|error| {
-                let mut diagnostic = sim_error(model, error);
+                let mut diagnostic = failure(model, error);
                 diagnostic.message = format!("ID {}: {}", subject.id, diagnostic.message);
                 diagnostic
             })
         })
         .collect();
-    let mut simulations = Vec::with_capacity(results.len());
-    let mut problems = Vec::new();
-    for result in results {
-        match result {
-            Ok(simulation) => simulations.push(simulation),
-            Err(problem) => problems.push(problem),
-        }
-    }
+    let (simulations, problems): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
     if problems.is_empty() {
-        Ok(simulations)
+        Ok(simulations.into_iter().flatten().collect())
     } else {
-        Err(Failure(problems))
+        Err(Failure(
+            problems.into_iter().filter_map(Result::err).collect(),
+        ))
     }
 }

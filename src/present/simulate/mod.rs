@@ -15,7 +15,7 @@ use crate::record::simulate::{
     DoseRecord, EventRecord, ModelFile, SimulateRecord, SimulationSetup, TimeSpan,
 };
 use crate::record::{Record, to_json};
-use crate::simulate::{RunPlan, Simulation};
+use crate::simulate::{RunPlan, SimError, Simulation};
 use crate::trajectory::Peak;
 
 /// What the command line said about presenting a simulation.
@@ -177,6 +177,23 @@ fn figure(model: &Model, simulation: &Simulation, scale: YScale) -> Figure {
         width: 1400,
         height: 900,
     }
+}
+
+/// A failed simulation as the console shows it: when, why, the last states, and what to try.
+pub fn failure(model: &Model, error: SimError) -> Diagnostic {
+    let states: Vec<String> = (error.states.iter())
+        .map(|(name, value)| format!("{name} = {value}"))
+        .collect();
+    Diagnostic::new(format!(
+        "simulation of `{}` failed at time {:?}: {}",
+        model.name, error.time, error.message
+    ))
+    .note(format!(
+        "states at time {:?}: {}",
+        error.states_time,
+        states.join(", ")
+    ))
+    .hint(error.hint)
 }
 
 /// Recorded event times, one row per firing: `event,time`.
