@@ -8,8 +8,9 @@ mod population_files;
 mod vpc;
 
 use super::dataset::DataArgs;
-use super::simulate::data::output_index;
-use super::simulate::{parameter_values, parse_assignment, positive, unknown_parameter};
+use super::values::{
+    output_index, parameter_values, parse_assignment, positive, unknown_parameter,
+};
 use super::{Failure, load};
 use crate::data::Dataset;
 use crate::diag::Diagnostic;

@@ -11,6 +11,7 @@ mod report;
 mod run;
 mod sensitivity;
 mod simulate;
+mod values;
 
 use crate::diag::{Diagnostic, render_all};
 use clap::{Parser, Subcommand};

@@ -69,6 +69,23 @@ pub(super) fn add_statistics(
     }
 }
 
+/// Adds a simulation's solver work and its switch, if any, to `record`; the switch is prefixed
+/// `ID <id>: ` when `id` is given (one simulation of a dataset's).
+pub(super) fn add_simulation(
+    record: &mut Provenance,
+    id: Option<&str>,
+    simulation: &crate::simulate::Simulation,
+) {
+    add_statistics(&mut record.solver_statistics, &simulation.stats);
+    if let Some(method_switch) = &simulation.method_switch {
+        let text = switch(method_switch);
+        (record.solver_switches).push(match id {
+            Some(id) => format!("ID {id}: {text}"),
+            None => text,
+        });
+    }
+}
+
 /// A solver switch as the report shows it.
 pub(super) fn switch(switch: &crate::solver::MethodSwitch) -> String {
     format!(

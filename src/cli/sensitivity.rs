@@ -52,7 +52,7 @@ pub struct SensitivityArgs {
     pub seed: Option<u64>,
     /// Local: the fractional change of the tornado chart, strictly between 0 and 1 (default
     /// 0.2, i.e. +-20%).
-    #[arg(long, value_parser = super::simulate::fraction)]
+    #[arg(long, value_parser = super::values::fraction)]
     pub change: Option<f64>,
     /// The scenario analysed (default: the run file's first).
     #[arg(long)]

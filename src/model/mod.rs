@@ -2,12 +2,14 @@
 //! breakpoints known. Pure and shareable across threads.
 
 mod check;
+mod columns;
 mod compile;
 mod events;
 mod jacobian;
 mod regimen;
 mod sensitivity;
 
+pub use columns::{Column, ColumnKind, units_label};
 pub use compile::{Locate, compile};
 pub use events::Event;
 pub use jacobian::MAX_JACOBIAN_NODES;

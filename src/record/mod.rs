@@ -3,7 +3,9 @@
 //! carries a `format_version`; a record of another version is refused with a message, never
 //! read with silent defaults.
 
+pub mod dataset;
 pub mod provenance;
+pub mod simulate;
 
 use crate::diag::Diagnostic;
 use serde::Serialize;

@@ -35,7 +35,7 @@ pub enum SolverName {
 }
 
 /// How to integrate: method and tolerances.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SolverOptions {
     pub method: SolverName,
     pub rtol: f64,
@@ -47,7 +47,7 @@ pub struct SolverOptions {
 }
 
 /// Work done by the solver.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub rhs_evaluations: u64,
     pub jacobian_evaluations: u64,
@@ -89,7 +89,7 @@ impl SegmentFailure {
 }
 
 /// When and why `auto` moved from the explicit method to BDF.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MethodSwitch {
     pub time: f64,
     pub reason: String,

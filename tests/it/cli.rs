@@ -59,6 +59,13 @@ fn simulate_writes_csv_png_and_run_json() {
     assert_eq!(run["model"]["sha256"], cartsim::output::sha256_hex(&text));
     assert_eq!(run["parameters"]["tmax"], 9.3);
     assert!(run["solver_statistics"]["accepted_steps"].as_u64().unwrap() > 0);
+    let text = std::fs::read_to_string(folder.join("run.json")).unwrap();
+    let record = cartsim::record::simulate::SimulateRun::from_json(&text, "run.json").unwrap();
+    assert_eq!(record.title(), run["model"]["title"].as_str().unwrap());
+    assert_eq!(record.doses().len(), run["doses"].as_array().unwrap().len());
+    let versioned = text.replace("\"format_version\": 1", "\"format_version\": 0");
+    let refused = cartsim::record::simulate::SimulateRun::from_json(&versioned, "run.json");
+    assert!(refused.unwrap_err().message.contains("format_version 0"));
 
     let decoder = png::Decoder::new(std::io::BufReader::new(
         std::fs::File::open(folder.join("trajectory.png")).unwrap(),

@@ -4,8 +4,6 @@
 //! summary printed at the end.
 
 use super::{FitArgs, scale_name};
-use crate::cli::simulate::data::unit;
-use crate::cli::simulate::y_label;
 use crate::cli::{Failure, provenance};
 use crate::csv::text_cell;
 use crate::data::{Dataset, Observation};
@@ -13,6 +11,7 @@ use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::{FitRequest, FittedSubject, SubjectFit};
 use crate::model::Model;
+use crate::model::units_label;
 use crate::output::{Destination, Staging, sha256_hex};
 use crate::plot::{
     ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
@@ -181,7 +180,7 @@ pub(super) fn panel_pages(
     columns.sort_unstable();
     columns.dedup();
     let x_label = format!("time ({})", model.time_unit);
-    let y_label = y_label(columns.iter().map(|&c| unit(model, c)));
+    let y_label = units_label(columns.iter().map(|&c| model.column_unit(c)));
     let pages = panels.len().div_ceil(PANELS_PER_PAGE);
     (panels.chunks(PANELS_PER_PAGE).enumerate())
         .map(|(k, page)| {

@@ -4,7 +4,7 @@
 
 use super::{FitArgs, population_files, vpc};
 use crate::cli::Failure;
-use crate::cli::simulate::positive;
+use crate::cli::values::positive;
 use crate::data::Dataset;
 use crate::diag::Diagnostic;
 use crate::fit::population::{

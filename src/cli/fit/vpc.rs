@@ -2,11 +2,10 @@
 //! 5th, 50th and 95th percentiles and BLQ fraction per bin, against the same statistics of the
 //! simulated replicates (median and 95% interval over replicates), as vpc.csv and figures.
 
-use crate::cli::simulate::data::unit;
-use crate::cli::simulate::y_label;
 use crate::data::{Dataset, Observation};
 use crate::diag::Diagnostic;
 use crate::model::Model;
+use crate::model::units_label;
 use crate::plot::{Bands, Interval, bands_png, intervals_png};
 use std::fmt::Write;
 
@@ -236,7 +235,7 @@ impl Check {
         };
         let title = format!("Visual predictive check ({} replicates)", self.replicates);
         let x_label = format!("time ({})", model.time_unit);
-        let y_label = y_label(std::iter::once(unit(model, self.column)));
+        let y_label = units_label(std::iter::once(model.column_unit(self.column)));
         let draw_error = |e: crate::plot::PlotError| {
             Diagnostic::new(format!("cannot draw the visual predictive check: {e}"))
         };

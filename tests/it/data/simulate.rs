@@ -4,6 +4,8 @@
 
 use crate::cli::{cartsim, scratch};
 use crate::{assert_close, repo_path};
+use cartsim::record::provenance::Provenance;
+use cartsim::record::simulate::SimulateRun;
 
 /// One-compartment closed forms (CL 5, V 50 unless the dataset sets V; k = CL/V).
 fn bolus_concentration(dose: f64, volume: f64, t: f64) -> f64 {
@@ -86,6 +88,18 @@ fn simulate_data_matches_the_closed_forms_at_the_observations() {
     assert_eq!(
         run["data"]["subjects"][2]["resets"],
         serde_json::json!([10.0, 20.0])
+    );
+    let text = std::fs::read_to_string(folder.join("run.json")).unwrap();
+    let record = SimulateRun::from_json(&text, "run.json").unwrap();
+    let SimulateRun::Data(record) = &record else {
+        panic!("run.json of `simulate --data` read as one simulation")
+    };
+    assert_eq!(record.data.subjects.len(), 3);
+    assert_eq!(record.data.facts.ids, 3);
+    let provenance = std::fs::read_to_string(folder.join("provenance.json")).unwrap();
+    assert_eq!(
+        record.provenance,
+        serde_json::from_str::<Provenance>(&provenance).unwrap()
     );
     let _ = std::fs::remove_dir_all(&directory);
 }
