@@ -4,6 +4,8 @@
 //! read with silent defaults.
 
 pub mod provenance;
+pub mod run;
+pub mod sensitivity;
 
 use crate::diag::Diagnostic;
 use serde::Serialize;
