@@ -9,6 +9,7 @@ mod merge;
 mod provenance;
 mod report;
 mod run;
+mod run_files;
 mod sensitivity;
 mod simulate;
 
@@ -191,6 +192,17 @@ fn thread_count(text: &str) -> Result<usize, String> {
         Err(_) => Err(format!(
             "`{text}` is not a thread count (0 to {MAX_THREADS}; 0 means all cores)"
         )),
+    }
+}
+
+/// A fraction strictly between 0 and 1 (`--change 0.2` means +-20%).
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value > 0.0 && value < 1.0 => Ok(value),
+        Ok(value) if value.is_finite() => Err(format!(
+            "`{text}` must lie strictly between 0 and 1 (0.2 means +-20%)"
+        )),
+        _ => Err(format!("`{text}` is not a finite number")),
     }
 }
 

@@ -86,16 +86,6 @@ pub(super) fn positive(text: &str) -> Result<f64, String> {
     }
 }
 
-/// A fraction strictly between 0 and 1.
-pub(super) fn fraction(text: &str) -> Result<f64, String> {
-    match finite(text)? {
-        value if value > 0.0 && value < 1.0 => Ok(value),
-        _ => Err(format!(
-            "`{text}` must lie strictly between 0 and 1 (0.2 means +-20%)"
-        )),
-    }
-}
-
 pub(super) fn parse_assignment(text: &str) -> Result<(String, f64), String> {
     let (name, value) = text
         .split_once('=')

@@ -16,7 +16,7 @@ mod tables;
 
 pub use analysis::{
     Failures, LOCAL_RTOL, LOCAL_STEP, LocalResult, MorrisResult, SobolOutcome, evaluation_count,
-    local, morris, sobol,
+    forward_system, local, morris, sobol,
 };
 pub use design::{SaltelliDesign, unit_points};
 pub use evaluate::{Evaluation, Evaluator, MetricChoice, Progress};
