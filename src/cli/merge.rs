@@ -2,18 +2,20 @@
 //! unsharded run writes (identical metrics, subjects and summaries; bands merged exactly).
 
 use super::Failure;
-use super::run::{describe, load_study, read, run_provenance, shard_range, write_outputs};
+use super::run_files::{
+    LoadedStudy, load_study, read, run_provenance, write_record, write_run_files,
+};
 use crate::diag::Diagnostic;
 use crate::output::{Destination, Owner, Staging};
+use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
-use crate::study::{
-    BandSet, MetricRow, ShardState, Study, StudyResult, SubjectRecord, parse_metrics_csv,
-    parse_subjects_csv,
-};
+use crate::record::run::{RunInputs, RunRecord, ShardState};
+use crate::record::{Record, from_json};
+use crate::study::{Merger, Shard, Study, StudyResult, Table, whole};
 use clap::Args;
-use serde_json::{Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 #[derive(Args)]
 pub struct MergeArgs {
@@ -31,21 +33,22 @@ pub struct MergeArgs {
     pub run: Option<PathBuf>,
 }
 
-struct Shard {
+/// A shard's folder and its run.json.
+struct ShardFolder {
     folder: PathBuf,
-    run_json: Value,
+    record: RunRecord,
+    /// Shard `k` of `n`.
     k: u64,
     n: u64,
 }
 
-fn shard_info(folder: &Path) -> Result<Shard, Failure> {
-    let path = folder.join("run.json");
+/// Reads a shard's run.json through its record type: one of another format version, or of a
+/// run that was not sharded, is refused.
+fn shard_folder(folder: &Path) -> Result<ShardFolder, Failure> {
+    let path = folder.join(RunRecord::FILE);
     let text = read(&path, "a shard's run.json")?;
-    let run_json: Value = serde_json::from_str(&text)
-        .map_err(|e| Diagnostic::new(format!("`{}` is not valid JSON: {e}", path.display())))?;
-    let k = run_json["shard"]["k"].as_u64();
-    let n = run_json["shard"]["n"].as_u64();
-    let (Some(k), Some(n)) = (k, n) else {
+    let record: RunRecord = from_json(&text, &path.display().to_string())?;
+    let Some(slice) = record.shard else {
         return Err(Diagnostic::new(format!(
             "`{}` was not written by `cartsim run --shard K/N`",
             folder.display()
@@ -53,27 +56,18 @@ fn shard_info(folder: &Path) -> Result<Shard, Failure> {
         .hint("pass the folders of the shards of one run")
         .into());
     };
-    Ok(Shard {
+    Ok(ShardFolder {
         folder: folder.to_path_buf(),
-        run_json,
-        k,
-        n,
+        record,
+        k: slice.k,
+        n: slice.n,
     })
 }
 
-/// What decides a shard's numbers, as its run.json records them: the cartsim version and
-/// the SHA-256 of each input (run file, model, subject table).
-const DECIDING: [(&str, &str); 4] = [
-    ("the cartsim version", "/cartsim_version"),
-    ("the run file", "/inputs/run_file/sha256"),
-    ("the model", "/inputs/model/sha256"),
-    ("the subject table", "/inputs/table/sha256"),
-];
-
 /// Refuses a shard of another run than `first`: a different shard count, scenario selection,
 /// cartsim version or input file.
-fn same_run(first: &Shard, shard: &Shard) -> Result<(), Failure> {
-    let (a, b) = (&first.run_json, &shard.run_json);
+fn same_run(first: &ShardFolder, shard: &ShardFolder) -> Result<(), Failure> {
+    let (a, b) = (&first.record, &shard.record);
     let mut differences: Vec<(String, String, String)> = Vec::new();
     if shard.n != first.n {
         differences.push((
@@ -82,14 +76,13 @@ fn same_run(first: &Shard, shard: &Shard) -> Result<(), Failure> {
             shard.n.to_string(),
         ));
     }
-    let selected = |r: &Value| r["scenarios_selected"].to_string();
+    let selected = |r: &RunRecord| serde_json::to_string(&r.scenarios_selected).unwrap_or_default();
     if selected(a) != selected(b) {
         differences.push(("the scenarios selected".into(), selected(a), selected(b)));
     }
-    for (what, pointer) in DECIDING {
-        let value = |r: &Value| r.pointer(pointer).map_or("none".into(), shown);
-        if value(a) != value(b) {
-            differences.push((what.into(), value(a), value(b)));
+    for ((what, one), (_, other)) in a.deciding().into_iter().zip(b.deciding()) {
+        if one != other {
+            differences.push((what.into(), one, other));
         }
     }
     let Some((what, one, other)) = differences.first() else {
@@ -107,117 +100,15 @@ fn same_run(first: &Shard, shard: &Shard) -> Result<(), Failure> {
     .into())
 }
 
-fn shown(value: &Value) -> String {
-    value
-        .as_str()
-        .map_or_else(|| value.to_string(), String::from)
-}
-
-/// Refuses to merge when an input file or cartsim itself has changed since the shards ran:
-/// the merged record would name files the shards did not use.
-fn unchanged_inputs(first: &Shard, now: &Value) -> Result<(), Failure> {
-    let now = json!({"cartsim_version": env!("CARGO_PKG_VERSION"), "inputs": now});
-    for (what, pointer) in DECIDING {
-        let value = |r: &Value| r.pointer(pointer).map_or("none".into(), shown);
-        let (then, current) = (value(&first.run_json), value(&now));
-        if then != current {
-            return Err(Diagnostic::new(format!(
-                "{what} has changed since the shards ran: they used {then}, now it is {current}"
-            ))
-            .hint("merge with the files and the cartsim version the shards used, or run the shards again")
-            .into());
-        }
-    }
-    Ok(())
-}
-
-/// A shard's table, refused when its last row is cut short (no final line break).
-fn whole(path: &Path, text: String) -> Result<String, Failure> {
-    if text.is_empty() || text.ends_with('\n') {
-        return Ok(text);
-    }
-    Err(Diagnostic::new(format!(
-        "`{}`: row {} is cut short (the file does not end with a line break)",
-        path.display(),
-        text.lines().count()
-    ))
-    .hint("the shard's table was cut short: run the shard again")
-    .into())
-}
-
-/// A shard's metrics and subjects, checked against each other and its record, with the
-/// subjects' positions in the whole population (`range`).
-fn shard_tables(
-    study: &Study,
-    shard: &Shard,
-    range: std::ops::Range<u64>,
-) -> Result<(Vec<MetricRow>, Vec<SubjectRecord>), Failure> {
-    let parts = shard.n;
-    let file = |name: &str| shard.folder.join(name);
-    let metrics_path = file("metrics.csv");
-    let rows = parse_metrics_csv(
-        study,
-        &metrics_path.display().to_string(),
-        &whole(&metrics_path, read(&metrics_path, "a shard's metrics")?)?,
-    )?;
-    let subjects_path = file("subjects.csv");
-    let mut shard_subjects = parse_subjects_csv(
-        study,
-        &subjects_path.display().to_string(),
-        &whole(&subjects_path, read(&subjects_path, "a shard's subjects")?)?,
-    )?;
-    let recorded = shard.run_json["simulations"].as_u64();
-    if shard_subjects.len() as u64 != range.end - range.start
-        || rows.len() != shard_subjects.len() * study.arms.len()
-        || recorded != Some(rows.len() as u64)
-    {
-        return Err(Diagnostic::new(format!(
-            "`{}` holds {} subjects and {} rows; shard {}/{parts} should hold {} subjects",
-            shard.folder.display(),
-            shard_subjects.len(),
-            rows.len(),
-            shard.k,
-            range.end - range.start
-        ))
-        .into());
-    }
-    for (offset, subject) in shard_subjects.iter_mut().enumerate() {
-        subject.index = range.start + offset as u64;
-    }
-    let mut rows_out = Vec::with_capacity(rows.len());
-    for (k, mut row) in rows.into_iter().enumerate() {
-        let subject = &shard_subjects[k % shard_subjects.len()];
-        if row.id != subject.id {
-            return Err(Diagnostic::new(format!(
-                "`{}` row {}: subject {}, where subjects.csv has subject {} (row {})",
-                metrics_path.display(),
-                k + 2,
-                row.id,
-                subject.id,
-                k % shard_subjects.len() + 2
-            ))
-            .hint("the shard's tables were edited or mixed up: run the shard again")
-            .into());
-        }
-        row.index = range.start + (k % shard_subjects.len()) as u64;
-        rows_out.push(row);
-    }
-    Ok((rows_out, shard_subjects))
-}
-
-pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
-    let started = std::time::Instant::now();
-    let mut shards = args
-        .shards
-        .iter()
-        .map(|f| shard_info(f))
+/// The shards given, in shard order, refused unless they are every shard of one run once.
+fn shards_of_one_run(folders: &[PathBuf]) -> Result<Vec<ShardFolder>, Failure> {
+    let mut shards = (folders.iter())
+        .map(|f| shard_folder(f))
         .collect::<Result<Vec<_>, _>>()?;
     shards.sort_by_key(|s| s.k);
-    let first = &shards[0];
-    let parts = first.n;
-    let sha = first.run_json["inputs"]["run_file"]["sha256"].clone();
+    let parts = shards[0].n;
     for shard in &shards {
-        same_run(first, shard)?;
+        same_run(&shards[0], shard)?;
     }
     let ks: Vec<u64> = shards.iter().map(|s| s.k).collect();
     if ks != (1..=parts).collect::<Vec<_>>() {
@@ -238,108 +129,129 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         ))
         .into());
     }
-    let run_path = match &args.run {
-        Some(path) => path.clone(),
-        None => PathBuf::from(
-            first.run_json["inputs"]["run_file"]["path"]
-                .as_str()
-                .unwrap_or_default(),
-        ),
-    };
-    let scenarios: Vec<String> =
-        serde_json::from_value(first.run_json["scenarios_selected"].clone()).unwrap_or_default();
-    let loaded = load_study(&run_path, &scenarios)?;
-    if json!(crate::output::sha256_hex(loaded.run_text.as_bytes())) != sha {
+    Ok(shards)
+}
+
+/// Loads the run file the shards ran (or `--run`), refused when it or any input, or cartsim
+/// itself, has changed since: the merged record would name files the shards did not use.
+fn run_of(first: &RunRecord, run: Option<&Path>) -> Result<LoadedStudy, Failure> {
+    let path = run.map_or_else(
+        || PathBuf::from(&first.inputs.run_file.path),
+        Path::to_path_buf,
+    );
+    let loaded = load_study(&path, &first.scenarios_selected)?;
+    if loaded.inputs.run_file.sha256 != first.inputs.run_file.sha256 {
         return Err(Diagnostic::new(format!(
             "`{}` has changed since the shards ran (its SHA-256 differs)",
-            run_path.display()
+            path.display()
         ))
         .hint("merge with the run file the shards used (`--run FILE`)")
         .into());
     }
-    unchanged_inputs(first, &loaded.inputs)?;
-    let study = &loaded.study;
-    let times = study.output_times();
-    let mut bands = BandSet::new(study.arms.len(), study.tracked.len(), times.len());
-    let mut per_arm: Vec<Vec<MetricRow>> = vec![Vec::new(); study.arms.len()];
-    let mut subjects = Vec::new();
-    let mut steps = 0;
-    let mut typical = Vec::new();
-    let mut trajectories = Vec::new();
-    for shard in &shards {
-        let range = shard_range(study.population.n, Some((shard.k, parts)));
-        let file = |name: &str| shard.folder.join(name);
-        let state_text = read(&file("shard_state.json"), "a shard's state")?;
-        let state: ShardState = serde_json::from_str(&state_text).map_err(|e| {
-            Diagnostic::new(format!("`{}`: {e}", file("shard_state.json").display()))
-        })?;
-        bands.merge(&state.bands).map_err(Diagnostic::new)?;
-        steps += state.steps;
-        if shard.k == 1 {
-            typical = state.typical();
+    let now: &RunInputs = &loaded.inputs;
+    let current = now.deciding(env!("CARGO_PKG_VERSION"));
+    for ((what, then), (_, current)) in first.deciding().into_iter().zip(current) {
+        if then != current {
+            return Err(Diagnostic::new(format!(
+                "{what} has changed since the shards ran: they used {then}, now it is {current}"
+            ))
+            .hint("merge with the files and the cartsim version the shards used, or run the shards again")
+            .into());
         }
-        let (rows, shard_subjects) = shard_tables(study, shard, range)?;
-        for row in rows {
-            per_arm[row.arm as usize].push(row);
-        }
-        subjects.extend(shard_subjects);
-        trajectories.push(file("trajectories.csv"));
     }
-    let result = StudyResult {
-        times,
-        subjects,
-        rows: per_arm.into_iter().flatten().collect(),
-        bands,
-        typical,
-        steps,
-    };
-    let directory = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join("merged"));
+    Ok(loaded)
+}
+
+/// Every shard's state and tables, combined into the result of one unsharded run.
+fn combine(study: &Study, shards: &[ShardFolder]) -> Result<StudyResult, Failure> {
+    let mut merger = Merger::new(study);
+    for shard in shards {
+        let path = |name: &str| shard.folder.join(name);
+        let state_path = path(ShardState::FILE);
+        let state_text = read(&state_path, "a shard's state")?;
+        let state = from_json(&state_text, &state_path.display().to_string())?;
+        let table = |name: &str, what: &str| -> Result<Table, Failure> {
+            let file = path(name);
+            Ok(Table {
+                text: read(&file, what)?,
+                file: file.display().to_string(),
+            })
+        };
+        merger.add(&Shard {
+            folder: shard.folder.display().to_string(),
+            k: shard.k,
+            parts: shard.n,
+            simulations: shard.record.simulations,
+            state,
+            metrics: table("metrics.csv", "a shard's metrics")?,
+            subjects: table("subjects.csv", "a shard's subjects")?,
+        })?;
+    }
+    Ok(merger.finish())
+}
+
+/// The shards' trajectories.csv joined (one header), when every shard wrote one.
+fn join_trajectories(staging: &mut Staging, shards: &[ShardFolder]) -> Result<bool, Failure> {
+    let paths: Vec<PathBuf> = (shards.iter())
+        .map(|s| s.folder.join("trajectories.csv"))
+        .collect();
+    if !paths.iter().all(|p| p.exists()) {
+        return Ok(false);
+    }
+    let failed = |e: std::io::Error| Diagnostic::new(format!("cannot write trajectories.csv: {e}"));
+    let mut out = staging.create("trajectories.csv")?;
+    for (k, path) in paths.iter().enumerate() {
+        let text = read(path, "a shard's trajectories")?;
+        let text = whole(&path.display().to_string(), &text)?;
+        let body = match k {
+            0 => text,
+            _ => text.split_once('\n').map_or("", |(_, b)| b),
+        };
+        out.write_all(body.as_bytes()).map_err(failed)?;
+    }
+    out.flush().map_err(failed)?;
+    Ok(true)
+}
+
+pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let shards = shards_of_one_run(&args.shards)?;
+    let first = &shards[0].record;
+    let loaded = run_of(first, args.run.as_deref())?;
+    let study = &loaded.study;
+    let result = combine(study, &shards)?;
+    let directory = (args.out.clone()).unwrap_or_else(|| PathBuf::from("output").join("merged"));
     let mut staging = Staging::new(&Destination {
         path: directory.clone(),
         owner: Owner::Run,
         force: args.force,
     })?;
-    let mut written = write_outputs(&mut staging, study, &result, false)?;
-    if trajectories.iter().all(|p| p.exists()) {
-        let mut out = staging.create("trajectories.csv")?;
-        for (k, path) in trajectories.iter().enumerate() {
-            let text = whole(path, read(path, "a shard's trajectories")?)?;
-            let body = if k == 0 {
-                text.as_str()
-            } else {
-                text.split_once('\n').map_or("", |(_, b)| b)
-            };
-            out.write_all(body.as_bytes())
-                .map_err(|e| Diagnostic::new(format!("cannot write trajectories.csv: {e}")))?;
-        }
-        out.flush()
-            .map_err(|e| Diagnostic::new(format!("cannot write trajectories.csv: {e}")))?;
+    let mut written = write_run_files(&mut staging, study, &result, false)?;
+    if join_trajectories(&mut staging, &shards)? {
         written.push("trajectories.csv".into());
     }
-    let run_json = json!({
-        "cartsim_version": env!("CARGO_PKG_VERSION"),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "inputs": loaded.inputs,
-        "run": describe(study),
-        "merged_from": shards.iter().map(|s| s.folder.display().to_string()).collect::<Vec<_>>(),
-        "scenarios_selected": scenarios,
-        "simulations": result.rows.len(),
-        "failed_simulations": result.rows.iter().filter(|r| r.failure.is_some()).count(),
-        "solver_steps": result.steps,
-    });
-    staging.write(
-        "run.json",
-        (serde_json::to_string_pretty(&run_json).unwrap_or_default() + "\n").as_bytes(),
-    )?;
-    staging.record(run_provenance(&loaded, &result, started));
+    let settings = RecordSettings {
+        command: std::env::args().collect(),
+        inputs: loaded.inputs.clone(),
+        shard: None,
+        merged_from: Some(
+            shards
+                .iter()
+                .map(|s| s.folder.display().to_string())
+                .collect(),
+        ),
+        scenarios_selected: first.scenarios_selected.clone(),
+        threads: None,
+        wall_time_seconds: started.elapsed().as_secs_f64(),
+        provenance: Some(run_provenance(&loaded, &result, started)),
+    };
+    write_record(&mut staging, present::record(study, &result, settings))?;
     staging.commit()?;
     println!(
-        "wrote {}: {}, run.json, {PROVENANCE} (merged {parts} shards)",
+        "wrote {}: {}, run.json, {PROVENANCE} (merged {} shards)",
         directory.display(),
-        written.join(", ")
+        written.join(", "),
+        shards.len()
     );
     Ok(())
 }

@@ -9,6 +9,7 @@ mod merge;
 mod provenance;
 mod report;
 mod run;
+mod run_files;
 mod sensitivity;
 mod simulate;
 mod values;

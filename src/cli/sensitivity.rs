@@ -1,21 +1,16 @@
 //! `cartsim sensitivity`: local coefficients, Morris screening or Sobol' indices of a run
 //! file's metrics, in parallel and reproducibly, with CSV tables, figures and provenance.
 
-mod figures;
-
 use super::Failure;
-use super::run::{LoadedStudy, load_study};
+use super::run_files::{LoadedStudy, default_folder, load_study, write_all};
 use crate::diag::Diagnostic;
 use crate::gsa::{
-    Evaluator, Method, Overrides, Setup, evaluation_count, local, local_curves_csv,
-    local_metrics_csv, morris, morris_csv, setup, sobol, sobol_csv,
+    Method, Overrides, Setup, evaluation_count, forward_system, local, morris, setup, sobol,
 };
-use crate::model::{Model, Regimen};
 use crate::output::{Destination, Owner, Staging};
-use crate::spec::{Loaded, RunSpec, load_yaml};
-use crate::study::Study;
+use crate::present::sensitivity::{self as present, Analysis, RecordSettings};
+use crate::record::{Record, sensitivity::SensitivityRecord, to_json};
 use clap::{Args, ValueEnum};
-use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -68,40 +63,31 @@ pub struct SensitivityArgs {
     pub threads: Option<usize>,
 }
 
-/// The sensitivity model of the analysed parameters and the arm's doses compiled against it,
-/// or why the forward sensitivity equations cannot be used.
-fn forward_system(
-    study: &Study,
-    run: &Loaded<RunSpec>,
+/// Runs the analysis of `method` in the worker pool, counting simulations on `bar`.
+fn analyse(
+    loaded: &LoadedStudy,
     setup: &Setup,
-) -> Result<(Model, Regimen), String> {
-    let indices: Vec<usize> = setup.parameters.iter().map(|(k, _)| *k).collect();
-    let model = study.model.sensitivity_model(&indices)?;
-    let scenario = &study.arms[setup.arm].scenario;
-    let regimen = match run
-        .spec
-        .scenarios
-        .get(scenario)
-        .and_then(|s| s.doses.as_ref())
-    {
-        Some(doses) => model
-            .compile_regimen(doses, &format!("scenarios.{scenario}.doses"), &|_, _| None)
-            .map_err(|d| d.first().map(|d| d.message.clone()).unwrap_or_default())?,
-        None => model.default_regimen.clone(),
-    };
-    Ok((model, regimen))
+    method: Method,
+    pool: &rayon::ThreadPool,
+    bar: &indicatif::ProgressBar,
+) -> Analysis {
+    let study = &loaded.study;
+    let progress = || bar.inc(1);
+    match method {
+        Method::Local => {
+            let system = forward_system(study, &loaded.run, setup);
+            let forward = system.as_ref().map(|(m, r)| (m, r)).map_err(String::clone);
+            Analysis::Local(pool.install(|| local(study, setup, forward, &progress)))
+        }
+        Method::Morris => Analysis::Morris(pool.install(|| morris(study, setup, &progress))),
+        Method::Sobol => Analysis::Sobol(pool.install(|| sobol(study, setup, &progress))),
+    }
 }
 
 pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let LoadedStudy {
-        study,
-        run_text,
-        inputs,
-        ..
-    } = load_study(&args.run, &[])?;
-    let run: Loaded<RunSpec> =
-        load_yaml(&args.run.display().to_string(), &run_text).map_err(Failure)?;
+    let loaded = load_study(&args.run, &[])?;
+    let study = &loaded.study;
     let method = match args.method {
         MethodArg::Local => Method::Local,
         MethodArg::Morris => Method::Morris,
@@ -115,122 +101,56 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         n: args.n,
         seed: args.seed,
     };
-    let setup = setup(&run, &study, &overrides, method).map_err(Failure)?;
-    let directory = args.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .run
-            .file_stem()
-            .map_or("run".into(), |s| s.to_string_lossy().to_string());
-        PathBuf::from("output").join(format!("{stem}_sensitivity"))
-    });
+    let setup = setup(&loaded.run, study, &overrides, method).map_err(Failure)?;
+    let directory = (args.out.clone()).unwrap_or_else(|| default_folder(&args.run, "_sensitivity"));
     let (pool, threads) = super::worker_pool(args.threads)?;
     let total = evaluation_count(&setup, method);
     let bar = super::progress_bar(total, "simulations");
-    let progress = || bar.inc(1);
     let mut staging = Staging::new(&Destination {
         path: directory.clone(),
         owner: Owner::Sensitivity,
         force: args.force,
     })?;
     let arm_label = study.arms[setup.arm].label(&study.grid_names);
-    let (failures, details) = match method {
-        Method::Local => {
-            let system = forward_system(&study, &run, &setup);
-            let forward = system.as_ref().map(|(m, r)| (m, r)).map_err(String::clone);
-            let result = pool.install(|| local(&study, &setup, forward, &progress));
-            staging.write(
-                "local_metrics.csv",
-                local_metrics_csv(&setup, &result).as_bytes(),
-            )?;
-            staging.write(
-                "local_over_time.csv",
-                local_curves_csv(&study, &setup, &result).as_bytes(),
-            )?;
-            for (name, png) in figures::local(&study, &setup, &result, &arm_label)? {
-                staging.write(&name, &png)?;
-            }
-            let details = json!({"step_in_log_parameter": crate::gsa::LOCAL_STEP, "rtol": study.plan.solver.rtol.min(crate::gsa::LOCAL_RTOL),
-                "change": setup.change, "curves": result.curve_method});
-            (result.failures, details)
-        }
-        Method::Morris => {
-            let result = pool.install(|| morris(&study, &setup, &progress));
-            staging.write("morris.csv", morris_csv(&setup, &result).as_bytes())?;
-            for (name, png) in figures::morris(&setup, &result, &arm_label)? {
-                staging.write(&name, &png)?;
-            }
-            let details = json!({"trajectories": result.design.trajectories, "levels": result.design.levels, "delta": result.design.delta()});
-            (result.failures, details)
-        }
-        Method::Sobol => {
-            let outcome = pool.install(|| sobol(&study, &setup, &progress));
-            staging.write("sobol.csv", sobol_csv(&setup, &outcome).as_bytes())?;
-            for (name, png) in figures::sobol(&setup, &outcome, &arm_label)? {
-                staging.write(&name, &png)?;
-            }
-            for (metric, result) in setup.metrics.iter().zip(&outcome.indices) {
-                if let Err(message) = result {
-                    eprintln!(
-                        "warning: no Sobol' indices for `{}`: {message}",
-                        metric.name()
-                    );
-                }
-            }
-            let not_estimated: serde_json::Map<String, serde_json::Value> = setup
-                .metrics
-                .iter()
-                .zip(&outcome.indices)
-                .filter_map(|(m, r)| r.as_ref().err().map(|e| (m.name().to_string(), json!(e))))
-                .collect();
-            let details = json!({"base_samples": setup.n, "design": "Saltelli (A, B, A_B^i) from seeded uniform samples", "estimators": "Jansen",
-                "bootstrap": {"resamples": outcome.bootstrap.resamples, "confidence": outcome.bootstrap.confidence, "interval": "percentile"},
-                "not_estimated": not_estimated});
-            (outcome.failures, details)
-        }
-    };
+    let analysis = analyse(&loaded, &setup, method, &pool, &bar);
+    write_all(
+        &mut staging,
+        &present::files(study, &setup, &analysis, &arm_label)?,
+    )?;
+    for (metric, message) in analysis.not_estimated(&setup) {
+        eprintln!("warning: no Sobol' indices for `{metric}`: {message}");
+    }
     bar.finish_and_clear();
+    let failures = analysis.failures();
     if failures.count == total as usize {
         return Err(Diagnostic::new(format!(
             "every simulation failed; the first: {}",
-            failures.first.unwrap_or_default()
+            failures.first.clone().unwrap_or_default()
         ))
         .hint("run the scenario with `cartsim run` first, or narrow the parameter ranges")
         .into());
     }
-    let nominal = Evaluator::new(&study, &study.arms[setup.arm], Vec::new()).nominal;
-    let record = json!({
-        "cartsim_version": env!("CARGO_PKG_VERSION"),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "inputs": inputs,
-        "method": format!("{method:?}").to_lowercase(),
-        "scenario": arm_label,
-        "parameters": setup.parameters.iter().map(|(k, name)| json!({"name": name, "nominal": nominal[*k]})).collect::<Vec<_>>(),
-        "ranges": setup.ranges.iter().map(|r| json!({"parameter": r.name, "min": r.value(0.0), "max": r.value(1.0), "scale": r.scale(), "source": r.source()})).collect::<Vec<_>>(),
-        "metrics": setup.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-        "seed": setup.seed,
-        "settings": details,
-        "simulations": total,
-        "failed_simulations": failures.count,
-        "first_failure": failures.first,
-        "threads": threads,
-        "wall_time_seconds": started.elapsed().as_secs_f64(),
-    });
-    staging.write(
-        "sensitivity.json",
-        (serde_json::to_string_pretty(&record).unwrap_or_default() + "\n").as_bytes(),
-    )?;
+    let settings = RecordSettings {
+        command: std::env::args().collect(),
+        inputs: loaded.inputs.clone(),
+        threads,
+        simulations: total,
+        wall_time_seconds: started.elapsed().as_secs_f64(),
+    };
+    let record = present::record(study, &setup, &analysis, settings);
+    staging.write(SensitivityRecord::FILE, to_json(&record).as_bytes())?;
     staging.commit()?;
     if failures.count > 0 {
         eprintln!(
             "warning: {} of {total} simulations failed (their metrics are left out); the first: {}",
             failures.count,
-            failures.first.unwrap_or_default()
+            failures.first.as_deref().unwrap_or_default()
         );
     }
     println!(
         "wrote {}: {} sensitivity of {} parameters x {} metrics in scenario {arm_label} ({total} simulations in {:.1} s)",
         directory.display(),
-        format!("{method:?}").to_lowercase(),
+        method.name(),
         setup.parameters.len(),
         setup.metrics.len(),
         started.elapsed().as_secs_f64()

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::model::{Model, Regimen};
 use crate::simulate::{RunPlan, simulate};
+use crate::spec::{Loaded, RunSpec};
 use crate::study::Study;
 
 /// Step in log p of the local central differences.
@@ -64,6 +65,30 @@ fn evaluator<'a>(study: &'a Study, setup: &Setup) -> Evaluator<'a> {
     evaluator.metrics = setup.metrics.clone();
     evaluator.parameters = setup.parameters.iter().map(|(k, _)| *k).collect();
     evaluator
+}
+
+/// The sensitivity model of the analysed parameters and the arm's doses compiled against it
+/// (for `local`'s forward sensitivity equations), or why they cannot be used.
+pub fn forward_system(
+    study: &Study,
+    run: &Loaded<RunSpec>,
+    setup: &Setup,
+) -> Result<(Model, Regimen), String> {
+    let indices: Vec<usize> = setup.parameters.iter().map(|(k, _)| *k).collect();
+    let model = study.model.sensitivity_model(&indices)?;
+    let scenario = &study.arms[setup.arm].scenario;
+    let regimen = match run
+        .spec
+        .scenarios
+        .get(scenario)
+        .and_then(|s| s.doses.as_ref())
+    {
+        Some(doses) => model
+            .compile_regimen(doses, &format!("scenarios.{scenario}.doses"), &|_, _| None)
+            .map_err(|d| d.first().map(|d| d.message.clone()).unwrap_or_default())?,
+        None => model.default_regimen.clone(),
+    };
+    Ok((model, regimen))
 }
 
 /// Local analysis. `forward` is the sensitivity model of the analysed parameters with the

@@ -17,7 +17,7 @@ mod tables;
 pub use crate::study::Progress;
 pub use analysis::{
     Failures, LOCAL_RTOL, LOCAL_STEP, LocalResult, MorrisResult, SobolOutcome, evaluation_count,
-    local, morris, sobol,
+    forward_system, local, morris, sobol,
 };
 pub use design::{SaltelliDesign, unit_points};
 pub use evaluate::{Evaluation, Evaluator, MetricChoice};

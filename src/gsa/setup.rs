@@ -22,7 +22,8 @@ pub struct Overrides {
 }
 
 /// The method of an analysis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Normalized coefficients and +-X% changes around the nominal values.
     Local,
@@ -30,6 +31,17 @@ pub enum Method {
     Morris,
     /// First-order and total Sobol' indices over the ranges.
     Sobol,
+}
+
+impl Method {
+    /// The method as the command line and records name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Local => "local",
+            Method::Morris => "morris",
+            Method::Sobol => "sobol",
+        }
+    }
 }
 
 /// A checked analysis.

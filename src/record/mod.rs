@@ -5,6 +5,8 @@
 
 pub mod dataset;
 pub mod provenance;
+pub mod run;
+pub mod sensitivity;
 pub mod simulate;
 
 use crate::diag::Diagnostic;

@@ -8,6 +8,7 @@ use super::tables::{self, Figure, Results, Units};
 use super::{InputCheck, ProvenanceSection, ReportData, format};
 use crate::output::sha256_hex;
 use crate::record::provenance::{InputRole, Kind, Provenance};
+use crate::record::run::RunRecord;
 use crate::spec::{ModelSpec, RunSpec, load_model, load_yaml};
 use serde_json::Value;
 
@@ -117,6 +118,9 @@ pub fn gather(folder: Folder) -> ReportData {
             .unwrap_or_default(),
         fits: tables::fits(&folder.record),
     };
+    let run_record: Option<RunRecord> = (record.kind == Kind::Run)
+        .then(|| serde_json::from_value(folder.record.clone()).ok())
+        .flatten();
     let title = section
         .as_ref()
         .and_then(|m| m.title.clone())
@@ -126,11 +130,12 @@ pub fn gather(folder: Folder) -> ReportData {
         title,
         date: folder.date.clone(),
         kind: record.kind.command(),
-        doses: match record.kind {
-            Kind::Fit | Kind::Population => Vec::new(),
-            _ => model::dose_groups(&folder.record, spec.as_ref()),
+        doses: match (record.kind, &run_record) {
+            (Kind::Run, Some(run)) => model::run_dose_groups(run, spec.as_ref()),
+            (Kind::Simulate, _) => model::simulation_dose_groups(&folder.record, spec.as_ref()),
+            _ => Vec::new(),
         },
-        variability: model::variability(&folder.record),
+        variability: run_record.as_ref().map(model::variability),
         model: section,
         results,
         provenance: provenance_section(record, inputs),

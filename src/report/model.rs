@@ -1,7 +1,8 @@
 //! The model part of a report: the model file's title, reference, states, equations as
 //! written, outputs and parameters; the doses of each scenario and the population variability
-//! from the run's record.
+//! from the run's record (a population run's typed `RunRecord`, a simulation's run.json).
 
+use crate::record::run::RunRecord;
 use crate::spec::ModelSpec;
 use serde::Serialize;
 use serde_json::Value;
@@ -126,6 +127,7 @@ pub fn unit_of(spec: &ModelSpec, name: &str) -> Option<String> {
         .or_else(|| spec.outputs.get(name).and_then(|o| o.unit.clone()))
 }
 
+/// The doses of the simulation from its run.json's `doses`.
 fn doses(list: Option<&Value>, spec: Option<&ModelSpec>) -> Vec<Dose> {
     (list.and_then(Value::as_array).into_iter().flatten())
         .map(|dose| {
@@ -141,25 +143,35 @@ fn doses(list: Option<&Value>, spec: Option<&ModelSpec>) -> Vec<Dose> {
         .collect()
 }
 
-/// Doses per scenario from run.json: `run.arms` of a population run, `doses` of a simulation.
-pub fn dose_groups(run_json: &Value, spec: Option<&ModelSpec>) -> Vec<DoseGroup> {
-    if let Some(arms) = run_json["run"]["arms"].as_array() {
-        return arms
-            .iter()
-            .map(|arm| {
-                let mut label = arm["scenario"].as_str().unwrap_or("?").to_string();
-                if let Some(grid) = arm["grid"].as_object().filter(|g| !g.is_empty()) {
-                    let values: Vec<String> =
-                        grid.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                    label = format!("{label} ({})", values.join(", "));
-                }
-                DoseGroup {
-                    label,
-                    doses: doses(arm.get("typical_doses"), spec),
-                }
-            })
-            .collect();
-    }
+/// The typical subject's doses of each arm of a population run.
+pub fn run_dose_groups(record: &RunRecord, spec: Option<&ModelSpec>) -> Vec<DoseGroup> {
+    (record.run.arms.iter())
+        .map(|arm| {
+            let mut label = arm.scenario.clone();
+            if !arm.grid.is_empty() {
+                let values: Vec<String> = (arm.grid.iter())
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect();
+                label = format!("{label} ({})", values.join(", "));
+            }
+            DoseGroup {
+                label,
+                doses: (arm.typical_doses.iter())
+                    .map(|dose| Dose {
+                        unit: spec.and_then(|s| unit_of(s, &dose.state)),
+                        state: dose.state.clone(),
+                        time: dose.time,
+                        amount: dose.amount,
+                        duration: dose.duration,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The doses of a simulation from its run.json's `doses`.
+pub fn simulation_dose_groups(run_json: &Value, spec: Option<&ModelSpec>) -> Vec<DoseGroup> {
     match run_json.get("doses") {
         Some(list) => vec![DoseGroup {
             label: "simulation".to_string(),
@@ -169,26 +181,17 @@ pub fn dose_groups(run_json: &Value, spec: Option<&ModelSpec>) -> Vec<DoseGroup>
     }
 }
 
-/// The population of a run from run.json; `None` for other folders.
-pub fn variability(run_json: &Value) -> Option<Variability> {
-    let population = run_json["run"].get("population")?;
-    let effects: Vec<Effect> = (population["random_effects"]
-        .as_array()
-        .into_iter()
-        .flatten())
-    .map(|e| Effect {
-        parameter: e["parameter"].as_str().unwrap_or("?").to_string(),
-        omega: e["omega"].as_f64().unwrap_or(f64::NAN),
-        distribution: match e["scale"].as_str() {
-            Some("LogNormal") => "log-normal".to_string(),
-            Some(other) => other.to_lowercase(),
-            None => "?".to_string(),
-        },
-    })
-    .collect();
-    let matrix: Vec<f64> = (population["correlations"].as_array().into_iter().flatten())
-        .filter_map(Value::as_f64)
+/// The population of a run.
+pub fn variability(record: &RunRecord) -> Variability {
+    let population = &record.run.population;
+    let effects: Vec<Effect> = (population.random_effects.iter())
+        .map(|e| Effect {
+            parameter: e.parameter.clone(),
+            omega: e.omega,
+            distribution: e.scale.distribution().to_string(),
+        })
         .collect();
+    let matrix = &population.correlations;
     let size = effects.len();
     let mut correlations = Vec::new();
     if matrix.len() == size * size {
@@ -205,13 +208,11 @@ pub fn variability(run_json: &Value) -> Option<Variability> {
             }
         }
     }
-    Some(Variability {
-        n: population["n"].as_u64().unwrap_or(0),
-        seed: population["seed"].as_u64(),
+    Variability {
+        n: population.n,
+        seed: Some(population.seed),
         effects,
         correlations,
-        covariates: (population["covariates"].as_array().into_iter().flatten())
-            .filter_map(|c| c.as_str().map(String::from))
-            .collect(),
-    })
+        covariates: population.covariates.clone(),
+    }
 }

@@ -7,6 +7,7 @@ mod check;
 mod execute;
 mod figures;
 mod metrics;
+mod shards;
 mod summary;
 mod tables;
 
@@ -15,10 +16,11 @@ pub use check::{StudyInputs, check};
 pub use execute::{Progress, StudyResult, SubjectRecord, TrajectorySink, execute};
 pub use figures::{figures, slug};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
+pub use shards::{Merger, Shard, Table, shard_subjects, whole};
 pub use summary::{ArmSummary, summarize};
 pub use tables::{
-    ShardState, metrics_csv, parse_metrics_csv, parse_subjects_csv, percentiles_csv, subjects_csv,
-    summary_csv, trajectories_header,
+    metrics_csv, parse_metrics_csv, parse_subjects_csv, percentiles_csv, subjects_csv, summary_csv,
+    trajectories_header,
 };
 
 use crate::diag::Diagnostic;
@@ -95,6 +97,25 @@ impl Study {
         let parameters = self.population.typical_parameters(&arm.parameters);
         let doses = arm.regimen.events(&parameters).map_err(|d| d.message);
         TypicalSubject { parameters, doses }
+    }
+
+    /// Keeps only the arms of the scenarios `names` (all when empty); refuses a name the run
+    /// file (`run_file`) does not have.
+    pub fn keep_scenarios(&mut self, names: &[String], run_file: &str) -> Result<(), Diagnostic> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let mut known: Vec<String> = self.arms.iter().map(|a| a.scenario.clone()).collect();
+        known.dedup();
+        if let Some(name) = names.iter().find(|name| !known.contains(name)) {
+            return Err(Diagnostic::new(format!(
+                "`--scenario {name}`: no such scenario in {run_file}"
+            ))
+            .suggest(name, known.iter().map(String::as_str))
+            .note(format!("scenarios: {}", known.join(", "))));
+        }
+        self.arms.retain(|a| names.contains(&a.scenario));
+        Ok(())
     }
 
     /// Every name a trajectory column can be asked for by: states, then outputs.

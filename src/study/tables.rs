@@ -1,15 +1,14 @@
 //! The CSV tables of a population run (metrics, subjects, summary, percentiles, trajectories)
-//! and the shard state, written and read back for `merge`. Numbers are written in shortest
+//! the shards' metrics and subjects read back for `merge`. Numbers are written in shortest
 //! round-trip form, so reading and rewriting a table reproduces it byte for byte.
 
 use super::Study;
-use super::bands::{BAND_PROBABILITIES, BandSet};
+use super::bands::BAND_PROBABILITIES;
 use super::execute::{StudyResult, SubjectRecord};
 use super::metrics::MetricRow;
 use super::summary::{ArmSummary, SUMMARY_PROBABILITIES};
 use crate::csv::{inert, split_quoted as split, text_cell};
 use crate::diag::{Diagnostic, Location};
-use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 
 /// A number cell: empty for NaN.
@@ -175,42 +174,6 @@ pub fn trajectories_header(study: &Study) -> String {
         "scenario{},subject,time,output,value{observation}\n",
         grid_header(study)
     )
-}
-
-/// What a shard keeps for `merge` besides its tables: band sketches, typical curves, steps.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ShardState {
-    pub bands: BandSet,
-    /// Per arm: the typical subject's tracked values (null where not a number), or its error.
-    pub typical: Vec<Result<Vec<Option<f64>>, String>>,
-    pub steps: u64,
-}
-
-impl ShardState {
-    pub fn of(result: &StudyResult) -> ShardState {
-        ShardState {
-            bands: result.bands.clone(),
-            typical: result
-                .typical
-                .iter()
-                .map(|t| {
-                    t.clone()
-                        .map(|v| v.into_iter().map(|x| (!x.is_nan()).then_some(x)).collect())
-                })
-                .collect(),
-            steps: result.steps,
-        }
-    }
-
-    pub fn typical(&self) -> Vec<Result<Vec<f64>, String>> {
-        self.typical
-            .iter()
-            .map(|t| {
-                t.clone()
-                    .map(|v| v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
-            })
-            .collect()
-    }
 }
 
 fn row_error(file: &str, text: &str, line: usize, message: String) -> Diagnostic {

@@ -111,6 +111,49 @@ fn merge_refuses_incomplete_or_foreign_shards() {
 }
 
 #[test]
+fn merge_refuses_a_shard_record_of_another_format_version() {
+    let root = scratch("merge-format-version");
+    let run = fixture("cart3_small.yaml");
+    for k in 1..=2 {
+        let out = root.join(format!("shard{k}")).display().to_string();
+        succeed(&["run", &run, "--shard", &format!("{k}/2"), "--out", &out]);
+    }
+    let record = root.join("shard1/run.json");
+    let text = read(&root.join("shard1"), "run.json");
+    assert!(text.contains("\"format_version\": 1,"), "{text}");
+    let merge = || {
+        cartsim(&[
+            "merge",
+            &root.join("shard1").display().to_string(),
+            &root.join("shard2").display().to_string(),
+            "--out",
+            &root.join("m").display().to_string(),
+        ])
+    };
+    for (edited, found) in [
+        (
+            text.replace("\"format_version\": 1,", "\"format_version\": 0,"),
+            "format_version 0",
+        ),
+        (
+            text.replace("\"format_version\": 1,", ""),
+            "no format_version",
+        ),
+    ] {
+        std::fs::write(&record, edited).unwrap();
+        let output = merge();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&record.display().to_string()), "{stderr}");
+        assert!(stderr.contains(found), "{stderr}");
+        assert!(stderr.contains("reads version 1"), "{stderr}");
+        assert!(!root.join("m").exists());
+    }
+    std::fs::write(&record, &text).unwrap();
+    assert!(merge().status.success());
+}
+
+#[test]
 fn subjects_are_the_same_in_every_scenario_and_selection() {
     let root = scratch("common-random-numbers");
     let run = fixture("cart3_small.yaml");

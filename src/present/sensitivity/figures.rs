@@ -1,5 +1,5 @@
-//! The figures of `cartsim sensitivity`, as (file name, PNG bytes): tornado charts and curves
-//! over time (local), the Morris plane, Sobol' index bars.
+//! The figures of `cartsim sensitivity`: tornado charts and curves over time (local), the
+//! Morris plane, Sobol' index bars.
 
 use crate::diag::Diagnostic;
 use crate::gsa::{LocalResult, MorrisResult, Setup, SobolOutcome};
@@ -7,9 +7,10 @@ use crate::plot::{
     Figure, IndexBar, MorrisPoint, PlotError, Series, TornadoBar, YScale, indices_png, morris_png,
     render_png, tornado_png,
 };
+use crate::present::NamedFile;
 use crate::study::Study;
 
-type Figures = Result<Vec<(String, Vec<u8>)>, Diagnostic>;
+type Figures = Result<Vec<NamedFile>, Diagnostic>;
 
 fn failed(error: PlotError) -> Diagnostic {
     Diagnostic::new(format!("cannot draw the figures: {error}"))
@@ -30,7 +31,7 @@ fn file_part(name: &str) -> String {
 }
 
 /// A tornado chart per metric, and the coefficients of every tracked output over time.
-pub fn local(study: &Study, setup: &Setup, result: &LocalResult, scenario: &str) -> Figures {
+pub(super) fn local(study: &Study, setup: &Setup, result: &LocalResult, scenario: &str) -> Figures {
     let mut figures = Vec::new();
     for (m, metric) in setup.metrics.iter().enumerate() {
         let bars: Vec<TornadoBar> = (setup.parameters.iter().enumerate())
@@ -42,7 +43,7 @@ pub fn local(study: &Study, setup: &Setup, result: &LocalResult, scenario: &str)
             .collect();
         let title = format!("{}: tornado, {scenario}", metric.name());
         let png = tornado_png(&title, metric.name(), setup.change, &bars).map_err(failed)?;
-        figures.push((
+        figures.push(NamedFile::new(
             format!("figures/tornado_{}.png", file_part(metric.name())),
             png,
         ));
@@ -69,13 +70,16 @@ pub fn local(study: &Study, setup: &Setup, result: &LocalResult, scenario: &str)
             height: 800,
         };
         let png = render_png(&figure).map_err(failed)?;
-        figures.push((format!("figures/over_time_{}.png", file_part(output)), png));
+        figures.push(NamedFile::new(
+            format!("figures/over_time_{}.png", file_part(output)),
+            png,
+        ));
     }
     Ok(figures)
 }
 
 /// The (mu*, sigma) plane per metric.
-pub fn morris(setup: &Setup, result: &MorrisResult, scenario: &str) -> Figures {
+pub(super) fn morris(setup: &Setup, result: &MorrisResult, scenario: &str) -> Figures {
     let mut figures = Vec::new();
     for (metric, effects) in setup.metrics.iter().zip(&result.effects) {
         let points: Vec<MorrisPoint> = (setup.ranges.iter().zip(effects))
@@ -88,7 +92,7 @@ pub fn morris(setup: &Setup, result: &MorrisResult, scenario: &str) -> Figures {
         let title = format!("{}: Morris screening, {scenario}", metric.name());
         let unit = format!("{} per range", metric.name());
         let png = morris_png(&title, &unit, &points).map_err(failed)?;
-        figures.push((
+        figures.push(NamedFile::new(
             format!("figures/morris_{}.png", file_part(metric.name())),
             png,
         ));
@@ -97,7 +101,7 @@ pub fn morris(setup: &Setup, result: &MorrisResult, scenario: &str) -> Figures {
 }
 
 /// S1 and ST bars with intervals per metric whose indices could be estimated.
-pub fn sobol(setup: &Setup, outcome: &SobolOutcome, scenario: &str) -> Figures {
+pub(super) fn sobol(setup: &Setup, outcome: &SobolOutcome, scenario: &str) -> Figures {
     let mut figures = Vec::new();
     for (metric, result) in setup.metrics.iter().zip(&outcome.indices) {
         let Ok(result) = result else { continue };
@@ -114,7 +118,7 @@ pub fn sobol(setup: &Setup, outcome: &SobolOutcome, scenario: &str) -> Figures {
             setup.n
         );
         let png = indices_png(&title, &bars).map_err(failed)?;
-        figures.push((
+        figures.push(NamedFile::new(
             format!("figures/sobol_{}.png", file_part(metric.name())),
             png,
         ));

@@ -1,0 +1,198 @@
+//! The files of a population run (`run`, a shard, `merge`): its tables (metrics.csv and
+//! subjects.csv streamed, as they grow with the population), figures or shard state, the
+//! run.json record and the run's part of the provenance.
+
+use super::NamedFile;
+use crate::diag::Diagnostic;
+use crate::population::Transform;
+use crate::record::Record;
+use crate::record::provenance::Provenance;
+use crate::record::run::{
+    ArmRecord, DoseRecord, EffectScale, PopulationRecord, RandomEffect, RunDescription, RunInputs,
+    RunRecord, ScenarioFailure, ShardSlice, ShardState, SubjectFailure, TimeSpan,
+};
+use crate::study::{
+    RELATIVE_ERROR, Study, StudyResult, figures, metrics_csv, percentiles_csv, subjects_csv,
+    summarize, summary_csv,
+};
+use std::io::{self, Write};
+
+/// What a run's record says besides its results: how it was run.
+pub struct RecordSettings {
+    pub command: Vec<String>,
+    pub inputs: RunInputs,
+    pub shard: Option<ShardSlice>,
+    pub merged_from: Option<Vec<String>>,
+    pub scenarios_selected: Vec<String>,
+    pub threads: Option<usize>,
+    pub wall_time_seconds: f64,
+    pub provenance: Option<Provenance>,
+}
+
+/// metrics.csv, one row per arm and subject.
+pub fn metrics_table(study: &Study, result: &StudyResult, out: &mut dyn Write) -> io::Result<()> {
+    metrics_csv(study, &result.rows, out)
+}
+
+/// subjects.csv, one row per subject.
+pub fn subjects_table(study: &Study, result: &StudyResult, out: &mut dyn Write) -> io::Result<()> {
+    subjects_csv(study, &result.subjects, out)
+}
+
+/// summary.csv and percentiles.csv, then shard_state.json (a shard) or the figures.
+pub fn files(
+    study: &Study,
+    result: &StudyResult,
+    shard: bool,
+) -> Result<Vec<NamedFile>, Diagnostic> {
+    let summaries = summarize(study, &result.rows);
+    let mut files = vec![
+        NamedFile::new("summary.csv", summary_csv(study, &summaries)),
+        NamedFile::new("percentiles.csv", percentiles_csv(study, result)),
+    ];
+    if shard {
+        let state = ShardState::new(result.bands.clone(), &result.typical, result.steps);
+        let bytes = serde_json::to_vec(&state).map_err(|e| Diagnostic::new(e.to_string()))?;
+        files.push(NamedFile::new(ShardState::FILE, bytes));
+    } else {
+        let pngs = figures(study, result, &summaries)
+            .map_err(|e| Diagnostic::new(format!("cannot draw the figures: {e}")))?;
+        files.extend(
+            pngs.into_iter()
+                .map(|(name, png)| NamedFile::new(name, png)),
+        );
+    }
+    Ok(files)
+}
+
+/// run.json of a finished run, shard or merge.
+pub fn record(study: &Study, result: &StudyResult, settings: RecordSettings) -> RunRecord {
+    let failed: Vec<_> = result.rows.iter().filter(|r| r.failure.is_some()).collect();
+    RunRecord {
+        format_version: RunRecord::FORMAT_VERSION,
+        cartsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: settings.command,
+        inputs: settings.inputs,
+        run: description(study),
+        shard: settings.shard,
+        merged_from: settings.merged_from,
+        scenarios_selected: settings.scenarios_selected,
+        threads: settings.threads,
+        simulations: result.rows.len() as u64,
+        failed_simulations: failed.len() as u64,
+        first_failure: failed.first().map(|r| SubjectFailure {
+            subject: r.id,
+            scenario: study.arms[r.arm as usize].scenario.clone(),
+            message: r.failure.clone().unwrap_or_default(),
+        }),
+        solver_steps: result.steps,
+        typical_subject_failures: typical_failures(study, result)
+            .map(|(scenario, message)| ScenarioFailure {
+                scenario: scenario.to_string(),
+                message: message.to_string(),
+            })
+            .collect(),
+        wall_time_seconds: settings.wall_time_seconds,
+        provenance: settings.provenance,
+    }
+}
+
+/// The arms' typical subjects that failed: (scenario, why).
+fn typical_failures<'a>(
+    study: &'a Study,
+    result: &'a StudyResult,
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    (result.typical.iter().zip(&study.arms))
+        .filter_map(|(t, a)| t.as_ref().err().map(|e| (a.scenario.as_str(), e.as_str())))
+}
+
+/// The run as run.json describes it: arms, population, time span and solver.
+pub fn description(study: &Study) -> RunDescription {
+    let model = &study.model;
+    let arms = (study.arms.iter())
+        .map(|arm| ArmRecord {
+            scenario: arm.scenario.clone(),
+            grid: (study.grid_names.iter().zip(&arm.grid))
+                .map(|(name, value)| (name.clone(), (*value).into()))
+                .collect(),
+            typical_doses: (study.typical_subject(arm).doses.unwrap_or_default().iter())
+                .map(|d| DoseRecord {
+                    state: model.states[d.state].name.clone(),
+                    time: d.time,
+                    amount: d.amount,
+                    duration: d.duration,
+                })
+                .collect(),
+        })
+        .collect();
+    let population = &study.population;
+    RunDescription {
+        arms,
+        population: PopulationRecord {
+            n: population.n,
+            seed: population.seed,
+            random_effects: (population.effects.parameters.iter())
+                .map(|(_, parameter, omega, transform)| RandomEffect {
+                    parameter: parameter.clone(),
+                    omega: *omega,
+                    scale: match transform {
+                        Transform::LogNormal => EffectScale::LogNormal,
+                        Transform::Normal => EffectScale::Normal,
+                        Transform::Logit => EffectScale::Logit,
+                    },
+                })
+                .collect(),
+            correlations: population.effects.correlations.clone(),
+            covariates: study.covariate_names(),
+            typical_covariates: (population.typical_covariates().into_iter())
+                .map(|(k, value)| (model.parameters[k].name.clone(), value.into()))
+                .collect(),
+        },
+        time: TimeSpan {
+            start: study.plan.start,
+            end: study.plan.end,
+            step: study.plan.step,
+            unit: model.time_unit.clone(),
+        },
+        solver: serde_json::to_value(study.plan.solver).unwrap_or_default(),
+        percentile_method: format!(
+            "log-bucket sketch: within {:.2}% (relative) of the exact type-7 sample percentile",
+            100.0 * RELATIVE_ERROR
+        ),
+        auc_method: "linear-up/log-down trapezoidal rule".to_string(),
+    }
+}
+
+/// A run's provenance: `base` (the program, command line, inputs and solver) with the
+/// scenarios, population, solver work and warnings of the run.
+pub fn provenance(mut base: Provenance, study: &Study, result: &StudyResult) -> Provenance {
+    base.scenarios = study.arms.iter().map(|a| a.scenario.clone()).collect();
+    base.scenarios.dedup();
+    base.n = study.population.n;
+    base.seed = Some(study.population.seed);
+    let failed = result.rows.iter().filter(|r| r.failure.is_some());
+    base.solver_statistics.extend([
+        ("accepted_steps".to_string(), result.steps.into()),
+        ("simulations".to_string(), result.rows.len().into()),
+        (
+            "failed_simulations".to_string(),
+            failed.clone().count().into(),
+        ),
+    ]);
+    base.warnings = failed
+        .take(1)
+        .map(|r| {
+            format!(
+                "simulations failed; the first: subject {}, scenario {}: {}",
+                r.id,
+                study.arms[r.arm as usize].scenario,
+                r.failure.as_deref().unwrap_or_default()
+            )
+        })
+        .chain(
+            typical_failures(study, result)
+                .map(|(scenario, e)| format!("typical subject of {scenario}: {e}")),
+        )
+        .collect();
+    base
+}

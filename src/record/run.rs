@@ -1,0 +1,231 @@
+//! The records of a population run: run.json of `cartsim run`, of a shard (`--shard K/N`) and
+//! of `cartsim merge` (one type, so `report` and `merge` read what `run` wrote), and the
+//! shard_state.json a shard keeps for `merge`.
+
+use super::Record;
+use super::provenance::Provenance;
+use crate::study::BandSet;
+use serde::{Deserialize, Serialize};
+
+/// run.json of a population run, a shard or a merge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub format_version: u32,
+    pub cartsim_version: String,
+    pub command: Vec<String>,
+    pub inputs: RunInputs,
+    pub run: RunDescription,
+    /// The slice of the population a shard ran; None for a whole run or a merge.
+    pub shard: Option<ShardSlice>,
+    /// The shard folders a merge combined, in shard order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<Vec<String>>,
+    /// `--scenario` as given (empty: every scenario).
+    pub scenarios_selected: Vec<String>,
+    /// Worker threads of a run (a merge runs none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+    pub simulations: u64,
+    pub failed_simulations: u64,
+    pub first_failure: Option<SubjectFailure>,
+    pub solver_steps: u64,
+    pub typical_subject_failures: Vec<ScenarioFailure>,
+    pub wall_time_seconds: f64,
+    /// The same record as provenance.json (a shard writes none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+impl Record for RunRecord {
+    const FILE: &'static str = "run.json";
+    const FORMAT_VERSION: u32 = 1;
+}
+
+impl RunRecord {
+    /// What decides a shard's numbers (see `RunInputs::deciding`).
+    pub fn deciding(&self) -> [(&'static str, String); 4] {
+        self.inputs.deciding(&self.cartsim_version)
+    }
+}
+
+/// The input files of a run as the run file names them, with their SHA-256.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInputs {
+    pub run_file: HashedFile,
+    pub model: ModelFile,
+    /// The subject table, its path as the run file writes it.
+    pub table: Option<HashedFile>,
+}
+
+impl RunInputs {
+    /// What decides a run's numbers, by name: the cartsim version and the SHA-256 of each
+    /// input (run file, model, subject table; "none" for no table).
+    pub fn deciding(&self, cartsim_version: &str) -> [(&'static str, String); 4] {
+        [
+            ("the cartsim version", cartsim_version.to_string()),
+            ("the run file", self.run_file.sha256.clone()),
+            ("the model", self.model.sha256.clone()),
+            (
+                "the subject table",
+                (self.table.as_ref()).map_or("none".into(), |t| t.sha256.clone()),
+            ),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HashedFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    pub name: String,
+    pub title: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+/// What was run: arms, population, time span and solver, and how statistics are computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDescription {
+    pub arms: Vec<ArmRecord>,
+    pub population: PopulationRecord,
+    pub time: TimeSpan,
+    /// The solver settings as the run used them.
+    pub solver: serde_json::Value,
+    pub percentile_method: String,
+    pub auc_method: String,
+}
+
+/// A scenario at one grid point, with its typical subject's doses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArmRecord {
+    pub scenario: String,
+    /// Grid parameter values by name, in grid order.
+    pub grid: serde_json::Map<String, serde_json::Value>,
+    /// Empty when they cannot be computed.
+    pub typical_doses: Vec<DoseRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseRecord {
+    /// The dosed state's name.
+    pub state: String,
+    pub time: f64,
+    pub amount: f64,
+    pub duration: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PopulationRecord {
+    pub n: u64,
+    pub seed: u64,
+    pub random_effects: Vec<RandomEffect>,
+    /// The correlation matrix of the random effects, row-major.
+    pub correlations: Vec<f64>,
+    pub covariates: Vec<String>,
+    /// The typical subject's covariate values by parameter name (table columns at their median).
+    pub typical_covariates: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RandomEffect {
+    pub parameter: String,
+    pub omega: f64,
+    pub scale: EffectScale,
+}
+
+/// The scale a random effect acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EffectScale {
+    LogNormal,
+    Normal,
+    Logit,
+}
+
+impl EffectScale {
+    /// The distribution of the parameter, as reports name it.
+    pub fn distribution(self) -> &'static str {
+        match self {
+            EffectScale::LogNormal => "log-normal",
+            EffectScale::Normal => "normal",
+            EffectScale::Logit => "logit",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeSpan {
+    pub start: f64,
+    pub end: f64,
+    pub step: f64,
+    pub unit: String,
+}
+
+/// Shard `k` of `n` and the subjects it ran (positions from 0, end excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardSlice {
+    pub k: u64,
+    pub n: u64,
+    pub first_subject: u64,
+    pub end_subject: u64,
+}
+
+/// A subject's failed simulation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubjectFailure {
+    pub subject: u64,
+    pub scenario: String,
+    pub message: String,
+}
+
+/// A scenario whose typical subject failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioFailure {
+    pub scenario: String,
+    pub message: String,
+}
+
+/// What a shard keeps for `merge` besides its tables: band sketches, typical curves, steps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardState {
+    pub format_version: u32,
+    pub bands: BandSet,
+    /// Per arm: the typical subject's tracked values (null where not a number), or its error.
+    pub typical: Vec<Result<Vec<Option<f64>>, String>>,
+    pub steps: u64,
+}
+
+impl Record for ShardState {
+    const FILE: &'static str = "shard_state.json";
+    const FORMAT_VERSION: u32 = 1;
+}
+
+impl ShardState {
+    /// The state of a shard's bands, typical curves (NaN kept as null) and solver steps.
+    pub fn new(bands: BandSet, typical: &[Result<Vec<f64>, String>], steps: u64) -> ShardState {
+        ShardState {
+            format_version: Self::FORMAT_VERSION,
+            bands,
+            typical: (typical.iter())
+                .map(|t| {
+                    t.clone()
+                        .map(|v| v.into_iter().map(|x| (!x.is_nan()).then_some(x)).collect())
+                })
+                .collect(),
+            steps,
+        }
+    }
+
+    /// The typical curves with NaN where the shard wrote null.
+    pub fn typical(&self) -> Vec<Result<Vec<f64>, String>> {
+        (self.typical.iter())
+            .map(|t| {
+                t.clone()
+                    .map(|v| v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+            })
+            .collect()
+    }
+}
