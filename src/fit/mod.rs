@@ -11,6 +11,7 @@ mod subjects;
 
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
 use estimate::{covariance, search};
+use crate::metrics::summary::NORMAL_QUANTILE_975;
 use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
 pub use predict::{Gradient, SimulatedSubject};
 use starts::start_points;
@@ -19,9 +20,6 @@ pub use subjects::{
     FitRequest, FittedSubject, Residual, SubjectFit, fit_subjects, fitted_curve, likelihood_data,
     scales_for, weighted_residual,
 };
-
-/// z for a two-sided 95% interval.
-pub const Z_975: f64 = 1.959963984540054;
 
 /// The 97.5% quantile of Student's t with `degrees` degrees of freedom, by the Cornish-Fisher
 /// expansion of Abramowitz & Stegun 26.7.5 (error below 1e-3 for 3 or more degrees, exact in
@@ -33,7 +31,7 @@ pub fn t_quantile_975(degrees: usize) -> f64 {
         1 => 12.706204736174705,
         2 => 4.302652729749464,
         _ => {
-            let (z, n) = (Z_975, degrees as f64);
+            let (z, n) = (NORMAL_QUANTILE_975, degrees as f64);
             let (z3, z5, z7) = (z.powi(3), z.powi(5), z.powi(7));
             z + (z3 + z) / (4.0 * n)
                 + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * n * n)

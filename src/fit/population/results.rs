@@ -10,9 +10,8 @@ use super::omega::log_normal_cv_percent;
 use super::outer::Minimum;
 use crate::data::{DataSubject, Observation};
 use crate::fit::likelihood::Datum;
-use crate::fit::{
-    Predictor, Scale, SimulatedSubject, Z_975, correlation_matrix, weighted_residual,
-};
+use crate::fit::{Predictor, Scale, SimulatedSubject, correlation_matrix, weighted_residual};
+use crate::metrics::summary::NORMAL_QUANTILE_975;
 use nalgebra::{DMatrix, DVector};
 
 /// What an estimate is.
@@ -220,8 +219,8 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
             value,
             se,
             rse_percent: 100.0 * se / value.abs(),
-            low: scale.to_parameter(theta - Z_975 * theta_se),
-            high: scale.to_parameter(theta + Z_975 * theta_se),
+            low: scale.to_parameter(theta - NORMAL_QUANTILE_975 * theta_se),
+            high: scale.to_parameter(theta + NORMAL_QUANTILE_975 * theta_se),
             cv_percent,
             shrinkage_percent,
         });
