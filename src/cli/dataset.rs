@@ -5,13 +5,13 @@
 use super::Failure;
 use super::provenance as prov;
 use crate::csv::Delimiter;
-use crate::data::{Dataset, DvScale, Filter, ReadOptions, Test, read_dataset};
+use crate::data::{Dataset, Dropped, DvScale, Filter, ReadOptions, Test, read_dataset};
 use crate::diag::Diagnostic;
 use crate::model::Model;
+use crate::record::fit::{DataEntry, DataFilter};
 use crate::record::provenance::InputFile;
 use crate::record::provenance::InputRole;
 use clap::{Args, ValueEnum};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -93,19 +93,30 @@ pub struct DataFile {
     pub file: String,
     pub path: PathBuf,
     pub sha256: String,
-    /// How it was read: delimiter, DV scale, filter, rows not read.
-    facts: serde_json::Value,
+    delimiter: String,
+    dv_scale: DvScale,
+    filter: Option<DataFilter>,
+    rows_not_read: Dropped,
 }
 
 impl DataFile {
     /// Its entry in run.json, fit.json and population.json.
     pub fn json(&self, dataset: &Dataset) -> serde_json::Value {
-        let mut data = json!({"file": self.file, "sha256": self.sha256,
-                              "ids": dataset.subjects.len(), "warnings": dataset.warnings});
-        if let (Some(data), Some(facts)) = (data.as_object_mut(), self.facts.as_object()) {
-            data.extend(facts.clone());
+        serde_json::to_value(self.entry(dataset)).unwrap_or_default()
+    }
+
+    /// Its entry in the typed records.
+    pub fn entry(&self, dataset: &Dataset) -> DataEntry {
+        DataEntry {
+            file: self.file.clone(),
+            sha256: self.sha256.clone(),
+            ids: dataset.subjects.len(),
+            warnings: dataset.warnings.clone(),
+            delimiter: self.delimiter.clone(),
+            dv_scale: self.dv_scale,
+            filter: self.filter.clone(),
+            rows_not_read: self.rows_not_read,
         }
-        data
     }
 
     /// Its entry in provenance.json.
@@ -154,26 +165,20 @@ pub fn read(
     if let Some(summary) = dataset.dropped.summary() {
         eprintln!("note: {file}: {summary}");
     }
+    let written = |tests: &[Test]| tests.iter().map(Test::to_string).collect();
     let filter = match &options.filter {
-        Some(Filter::Ignore(tests)) => {
-            json!({"ignore": tests.iter().map(Test::to_string).collect::<Vec<_>>()})
-        }
-        Some(Filter::Accept(tests)) => {
-            json!({"accept": tests.iter().map(Test::to_string).collect::<Vec<_>>()})
-        }
-        None => serde_json::Value::Null,
+        Some(Filter::Ignore(tests)) => Some(DataFilter::Ignore(written(tests))),
+        Some(Filter::Accept(tests)) => Some(DataFilter::Accept(written(tests))),
+        None => None,
     };
-    let facts = json!({
-        "delimiter": dataset.delimiter.name(),
-        "dv_scale": options.dv,
-        "filter": filter,
-        "rows_not_read": dataset.dropped,
-    });
     let data_file = DataFile {
         file,
         path: path.to_path_buf(),
         sha256,
-        facts,
+        delimiter: dataset.delimiter.name().to_string(),
+        dv_scale: options.dv,
+        filter,
+        rows_not_read: dataset.dropped,
     };
     Ok((dataset, data_file))
 }

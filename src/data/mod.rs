@@ -100,7 +100,7 @@ impl DataSubject {
 }
 
 /// The scale of the DV column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DvScale {
     #[default]
@@ -123,7 +123,7 @@ pub struct ReadOptions {
 }
 
 /// Rows of a file that were not read, by reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Dropped {
     /// Lines whose first character is `#` or `@`.
     pub comments: usize,

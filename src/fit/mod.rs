@@ -9,9 +9,9 @@ mod predict;
 mod starts;
 mod subjects;
 
+use crate::metrics::summary::NORMAL_QUANTILE_975;
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
 use estimate::{covariance, search};
-use crate::metrics::summary::NORMAL_QUANTILE_975;
 use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
 pub use predict::{Gradient, SimulatedSubject};
 use starts::start_points;
@@ -55,30 +55,39 @@ pub fn correlation_matrix(covariance: Option<&nalgebra::DMatrix<f64>>, size: usi
 }
 
 /// One estimated quantity on the natural scale.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Estimate {
     pub name: String,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub value: f64,
     /// Standard error (delta method from the transformed scale); NaN when the information
     /// matrix is singular.
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub se: f64,
     /// 100 SE / |value|.
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub rse_percent: f64,
     /// 95% interval, symmetric on the estimation scale (log or logit), so asymmetric here.
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub low: f64,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub high: f64,
     pub at_bound: bool,
 }
 
 /// The fit of one subject.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndividualFit {
     /// Model parameters then residual error parameters.
     pub estimates: Vec<Estimate>,
     /// Correlations of the estimates on the estimation scale, row-major.
+    #[serde(deserialize_with = "crate::record::fit::numbers")]
     pub correlation: Vec<f64>,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub minus_2_log_likelihood: f64,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub aic: f64,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub bic: f64,
     /// Observations entering the likelihood.
     pub observations: usize,
@@ -89,6 +98,7 @@ pub struct IndividualFit {
     pub iterations: u32,
     pub evaluations: u32,
     /// Predictions at every observation (BLQ ones included) at the estimates.
+    #[serde(deserialize_with = "crate::record::fit::numbers")]
     pub predictions: Vec<f64>,
     /// How the searches from the several starts ended.
     pub starts: Starts,

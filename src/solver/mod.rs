@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use stiff::ImplicitMethod;
 
 /// How to integrate: method and tolerances.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct SolverOptions {
     pub method: SolverName,
     pub rtol: f64,

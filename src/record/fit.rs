@@ -1,0 +1,169 @@
+//! The records of `cartsim fit`: fit.json (one maximum-likelihood fit per ID) and
+//! population.json (one FOCE-I population fit), with the model, data and settings they
+//! describe. Numbers that may be NaN are written as `null` and read back as NaN.
+
+use super::Record;
+use super::provenance::Provenance;
+use crate::data::{Dropped, DvScale};
+use crate::fit::IndividualFit;
+use crate::fit::population::PopulationEstimate;
+use crate::solver::SolverOptions;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A number written by serde_json, where NaN and infinities become `null`: `null` reads as NaN.
+pub fn number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+}
+
+/// Numbers as in [`number`], `null` entries read as NaN.
+pub fn numbers<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
+    let values = Vec::<Option<f64>>::deserialize(deserializer)?;
+    Ok(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+/// The model file a fit used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelEntry {
+    pub name: String,
+    pub title: String,
+    /// The path as given on the command line.
+    pub file: String,
+    pub sha256: String,
+}
+
+/// Which rows of the dataset were read: NONMEM's IGNORE or ACCEPT tests, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataFilter {
+    Ignore(Vec<String>),
+    Accept(Vec<String>),
+}
+
+/// The dataset a command read: the file, its SHA-256, IDs, warnings, and how it was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataEntry {
+    pub file: String,
+    pub sha256: String,
+    pub ids: usize,
+    pub warnings: Vec<String>,
+    pub delimiter: String,
+    pub dv_scale: DvScale,
+    pub filter: Option<DataFilter>,
+    pub rows_not_read: Dropped,
+}
+
+/// An estimated model parameter: its start and the scale it is estimated on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimatedParameter {
+    pub name: String,
+    pub unit: Option<String>,
+    pub start: f64,
+    /// `log`, or `logit within bounds`.
+    pub scale: String,
+    pub bounds: Option<[f64; 2]>,
+}
+
+/// How one ID's fit ended: its result, or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubjectOutcome {
+    Fit(Box<IndividualFit>),
+    Error(String),
+}
+
+/// One ID of fit.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubjectRecord {
+    pub id: String,
+    #[serde(flatten)]
+    pub outcome: SubjectOutcome,
+}
+
+/// fit.json: the maximum-likelihood fits of every ID of a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitRecord {
+    pub format_version: u32,
+    pub cartsim_version: String,
+    pub command: Vec<String>,
+    pub model: ModelEntry,
+    pub data: DataEntry,
+    /// The model's named parameter set (`--params`).
+    pub parameter_set: Option<String>,
+    pub estimated: Vec<EstimatedParameter>,
+    pub error_model: String,
+    pub blq: String,
+    pub initial_sigma: Vec<f64>,
+    pub starts: usize,
+    pub seed: u64,
+    /// How predictions were differentiated (and why not as asked, when not).
+    pub gradient: String,
+    pub objective: String,
+    pub solver: SolverOptions,
+    pub subjects: Vec<SubjectRecord>,
+    /// IDs without a fit.
+    pub failed: usize,
+    pub wall_time_seconds: f64,
+    pub provenance: Provenance,
+}
+
+impl Record for FitRecord {
+    const FILE: &'static str = "fit.json";
+    const FORMAT_VERSION: u32 = 1;
+}
+
+/// The simulation settings of a visual predictive check.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct VpcEntry {
+    pub replicates: usize,
+    pub seed: u64,
+}
+
+/// population.json: a FOCE-I population fit of a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PopulationRecord {
+    pub format_version: u32,
+    pub cartsim_version: String,
+    pub command: Vec<String>,
+    pub model: ModelEntry,
+    pub data: DataEntry,
+    pub method: String,
+    pub covariance: String,
+    pub estimated: Vec<EstimatedParameter>,
+    /// The parameters with between-subject variability.
+    pub random_effects: Vec<String>,
+    /// `--block` as given: comma-separated parameters with correlated random effects.
+    pub omega_blocks: Vec<String>,
+    pub error_model: String,
+    pub blq: String,
+    pub gradient: String,
+    pub solver: SolverOptions,
+    pub estimates: Vec<PopulationEstimate>,
+    /// Omega, row-major, on the estimation scales.
+    #[serde(deserialize_with = "numbers")]
+    pub omega: Vec<f64>,
+    /// Correlations of the estimates, row-major; NaN without a covariance.
+    #[serde(deserialize_with = "numbers")]
+    pub correlation_of_estimates: Vec<f64>,
+    #[serde(deserialize_with = "number")]
+    pub minus_2_log_likelihood: f64,
+    /// -2LL without the constant n ln(2 pi), as NONMEM reports it.
+    #[serde(deserialize_with = "number")]
+    pub objective_function_value_nonmem: f64,
+    #[serde(deserialize_with = "number")]
+    pub aic: f64,
+    #[serde(deserialize_with = "number")]
+    pub bic: f64,
+    pub observations: usize,
+    pub converged: bool,
+    pub status: String,
+    pub iterations: u32,
+    pub objective_evaluations: u32,
+    pub vpc: VpcEntry,
+    pub wall_time_seconds: f64,
+    pub provenance: Provenance,
+}
+
+impl Record for PopulationRecord {
+    const FILE: &'static str = "population.json";
+    const FORMAT_VERSION: u32 = 1;
+}
