@@ -2,6 +2,7 @@
 //! run, 2 usage, 130/143 stopped by SIGINT/SIGTERM). Each subcommand turns its arguments into
 //! settings and calls the pipeline.
 
+mod arguments;
 mod check;
 mod dataset;
 mod fit;

@@ -4,6 +4,8 @@
 //! the files into the output folder. Tables too large to hold are written through a
 //! `std::io::Write` the caller provides.
 
+pub mod fit;
+
 /// A file of an output folder, not yet written: its name relative to the folder, and its bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedFile {
