@@ -167,3 +167,42 @@ impl Record for PopulationRecord {
     const FILE: &'static str = "population.json";
     const FORMAT_VERSION: u32 = 1;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Numbers {
+        #[serde(deserialize_with = "number")]
+        one: f64,
+        #[serde(deserialize_with = "numbers")]
+        many: Vec<f64>,
+    }
+
+    #[test]
+    fn nan_is_written_as_null_and_read_back_as_nan() {
+        let text = serde_json::to_string(&Numbers {
+            one: f64::NAN,
+            many: vec![1.5, f64::NAN],
+        })
+        .unwrap();
+        assert_eq!(text, r#"{"one":null,"many":[1.5,null]}"#);
+        let read: Numbers = serde_json::from_str(&text).unwrap();
+        assert!(read.one.is_nan() && read.many[0] == 1.5 && read.many[1].is_nan());
+    }
+
+    #[test]
+    fn a_failed_id_is_written_with_its_reason_beside_its_id() {
+        let failed = SubjectRecord {
+            id: "7".into(),
+            outcome: SubjectOutcome::Error("no observations".into()),
+        };
+        let text = serde_json::to_string(&failed).unwrap();
+        assert_eq!(text, r#"{"id":"7","error":"no observations"}"#);
+        assert_eq!(
+            serde_json::from_str::<SubjectRecord>(&text).unwrap(),
+            failed
+        );
+    }
+}
