@@ -98,11 +98,6 @@ pub struct DataFile {
 }
 
 impl DataFile {
-    /// Its entry in run.json, fit.json and population.json.
-    pub fn json(&self, dataset: &Dataset) -> serde_json::Value {
-        serde_json::to_value(self.facts(dataset)).unwrap_or_default()
-    }
-
     /// Its entry in a typed record: the file, and how `dataset` was read from it.
     pub fn facts(&self, dataset: &Dataset) -> DatasetFacts {
         DatasetFacts {

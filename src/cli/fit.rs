@@ -1,31 +1,30 @@
-//! `cartsim fit MODEL --data FILE --estimate a,b,...`: maximum-likelihood fits of each ID of a
-//! NONMEM-style dataset, in parallel. Writes, all or nothing, estimates.csv, predictions.csv,
-//! fit.json and goodness-of-fit figures; a failed ID is reported and the others still finish.
+//! `cartsim fit MODEL --data FILE --estimate a,b,...`: resolves the command line into what to
+//! estimate and how, fits each ID of a NONMEM-style dataset in parallel (or all IDs at once
+//! with `--population`, see `population`), and commits the files of `present::fit`, all or
+//! nothing; a failed ID is reported and the others still finish.
 
-mod files;
 mod population;
-mod population_files;
-mod vpc;
 
-use super::dataset::DataArgs;
+use super::dataset::{DataArgs, DataFile};
 use super::values::{
     output_index, parameter_values, parse_assignment, positive, unknown_parameter,
 };
-use super::{Failure, load};
+use super::{Failure, load, provenance};
 use crate::data::Dataset;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::{BlqMethod, ErrorModel};
 use crate::fit::{
-    DEFAULT_STARTS, FitRequest, FitSettings, Gradient, Scale, SearchSettings, fit_subjects,
-    scales_for,
+    DEFAULT_STARTS, FitRequest, FitSettings, Gradient, SearchSettings, fit_subjects, scales_for,
 };
 use crate::model::Model;
-use crate::output::{Destination, Owner};
+use crate::output::{Destination, Owner, Staging, sha256_hex};
+use crate::present::fit::{Presented, Settings, individual, individual_summary};
+use crate::record::provenance::{InputFile, InputRole, Kind};
 use crate::report::Format;
 use crate::simulate::RunPlan;
 use crate::spec::SolverName;
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Default relative tolerance of fits: predictions and their derivatives must be accurate well
@@ -102,31 +101,6 @@ pub struct FitArgs {
     population: population::PopulationArgs,
 }
 
-impl FitArgs {
-    /// The output folder: `--out`, or output/<model name>_fit (_population).
-    fn out_folder(&self, model: &Model) -> PathBuf {
-        let suffix = if self.population.population {
-            "population"
-        } else {
-            "fit"
-        };
-        (self.out.clone())
-            .unwrap_or_else(|| PathBuf::from("output").join(format!("{}_{suffix}", model.name)))
-    }
-
-    fn destination(&self, model: &Model) -> Destination {
-        Destination {
-            path: self.out_folder(model),
-            owner: Owner::Fit,
-            force: self.force,
-        }
-    }
-
-    fn gradient_is_sensitivity(&self) -> bool {
-        self.gradient == GradientChoice::Sensitivity
-    }
-}
-
 /// `--gradient`: forward sensitivity equations (falling back to finite differences, with a
 /// note, for models they refuse), or finite differences throughout.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -135,17 +109,44 @@ enum GradientChoice {
     FiniteDifference,
 }
 
+/// What an individual or population fit starts from, resolved from the command line.
+struct Start<'a> {
+    model: &'a Model,
+    dataset: &'a Dataset,
+    estimated: Vec<usize>,
+    initial_sigma: Vec<f64>,
+    template: RunPlan,
+    gradient: Gradient<'a>,
+    /// What the records say about how the fit was asked for.
+    settings: Settings,
+    /// The model and data files, for provenance.json.
+    inputs: Vec<InputFile>,
+    started: Instant,
+}
+
+/// The output folder: `--out`, or output/<model name>_fit (_population).
+fn destination(args: &FitArgs, model: &Model) -> Destination {
+    let suffix = if args.population.population {
+        "population"
+    } else {
+        "fit"
+    };
+    let folder = PathBuf::from("output").join(format!("{}_{suffix}", model.name));
+    Destination {
+        path: args.out.clone().unwrap_or(folder),
+        owner: Owner::Fit,
+        force: args.force,
+    }
+}
+
 /// The estimated parameters' indices, each checked: known, and estimable on its scale.
 fn estimated(model: &Model, args: &FitArgs, start: &[f64]) -> Result<Vec<usize>, Failure> {
     let mut indices = Vec::new();
     let mut problems = Vec::new();
     for name in &args.estimate {
         let Some(index) = model.parameter_index(name) else {
-            problems.push(unknown_parameter(
-                model,
-                &format!("--estimate {name}"),
-                name,
-            ));
+            let context = format!("--estimate {name}");
+            problems.push(unknown_parameter(model, &context, name));
             continue;
         };
         if indices.contains(&index) {
@@ -174,36 +175,23 @@ fn estimated(model: &Model, args: &FitArgs, start: &[f64]) -> Result<Vec<usize>,
     }
 }
 
-/// Starting residual SDs: `--sigma`, or defaults from the error model and the data.
+/// Starting residual SDs: `--sigma`, or the error model's defaults for the data.
 fn initial_sigma(args: &FitArgs, dataset: &Dataset) -> Result<Vec<f64>, Failure> {
-    let wanted = args.error.parameter_names();
-    if !args.sigma.is_empty() {
-        if args.sigma.len() != wanted.len() {
-            return Err(Diagnostic::new(format!(
-                "`--sigma` gives {} value(s) but the {:?} error model has {}: {}",
-                args.sigma.len(),
-                args.error,
-                wanted.len(),
-                wanted.join(", ")
-            ))
-            .into());
-        }
-        return Ok(args.sigma.clone());
+    if args.sigma.is_empty() {
+        return Ok(args.error.starting_sigma(&dataset.subjects));
     }
-    let mut observed: Vec<f64> = (dataset.subjects.iter())
-        .flat_map(|s| s.observations.iter())
-        .filter(|o| !o.censored && o.value.is_finite())
-        .map(|o| o.value.abs())
-        .collect();
-    observed.sort_by(f64::total_cmp);
-    let median = observed.get(observed.len() / 2).copied().unwrap_or(1.0);
-    let additive = (0.1 * median).max(f64::MIN_POSITIVE);
-    Ok(match args.error {
-        ErrorModel::LogAdditive => vec![0.5],
-        ErrorModel::Proportional => vec![0.3],
-        ErrorModel::Additive => vec![additive],
-        ErrorModel::Combined => vec![0.1 * additive, 0.3],
-    })
+    let wanted = args.error.parameter_names();
+    if args.sigma.len() != wanted.len() {
+        return Err(Diagnostic::new(format!(
+            "`--sigma` gives {} value(s) but the {:?} error model has {}: {}",
+            args.sigma.len(),
+            args.error,
+            wanted.len(),
+            wanted.join(", ")
+        ))
+        .into());
+    }
+    Ok(args.sigma.clone())
 }
 
 /// The template every subject's plan starts from: the model's run with the fit's tolerances,
@@ -220,10 +208,34 @@ fn template(model: &Model, args: &FitArgs, parameters: Vec<f64>) -> Result<RunPl
     Ok(plan)
 }
 
+/// The command-line name of a value of a `clap::ValueEnum`.
+fn option_name(value: &impl ValueEnum) -> String {
+    (value.to_possible_value()).map_or_else(String::new, |v| v.get_name().to_string())
+}
+
+/// What the records say about the fit's settings.
+fn settings(
+    args: &FitArgs,
+    text: &str,
+    data: (&DataFile, &Dataset),
+    fallback: Option<String>,
+) -> Settings {
+    Settings {
+        model_file: args.model.display().to_string(),
+        model_sha256: sha256_hex(text.as_bytes()),
+        data: data.0.facts(data.1),
+        parameter_set: args.params.clone(),
+        error_model: option_name(&args.error),
+        blq: option_name(&args.blq),
+        sensitivity: args.gradient == GradientChoice::Sensitivity && fallback.is_none(),
+        gradient_fallback: fallback,
+    }
+}
+
 pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let (model, text) = load(&args.model)?;
-    args.destination(&model).check()?;
+    destination(args, &model).check()?;
     let default_output = (args.output.as_deref())
         .map(|name| output_index(&model, name))
         .transpose()?;
@@ -232,48 +244,45 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let (dataset, data) = super::dataset::read(&args.data, &model, &options)?;
     let parameters = parameter_values(&model, args.params.as_deref(), &args.set)?;
     let estimated = estimated(&model, args, &parameters)?;
-    let initial_sigma = initial_sigma(args, &dataset)?;
-    let template = template(&model, args, parameters)?;
-    let (sensitivity, fallback) = match args.gradient {
-        GradientChoice::FiniteDifference => (None, None),
-        GradientChoice::Sensitivity => match model.sensitivity_model(&estimated) {
-            Ok(sensitivity) => (Some(sensitivity), None),
-            Err(reason) => (None, Some(reason)),
-        },
+    let sensitivity = match args.gradient {
+        GradientChoice::FiniteDifference => Ok(None),
+        GradientChoice::Sensitivity => model.sensitivity_model(&estimated).map(Some),
     };
+    let fallback = sensitivity.as_ref().err().cloned();
     if let Some(reason) = &fallback {
         eprintln!("note: finite-difference gradients: {reason}");
     }
-    let gradient = sensitivity
-        .as_ref()
-        .map_or(Gradient::FiniteDifference, Gradient::Sensitivity);
+    let sensitivity = sensitivity.ok().flatten();
+    let start = Start {
+        model: &model,
+        dataset: &dataset,
+        initial_sigma: initial_sigma(args, &dataset)?,
+        template: template(&model, args, parameters)?,
+        estimated,
+        gradient: (sensitivity.as_ref()).map_or(Gradient::FiniteDifference, Gradient::Sensitivity),
+        settings: settings(args, &text, (&data, &dataset), fallback),
+        inputs: vec![
+            provenance::input(InputRole::Model, &args.model, &text),
+            data.input(),
+        ],
+        started,
+    };
     let (pool, _) = super::worker_pool(args.threads)?;
     if args.population.population {
-        let inputs = population::Inputs {
-            model: &model,
-            model_text: &text,
-            args,
-            data: &data,
-            dataset: &dataset,
-            gradient_fallback: fallback.as_deref(),
-        };
-        return pool.install(|| {
-            population::run(
-                &inputs,
-                estimated,
-                template,
-                initial_sigma,
-                gradient,
-                started,
-            )
-        });
+        pool.install(|| population::run(args, start))
+    } else {
+        pool.install(|| individuals(args, start))
     }
+}
+
+/// One fit per ID.
+fn individuals(args: &FitArgs, start: Start) -> Result<(), Failure> {
     let request = FitRequest {
-        model: &model,
-        scales: scales_for(&model, &estimated),
-        estimated,
-        template,
-        initial_sigma,
+        model: start.model,
+        scales: scales_for(start.model, &start.estimated),
+        estimated: start.estimated,
+        template: start.template,
+        initial_sigma: start.initial_sigma,
         settings: FitSettings {
             error: args.error,
             blq: args.blq,
@@ -281,27 +290,15 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
             seed: args.seed,
             search: SearchSettings::default(),
         },
-        gradient,
+        gradient: start.gradient,
     };
-    let fits = pool.install(|| fit_subjects(&request, &dataset.subjects));
-    let inputs = files::Inputs {
-        model: &model,
-        model_text: &text,
-        args,
-        data: &data,
-        dataset: &dataset,
-        request: &request,
-        gradient_fallback: fallback.as_deref(),
-    };
-    let directory = args.out_folder(&model);
-    files::write(&inputs, &fits, &args.destination(&model), started)?;
-    let failed: Vec<&str> = (fits.iter())
-        .filter(|f| f.result.is_err())
-        .map(|f| f.id.as_str())
-        .collect();
-    for warning in &dataset.warnings {
-        eprintln!("warning: {warning}");
-    }
+    let fits = fit_subjects(&request, &start.dataset.subjects);
+    let solver = &request.template.solver;
+    let base = provenance::record(Kind::Fit, start.inputs, solver, start.started);
+    let presented = individual(&request, &fits, &start.settings, base)?;
+    let destination = destination(args, start.model);
+    commit(&destination, presented)?;
+    warn(start.dataset);
     let disagreeing = (fits.iter()).filter_map(|f| f.result.as_ref().ok().map(|s| (f, s)));
     for (f, subject) in disagreeing.filter(|(_, s)| !s.fit.starts.agree) {
         eprintln!(
@@ -310,11 +307,15 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
             f.id, subject.fit.starts.finished, subject.fit.starts.reaching_best
         );
     }
-    print!("{}", files::summary(&fits));
+    print!("{}", individual_summary(&fits));
     println!(
         "wrote {}: estimates.csv, predictions.csv, fit.json, figures/",
-        directory.display()
+        destination.path.display()
     );
+    let failed: Vec<&str> = (fits.iter())
+        .filter(|f| f.result.is_err())
+        .map(|f| f.id.as_str())
+        .collect();
     if !failed.is_empty() && failed.len() == fits.len() {
         return Err(
             Diagnostic::new(format!("every ID failed to fit ({})", failed.join(", ")))
@@ -322,17 +323,32 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
                 .into(),
         );
     }
-    if args.report {
-        let report = super::report::write_report(&directory, Format::Html, None)?;
-        println!("wrote {}", report.display());
+    report(args, &destination.path)
+}
+
+/// Writes every file, then provenance.json, or none.
+fn commit(destination: &Destination, presented: Presented) -> Result<(), Failure> {
+    let mut staging = Staging::new(destination)?;
+    for file in &presented.files {
+        staging.write(&file.name, &file.bytes)?;
     }
+    staging.record(presented.provenance);
+    staging.commit()?;
     Ok(())
 }
 
-/// Whether an estimated parameter's scale is the log scale (for the summary's notes).
-pub(super) fn scale_name(scale: Scale) -> &'static str {
-    match scale {
-        Scale::Log => "log",
-        Scale::Bounded { .. } => "logit within bounds",
+/// The dataset's warnings, on stderr.
+fn warn(dataset: &Dataset) {
+    for warning in &dataset.warnings {
+        eprintln!("warning: {warning}");
     }
+}
+
+/// With `--report`, report.html beside the files.
+fn report(args: &FitArgs, directory: &Path) -> Result<(), Failure> {
+    if args.report {
+        let report = super::report::write_report(directory, Format::Html, None)?;
+        println!("wrote {}", report.display());
+    }
+    Ok(())
 }

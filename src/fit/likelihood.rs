@@ -29,6 +29,25 @@ impl ErrorModel {
         }
     }
 
+    /// Starting residual SDs when none are given: 0.5 log-additive, 0.3 proportional, and 10%
+    /// of the median uncensored observation (in absolute value) additive.
+    pub fn starting_sigma(self, subjects: &[crate::data::DataSubject]) -> Vec<f64> {
+        let mut observed: Vec<f64> = (subjects.iter())
+            .flat_map(|s| s.observations.iter())
+            .filter(|o| !o.censored && o.value.is_finite())
+            .map(|o| o.value.abs())
+            .collect();
+        observed.sort_by(f64::total_cmp);
+        let median = observed.get(observed.len() / 2).copied().unwrap_or(1.0);
+        let additive = (0.1 * median).max(f64::MIN_POSITIVE);
+        match self {
+            ErrorModel::LogAdditive => vec![0.5],
+            ErrorModel::Proportional => vec![0.3],
+            ErrorModel::Additive => vec![additive],
+            ErrorModel::Combined => vec![0.1 * additive, 0.3],
+        }
+    }
+
     /// Transforms an observation or prediction to the scale the error is additive on.
     pub fn scale(self, value: f64) -> f64 {
         match self {

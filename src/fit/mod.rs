@@ -9,6 +9,7 @@ mod predict;
 mod starts;
 mod subjects;
 
+use crate::metrics::summary::NORMAL_QUANTILE_975;
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
 use estimate::{covariance, search};
 use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
@@ -20,9 +21,6 @@ pub use subjects::{
     scales_for, weighted_residual,
 };
 
-/// z for a two-sided 95% interval.
-pub const Z_975: f64 = 1.959963984540054;
-
 /// The 97.5% quantile of Student's t with `degrees` degrees of freedom, by the Cornish-Fisher
 /// expansion of Abramowitz & Stegun 26.7.5 (error below 1e-3 for 3 or more degrees, exact in
 /// the limit); below 3 degrees of freedom the interval is not informative and this gives the
@@ -33,7 +31,7 @@ pub fn t_quantile_975(degrees: usize) -> f64 {
         1 => 12.706204736174705,
         2 => 4.302652729749464,
         _ => {
-            let (z, n) = (Z_975, degrees as f64);
+            let (z, n) = (NORMAL_QUANTILE_975, degrees as f64);
             let (z3, z5, z7) = (z.powi(3), z.powi(5), z.powi(7));
             z + (z3 + z) / (4.0 * n)
                 + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * n * n)
@@ -57,30 +55,39 @@ pub fn correlation_matrix(covariance: Option<&nalgebra::DMatrix<f64>>, size: usi
 }
 
 /// One estimated quantity on the natural scale.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Estimate {
     pub name: String,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub value: f64,
     /// Standard error (delta method from the transformed scale); NaN when the information
     /// matrix is singular.
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub se: f64,
     /// 100 SE / |value|.
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub rse_percent: f64,
     /// 95% interval, symmetric on the estimation scale (log or logit), so asymmetric here.
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub low: f64,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub high: f64,
     pub at_bound: bool,
 }
 
 /// The fit of one subject.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndividualFit {
     /// Model parameters then residual error parameters.
     pub estimates: Vec<Estimate>,
     /// Correlations of the estimates on the estimation scale, row-major.
+    #[serde(deserialize_with = "crate::record::fit::numbers")]
     pub correlation: Vec<f64>,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub minus_2_log_likelihood: f64,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub aic: f64,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub bic: f64,
     /// Observations entering the likelihood.
     pub observations: usize,
@@ -91,6 +98,7 @@ pub struct IndividualFit {
     pub iterations: u32,
     pub evaluations: u32,
     /// Predictions at every observation (BLQ ones included) at the estimates.
+    #[serde(deserialize_with = "crate::record::fit::numbers")]
     pub predictions: Vec<f64>,
     /// How the searches from the several starts ended.
     pub starts: Starts,

@@ -54,14 +54,16 @@ pub fn start_points(start: &[f64], moved: usize, count: usize, seed: u64) -> Vec
 }
 
 /// Another optimum the starts found: its -2LL and model parameter values.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OtherOptimum {
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub minus_2_log_likelihood: f64,
+    #[serde(deserialize_with = "crate::record::fit::numbers")]
     pub parameters: Vec<f64>,
 }
 
 /// How the starts of one fit ended.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Starts {
     pub tried: usize,
     /// Searches that ended at a point (the others failed to simulate).

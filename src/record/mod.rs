@@ -4,6 +4,7 @@
 //! read with silent defaults.
 
 pub mod dataset;
+pub mod fit;
 pub mod provenance;
 pub mod run;
 pub mod sensitivity;

@@ -116,7 +116,9 @@ pub fn gather(folder: Folder) -> ReportData {
         estimates: (folder.estimates_csv.as_deref())
             .map(|csv| tables::estimates(csv, &parameter_unit))
             .unwrap_or_default(),
-        fits: tables::fits(&folder.record),
+        fits: serde_json::from_value(folder.record.clone())
+            .map(|record| tables::fits(&record))
+            .unwrap_or_default(),
     };
     let run_record: Option<RunRecord> = (record.kind == Kind::Run)
         .then(|| serde_json::from_value(folder.record.clone()).ok())

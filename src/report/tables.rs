@@ -3,6 +3,7 @@
 //! estimates.csv and fit.json of a fit).
 
 use crate::csv::{plain, split_quoted};
+use crate::record::fit::{FitRecord, SubjectOutcome};
 use base64::Engine;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -255,21 +256,25 @@ pub fn estimates(estimates_csv: &str, unit_of: &dyn Fn(&str) -> Option<String>) 
 }
 
 /// One row per ID of fit.json's `subjects`.
-pub fn fits(fit_json: &serde_json::Value) -> Vec<FitRow> {
-    (fit_json["subjects"].as_array().into_iter().flatten())
-        .map(|s| {
-            let fit = &s["fit"];
-            let number = |key: &str| fit[key].as_f64().unwrap_or(f64::NAN);
-            FitRow {
-                id: s["id"].as_str().unwrap_or("?").to_string(),
-                converged: fit["converged"].as_bool(),
-                minus_2_log_likelihood: number("minus_2_log_likelihood"),
-                aic: number("aic"),
-                observations: number("observations"),
-                status: (s["error"].as_str().or(fit["status"].as_str()))
-                    .unwrap_or("")
-                    .to_string(),
-            }
+pub fn fits(record: &FitRecord) -> Vec<FitRow> {
+    (record.subjects.iter())
+        .map(|s| match &s.outcome {
+            SubjectOutcome::Fit(fit) => FitRow {
+                id: s.id.clone(),
+                converged: Some(fit.converged),
+                minus_2_log_likelihood: fit.minus_2_log_likelihood,
+                aic: fit.aic,
+                observations: fit.observations as f64,
+                status: fit.status.clone(),
+            },
+            SubjectOutcome::Error(message) => FitRow {
+                id: s.id.clone(),
+                converged: None,
+                minus_2_log_likelihood: f64::NAN,
+                aic: f64::NAN,
+                observations: f64::NAN,
+                status: message.clone(),
+            },
         })
         .collect()
 }

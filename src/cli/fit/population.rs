@@ -1,23 +1,22 @@
-//! `cartsim fit --population`: nonlinear mixed-effects estimation (FOCE-I) over every ID of a
-//! dataset, then a visual predictive check simulated from the estimates; what it writes is in
-//! `population_files` and `vpc`.
+//! `cartsim fit --population`: resolves the population options (variability, Omega's blocks,
+//! replicates), runs the FOCE-I estimation over every ID of a dataset and the visual predictive
+//! check simulated from its estimates, and commits the files of `present::fit::population`.
 
-use super::{FitArgs, population_files, vpc};
-use crate::cli::Failure;
-use crate::cli::values::positive;
-use crate::data::Dataset;
+use super::{FitArgs, Start, commit, destination, positive, report, warn};
+use crate::cli::{Failure, provenance};
+use crate::data::DataSubject;
 use crate::diag::Diagnostic;
 use crate::fit::population::{
     FittedPopulation, OmegaStructure, PopulationFit, PopulationRequest, fit_population,
-    simulate_replicates,
+    individual_curves, predictive_check, simulate_replicates,
 };
-use crate::fit::{Gradient, scales_for};
+use crate::fit::scales_for;
 use crate::model::Model;
-use crate::simulate::RunPlan;
+use crate::present::fit::{PopulationFiles, population, population_summary};
+use crate::record::fit::VpcEntry;
+use crate::record::provenance::Kind;
 use clap::{Args, ValueEnum};
 use nalgebra::DMatrix;
-use std::fmt::Write;
-use std::time::Instant;
 
 #[derive(Args)]
 pub struct PopulationArgs {
@@ -52,16 +51,6 @@ pub struct PopulationArgs {
 pub enum Method {
     /// First-order conditional estimation with interaction (Laplace for BLQ observations).
     Focei,
-}
-
-/// What the population files describe besides the fit itself.
-pub(super) struct Inputs<'a> {
-    pub model: &'a Model,
-    pub model_text: &'a str,
-    pub args: &'a FitArgs,
-    pub data: &'a crate::cli::dataset::DataFile,
-    pub dataset: &'a Dataset,
-    pub gradient_fallback: Option<&'a str>,
 }
 
 /// For each random effect, the index into `estimated` of its parameter.
@@ -101,11 +90,7 @@ fn random_effects(
 }
 
 /// Omega's blocks from `--block`: names must have variability, each in one block at most.
-fn structure(
-    args: &FitArgs,
-    names: &[String],
-    random: &[usize],
-) -> Result<OmegaStructure, Failure> {
+fn structure(args: &FitArgs, names: &[&str], random: &[usize]) -> Result<OmegaStructure, Failure> {
     let mut block: Vec<usize> = (0..random.len()).collect();
     let mut claimed = vec![false; random.len()];
     for (group, list) in args.population.block.iter().enumerate() {
@@ -131,122 +116,88 @@ fn structure(
     Ok(OmegaStructure { block })
 }
 
-pub(super) fn run(
-    inputs: &Inputs,
-    estimated: Vec<usize>,
-    template: RunPlan,
-    initial_sigma: Vec<f64>,
-    gradient: Gradient,
-    started: Instant,
-) -> Result<(), Failure> {
-    let (model, args) = (inputs.model, inputs.args);
-    let names: Vec<String> = estimated
-        .iter()
-        .map(|&i| model.parameters[i].name.clone())
+/// The dataset simulated `--replicates` times from the estimates (none for 0).
+fn replicates(
+    args: &FitArgs,
+    request: &PopulationRequest,
+    fit: &PopulationFit,
+    subjects: &[DataSubject],
+) -> Result<Vec<Vec<f64>>, Failure> {
+    if args.population.replicates == 0 {
+        return Ok(Vec::new());
+    }
+    let typical: Vec<f64> = (request.scales.iter().zip(&fit.typical))
+        .map(|(s, &p)| s.to_theta(p))
         .collect();
-    let random = random_effects(model, args, &estimated)?;
+    let q = request.random.len();
+    let omega = DMatrix::from_row_slice(q, q, &fit.omega);
+    let fitted = FittedPopulation {
+        typical: &typical,
+        omega: &omega,
+        sigma: &fit.sigma,
+    };
+    simulate_replicates(
+        request,
+        subjects,
+        &fitted,
+        args.population.replicates,
+        args.seed,
+    )
+    .map_err(|message| {
+        Diagnostic::new(format!("the visual predictive check failed: {message}")).into()
+    })
+}
+
+/// The population fit, its predictive check and its files.
+pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
+    let (model, subjects) = (start.model, &start.dataset.subjects);
+    let names: Vec<&str> = (start.estimated.iter())
+        .map(|&i| model.parameters[i].name.as_str())
+        .collect();
+    let random = random_effects(model, args, &start.estimated)?;
     let structure = structure(args, &names, &random)?;
     let request = PopulationRequest {
         model,
-        scales: scales_for(model, &estimated),
-        estimated,
+        scales: scales_for(model, &start.estimated),
+        estimated: start.estimated,
         initial_omega: vec![args.population.omega; random.len()],
         random,
         structure,
-        template,
-        initial_sigma,
+        template: start.template,
+        initial_sigma: start.initial_sigma,
         error: args.error,
         blq: args.blq,
-        gradient,
+        gradient: start.gradient,
         max_iterations: args.population.max_iterations,
     };
-    let subjects = &inputs.dataset.subjects;
     let fit = fit_population(&request, subjects).map_err(|message| {
         Diagnostic::new(format!("the population fit failed: {message}"))
             .hint("check the starting values (`--set`, `--omega`, `--sigma`) and the data's units")
     })?;
-    let simulated = if args.population.replicates > 0 {
-        let typical: Vec<f64> = (request.scales.iter().zip(&fit.typical))
-            .map(|(s, &p)| s.to_theta(p))
-            .collect();
-        let q = request.random.len();
-        let omega = DMatrix::from_row_slice(q, q, &fit.omega);
-        let fitted = FittedPopulation {
-            typical: &typical,
-            omega: &omega,
-            sigma: &fit.sigma,
-        };
-        simulate_replicates(
-            &request,
-            subjects,
-            &fitted,
-            args.population.replicates,
-            args.seed,
-        )
-        .map_err(|message| {
-            Diagnostic::new(format!("the visual predictive check failed: {message}"))
-        })?
-    } else {
-        Vec::new()
+    let simulated = replicates(args, &request, &fit, subjects)?;
+    let check = predictive_check(start.dataset, &simulated);
+    let curves = individual_curves(&request, &fit, subjects).map_err(Diagnostic::new)?;
+    let files = PopulationFiles {
+        request: &request,
+        fit: &fit,
+        curves: &curves,
+        check: check.as_ref(),
+        omega_blocks: &args.population.block,
+        vpc: VpcEntry {
+            replicates: args.population.replicates,
+            seed: args.seed,
+        },
     };
-    let check = vpc::check(inputs.dataset, &simulated);
-    let directory = args.out_folder(model);
-    let destination = args.destination(model);
-    population_files::write(
-        inputs,
-        &request,
-        &fit,
-        check.as_ref(),
-        &destination,
-        started,
-    )?;
-    for warning in &inputs.dataset.warnings {
-        eprintln!("warning: {warning}");
-    }
-    print!("{}", summary(&fit));
+    let solver = &request.template.solver;
+    let base = provenance::record(Kind::Population, start.inputs, solver, start.started);
+    let presented = population(&files, &start.settings, base)?;
+    let destination = destination(args, model);
+    commit(&destination, presented)?;
+    warn(start.dataset);
+    print!("{}", population_summary(&fit));
     println!(
         "wrote {}: estimates.csv, subjects.csv, predictions.csv, population.json, figures/",
-        directory.display()
+        destination.path.display()
     );
-    if args.report {
-        let report =
-            crate::cli::report::write_report(&directory, crate::report::Format::Html, None)?;
-        println!("wrote {}", report.display());
-    }
-    Ok(())
-}
-
-/// The estimates, one per line, after the objective and convergence.
-fn summary(fit: &PopulationFit) -> String {
-    let flag = if fit.converged {
-        "converged"
-    } else {
-        "NOT CONVERGED"
-    };
-    let mut text = format!(
-        "FOCE-I: {flag} ({}), -2LL {:.4}, AIC {:.4}, BIC {:.4}, {} observations, {} IDs, {} iterations, {} objective evaluations\n",
-        fit.status,
-        fit.minus_2_log_likelihood,
-        fit.aic,
-        fit.bic,
-        fit.observations,
-        fit.subjects.len(),
-        fit.iterations,
-        fit.evaluations
-    );
-    for e in &fit.estimates {
-        let _ = write!(
-            text,
-            "  {:<24} {:>12.5e}  RSE {:>6.1}%  95% CI [{:.4e}, {:.4e}]",
-            e.name, e.value, e.rse_percent, e.low, e.high
-        );
-        if e.cv_percent.is_finite() {
-            let _ = write!(text, "  CV {:.1}%", e.cv_percent);
-        }
-        if e.shrinkage_percent.is_finite() {
-            let _ = write!(text, "  shrinkage {:.1}%", e.shrinkage_percent);
-        }
-        text.push('\n');
-    }
-    text
+    report(args, &destination.path)
 }

@@ -7,21 +7,24 @@ mod conditional;
 mod diagnose;
 mod omega;
 mod outer;
+mod predictive_check;
 mod results;
 mod vpc;
 
 pub use conditional::{Conditional, Population};
 pub use omega::{OmegaStructure, log_normal_cv_percent};
+pub use predictive_check::{Bin, PredictiveCheck, predictive_check};
 pub use results::{
     EstimateKind, PopulationEstimate, PopulationFit, PopulationResidual, SubjectEstimate,
 };
 pub use vpc::{FittedPopulation, simulate_replicates};
 
 use super::likelihood::{BlqMethod, Datum, ErrorModel, prepare};
-use super::{Gradient, Scale, SimulatedSubject, likelihood_data};
+use super::{Gradient, Scale, SimulatedSubject, fitted_curve, likelihood_data};
 use crate::data::{DataSubject, plan_subject};
 use crate::model::Model;
 use crate::simulate::RunPlan;
+use crate::trajectory::Trajectory;
 use conditional::conditional;
 use nalgebra::{DMatrix, DVector};
 use outer::{Surface, hessian, minimize};
@@ -229,4 +232,24 @@ fn initial_psi(request: &PopulationRequest) -> Result<Vec<f64>, String> {
     } else {
         Err("an initial value is outside its scale (a typical value must be positive, or inside its bounds)".into())
     }
+}
+
+/// Each subject's individual prediction curve (IPRED): its plan with the estimated parameters
+/// at its empirical Bayes estimates, solved on a dense grid; `subjects` in the fit's order.
+pub fn individual_curves(
+    request: &PopulationRequest,
+    fit: &PopulationFit,
+    subjects: &[DataSubject],
+) -> Result<Vec<Trajectory>, String> {
+    (fit.subjects.iter().zip(subjects))
+        .map(|(subject, data)| {
+            let mut plan = plan_subject(&request.template, data).map_err(|e| e.message)?;
+            for (&index, &value) in request.estimated.iter().zip(&subject.parameters) {
+                plan.parameters[index] = value;
+            }
+            let parameters = plan.parameters.clone();
+            fitted_curve(request.model, &plan, parameters)
+                .map_err(|e| format!("ID {}: {e}", subject.id))
+        })
+        .collect()
 }

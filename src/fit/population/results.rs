@@ -10,13 +10,12 @@ use super::omega::log_normal_cv_percent;
 use super::outer::Minimum;
 use crate::data::{DataSubject, Observation};
 use crate::fit::likelihood::Datum;
-use crate::fit::{
-    Predictor, Scale, SimulatedSubject, Z_975, correlation_matrix, weighted_residual,
-};
+use crate::fit::{Predictor, Scale, SimulatedSubject, correlation_matrix, weighted_residual};
+use crate::metrics::summary::NORMAL_QUANTILE_975;
 use nalgebra::{DMatrix, DVector};
 
 /// What an estimate is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EstimateKind {
     Typical,
@@ -28,22 +27,29 @@ pub enum EstimateKind {
 }
 
 /// One population estimate on its reported scale.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PopulationEstimate {
     pub name: String,
     pub kind: EstimateKind,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub value: f64,
     /// From the inverse Hessian of the objective by the delta method; NaN when the Hessian is
     /// not positive definite.
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub se: f64,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub rse_percent: f64,
     /// 95% interval, symmetric on the estimation scale (log, logit, or natural for
     /// correlations).
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub low: f64,
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub high: f64,
     /// CV% of a log-normal parameter (omega of a log-scale parameter), else NaN.
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub cv_percent: f64,
     /// eta-shrinkage% of a random effect, else NaN.
+    #[serde(deserialize_with = "crate::record::fit::number")]
     pub shrinkage_percent: f64,
 }
 
@@ -220,8 +226,8 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
             value,
             se,
             rse_percent: 100.0 * se / value.abs(),
-            low: scale.to_parameter(theta - Z_975 * theta_se),
-            high: scale.to_parameter(theta + Z_975 * theta_se),
+            low: scale.to_parameter(theta - NORMAL_QUANTILE_975 * theta_se),
+            high: scale.to_parameter(theta + NORMAL_QUANTILE_975 * theta_se),
             cv_percent,
             shrinkage_percent,
         });

@@ -5,6 +5,8 @@
 use super::{STEIN_ESTIMATED, stein_patients};
 use crate::cli::{cartsim, scratch};
 use crate::{repo_path, shipped};
+use cartsim::record::fit::{FitRecord, SubjectOutcome};
+use cartsim::record::provenance::Provenance;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -115,6 +117,19 @@ fn fit_command_writes_estimates_predictions_json_and_figures() {
     assert_eq!(json["gradient"], "forward sensitivity equations");
     assert_eq!(json["failed"], 1);
     assert_eq!(json["subjects"].as_array().unwrap().len(), 4);
+    // The typed record reads back (NaN written as null), with the failed ID's reason and the
+    // provenance that provenance.json holds.
+    let text = std::fs::read_to_string(out.join("fit.json")).unwrap();
+    let record: FitRecord = cartsim::record::from_json(&text, "fit.json").unwrap();
+    assert_eq!(record.format_version, 1);
+    assert!(matches!(
+        &record.subjects[3].outcome,
+        SubjectOutcome::Error(reason) if reason.contains("no observations")
+    ));
+    let provenance = std::fs::read_to_string(out.join("provenance.json")).unwrap();
+    let provenance: Provenance = serde_json::from_str(&provenance).unwrap();
+    assert_eq!(record.provenance, provenance);
+    assert_eq!(record.wall_time_seconds, provenance.wall_time_seconds);
     for name in [
         "fits_1.png",
         "observed_vs_predicted.png",

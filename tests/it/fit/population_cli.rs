@@ -3,6 +3,8 @@
 
 use crate::cli::{cartsim, scratch};
 use crate::repo_path;
+use cartsim::record::fit::PopulationRecord;
+use cartsim::record::provenance::Provenance;
 use std::path::Path;
 
 fn population_fit(
@@ -115,6 +117,12 @@ fn population_fit_writes_its_files_identically_on_one_and_two_threads() {
     // NONMEM's OFV convention leaves out 132 ln(2 pi); the reference fit has 116.80.
     let ofv = json["objective_function_value_nonmem"].as_f64().unwrap();
     assert!((ofv - 116.80).abs() < 0.05, "OFV {ofv}");
+    let record: PopulationRecord =
+        cartsim::record::from_json(&read(&out.join("population.json")), "population.json").unwrap();
+    assert_eq!(record.observations, 132);
+    assert_eq!(record.random_effects, ["ka", "cl", "v"]);
+    let provenance: Provenance = serde_json::from_str(&read(&out.join("provenance.json"))).unwrap();
+    assert_eq!(record.provenance, provenance);
     for name in [
         "fits_1",
         "dv_vs_pred",

@@ -1,0 +1,157 @@
+//! The figures individual and population fits share: pages of per-ID panels (fitted curve and
+//! observations, BLQ ones at their LLOQ) and scatter plots of observations and residuals.
+
+use super::draw_error;
+use crate::data::Observation;
+use crate::diag::Diagnostic;
+use crate::model::Model;
+use crate::plot::{
+    ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
+};
+use crate::present::NamedFile;
+use crate::trajectory::Trajectory;
+
+/// The value an observation is drawn at: its LLOQ when censored.
+pub(super) fn drawn_value(observation: &Observation) -> f64 {
+    match (observation.censored, observation.lloq) {
+        (true, Some(lloq)) => lloq,
+        _ => observation.value,
+    }
+}
+
+/// An observation as fit figures draw it.
+pub(super) fn observed_point(observation: &Observation) -> ObservedPoint {
+    ObservedPoint {
+        time: observation.time,
+        value: drawn_value(observation),
+        censored: observation.censored,
+    }
+}
+
+/// The time axis label.
+pub(super) fn time_label(model: &Model) -> String {
+    format!("time ({})", model.time_unit)
+}
+
+/// A y axis label from the units of the trajectory `columns` drawn (repeats next to each other
+/// shown once).
+pub(super) fn y_label(model: &Model, columns: &[usize]) -> String {
+    let mut units: Vec<&str> = (columns.iter())
+        .filter_map(|&column| match column.checked_sub(model.states.len()) {
+            None => model.states[column].unit.as_deref(),
+            Some(output) => model.outputs[output].unit.as_deref(),
+        })
+        .collect();
+    units.dedup();
+    if units.is_empty() {
+        "value".to_string()
+    } else {
+        units.join(", ")
+    }
+}
+
+/// One panel per trajectory column a subject's observations read: the fitted curve of that
+/// column and those observations; the column is named in the label when there are several.
+pub(super) fn subject_panels(
+    id: &str,
+    curve: &Trajectory,
+    observations: &[&Observation],
+) -> Vec<(usize, SubjectPanel)> {
+    let mut observed: Vec<usize> = observations.iter().map(|o| o.column).collect();
+    observed.sort_unstable();
+    observed.dedup();
+    (observed.iter())
+        .map(|&column| {
+            let label = if observed.len() > 1 {
+                format!("ID {id}: {}", curve.columns[column])
+            } else {
+                format!("ID {id}")
+            };
+            let panel = SubjectPanel {
+                label,
+                times: curve.times.clone(),
+                fitted: (0..curve.times.len())
+                    .map(|row| curve.row(row)[column])
+                    .collect(),
+                observed: (observations.iter())
+                    .filter(|o| o.column == column)
+                    .map(|o| observed_point(o))
+                    .collect(),
+            };
+            (column, panel)
+        })
+        .collect()
+}
+
+/// Each subject's panels (its ID, curve and observations), in pages of `PANELS_PER_PAGE`
+/// titled `heading`: figures/fits_1.png, fits_2.png, ...
+pub(super) fn fit_pages<'a>(
+    model: &Model,
+    heading: &str,
+    subjects: impl Iterator<Item = (&'a str, &'a Trajectory, Vec<&'a Observation>)>,
+) -> Result<Vec<NamedFile>, Diagnostic> {
+    let mut panels = Vec::new();
+    let mut columns = Vec::new();
+    for (id, curve, observations) in subjects {
+        for (column, panel) in subject_panels(id, curve, &observations) {
+            columns.push(column);
+            panels.push(panel);
+        }
+    }
+    columns.sort_unstable();
+    columns.dedup();
+    let x_label = time_label(model);
+    let y_label = y_label(model, &columns);
+    let pages = panels.len().div_ceil(PANELS_PER_PAGE);
+    (panels.chunks(PANELS_PER_PAGE).enumerate())
+        .map(|(k, page)| {
+            let title = format!("{heading}: {} (page {} of {pages})", model.name, k + 1);
+            let png = fits_png(&title, &x_label, &y_label, page)
+                .map_err(draw_error("the fits figure"))?;
+            Ok(NamedFile::new(format!("figures/fits_{}.png", k + 1), png))
+        })
+        .collect()
+}
+
+/// A scatter plot: its file under figures/, title, axis labels, points and reference line.
+pub(super) struct Scatter<'a> {
+    pub file: &'a str,
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    pub points: Vec<ScatterPoint>,
+    pub reference: Reference,
+}
+
+impl Scatter<'_> {
+    /// The figure; `what` names it in the error when it cannot be drawn.
+    pub(super) fn draw(&self, what: &str) -> Result<NamedFile, Diagnostic> {
+        let png = scatter_png(
+            self.title,
+            self.x_label,
+            self.y_label,
+            &self.points,
+            self.reference,
+        )
+        .map_err(draw_error(what))?;
+        Ok(NamedFile::new(format!("figures/{}.png", self.file), png))
+    }
+}
+
+/// Points (x, y) picked from each item, marked censored as its observation is.
+pub(super) fn points<'a, T: 'a>(
+    items: &[&'a T],
+    observation: impl Fn(&T) -> &Observation,
+    pick: impl Fn(&T) -> (f64, f64),
+) -> Vec<ScatterPoint> {
+    (items.iter())
+        .map(|item| {
+            let (x, y) = pick(item);
+            ScatterPoint {
+                x,
+                y,
+                censored: observation(item).censored,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,331 @@
+//! The files of `cartsim fit --population`: estimates.csv, subjects.csv (empirical Bayes
+//! estimates), predictions.csv (PRED, IPRED, IWRES, CWRES), population.json, vpc.csv and the
+//! figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
+//! effects, visual predictive check); and the summary printed at the end.
+
+use super::figures::{Scatter, drawn_value, fit_pages, points, time_label};
+use super::{Presented, Settings, assemble, column_names, draw_error, estimated_parameters};
+use crate::csv::text_cell;
+use crate::diag::Diagnostic;
+use crate::fit::likelihood::ErrorModel;
+use crate::fit::population::{
+    PopulationFit, PopulationRequest, PopulationResidual, PredictiveCheck,
+};
+use crate::plot::{BoxSummary, Reference, boxes_png};
+use crate::present::NamedFile;
+use crate::record::fit::{PopulationRecord, VpcEntry};
+use crate::record::provenance::Provenance;
+use crate::record::{Record, to_json};
+use crate::trajectory::Trajectory;
+use std::fmt::Write;
+
+const METHOD: &str = "FOCE-I: first-order conditional estimation with interaction (Laplace approximation with the expected information of observed values, the exact curvature of BLQ likelihoods); outer search BFGS with central-difference gradients";
+const COVARIANCE: &str = "inverse of the Hessian of the objective (-2LL/2), by second differences on the estimation scale; delta method to the reported scale";
+
+/// A population fit and what goes with it into its files.
+pub struct PopulationFiles<'a> {
+    pub request: &'a PopulationRequest<'a>,
+    pub fit: &'a PopulationFit,
+    /// Each ID's IPRED curve (at its empirical Bayes estimates), in the fit's order.
+    pub curves: &'a [Trajectory],
+    /// The visual predictive check, when replicates were simulated.
+    pub check: Option<&'a PredictiveCheck>,
+    /// `--block` as given.
+    pub omega_blocks: &'a [String],
+    pub vpc: VpcEntry,
+}
+
+/// A number for a CSV cell: empty when NaN.
+pub(super) fn cell(value: f64) -> String {
+    if value.is_nan() {
+        String::new()
+    } else {
+        value.to_string()
+    }
+}
+
+fn estimates_csv(fit: &PopulationFit) -> String {
+    let mut text = String::from(
+        "parameter,kind,estimate,se,rse_percent,ci95_low,ci95_high,cv_percent,shrinkage_percent,converged\n",
+    );
+    for e in &fit.estimates {
+        let kind = serde_json::to_value(e.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from));
+        let _ = writeln!(
+            text,
+            "{},{},{},{},{},{},{},{},{},{}",
+            e.name,
+            kind.unwrap_or_default(),
+            e.value,
+            cell(e.se),
+            cell(e.rse_percent),
+            cell(e.low),
+            cell(e.high),
+            cell(e.cv_percent),
+            cell(e.shrinkage_percent),
+            u8::from(fit.converged)
+        );
+    }
+    text
+}
+
+/// The names of the estimated parameters.
+fn estimated_names<'a>(request: &'a PopulationRequest) -> Vec<&'a str> {
+    (request.estimated.iter())
+        .map(|&i| request.model.parameters[i].name.as_str())
+        .collect()
+}
+
+fn subjects_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
+    let names = estimated_names(request);
+    let mut text = String::from("ID,minus_2_log_likelihood");
+    for &k in &request.random {
+        let _ = write!(text, ",eta_{}", names[k]);
+    }
+    for name in &names {
+        let _ = write!(text, ",{name}");
+    }
+    text.push('\n');
+    for subject in &fit.subjects {
+        let _ = write!(text, "{},{}", text_cell(&subject.id), subject.objective);
+        for value in subject.eta.iter().chain(&subject.parameters) {
+            let _ = write!(text, ",{value}");
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn predictions_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
+    let columns = column_names(request.model);
+    let mut text = String::from("ID,row,time,output,DV,BLQ,LLOQ,PRED,IPRED,IWRES,CWRES\n");
+    for subject in &fit.subjects {
+        for r in &subject.residuals {
+            let o = &r.observation;
+            let _ = writeln!(
+                text,
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                text_cell(&subject.id),
+                o.row,
+                o.time,
+                columns[o.column],
+                o.value,
+                u8::from(o.censored),
+                o.lloq.map(|l| l.to_string()).unwrap_or_default(),
+                r.pred,
+                r.ipred,
+                cell(r.iwres),
+                cell(r.cwres)
+            );
+        }
+    }
+    text
+}
+
+/// DV versus PRED and IPRED, CWRES versus time and PRED.
+fn scatter_figures(
+    request: &PopulationRequest,
+    fit: &PopulationFit,
+) -> Result<Vec<NamedFile>, Diagnostic> {
+    let log = request.error == ErrorModel::LogAdditive;
+    let residuals: Vec<&PopulationResidual> =
+        fit.subjects.iter().flat_map(|s| &s.residuals).collect();
+    let pick = |f: fn(&PopulationResidual) -> (f64, f64)| points(&residuals, |r| &r.observation, f);
+    let time = time_label(request.model);
+    let scatters = [
+        Scatter {
+            file: "dv_vs_pred",
+            title: "Observed versus population prediction (PRED)",
+            x_label: "PRED",
+            y_label: "observed (BLQ at LLOQ)",
+            points: pick(|r| (r.pred, drawn_value(&r.observation))),
+            reference: Reference::Identity { log },
+        },
+        Scatter {
+            file: "dv_vs_ipred",
+            title: "Observed versus individual prediction (IPRED)",
+            x_label: "IPRED",
+            y_label: "observed (BLQ at LLOQ)",
+            points: pick(|r| (r.ipred, drawn_value(&r.observation))),
+            reference: Reference::Identity { log },
+        },
+        Scatter {
+            file: "cwres_vs_time",
+            title: "Conditional weighted residuals versus time",
+            x_label: &time,
+            y_label: "CWRES",
+            points: pick(|r| (r.observation.time, r.cwres)),
+            reference: Reference::Zero { log_x: false },
+        },
+        Scatter {
+            file: "cwres_vs_pred",
+            title: "Conditional weighted residuals versus population prediction",
+            x_label: "PRED",
+            y_label: "CWRES",
+            points: pick(|r| (r.pred, r.cwres)),
+            reference: Reference::Zero { log_x: log },
+        },
+    ];
+    scatters.iter().map(|s| s.draw(s.file)).collect()
+}
+
+/// The spread of each random effect's empirical Bayes estimates.
+fn random_effects_figure(
+    request: &PopulationRequest,
+    fit: &PopulationFit,
+) -> Result<NamedFile, Diagnostic> {
+    let names = estimated_names(request);
+    let boxes: Vec<BoxSummary> = (request.random.iter().enumerate())
+        .map(|(effect, &k)| {
+            let mut etas: Vec<f64> = fit.subjects.iter().map(|s| s.eta[effect]).collect();
+            etas.sort_by(f64::total_cmp);
+            let at = |p: f64| etas[((etas.len() - 1) as f64 * p).round() as usize];
+            BoxSummary {
+                label: format!("eta {}", names[k]),
+                p05: at(0.05),
+                p25: at(0.25),
+                p50: at(0.5),
+                p75: at(0.75),
+                p95: at(0.95),
+                n: etas.len(),
+            }
+        })
+        .collect();
+    let png = boxes_png(
+        "Random effects (empirical Bayes estimates)",
+        "eta (estimation scale)",
+        &boxes,
+    )
+    .map_err(draw_error("the random effects"))?;
+    Ok(NamedFile::new("figures/random_effects.png", png))
+}
+
+/// population.json: the settings, the estimates and objective, and the provenance.
+fn record(
+    files: &PopulationFiles,
+    settings: &Settings,
+    provenance: &Provenance,
+) -> PopulationRecord {
+    let (request, fit) = (files.request, files.fit);
+    let model = request.model;
+    let names = estimated_names(request);
+    let observations = fit.observations as f64;
+    PopulationRecord {
+        format_version: PopulationRecord::FORMAT_VERSION,
+        cartsim_version: provenance.cartsim_version.clone(),
+        command: provenance.command.clone(),
+        model: settings.model_entry(model),
+        data: settings.data.clone(),
+        method: METHOD.to_string(),
+        covariance: COVARIANCE.to_string(),
+        estimated: estimated_parameters(
+            model,
+            &request.estimated,
+            &request.scales,
+            &request.template.parameters,
+        ),
+        random_effects: request
+            .random
+            .iter()
+            .map(|&k| names[k].to_string())
+            .collect(),
+        omega_blocks: files.omega_blocks.to_vec(),
+        error_model: settings.error_model.clone(),
+        blq: settings.blq.clone(),
+        gradient: settings.gradient(),
+        solver: request.template.solver,
+        estimates: fit.estimates.clone(),
+        omega: fit.omega.clone(),
+        correlation_of_estimates: fit.correlation.clone(),
+        minus_2_log_likelihood: fit.minus_2_log_likelihood,
+        objective_function_value_nonmem: fit.minus_2_log_likelihood
+            - observations * (2.0 * std::f64::consts::PI).ln(),
+        aic: fit.aic,
+        bic: fit.bic,
+        observations: fit.observations,
+        converged: fit.converged,
+        status: fit.status.clone(),
+        iterations: fit.iterations,
+        objective_evaluations: fit.evaluations,
+        vpc: files.vpc,
+        wall_time_seconds: provenance.wall_time_seconds,
+        provenance: provenance.clone(),
+    }
+}
+
+/// Every file of a population fit, in the order written, and its provenance (completed from
+/// the command's `base`: IDs, the seed of the predictive check, search work, what went wrong).
+pub fn population(
+    files: &PopulationFiles,
+    settings: &Settings,
+    mut base: Provenance,
+) -> Result<Presented, Diagnostic> {
+    let (request, fit) = (files.request, files.fit);
+    let model = request.model;
+    let tables = vec![
+        NamedFile::new("estimates.csv", estimates_csv(fit)),
+        NamedFile::new("subjects.csv", subjects_csv(request, fit)),
+        NamedFile::new("predictions.csv", predictions_csv(request, fit)),
+    ];
+    let subjects = (fit.subjects.iter().zip(files.curves)).map(|(subject, curve)| {
+        let observations = subject.residuals.iter().map(|r| &r.observation).collect();
+        (subject.id.as_str(), curve, observations)
+    });
+    let pages = fit_pages(model, "Individual fits (IPRED)", subjects)?;
+    let mut after: Vec<NamedFile> = files.check.map(super::vpc::csv).into_iter().collect();
+    after.extend(pages);
+    after.extend(scatter_figures(request, fit)?);
+    after.push(random_effects_figure(request, fit)?);
+    if let Some(check) = files.check {
+        after.extend(super::vpc::figures(check, model)?);
+    }
+    base.n = fit.subjects.len() as u64;
+    base.seed = Some(files.vpc.seed);
+    let work = super::search_work(fit.iterations.into(), fit.evaluations.into());
+    base.solver_statistics = work;
+    base.warnings = (settings.warnings())
+        .chain(
+            (!fit.converged)
+                .then(|| format!("the population fit did not converge: {}", fit.status)),
+        )
+        .collect();
+    Ok(assemble(tables, PopulationRecord::FILE, after, base, |p| {
+        to_json(&record(files, settings, p))
+    }))
+}
+
+/// The objective and convergence, then the estimates, one per line.
+pub fn population_summary(fit: &PopulationFit) -> String {
+    let flag = if fit.converged {
+        "converged"
+    } else {
+        "NOT CONVERGED"
+    };
+    let mut text = format!(
+        "FOCE-I: {flag} ({}), -2LL {:.4}, AIC {:.4}, BIC {:.4}, {} observations, {} IDs, {} iterations, {} objective evaluations\n",
+        fit.status,
+        fit.minus_2_log_likelihood,
+        fit.aic,
+        fit.bic,
+        fit.observations,
+        fit.subjects.len(),
+        fit.iterations,
+        fit.evaluations
+    );
+    for e in &fit.estimates {
+        let _ = write!(
+            text,
+            "  {:<24} {:>12.5e}  RSE {:>6.1}%  95% CI [{:.4e}, {:.4e}]",
+            e.name, e.value, e.rse_percent, e.low, e.high
+        );
+        if e.cv_percent.is_finite() {
+            let _ = write!(text, "  CV {:.1}%", e.cv_percent);
+        }
+        if e.shrinkage_percent.is_finite() {
+            let _ = write!(text, "  shrinkage {:.1}%", e.shrinkage_percent);
+        }
+        text.push('\n');
+    }
+    text
+}

@@ -1,0 +1,101 @@
+//! The files of a visual predictive check: vpc.csv (each time bin's observed and simulated
+//! statistics), figures/vpc.png (simulated percentile bands with the observations) and
+//! figures/vpc_blq.png (observed BLQ fraction against its simulated interval).
+
+use super::draw_error;
+use super::figures::{observed_point, time_label, y_label};
+use super::population::cell;
+use crate::diag::Diagnostic;
+use crate::fit::population::PredictiveCheck;
+use crate::model::Model;
+use crate::plot::{Bands, Interval, bands_png, intervals_png};
+use crate::present::NamedFile;
+use std::fmt::Write;
+
+/// vpc.csv: one row per time bin.
+pub(super) fn csv(check: &PredictiveCheck) -> NamedFile {
+    let mut text = String::from(
+        "bin,time_low,time_high,time_median,n,replicates,observed_blq_fraction,simulated_blq_median,simulated_blq_p05,simulated_blq_p95",
+    );
+    for p in ["p05", "p50", "p95"] {
+        let _ = write!(
+            text,
+            ",observed_{p},simulated_{p}_median,simulated_{p}_ci_low,simulated_{p}_ci_high"
+        );
+    }
+    text.push('\n');
+    for (b, bin) in check.bins.iter().enumerate() {
+        let _ = write!(
+            text,
+            "{},{},{},{},{},{},{},{},{},{}",
+            b + 1,
+            bin.low,
+            bin.high,
+            bin.time,
+            bin.observed.len(),
+            check.replicates,
+            bin.observed_blq,
+            cell(bin.simulated_blq[0]),
+            cell(bin.simulated_blq[1]),
+            cell(bin.simulated_blq[2])
+        );
+        for (observed, simulated) in
+            (bin.observed_percentiles.iter()).zip(&bin.simulated_percentiles)
+        {
+            let _ = write!(
+                text,
+                ",{},{},{},{}",
+                cell(*observed),
+                cell(simulated[0]),
+                cell(simulated[1]),
+                cell(simulated[2])
+            );
+        }
+        text.push('\n');
+    }
+    NamedFile::new("vpc.csv", text)
+}
+
+/// The percentile bands with the observations, and the BLQ fractions.
+pub(super) fn figures(
+    check: &PredictiveCheck,
+    model: &Model,
+) -> Result<Vec<NamedFile>, Diagnostic> {
+    let bins = &check.bins;
+    let pick = |k: usize| bins.iter().map(|b| b.pooled[k]).collect::<Vec<_>>();
+    let bands = Bands {
+        times: bins.iter().map(|b| b.time).collect(),
+        p05: pick(0),
+        p25: pick(1),
+        p50: pick(2),
+        p75: pick(3),
+        p95: pick(4),
+        typical: Vec::new(),
+        observed: (bins.iter().flat_map(|b| &b.observed))
+            .map(observed_point)
+            .collect(),
+    };
+    let title = format!("Visual predictive check ({} replicates)", check.replicates);
+    let failed = draw_error("the visual predictive check");
+    let y_label = y_label(model, &[check.column]);
+    let vpc = bands_png(&title, &time_label(model), &y_label, &bands).map_err(&failed)?;
+    let intervals: Vec<Interval> = (bins.iter())
+        .map(|b| Interval {
+            label: format!("t {}", (b.time * 1000.0).round() / 1000.0),
+            estimate: b.observed_blq,
+            low: b.simulated_blq[1],
+            high: b.simulated_blq[2],
+        })
+        .collect();
+    let blq = intervals_png(
+        "BLQ fraction per time bin: observed (point), simulated 90% interval (bar)",
+        "fraction below LLOQ",
+        &intervals,
+        true,
+    )
+    .map_err(&failed)?;
+    Ok(vec![
+        NamedFile::new("figures/vpc.png", vpc),
+        NamedFile::new("figures/vpc_blq.png", blq),
+    ])
+}
