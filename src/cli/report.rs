@@ -6,7 +6,7 @@ use super::Failure;
 use crate::diag::Diagnostic;
 use crate::output::Additions;
 use crate::record::provenance::{FILE as PROVENANCE, Kind, Provenance};
-use crate::report::{Folder, Format, check, gather, render};
+use crate::report::{CommandRecord, Folder, Format, check, gather, render};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -52,14 +52,14 @@ pub(super) fn write_report(
         check::check_table(&dir.join(name).display().to_string(), &text, shape)?;
         Ok(Some(text))
     };
-    let record_file = match provenance.kind {
-        Kind::Fit => "fit.json",
-        Kind::Population => "population.json",
-        Kind::Simulate | Kind::Run => "run.json",
+    let record_file = CommandRecord::file(provenance.kind);
+    let record = match optional(record_file) {
+        Some(text) => {
+            let path = dir.join(record_file).display().to_string();
+            Some(CommandRecord::read(provenance.kind, &text, &path)?)
+        }
+        None => None,
     };
-    let record = optional(record_file)
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default();
     let figures = figures(dir, &files)?;
     let inputs = (provenance.inputs.iter())
         .map(|input| {

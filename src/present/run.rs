@@ -8,9 +8,10 @@ use crate::population::Transform;
 use crate::record::Record;
 use crate::record::provenance::Provenance;
 use crate::record::run::{
-    ArmRecord, DoseRecord, EffectScale, PopulationRecord, RandomEffect, RunDescription, RunInputs,
-    RunRecord, ScenarioFailure, ShardSlice, ShardState, SubjectFailure, TimeSpan,
+    ArmRecord, EffectScale, PopulationRecord, RandomEffect, RunDescription, RunInputs, RunRecord,
+    ScenarioFailure, ShardSlice, ShardState, SubjectFailure,
 };
+use crate::record::{DoseRecord, TimeSpan};
 use crate::study::{
     RELATIVE_ERROR, Study, StudyResult, figures, metrics_csv, percentiles_csv, subjects_csv,
     summarize, summary_csv,

@@ -2,6 +2,7 @@
 //! population.json (one FOCE-I population fit), with the model, data and settings they
 //! describe. Numbers that may be NaN are written as `null` and read back as NaN.
 
+use super::ModelFile;
 use super::Record;
 use super::dataset::DatasetFacts;
 use super::provenance::Provenance;
@@ -19,16 +20,6 @@ pub fn number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Erro
 pub fn numbers<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
     let values = Vec::<Option<f64>>::deserialize(deserializer)?;
     Ok(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
-}
-
-/// The model file a fit used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelEntry {
-    pub name: String,
-    pub title: String,
-    /// The path as given on the command line.
-    pub file: String,
-    pub sha256: String,
 }
 
 /// An estimated model parameter: its start and the scale it is estimated on.
@@ -64,7 +55,7 @@ pub struct FitRecord {
     pub format_version: u32,
     pub cartsim_version: String,
     pub command: Vec<String>,
-    pub model: ModelEntry,
+    pub model: ModelFile,
     pub data: DatasetFacts,
     /// The model's named parameter set (`--params`).
     pub parameter_set: Option<String>,
@@ -103,7 +94,7 @@ pub struct PopulationRecord {
     pub format_version: u32,
     pub cartsim_version: String,
     pub command: Vec<String>,
-    pub model: ModelEntry,
+    pub model: ModelFile,
     pub data: DatasetFacts,
     pub method: String,
     pub covariance: String,

@@ -11,8 +11,8 @@ pub mod sensitivity;
 pub mod simulate;
 
 use crate::diag::Diagnostic;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// A command's record in its output folder.
 pub trait Record: Serialize + DeserializeOwned {
@@ -59,4 +59,32 @@ pub fn from_json<R: Record>(text: &str, path: &str) -> Result<R, Diagnostic> {
             R::FILE
         ))
     })
+}
+
+/// The model file a run read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    pub name: String,
+    pub title: String,
+    /// The path as given on the command line.
+    pub file: String,
+    pub sha256: String,
+}
+
+/// The time span and output interval, in the model's time unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeSpan {
+    pub start: f64,
+    pub end: f64,
+    pub step: f64,
+    pub unit: String,
+}
+
+/// A dose given: the state it goes into, when, how much, and over how long (a bolus: none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseRecord {
+    pub state: String,
+    pub time: f64,
+    pub amount: f64,
+    pub duration: Option<f64>,
 }

@@ -4,6 +4,7 @@
 
 use super::Record;
 use super::provenance::Provenance;
+use super::{DoseRecord, TimeSpan};
 use crate::study::BandSet;
 use serde::{Deserialize, Serialize};
 
@@ -110,15 +111,6 @@ pub struct ArmRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DoseRecord {
-    /// The dosed state's name.
-    pub state: String,
-    pub time: f64,
-    pub amount: f64,
-    pub duration: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PopulationRecord {
     pub n: u64,
     pub seed: u64,
@@ -154,14 +146,6 @@ impl EffectScale {
             EffectScale::Logit => "logit",
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimeSpan {
-    pub start: f64,
-    pub end: f64,
-    pub step: f64,
-    pub unit: String,
 }
 
 /// Shard `k` of `n` and the subjects it ran (positions from 0, end excluded).

@@ -6,38 +6,11 @@
 use super::Record;
 use super::dataset::DatasetFacts;
 use super::provenance::Provenance;
+use super::{DoseRecord, ModelFile, TimeSpan};
 use crate::diag::Diagnostic;
 use crate::solver::{MethodSwitch, SolverOptions, Stats};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// The model file a run read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelFile {
-    pub name: String,
-    pub title: String,
-    /// The path as given on the command line.
-    pub file: String,
-    pub sha256: String,
-}
-
-/// The time span and output interval, in the model's time unit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimeSpan {
-    pub start: f64,
-    pub end: f64,
-    pub step: f64,
-    pub unit: String,
-}
-
-/// A dose given: the state it goes into, when, how much, and over how long (a bolus: none).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DoseRecord {
-    pub state: String,
-    pub time: f64,
-    pub amount: f64,
-    pub duration: Option<f64>,
-}
 
 /// An event that fired.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

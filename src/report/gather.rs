@@ -6,17 +6,21 @@ use super::captions;
 use super::model::{self, ModelSection};
 use super::tables::{self, Figure, Results, Units};
 use super::{InputCheck, ProvenanceSection, ReportData, format};
+use crate::diag::Diagnostic;
 use crate::output::sha256_hex;
+use crate::record::fit::{FitRecord, PopulationRecord};
 use crate::record::provenance::{InputRole, Kind, Provenance};
 use crate::record::run::RunRecord;
+use crate::record::simulate::{SimulateRecord, SimulateRun};
+use crate::record::{self, Record};
 use crate::spec::{ModelSpec, RunSpec, load_model, load_yaml};
 use serde_json::Value;
 
 /// The contents of an output folder.
 pub struct Folder {
     pub provenance: Provenance,
-    /// run.json (`simulate`, `run`) or fit.json (`fit`); `Null` when absent.
-    pub record: Value,
+    /// The command's own record (run.json, fit.json or population.json); `None` when absent.
+    pub record: Option<CommandRecord>,
     pub summary_csv: Option<String>,
     /// metrics.csv of a simulation (one row per output).
     pub metrics_csv: Option<String>,
@@ -27,6 +31,47 @@ pub struct Folder {
     pub inputs: Vec<Option<String>>,
     /// When the report is made.
     pub date: String,
+}
+
+/// The record a command leaves beside provenance.json, read through its type.
+#[derive(Debug, Clone)]
+pub enum CommandRecord {
+    Simulate(SimulateRun),
+    Run(RunRecord),
+    Fit(FitRecord),
+    Population(PopulationRecord),
+}
+
+impl CommandRecord {
+    /// Reads the record of a folder written by `kind` from the text of its file at `path`;
+    /// refuses another `format_version`.
+    pub fn read(kind: Kind, text: &str, path: &str) -> Result<CommandRecord, Diagnostic> {
+        Ok(match kind {
+            Kind::Simulate => CommandRecord::Simulate(SimulateRun::from_json(text, path)?),
+            Kind::Run => CommandRecord::Run(record::from_json(text, path)?),
+            Kind::Fit => CommandRecord::Fit(record::from_json(text, path)?),
+            Kind::Population => CommandRecord::Population(record::from_json(text, path)?),
+        })
+    }
+
+    /// The file name of the record of a folder written by `kind`.
+    pub fn file(kind: Kind) -> &'static str {
+        match kind {
+            Kind::Simulate => <SimulateRecord as Record>::FILE,
+            Kind::Run => <RunRecord as Record>::FILE,
+            Kind::Fit => <FitRecord as Record>::FILE,
+            Kind::Population => <PopulationRecord as Record>::FILE,
+        }
+    }
+
+    fn model_title(&self) -> &str {
+        match self {
+            CommandRecord::Simulate(run) => run.title(),
+            CommandRecord::Run(run) => &run.inputs.model.title,
+            CommandRecord::Fit(fit) => &fit.model.title,
+            CommandRecord::Population(population) => &population.model.title,
+        }
+    }
 }
 
 /// The report's data.
@@ -116,28 +161,31 @@ pub fn gather(folder: Folder) -> ReportData {
         estimates: (folder.estimates_csv.as_deref())
             .map(|csv| tables::estimates(csv, &parameter_unit))
             .unwrap_or_default(),
-        fits: serde_json::from_value(folder.record.clone())
-            .map(|record| tables::fits(&record))
-            .unwrap_or_default(),
+        fits: match &folder.record {
+            Some(CommandRecord::Fit(fit)) => tables::fits(fit),
+            _ => Vec::new(),
+        },
     };
-    let run_record: Option<RunRecord> = (record.kind == Kind::Run)
-        .then(|| serde_json::from_value(folder.record.clone()).ok())
-        .flatten();
     let title = section
         .as_ref()
         .and_then(|m| m.title.clone())
-        .or_else(|| folder.record["model"]["title"].as_str().map(String::from))
+        .or_else(|| (folder.record.as_ref()).map(|r| r.model_title().to_string()))
         .unwrap_or_else(|| "cartsim run".to_string());
     ReportData {
         title,
         date: folder.date.clone(),
         kind: record.kind.command(),
-        doses: match (record.kind, &run_record) {
-            (Kind::Run, Some(run)) => model::run_dose_groups(run, spec.as_ref()),
-            (Kind::Simulate, _) => model::simulation_dose_groups(&folder.record, spec.as_ref()),
+        doses: match &folder.record {
+            Some(CommandRecord::Run(run)) => model::run_dose_groups(run, spec.as_ref()),
+            Some(CommandRecord::Simulate(run)) => {
+                model::simulation_dose_groups(run.doses(), spec.as_ref())
+            }
             _ => Vec::new(),
         },
-        variability: run_record.as_ref().map(model::variability),
+        variability: match &folder.record {
+            Some(CommandRecord::Run(run)) => Some(model::variability(run)),
+            _ => None,
+        },
         model: section,
         results,
         provenance: provenance_section(record, inputs),

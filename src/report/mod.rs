@@ -9,7 +9,7 @@ mod gather;
 mod model;
 mod tables;
 
-pub use gather::{Folder, gather};
+pub use gather::{CommandRecord, Folder, gather};
 pub use tables::figure_order;
 
 use minijinja::{Environment, Value};

@@ -2,10 +2,10 @@
 //! written, outputs and parameters; the doses of each scenario and the population variability
 //! from the run's record (a population run's typed `RunRecord`, a simulation's run.json).
 
+use crate::record::DoseRecord;
 use crate::record::run::RunRecord;
 use crate::spec::ModelSpec;
 use serde::Serialize;
-use serde_json::Value;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelSection {
@@ -127,22 +127,6 @@ pub fn unit_of(spec: &ModelSpec, name: &str) -> Option<String> {
         .or_else(|| spec.outputs.get(name).and_then(|o| o.unit.clone()))
 }
 
-/// The doses of the simulation from its run.json's `doses`.
-fn doses(list: Option<&Value>, spec: Option<&ModelSpec>) -> Vec<Dose> {
-    (list.and_then(Value::as_array).into_iter().flatten())
-        .map(|dose| {
-            let state = dose["state"].as_str().unwrap_or("?").to_string();
-            Dose {
-                unit: spec.and_then(|s| unit_of(s, &state)),
-                state,
-                time: dose["time"].as_f64().unwrap_or(f64::NAN),
-                amount: dose["amount"].as_f64().unwrap_or(f64::NAN),
-                duration: dose["duration"].as_f64(),
-            }
-        })
-        .collect()
-}
-
 /// The typical subject's doses of each arm of a population run.
 pub fn run_dose_groups(record: &RunRecord, spec: Option<&ModelSpec>) -> Vec<DoseGroup> {
     (record.run.arms.iter())
@@ -171,14 +155,22 @@ pub fn run_dose_groups(record: &RunRecord, spec: Option<&ModelSpec>) -> Vec<Dose
 }
 
 /// The doses of a simulation from its run.json's `doses`.
-pub fn simulation_dose_groups(run_json: &Value, spec: Option<&ModelSpec>) -> Vec<DoseGroup> {
-    match run_json.get("doses") {
-        Some(list) => vec![DoseGroup {
-            label: "simulation".to_string(),
-            doses: doses(Some(list), spec),
-        }],
-        None => Vec::new(),
+pub fn simulation_dose_groups(doses: &[DoseRecord], spec: Option<&ModelSpec>) -> Vec<DoseGroup> {
+    if doses.is_empty() {
+        return Vec::new();
     }
+    vec![DoseGroup {
+        label: "simulation".to_string(),
+        doses: (doses.iter())
+            .map(|dose| Dose {
+                unit: spec.and_then(|s| unit_of(s, &dose.state)),
+                state: dose.state.clone(),
+                time: dose.time,
+                amount: dose.amount,
+                duration: dose.duration,
+            })
+            .collect(),
+    }]
 }
 
 /// The population of a run.

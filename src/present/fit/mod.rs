@@ -14,8 +14,9 @@ use super::NamedFile;
 use crate::diag::Diagnostic;
 use crate::fit::Scale;
 use crate::model::Model;
+use crate::record::ModelFile;
 use crate::record::dataset::DatasetFacts;
-use crate::record::fit::{EstimatedParameter, ModelEntry};
+use crate::record::fit::EstimatedParameter;
 use crate::record::provenance::{FILE as PROVENANCE, Provenance};
 
 /// How a fit was asked for, as its records describe it: resolved from the command line.
@@ -37,8 +38,8 @@ pub struct Settings {
 }
 
 impl Settings {
-    fn model_entry(&self, model: &Model) -> ModelEntry {
-        ModelEntry {
+    fn model_entry(&self, model: &Model) -> ModelFile {
+        ModelFile {
             name: model.name.clone(),
             title: model.title.clone(),
             file: self.model_file.clone(),

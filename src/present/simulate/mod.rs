@@ -11,9 +11,8 @@ use crate::diag::Diagnostic;
 use crate::model::{ColumnKind, Model, units_label};
 use crate::plot::{Figure, Series, YScale, render_png};
 use crate::record::provenance::{FILE as PROVENANCE, InputRole, Provenance};
-use crate::record::simulate::{
-    DoseRecord, EventRecord, ModelFile, SimulateRecord, SimulationSetup, TimeSpan,
-};
+use crate::record::simulate::{EventRecord, SimulateRecord, SimulationSetup};
+use crate::record::{DoseRecord, ModelFile, TimeSpan};
 use crate::record::{Record, to_json};
 use crate::simulate::{RunPlan, SimError, Simulation};
 use crate::trajectory::Peak;

@@ -64,3 +64,33 @@ fn a_changed_model_file_is_flagged() {
     assert_eq!(input_rows(&html)[0].2, "not found");
     assert!(super::select(&html, "table.parameters").is_empty());
 }
+
+/// `report` reads a command's record only through its type: a run.json of another
+/// `format_version` (or none, as older cartsim wrote) is refused, naming the file and versions.
+#[test]
+fn a_record_of_another_format_version_is_refused() {
+    let directory = scratch("report-record-version");
+    let model = repo_path("models/onecomp_iv_bolus.yaml")
+        .display()
+        .to_string();
+    succeeds(&["simulate", &model, "--out", "sim"], &directory);
+    let path = directory.join("sim/run.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"format_version\": 1"), "{text}");
+    std::fs::write(
+        &path,
+        text.replace("\"format_version\": 1", "\"format_version\": 0"),
+    )
+    .unwrap();
+    let stderr = fails(&["report", "sim"], &directory, 1);
+    assert!(
+        stderr.contains("run.json: the record has format_version 0")
+            && stderr.contains("reads version 1")
+            && stderr.contains("rerun the command"),
+        "{stderr}"
+    );
+    let unversioned = text.replace("\"format_version\": 1,", "");
+    std::fs::write(&path, unversioned).unwrap();
+    let stderr = fails(&["report", "sim"], &directory, 1);
+    assert!(stderr.contains("no format_version"), "{stderr}");
+}
