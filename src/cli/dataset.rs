@@ -8,12 +8,12 @@ use crate::csv::Delimiter;
 use crate::data::{Dataset, DvScale, Filter, ReadOptions, Test, read_dataset};
 use crate::diag::Diagnostic;
 use crate::model::Model;
+use crate::output::HashingReader;
 use crate::record::dataset::{DatasetFacts, RowFilter};
 use crate::record::provenance::InputFile;
 use crate::record::provenance::InputRole;
 use clap::{Args, ValueEnum};
-use sha2::{Digest, Sha256};
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// How the dataset is written (flattened into the commands that read one).
@@ -118,20 +118,6 @@ impl DataFile {
     }
 }
 
-/// Bytes passed through, hashed on the way.
-struct Hashing<R> {
-    inner: R,
-    hash: Sha256,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buffer)?;
-        self.hash.update(&buffer[..n]);
-        Ok(n)
-    }
-}
-
 /// Reads the dataset at `path` row by row (the file is never held whole), prints a note when
 /// rows were left out, and returns it with its file facts.
 pub fn read(
@@ -144,17 +130,9 @@ pub fn read(
         Diagnostic::new(format!("cannot read `{file}`: {error}"))
             .hint("check the path given to `--data`")
     })?;
-    let mut input = BufReader::with_capacity(
-        1 << 16,
-        Hashing {
-            inner: opened,
-            hash: Sha256::new(),
-        },
-    );
+    let mut input = BufReader::with_capacity(1 << 16, HashingReader::new(opened));
     let dataset = read_dataset(&file, &mut input, model, options).map_err(Failure)?;
-    let sha256 = (input.into_inner().hash.finalize().iter())
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = input.into_inner().sha256_hex();
     if let Some(summary) = dataset.dropped.summary() {
         eprintln!("note: {file}: {summary}");
     }

@@ -6,9 +6,7 @@
 mod population;
 
 use super::dataset::{DataArgs, DataFile};
-use super::values::{
-    output_index, parameter_values, parse_assignment, positive, unknown_parameter,
-};
+use super::values::{parameter_values, parse_assignment, positive};
 use super::{Failure, load, provenance};
 use crate::data::Dataset;
 use crate::diag::Diagnostic;
@@ -139,61 +137,6 @@ fn destination(args: &FitArgs, model: &Model) -> Destination {
     }
 }
 
-/// The estimated parameters' indices, each checked: known, and estimable on its scale.
-fn estimated(model: &Model, args: &FitArgs, start: &[f64]) -> Result<Vec<usize>, Failure> {
-    let mut indices = Vec::new();
-    let mut problems = Vec::new();
-    for name in &args.estimate {
-        let Some(index) = model.parameter_index(name) else {
-            let context = format!("--estimate {name}");
-            problems.push(unknown_parameter(model, &context, name));
-            continue;
-        };
-        if indices.contains(&index) {
-            problems.push(Diagnostic::new(format!(
-                "`--estimate` names `{name}` twice"
-            )));
-        } else if model.parameters[index].bounds.is_none() && start[index] <= 0.0 {
-            problems.push(
-                Diagnostic::new(format!(
-                    "`{name}` starts at {}; a parameter without bounds is estimated on the log \
-                     scale and must start above 0",
-                    start[index]
-                ))
-                .hint(format!(
-                    "give a positive start with `--set {name}=...`, or `bounds: [lower, upper]` \
-                     to `{name}` in the model file"
-                )),
-            );
-        }
-        indices.push(index);
-    }
-    if problems.is_empty() {
-        Ok(indices)
-    } else {
-        Err(Failure(problems))
-    }
-}
-
-/// Starting residual SDs: `--sigma`, or the error model's defaults for the data.
-fn initial_sigma(args: &FitArgs, dataset: &Dataset) -> Result<Vec<f64>, Failure> {
-    if args.sigma.is_empty() {
-        return Ok(args.error.starting_sigma(&dataset.subjects));
-    }
-    let wanted = args.error.parameter_names();
-    if args.sigma.len() != wanted.len() {
-        return Err(Diagnostic::new(format!(
-            "`--sigma` gives {} value(s) but the {:?} error model has {}: {}",
-            args.sigma.len(),
-            args.error,
-            wanted.len(),
-            wanted.join(", ")
-        ))
-        .into());
-    }
-    Ok(args.sigma.clone())
-}
-
 /// The template every subject's plan starts from: the model's run with the fit's tolerances,
 /// no output grid of its own, ending at its start (the data set each span).
 fn template(model: &Model, args: &FitArgs, parameters: Vec<f64>) -> Result<RunPlan, Failure> {
@@ -237,13 +180,14 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let (model, text) = load(&args.model)?;
     destination(args, &model).check()?;
     let default_output = (args.output.as_deref())
-        .map(|name| output_index(&model, name))
+        .map(|name| model.output_index(name))
         .transpose()?;
     let log_scale = args.error == ErrorModel::LogAdditive;
     let options = args.dataset.options(default_output, log_scale);
     let (dataset, data) = super::dataset::read(&args.data, &model, &options)?;
     let parameters = parameter_values(&model, args.params.as_deref(), &args.set)?;
-    let estimated = estimated(&model, args, &parameters)?;
+    let estimated =
+        crate::fit::estimated_indices(&model, &args.estimate, &parameters).map_err(Failure)?;
     let sensitivity = match args.gradient {
         GradientChoice::FiniteDifference => Ok(None),
         GradientChoice::Sensitivity => model.sensitivity_model(&estimated).map(Some),
@@ -256,7 +200,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let start = Start {
         model: &model,
         dataset: &dataset,
-        initial_sigma: initial_sigma(args, &dataset)?,
+        initial_sigma: crate::fit::initial_sigma(args.error, &args.sigma, &dataset.subjects)?,
         template: template(&model, args, parameters)?,
         estimated,
         gradient: (sensitivity.as_ref()).map_or(Gradient::FiniteDifference, Gradient::Sensitivity),

@@ -67,24 +67,7 @@ fn shard_folder(folder: &Path) -> Result<ShardFolder, Failure> {
 /// Refuses a shard of another run than `first`: a different shard count, scenario selection,
 /// cartsim version or input file.
 fn same_run(first: &ShardFolder, shard: &ShardFolder) -> Result<(), Failure> {
-    let (a, b) = (&first.record, &shard.record);
-    let mut differences: Vec<(String, String, String)> = Vec::new();
-    if shard.n != first.n {
-        differences.push((
-            "the shard count".into(),
-            first.n.to_string(),
-            shard.n.to_string(),
-        ));
-    }
-    let selected = |r: &RunRecord| serde_json::to_string(&r.scenarios_selected).unwrap_or_default();
-    if selected(a) != selected(b) {
-        differences.push(("the scenarios selected".into(), selected(a), selected(b)));
-    }
-    for ((what, one), (_, other)) in a.deciding().into_iter().zip(b.deciding()) {
-        if one != other {
-            differences.push((what.into(), one, other));
-        }
-    }
+    let differences = first.record.differences(&shard.record);
     let Some((what, one, other)) = differences.first() else {
         return Ok(());
     };

@@ -171,7 +171,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         .map_err(|e| failure(&model, e))?;
     let inputs = vec![prov::input(InputRole::Model, &args.model, &text)];
     let mut provenance = prov::record(Kind::Simulate, inputs, &plan.solver, started);
-    prov::add_simulation(&mut provenance, None, &simulation);
+    provenance.add_simulation(None, &simulation);
     provenance.warnings = simulation.warnings.clone();
     let settings = args.settings();
     let files = present::simulation(
@@ -184,7 +184,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     )?;
     commit(&destination, &files, provenance)?;
     if let (true, Some(switch)) = (args.verbose, &simulation.method_switch) {
-        eprintln!("note: {}", prov::switch(switch));
+        eprintln!("note: {}", crate::record::provenance::switch_text(switch));
     }
     for warning in &simulation.warnings {
         eprintln!("warning: {warning}");

@@ -49,7 +49,7 @@ pub(super) fn parameter_values(
     for (name, value) in overrides {
         match model.parameter_index(name) {
             Some(index) => parameters[index] = *value,
-            None => problems.push(unknown_parameter(model, &format!("--set {name}=..."), name)),
+            None => problems.push(model.unknown_parameter(&format!("--set {name}=..."), name)),
         }
     }
     if problems.is_empty() {
@@ -57,33 +57,4 @@ pub(super) fn parameter_values(
     } else {
         Err(Failure(problems))
     }
-}
-
-/// `name` (given where `context` says) is not a parameter of `model`.
-pub(super) fn unknown_parameter(model: &Model, context: &str, name: &str) -> Diagnostic {
-    let names: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
-    Diagnostic::new(format!(
-        "`{context}`: `{name}` is not a parameter of `{}`",
-        model.name
-    ))
-    .suggest(name, names.iter().copied())
-    .note(format!("parameters: {}", names.join(", ")))
-}
-
-/// The index of the output `--output` names.
-pub(super) fn output_index(model: &Model, name: &str) -> Result<usize, Diagnostic> {
-    let outputs: Vec<&str> = model.outputs.iter().map(|o| o.name.as_str()).collect();
-    outputs.iter().position(|o| *o == name).ok_or_else(|| {
-        let listing = if outputs.is_empty() {
-            "the model has no outputs".to_string()
-        } else {
-            format!("outputs: {}", outputs.join(", "))
-        };
-        Diagnostic::new(format!(
-            "`--output {name}`: `{name}` is not an output of `{}`",
-            model.name
-        ))
-        .suggest(name, outputs.iter().copied())
-        .note(listing)
-    })
 }

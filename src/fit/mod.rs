@@ -6,8 +6,10 @@ mod estimate;
 pub mod likelihood;
 pub mod population;
 mod predict;
+mod setup;
 mod starts;
 mod subjects;
+pub use setup::{estimated_indices, initial_sigma};
 
 use crate::metrics::summary::NORMAL_QUANTILE_975;
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};

@@ -6,6 +6,7 @@ mod columns;
 mod compile;
 mod events;
 mod jacobian;
+mod lookup;
 mod regimen;
 mod sensitivity;
 

@@ -17,6 +17,39 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// A reader that passes bytes through and hashes them on the way (the SHA-256 of a file read
+/// once, in a stream).
+pub struct HashingReader<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R> HashingReader<R> {
+    pub fn new(inner: R) -> HashingReader<R> {
+        HashingReader {
+            inner,
+            hash: Sha256::new(),
+        }
+    }
+
+    /// The hex SHA-256 of everything read.
+    pub fn sha256_hex(self) -> String {
+        self.hash
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        self.hash.update(&buffer[..n]);
+        Ok(n)
+    }
+}
+
 fn failure(what: &str, path: &Path, error: std::io::Error) -> Diagnostic {
     Diagnostic::new(format!("cannot {what} `{}`: {error}", path.display()))
         .hint("choose another folder with `--out DIR`")

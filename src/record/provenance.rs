@@ -104,8 +104,40 @@ impl Provenance {
         self.inputs.iter().find(|i| i.role == role)
     }
 
+    /// Adds a simulation's solver work and its switch, if any; the switch is prefixed
+    /// `ID <id>: ` when `id` is given (one simulation of a dataset's).
+    pub fn add_simulation(&mut self, id: Option<&str>, simulation: &crate::simulate::Simulation) {
+        add_counters(&mut self.solver_statistics, &simulation.stats);
+        if let Some(method_switch) = &simulation.method_switch {
+            let text = switch_text(method_switch);
+            self.solver_switches.push(match id {
+                Some(id) => format!("ID {id}: {text}"),
+                None => text,
+            });
+        }
+    }
+
     /// Pretty JSON with a final newline.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
     }
+}
+
+/// Adds counters (a struct of whole numbers, such as solver `Stats`) into `total`, by name.
+fn add_counters(total: &mut serde_json::Map<String, serde_json::Value>, counters: &impl Serialize) {
+    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(counters) {
+        for (name, value) in map {
+            let sum = total.get(&name).and_then(|v| v.as_u64()).unwrap_or(0)
+                + value.as_u64().unwrap_or(0);
+            total.insert(name, sum.into());
+        }
+    }
+}
+
+/// A solver switch as records and the console show it.
+pub fn switch_text(switch: &crate::solver::MethodSwitch) -> String {
+    format!(
+        "`auto` switched to bdf at time {}: {}",
+        switch.time, switch.reason
+    )
 }

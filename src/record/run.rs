@@ -43,6 +43,31 @@ impl Record for RunRecord {
 }
 
 impl RunRecord {
+    /// What differs between this shard's run and `other`'s: (what, this, other) for the shard
+    /// count, the scenarios selected, the cartsim version and each input file.
+    pub fn differences(&self, other: &RunRecord) -> Vec<(String, String, String)> {
+        let mut differences = Vec::new();
+        let count = |r: &RunRecord| r.shard.map_or(1, |s| s.n).to_string();
+        if count(self) != count(other) {
+            differences.push(("the shard count".into(), count(self), count(other)));
+        }
+        let selected =
+            |r: &RunRecord| serde_json::to_string(&r.scenarios_selected).unwrap_or_default();
+        if selected(self) != selected(other) {
+            differences.push((
+                "the scenarios selected".into(),
+                selected(self),
+                selected(other),
+            ));
+        }
+        for ((what, one), (_, two)) in self.deciding().into_iter().zip(other.deciding()) {
+            if one != two {
+                differences.push((what.into(), one, two));
+            }
+        }
+        differences
+    }
+
     /// What decides a shard's numbers (see `RunInputs::deciding`).
     pub fn deciding(&self) -> [(&'static str, String); 4] {
         self.inputs.deciding(&self.cartsim_version)

@@ -2,7 +2,6 @@
 //! covariates and record times; what it writes is in `present::simulate::dataset_runs`.
 
 use super::{SimulateArgs, commit};
-use crate::cli::values::output_index;
 use crate::cli::{Failure, dataset, provenance as prov};
 use crate::data::{Dataset, simulate_subject};
 use crate::model::Model;
@@ -21,7 +20,7 @@ pub(super) fn run(
     started: Instant,
 ) -> Result<(), Failure> {
     let default_output = (args.output.as_deref())
-        .map(|name| output_index(model, name))
+        .map(|name| model.output_index(name))
         .transpose()?;
     let options = args.dataset.options(default_output, false);
     let (dataset, data_file) = dataset::read(path, model, &options)?;
@@ -36,7 +35,7 @@ pub(super) fn run(
     provenance.warnings = dataset.warnings.clone();
     for (subject, simulation) in runs() {
         let id = &subject.id;
-        prov::add_simulation(&mut provenance, Some(id), simulation);
+        provenance.add_simulation(Some(id), simulation);
         (provenance.warnings).extend(simulation.warnings.iter().map(|w| format!("ID {id}: {w}")));
     }
     let facts = data_file.facts(&dataset);
@@ -54,7 +53,11 @@ pub(super) fn run(
     commit(&args.destination(model), &files, provenance.clone())?;
     for (subject, simulation) in runs() {
         if let (true, Some(switch)) = (args.verbose, &simulation.method_switch) {
-            eprintln!("note: ID {}: {}", subject.id, prov::switch(switch));
+            eprintln!(
+                "note: ID {}: {}",
+                subject.id,
+                crate::record::provenance::switch_text(switch)
+            );
         }
     }
     for warning in &provenance.warnings {
