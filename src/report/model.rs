@@ -140,15 +140,7 @@ pub fn run_dose_groups(record: &RunRecord, spec: Option<&ModelSpec>) -> Vec<Dose
             }
             DoseGroup {
                 label,
-                doses: (arm.typical_doses.iter())
-                    .map(|dose| Dose {
-                        unit: spec.and_then(|s| unit_of(s, &dose.state)),
-                        state: dose.state.clone(),
-                        time: dose.time,
-                        amount: dose.amount,
-                        duration: dose.duration,
-                    })
-                    .collect(),
+                doses: shown(&arm.typical_doses, spec),
             }
         })
         .collect()
@@ -161,16 +153,21 @@ pub fn simulation_dose_groups(doses: &[DoseRecord], spec: Option<&ModelSpec>) ->
     }
     vec![DoseGroup {
         label: "simulation".to_string(),
-        doses: (doses.iter())
-            .map(|dose| Dose {
-                unit: spec.and_then(|s| unit_of(s, &dose.state)),
-                state: dose.state.clone(),
-                time: dose.time,
-                amount: dose.amount,
-                duration: dose.duration,
-            })
-            .collect(),
+        doses: shown(doses, spec),
     }]
+}
+
+/// Recorded doses as the report shows them, with their states' units.
+fn shown(doses: &[DoseRecord], spec: Option<&ModelSpec>) -> Vec<Dose> {
+    (doses.iter())
+        .map(|dose| Dose {
+            unit: spec.and_then(|s| unit_of(s, &dose.state)),
+            state: dose.state.clone(),
+            time: dose.time,
+            amount: dose.amount,
+            duration: dose.duration,
+        })
+        .collect()
 }
 
 /// The population of a run.
