@@ -141,30 +141,6 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// A result with the warnings met on the way to it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Warned<T> {
-    pub value: T,
-    pub warnings: Vec<Diagnostic>,
-}
-
-impl<T> Warned<T> {
-    pub fn new(value: T) -> Warned<T> {
-        Warned {
-            value,
-            warnings: Vec::new(),
-        }
-    }
-
-    /// Adds a warning (its severity set to `Warning`).
-    pub fn warn(&mut self, diagnostic: Diagnostic) {
-        self.warnings.push(Diagnostic {
-            severity: Severity::Warning,
-            ..diagnostic
-        });
-    }
-}
-
 /// A number for a message: the shortest text that reads back to the same value, in exponent
 /// form when very large or very small (`1e308`, not 309 digits; `2.5e-9`), else plain (`0.25`).
 pub fn number(value: f64) -> String {

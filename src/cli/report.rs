@@ -43,7 +43,6 @@ pub(super) fn write_report(
         .hint("run the command that wrote the folder again, then report on it")
         .into());
     };
-    let optional = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
     let table = |name: &str, shape: &check::Shape| -> Result<Option<String>, Failure> {
         if !files.iter().any(|f| f == name) {
             return Ok(None);
@@ -52,14 +51,7 @@ pub(super) fn write_report(
         check::check_table(&dir.join(name).display().to_string(), &text, shape)?;
         Ok(Some(text))
     };
-    let record_file = CommandRecord::file(provenance.kind);
-    let record = match optional(record_file) {
-        Some(text) => {
-            let path = dir.join(record_file).display().to_string();
-            Some(CommandRecord::read(provenance.kind, &text, &path)?)
-        }
-        None => None,
-    };
+    let record = read_record(dir, provenance.kind, &files)?;
     let figures = figures(dir, &files)?;
     let inputs = (provenance.inputs.iter())
         .map(|input| {
@@ -177,6 +169,18 @@ fn figures(dir: &Path, files: &[String]) -> Result<Vec<(String, Vec<u8>)>, Failu
 
 /// A file the record lists, read only when it is a regular file inside the folder (a
 /// symbolic link or a path leading out of the folder is refused).
+/// The command's own record, read through its type when the folder lists it (like every file
+/// a report reads); another `format_version` is refused.
+fn read_record(dir: &Path, kind: Kind, files: &[String]) -> Result<Option<CommandRecord>, Failure> {
+    let name = CommandRecord::file(kind);
+    if !files.iter().any(|f| f == name) {
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(&read_listed(dir, name)?).to_string();
+    let path = dir.join(name).display().to_string();
+    Ok(Some(CommandRecord::read(kind, &text, &path)?))
+}
+
 fn read_listed(dir: &Path, name: &str) -> Result<Vec<u8>, Failure> {
     let path = dir.join(name);
     let shown = path.display();

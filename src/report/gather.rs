@@ -64,6 +64,16 @@ impl CommandRecord {
         }
     }
 
+    /// The doses the report shows: each arm's typical subject for a run, the doses of a
+    /// simulation, none for a fit.
+    fn dose_groups(&self, spec: Option<&ModelSpec>) -> Vec<model::DoseGroup> {
+        match self {
+            CommandRecord::Run(run) => model::run_dose_groups(run, spec),
+            CommandRecord::Simulate(run) => model::simulation_dose_groups(run.doses(), spec),
+            CommandRecord::Fit(_) | CommandRecord::Population(_) => Vec::new(),
+        }
+    }
+
     fn model_title(&self) -> &str {
         match self {
             CommandRecord::Simulate(run) => run.title(),
@@ -78,34 +88,7 @@ impl CommandRecord {
 pub fn gather(folder: Folder) -> ReportData {
     let record = &folder.provenance;
     let mut notices = Vec::new();
-    let inputs: Vec<InputCheck> = (record.inputs.iter().zip(&folder.inputs))
-        .map(|(input, text)| {
-            let status = match text {
-                None => "not found",
-                Some(text) if sha256_hex(text.as_bytes()) == input.sha256 => "matches",
-                Some(_) => "changed since the run",
-            };
-            if status != "matches" {
-                notices.push(format!(
-                    "The {} `{}` is {status}: the report shows {}.",
-                    input.role.label(),
-                    input.path,
-                    match status {
-                        "not found" => "what the run recorded, without it",
-                        _ => "the file as it is now, which may differ from what was run",
-                    }
-                ));
-            }
-            InputCheck {
-                role: input.role.label().to_string(),
-                name: (std::path::Path::new(&input.path).file_name())
-                    .map_or(input.path.clone(), |n| n.to_string_lossy().to_string()),
-                path: input.absolute_path.clone().unwrap_or(input.path.clone()),
-                sha256: input.sha256.clone(),
-                status,
-            }
-        })
-        .collect();
+    let inputs = check_inputs(&folder, &mut notices);
     let text_of = |role: InputRole| {
         let position = record.inputs.iter().position(|i| i.role == role)?;
         folder.inputs.get(position)?.as_deref()
@@ -175,13 +158,7 @@ pub fn gather(folder: Folder) -> ReportData {
         title,
         date: folder.date.clone(),
         kind: record.kind.command(),
-        doses: match &folder.record {
-            Some(CommandRecord::Run(run)) => model::run_dose_groups(run, spec.as_ref()),
-            Some(CommandRecord::Simulate(run)) => {
-                model::simulation_dose_groups(run.doses(), spec.as_ref())
-            }
-            _ => Vec::new(),
-        },
+        doses: (folder.record.as_ref()).map_or_else(Vec::new, |r| r.dose_groups(spec.as_ref())),
         variability: match &folder.record {
             Some(CommandRecord::Run(run)) => Some(model::variability(run)),
             _ => None,
@@ -191,6 +168,39 @@ pub fn gather(folder: Folder) -> ReportData {
         provenance: provenance_section(record, inputs),
         notices,
     }
+}
+
+/// Each input file checked against its recorded SHA-256; a notice for each that is missing
+/// or changed.
+fn check_inputs(folder: &Folder, notices: &mut Vec<String>) -> Vec<InputCheck> {
+    (folder.provenance.inputs.iter().zip(&folder.inputs))
+        .map(|(input, text)| {
+            let status = match text {
+                None => "not found",
+                Some(text) if sha256_hex(text.as_bytes()) == input.sha256 => "matches",
+                Some(_) => "changed since the run",
+            };
+            if status != "matches" {
+                notices.push(format!(
+                    "The {} `{}` is {status}: the report shows {}.",
+                    input.role.label(),
+                    input.path,
+                    match status {
+                        "not found" => "what the run recorded, without it",
+                        _ => "the file as it is now, which may differ from what was run",
+                    }
+                ));
+            }
+            InputCheck {
+                role: input.role.label().to_string(),
+                name: (std::path::Path::new(&input.path).file_name())
+                    .map_or(input.path.clone(), |n| n.to_string_lossy().to_string()),
+                path: input.absolute_path.clone().unwrap_or(input.path.clone()),
+                sha256: input.sha256.clone(),
+                status,
+            }
+        })
+        .collect()
 }
 
 fn provenance_section(record: &Provenance, inputs: Vec<InputCheck>) -> ProvenanceSection {
