@@ -3,6 +3,7 @@
 //! settings and calls the pipeline.
 
 mod check;
+mod choices;
 mod dataset;
 mod fit;
 mod merge;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub struct ReportArgs {
     /// The output folder of `cartsim simulate`, `cartsim run` or `cartsim fit`.
     dir: PathBuf,
-    /// html: one self-contained file; md: Markdown beside the folder's PNG figures.
+    /// The document format.
     #[arg(long, value_enum, default_value = "html")]
     format: Format,
     /// The report file [default: DIR/report.html or DIR/report.md].

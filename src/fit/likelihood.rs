@@ -5,7 +5,7 @@
 use std::f64::consts::PI;
 
 /// How the residual SD depends on the prediction f; `sigma` are the error parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorModel {
     /// y = f + e, sd = sigma[0]
@@ -76,7 +76,7 @@ impl ErrorModel {
 }
 
 /// What to do with observations below the limit of quantification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BlqMethod {
     /// Beal's M3: the likelihood of a BLQ observation is P(y < LLOQ).

@@ -16,7 +16,7 @@ use minijinja::{Environment, Value};
 use serde::Serialize;
 
 /// The document format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Html,
     Md,

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use stiff::ImplicitMethod;
 
 /// Integration methods a model or the command line can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SolverName {
     /// Dormand-Prince 5(4), switching to BDF for the rest of the run when the model turns out

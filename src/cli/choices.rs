@@ -1,0 +1,52 @@
+//! The library's named choices as command-line values (`clap::ValueEnum`), so that clap stays
+//! in `cli`: each value's name is the one model files and records use, its help what it means.
+
+use crate::fit::likelihood::{BlqMethod, ErrorModel};
+use crate::report::Format;
+use crate::solver::SolverName;
+use clap::ValueEnum;
+use clap::builder::PossibleValue;
+
+/// Implements `ValueEnum` for a library enum from (variant, name, help) triples.
+macro_rules! choices {
+    ($type:ty: $(($variant:path, $name:literal, $help:literal)),+ $(,)?) => {
+        impl ValueEnum for $type {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($variant),+]
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(match self {
+                    $($variant => PossibleValue::new($name).help($help)),+
+                })
+            }
+        }
+    };
+}
+
+choices!(SolverName:
+    (SolverName::Auto, "auto", "Dormand-Prince 5(4), switching to BDF for the rest of the run when the model turns out stiff (default)"),
+    (SolverName::Dopri5, "dopri5", "Dormand-Prince 5(4), adaptive"),
+    (SolverName::Dop853, "dop853", "Dormand-Prince 8(5,3), adaptive; for tight tolerances"),
+    (SolverName::Rk4, "rk4", "Classic fixed-step Runge-Kutta 4 with step `rk4_step`"),
+    (SolverName::Bdf, "bdf", "Variable-order BDF (implicit, for stiff models; diffsol)"),
+    (SolverName::Sdirk, "sdirk", "ESDIRK3(4) singly diagonally implicit Runge-Kutta (implicit; diffsol)"),
+);
+
+choices!(ErrorModel:
+    (ErrorModel::Additive, "additive", "y = f + e, sd = sigma[0]"),
+    (ErrorModel::Proportional, "proportional", "y = f (1 + e), sd = sigma[0] |f|"),
+    (ErrorModel::Combined, "combined", "sd = sqrt(sigma[0]^2 + (sigma[1] f)^2)"),
+    (ErrorModel::LogAdditive, "log-additive", "ln y = ln f + e, sd = sigma[0] on the log scale (y, f and LLOQ must be positive)"),
+);
+
+choices!(BlqMethod:
+    (BlqMethod::M3, "m3", "Beal's M3: the likelihood of a BLQ observation is P(y < LLOQ)"),
+    (BlqMethod::Drop, "drop", "Leave BLQ observations out"),
+    (BlqMethod::HalfLloq, "half-lloq", "Replace a BLQ observation by LLOQ/2 and treat it as observed"),
+);
+
+choices!(Format:
+    (Format::Html, "html", "one self-contained file"),
+    (Format::Md, "md", "Markdown beside the folder's PNG figures"),
+);
