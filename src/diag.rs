@@ -57,6 +57,21 @@ impl Diagnostic {
         }
     }
 
+    /// The diagnostic on one line, for a table cell or a record field: the message, then its
+    /// place, YAML path, notes and hints, separated by `; `.
+    pub fn one_line(&self) -> String {
+        let mut parts = vec![self.message.clone()];
+        if let Some(l) = &self.location {
+            parts.push(format!("at {}:{}:{}", l.file, l.line, l.column));
+        }
+        if let Some(path) = &self.yaml_path {
+            parts.push(format!("at: {path}"));
+        }
+        parts.extend(self.notes.iter().cloned());
+        parts.extend(self.hints.iter().map(|h| format!("hint: {h}")));
+        parts.join("; ")
+    }
+
     pub fn at(mut self, location: Option<Location>) -> Self {
         self.location = location;
         self

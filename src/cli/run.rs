@@ -3,13 +3,13 @@
 
 use super::Failure;
 use super::run_files::{default_folder, load_study, run_provenance, write_record, write_run_files};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
 use crate::output::{Destination, Owner, Staging};
 use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
 use crate::record::run::ShardSlice;
 use crate::report::Format;
-use crate::study::{StudyResult, TrajectorySink, execute, shard_subjects, trajectories_header};
+use crate::study::{TrajectorySink, execute, shard_subjects, trajectories_header};
 use clap::Args;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -130,10 +130,16 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         provenance,
     };
     write_record(&mut staging, present::record(study, &result, settings))?;
-    every_simulation_failed(&result)?;
+    let failures = present::failures(study, &result);
+    if let Some(all) = failures.as_ref().filter(|f| f.severity == Severity::Error) {
+        let hint = "run the typical subject with `cartsim simulate` and check the solver settings in `simulation:`";
+        return Err(all.clone().hint(hint).into());
+    }
     staging.commit()?;
     writing.finish_and_clear();
-    warn_of_failures(&result);
+    if let Some(some) = failures {
+        eprint!("{some}");
+    }
     println!(
         "wrote {}: {}, run.json ({} subjects x {} arms in {:.1} s)",
         directory.display(),
@@ -147,30 +153,4 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         println!("wrote {}", report.display());
     }
     Ok(())
-}
-
-/// Refuses a run in which every simulation failed.
-fn every_simulation_failed(result: &StudyResult) -> Result<(), Diagnostic> {
-    let mut failures = result.rows.iter().filter_map(|r| r.failure.as_deref());
-    match failures.next() {
-        Some(first) if !result.rows.iter().any(|r| r.failure.is_none()) => Err(Diagnostic::new(
-            format!("every simulation failed; the first: {first}"),
-        )
-        .hint("run the typical subject with `cartsim simulate` and check the solver settings in `output:`")),
-        _ => Ok(()),
-    }
-}
-
-/// Warns of the simulations that failed (their rows are marked in metrics.csv).
-fn warn_of_failures(result: &StudyResult) {
-    let failures: Vec<&str> = (result.rows.iter())
-        .filter_map(|r| r.failure.as_deref())
-        .collect();
-    if let Some(first) = failures.first() {
-        eprintln!(
-            "warning: {} of {} simulations failed (rows marked `failed` in metrics.csv); the first: {first}",
-            failures.len(),
-            result.rows.len(),
-        );
-    }
 }

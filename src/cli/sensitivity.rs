@@ -3,11 +3,12 @@
 
 use super::Failure;
 use super::run_files::{LoadedStudy, default_folder, load_study, write_all};
-use crate::diag::Diagnostic;
+use crate::diag::Severity;
 use crate::gsa::{
     Method, Overrides, Setup, evaluation_count, forward_system, local, morris, setup, sobol,
 };
 use crate::output::{Destination, Owner, Staging};
+use crate::present::failed_simulations;
 use crate::present::sensitivity::{self as present, Analysis, RecordSettings};
 use crate::record::{Record, sensitivity::SensitivityRecord, to_json};
 use clap::{Args, ValueEnum};
@@ -122,13 +123,13 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     }
     bar.finish_and_clear();
     let failures = analysis.failures();
-    if failures.count == total as usize {
-        return Err(Diagnostic::new(format!(
-            "every simulation failed; the first: {}",
-            failures.first.clone().unwrap_or_default()
-        ))
-        .hint("run the scenario with `cartsim run` first, or narrow the parameter ranges")
-        .into());
+    let failed = (failures.first.as_ref()).map(|first| {
+        let consequence = "their metrics are left out";
+        failed_simulations(failures.count, total as usize, consequence, "", first)
+    });
+    if let Some(all) = failed.as_ref().filter(|f| f.severity == Severity::Error) {
+        let hint = "run the scenario with `cartsim run` first, or narrow the parameter ranges";
+        return Err(all.clone().hint(hint).into());
     }
     let settings = RecordSettings {
         command: std::env::args().collect(),
@@ -140,12 +141,8 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let record = present::record(study, &setup, &analysis, settings);
     staging.write(SensitivityRecord::FILE, to_json(&record).as_bytes())?;
     staging.commit()?;
-    if failures.count > 0 {
-        eprintln!(
-            "warning: {} of {total} simulations failed (their metrics are left out); the first: {}",
-            failures.count,
-            failures.first.as_deref().unwrap_or_default()
-        );
+    if let Some(some) = failed {
+        eprint!("{some}");
     }
     println!(
         "wrote {}: {} sensitivity of {} parameters x {} metrics in scenario {arm_label} ({total} simulations in {:.1} s)",

@@ -5,6 +5,7 @@ use super::{
     Bootstrap, Evaluation, Evaluator, LocalDesign, LocalEffect, MorrisDesign, MorrisEffect,
     Progress, SaltelliDesign, Setup, SobolResult, sobol_indices,
 };
+use crate::diag::Diagnostic;
 use crate::model::{Model, Regimen};
 use crate::simulate::{RunPlan, simulate};
 use crate::spec::{Loaded, RunSpec};
@@ -17,11 +18,12 @@ pub const LOCAL_STEP: f64 = 1e-3;
 /// 2e-7 times the third log-derivative.
 pub const LOCAL_RTOL: f64 = 1e-9;
 
-/// Failed simulations of an analysis: how many, and the first message.
+/// Failed simulations of an analysis: how many, and the first (when, the states it left, and
+/// what to try).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Failures {
     pub count: usize,
-    pub first: Option<String>,
+    pub first: Option<Diagnostic>,
 }
 
 impl Failures {

@@ -3,6 +3,7 @@
 //! summarized. Points run in parallel (rayon) and come back in point order, so the numbers do
 //! not depend on the thread count.
 
+use crate::diag::Diagnostic;
 use crate::simulate::RunPlan;
 use crate::study::{Arm, MetricSettings, Progress, Study};
 use rayon::prelude::*;
@@ -75,7 +76,7 @@ pub struct Evaluation {
     pub metrics: Vec<f64>,
     /// The study's tracked outputs, `[time * outputs + output]`, when asked for.
     pub curves: Vec<f64>,
-    pub failure: Option<String>,
+    pub failure: Option<Diagnostic>,
 }
 
 /// Evaluates metrics of one arm's typical subject with some parameters set.

@@ -9,6 +9,8 @@ pub mod run;
 pub mod sensitivity;
 pub mod simulate;
 
+use crate::diag::{Diagnostic, Severity};
+
 /// A file of an output folder, not yet written: its name relative to the folder, and its bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedFile {
@@ -22,5 +24,30 @@ impl NamedFile {
             name: name.into(),
             bytes: bytes.into(),
         }
+    }
+}
+
+/// Failed simulations of a batch as one console diagnostic: how many of `total` and what
+/// became of them (`consequence`), then the first (`which`: subject, scenario, point) with its
+/// time, the states it left and what to try. An error when every simulation failed, else a
+/// warning.
+pub fn failed_simulations(
+    count: usize,
+    total: usize,
+    consequence: &str,
+    which: &str,
+    first: &Diagnostic,
+) -> Diagnostic {
+    let (severity, share) = match count == total {
+        true => (Severity::Error, "every simulation failed".to_string()),
+        false => (
+            Severity::Warning,
+            format!("{count} of {total} simulations failed ({consequence})"),
+        ),
+    };
+    Diagnostic {
+        severity,
+        message: format!("{share}; the first: {which}{}", first.message),
+        ..first.clone()
     }
 }

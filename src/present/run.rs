@@ -84,13 +84,13 @@ pub fn record(study: &Study, result: &StudyResult, settings: RecordSettings) -> 
         first_failure: failed.first().map(|r| SubjectFailure {
             subject: r.id,
             scenario: study.arms[r.arm as usize].scenario.clone(),
-            message: r.failure.clone().unwrap_or_default(),
+            message: r.failure.as_ref().map(|f| f.one_line()).unwrap_or_default(),
         }),
         solver_steps: result.steps,
         typical_subject_failures: typical_failures(study, result)
             .map(|(scenario, message)| ScenarioFailure {
                 scenario: scenario.to_string(),
-                message: message.to_string(),
+                message: message.one_line(),
             })
             .collect(),
         wall_time_seconds: settings.wall_time_seconds,
@@ -98,13 +98,31 @@ pub fn record(study: &Study, result: &StudyResult, settings: RecordSettings) -> 
     }
 }
 
+/// The simulations that failed, as one console diagnostic (an error when all did); `None`
+/// when none failed.
+pub fn failures(study: &Study, result: &StudyResult) -> Option<Diagnostic> {
+    let mut failed = result.rows.iter().filter(|r| r.failure.is_some());
+    let first = failed.next()?;
+    let which = format!(
+        "subject {}, scenario {}, ",
+        first.id, study.arms[first.arm as usize].scenario
+    );
+    Some(super::failed_simulations(
+        1 + failed.count(),
+        result.rows.len(),
+        "rows marked `failed` in metrics.csv",
+        &which,
+        first.failure.as_deref()?,
+    ))
+}
+
 /// The arms' typical subjects that failed: (scenario, why).
 fn typical_failures<'a>(
     study: &'a Study,
     result: &'a StudyResult,
-) -> impl Iterator<Item = (&'a str, &'a str)> {
+) -> impl Iterator<Item = (&'a str, &'a Diagnostic)> {
     (result.typical.iter().zip(&study.arms))
-        .filter_map(|(t, a)| t.as_ref().err().map(|e| (a.scenario.as_str(), e.as_str())))
+        .filter_map(|(t, a)| t.as_ref().err().map(|e| (a.scenario.as_str(), e)))
 }
 
 /// The run as run.json describes it: arms, population, time span and solver.
@@ -187,12 +205,12 @@ pub fn provenance(mut base: Provenance, study: &Study, result: &StudyResult) -> 
                 "simulations failed; the first: subject {}, scenario {}: {}",
                 r.id,
                 study.arms[r.arm as usize].scenario,
-                r.failure.as_deref().unwrap_or_default()
+                r.failure.as_ref().map(|f| f.one_line()).unwrap_or_default()
             )
         })
         .chain(
             typical_failures(study, result)
-                .map(|(scenario, e)| format!("typical subject of {scenario}: {e}")),
+                .map(|(scenario, e)| format!("typical subject of {scenario}: {}", e.one_line())),
         )
         .collect();
     base

@@ -129,7 +129,7 @@ pub fn record(
         settings: settings_of(study, setup, analysis),
         simulations: settings.simulations,
         failed_simulations: failures.count,
-        first_failure: failures.first.clone(),
+        first_failure: failures.first.as_ref().map(Diagnostic::one_line),
         threads: settings.threads,
         wall_time_seconds: settings.wall_time_seconds,
     }

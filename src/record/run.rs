@@ -5,6 +5,7 @@
 use super::Record;
 use super::provenance::Provenance;
 use super::{DoseRecord, TimeSpan};
+use crate::diag::Diagnostic;
 use crate::study::BandSet;
 use serde::{Deserialize, Serialize};
 
@@ -214,14 +215,14 @@ impl Record for ShardState {
 
 impl ShardState {
     /// The state of a shard's bands, typical curves (NaN kept as null) and solver steps.
-    pub fn new(bands: BandSet, typical: &[Result<Vec<f64>, String>], steps: u64) -> ShardState {
+    pub fn new(bands: BandSet, typical: &[Result<Vec<f64>, Diagnostic>], steps: u64) -> ShardState {
         ShardState {
             format_version: Self::FORMAT_VERSION,
             bands,
             typical: (typical.iter())
-                .map(|t| {
-                    t.clone()
-                        .map(|v| v.into_iter().map(|x| (!x.is_nan()).then_some(x)).collect())
+                .map(|t| match t {
+                    Ok(v) => Ok(v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect()),
+                    Err(failure) => Err(failure.one_line()),
                 })
                 .collect(),
             steps,
@@ -229,11 +230,11 @@ impl ShardState {
     }
 
     /// The typical curves with NaN where the shard wrote null.
-    pub fn typical(&self) -> Vec<Result<Vec<f64>, String>> {
+    pub fn typical(&self) -> Vec<Result<Vec<f64>, Diagnostic>> {
         (self.typical.iter())
-            .map(|t| {
-                t.clone()
-                    .map(|v| v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+            .map(|t| match t {
+                Ok(v) => Ok(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect()),
+                Err(message) => Err(Diagnostic::new(message.clone())),
             })
             .collect()
     }

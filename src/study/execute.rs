@@ -56,7 +56,7 @@ pub struct StudyResult {
     pub bands: BandSet,
     /// Per arm, the typical subject's tracked values (`[time * outputs + output]`), or why its
     /// simulation failed.
-    pub typical: Vec<Result<Vec<f64>, String>>,
+    pub typical: Vec<Result<Vec<f64>, Diagnostic>>,
     /// Solver steps over all subjects and arms (accepted + rejected).
     pub steps: u64,
 }
@@ -98,19 +98,15 @@ impl Study {
         arm: &Arm,
         parameters: Vec<f64>,
         base: &RunPlan,
-    ) -> Result<ArmRun, String> {
-        let doses = arm
-            .regimen
-            .events(&parameters)
-            .map_err(|d| d.message.clone())?;
+    ) -> Result<ArmRun, Diagnostic> {
+        let doses = arm.regimen.events(&parameters)?;
         let first_dose = doses.first().map_or(base.start, |d| d.time);
         let plan = RunPlan {
             parameters,
             doses,
             ..base.clone()
         };
-        let failed =
-            |e: SimError| format!("at time {}: {}", crate::diag::number(e.time), e.message);
+        let failed = |e: SimError| e.diagnostic();
         let simulation = simulate(&self.model, &plan).map_err(failed)?;
         let exposure_peak = match &self.metrics.exposure {
             Some((_, column)) => locate_peaks(&self.model, &plan, &simulation, &[*column])
@@ -181,7 +177,10 @@ impl Study {
                     }
                     (None, self.metrics.compute(&run))
                 }
-                Err(message) => (Some(message), vec![f64::NAN; self.metrics.columns().len()]),
+                Err(failure) => (
+                    Some(Box::new(failure)),
+                    vec![f64::NAN; self.metrics.columns().len()],
+                ),
             };
             rows.push(MetricRow {
                 arm: arm_index as u32,

@@ -3,6 +3,7 @@
 
 use super::check::{non_negative, positive};
 use super::execute::ArmRun;
+use crate::diag::Diagnostic;
 use crate::metrics::nca;
 use crate::metrics::phases::{PhaseWindows, phases_of};
 use crate::metrics::response::{ResponseCriteria, tumor_metrics};
@@ -53,7 +54,8 @@ pub struct MetricRow {
     /// The subject's position in the population, from 0.
     pub index: u64,
     pub id: u64,
-    pub failure: Option<String>,
+    /// Why the simulation failed: when, the states it left, and what to try.
+    pub failure: Option<Box<Diagnostic>>,
     pub values: Box<[f64]>,
 }
 

@@ -61,7 +61,7 @@ pub struct Merger<'a> {
     bands: BandSet,
     per_arm: Vec<Vec<MetricRow>>,
     subjects: Vec<SubjectRecord>,
-    typical: Vec<Result<Vec<f64>, String>>,
+    typical: Vec<Result<Vec<f64>, Diagnostic>>,
     steps: u64,
 }
 

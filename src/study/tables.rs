@@ -45,7 +45,10 @@ pub fn metrics_csv(study: &Study, rows: &[MetricRow], out: &mut dyn Write) -> io
         write!(out, ",{},", row.id)?;
         match &row.failure {
             None => out.write_all(b"ok")?,
-            Some(message) => out.write_all(text_cell(&format!("failed: {message}")).as_bytes())?,
+            Some(failure) => {
+                let cell = text_cell(&format!("failed: {}", failure.one_line()));
+                out.write_all(cell.as_bytes())?
+            }
         }
         write_cells(out, &row.values)?;
         out.write_all(b"\n")?;
@@ -245,7 +248,7 @@ pub fn parse_metrics_csv(
             .map_err(|_| bad("the subject is not a whole number"))?;
         let status = &cells[grid + 2];
         let failure = match status.strip_prefix("failed: ") {
-            Some(message) => Some(message.to_string()),
+            Some(message) => Some(Box::new(Diagnostic::new(message))),
             None if status == "ok" => None,
             None => {
                 return Err(bad(&format!(

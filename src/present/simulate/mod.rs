@@ -180,19 +180,14 @@ fn figure(model: &Model, simulation: &Simulation, scale: YScale) -> Figure {
 
 /// A failed simulation as the console shows it: when, why, the last states, and what to try.
 pub fn failure(model: &Model, error: SimError) -> Diagnostic {
-    let states: Vec<String> = (error.states.iter())
-        .map(|(name, value)| format!("{name} = {value}"))
-        .collect();
-    Diagnostic::new(format!(
-        "simulation of `{}` failed at time {:?}: {}",
-        model.name, error.time, error.message
-    ))
-    .note(format!(
-        "states at time {:?}: {}",
-        error.states_time,
-        states.join(", ")
-    ))
-    .hint(error.hint)
+    let diagnostic = error.diagnostic();
+    Diagnostic {
+        message: format!(
+            "simulation of `{}` failed {}",
+            model.name, diagnostic.message
+        ),
+        ..diagnostic
+    }
 }
 
 /// Recorded event times, one row per firing: `event,time`.

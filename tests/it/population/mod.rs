@@ -3,6 +3,7 @@
 //! a subject table, and bad run files.
 
 mod errors;
+mod failures;
 mod files;
 mod sampling;
 
