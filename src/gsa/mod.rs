@@ -25,5 +25,5 @@ pub use local::{LocalDesign, LocalEffect};
 pub use morris::{MorrisDesign, MorrisEffect};
 pub use ranges::{ParameterRange, RangeKind, VARIABILITY_COVERAGE};
 pub use setup::{DEFAULT_MORRIS_N, DEFAULT_SOBOL_N, Method, Overrides, Setup, setup};
-pub use sobol::{Bootstrap, Estimate, SobolIndex, SobolResult, sobol_indices};
+pub use sobol::{Bootstrap, IndexEstimate, SobolIndex, SobolResult, sobol_indices};
 pub use tables::{local_curves_csv, local_metrics_csv, morris_csv, sobol_csv};

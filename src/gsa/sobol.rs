@@ -36,7 +36,7 @@ impl Default for Bootstrap {
 
 /// An index with its bootstrap interval and standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
+pub struct IndexEstimate {
     pub value: f64,
     pub low: f64,
     pub high: f64,
@@ -47,8 +47,8 @@ pub struct Estimate {
 /// The first-order and total index of one input.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SobolIndex {
-    pub first: Estimate,
-    pub total: Estimate,
+    pub first: IndexEstimate,
+    pub total: IndexEstimate,
 }
 
 /// The indices of every input, and the rows (of N) that entered them.
@@ -110,10 +110,10 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[low] + (h - low as f64) * (sorted[high] - sorted[low])
 }
 
-fn summarize(value: f64, mut replicates: Vec<f64>, confidence: f64) -> Estimate {
+fn summarize(value: f64, mut replicates: Vec<f64>, confidence: f64) -> IndexEstimate {
     replicates.retain(|x| x.is_finite());
     if replicates.len() < 2 {
-        return Estimate {
+        return IndexEstimate {
             value,
             low: f64::NAN,
             high: f64::NAN,
@@ -125,7 +125,7 @@ fn summarize(value: f64, mut replicates: Vec<f64>, confidence: f64) -> Estimate 
     let mean = replicates.iter().sum::<f64>() / count;
     let spread = replicates.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (count - 1.0);
     let tail = (1.0 - confidence) / 2.0;
-    Estimate {
+    IndexEstimate {
         value,
         low: quantile(&replicates, tail),
         high: quantile(&replicates, 1.0 - tail),

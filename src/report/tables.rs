@@ -18,7 +18,7 @@ pub struct Results {
     /// Exposure metrics of a simulation, one table per output.
     pub exposures: Vec<ExposureTable>,
     /// Every row of estimates.csv.
-    pub estimates: Vec<Estimate>,
+    pub estimates: Vec<EstimateRow>,
     /// One row per ID of a fit.
     pub fits: Vec<FitRow>,
 }
@@ -71,7 +71,7 @@ pub struct ExposureTable {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Estimate {
+pub struct EstimateRow {
     pub id: String,
     pub parameter: String,
     pub unit: Option<String>,
@@ -235,11 +235,14 @@ pub fn exposures(
 }
 
 /// estimates.csv, each row with its parameter's unit (`unit_of`).
-pub fn estimates(estimates_csv: &str, unit_of: &dyn Fn(&str) -> Option<String>) -> Vec<Estimate> {
+pub fn estimates(
+    estimates_csv: &str,
+    unit_of: &dyn Fn(&str) -> Option<String>,
+) -> Vec<EstimateRow> {
     (records(estimates_csv).iter())
         .map(|r| {
             let parameter = text(r, "parameter").unwrap_or("?").to_string();
-            Estimate {
+            EstimateRow {
                 id: plain(text(r, "ID").unwrap_or("all")).to_string(),
                 unit: unit_of(&parameter),
                 parameter,
