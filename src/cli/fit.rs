@@ -291,7 +291,7 @@ fn warn(dataset: &Dataset) {
 /// With `--report`, report.html beside the files.
 fn report(args: &FitArgs, directory: &Path) -> Result<(), Failure> {
     if args.report {
-        let report = super::report::write_report(directory, Format::Html, None)?;
+        let report = super::report_files::write_report(directory, Format::Html, None)?;
         println!("wrote {}", report.display());
     }
     Ok(())

@@ -9,7 +9,7 @@ use crate::diag::Diagnostic;
 use crate::output::{Destination, Owner, Staging};
 use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
-use crate::record::run::{RunInputs, RunRecord, ShardState};
+use crate::record::run::{RunInputs, RunRecord, ShardState, every_shard_once};
 use crate::record::{Record, from_json};
 use crate::study::{Merger, Shard, Study, StudyResult, Table, whole};
 use clap::Args;
@@ -64,54 +64,19 @@ fn shard_folder(folder: &Path) -> Result<ShardFolder, Failure> {
     })
 }
 
-/// Refuses a shard of another run than `first`: a different shard count, scenario selection,
-/// cartsim version or input file.
-fn same_run(first: &ShardFolder, shard: &ShardFolder) -> Result<(), Failure> {
-    let differences = first.record.differences(&shard.record);
-    let Some((what, one, other)) = differences.first() else {
-        return Ok(());
-    };
-    let diagnostic = Diagnostic::new(format!(
-        "`{}` and `{}` are shards of different runs: {what} differs ({one} and {other})",
-        first.folder.display(),
-        shard.folder.display()
-    ));
-    let diagnostic = (differences.iter().skip(1)).fold(diagnostic, |d, (w, x, y)| {
-        d.note(format!("{w} differs too ({x} and {y})"))
-    });
-    Err(diagnostic.hint("merge only the shards of one run: the same run file, model, subject table and cartsim version")
-    .into())
-}
-
 /// The shards given, in shard order, refused unless they are every shard of one run once.
 fn shards_of_one_run(folders: &[PathBuf]) -> Result<Vec<ShardFolder>, Failure> {
     let mut shards = (folders.iter())
         .map(|f| shard_folder(f))
         .collect::<Result<Vec<_>, _>>()?;
     shards.sort_by_key(|s| s.k);
-    let parts = shards[0].n;
+    let first = &shards[0];
     for shard in &shards {
-        same_run(&shards[0], shard)?;
+        let (ours, theirs) = (first.folder.display(), shard.folder.display());
+        (first.record).same_run(&shard.record, &ours.to_string(), &theirs.to_string())?;
     }
     let ks: Vec<u64> = shards.iter().map(|s| s.k).collect();
-    if ks != (1..=parts).collect::<Vec<_>>() {
-        let missing: Vec<String> = (1..=parts)
-            .filter(|k| !ks.contains(k))
-            .map(|k| format!("{k}/{parts}"))
-            .collect();
-        return Err(Diagnostic::new(format!(
-            "the shards given are {ks:?} of {parts}; each must appear exactly once"
-        ))
-        .note(format!(
-            "missing: {}",
-            if missing.is_empty() {
-                "none (one is repeated)".into()
-            } else {
-                missing.join(", ")
-            }
-        ))
-        .into());
-    }
+    every_shard_once(&ks, first.n)?;
     Ok(shards)
 }
 

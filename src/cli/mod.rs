@@ -9,6 +9,7 @@ mod fit;
 mod merge;
 mod provenance;
 mod report;
+mod report_files;
 mod run;
 mod run_files;
 mod sensitivity;

@@ -149,7 +149,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         started.elapsed().as_secs_f64()
     );
     if args.report {
-        let report = super::report::write_report(&directory, Format::Html, None)?;
+        let report = super::report_files::write_report(&directory, Format::Html, None)?;
         println!("wrote {}", report.display());
     }
     Ok(())

@@ -69,10 +69,45 @@ impl RunRecord {
         differences
     }
 
+    /// Refuses `other` (in folder `theirs`) as a shard of another run than this one (in
+    /// `ours`): the first difference is the error, the others notes.
+    pub fn same_run(&self, other: &RunRecord, ours: &str, theirs: &str) -> Result<(), Diagnostic> {
+        let differences = self.differences(other);
+        let Some((what, one, two)) = differences.first() else {
+            return Ok(());
+        };
+        let diagnostic = Diagnostic::new(format!(
+            "`{ours}` and `{theirs}` are shards of different runs: {what} differs ({one} and {two})"
+        ));
+        let diagnostic = (differences.iter().skip(1)).fold(diagnostic, |d, (w, x, y)| {
+            d.note(format!("{w} differs too ({x} and {y})"))
+        });
+        Err(diagnostic.hint("merge only the shards of one run: the same run file, model, subject table and cartsim version"))
+    }
+
     /// What decides a shard's numbers (see `RunInputs::deciding`).
     pub fn deciding(&self) -> [(&'static str, String); 4] {
         self.inputs.deciding(&self.cartsim_version)
     }
+}
+
+/// Refuses a set of shards (their `k`, in order) that is not each of shards 1 to `parts` once.
+pub fn every_shard_once(ks: &[u64], parts: u64) -> Result<(), Diagnostic> {
+    if ks == (1..=parts).collect::<Vec<_>>() {
+        return Ok(());
+    }
+    let missing: Vec<String> = (1..=parts)
+        .filter(|k| !ks.contains(k))
+        .map(|k| format!("{k}/{parts}"))
+        .collect();
+    let missing = match missing.is_empty() {
+        true => "none (one is repeated)".to_string(),
+        false => missing.join(", "),
+    };
+    Err(Diagnostic::new(format!(
+        "the shards given are {ks:?} of {parts}; each must appear exactly once"
+    ))
+    .note(format!("missing: {missing}")))
 }
 
 /// The input files of a run as the run file names them, with their SHA-256.
