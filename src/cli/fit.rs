@@ -19,14 +19,16 @@ use crate::output::{Destination, Owner, Staging, sha256_hex};
 use crate::present::fit::{Presented, Settings, individual, individual_summary};
 use crate::record::provenance::{InputFile, InputRole, Kind};
 use crate::report::Format;
-use crate::simulate::RunPlan;
+use crate::simulate::RunTemplate;
+use crate::solver::SolverOverrides;
 use crate::spec::SolverName;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Default relative tolerance of fits: predictions and their derivatives must be accurate well
-/// beyond the data's noise for the search's convergence test (1e-9 relative in -2LL).
+/// Default relative tolerance of fits (the model file's, when tighter): predictions and their
+/// derivatives must be accurate well beyond the data's noise for the search's convergence test
+/// (1e-9 relative in -2LL).
 const FIT_RTOL: f64 = 1e-8;
 
 #[derive(Args)]
@@ -113,7 +115,7 @@ struct Start<'a> {
     dataset: &'a Dataset,
     estimated: Vec<usize>,
     initial_sigma: Vec<f64>,
-    template: RunPlan,
+    template: RunTemplate,
     gradient: Gradient<'a>,
     /// What the records say about how the fit was asked for.
     settings: Settings,
@@ -137,18 +139,15 @@ fn destination(args: &FitArgs, model: &Model) -> Destination {
     }
 }
 
-/// The template every subject's plan starts from: the model's run with the fit's tolerances,
-/// no output grid of its own, ending at its start (the data set each span).
-fn template(model: &Model, args: &FitArgs, parameters: Vec<f64>) -> Result<RunPlan, Failure> {
-    let mut plan = RunPlan::for_model(model, parameters, &model.default_regimen, None)?;
-    plan.end = plan.start;
-    plan.times = Some(Vec::new());
-    plan.doses.clear();
-    let solver = &mut plan.solver;
-    solver.method = args.solver.unwrap_or(solver.method);
-    solver.rtol = args.rtol.unwrap_or(solver.rtol.min(FIT_RTOL));
-    solver.atol = args.atol.unwrap_or(solver.atol);
-    Ok(plan)
+/// The template every subject's plan starts from: the model's start and solver with the fit's
+/// tolerances and the command line's solver settings (the data set each span and grid).
+fn template(model: &Model, args: &FitArgs, parameters: Vec<f64>) -> RunTemplate {
+    let overrides = SolverOverrides {
+        method: args.solver,
+        rtol: Some(args.rtol.unwrap_or(model.simulation.rtol.min(FIT_RTOL))),
+        atol: args.atol,
+    };
+    RunTemplate::for_data(model, parameters, &overrides)
 }
 
 /// The command-line name of a value of a `clap::ValueEnum`.
@@ -201,7 +200,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
         model: &model,
         dataset: &dataset,
         initial_sigma: crate::fit::initial_sigma(args.error, &args.sigma, &dataset.subjects)?,
-        template: template(&model, args, parameters)?,
+        template: template(&model, args, parameters),
         estimated,
         gradient: (sensitivity.as_ref()).map_or(Gradient::FiniteDifference, Gradient::Sensitivity),
         settings: settings(args, &text, (&data, &dataset), fallback),

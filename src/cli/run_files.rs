@@ -172,6 +172,11 @@ pub(super) fn run_provenance(
     started: Instant,
 ) -> Provenance {
     let study = &loaded.study;
-    let base = provenance::record(Kind::Run, loaded.files.clone(), &study.plan.solver, started);
+    let base = provenance::record(
+        Kind::Run,
+        loaded.files.clone(),
+        &study.template.solver,
+        started,
+    );
     present::provenance(base, study, result)
 }

@@ -12,7 +12,8 @@ use crate::output::{Destination, Owner, Staging};
 use crate::present::NamedFile;
 use crate::present::simulate::{self as present, Settings, failure, metric_columns};
 use crate::record::provenance::{FILE as PROVENANCE, InputRole, Kind, Provenance};
-use crate::simulate::{RunPlan, locate_peaks, simulate};
+use crate::simulate::{RunPlan, RunTemplate, locate_peaks, simulate};
+use crate::solver::SolverOverrides;
 use crate::spec::{DoseSpec, ExprText, SolverName};
 use clap::Args;
 use std::path::PathBuf;
@@ -92,32 +93,35 @@ fn parse_dose(text: &str) -> Result<DoseSpec, String> {
     })
 }
 
-/// Builds the run plan from the model and the command line.
-fn plan(model: &Model, args: &SimulateArgs) -> Result<RunPlan, Failure> {
+/// The model file's run with the command line's parameters, span, grid and solver settings.
+fn template(model: &Model, args: &SimulateArgs) -> Result<RunTemplate, Failure> {
     let parameters = parameter_values(model, args.params.as_deref(), &args.set)?;
-    let regimen = if args.doses.is_empty() {
-        model.default_regimen.clone()
-    } else {
-        model
-            .compile_regimen(&args.doses, "--dose", &|_, _| None)
-            .map_err(Failure)?
-    };
-    let mut plan = RunPlan::for_model(model, parameters, &regimen, args.step)?;
+    let mut template = RunTemplate::for_model(model, parameters, args.step);
     if let Some(end) = args.end {
-        if end <= plan.start {
+        if end <= template.start {
             return Err(Diagnostic::new(format!(
                 "`--end {end}` must be after the start time {}",
-                plan.start
+                template.start
             ))
             .into());
         }
-        plan.end = end;
+        template.end = end;
     }
-    let solver = &mut plan.solver;
-    solver.method = args.solver.unwrap_or(solver.method);
-    solver.rtol = args.rtol.unwrap_or(solver.rtol);
-    solver.atol = args.atol.unwrap_or(solver.atol);
-    Ok(plan)
+    template.solver = template.solver.overridden(&SolverOverrides {
+        method: args.solver,
+        rtol: args.rtol,
+        atol: args.atol,
+    });
+    Ok(template)
+}
+
+/// The run: the template with the `--dose`s, or the model's own doses.
+fn plan(model: &Model, args: &SimulateArgs, template: &RunTemplate) -> Result<RunPlan, Failure> {
+    let regimen = match args.doses.is_empty() {
+        true => model.default_regimen.clone(),
+        false => (model.compile_regimen(&args.doses, "--dose", &|_, _| None)).map_err(Failure)?,
+    };
+    Ok(template.plan(regimen.events(&template.parameters)?))
 }
 
 impl SimulateArgs {
@@ -162,10 +166,11 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let (model, text) = load(&args.model)?;
     let destination = args.destination(&model);
     destination.check()?;
-    let plan = plan(&model, args)?;
+    let template = template(&model, args)?;
     if let Some(path) = &args.data {
-        return data::run(args, (&model, &text), plan, path, started);
+        return data::run(args, (&model, &text), template, path, started);
     }
+    let plan = plan(&model, args, &template)?;
     let simulation = simulate(&model, &plan).map_err(|e| failure(&model, e))?;
     let peaks = locate_peaks(&model, &plan, &simulation, &metric_columns(&model))
         .map_err(|e| failure(&model, e))?;

@@ -3,18 +3,18 @@
 
 use super::DataSubject;
 use crate::model::Model;
-use crate::simulate::{RunPlan, SimError, Simulation, simulate};
+use crate::simulate::{RunPlan, RunTemplate, SimError, Simulation, simulate};
 
 /// Most output rows one subject's grid may have (the simulator's own limit).
 const MAX_ROWS: f64 = 1e7;
 
 /// The run plan of one subject, from `base` (the model's run with the command line's
-/// settings): `base`'s parameters with the subject's covariates set, and its solver and step;
-/// the subject's doses (replacing `base`'s); a span from `base`'s start or the subject's first
+/// settings, or a fit's template): `base`'s parameters with the subject's covariates set, and
+/// its solver and step; the subject's doses; a span from `base`'s start or the subject's first
 /// record, whichever is earlier, to `base`'s end or its last record (infusion ends included),
 /// whichever is later; output at `base`'s grid (start + k step within the span, or its listed
 /// times) and at every record time (observations, output times, resets, doses, infusion ends).
-pub fn plan_subject(base: &RunPlan, subject: &DataSubject) -> Result<RunPlan, SimError> {
+pub fn plan_subject(base: &RunTemplate, subject: &DataSubject) -> Result<RunPlan, SimError> {
     let (start, end) = subject.span().map_or((base.start, base.end), |(lo, hi)| {
         (lo.min(base.start), hi.max(base.end))
     });
@@ -56,12 +56,10 @@ pub fn plan_subject(base: &RunPlan, subject: &DataSubject) -> Result<RunPlan, Si
         parameters[index] = value;
     }
     Ok(RunPlan {
-        parameters,
-        doses: subject.doses.clone(),
         start,
         end,
         times: Some(times),
-        ..base.clone()
+        ..base.plan_with(parameters, subject.doses.clone())
     })
 }
 
@@ -71,7 +69,7 @@ pub fn plan_subject(base: &RunPlan, subject: &DataSubject) -> Result<RunPlan, Si
 /// extends the run by one output step, so that its effect shows.
 pub fn simulate_subject(
     model: &Model,
-    base: &RunPlan,
+    base: &RunTemplate,
     subject: &DataSubject,
 ) -> Result<Simulation, SimError> {
     let mut plan = plan_subject(base, subject)?;

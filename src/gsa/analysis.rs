@@ -7,7 +7,7 @@ use super::{
 };
 use crate::diag::Diagnostic;
 use crate::model::{Model, Regimen};
-use crate::simulate::{RunPlan, simulate};
+use crate::simulate::simulate;
 use crate::spec::{Loaded, RunSpec};
 use crate::study::Study;
 
@@ -103,7 +103,7 @@ pub fn local(
     progress: Progress,
 ) -> LocalResult {
     let mut evaluator = evaluator(study, setup);
-    let solver = &mut evaluator.plan.solver;
+    let solver = &mut evaluator.template.solver;
     if solver.rtol > LOCAL_RTOL {
         solver.atol *= LOCAL_RTOL / solver.rtol;
         solver.rtol = LOCAL_RTOL;
@@ -156,11 +156,7 @@ fn forward_curves(
         .ok_or("not a sensitivity model")?;
     let parameters = evaluator.nominal.clone();
     let doses = regimen.events(&parameters).map_err(|d| d.message)?;
-    let plan = RunPlan {
-        parameters,
-        doses,
-        ..evaluator.plan.clone()
-    };
+    let plan = evaluator.template.plan_with(parameters, doses);
     let simulation = simulate(model, &plan).map_err(|e| {
         format!(
             "the sensitivity system failed at time {}: {}",

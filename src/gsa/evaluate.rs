@@ -4,7 +4,7 @@
 //! not depend on the thread count.
 
 use crate::diag::Diagnostic;
-use crate::simulate::RunPlan;
+use crate::simulate::RunTemplate;
 use crate::study::{Arm, MetricSettings, Progress, Study};
 use rayon::prelude::*;
 
@@ -40,14 +40,14 @@ impl MetricChoice {
                 .parse()
                 .map_err(|_| format!("`{time}` after `@` is not a time"))?;
             let times = study.output_times();
-            let tolerance = 1e-9 * study.plan.step;
+            let tolerance = 1e-9 * study.template.step;
             let row = times
                 .iter()
                 .position(|t| (t - time).abs() <= tolerance)
                 .ok_or_else(|| {
                     format!(
                         "time {time} is not an output time (the run outputs from {} to {} every {})",
-                        study.plan.start, study.plan.end, study.plan.step
+                        study.template.start, study.template.end, study.template.step
                     )
                 })?;
             return Ok(MetricChoice::At {
@@ -90,13 +90,13 @@ pub struct Evaluator<'a> {
     pub parameters: Vec<usize>,
     pub metrics: Vec<MetricChoice>,
     /// The span, output grid and solver of every simulation.
-    pub plan: RunPlan,
+    pub template: RunTemplate,
     /// Whether evaluations keep the tracked output curves.
     pub curves: bool,
 }
 
 impl<'a> Evaluator<'a> {
-    /// An evaluator of `metrics` with the study's own plan, nothing set yet.
+    /// An evaluator of `metrics` with the study's own template, nothing set yet.
     pub fn new(study: &'a Study, arm: &'a Arm, metrics: Vec<MetricChoice>) -> Evaluator<'a> {
         Evaluator {
             study,
@@ -104,7 +104,7 @@ impl<'a> Evaluator<'a> {
             nominal: study.typical_subject(arm).parameters,
             parameters: Vec::new(),
             metrics,
-            plan: study.plan.clone(),
+            template: study.template.clone(),
             curves: false,
         }
     }
@@ -123,7 +123,7 @@ impl<'a> Evaluator<'a> {
         let study = self.study;
         let times = study.output_times();
         let parameters = self.parameter_values(point);
-        match study.simulate_arm(self.arm, parameters, &self.plan) {
+        match study.simulate_arm(self.arm, parameters, &self.template) {
             Ok(run) => {
                 let columns = study.metrics.compute(&run);
                 let trajectory = &run.simulation.trajectory;

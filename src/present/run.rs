@@ -168,12 +168,12 @@ pub fn description(study: &Study) -> RunDescription {
                 .collect(),
         },
         time: TimeSpan {
-            start: study.plan.start,
-            end: study.plan.end,
-            step: study.plan.step,
+            start: study.template.start,
+            end: study.template.end,
+            step: study.template.step,
             unit: model.time_unit.clone(),
         },
-        solver: serde_json::to_value(study.plan.solver).unwrap_or_default(),
+        solver: serde_json::to_value(study.template.solver).unwrap_or_default(),
         percentile_method: format!(
             "log-bucket sketch: within {:.2}% (relative) of the exact type-7 sample percentile",
             100.0 * RELATIVE_ERROR

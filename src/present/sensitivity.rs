@@ -139,7 +139,7 @@ fn settings_of(study: &Study, setup: &Setup, analysis: &Analysis) -> MethodSetti
     match analysis {
         Analysis::Local(result) => MethodSettings::Local {
             step_in_log_parameter: LOCAL_STEP,
-            rtol: study.plan.solver.rtol.min(LOCAL_RTOL),
+            rtol: study.template.solver.rtol.min(LOCAL_RTOL),
             change: setup.change,
             curves: result.curve_method.clone(),
         },

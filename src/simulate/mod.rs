@@ -12,64 +12,22 @@
 //! row at that time shows them after the jump.
 
 use crate::diag::Diagnostic;
-use crate::model::{DoseEvent, Model, Regimen};
+use crate::model::{DoseEvent, Model};
 mod driver;
 mod events;
 mod outcome;
 mod peaks;
+mod plan;
 mod times;
 
-use crate::solver::{MethodSwitch, SolverOptions, Stats};
+use crate::solver::{MethodSwitch, Stats};
 use crate::trajectory::Trajectory;
 use driver::Driver;
 use events::EventWatch;
 pub use peaks::locate_peaks;
+pub use plan::{RunPlan, RunTemplate};
 use std::cell::RefCell;
 pub use times::{Clock, listed_times, output_times};
-
-/// Everything needed to run one simulation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunPlan {
-    pub parameters: Vec<f64>,
-    pub doses: Vec<DoseEvent>,
-    pub start: f64,
-    pub end: f64,
-    /// Output interval (and the scale for treating two times as equal).
-    pub step: f64,
-    /// Output at exactly these times instead of every `step` (plus start and end).
-    pub times: Option<Vec<f64>>,
-    pub solver: SolverOptions,
-}
-
-impl RunPlan {
-    /// The model file's own run for these parameters: its span, output grid (every `step`
-    /// instead, when given), solver settings, and the doses of `regimen`. Callers override
-    /// fields from there (the command line's `--end`, `--solver`, ...).
-    pub fn for_model(
-        model: &Model,
-        parameters: Vec<f64>,
-        regimen: &Regimen,
-        step: Option<f64>,
-    ) -> Result<RunPlan, Diagnostic> {
-        let simulation = &model.simulation;
-        let (step, times) = simulation.grid(step);
-        Ok(RunPlan {
-            doses: regimen.events(&parameters)?,
-            parameters,
-            start: simulation.start,
-            end: simulation.end,
-            step,
-            times,
-            solver: SolverOptions {
-                method: simulation.solver,
-                rtol: simulation.rtol,
-                atol: simulation.atol,
-                rk4_step: simulation.rk4_step.unwrap_or(step / 10.0),
-                max_steps: simulation.max_steps,
-            },
-        })
-    }
-}
 
 /// A failed simulation: when, what, the last finite state, and what to try.
 #[derive(Debug, Clone, PartialEq)]

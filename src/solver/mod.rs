@@ -34,6 +34,15 @@ pub enum SolverName {
     Sdirk,
 }
 
+/// Solver settings that replace a model file's where given (the command line's `--solver`,
+/// `--rtol`, `--atol`; a run file's `simulation:`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SolverOverrides {
+    pub method: Option<SolverName>,
+    pub rtol: Option<f64>,
+    pub atol: Option<f64>,
+}
+
 /// How to integrate: method and tolerances.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SolverOptions {
@@ -44,6 +53,18 @@ pub struct SolverOptions {
     pub rk4_step: f64,
     /// Most steps in one call of the underlying solver.
     pub max_steps: u32,
+}
+
+impl SolverOptions {
+    /// These settings with `overrides` in place of the ones they give.
+    pub fn overridden(self, overrides: &SolverOverrides) -> SolverOptions {
+        SolverOptions {
+            method: overrides.method.unwrap_or(self.method),
+            rtol: overrides.rtol.unwrap_or(self.rtol),
+            atol: overrides.atol.unwrap_or(self.atol),
+            ..self
+        }
+    }
 }
 
 /// Work done by the solver.

@@ -8,7 +8,8 @@ use crate::diag::Severity;
 use crate::diag::number;
 use crate::model::{Model, Regimen};
 use crate::population::Population;
-use crate::simulate::RunPlan;
+use crate::simulate::RunTemplate;
+use crate::solver::SolverOverrides;
 use crate::spec::{Loaded, RunSpec};
 
 mod population;
@@ -133,7 +134,7 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
                 grid_names,
                 population,
                 metrics,
-                plan,
+                template: plan,
                 tracked,
                 tracked_units,
                 warnings,
@@ -156,23 +157,21 @@ pub(super) fn unit_of(model: &Model, name: &str) -> String {
     unit.unwrap_or_default()
 }
 
-fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<RunPlan> {
+fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<RunTemplate> {
     let output = problems.run.spec.simulation();
     let key = problems.run.spec.simulation_key();
-    let mut plan = RunPlan::for_model(model, base.to_vec(), &model.default_regimen, output.step)
-        .map_err(|d| problems.list.push(d))
-        .ok()?;
+    let mut plan = RunTemplate::for_model(model, base.to_vec(), output.step);
     plan.start = output.start.unwrap_or(plan.start);
     plan.end = output.end.unwrap_or(plan.end);
     if output.start.is_some() || output.end.is_some() {
         plan.step = output.step.unwrap_or(plan.step.min(plan.end - plan.start));
         plan.times = None;
     }
-    if let Some(solver) = output.solver {
-        plan.solver.method = solver;
-    }
-    plan.solver.rtol = output.rtol.unwrap_or(plan.solver.rtol);
-    plan.solver.atol = output.atol.unwrap_or(plan.solver.atol);
+    plan.solver = plan.solver.overridden(&SolverOverrides {
+        method: output.solver,
+        rtol: output.rtol,
+        atol: output.atol,
+    });
     let mut ok = true;
     if !(plan.start.is_finite() && plan.end.is_finite() && plan.end > plan.start) {
         problems
@@ -219,7 +218,6 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
             ok = false;
         }
     }
-    plan.doses.clear();
     ok.then_some(plan)
 }
 

@@ -10,7 +10,7 @@ use super::{Arm, Study};
 use crate::diag::Diagnostic;
 use crate::population::Subject;
 use crate::simulate::{
-    RunPlan, SimError, Simulation, listed_times, locate_peaks, output_times, simulate,
+    RunTemplate, SimError, Simulation, listed_times, locate_peaks, output_times, simulate,
 };
 use crate::trajectory::Peak;
 use rayon::prelude::*;
@@ -73,9 +73,9 @@ struct SubjectOutcome {
 impl Study {
     /// Output times of every subject.
     pub fn output_times(&self) -> Vec<f64> {
-        match &self.plan.times {
-            Some(listed) => listed_times(self.plan.start, self.plan.end, listed),
-            None => output_times(self.plan.start, self.plan.end, self.plan.step),
+        match &self.template.times {
+            Some(listed) => listed_times(self.template.start, self.template.end, listed),
+            None => output_times(self.template.start, self.template.end, self.template.step),
         }
     }
 
@@ -97,15 +97,11 @@ impl Study {
         &self,
         arm: &Arm,
         parameters: Vec<f64>,
-        base: &RunPlan,
+        base: &RunTemplate,
     ) -> Result<ArmRun, Diagnostic> {
         let doses = arm.regimen.events(&parameters)?;
         let first_dose = doses.first().map_or(base.start, |d| d.time);
-        let plan = RunPlan {
-            parameters,
-            doses,
-            ..base.clone()
-        };
+        let plan = base.plan_with(parameters, doses);
         let failed = |e: SimError| e.diagnostic();
         let simulation = simulate(&self.model, &plan).map_err(failed)?;
         let exposure_peak = match &self.metrics.exposure {
@@ -156,7 +152,7 @@ impl Study {
             let parameters = self
                 .population
                 .individual_parameters(&arm.parameters, subject);
-            let (failure, values) = match self.simulate_arm(arm, parameters, &self.plan) {
+            let (failure, values) = match self.simulate_arm(arm, parameters, &self.template) {
                 Ok(run) => {
                     let simulation = &run.simulation;
                     steps += simulation.stats.accepted_steps + simulation.stats.rejected_steps;
@@ -273,7 +269,7 @@ pub fn execute(
         .iter()
         .map(|arm| {
             study
-                .simulate_arm(arm, study.typical_subject(arm).parameters, &study.plan)
+                .simulate_arm(arm, study.typical_subject(arm).parameters, &study.template)
                 .map(|run| study.tracked_values(&run.simulation, times.len()))
         })
         .collect();

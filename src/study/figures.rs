@@ -209,7 +209,7 @@ pub fn figures(
             })
             .collect();
         let title = "Relapse-free fraction of responders (Kaplan-Meier)";
-        let (x_label, end) = (time_label.clone(), study.plan.end);
+        let (x_label, end) = (time_label.clone(), study.template.end);
         files.push((
             "figures/relapse_free.png".into(),
             Box::new(move || steps_png(title, &x_label, "relapse-free fraction", &curves, end)),

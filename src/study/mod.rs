@@ -26,7 +26,7 @@ pub use tables::{
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model, Regimen};
 use crate::population::Population;
-use crate::simulate::RunPlan;
+use crate::simulate::RunTemplate;
 
 /// One arm: a scenario at one grid point, with its typical parameter values and doses.
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ pub struct Study {
     pub population: Population,
     pub metrics: MetricSettings,
     /// The run's span, output grid and solver (parameters and doses are set per subject).
-    pub plan: RunPlan,
+    pub template: RunTemplate,
     /// (name, trajectory column) of the outputs whose percentile bands are computed.
     pub tracked: Vec<(String, usize)>,
     /// Units of the tracked outputs (empty when unknown), for figure labels.

@@ -107,10 +107,10 @@ pub fn summarize(study: &Study, rows: &[MetricRow]) -> Vec<ArmSummary> {
                         .iter()
                         .map(|r| match r.values[flag] == 1.0 {
                             true => (r.values[time], true),
-                            false => (study.plan.end, false),
+                            false => (study.template.end, false),
                         })
                         .collect();
-                    kaplan_meier(study.plan.start, &observations)
+                    kaplan_meier(study.template.start, &observations)
                 }
                 _ => Vec::new(),
             };

@@ -7,7 +7,7 @@ use crate::data::{Dataset, simulate_subject};
 use crate::model::Model;
 use crate::present::simulate::{dataset_runs, failure};
 use crate::record::provenance::{FILE as PROVENANCE, InputRole, Kind};
-use crate::simulate::{RunPlan, Simulation};
+use crate::simulate::{RunTemplate, Simulation};
 use rayon::prelude::*;
 use std::path::Path;
 use std::time::Instant;
@@ -15,7 +15,7 @@ use std::time::Instant;
 pub(super) fn run(
     args: &SimulateArgs,
     (model, text): (&Model, &str),
-    base: RunPlan,
+    base: RunTemplate,
     path: &Path,
     started: Instant,
 ) -> Result<(), Failure> {
@@ -82,7 +82,7 @@ pub(super) fn run(
 /// Every ID simulated, in parallel; a failure names its ID, and every failure is reported.
 fn simulate_each(
     model: &Model,
-    base: &RunPlan,
+    base: &RunTemplate,
     dataset: &Dataset,
 ) -> Result<Vec<Simulation>, Failure> {
     let results: Vec<_> = (dataset.subjects.par_iter())

@@ -23,7 +23,7 @@ use super::likelihood::{BlqMethod, Datum, ErrorModel, prepare};
 use super::{Gradient, Scale, SimulatedSubject, fitted_curve, likelihood_data};
 use crate::data::{DataSubject, plan_subject};
 use crate::model::Model;
-use crate::simulate::RunPlan;
+use crate::simulate::RunTemplate;
 use crate::trajectory::Trajectory;
 use conditional::conditional;
 use nalgebra::{DMatrix, DVector};
@@ -43,7 +43,7 @@ pub struct PopulationRequest<'a> {
     pub initial_omega: Vec<f64>,
     /// As for individual fits: parameters (the estimated ones are the initial typical values),
     /// solver, tolerances; each subject's plan comes from it with its doses and covariates.
-    pub template: RunPlan,
+    pub template: RunTemplate,
     pub initial_sigma: Vec<f64>,
     pub error: ErrorModel,
     pub blq: BlqMethod,

@@ -14,7 +14,7 @@ use crate::record::dataset::DatasetFacts;
 use crate::record::provenance::Provenance;
 use crate::record::simulate::{SimulateDataRecord, SimulatedDataset, SubjectRun};
 use crate::record::{Record, to_json};
-use crate::simulate::{RunPlan, Simulation};
+use crate::simulate::{RunTemplate, Simulation};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -26,7 +26,7 @@ use std::fmt::Write;
 pub fn dataset_runs(
     model: &Model,
     settings: &Settings,
-    base: &RunPlan,
+    base: &RunTemplate,
     dataset: &Dataset,
     facts: DatasetFacts,
     simulations: &[Simulation],

@@ -14,7 +14,7 @@ use crate::record::provenance::{FILE as PROVENANCE, InputRole, Provenance};
 use crate::record::simulate::{EventRecord, SimulateRecord, SimulationSetup};
 use crate::record::{DoseRecord, ModelFile, TimeSpan};
 use crate::record::{Record, to_json};
-use crate::simulate::{RunPlan, SimError, Simulation};
+use crate::simulate::{RunPlan, RunTemplate, SimError, Simulation};
 use crate::trajectory::Peak;
 
 /// What the command line said about presenting a simulation.
@@ -83,7 +83,7 @@ pub fn simulation(
     provenance.files = Some(file_list(&files, 2));
     let record = SimulateRecord {
         format_version: SimulateRecord::FORMAT_VERSION,
-        setup: setup(model, settings, plan, &provenance),
+        setup: setup(model, settings, &plan.template(), &provenance),
         doses: doses(model, &plan.doses),
         solver_statistics: simulation.stats,
         events: (simulation.events.iter())
@@ -115,7 +115,7 @@ pub(super) fn file_list(files: &[NamedFile], record_at: usize) -> Vec<String> {
 pub(super) fn setup(
     model: &Model,
     settings: &Settings,
-    plan: &RunPlan,
+    plan: &RunTemplate,
     provenance: &Provenance,
 ) -> SimulationSetup {
     let model_input = provenance.input(InputRole::Model);

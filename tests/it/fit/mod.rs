@@ -14,7 +14,8 @@ use cartsim::fit::{
     FitRequest, FitSettings, Gradient, SearchSettings, SubjectFit, fit_subjects, scales_for,
 };
 use cartsim::model::Model;
-use cartsim::simulate::{RunPlan, simulate};
+use cartsim::simulate::{RunPlan, RunTemplate, simulate};
+use cartsim::solver::SolverOverrides;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -28,14 +29,14 @@ pub(super) fn template(model: &Model) -> RunPlan {
     plan
 }
 
-/// The fit's template: the model's run without output times, ending where it starts (each
-/// subject's data set its span).
-pub(super) fn fit_template(model: &Model, parameters: Vec<f64>) -> RunPlan {
-    let mut plan = template(model);
-    plan.parameters = parameters;
-    plan.end = plan.start;
-    plan.times = Some(Vec::new());
-    plan
+/// The fit's template, tolerances as in `template` (each subject's data set its span).
+pub(super) fn fit_template(model: &Model, parameters: Vec<f64>) -> RunTemplate {
+    let tight = SolverOverrides {
+        method: None,
+        rtol: Some(1e-10),
+        atol: Some(1e-12),
+    };
+    RunTemplate::for_data(model, parameters, &tight)
 }
 
 /// A subject with the given doses and (time, value, censored, lloq) observations of the

@@ -61,7 +61,7 @@ fn theophylline_matches_published_focei_estimates() {
         random: vec![0, 1, 2],
         structure: OmegaStructure::diagonal(3),
         initial_omega: vec![0.5, 0.3, 0.3],
-        template: plan,
+        template: plan.template(),
         initial_sigma: vec![1.0],
         error: ErrorModel::Additive,
         blq: BlqMethod::M3,

@@ -1,0 +1,117 @@
+//! What a simulation is asked to do: a run plan (one run's parameters, doses, span, output grid
+//! and solver settings), and the template the runs of a batch, a data set or a fit are planned
+//! from (everything but the doses, with base parameters each run may change).
+
+use crate::diag::Diagnostic;
+use crate::model::{DoseEvent, Model, Regimen};
+use crate::solver::{SolverOptions, SolverOverrides};
+
+/// Everything needed to run one simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPlan {
+    pub parameters: Vec<f64>,
+    pub doses: Vec<DoseEvent>,
+    pub start: f64,
+    pub end: f64,
+    /// Output interval (and the scale for treating two times as equal).
+    pub step: f64,
+    /// Output at exactly these times instead of every `step` (plus start and end).
+    pub times: Option<Vec<f64>>,
+    pub solver: SolverOptions,
+}
+
+impl RunPlan {
+    /// The model file's own run for these parameters: its span, output grid (every `step`
+    /// instead, when given), solver settings, and the doses of `regimen`.
+    pub fn for_model(
+        model: &Model,
+        parameters: Vec<f64>,
+        regimen: &Regimen,
+        step: Option<f64>,
+    ) -> Result<RunPlan, Diagnostic> {
+        let doses = regimen.events(&parameters)?;
+        Ok(RunTemplate::for_model(model, parameters, step).plan(doses))
+    }
+
+    /// The plan without its doses: the template it could have been made from.
+    pub fn template(&self) -> RunTemplate {
+        RunTemplate {
+            parameters: self.parameters.clone(),
+            start: self.start,
+            end: self.end,
+            step: self.step,
+            times: self.times.clone(),
+            solver: self.solver,
+        }
+    }
+}
+
+/// What the runs of a batch, a data set or a fit are planned from: base parameters (a subject
+/// sets its own values of some), the span every run covers, the output grid and the solver
+/// settings; no doses (each run brings its own). A data subject's run widens the span to its
+/// records and adds their times to the grid (`data::plan_subject`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTemplate {
+    pub parameters: Vec<f64>,
+    pub start: f64,
+    pub end: f64,
+    /// Output interval (and the scale for treating two times as equal).
+    pub step: f64,
+    /// Output at exactly these times instead of every `step` (plus start and end).
+    pub times: Option<Vec<f64>>,
+    pub solver: SolverOptions,
+}
+
+impl RunTemplate {
+    /// The model file's span, output grid (every `step` instead, when given) and solver
+    /// settings, with `parameters`.
+    pub fn for_model(model: &Model, parameters: Vec<f64>, step: Option<f64>) -> RunTemplate {
+        let simulation = &model.simulation;
+        let (step, times) = simulation.grid(step);
+        RunTemplate {
+            parameters,
+            start: simulation.start,
+            end: simulation.end,
+            step,
+            times,
+            solver: SolverOptions {
+                method: simulation.solver,
+                rtol: simulation.rtol,
+                atol: simulation.atol,
+                rk4_step: simulation.rk4_step.unwrap_or(step / 10.0),
+                max_steps: simulation.max_steps,
+            },
+        }
+    }
+
+    /// The template of a fit, whose data set each subject's span and output times: the
+    /// model's start and step (which decides when two times are the same), no output grid, and
+    /// the model's solver with `overrides`.
+    pub fn for_data(model: &Model, parameters: Vec<f64>, overrides: &SolverOverrides) -> Self {
+        let model_run = RunTemplate::for_model(model, parameters, None);
+        RunTemplate {
+            end: model_run.start,
+            times: Some(Vec::new()),
+            solver: model_run.solver.overridden(overrides),
+            ..model_run
+        }
+    }
+
+    /// The run of the template's parameters with `doses`.
+    pub fn plan(&self, doses: Vec<DoseEvent>) -> RunPlan {
+        self.plan_with(self.parameters.clone(), doses)
+    }
+
+    /// The run of `parameters` with `doses`.
+    pub fn plan_with(&self, parameters: Vec<f64>, doses: Vec<DoseEvent>) -> RunPlan {
+        RunPlan {
+            parameters,
+            doses,
+            start: self.start,
+            end: self.end,
+            step: self.step,
+            times: self.times.clone(),
+            solver: self.solver,
+        }
+    }
+}
