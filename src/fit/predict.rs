@@ -46,13 +46,8 @@ impl SimulatedSubject<'_> {
             parameters: values,
             ..self.plan.clone()
         };
-        let simulation = simulate(model, &plan).map_err(|e| {
-            format!(
-                "the simulation failed at time {}: {}",
-                crate::diag::number(e.time),
-                e.message
-            )
-        })?;
+        let simulation = simulate(model, &plan)
+            .map_err(|e| format!("the simulation failed {}", e.diagnostic().one_line()))?;
         Ok(simulation.trajectory)
     }
 

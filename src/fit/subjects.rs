@@ -8,8 +8,9 @@ use super::{
     FitSettings, Gradient, IndividualFit, Predictor, Scale, SimulatedSubject, fit_subject,
 };
 use crate::data::{DataSubject, Observation, plan_subject};
+use crate::diag::Diagnostic;
 use crate::model::Model;
-use crate::simulate::{RunPlan, output_times, simulate};
+use crate::simulate::{RunPlan, RunTemplate, SimError, output_times, simulate};
 use crate::trajectory::Trajectory;
 use rayon::prelude::*;
 
@@ -23,9 +24,9 @@ pub struct FitRequest<'a> {
     pub estimated: Vec<usize>,
     pub scales: Vec<Scale>,
     /// Parameters (before covariates; the estimated ones are the starting values), start,
-    /// solver and tolerances; each subject's plan comes from it by `data::plan_subject`, so
-    /// `times` should list no times and `end` should not pass `start` (the data set the span).
-    pub template: RunPlan,
+    /// solver and tolerances (`RunTemplate::for_data`); each subject's plan comes from it by
+    /// `data::plan_subject`.
+    pub template: RunTemplate,
     pub initial_sigma: Vec<f64>,
     pub settings: FitSettings,
     /// How predictions are differentiated (sensitivity equations, or finite differences for
@@ -46,7 +47,8 @@ pub struct Residual {
 #[derive(Debug, Clone)]
 pub struct SubjectFit {
     pub id: String,
-    pub result: Result<FittedSubject, String>,
+    /// The fit, or why there is none (a failed simulation keeps its time, states and hint).
+    pub result: Result<FittedSubject, Diagnostic>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,21 +82,20 @@ pub fn fit_subjects(request: &FitRequest, subjects: &[DataSubject]) -> Vec<Subje
         .collect()
 }
 
-fn subject_plan(request: &FitRequest, subject: &DataSubject) -> Result<RunPlan, String> {
+fn subject_plan(request: &FitRequest, subject: &DataSubject) -> Result<RunPlan, Diagnostic> {
     if !subject.resets.is_empty() {
-        return Err(
+        return Err(Diagnostic::new(
             "resets (EVID 3 or 4) are not supported in fits; split the ID into one \
-                    ID per treatment period"
-                .to_string(),
-        );
+                    ID per treatment period",
+        ));
     }
     if subject.observations.is_empty() {
-        return Err("no observations to fit".to_string());
+        return Err(Diagnostic::new("no observations to fit"));
     }
-    plan_subject(&request.template, subject).map_err(|e| e.message)
+    plan_subject(&request.template, subject).map_err(|e| e.diagnostic())
 }
 
-fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject, String> {
+fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject, Diagnostic> {
     let plan = subject_plan(request, subject)?;
     let predictor = SimulatedSubject {
         model: request.model,
@@ -126,7 +127,8 @@ fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject,
         &request.initial_sigma,
         &data,
         &request.settings,
-    )?;
+    )
+    .map_err(Diagnostic::new)?;
     let sigma: Vec<f64> = fit.estimates[names.len()..]
         .iter()
         .map(|e| e.value)
@@ -154,7 +156,7 @@ fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject,
     for (&index, estimate) in request.estimated.iter().zip(&fit.estimates) {
         parameters[index] = estimate.value;
     }
-    let curve = fitted_curve(request.model, &plan, parameters)?;
+    let curve = fitted_curve(request.model, &plan, parameters).map_err(Diagnostic::new)?;
     Ok(FittedSubject {
         fit,
         residuals,
@@ -179,15 +181,8 @@ pub fn fitted_curve(
         times: Some(times),
         ..plan.clone()
     };
-    Ok(simulate(model, &curve_plan)
-        .map_err(|e| {
-            format!(
-                "the fitted curve failed at time {}: {}",
-                crate::diag::number(e.time),
-                e.message
-            )
-        })?
-        .trajectory)
+    let failed = |e: SimError| format!("the fitted curve failed {}", e.diagnostic().one_line());
+    Ok(simulate(model, &curve_plan).map_err(failed)?.trajectory)
 }
 
 /// A subject's observations as the likelihood sees them (a missing LLOQ is NaN: only censored

@@ -131,7 +131,7 @@ fn record(
             id: f.id.clone(),
             outcome: match &f.result {
                 Ok(subject) => SubjectOutcome::Fit(Box::new(subject.fit.clone())),
-                Err(message) => SubjectOutcome::Error(message.clone()),
+                Err(failure) => SubjectOutcome::Error(failure.one_line()),
             },
         })
         .collect();
@@ -184,7 +184,7 @@ fn completed(
     }
     base.warnings = (settings.warnings())
         .chain(fits.iter().filter_map(|f| match &f.result {
-            Err(message) => Some(format!("ID {}: not fitted: {message}", f.id)),
+            Err(failure) => Some(format!("ID {}: not fitted: {}", f.id, failure.one_line())),
             Ok(s) if !s.fit.converged => {
                 Some(format!("ID {}: not converged: {}", f.id, s.fit.status))
             }
@@ -231,8 +231,8 @@ pub fn individual_summary(fits: &[SubjectFit]) -> String {
     for f in fits {
         let subject = match &f.result {
             Ok(subject) => subject,
-            Err(message) => {
-                let _ = writeln!(text, "ID {}: FAILED: {message}", f.id);
+            Err(failure) => {
+                let _ = writeln!(text, "ID {}: FAILED: {}", f.id, failure.one_line());
                 continue;
             }
         };
