@@ -137,20 +137,7 @@ pub fn fit_subject(
         error: settings.error,
         scales,
     };
-    let start: Vec<f64> = scales
-        .iter()
-        .zip(initial)
-        .map(|(s, &p)| s.to_theta(p))
-        .chain(initial_sigma.iter().map(|s| s.ln()))
-        .collect();
-    let mut ends: Vec<SearchResult> = Vec::new();
-    let mut last_error = String::new();
-    for from in start_points(&start, scales.len(), settings.starts, settings.seed) {
-        match search(&problem, &from, settings.search) {
-            Ok(result) => ends.push(result),
-            Err(error) => last_error = error,
-        }
-    }
+    let (ends, last_error) = search_every_start(&problem, initial, initial_sigma, settings);
     let starts = Starts::summarize(settings.starts.max(1), &ends, &|theta| {
         problem.parameters(theta).0
     });
@@ -161,50 +148,17 @@ pub fn fit_subject(
     let covariance = covariance(&problem, &best.theta)?;
     let m = best.theta.len();
     let quantile = t_quantile_975(observations.saturating_sub(m));
-    let all_scales: Vec<Scale> = scales
-        .iter()
-        .copied()
-        .chain(std::iter::repeat_n(Scale::Log, m - scales.len()))
-        .collect();
-    let all_names: Vec<String> = names
-        .iter()
-        .cloned()
-        .chain(
-            settings
-                .error
-                .parameter_names()
-                .iter()
-                .map(|s| s.to_string()),
-        )
-        .collect();
     let values: Vec<f64> = parameters.iter().chain(&sigma).copied().collect();
-    let estimates = (0..m)
-        .map(|k| {
-            let theta_se = covariance.as_ref().map_or(f64::NAN, |c| c[(k, k)].sqrt());
-            let scale = all_scales[k];
-            let se = scale.derivative(best.theta[k]).abs() * theta_se;
-            Estimate {
-                name: all_names[k].clone(),
-                value: values[k],
-                se,
-                rse_percent: 100.0 * se / values[k].abs(),
-                low: scale.to_parameter(best.theta[k] - quantile * theta_se),
-                high: scale.to_parameter(best.theta[k] + quantile * theta_se),
-                at_bound: scale.at_bound(values[k]),
-            }
-        })
-        .collect::<Vec<_>>();
+    let estimates = individual_estimates(
+        &problem,
+        names,
+        &best.theta,
+        &values,
+        covariance.as_ref(),
+        quantile,
+    );
     let correlation = correlation_matrix(covariance.as_ref(), m);
-    let mut status = best.reason.clone();
-    if covariance.is_none() {
-        status.push_str("; the information matrix is singular (no standard errors)");
-    }
-    for estimate in estimates.iter().filter(|e| e.at_bound) {
-        status.push_str(&format!("; `{}` is at a bound", estimate.name));
-    }
-    if let Some(text) = starts.disagreement(names) {
-        status.push_str(&format!("; {text}"));
-    }
+    let status = individual_status(&best, covariance.is_some(), &estimates, &starts, names);
     let k = m as f64;
     let predictions = predictor.predict(&parameters)?.values;
     Ok(IndividualFit {
@@ -221,6 +175,98 @@ pub fn fit_subject(
         predictions,
         starts,
     })
+}
+
+/// Searches from the initial values and every other start point: the ends reached, and the
+/// message of the last search that failed.
+fn search_every_start(
+    problem: &Problem,
+    initial: &[f64],
+    initial_sigma: &[f64],
+    settings: &FitSettings,
+) -> (Vec<SearchResult>, String) {
+    let scales = problem.scales;
+    let start: Vec<f64> = scales
+        .iter()
+        .zip(initial)
+        .map(|(s, &p)| s.to_theta(p))
+        .chain(initial_sigma.iter().map(|s| s.ln()))
+        .collect();
+    let mut ends: Vec<SearchResult> = Vec::new();
+    let mut last_error = String::new();
+    for from in start_points(&start, scales.len(), settings.starts, settings.seed) {
+        match search(problem, &from, settings.search) {
+            Ok(result) => ends.push(result),
+            Err(error) => last_error = error,
+        }
+    }
+    (ends, last_error)
+}
+
+/// The model parameters' then the residual error parameters' estimates at `theta` (`values`
+/// on the natural scale), with t-based intervals symmetric on the estimation scale.
+fn individual_estimates(
+    problem: &Problem,
+    names: &[String],
+    theta: &[f64],
+    values: &[f64],
+    covariance: Option<&nalgebra::DMatrix<f64>>,
+    quantile: f64,
+) -> Vec<Estimate> {
+    let m = theta.len();
+    let all_scales: Vec<Scale> = (problem.scales.iter())
+        .copied()
+        .chain(std::iter::repeat_n(Scale::Log, m - problem.scales.len()))
+        .collect();
+    let all_names: Vec<String> = names
+        .iter()
+        .cloned()
+        .chain(
+            problem
+                .error
+                .parameter_names()
+                .iter()
+                .map(|s| s.to_string()),
+        )
+        .collect();
+    (0..m)
+        .map(|k| {
+            let theta_se = covariance.map_or(f64::NAN, |c| c[(k, k)].sqrt());
+            let scale = all_scales[k];
+            let se = scale.derivative(theta[k]).abs() * theta_se;
+            Estimate {
+                name: all_names[k].clone(),
+                value: values[k],
+                se,
+                rse_percent: 100.0 * se / values[k].abs(),
+                low: scale.to_parameter(theta[k] - quantile * theta_se),
+                high: scale.to_parameter(theta[k] + quantile * theta_se),
+                at_bound: scale.at_bound(values[k]),
+            }
+        })
+        .collect()
+}
+
+/// The best search's stopping reason, then: a singular information matrix, estimates at a
+/// bound, and starts that ended elsewhere.
+fn individual_status(
+    best: &SearchResult,
+    has_covariance: bool,
+    estimates: &[Estimate],
+    starts: &Starts,
+    names: &[String],
+) -> String {
+    let mut status = best.reason.clone();
+    if !has_covariance {
+        status.push_str("; the information matrix is singular (no standard errors)");
+    }
+    for estimate in estimates.iter().filter(|e| e.at_bound) {
+        status.push_str(&format!("; `{}` is at a bound", estimate.name));
+    }
+    if let Some(text) = starts.disagreement(names) {
+        status.push_str(&format!("; {text}"));
+    }
+    status
 }
 
 #[cfg(test)]

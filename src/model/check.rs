@@ -15,6 +15,16 @@ fn is_identifier(name: &str) -> bool {
 
 /// Every structural problem of the spec, in file order.
 pub fn check_spec(loaded: &LoadedModel) -> Vec<Diagnostic> {
+    let mut problems = check_names(loaded);
+    problems.extend(check_parameters(loaded));
+    problems.extend(check_parameter_sets(loaded));
+    problems.extend(check_states_and_odes(loaded));
+    problems.extend(check_simulation(loaded));
+    problems
+}
+
+/// Names of parameters, derived values and states: reserved, malformed or defined twice.
+fn check_names(loaded: &LoadedModel) -> Vec<Diagnostic> {
     let spec = &loaded.spec;
     let mut problems = Vec::new();
     let mut defined: Vec<(&str, &str)> = Vec::new();
@@ -60,6 +70,13 @@ pub fn check_spec(loaded: &LoadedModel) -> Vec<Diagnostic> {
             defined.push((section, name));
         }
     }
+    problems
+}
+
+/// Parameter values (finite) and bounds (finite, strictly around the value).
+fn check_parameters(loaded: &LoadedModel) -> Vec<Diagnostic> {
+    let spec = &loaded.spec;
+    let mut problems = Vec::new();
     for (name, parameter) in spec.parameters.iter() {
         if !parameter.value.is_finite() {
             problems.push(
@@ -86,6 +103,13 @@ pub fn check_spec(loaded: &LoadedModel) -> Vec<Diagnostic> {
             }
         }
     }
+    problems
+}
+
+/// Parameter sets: known parameters, finite values.
+fn check_parameter_sets(loaded: &LoadedModel) -> Vec<Diagnostic> {
+    let spec = &loaded.spec;
+    let mut problems = Vec::new();
     for (set, values) in spec.parameter_sets.iter() {
         for (name, value) in values.iter() {
             let path = format!("parameter_sets.{set}.{name}");
@@ -111,6 +135,13 @@ pub fn check_spec(loaded: &LoadedModel) -> Vec<Diagnostic> {
             }
         }
     }
+    problems
+}
+
+/// One ODE per state and a state per ODE, and at least one state.
+fn check_states_and_odes(loaded: &LoadedModel) -> Vec<Diagnostic> {
+    let spec = &loaded.spec;
+    let mut problems = Vec::new();
     for name in spec.states.keys() {
         if spec.odes.get(name).is_none() {
             problems.push(
@@ -145,7 +176,6 @@ pub fn check_spec(loaded: &LoadedModel) -> Vec<Diagnostic> {
                 .hint("declare at least one state with its initial value"),
         );
     }
-    problems.extend(check_simulation(loaded));
     problems
 }
 
@@ -157,6 +187,7 @@ fn singular(section: &str) -> &str {
     }
 }
 
+/// The `simulation:` block: an end, valid numbers, an output grid, a step budget.
 fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
     let simulation = &loaded.spec.simulation;
     let mut problems = Vec::new();
@@ -171,6 +202,22 @@ fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
             .hint("e.g. `simulation: {end: 365, step: 1}`"),
         );
     }
+    problems.extend(check_simulation_numbers(loaded));
+    problems.extend(check_output_times(loaded));
+    if simulation.max_steps == 0 {
+        problems.push(
+            Diagnostic::new("`simulation.max_steps` must be at least 1")
+                .at(loaded.locate("simulation.max_steps"))
+                .path("simulation.max_steps"),
+        );
+    }
+    problems
+}
+
+/// `start`, `end`, `step`, `rtol`, `atol` and `rk4_step`: finite and in range where given.
+fn check_simulation_numbers(loaded: &LoadedModel) -> Vec<Diagnostic> {
+    let simulation = &loaded.spec.simulation;
+    let mut problems = Vec::new();
     let mut require = |field: &str, value: f64, ok: bool, rule: &str, hint: &str| {
         if !(ok && value.is_finite()) {
             let path = format!("simulation.{field}");
@@ -233,8 +280,14 @@ fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
             "the fixed RK4 step, e.g. 0.01",
         );
     }
+    problems
+}
+
+/// The output grid: `step` or `times` given, `times` finite and strictly increasing.
+fn check_output_times(loaded: &LoadedModel) -> Option<Diagnostic> {
+    let simulation = &loaded.spec.simulation;
     match &simulation.times {
-        None if simulation.step.is_none() => problems.push(
+        None if simulation.step.is_none() => Some(
             Diagnostic::new("`simulation` needs `step` (an output interval) or `times` (a list)")
                 .at(loaded.locate("simulation"))
                 .path("simulation")
@@ -243,20 +296,12 @@ fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
         Some(times)
             if !times.windows(2).all(|w| w[0] < w[1]) || !times.iter().all(|t| t.is_finite()) =>
         {
-            problems.push(
+            Some(
                 Diagnostic::new("`simulation.times` must be finite and strictly increasing")
                     .at(loaded.locate("simulation.times"))
                     .path("simulation.times"),
             )
         }
-        _ => {}
+        _ => None,
     }
-    if simulation.max_steps == 0 {
-        problems.push(
-            Diagnostic::new("`simulation.max_steps` must be at least 1")
-                .at(loaded.locate("simulation.max_steps"))
-                .path("simulation.max_steps"),
-        );
-    }
-    problems
 }

@@ -13,7 +13,7 @@
 use super::compile::Lowering;
 use crate::diag::Diagnostic;
 use crate::expr::{BinaryOp, ExprKind, Graph, NodeId};
-use crate::spec::{ExprText, LoadedModel};
+use crate::spec::{EventSpec, ExprText, LoadedModel};
 
 /// A compiled state event.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,70 +71,126 @@ pub(super) fn compile_events(
     let names: Vec<&str> = spec.events.keys().collect();
     let mut events = Vec::new();
     for (name, event) in spec.events.iter() {
-        let path = format!("events.{name}");
-        let Some((condition, inclusive)) =
-            lower_condition(lowering, graph, &event.when, &format!("{path}.when"))
-        else {
-            continue;
+        let context = EventContext {
+            loaded,
+            names: &names,
+            name,
+            path: format!("events.{name}"),
         };
-        let mut set = Vec::new();
-        for (state, text) in event.set.iter() {
-            let set_path = format!("{path}.set.{state}");
-            match spec.states.keys().position(|s| s == state) {
-                Some(index) => {
-                    if let Some(node) = lowering.lower(graph, text, &set_path) {
-                        set.push((index, node));
-                    }
-                }
-                None => lowering.diagnostics.push(
-                    Diagnostic::new(format!(
-                        "event `{name}` sets `{state}`, which is not a state"
-                    ))
-                    .at(loaded.locate_key(&set_path))
-                    .path(set_path.clone())
-                    .suggest(state, spec.states.keys()),
-                ),
-            }
+        if let Some(event) = compile_event(&context, lowering, graph, event) {
+            events.push(event);
         }
-        let after = match &event.after {
-            None => None,
-            Some(other) => {
-                let index = names.iter().position(|n| n == other);
-                if index.is_none() || other == name {
-                    lowering.diagnostics.push(
-                        Diagnostic::new(format!(
-                            "event `{name}` comes after `{other}`, which is not another event"
-                        ))
-                        .at(loaded.locate(&format!("{path}.after")))
-                        .path(format!("{path}.after"))
-                        .suggest(other, names.iter().copied().filter(|n| *n != name)),
-                    );
-                }
-                index
-            }
-        };
-        if !(event.record || event.stop || !event.set.is_empty()) {
-            lowering.diagnostics.push(
-                Diagnostic::new(format!("event `{name}` does nothing"))
-                    .at(loaded.locate_key(&path))
-                    .path(path.clone())
-                    .hint("give it `record: true`, `stop: true` or `set: {STATE: value}`"),
-            );
-        }
-        events.push(Event {
-            name: name.to_string(),
-            condition,
-            inclusive,
-            set,
-            record: event.record,
-            stop: event.stop,
-            after,
-            repeat: event.repeat.unwrap_or(!event.set.is_empty()),
-            floor: None,
-            companions: Vec::new(),
-        });
     }
-    for (index, (name, state)) in spec.states.iter().enumerate() {
+    events.extend(floor_events(loaded, lowering, graph));
+    events
+}
+
+/// The event being compiled: its name and path, and the names of every event.
+struct EventContext<'a> {
+    loaded: &'a LoadedModel,
+    names: &'a [&'a str],
+    name: &'a str,
+    path: String,
+}
+
+/// One event of the `events:` block; `None` when its condition cannot be lowered.
+fn compile_event(
+    context: &EventContext,
+    lowering: &mut Lowering,
+    graph: &mut Graph,
+    event: &EventSpec,
+) -> Option<Event> {
+    let EventContext {
+        loaded, name, path, ..
+    } = context;
+    let (condition, inclusive) =
+        lower_condition(lowering, graph, &event.when, &format!("{path}.when"))?;
+    let set = lower_sets(context, lowering, graph, event);
+    let after = match &event.after {
+        None => None,
+        Some(other) => after_index(context, lowering, other),
+    };
+    if !(event.record || event.stop || !event.set.is_empty()) {
+        lowering.diagnostics.push(
+            Diagnostic::new(format!("event `{name}` does nothing"))
+                .at(loaded.locate_key(path))
+                .path(path.clone())
+                .hint("give it `record: true`, `stop: true` or `set: {STATE: value}`"),
+        );
+    }
+    Some(Event {
+        name: name.to_string(),
+        condition,
+        inclusive,
+        set,
+        record: event.record,
+        stop: event.stop,
+        after,
+        repeat: event.repeat.unwrap_or(!event.set.is_empty()),
+        floor: None,
+        companions: Vec::new(),
+    })
+}
+
+/// An event's `set:` values, each with the index of the state it sets.
+fn lower_sets(
+    context: &EventContext,
+    lowering: &mut Lowering,
+    graph: &mut Graph,
+    event: &EventSpec,
+) -> Vec<(usize, NodeId)> {
+    let EventContext {
+        loaded, name, path, ..
+    } = context;
+    let spec = &loaded.spec;
+    let mut set = Vec::new();
+    for (state, text) in event.set.iter() {
+        let set_path = format!("{path}.set.{state}");
+        match spec.states.keys().position(|s| s == state) {
+            Some(index) => {
+                if let Some(node) = lowering.lower(graph, text, &set_path) {
+                    set.push((index, node));
+                }
+            }
+            None => lowering.diagnostics.push(
+                Diagnostic::new(format!(
+                    "event `{name}` sets `{state}`, which is not a state"
+                ))
+                .at(loaded.locate_key(&set_path))
+                .path(set_path.clone())
+                .suggest(state, spec.states.keys()),
+            ),
+        }
+    }
+    set
+}
+
+/// The index of the event named in `after: other`, which must be another event.
+fn after_index(context: &EventContext, lowering: &mut Lowering, other: &str) -> Option<usize> {
+    let EventContext {
+        loaded,
+        names,
+        name,
+        path,
+    } = context;
+    let index = names.iter().position(|n| *n == other);
+    if index.is_none() || other == *name {
+        lowering.diagnostics.push(
+            Diagnostic::new(format!(
+                "event `{name}` comes after `{other}`, which is not another event"
+            ))
+            .at(loaded.locate(&format!("{path}.after")))
+            .path(format!("{path}.after"))
+            .suggest(other, names.iter().copied().filter(|n| n != name)),
+        );
+    }
+    index
+}
+
+/// One repeating event per state with a `floor:`, setting it to 0 when it falls below.
+fn floor_events(loaded: &LoadedModel, lowering: &mut Lowering, graph: &mut Graph) -> Vec<Event> {
+    let mut events = Vec::new();
+    for (index, (name, state)) in loaded.spec.states.iter().enumerate() {
         let Some(floor) = state.floor else { continue };
         if !(floor.is_finite() && floor > 0.0) {
             lowering.diagnostics.push(

@@ -8,13 +8,14 @@ use plotters::element::{ComposedElement, DashedPathElement};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use self::categories::Labels;
+use self::layout::{Cell, Layout};
 use super::{
     FONT, MIN_HEIGHT, MIN_WIDTH, PlotError, drawing, encode, legend_width, register_font,
     tick_format,
 };
 
 pub(super) mod categories;
+mod layout;
 
 /// Margins around the panels, and the y label area left of the first column.
 const MARGIN: u32 = 16;
@@ -147,6 +148,7 @@ pub(super) fn render(plot: &Plot) -> Result<Vec<u8>, PlotError> {
     encode(&rgb, width, height)
 }
 
+/// The whole figure on `root`: the title, every panel, the axis descriptions and the legend.
 fn draw<X, Y>(
     root: &DrawingArea<BitMapBackend<'_>, Shift>,
     plot: &Plot,
@@ -175,73 +177,29 @@ where
     } else {
         &plot.panels
     };
-    let (rows, columns) = grid(panels.len());
-    let (area_width, area_height) = chart_area.dim_in_pixel();
-    let gaps = |n: usize| (n as u32 - 1) * GAP;
-    let fixed_width = MARGIN + MARGIN_RIGHT + Y_LABEL_AREA + gaps(columns);
-    let plot_width = area_width.saturating_sub(fixed_width) / columns as u32;
-
-    let (x_desc, labels) = match &plot.x {
-        XAxis::Numeric { label, .. } => (label, None),
-        XAxis::Categories {
-            labels,
-            notes,
-            description,
-        } => {
-            let slot = plot_width / labels.len().max(1) as u32;
-            (description, Some(Labels::new(root, labels, notes, slot)))
-        }
-    };
-    let x_label_area = (labels.as_ref()).map_or(70, |l| l.area_height(!x_desc.is_empty()));
-    let strip_height = if panels.iter().any(|p| !p.label.is_empty()) {
-        STRIP
-    } else {
-        0
-    };
-    let fixed_height = 2 * MARGIN + x_label_area + gaps(rows) + rows as u32 * strip_height;
-    let plot_height = area_height.saturating_sub(fixed_height) / rows as u32;
-
-    let (x0, y0) = (MARGIN + Y_LABEL_AREA, MARGIN + strip_height);
+    let layout = Layout::new(root, plot, panels, chart_area.dim_in_pixel());
     let ((x_lo, x_hi), (y_lo, y_hi)) = (x_range(&plot.x), plot.y.range);
     let x_format = tick_format(x_lo, x_hi, is_log(&plot.x));
     let y_format = tick_format(y_lo, y_hi, plot.y.log);
     for (i, panel) in panels.iter().enumerate() {
-        let (row, column) = ((i / columns) as u32, (i % columns) as u32);
-        // Tick labels go left of the first column and under the last panel of each column.
-        let y_area = if column == 0 { Y_LABEL_AREA } else { 0 };
-        let x_area = if i + columns >= panels.len() {
-            x_label_area
-        } else {
-            0
-        };
-        let left = x0 + column * (plot_width + GAP);
-        let top = y0 + row * (strip_height + plot_height + GAP);
-        let cell = chart_area.clone().shrink(
-            (left - y_area, top),
-            (y_area + plot_width, plot_height + x_area),
+        let cell = layout.cell(i);
+        let (left, top) = (cell.left, cell.top);
+        let area = chart_area.clone().shrink(
+            (left - cell.y_area, top),
+            (
+                cell.y_area + layout.plot_width,
+                layout.plot_height + cell.x_area,
+            ),
         );
-        let mut chart = ChartBuilder::on(&cell)
-            .x_label_area_size(x_area)
-            .y_label_area_size(y_area)
+        let mut chart = ChartBuilder::on(&area)
+            .x_label_area_size(cell.x_area)
+            .y_label_area_size(cell.y_area)
             .build_cartesian_2d(x_axis.clone(), y_axis.clone())
             .map_err(drawing)?;
-        let mut mesh = chart.configure_mesh();
-        mesh.label_style((FONT, 18))
-            .x_labels((plot_width / 70).clamp(4, 10) as usize)
-            .y_labels((plot_height / 28).clamp(3, if plot.y.log { 13 } else { 10 }) as usize)
-            .x_label_formatter(&x_format)
-            .y_label_formatter(&y_format)
-            .bold_line_style(RGBColor(215, 215, 215))
-            .light_line_style(RGBColor(240, 240, 240))
-            .max_light_lines(4);
-        if labels.is_some() {
-            // Category names are written below, one per slot, instead of numeric ticks.
-            mesh.disable_x_mesh().x_labels(0);
-        }
-        mesh.draw().map_err(drawing)?;
+        draw_grid(&mut chart, &layout, (&x_format, &y_format), plot.y.log)?;
         if panels.len() > 1 {
             // A frame keeps panels without tick labels apart from their neighbours.
-            let (right, bottom) = (left + plot_width, top + plot_height);
+            let (right, bottom) = (left + layout.plot_width, top + layout.plot_height);
             let corners = [(left as i32, top as i32), (right as i32, bottom as i32)];
             let frame = Rectangle::new(corners, FRAME.stroke_width(1));
             chart_area.draw(&frame).map_err(drawing)?;
@@ -249,44 +207,94 @@ where
         for mark in &panel.marks {
             draw_mark(&mut chart, mark)?;
         }
-        if let (Some(labels), true) = (&labels, x_area > 0) {
+        if let (Some(labels), true) = (&layout.labels, cell.x_area > 0) {
             labels.draw(root, &chart)?;
         }
-        if strip_height > 0 {
-            let (left, top) = (left as i32, (top - strip_height) as i32);
-            let right = left + plot_width as i32;
-            let bar = Rectangle::new(
-                [(left, top), (right, top + STRIP as i32 - 4)],
-                STRIP_FILL.filled(),
-            );
-            chart_area.draw(&bar).map_err(drawing)?;
-            let style =
-                TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-            let at = (left + 8, top + (STRIP as i32 - 4) / 2);
-            chart_area
-                .draw_text(&panel.label, &style, at)
-                .map_err(drawing)?;
+        if layout.strip_height > 0 {
+            draw_strip(&chart_area, &layout, &cell, &panel.label)?;
         }
     }
+    draw_axis_descriptions(&chart_area, &layout, &plot.y.label)?;
+    draw_legend(&legend_area, &plot.legend)
+}
 
-    // The axis descriptions are centred on all the panels together.
-    let panels_width = columns as u32 * plot_width + gaps(columns);
-    let panels_height = rows as u32 * (strip_height + plot_height) + gaps(rows);
+/// Writes the value of a tick.
+type TickFormat<'a> = &'a dyn Fn(&f64) -> String;
+
+/// A panel's grid lines and tick labels (under category names: no x grid lines or ticks).
+fn draw_grid<X, Y>(
+    chart: &mut ChartContext<'_, BitMapBackend<'_>, Cartesian2d<X, Y>>,
+    layout: &Layout,
+    (x_format, y_format): (TickFormat, TickFormat),
+    y_log: bool,
+) -> Result<(), PlotError>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let (plot_width, plot_height) = (layout.plot_width, layout.plot_height);
+    let mut mesh = chart.configure_mesh();
+    mesh.label_style((FONT, 18))
+        .x_labels((plot_width / 70).clamp(4, 10) as usize)
+        .y_labels((plot_height / 28).clamp(3, if y_log { 13 } else { 10 }) as usize)
+        .x_label_formatter(x_format)
+        .y_label_formatter(y_format)
+        .bold_line_style(RGBColor(215, 215, 215))
+        .light_line_style(RGBColor(240, 240, 240))
+        .max_light_lines(4);
+    if layout.labels.is_some() {
+        // Category names are written below, one per slot, instead of numeric ticks.
+        mesh.disable_x_mesh().x_labels(0);
+    }
+    mesh.draw().map_err(drawing)
+}
+
+/// The grey strip above a panel, with its label.
+fn draw_strip(
+    chart_area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    layout: &Layout,
+    cell: &Cell,
+    label: &str,
+) -> Result<(), PlotError> {
+    let (left, top) = (cell.left as i32, (cell.top - layout.strip_height) as i32);
+    let right = left + layout.plot_width as i32;
+    let bar = Rectangle::new(
+        [(left, top), (right, top + STRIP as i32 - 4)],
+        STRIP_FILL.filled(),
+    );
+    chart_area.draw(&bar).map_err(drawing)?;
+    let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let at = (left + 8, top + (STRIP as i32 - 4) / 2);
+    chart_area.draw_text(label, &style, at).map_err(drawing)
+}
+
+/// The axis descriptions, centred on all the panels together.
+fn draw_axis_descriptions(
+    chart_area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    layout: &Layout,
+    y_label: &str,
+) -> Result<(), PlotError> {
+    let (panels_width, panels_height) = layout.panels_size();
     let desc = TextStyle::from((FONT, 22).into_font());
-    let x_desc_at = (x0 + panels_width / 2, MARGIN + panels_height + x_label_area);
-    let y_desc_at = (MARGIN, y0 + (panels_height - strip_height) / 2);
+    let x_desc_at = (
+        layout.x0 + panels_width / 2,
+        MARGIN + panels_height + layout.x_label_area,
+    );
+    let y_desc_at = (
+        MARGIN,
+        layout.y0 + (panels_height - layout.strip_height) / 2,
+    );
     let bottom = desc.pos(Pos::new(HPos::Center, VPos::Bottom));
     let left = (desc.transform(FontTransform::Rotate270)).pos(Pos::new(HPos::Center, VPos::Top));
     for (text, style, (x, y)) in [
-        (x_desc, bottom, x_desc_at),
-        (&plot.y.label, left, y_desc_at),
+        (layout.x_desc, bottom, x_desc_at),
+        (y_label, left, y_desc_at),
     ] {
         chart_area
             .draw_text(text, &style, (x as i32, y as i32))
             .map_err(drawing)?;
     }
-
-    draw_legend(&legend_area, &plot.legend)
+    Ok(())
 }
 
 /// The legend, one entry a row from the top of its strip: the key, then its label.

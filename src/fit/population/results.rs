@@ -10,9 +10,12 @@ use super::omega::log_normal_cv_percent;
 use super::outer::Minimum;
 use crate::data::{DataSubject, Observation};
 use crate::fit::likelihood::Datum;
-use crate::fit::{Predictor, Scale, SimulatedSubject, correlation_matrix, weighted_residual};
+use crate::fit::{Scale, SimulatedSubject, correlation_matrix};
 use crate::metrics::summary::NORMAL_QUANTILE_975;
 use nalgebra::{DMatrix, DVector};
+use subjects::subject_estimate;
+
+mod subjects;
 
 /// What an estimate is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -143,6 +146,8 @@ fn reported(request: &PopulationRequest, psi: &[f64]) -> Vec<f64> {
     values
 }
 
+/// The fit's report from its minimum: estimates with standard errors, per-subject results,
+/// -2LL, AIC, BIC and a status saying what to trust.
 pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
     let request = inputs.request;
     let names: Vec<String> = request
@@ -156,6 +161,53 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
         .cholesky()
         .map(|c| c.inverse());
     let values = reported(request, inputs.psi);
+    let estimates = population_estimates(&inputs, &names, &values, covariance.as_ref());
+    let correlation = correlation_matrix(covariance.as_ref(), n);
+    let subjects = inputs
+        .subjects
+        .iter()
+        .zip(&inputs.conditionals)
+        .map(|(&(source, predictor, data), conditional)| {
+            subject_estimate(&inputs, source, predictor, data, conditional)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let observations = inputs
+        .subjects
+        .iter()
+        .map(|s| s.2.iter().flatten().count())
+        .sum::<usize>();
+    let count = n as f64;
+    let status = fit_status(&inputs, &names, &estimates, covariance.is_some());
+    Ok(PopulationFit {
+        converged: inputs.minimum.converged
+            && covariance.is_some()
+            && !status.contains("at a bound"),
+        status,
+        omega: inputs.omega.iter().copied().collect::<Vec<_>>(),
+        correlation,
+        minus_2_log_likelihood: inputs.objective,
+        aic: inputs.objective + 2.0 * count,
+        bic: inputs.objective + count * (observations as f64).ln(),
+        observations,
+        iterations: inputs.minimum.iterations,
+        evaluations: inputs.evaluations,
+        subjects,
+        typical: values[..names.len()].to_vec(),
+        sigma: inputs.sigma.to_vec(),
+        estimates,
+    })
+}
+
+/// Every reported value with its standard error (delta method through `reported`), 95%
+/// interval, and for random effects CV% and shrinkage.
+fn population_estimates(
+    inputs: &Inputs,
+    names: &[String],
+    values: &[f64],
+    covariance: Option<&DMatrix<f64>>,
+) -> Vec<PopulationEstimate> {
+    let request = inputs.request;
+    let n = inputs.psi.len();
     let jacobian = DMatrix::from_fn(values.len(), n, |row, column| {
         let step = 1e-6;
         let mut up = inputs.psi.to_vec();
@@ -164,46 +216,15 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
         down[column] -= step;
         (reported(request, &up)[row] - reported(request, &down)[row]) / (2.0 * step)
     });
-    let reported_covariance = covariance
-        .as_ref()
-        .map(|c| &jacobian * c * jacobian.transpose());
+    let reported_covariance = covariance.map(|c| &jacobian * c * jacobian.transpose());
     let etas: Vec<&DVector<f64>> = inputs.conditionals.iter().map(|c| &c.eta).collect();
     let mut estimates = Vec::with_capacity(values.len());
     let m = names.len();
-    let q = request.random.len();
-    let pairs = request.structure.off_diagonal();
     for (k, &value) in values.iter().enumerate() {
         let se = reported_covariance
             .as_ref()
             .map_or(f64::NAN, |c| c[(k, k)].sqrt());
-        let (name, kind, scale) = if k < m {
-            (names[k].clone(), EstimateKind::Typical, request.scales[k])
-        } else if k < m + q {
-            let target = request.random[k - m];
-            (
-                format!("omega_{}", names[target]),
-                EstimateKind::Omega,
-                Scale::Log,
-            )
-        } else if k < m + q + pairs.len() {
-            let (r, c) = pairs[k - m - q];
-            let pair = (&names[request.random[r]], &names[request.random[c]]);
-            (
-                format!("correlation_{}_{}", pair.0, pair.1),
-                EstimateKind::Correlation,
-                Scale::Bounded {
-                    low: -1.0,
-                    high: 1.0,
-                },
-            )
-        } else {
-            let index = k - m - q - pairs.len();
-            (
-                request.error.parameter_names()[index].to_string(),
-                EstimateKind::Sigma,
-                Scale::Log,
-            )
-        };
+        let (name, kind, scale) = identity(request, names, k);
         let theta = scale.to_theta(value);
         let theta_se = se / scale.derivative(theta).abs();
         let (cv_percent, shrinkage_percent) = if kind == EstimateKind::Omega {
@@ -232,23 +253,60 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
             shrinkage_percent,
         });
     }
-    let correlation = correlation_matrix(covariance.as_ref(), n);
-    let subjects = inputs
-        .subjects
-        .iter()
-        .zip(&inputs.conditionals)
-        .map(|(&(source, predictor, data), conditional)| {
-            subject_estimate(&inputs, source, predictor, data, conditional)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let observations = inputs
-        .subjects
-        .iter()
-        .map(|s| s.2.iter().flatten().count())
-        .sum::<usize>();
-    let count = n as f64;
+    estimates
+}
+
+/// Name, kind and estimation scale of reported value `k`: typical values, then omegas, then
+/// correlations, then the residual error parameters.
+fn identity(
+    request: &PopulationRequest,
+    names: &[String],
+    k: usize,
+) -> (String, EstimateKind, Scale) {
+    let m = names.len();
+    let q = request.random.len();
+    let pairs = request.structure.off_diagonal();
+    if k < m {
+        (names[k].clone(), EstimateKind::Typical, request.scales[k])
+    } else if k < m + q {
+        let target = request.random[k - m];
+        (
+            format!("omega_{}", names[target]),
+            EstimateKind::Omega,
+            Scale::Log,
+        )
+    } else if k < m + q + pairs.len() {
+        let (r, c) = pairs[k - m - q];
+        let pair = (&names[request.random[r]], &names[request.random[c]]);
+        (
+            format!("correlation_{}_{}", pair.0, pair.1),
+            EstimateKind::Correlation,
+            Scale::Bounded {
+                low: -1.0,
+                high: 1.0,
+            },
+        )
+    } else {
+        let index = k - m - q - pairs.len();
+        (
+            request.error.parameter_names()[index].to_string(),
+            EstimateKind::Sigma,
+            Scale::Log,
+        )
+    }
+}
+
+/// The search's stopping reason, then: no standard errors, typical values at a bound, and
+/// when the fit is not trusted, a diagnosis of why.
+fn fit_status(
+    inputs: &Inputs,
+    names: &[String],
+    estimates: &[PopulationEstimate],
+    has_covariance: bool,
+) -> String {
+    let request = inputs.request;
     let mut status = inputs.minimum.reason.clone();
-    if covariance.is_none() {
+    if !has_covariance {
         status.push_str(
             "; the Hessian of the objective is not positive definite (no standard errors)",
         );
@@ -259,7 +317,7 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
             status.push_str(&format!("; `{}` is at a bound", estimate.name));
         }
     }
-    if !(inputs.minimum.converged && covariance.is_some()) {
+    if !(inputs.minimum.converged && has_covariance) {
         let unconverged_modes: Vec<String> = (inputs.subjects.iter().zip(&inputs.conditionals))
             .filter(|(_, c)| !c.converged)
             .map(|(s, _)| s.0.id.clone())
@@ -273,24 +331,7 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
         });
         status.push_str(&format!("; {diagnosis}"));
     }
-    Ok(PopulationFit {
-        converged: inputs.minimum.converged
-            && covariance.is_some()
-            && !status.contains("at a bound"),
-        status,
-        omega: inputs.omega.iter().copied().collect::<Vec<_>>(),
-        correlation,
-        minus_2_log_likelihood: inputs.objective,
-        aic: inputs.objective + 2.0 * count,
-        bic: inputs.objective + count * (observations as f64).ln(),
-        observations,
-        iterations: inputs.minimum.iterations,
-        evaluations: inputs.evaluations,
-        subjects,
-        typical: values[..m].to_vec(),
-        sigma: inputs.sigma.to_vec(),
-        estimates,
-    })
+    status
 }
 
 fn sample_sd(values: impl Iterator<Item = f64>) -> f64 {
@@ -298,103 +339,4 @@ fn sample_sd(values: impl Iterator<Item = f64>) -> f64 {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
     (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-}
-
-fn subject_estimate(
-    inputs: &Inputs,
-    source: &DataSubject,
-    predictor: &SimulatedSubject,
-    data: &[Option<Datum>],
-    conditional: &Conditional,
-) -> Result<SubjectEstimate, String> {
-    let request = inputs.request;
-    let population = super::Population {
-        typical: inputs.typical,
-        scales: &request.scales,
-        random: &request.random,
-        omega_inverse: inputs.omega,
-        omega_log_det: 0.0,
-        error: request.error,
-        sigma: inputs.sigma,
-    };
-    let (parameters, _) = population.individual(conditional.eta.as_slice());
-    let (typical, _) = population.individual(&vec![0.0; request.random.len()]);
-    let pred = predictor
-        .predict(&typical)
-        .map_err(|e| format!("ID {}: the typical prediction failed: {e}", source.id))?
-        .values;
-    let cwres = conditional_weighted_residuals(inputs, data, conditional);
-    let residuals = source
-        .observations
-        .iter()
-        .enumerate()
-        .map(|(row, observation)| {
-            let ipred = conditional.predictions[row];
-            PopulationResidual {
-                observation: observation.clone(),
-                pred: pred[row],
-                ipred,
-                iwres: if observation.censored {
-                    f64::NAN
-                } else {
-                    weighted_residual(request.error, observation.value, ipred, inputs.sigma)
-                },
-                cwres: cwres[row],
-            }
-        })
-        .collect();
-    Ok(SubjectEstimate {
-        id: source.id.clone(),
-        eta: conditional.eta.iter().copied().collect(),
-        parameters,
-        objective: conditional.objective,
-        residuals,
-    })
-}
-
-/// CWRES (Hooker, Staatz & Karlsson 2007): the observations linearized around the mode,
-/// E = f(eta) - J eta, with covariance J Omega J' + R, decorrelated by its Cholesky factor; on
-/// the error model's scale, over the observed (not censored, not left out) values.
-fn conditional_weighted_residuals(
-    inputs: &Inputs,
-    data: &[Option<Datum>],
-    conditional: &Conditional,
-) -> Vec<f64> {
-    let error = inputs.request.error;
-    let used: Vec<usize> = (0..data.len())
-        .filter(|&r| data[r].is_some_and(|d| !d.censored))
-        .collect();
-    let mut cwres = vec![f64::NAN; data.len()];
-    if used.is_empty() {
-        return cwres;
-    }
-    let q = conditional.eta.len();
-    let chain = |r: usize| {
-        let f = conditional.predictions[r];
-        if error == crate::fit::likelihood::ErrorModel::LogAdditive {
-            1.0 / f
-        } else {
-            1.0
-        }
-    };
-    let jacobian = DMatrix::from_fn(used.len(), q, |i, k| {
-        conditional.jacobian[(used[i], k)] * chain(used[i])
-    });
-    let mut covariance = &jacobian * inputs.omega * jacobian.transpose();
-    let mut residual = DVector::zeros(used.len());
-    for (i, &r) in used.iter().enumerate() {
-        let f = error.scale(conditional.predictions[r]);
-        let (sd, _, _) = error.sd(f, inputs.sigma);
-        covariance[(i, i)] += sd * sd;
-        let expected = f - (jacobian.row(i) * &conditional.eta)[0];
-        residual[i] = error.scale(data[r].map_or(f64::NAN, |d| d.value)) - expected;
-    }
-    if let Some(factor) = covariance.cholesky()
-        && let Some(decorrelated) = factor.l().solve_lower_triangular(&residual)
-    {
-        for (i, &r) in used.iter().enumerate() {
-            cwres[r] = decorrelated[i];
-        }
-    }
-    cwres
 }

@@ -36,7 +36,7 @@
 
 mod switches;
 
-use super::{Model, Output, Parameter, State};
+use super::{Event, Model, Output, Parameter, State};
 use crate::expr::{BinaryOp, DerivativeMemo, Graph, NodeId, Variable};
 
 /// Where a sensitivity model keeps what: states y then S (state-major), outputs o then their
@@ -111,6 +111,16 @@ impl Sensitivity {
             }
         }
     }
+}
+
+/// The roots of a sensitivity model: the model's own followed by their derivatives (in
+/// `SensitivityLayout` order), and the switches that move with a parameter.
+struct SensitivityRoots {
+    ode: Vec<NodeId>,
+    initial: Vec<NodeId>,
+    output: Vec<NodeId>,
+    /// As `Sensitivity::jumps`.
+    jumps: Vec<(usize, Vec<NodeId>)>,
 }
 
 /// sum + a * b, with known zeros and ones simplified away, and a * b exactly 0 where b is 0
@@ -190,9 +200,8 @@ impl Model {
     /// interval or duration depends on a listed parameter.
     pub fn sensitivity_model(&self, parameters: &[usize]) -> Result<Model, String> {
         self.check_sensitivity_request(parameters)?;
-        let (n, k) = (self.states.len(), parameters.len());
         let layout = SensitivityLayout {
-            states: n,
+            states: self.states.len(),
             outputs: self.outputs.len(),
             parameters: parameters.to_vec(),
         };
@@ -201,89 +210,33 @@ impl Model {
             .with_sensitivities(&layout, &self.names.parameters)
             .map_err(|message| format!("the model's own doses: {message}"))?;
         let mut graph = self.graph.clone();
-        let mut memo = DerivativeMemo::new();
-        let by: Vec<Variable> = parameters
-            .iter()
-            .map(|&p| Variable::Parameter(p as u32))
-            .collect();
-        let columns: Vec<Vec<NodeId>> = (0..k)
-            .map(|j| (0..n).map(|i| graph.state(layout.state(i, j))).collect())
-            .collect();
-        let mut ode_roots = self.ode_roots.clone();
-        let mut initial_roots = self.initial_roots.clone();
-        for i in 0..n {
-            for j in 0..k {
-                let root = self.ode_roots[i];
-                ode_roots.push(total_derivative(
-                    &mut graph,
-                    &mut memo,
-                    root,
-                    by[j],
-                    &columns[j],
-                ));
-                initial_roots.push(graph.derivative(self.initial_roots[i], by[j], &mut memo));
-            }
-        }
-        let mut output_roots = self.output_roots.clone();
-        for &root in &self.output_roots {
-            for j in 0..k {
-                output_roots.push(total_derivative(
-                    &mut graph,
-                    &mut memo,
-                    root,
-                    by[j],
-                    &columns[j],
-                ));
-            }
-        }
-        let mut jumps = Vec::new();
-        for (index, switch) in self.graph.switches().iter().enumerate() {
-            let derivatives: Vec<NodeId> = by
-                .iter()
-                .map(|&v| graph.derivative(switch.threshold, v, &mut memo))
-                .collect();
-            if derivatives
-                .iter()
-                .any(|&d| graph.constant_value(d) != Some(0.0))
-            {
-                jumps.push((index, derivatives));
-            }
-        }
+        let roots = self.sensitivity_roots(&mut graph, &layout);
         let event_roots: Vec<NodeId> = self.events.iter().flat_map(|e| e.roots()).collect();
-        let mut all_roots = ode_roots.clone();
-        all_roots.extend(&initial_roots);
-        all_roots.extend(&output_roots);
+        let mut all_roots = roots.ode.clone();
+        all_roots.extend(&roots.initial);
+        all_roots.extend(&roots.output);
         all_roots.extend(&event_roots);
         all_roots.extend(&self.derived_nodes);
-        all_roots.extend(jumps.iter().flat_map(|(_, nodes)| nodes.iter().copied()));
+        all_roots.extend(
+            roots
+                .jumps
+                .iter()
+                .flat_map(|(_, nodes)| nodes.iter().copied()),
+        );
 
         let named: Vec<&Parameter> = parameters.iter().map(|&p| &self.parameters[p]).collect();
-        let mut states = self.states.clone();
-        for (name, unit, description) in
-            sensitivity_names(&self.states, &named, |s| (&s.name, &s.unit))
-        {
-            states.push(State {
-                name,
-                unit,
-                description,
-                nonnegative: false,
-            });
-        }
-        let mut outputs = self.outputs.clone();
-        for (name, unit, description) in
-            sensitivity_names(&self.outputs, &named, |o| (&o.name, &o.unit))
-        {
-            outputs.push(Output {
-                name,
-                unit,
-                description,
-            });
-        }
+        let (states, outputs) = self.with_sensitivity_columns(&named);
         let mut state_atol = self.state_atol.clone();
         for &atol in &self.state_atol {
-            state_atol.extend(std::iter::repeat_n(atol, k));
+            state_atol.extend(std::iter::repeat_n(atol, parameters.len()));
         }
         let listed: Vec<&str> = named.iter().map(|p| p.name.as_str()).collect();
+        let SensitivityRoots {
+            ode: ode_roots,
+            initial: initial_roots,
+            output: output_roots,
+            jumps,
+        } = roots;
         Ok(Model {
             name: self.name.clone(),
             title: format!("{} (sensitivities to {})", self.title, listed.join(", ")),
@@ -301,19 +254,7 @@ impl Model {
             setup: graph.setup_program(&all_roots),
             rhs: graph.varying_program(&ode_roots),
             event_program: graph.varying_program(&event_roots),
-            events: self
-                .events
-                .iter()
-                .map(|event| {
-                    let mut event = event.clone();
-                    if let Some((state, _)) = event.floor {
-                        event.companions = (0..layout.parameters.len())
-                            .map(|j| layout.state(state, j))
-                            .collect();
-                    }
-                    event
-                })
-                .collect(),
+            events: self.events_with_companions(&layout),
             state_atol,
             jacobian: std::sync::OnceLock::new(),
             output_program: graph.varying_program(&output_roots),
@@ -323,6 +264,96 @@ impl Model {
             sensitivity: Some(Sensitivity { layout, jumps }),
             graph,
         })
+    }
+
+    /// The roots of the sensitivity system, built in `graph` with one memo: the model's ODEs,
+    /// initial values and outputs followed by their derivatives (as `SensitivityLayout` orders
+    /// them), and the switches whose time moves with a parameter.
+    fn sensitivity_roots(&self, graph: &mut Graph, layout: &SensitivityLayout) -> SensitivityRoots {
+        let (n, k) = (self.states.len(), layout.parameters.len());
+        let mut memo = DerivativeMemo::new();
+        let by: Vec<Variable> = (layout.parameters.iter())
+            .map(|&p| Variable::Parameter(p as u32))
+            .collect();
+        let columns: Vec<Vec<NodeId>> = (0..k)
+            .map(|j| (0..n).map(|i| graph.state(layout.state(i, j))).collect())
+            .collect();
+        let mut ode_roots = self.ode_roots.clone();
+        let mut initial_roots = self.initial_roots.clone();
+        for i in 0..n {
+            for j in 0..k {
+                let root = self.ode_roots[i];
+                ode_roots.push(total_derivative(graph, &mut memo, root, by[j], &columns[j]));
+                initial_roots.push(graph.derivative(self.initial_roots[i], by[j], &mut memo));
+            }
+        }
+        let mut output_roots = self.output_roots.clone();
+        for &root in &self.output_roots {
+            for j in 0..k {
+                output_roots.push(total_derivative(graph, &mut memo, root, by[j], &columns[j]));
+            }
+        }
+        let mut jumps = Vec::new();
+        for (index, switch) in self.graph.switches().iter().enumerate() {
+            let derivatives: Vec<NodeId> = by
+                .iter()
+                .map(|&v| graph.derivative(switch.threshold, v, &mut memo))
+                .collect();
+            if derivatives
+                .iter()
+                .any(|&d| graph.constant_value(d) != Some(0.0))
+            {
+                jumps.push((index, derivatives));
+            }
+        }
+        SensitivityRoots {
+            ode: ode_roots,
+            initial: initial_roots,
+            output: output_roots,
+            jumps,
+        }
+    }
+
+    /// The model's states and outputs followed by their sensitivities to `named`.
+    fn with_sensitivity_columns(&self, named: &[&Parameter]) -> (Vec<State>, Vec<Output>) {
+        let mut states = self.states.clone();
+        for (name, unit, description) in
+            sensitivity_names(&self.states, named, |s| (&s.name, &s.unit))
+        {
+            states.push(State {
+                name,
+                unit,
+                description,
+                nonnegative: false,
+            });
+        }
+        let mut outputs = self.outputs.clone();
+        for (name, unit, description) in
+            sensitivity_names(&self.outputs, named, |o| (&o.name, &o.unit))
+        {
+            outputs.push(Output {
+                name,
+                unit,
+                description,
+            });
+        }
+        (states, outputs)
+    }
+
+    /// The model's events, each floor also zeroing the sensitivities of its state.
+    fn events_with_companions(&self, layout: &SensitivityLayout) -> Vec<Event> {
+        self.events
+            .iter()
+            .map(|event| {
+                let mut event = event.clone();
+                if let Some((state, _)) = event.floor {
+                    event.companions = (0..layout.parameters.len())
+                        .map(|j| layout.state(state, j))
+                        .collect();
+                }
+                event
+            })
+            .collect()
     }
 
     fn check_sensitivity_request(&self, parameters: &[usize]) -> Result<(), String> {

@@ -29,7 +29,7 @@ mod exact;
 
 use crate::shipped;
 use cartsim::library::SHIPPED;
-use cartsim::model::Model;
+use cartsim::model::{Model, SensitivityLayout};
 use cartsim::simulate::{RunPlan, simulate};
 use cartsim::spec::SolverName;
 use cartsim::trajectory::Trajectory;
@@ -82,40 +82,7 @@ fn check_against_finite_differences(
     let checked: Vec<usize> = (0..model.parameters.len())
         .filter(|&p| refused.iter().all(|(n, _)| *n != model.parameters[p].name))
         .collect();
-    let (start, end) = (model.simulation.start, model.simulation.end);
-    let times: Vec<f64> = [0.02, 0.1, 0.25, 0.5, 0.75, 1.0]
-        .iter()
-        .map(|f| (start + f * (end - start)).round())
-        .collect();
-    let values = model.parameter_values(None).unwrap();
-    let grid = trajectory(&model, &plan(&model, values.clone(), None, solver));
-    let base_plan = plan(&model, values.clone(), Some(&times), solver);
-    let base = trajectory(&model, &base_plan);
-    let width = base.columns.len();
-    let atol = model.absolute_tolerances(base_plan.solver.atol, &values);
-    let floor: Vec<f64> = (0..width)
-        .map(|c| {
-            let peak = (0..grid.times.len())
-                .map(|r| grid.row(r)[c].abs())
-                .fold(0.0, f64::max);
-            (1e-6 * peak).max(atol.get(c).map_or(0.0, |a| 1e6 * a))
-        })
-        .collect();
-    // A parameter at 0 (a product's CD19 weight, say) is stepped by 1e-2 STEP in its own
-    // units (cd22's relapse depends on w19 so steeply that the second-order term of a 1e-4
-    // step reaches 1e-3), and its derivatives are scaled as if it were 1e-2.
-    let size = |p: usize| {
-        if values[p] == 0.0 {
-            1e-2
-        } else {
-            values[p].abs()
-        }
-    };
-    let run_shifted = |p: usize, step: f64| {
-        let mut shifted = values.clone();
-        shifted[p] += step;
-        trajectory(&model, &plan(&model, shifted, Some(&times), solver))
-    };
+    let reference = Reference::new(file, &model, solver);
     // Small groups: the implicit methods' dense linear algebra grows with the cube of the size.
     for group in checked.chunks(4) {
         let sensitivity = model
@@ -124,49 +91,132 @@ fn check_against_finite_differences(
         let layout = sensitivity.sensitivity_layout().unwrap().clone();
         let exact = trajectory(
             &sensitivity,
-            &plan(&sensitivity, values.clone(), Some(&times), solver),
+            &plan(
+                &sensitivity,
+                reference.values.clone(),
+                Some(&reference.times),
+                solver,
+            ),
         );
-        assert_eq!(exact.times, base.times, "{file}");
+        assert_eq!(exact.times, reference.base.times, "{file}");
         for (j, &p) in group.iter().enumerate() {
-            let h = STEP * size(p);
-            let difference = |up: &Trajectory, down: &Trajectory, h: f64, row: usize, c: usize| {
-                (up.row(row)[c] - down.row(row)[c]) / (2.0 * h)
-            };
-            let (up, down) = (run_shifted(p, h), run_shifted(p, -h));
-            let mut wide = None;
-            for row in 0..base.times.len() {
-                for (c, &floor) in floor.iter().enumerate() {
-                    let fd = difference(&up, &down, h, row, c);
-                    let s = exact.row(row)[layout.derivative_column(c, j)];
-                    let scale = base.row(row)[c].abs().max(floor) / size(p);
-                    let size = fd.abs().max(scale);
-                    let error = (s - fd).abs();
-                    let what = format!(
-                        "{file}: d({})/d({}) at t = {}: sensitivity {s:e}, finite difference {fd:e} (value {:e})",
-                        base.columns[c],
-                        model.parameters[p].name,
-                        base.times[row],
-                        base.row(row)[c]
-                    );
-                    if error <= AGREEMENT * size {
-                        continue;
-                    }
-                    let (up2, down2) = wide
-                        .get_or_insert_with(|| (run_shifted(p, 2.0 * h), run_shifted(p, -2.0 * h)));
-                    let uncertainty = (fd - difference(up2, down2, 2.0 * h, row, c)).abs();
-                    assert!(
-                        uncertainty <= 1e-3 * size,
-                        "{what}: the finite difference is too uncertain ({uncertainty:e}) to check"
-                    );
-                    assert!(
-                        error <= AGREEMENT * size + uncertainty,
-                        "{what}: error {error:e}, allowed {:e} + {uncertainty:e}",
-                        AGREEMENT * size
-                    );
+            reference.check_parameter(&exact, &layout, j, p);
+        }
+    }
+}
+
+/// The plain model's runs that sensitivities are checked against.
+struct Reference<'a> {
+    file: &'a str,
+    model: &'a Model,
+    solver: Option<SolverName>,
+    values: Vec<f64>,
+    /// The check's output times: start, 2, 10, 25, 50, 75 and 100% of the span.
+    times: Vec<f64>,
+    /// The run at `values`, output at `times`.
+    base: Trajectory,
+    /// Per column, the magnitude below which it is solver noise.
+    floor: Vec<f64>,
+}
+
+impl<'a> Reference<'a> {
+    /// Runs `model` at its file's values on its own grid (for the floors) and at `times`.
+    fn new(file: &'a str, model: &'a Model, solver: Option<SolverName>) -> Self {
+        let (start, end) = (model.simulation.start, model.simulation.end);
+        let times: Vec<f64> = [0.02, 0.1, 0.25, 0.5, 0.75, 1.0]
+            .iter()
+            .map(|f| (start + f * (end - start)).round())
+            .collect();
+        let values = model.parameter_values(None).unwrap();
+        let grid = trajectory(model, &plan(model, values.clone(), None, solver));
+        let base_plan = plan(model, values.clone(), Some(&times), solver);
+        let base = trajectory(model, &base_plan);
+        let width = base.columns.len();
+        let atol = model.absolute_tolerances(base_plan.solver.atol, &values);
+        let floor: Vec<f64> = (0..width)
+            .map(|c| {
+                let peak = (0..grid.times.len())
+                    .map(|r| grid.row(r)[c].abs())
+                    .fold(0.0, f64::max);
+                (1e-6 * peak).max(atol.get(c).map_or(0.0, |a| 1e6 * a))
+            })
+            .collect();
+        Reference {
+            file,
+            model,
+            solver,
+            values,
+            times,
+            base,
+            floor,
+        }
+    }
+
+    /// The size of parameter `p` that steps and scales are relative to. A parameter at 0 (a
+    /// product's CD19 weight, say) is stepped by 1e-2 STEP in its own units (cd22's relapse
+    /// depends on w19 so steeply that the second-order term of a 1e-4 step reaches 1e-3), and
+    /// its derivatives are scaled as if it were 1e-2.
+    fn size(&self, p: usize) -> f64 {
+        if self.values[p] == 0.0 {
+            1e-2
+        } else {
+            self.values[p].abs()
+        }
+    }
+
+    /// The plain model's run with parameter `p` moved by `step`.
+    fn run_shifted(&self, p: usize, step: f64) -> Trajectory {
+        let mut shifted = self.values.clone();
+        shifted[p] += step;
+        let plan = plan(self.model, shifted, Some(&self.times), self.solver);
+        trajectory(self.model, &plan)
+    }
+
+    /// Checks the sensitivities to parameter `p` (the `j`th of `exact`'s model) of every
+    /// column at every time.
+    fn check_parameter(&self, exact: &Trajectory, layout: &SensitivityLayout, j: usize, p: usize) {
+        let (file, base) = (self.file, &self.base);
+        let h = STEP * self.size(p);
+        let (up, down) = (self.run_shifted(p, h), self.run_shifted(p, -h));
+        let mut wide = None;
+        for row in 0..base.times.len() {
+            for (c, &floor) in self.floor.iter().enumerate() {
+                let fd = difference(&up, &down, h, row, c);
+                let s = exact.row(row)[layout.derivative_column(c, j)];
+                let scale = base.row(row)[c].abs().max(floor) / self.size(p);
+                let size = fd.abs().max(scale);
+                let error = (s - fd).abs();
+                let what = format!(
+                    "{file}: d({})/d({}) at t = {}: sensitivity {s:e}, finite difference {fd:e} (value {:e})",
+                    base.columns[c],
+                    self.model.parameters[p].name,
+                    base.times[row],
+                    base.row(row)[c]
+                );
+                if error <= AGREEMENT * size {
+                    continue;
                 }
+                let (up2, down2) = wide.get_or_insert_with(|| {
+                    (self.run_shifted(p, 2.0 * h), self.run_shifted(p, -2.0 * h))
+                });
+                let uncertainty = (fd - difference(up2, down2, 2.0 * h, row, c)).abs();
+                assert!(
+                    uncertainty <= 1e-3 * size,
+                    "{what}: the finite difference is too uncertain ({uncertainty:e}) to check"
+                );
+                assert!(
+                    error <= AGREEMENT * size + uncertainty,
+                    "{what}: error {error:e}, allowed {:e} + {uncertainty:e}",
+                    AGREEMENT * size
+                );
             }
         }
     }
+}
+
+/// The central difference of column `c` at `row` between runs at p + h and p - h.
+fn difference(up: &Trajectory, down: &Trajectory, h: f64, row: usize, c: usize) -> f64 {
+    (up.row(row)[c] - down.row(row)[c]) / (2.0 * h)
 }
 
 /// Every shipped model has its own check below; a new model must get one.
