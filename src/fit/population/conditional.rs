@@ -16,7 +16,7 @@ const MAX_ITERATIONS: usize = 100;
 const STEP_TOLERANCE: f64 = 1e-7;
 
 /// The population parameters a subject is conditioned on.
-pub struct Population<'a> {
+pub struct PopulationParameters<'a> {
     /// Typical values of the estimated parameters on their estimation scales.
     pub typical: &'a [f64],
     pub scales: &'a [Scale],
@@ -29,7 +29,7 @@ pub struct Population<'a> {
     pub sigma: &'a [f64],
 }
 
-impl Population<'_> {
+impl PopulationParameters<'_> {
     /// The estimated parameters (natural scale) of a subject with random effects `eta`, and
     /// d parameter / d eta_k for each random effect.
     pub fn individual(&self, eta: &[f64]) -> (Vec<f64>, Vec<f64>) {
@@ -79,7 +79,7 @@ struct Point {
 fn evaluate(
     predictor: &dyn Predictor,
     data: &[Option<Datum>],
-    population: &Population,
+    population: &PopulationParameters,
     eta: &DVector<f64>,
 ) -> Result<Point, String> {
     let q = eta.len();
@@ -121,7 +121,7 @@ fn evaluate(
 pub fn conditional(
     predictor: &dyn Predictor,
     data: &[Option<Datum>],
-    population: &Population,
+    population: &PopulationParameters,
     start: &DVector<f64>,
 ) -> Result<Conditional, String> {
     let mut eta = start.clone();

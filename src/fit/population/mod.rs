@@ -11,7 +11,7 @@ mod predictive_check;
 mod results;
 mod vpc;
 
-pub use conditional::{Conditional, Population};
+pub use conditional::{Conditional, PopulationParameters};
 pub use omega::{OmegaStructure, log_normal_cv_percent};
 pub use predictive_check::{Bin, PredictiveCheck, predictive_check};
 pub use results::{
@@ -97,7 +97,7 @@ impl Objective<'_> {
             .ok_or("Omega is not positive definite")?;
         let omega_inverse = cholesky.inverse();
         let omega_log_det = cholesky.l().diagonal().iter().map(|d| 2.0 * d.ln()).sum();
-        let population = Population {
+        let population = PopulationParameters {
             typical: &unpacked.typical,
             scales: &self.request.scales,
             random: &self.request.random,

@@ -2,7 +2,7 @@
 //! checks: each replicate draws every subject's random effects from Omega and each observation's
 //! residual error, with the subject's own doses, covariates and observation times.
 
-use super::{Population, PopulationRequest, Subject, prepare_subject};
+use super::{PopulationParameters, PopulationRequest, Subject, prepare_subject};
 use crate::data::DataSubject;
 use crate::fit::likelihood::ErrorModel;
 use nalgebra::{DMatrix, DVector};
@@ -40,7 +40,7 @@ pub fn simulate_replicates(
         .ok_or("the fitted Omega is not positive definite")?
         .l();
     let identity = DMatrix::identity(factor.nrows(), factor.nrows());
-    let population = Population {
+    let population = PopulationParameters {
         typical: fitted.typical,
         scales: &request.scales,
         random: &request.random,

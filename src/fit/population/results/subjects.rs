@@ -4,7 +4,7 @@
 use super::{Inputs, PopulationResidual, SubjectEstimate};
 use crate::data::DataSubject;
 use crate::fit::likelihood::Datum;
-use crate::fit::population::{Conditional, Population};
+use crate::fit::population::{Conditional, PopulationParameters};
 use crate::fit::{Predictor, SimulatedSubject, weighted_residual};
 use nalgebra::{DMatrix, DVector};
 
@@ -17,7 +17,7 @@ pub(super) fn subject_estimate(
     conditional: &Conditional,
 ) -> Result<SubjectEstimate, String> {
     let request = inputs.request;
-    let population = Population {
+    let population = PopulationParameters {
         typical: inputs.typical,
         scales: &request.scales,
         random: &request.random,
