@@ -2,7 +2,7 @@
 //! so explicit runs of a 6,000-state model never pay for it) and sparse (a derivative only
 //! where an ODE uses a state, so a chain of n states costs O(n), not n^2).
 
-use super::sensitivity::SensitivityLayout;
+use super::forward_sensitivity::SensitivityLayout;
 use crate::expr::{DerivativeMemo, Graph, NodeId, Program, Variable};
 
 /// Most nodes the symbolic Jacobian may add to the model's graph; beyond, it is computed by

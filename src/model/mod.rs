@@ -5,17 +5,17 @@ mod check;
 mod columns;
 mod compile;
 mod events;
+mod forward_sensitivity;
 mod jacobian;
 mod lookup;
 mod regimen;
-mod sensitivity;
 
 pub use columns::{Column, ColumnKind, units_label};
 pub use compile::{Locate, compile};
 pub use events::Event;
+pub use forward_sensitivity::SensitivityLayout;
 pub use jacobian::MAX_JACOBIAN_NODES;
 pub use regimen::{DoseEvent, MAX_REPEATS, Regimen};
-pub use sensitivity::SensitivityLayout;
 
 use crate::expr::{Graph, NodeId, Program};
 use crate::spec::SimulationSpec;
@@ -108,7 +108,7 @@ pub struct Model {
     output_roots: Vec<NodeId>,
     initial_roots: Vec<NodeId>,
     /// Set on a sensitivity model (`sensitivity_model`).
-    sensitivity: Option<sensitivity::Sensitivity>,
+    sensitivity: Option<forward_sensitivity::Sensitivity>,
 }
 
 impl Model {
