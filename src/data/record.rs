@@ -1,6 +1,7 @@
 //! One row of a dataset read into a typed record: numbers checked cell by cell, then what the
 //! row means (observation, dose, output time, reset) checked against the model.
 
+mod dose;
 mod observation;
 
 use super::columns::{Columns, Item};
@@ -8,6 +9,7 @@ use super::{Observation, ReadOptions};
 use crate::csv::Row as Line;
 use crate::diag::Diagnostic;
 use crate::model::{MAX_REPEATS, Model};
+use dose::{DoseCells, dose_row};
 use observation::observation;
 
 /// A dose row: `repeats` additional doses (ADDL) follow every `interval` (II).
@@ -225,8 +227,58 @@ fn whole(x: f64) -> bool {
     x.fract() == 0.0
 }
 
+/// The numbers of a row's cells, each `None` when absent, missing or reported.
+struct Cells {
+    id: Option<String>,
+    time: Option<f64>,
+    evid: Option<f64>,
+    dv: Option<f64>,
+    mdv: Option<f64>,
+    censored: Option<f64>,
+    lloq: Option<f64>,
+    dose: DoseCells,
+    covariates: Vec<(usize, f64)>,
+}
+
 /// Every cell of the row checked, then its meaning.
 fn read_row(row: &mut Row) -> Option<Record> {
+    let Cells {
+        id,
+        time,
+        evid,
+        dv,
+        mdv,
+        censored,
+        lloq,
+        dose,
+        covariates,
+    } = read_cells(row);
+    check_required(row);
+    if !row.problems.is_empty() {
+        return None;
+    }
+    let (Some(id), Some(time), Some(evid)) = (id, time, evid) else {
+        return None;
+    };
+    let event = match evid as u8 {
+        0 if mdv == Some(1.0) => Event::Output,
+        0 => Event::Observation(observation(row, time, dv, censored == Some(1.0), lloq)?),
+        1 => Event::Dose(dose_row(row, dose)?),
+        2 => Event::Output,
+        3 => Event::Reset,
+        _ => Event::ResetDose(dose_row(row, dose)?),
+    };
+    Some(Record {
+        row: row.line.number,
+        id,
+        time,
+        event,
+        covariates,
+    })
+}
+
+/// Every cell read and checked on its own (SS only checked, not kept).
+fn read_cells(row: &mut Row) -> Cells {
     let id = row.id();
     let time = row.number(Item::Time);
     let evid = row.checked(
@@ -262,6 +314,26 @@ fn read_row(row: &mut Row) -> Option<Record> {
     let covariates: Vec<(usize, f64)> = (row.context.columns.covariates.iter())
         .filter_map(|&(column, parameter)| row.number_in(column).map(|v| (parameter, v)))
         .collect();
+    Cells {
+        id,
+        time,
+        evid,
+        dv,
+        mdv,
+        censored,
+        lloq,
+        dose: DoseCells {
+            amount,
+            rate,
+            interval,
+            repeats,
+        },
+        covariates,
+    }
+}
+
+/// The ID, TIME and EVID every row needs, each reported when missing.
+fn check_required(row: &mut Row) {
     for (item, what) in [
         (Item::Id, "the ID"),
         (Item::Time, "TIME"),
@@ -274,62 +346,4 @@ fn read_row(row: &mut Row) -> Option<Record> {
                 .push(problem.hint(format!("every row needs {what}")));
         }
     }
-    if !row.problems.is_empty() {
-        return None;
-    }
-    let (Some(id), Some(time), Some(evid)) = (id, time, evid) else {
-        return None;
-    };
-    let model = row.context.model;
-    let dose = |row: &mut Row| -> Option<DoseRow> {
-        let states: Vec<&str> = model.states.iter().map(|s| s.name.as_str()).collect();
-        let amount = amount.filter(|&a| a > 0.0);
-        if amount.is_none() {
-            let problem = row
-                .row_problem("a dose (EVID 1 or 4) needs AMT > 0")
-                .hint("write the amount in the model's units of the dosed state");
-            row.problems.push(problem);
-        }
-        if row.text(Item::Cmt).is_none() {
-            let problem = row
-                .row_problem("a dose (EVID 1 or 4) needs CMT, the state dosed")
-                .note(format!("states: {}", states.join(", ")));
-            row.problems.push(problem);
-        }
-        let state = row.target(Item::Cmt, "state", &states);
-        let repeats = repeats.unwrap_or(0.0) as u32;
-        let interval = interval.unwrap_or(0.0);
-        if repeats > 0 && interval <= 0.0 {
-            let problem = row
-                .row_problem(&format!(
-                    "ADDL {repeats} needs II > 0, the time between doses"
-                ))
-                .hint("add the dosing interval in column II, or set ADDL to 0");
-            row.problems.push(problem);
-            return None;
-        }
-        let amount = amount?;
-        Some(DoseRow {
-            state: state?,
-            amount,
-            duration: rate.filter(|&r| r > 0.0).map(|r| amount / r),
-            repeats,
-            interval,
-        })
-    };
-    let event = match evid as u8 {
-        0 if mdv == Some(1.0) => Event::Output,
-        0 => Event::Observation(observation(row, time, dv, censored == Some(1.0), lloq)?),
-        1 => Event::Dose(dose(row)?),
-        2 => Event::Output,
-        3 => Event::Reset,
-        _ => Event::ResetDose(dose(row)?),
-    };
-    Some(Record {
-        row: row.line.number,
-        id,
-        time,
-        event,
-        covariates,
-    })
 }

@@ -114,70 +114,13 @@ pub fn setup(
         _ => Vec::new(),
     };
     if let (false, Some(nominal)) = (global, &nominal) {
-        match explicit {
-            true => {
-                for (_, name) in parameters.iter().filter(|(k, _)| nominal[*k] == 0.0) {
-                    let from = overrides.parameters.as_ref().map(|_| "--parameters");
-                    checker
-                        .report(from, "sensitivity.parameters", format!("`{name}` is 0 in this scenario; a relative change of it is 0"))
-                        .hints
-                        .push("leave it out of the local analysis, or give it `bounds` and use `--method morris` or `sobol`".into());
-                }
-            }
-            false => parameters.retain(|(k, _)| nominal[*k] != 0.0),
-        }
+        check_local_parameters(&mut checker, overrides, explicit, nominal, &mut parameters);
     }
     let metrics = check_metrics(&mut checker, study, &spec, overrides);
-    let change = overrides.change.or(spec.change).unwrap_or(0.2);
-    if !(change > 0.0 && change < 1.0) {
-        let from = overrides.change.map(|_| "--change");
-        checker
-            .report(
-                from,
-                "sensitivity.change",
-                format!(
-                    "the change is {}; it must lie strictly between 0 and 1",
-                    crate::diag::number(change)
-                ),
-            )
-            .hints
-            .push("0.2 means +-20%".into());
-    }
-    let default_n = if method == Method::Morris {
-        DEFAULT_MORRIS_N
-    } else {
-        DEFAULT_SOBOL_N
-    };
-    let n = overrides.n.or(spec.n).unwrap_or(default_n);
-    if !(2..=10_000_000).contains(&n) {
-        let from = overrides.n.map(|_| "--n");
-        checker.report(
-            from,
-            "sensitivity.n",
-            format!("n is {n}; it must be between 2 and 10,000,000"),
-        );
-    }
-    let levels = spec.levels.unwrap_or(4);
-    if levels < 2 || !levels.is_multiple_of(2) {
-        checker
-            .report(
-                None,
-                "sensitivity.levels",
-                format!("{levels} levels; Morris needs an even number of at least 2"),
-            )
-            .hints
-            .push("4 levels are usual".into());
-    }
-    let bootstrap = spec.bootstrap.unwrap_or(1000);
-    if bootstrap < 100 {
-        checker.report(
-            None,
-            "sensitivity.bootstrap",
-            format!(
-                "{bootstrap} bootstrap resamples are too few for a 95% interval; use at least 100"
-            ),
-        );
-    }
+    let change = check_change(&mut checker, &spec, overrides);
+    let n = check_n(&mut checker, &spec, overrides, method);
+    let levels = check_levels(&mut checker, &spec);
+    let bootstrap = check_bootstrap(&mut checker, &spec);
     let seed = overrides
         .seed
         .or(spec.seed)
@@ -196,6 +139,106 @@ pub fn setup(
         }),
         _ => Err(checker.problems),
     }
+}
+
+/// The local method's parameters that are 0 in the scenario (a relative change of them is 0):
+/// reported when listed explicitly, else left out.
+fn check_local_parameters(
+    checker: &mut Checker,
+    overrides: &Overrides,
+    explicit: bool,
+    nominal: &[f64],
+    parameters: &mut Vec<(usize, String)>,
+) {
+    match explicit {
+        true => {
+            for (_, name) in parameters.iter().filter(|(k, _)| nominal[*k] == 0.0) {
+                let from = overrides.parameters.as_ref().map(|_| "--parameters");
+                checker
+                    .report(from, "sensitivity.parameters", format!("`{name}` is 0 in this scenario; a relative change of it is 0"))
+                    .hints
+                    .push("leave it out of the local analysis, or give it `bounds` and use `--method morris` or `sobol`".into());
+            }
+        }
+        false => parameters.retain(|(k, _)| nominal[*k] != 0.0),
+    }
+}
+
+/// The relative change the local method applies (`--change`, else `change`, else 0.2),
+/// strictly between 0 and 1.
+fn check_change(checker: &mut Checker, spec: &SensitivitySpec, overrides: &Overrides) -> f64 {
+    let change = overrides.change.or(spec.change).unwrap_or(0.2);
+    if !(change > 0.0 && change < 1.0) {
+        let from = overrides.change.map(|_| "--change");
+        checker
+            .report(
+                from,
+                "sensitivity.change",
+                format!(
+                    "the change is {}; it must lie strictly between 0 and 1",
+                    crate::diag::number(change)
+                ),
+            )
+            .hints
+            .push("0.2 means +-20%".into());
+    }
+    change
+}
+
+/// Base samples (Sobol') or trajectories (Morris): `--n`, else `n`, else the method's default;
+/// 2 to 10,000,000.
+fn check_n(
+    checker: &mut Checker,
+    spec: &SensitivitySpec,
+    overrides: &Overrides,
+    method: Method,
+) -> u64 {
+    let default_n = if method == Method::Morris {
+        DEFAULT_MORRIS_N
+    } else {
+        DEFAULT_SOBOL_N
+    };
+    let n = overrides.n.or(spec.n).unwrap_or(default_n);
+    if !(2..=10_000_000).contains(&n) {
+        let from = overrides.n.map(|_| "--n");
+        checker.report(
+            from,
+            "sensitivity.n",
+            format!("n is {n}; it must be between 2 and 10,000,000"),
+        );
+    }
+    n
+}
+
+/// Morris levels (`levels`, else 4): even and at least 2.
+fn check_levels(checker: &mut Checker, spec: &SensitivitySpec) -> u32 {
+    let levels = spec.levels.unwrap_or(4);
+    if levels < 2 || !levels.is_multiple_of(2) {
+        checker
+            .report(
+                None,
+                "sensitivity.levels",
+                format!("{levels} levels; Morris needs an even number of at least 2"),
+            )
+            .hints
+            .push("4 levels are usual".into());
+    }
+    levels
+}
+
+/// Bootstrap resamples for the intervals (`bootstrap`, else 1000): at least 100.
+fn check_bootstrap(checker: &mut Checker, spec: &SensitivitySpec) -> u32 {
+    let bootstrap = spec.bootstrap.unwrap_or(1000);
+    if bootstrap < 100 {
+        checker.report(
+            None,
+            "sensitivity.bootstrap",
+            format!(
+                "{bootstrap} bootstrap resamples are too few for a 95% interval; use at least 100"
+            ),
+        );
+    }
+    bootstrap
 }
 
 fn check_scenario(

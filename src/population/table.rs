@@ -3,7 +3,7 @@
 //! byte-order mark, delimiters detected; an unnamed first column is R's row names and
 //! ignored). Every error names the file, row (line) and column.
 
-use crate::csv::{self, Delimiter, Table};
+use crate::csv::{self, Cell, Delimiter, Row, Table};
 use crate::diag::Diagnostic;
 
 /// Subjects' parameter values as read from a table.
@@ -50,11 +50,56 @@ impl SubjectTable {
     }
 }
 
+/// Where the header puts things: the `ID` column, R's row names and the parameter columns.
+struct Layout {
+    id_column: Option<usize>,
+    row_names: Option<usize>,
+    /// (column name, model parameter index), in file order.
+    columns: Vec<(String, usize)>,
+}
+
 /// Reads a subject table. `parameters` are the model's parameter names.
 pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<SubjectTable, Diagnostic> {
     let (lines, header) = Table::open(file, text.as_bytes(), Delimiter::Auto).map_err(|error| {
         error.hint("a subject table has a header row (`ID,weight,...`) and one row per subject")
     })?;
+    let layout = read_header(file, &header, parameters)?;
+    let mut ids = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    let mut values = Vec::new();
+    for line in lines {
+        let line = line?;
+        read_cells(file, &header.cells, &layout, &line, &mut ids, &mut values)?;
+        if layout.id_column.is_none() {
+            ids.push(ids.len() as u64 + 1);
+        } else if let Some(previous) = seen.insert(ids[ids.len() - 1], line.number) {
+            return Err(Diagnostic::new(format!(
+                "row {}: ID {} is used again (first in row {previous})",
+                line.number,
+                ids[ids.len() - 1],
+            ))
+            .at(line.locate_all(file))
+            .hint("each row is one subject; give each a distinct ID"));
+        }
+    }
+    if ids.is_empty() {
+        return Err(
+            Diagnostic::new(format!("the subject table `{file}` has no rows"))
+                .at(header.locate_all(file))
+                .hint("add one row per subject under the header"),
+        );
+    }
+    Ok(SubjectTable {
+        file: file.to_string(),
+        columns: layout.columns,
+        ids,
+        values,
+    })
+}
+
+/// The header's columns: row names (an unnamed first column), `ID`, or a model parameter named
+/// once; any other name is an error.
+fn read_header(file: &str, header: &Row, parameters: &[&str]) -> Result<Layout, Diagnostic> {
     let names = &header.cells;
     let mut id_column = None;
     let mut row_names = None;
@@ -82,80 +127,73 @@ pub fn read_table(file: &str, text: &str, parameters: &[&str]) -> Result<Subject
             .hint("rename the column after the parameter it sets, or remove it"));
         }
     }
-    let mut ids = Vec::new();
-    let mut seen = std::collections::HashMap::new();
-    let mut values = Vec::new();
-    for line in lines {
-        let line = line?;
-        let cells = &line.cells;
-        if cells.len() != names.len() {
-            return Err(Diagnostic::new(format!(
-                "row {} has {} cells; the header has {}",
-                line.number,
-                cells.len(),
-                names.len()
-            ))
-            .at(line.locate_all(file))
-            .hint("every row needs one value per header column"));
-        }
-        for (k, cell) in cells.iter().enumerate() {
-            let trimmed = cell.text.as_str();
-            let bad = |what: &str| {
-                Diagnostic::new(format!(
-                    "row {}, column `{}`: {what}",
-                    line.number, names[k].text
-                ))
-                .at(line.locate(file, cell))
-            };
-            if Some(k) == row_names {
-                continue;
-            } else if Some(k) == id_column {
-                let id: u64 = trimmed.parse().ok().filter(|&id| id > 0).ok_or_else(|| {
-                    bad(&format!("`{trimmed}` is not a positive whole number"))
-                        .hint("IDs are 1, 2, 3, ...")
-                })?;
-                ids.push(id);
-            } else {
-                let value = match csv::number(trimmed) {
-                    Ok(Some(value)) => value,
-                    Ok(None) => {
-                        return Err(bad("the value is missing")
-                            .hint("every subject needs a value in every column"));
-                    }
-                    Err(csv::NotANumber) => {
-                        return Err(bad(&format!("`{trimmed}` is not a finite number"))
-                            .hint("write numbers like 70, 0.3 or 1e9; no units")
-                            .hint(csv::number_hint(trimmed)));
-                    }
-                };
-                values.push(value);
-            }
-        }
-        if id_column.is_none() {
-            ids.push(ids.len() as u64 + 1);
-        } else if let Some(previous) = seen.insert(ids[ids.len() - 1], line.number) {
-            return Err(Diagnostic::new(format!(
-                "row {}: ID {} is used again (first in row {previous})",
-                line.number,
-                ids[ids.len() - 1],
-            ))
-            .at(line.locate_all(file))
-            .hint("each row is one subject; give each a distinct ID"));
-        }
-    }
-    if ids.is_empty() {
-        return Err(
-            Diagnostic::new(format!("the subject table `{file}` has no rows"))
-                .at(header.locate_all(file))
-                .hint("add one row per subject under the header"),
-        );
-    }
-    Ok(SubjectTable {
-        file: file.to_string(),
+    Ok(Layout {
+        id_column,
+        row_names,
         columns,
-        ids,
-        values,
     })
+}
+
+/// One row's cells: as many as the header's, its ID (when the table has an `ID` column) pushed
+/// to `ids` and its parameter values to `values`.
+fn read_cells(
+    file: &str,
+    names: &[Cell],
+    layout: &Layout,
+    line: &Row,
+    ids: &mut Vec<u64>,
+    values: &mut Vec<f64>,
+) -> Result<(), Diagnostic> {
+    let Layout {
+        id_column,
+        row_names,
+        ..
+    } = *layout;
+    let cells = &line.cells;
+    if cells.len() != names.len() {
+        return Err(Diagnostic::new(format!(
+            "row {} has {} cells; the header has {}",
+            line.number,
+            cells.len(),
+            names.len()
+        ))
+        .at(line.locate_all(file))
+        .hint("every row needs one value per header column"));
+    }
+    for (k, cell) in cells.iter().enumerate() {
+        let trimmed = cell.text.as_str();
+        let bad = |what: &str| {
+            Diagnostic::new(format!(
+                "row {}, column `{}`: {what}",
+                line.number, names[k].text
+            ))
+            .at(line.locate(file, cell))
+        };
+        if Some(k) == row_names {
+            continue;
+        } else if Some(k) == id_column {
+            let id: u64 = trimmed.parse().ok().filter(|&id| id > 0).ok_or_else(|| {
+                bad(&format!("`{trimmed}` is not a positive whole number"))
+                    .hint("IDs are 1, 2, 3, ...")
+            })?;
+            ids.push(id);
+        } else {
+            let value = match csv::number(trimmed) {
+                Ok(Some(value)) => value,
+                Ok(None) => {
+                    return Err(bad("the value is missing")
+                        .hint("every subject needs a value in every column"));
+                }
+                Err(csv::NotANumber) => {
+                    return Err(bad(&format!("`{trimmed}` is not a finite number"))
+                        .hint("write numbers like 70, 0.3 or 1e9; no units")
+                        .hint(csv::number_hint(trimmed)));
+                }
+            };
+            values.push(value);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

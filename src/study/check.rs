@@ -1,18 +1,20 @@
 //! Run file to study: every name resolved against the model, every number checked, all problems
 //! reported in one pass with the run file's line and column.
 
+use super::Study;
 use super::metrics::MetricSettings;
-use super::{Arm, Study};
 use crate::diag::Diagnostic;
 use crate::diag::Severity;
 use crate::diag::number;
-use crate::model::{Model, Regimen};
+use crate::model::Model;
 use crate::population::Population;
 use crate::simulate::RunTemplate;
 use crate::solver::SolverOverrides;
 use crate::spec::{Loaded, RunSpec};
 
+mod arms;
 mod population;
+use arms::check_arms;
 use population::check_population;
 
 /// A finite number above 0.
@@ -219,151 +221,6 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
         }
     }
     ok.then_some(plan)
-}
-
-/// Most arms (scenarios x grid points) one run file may have.
-const MAX_ARMS: usize = 10_000;
-
-/// Scenarios crossed with the grid, scenario-major; the grid's first parameter varies slowest.
-fn check_arms(
-    problems: &mut Problems,
-    model: &Model,
-    base: &[f64],
-    parameter_names: &[&str],
-) -> (Vec<Arm>, Vec<String>) {
-    let spec = &problems.run.spec;
-    let mut scenarios: Vec<(String, Vec<f64>, Regimen)> = Vec::new();
-    if spec.scenarios.is_empty() {
-        scenarios.push(("base".into(), base.to_vec(), model.default_regimen.clone()));
-    }
-    let run = problems.run;
-    for (name, scenario) in spec.scenarios.iter() {
-        let path = format!("scenarios.{name}");
-        let mut values = base.to_vec();
-        let mut ok = true;
-        if let Some(set) = &scenario.params {
-            match model.parameter_sets.iter().find(|(n, _)| n == set) {
-                Some((_, overrides)) => {
-                    for &(k, value) in overrides {
-                        values[k] = value;
-                    }
-                }
-                None => {
-                    let sets: Vec<&str> = model
-                        .parameter_sets
-                        .iter()
-                        .map(|(n, _)| n.as_str())
-                        .collect();
-                    problems.unknown(&format!("{path}.params"), set, "parameter set", &sets);
-                    ok = false;
-                }
-            }
-        }
-        for (parameter, &value) in scenario.parameters.iter() {
-            match model.parameter_index(parameter) {
-                Some(k) if value.is_finite() => values[k] = value,
-                Some(_) => {
-                    problems.at(
-                        &format!("{path}.parameters.{parameter}"),
-                        format!("`{parameter}` is {}; it must be finite", number(value)),
-                    );
-                    ok = false;
-                }
-                None => {
-                    problems.unknown(
-                        &format!("{path}.parameters.{parameter}"),
-                        parameter,
-                        "parameter",
-                        parameter_names,
-                    );
-                    ok = false;
-                }
-            }
-        }
-        let regimen = match &scenario.doses {
-            None => Some(model.default_regimen.clone()),
-            Some(doses) => {
-                let locate = |p: &str, span: Option<std::ops::Range<usize>>| match span {
-                    Some(span) => run.locate_in_expression(p, span),
-                    None => run.locate(p),
-                };
-                match model.compile_regimen(doses, &format!("{path}.doses"), &locate) {
-                    Ok(regimen) => Some(regimen),
-                    Err(diagnostics) => {
-                        problems.list.extend(diagnostics);
-                        None
-                    }
-                }
-            }
-        };
-        if let (Some(regimen), true) = (regimen, ok) {
-            scenarios.push((name.to_string(), values, regimen));
-        }
-    }
-    let mut grid_names = Vec::new();
-    let mut levels: Vec<(usize, &Vec<f64>)> = Vec::new();
-    for (name, values) in spec.grid.iter() {
-        let path = format!("grid.{name}");
-        match model.parameter_index(name) {
-            None => problems.unknown(&path, name, "parameter", parameter_names),
-            Some(_) if values.is_empty() => {
-                problems.at(&path, format!("the grid of `{name}` has no values"));
-            }
-            Some(_) if values.iter().any(|v| !v.is_finite()) => {
-                problems.at(
-                    &path,
-                    format!("the grid of `{name}` has a value that is not finite"),
-                );
-            }
-            Some(k) => {
-                grid_names.push(name.to_string());
-                levels.push((k, values));
-            }
-        }
-    }
-    // Counted before the grid points are built: a few lists of values cross to billions.
-    let arm_count = (levels.iter()).fold(scenarios.len().max(1) as f64, |n, (_, values)| {
-        n * values.len() as f64
-    });
-    if arm_count > MAX_ARMS as f64 {
-        problems
-            .at(
-                "grid",
-                format!("{arm_count} arms (scenarios x grid points) are too many"),
-            )
-            .hints
-            .push("at most 10,000 arms; split the run into several run files".into());
-        return (Vec::new(), grid_names);
-    }
-    let mut points: Vec<Vec<f64>> = vec![Vec::new()];
-    for (_, values) in &levels {
-        points = points
-            .iter()
-            .flat_map(|point| {
-                values.iter().map(move |&v| {
-                    let mut next = point.clone();
-                    next.push(v);
-                    next
-                })
-            })
-            .collect();
-    }
-    let mut arms = Vec::new();
-    for (scenario, values, regimen) in &scenarios {
-        for point in &points {
-            let mut parameters = values.clone();
-            for ((k, _), &value) in levels.iter().zip(point) {
-                parameters[*k] = value;
-            }
-            arms.push(Arm {
-                scenario: scenario.clone(),
-                grid: point.clone(),
-                parameters,
-                regimen: regimen.clone(),
-            });
-        }
-    }
-    (arms, grid_names)
 }
 
 /// The outputs whose percentile bands are computed: `simulation.outputs`, or every model output

@@ -4,7 +4,7 @@
 
 use super::Study;
 use super::execute::StudyResult;
-use super::summary::ArmSummary;
+use super::summary::{ArmSummary, MetricSummary};
 use crate::plot::{
     Bands, BoxSummary, Figure, Interval, PlotError, Series, StepCurve, YScale, bands_png,
     boxes_png, intervals_png, render_png, steps_png,
@@ -75,148 +75,201 @@ pub fn figures(
 ) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut files: Vec<Drawing> = Vec::new();
     let time_label = format!("time ({})", study.model.time_unit);
-    let outputs = study.tracked.len();
-    let n = study.population.n;
-    for (output, (name, _)) in study.tracked.iter().enumerate() {
-        let unit = &study.tracked_units[output];
-        let y_label = if unit.is_empty() {
-            name.clone()
-        } else {
-            format!("{name} ({unit})")
-        };
-        let mut medians = Vec::new();
-        for (arm_index, arm) in study.arms.iter().enumerate() {
-            let [p05, p25, p50, p75, p95] =
-                <[Vec<f64>; 5]>::try_from(result.bands.percentiles(arm_index, output))
-                    .map_err(|_| "band percentiles have the wrong shape".to_string())?;
-            let typical = match &result.typical[arm_index] {
-                Ok(values) => values
-                    .iter()
-                    .skip(output)
-                    .step_by(outputs)
-                    .copied()
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-            medians.push(Series {
-                name: arm.label(&study.grid_names),
-                values: p50.clone(),
-            });
-            let bands = Bands {
-                times: result.times.clone(),
-                p05,
-                p25,
-                p50,
-                p75,
-                p95,
-                typical,
-                observed: Vec::new(),
-            };
-            let label = arm.label(&study.grid_names);
-            let title = format!("{name}: {label}, {n} subjects, percentile bands");
-            let (x_label, y_label) = (time_label.clone(), y_label.clone());
-            files.push((
-                format!("figures/bands_{}_{}.png", slug(&label), slug(name)),
-                Box::new(move || bands_png(&title, &x_label, &y_label, &bands)),
-            ));
-        }
-        let figure = Figure {
-            title: format!("{name}: population median per scenario ({n} subjects)"),
-            x_label: time_label.clone(),
-            y_label: y_label.clone(),
-            times: result.times.clone(),
-            series: medians,
-            scale: YScale::Auto,
-            width: 1400,
-            height: 900,
-        };
-        files.push((
-            format!("figures/medians_{}.png", slug(name)),
-            Box::new(move || render_png(&figure)),
-        ));
+    for output in 0..study.tracked.len() {
+        output_figures(&mut files, study, result, output, &time_label)?;
     }
     let labels = arm_labels(study);
-    let metric =
-        |summary: &ArmSummary, name: &str| summary.metrics.iter().find(|m| m.name == name).cloned();
-    if summaries.iter().any(|s| metric(s, "response").is_some()) {
-        let intervals: Vec<Interval> = summaries
+    files.extend(response_figure(summaries, &labels));
+    files.extend(exposure_figures(study, summaries, &labels));
+    files.extend(relapse_free_figure(study, summaries, &labels, &time_label));
+    files
+        .into_par_iter()
+        .map(|(name, draw)| draw().map(|png| (name, png)).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// A metric's summary in one arm, by name.
+fn metric<'a>(summary: &'a ArmSummary, name: &str) -> Option<&'a MetricSummary> {
+    summary.metrics.iter().find(|m| m.name == name)
+}
+
+/// One tracked output's figures: its percentile bands in each arm, then every arm's median.
+fn output_figures(
+    files: &mut Vec<Drawing>,
+    study: &Study,
+    result: &StudyResult,
+    output: usize,
+    time_label: &str,
+) -> Result<(), String> {
+    let name = &study.tracked[output].0;
+    let n = study.population.n;
+    let unit = &study.tracked_units[output];
+    let y_label = if unit.is_empty() {
+        name.clone()
+    } else {
+        format!("{name} ({unit})")
+    };
+    let mut medians = Vec::new();
+    for (arm_index, arm) in study.arms.iter().enumerate() {
+        let bands = arm_bands(study, result, arm_index, output)?;
+        medians.push(Series {
+            name: arm.label(&study.grid_names),
+            values: bands.p50.clone(),
+        });
+        let label = arm.label(&study.grid_names);
+        let title = format!("{name}: {label}, {n} subjects, percentile bands");
+        let (x_label, y_label) = (time_label.to_string(), y_label.clone());
+        files.push((
+            format!("figures/bands_{}_{}.png", slug(&label), slug(name)),
+            Box::new(move || bands_png(&title, &x_label, &y_label, &bands)),
+        ));
+    }
+    let figure = Figure {
+        title: format!("{name}: population median per scenario ({n} subjects)"),
+        x_label: time_label.to_string(),
+        y_label,
+        times: result.times.clone(),
+        series: medians,
+        scale: YScale::Auto,
+        width: 1400,
+        height: 900,
+    };
+    files.push((
+        format!("figures/medians_{}.png", slug(name)),
+        Box::new(move || render_png(&figure)),
+    ));
+    Ok(())
+}
+
+/// One arm's percentile bands of one output, with the typical subject's trajectory (none when
+/// it failed).
+fn arm_bands(
+    study: &Study,
+    result: &StudyResult,
+    arm_index: usize,
+    output: usize,
+) -> Result<Bands, String> {
+    let outputs = study.tracked.len();
+    let [p05, p25, p50, p75, p95] =
+        <[Vec<f64>; 5]>::try_from(result.bands.percentiles(arm_index, output))
+            .map_err(|_| "band percentiles have the wrong shape".to_string())?;
+    let typical = match &result.typical[arm_index] {
+        Ok(values) => values
             .iter()
-            .zip(&labels)
+            .skip(output)
+            .step_by(outputs)
+            .copied()
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    Ok(Bands {
+        times: result.times.clone(),
+        p05,
+        p25,
+        p50,
+        p75,
+        p95,
+        typical,
+        observed: Vec::new(),
+    })
+}
+
+/// The response fraction per arm with its interval, when any arm has a response metric.
+fn response_figure(summaries: &[ArmSummary], labels: &[String]) -> Option<Drawing> {
+    if !summaries.iter().any(|s| metric(s, "response").is_some()) {
+        return None;
+    }
+    let intervals: Vec<Interval> = summaries
+        .iter()
+        .zip(labels)
+        .filter_map(|(s, label)| {
+            let (estimate, low, high) = metric(s, "response")?.fraction?;
+            Some(Interval {
+                label: label.clone(),
+                estimate,
+                low,
+                high,
+            })
+        })
+        .collect();
+    let title = "Response per scenario (typical subject's dose), Wilson 95% CI";
+    Some((
+        "figures/response.png".into(),
+        Box::new(move || intervals_png(title, "fraction responding", &intervals, true)),
+    ))
+}
+
+/// The Cmax and AUC0-28 distributions per arm, when the run has an exposure output.
+fn exposure_figures(study: &Study, summaries: &[ArmSummary], labels: &[String]) -> Vec<Drawing> {
+    let mut files: Vec<Drawing> = Vec::new();
+    let Some((exposure, _)) = &study.metrics.exposure else {
+        return files;
+    };
+    let unit = super::check::unit_of(&study.model, exposure);
+    for (name, what) in [("cmax", "Cmax"), ("auc_0_28", "AUC0-28")] {
+        let boxes: Vec<BoxSummary> = summaries
+            .iter()
+            .zip(labels)
             .filter_map(|(s, label)| {
-                let (estimate, low, high) = metric(s, "response")?.fraction?;
-                Some(Interval {
+                let m = metric(s, name)?;
+                let [p05, p25, p50, p75, p95] = m.quantiles;
+                Some(BoxSummary {
                     label: label.clone(),
-                    estimate,
-                    low,
-                    high,
+                    p05,
+                    p25,
+                    p50,
+                    p75,
+                    p95,
+                    n: m.n,
                 })
             })
             .collect();
-        let title = "Response per scenario (typical subject's dose), Wilson 95% CI";
+        let unit = match (name, unit.is_empty()) {
+            (_, true) => String::new(),
+            ("cmax", false) => format!(" ({unit})"),
+            _ => format!(" ({unit} x {})", study.model.time_unit),
+        };
+        let title = format!("{what} of {exposure} per scenario");
+        let y_label = format!("{what}{unit}");
         files.push((
-            "figures/response.png".into(),
-            Box::new(move || intervals_png(title, "fraction responding", &intervals, true)),
+            format!("figures/{name}.png"),
+            Box::new(move || boxes_png(&title, &y_label, &boxes)),
         ));
     }
-    if let Some((exposure, _)) = &study.metrics.exposure {
-        let unit = super::check::unit_of(&study.model, exposure);
-        for (name, what) in [("cmax", "Cmax"), ("auc_0_28", "AUC0-28")] {
-            let boxes: Vec<BoxSummary> = summaries
-                .iter()
-                .zip(&labels)
-                .filter_map(|(s, label)| {
-                    let m = metric(s, name)?;
-                    let [p05, p25, p50, p75, p95] = m.quantiles;
-                    Some(BoxSummary {
-                        label: label.clone(),
-                        p05,
-                        p25,
-                        p50,
-                        p75,
-                        p95,
-                        n: m.n,
-                    })
-                })
-                .collect();
-            let unit = match (name, unit.is_empty()) {
-                (_, true) => String::new(),
-                ("cmax", false) => format!(" ({unit})"),
-                _ => format!(" ({unit} x {})", study.model.time_unit),
-            };
-            let title = format!("{what} of {exposure} per scenario");
-            let y_label = format!("{what}{unit}");
-            files.push((
-                format!("figures/{name}.png"),
-                Box::new(move || boxes_png(&title, &y_label, &boxes)),
-            ));
-        }
-    }
-    if summaries
+    files
+}
+
+/// The responders' relapse-free curves per arm, when the run has a relapse criterion and any
+/// arm a curve (or no responders).
+fn relapse_free_figure(
+    study: &Study,
+    summaries: &[ArmSummary],
+    labels: &[String],
+    time_label: &str,
+) -> Option<Drawing> {
+    let shown = summaries
         .iter()
         .any(|s| !s.relapse_free.is_empty() || s.responders == 0)
         && study
             .metrics
             .response
             .as_ref()
-            .is_some_and(|r| r.relapse_above.is_some())
-    {
-        let curves: Vec<StepCurve> = summaries
-            .iter()
-            .zip(&labels)
-            .map(|(s, label)| StepCurve {
-                label: format!("{label}, {} responders", s.responders),
-                points: s.relapse_free.clone(),
-            })
-            .collect();
-        let title = "Relapse-free fraction of responders (Kaplan-Meier)";
-        let (x_label, end) = (time_label.clone(), study.template.end);
-        files.push((
-            "figures/relapse_free.png".into(),
-            Box::new(move || steps_png(title, &x_label, "relapse-free fraction", &curves, end)),
-        ));
+            .is_some_and(|r| r.relapse_above.is_some());
+    if !shown {
+        return None;
     }
-    files
-        .into_par_iter()
-        .map(|(name, draw)| draw().map(|png| (name, png)).map_err(|e| e.to_string()))
-        .collect()
+    let curves: Vec<StepCurve> = summaries
+        .iter()
+        .zip(labels)
+        .map(|(s, label)| StepCurve {
+            label: format!("{label}, {} responders", s.responders),
+            points: s.relapse_free.clone(),
+        })
+        .collect();
+    let title = "Relapse-free fraction of responders (Kaplan-Meier)";
+    let (x_label, end) = (time_label.to_string(), study.template.end);
+    Some((
+        "figures/relapse_free.png".into(),
+        Box::new(move || steps_png(title, &x_label, "relapse-free fraction", &curves, end)),
+    ))
 }

@@ -1,16 +1,24 @@
 //! Checking the `population:` block: random effects and their correlations, sampled
 //! covariates, the subject table and the residual error model.
 
+mod covariates;
+
 use super::{Problems, amend, non_negative};
 use crate::diag::number;
 use crate::model::Model;
 use crate::population::{
-    Covariate, CovariateDistribution, Population, RandomEffects, Residual, ResidualModel,
-    SubjectTable, Transform, read_table,
+    Covariate, Population, RandomEffects, Residual, ResidualModel, SubjectTable, Transform,
+    read_table,
 };
-use crate::spec::{CovariateSpec, PopulationSpec};
+use crate::spec::{PopulationSpec, ResidualSpec};
 use crate::study::{Arm, Study};
+use covariates::check_covariates;
 
+/// A varied parameter as `RandomEffects` takes it: (parameter index, name, omega, transform).
+type Varied = (usize, String, f64, Transform);
+
+/// The `population:` block checked whole, every problem reported; the population when it has
+/// none.
 pub(super) fn check_population(
     problems: &mut Problems,
     model: &Model,
@@ -20,11 +28,43 @@ pub(super) fn check_population(
 ) -> Option<Population> {
     let names: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
     let before = problems.list.len();
+    let parameters = check_variability(problems, model, spec, arms, &names);
+    let pairs = check_correlations(problems, spec, &parameters);
+    let effects = random_effects(problems, parameters, &pairs);
+    let covariates = check_covariates(problems, model, spec, &effects, &names);
+    let table = check_table(problems, spec, table, &names, &effects, &covariates);
+    let rows = table.as_ref().map(SubjectTable::rows);
+    let n = check_n(problems, spec, rows);
+    let residual =
+        (spec.residual.as_ref()).and_then(|residual| check_residual(problems, model, residual));
+    (problems.list.len() == before).then_some(Population {
+        n,
+        seed: spec.seed,
+        effects,
+        covariates,
+        table: table.map(|mut t| {
+            t.ids.truncate(n as usize);
+            t.values.truncate(n as usize * t.columns.len());
+            t
+        }),
+        residual,
+    })
+}
+
+/// The `variability:` entries: each names a parameter, a valid omega and a distribution that
+/// can vary the parameter's value in every arm.
+fn check_variability(
+    problems: &mut Problems,
+    model: &Model,
+    spec: &PopulationSpec,
+    arms: &[Arm],
+    names: &[&str],
+) -> Vec<Varied> {
     let mut parameters = Vec::new();
     for (name, variability) in spec.variability.iter() {
         let path = format!("population.variability.{name}");
         let Some(k) = model.parameter_index(name) else {
-            problems.unknown(&path, name, "parameter", &names);
+            problems.unknown(&path, name, "parameter", names);
             continue;
         };
         if !non_negative(variability.omega) {
@@ -65,6 +105,15 @@ pub(super) fn check_population(
         }
         parameters.push((k, name.to_string(), variability.omega, transform));
     }
+    parameters
+}
+
+/// The `correlations:` entries as (row, column, r) pairs of indices into `parameters`.
+fn check_correlations(
+    problems: &mut Problems,
+    spec: &PopulationSpec,
+    parameters: &[Varied],
+) -> Vec<(usize, usize, f64)> {
     let mut pairs = Vec::new();
     for (key, &r) in spec.correlations.iter() {
         let path = format!("population.correlations.{key}");
@@ -109,7 +158,17 @@ pub(super) fn check_population(
             }
         }
     }
-    let effects = match RandomEffects::new(parameters, &pairs) {
+    pairs
+}
+
+/// The random effects of the varied parameters, or none when their correlations cannot hold
+/// together (reported).
+fn random_effects(
+    problems: &mut Problems,
+    parameters: Vec<Varied>,
+    pairs: &[(usize, usize, f64)],
+) -> RandomEffects {
+    match RandomEffects::new(parameters, pairs) {
         Ok(effects) => effects,
         Err(message) => {
             problems
@@ -118,30 +177,21 @@ pub(super) fn check_population(
                 .push("correlations that cannot hold together; lower the largest ones".into());
             RandomEffects::none()
         }
-    };
-    let mut covariates = Vec::new();
-    for (name, covariate) in spec.covariates.iter() {
-        let path = format!("population.covariates.{name}");
-        match model.parameter_index(name) {
-            None => problems.unknown(&path, name, "parameter", &names),
-            Some(k) => {
-                if effects.parameters.iter().any(|p| p.0 == k) {
-                    problems
-                        .at_key(
-                            &path,
-                            format!("`{name}` is both a covariate and has variability"),
-                        )
-                        .hints
-                        .push("remove one of the two".into());
-                }
-                if let Some(checked) = check_covariate(problems, &path, name, k, covariate) {
-                    covariates.push(checked);
-                }
-            }
-        }
     }
+}
+
+/// The subject table, when the block names one and the CLI read it: parsed, and none of its
+/// columns also sampled.
+fn check_table(
+    problems: &mut Problems,
+    spec: &PopulationSpec,
+    table: Option<(String, String)>,
+    names: &[&str],
+    effects: &RandomEffects,
+    covariates: &[Covariate],
+) -> Option<SubjectTable> {
     let table = match (&spec.table, table) {
-        (Some(_), Some((file, text))) => match read_table(&file, &text, &names) {
+        (Some(_), Some((file, text))) => match read_table(&file, &text, names) {
             Ok(table) => Some(table),
             Err(diagnostic) => {
                 problems.list.push(diagnostic);
@@ -151,10 +201,14 @@ pub(super) fn check_population(
         _ => None,
     };
     if let Some(table) = &table {
-        check_table_columns(problems, table, &effects, &covariates);
+        check_table_columns(problems, table, effects, covariates);
     }
-    let rows = table.as_ref().map(SubjectTable::rows);
-    let n = match (spec.n, rows) {
+    table
+}
+
+/// The number of subjects: `n`, at most the table's rows, or all of them; 0 when reported.
+fn check_n(problems: &mut Problems, spec: &PopulationSpec, rows: Option<usize>) -> u64 {
+    match (spec.n, rows) {
         (Some(0), _) => {
             problems.at(
                 "population.n",
@@ -178,78 +232,73 @@ pub(super) fn check_population(
                 .push("add `n: 1000` (or a `table:` with one row per subject)".into());
             0
         }
-    };
-    let residual = spec.residual.as_ref().and_then(|residual| {
-        let path = "population.residual";
-        let columns = Study::column_names(model);
-        if Study::column(model, &residual.output).is_none() {
-            problems.unknown(
-                &format!("{path}.output"),
-                &residual.output,
-                "output or state",
-                &columns,
-            );
-        }
-        let sd = residual.sd;
-        if !non_negative(sd) {
-            problems.at(
-                &format!("{path}.sd"),
-                format!("`sd` is {}; it must be a finite number >= 0", number(sd)),
-            );
-        }
-        let model_error = match residual.model.as_str() {
-            "additive" => Some(ResidualModel::Additive { sd }),
-            "proportional" => Some(ResidualModel::Proportional { sd }),
-            "exponential" => Some(ResidualModel::Exponential { sd }),
-            "combined" => match residual.sd_additive {
-                Some(additive) if additive >= 0.0 && additive.is_finite() => {
-                    Some(ResidualModel::Combined {
-                        additive,
-                        proportional: sd,
-                    })
-                }
-                _ => {
-                    problems.at(
-                        path,
-                        "`combined` needs `sd_additive` (>= 0) besides `sd` (proportional)",
-                    );
-                    None
-                }
-            },
-            other => {
-                let d = problems.at(
-                    &format!("{path}.model"),
-                    format!("unknown residual error model `{other}`"),
+    }
+}
+
+/// The `residual:` error model: a known output or state, a valid SD and a known model.
+fn check_residual(
+    problems: &mut Problems,
+    model: &Model,
+    residual: &ResidualSpec,
+) -> Option<Residual> {
+    let path = "population.residual";
+    let columns = Study::column_names(model);
+    if Study::column(model, &residual.output).is_none() {
+        problems.unknown(
+            &format!("{path}.output"),
+            &residual.output,
+            "output or state",
+            &columns,
+        );
+    }
+    let sd = residual.sd;
+    if !non_negative(sd) {
+        problems.at(
+            &format!("{path}.sd"),
+            format!("`sd` is {}; it must be a finite number >= 0", number(sd)),
+        );
+    }
+    let model_error = match residual.model.as_str() {
+        "additive" => Some(ResidualModel::Additive { sd }),
+        "proportional" => Some(ResidualModel::Proportional { sd }),
+        "exponential" => Some(ResidualModel::Exponential { sd }),
+        "combined" => match residual.sd_additive {
+            Some(additive) if additive >= 0.0 && additive.is_finite() => {
+                Some(ResidualModel::Combined {
+                    additive,
+                    proportional: sd,
+                })
+            }
+            _ => {
+                problems.at(
+                    path,
+                    "`combined` needs `sd_additive` (>= 0) besides `sd` (proportional)",
                 );
-                *d = d
-                    .clone()
-                    .suggest(
-                        other,
-                        ["additive", "proportional", "combined", "exponential"],
-                    )
-                    .note("models: additive, proportional, combined, exponential");
                 None
             }
-        };
-        Some(Residual {
-            output: residual.output.clone(),
-            model: model_error?,
-        })
-    });
-    (problems.list.len() == before).then_some(Population {
-        n,
-        seed: spec.seed,
-        effects,
-        covariates,
-        table: table.map(|mut t| {
-            t.ids.truncate(n as usize);
-            t.values.truncate(n as usize * t.columns.len());
-            t
-        }),
-        residual,
+        },
+        other => {
+            let d = problems.at(
+                &format!("{path}.model"),
+                format!("unknown residual error model `{other}`"),
+            );
+            *d = d
+                .clone()
+                .suggest(
+                    other,
+                    ["additive", "proportional", "combined", "exponential"],
+                )
+                .note("models: additive, proportional, combined, exponential");
+            None
+        }
+    };
+    Some(Residual {
+        output: residual.output.clone(),
+        model: model_error?,
     })
 }
 
+/// No table column is also sampled (by variability or as a covariate).
 fn check_table_columns(
     problems: &mut Problems,
     table: &SubjectTable,
@@ -272,69 +321,4 @@ fn check_table_columns(
                 .push("a parameter is either read per subject or sampled; remove one".into());
         }
     }
-}
-
-fn check_covariate(
-    problems: &mut Problems,
-    path: &str,
-    name: &str,
-    parameter: usize,
-    spec: &CovariateSpec,
-) -> Option<Covariate> {
-    let positive = |x: Option<f64>| x.filter(|v| *v > 0.0 && v.is_finite());
-    let finite = |x: Option<f64>| x.filter(|v| v.is_finite());
-    let distribution = match spec.distribution.as_str() {
-        "lognormal" => positive(spec.median)
-            .zip(finite(spec.omega).filter(|o| *o >= 0.0))
-            .map(|(median, omega)| CovariateDistribution::LogNormal { median, omega }),
-        "normal" => finite(spec.mean)
-            .zip(finite(spec.sd).filter(|s| *s >= 0.0))
-            .map(|(mean, sd)| CovariateDistribution::Normal { mean, sd }),
-        "uniform" => finite(spec.min)
-            .zip(finite(spec.max))
-            .map(|(min, max)| CovariateDistribution::Uniform { min, max }),
-        other => {
-            let d = problems.at(
-                &format!("{path}.distribution"),
-                format!("unknown covariate distribution `{other}`"),
-            );
-            *d = d.clone().suggest(other, ["lognormal", "normal", "uniform"]).note("distributions: lognormal (median, omega), normal (mean, sd), uniform (min, max)");
-            return None;
-        }
-    };
-    let Some(distribution) = distribution else {
-        let needs = match spec.distribution.as_str() {
-            "lognormal" => "`median` > 0 and `omega` >= 0",
-            "normal" => "`mean` and `sd` >= 0",
-            _ => "finite `min` and `max`",
-        };
-        problems.at(
-            path,
-            format!(
-                "covariate `{name}`: a {} distribution needs {needs}",
-                spec.distribution
-            ),
-        );
-        return None;
-    };
-    let min = spec.min.unwrap_or(f64::NEG_INFINITY);
-    let max = spec.max.unwrap_or(f64::INFINITY);
-    if min.partial_cmp(&max) != Some(std::cmp::Ordering::Less) {
-        problems.at(
-            path,
-            format!(
-                "covariate `{name}`: `min` ({}) must be below `max` ({})",
-                number(min),
-                number(max)
-            ),
-        );
-        return None;
-    }
-    Some(Covariate {
-        name: name.to_string(),
-        parameter,
-        distribution,
-        min,
-        max,
-    })
 }
