@@ -4,7 +4,7 @@
 //! 1. [`spec`]: model and run files as written (YAML text to typed specs with source positions).
 //! 2. [`model`]: a spec checked and compiled; expressions lowered by [`expr`] to register programs.
 //! 3. [`simulate::RunPlan`]: one run's parameters, doses, span, output grid and solver settings;
-//!    [`study`], [`population`], [`data`] and [`fit`] make many of them.
+//!    [`study`], [`population`], [`data`] and [`fit`] make many from a [`simulate::RunTemplate`].
 //! 4. [`simulate`]: the driver splits time at breakpoints and calls [`solver`] on each segment.
 //! 5. [`trajectory`]: the states and outputs at the output times (and a column's peak).
 //! 6. [`metrics`]: exposure, kinetic phases and response of a curve; summaries of a population.
@@ -13,7 +13,7 @@
 //! 8. [`cli`]: arguments resolved once, the pipeline run, files committed by [`output`].
 //!
 //! Beside the pipeline: [`diag`] (errors with where and how to fix), [`csv`] (tables as people
-//! write them), [`gsa`] (sensitivity analysis), [`library`] (shipped models), [`interrupt`].
+//! write them), [`sensitivity`] (sensitivity analysis), [`library`] (shipped models), [`interrupt`].
 
 // Diagnostics are large by design (message, location, hints) and only built on the error path.
 #![allow(clippy::result_large_err)]
@@ -24,7 +24,6 @@ pub mod data;
 pub mod diag;
 pub mod expr;
 pub mod fit;
-pub mod gsa;
 pub mod interrupt;
 pub mod library;
 pub mod metrics;
@@ -35,6 +34,7 @@ pub mod population;
 pub mod present;
 pub mod record;
 pub mod report;
+pub mod sensitivity;
 pub mod simulate;
 pub mod solver;
 pub mod spec;

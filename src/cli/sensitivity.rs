@@ -4,13 +4,13 @@
 use super::Failure;
 use super::run_files::{LoadedStudy, default_folder, load_study, write_all};
 use crate::diag::Severity;
-use crate::gsa::{
-    Method, Overrides, Setup, evaluation_count, forward_system, local, morris, setup, sobol,
-};
 use crate::output::{Destination, Owner, Staging};
 use crate::present::failed_simulations;
 use crate::present::sensitivity::{self as present, Analysis, RecordSettings};
 use crate::record::{Record, sensitivity::SensitivityRecord, to_json};
+use crate::sensitivity::{
+    Method, Overrides, Setup, evaluation_count, forward_system, local, morris, setup, sobol,
+};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Instant;

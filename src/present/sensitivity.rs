@@ -5,14 +5,14 @@ mod figures;
 
 use super::NamedFile;
 use crate::diag::Diagnostic;
-use crate::gsa::{
-    Failures, LOCAL_RTOL, LOCAL_STEP, LocalResult, Method, MorrisResult, Setup, SobolOutcome,
-    local_curves_csv, local_metrics_csv, morris_csv, sobol_csv,
-};
 use crate::record::Record;
 use crate::record::run::RunInputs;
 use crate::record::sensitivity::{
     BootstrapSettings, MethodSettings, NominalValue, RangeRecord, SensitivityRecord,
+};
+use crate::sensitivity::{
+    Failures, LOCAL_RTOL, LOCAL_STEP, LocalResult, Method, MorrisResult, Setup, SobolOutcome,
+    local_curves_csv, local_metrics_csv, morris_csv, sobol_csv,
 };
 use crate::study::Study;
 

@@ -3,7 +3,7 @@
 
 use super::Record;
 use super::run::RunInputs;
-use crate::gsa::Method;
+use crate::sensitivity::Method;
 use serde::{Deserialize, Serialize};
 
 /// sensitivity.json.

@@ -2,12 +2,12 @@
 //! Morris plane, Sobol' index bars.
 
 use crate::diag::Diagnostic;
-use crate::gsa::{LocalResult, MorrisResult, Setup, SobolOutcome};
 use crate::plot::{
     Figure, IndexBar, MorrisPoint, PlotError, Series, TornadoBar, YScale, indices_png, morris_png,
     render_png, tornado_png,
 };
 use crate::present::NamedFile;
+use crate::sensitivity::{LocalResult, MorrisResult, Setup, SobolOutcome};
 use crate::study::Study;
 
 type Figures = Result<Vec<NamedFile>, Diagnostic>;

@@ -1,7 +1,7 @@
 //! The estimators on functions with known indices, no ODEs: Ishigami and a linear model
 //! (Sobol'), a linear model and the Sobol' G function (Morris), and the designs' structure.
 
-use cartsim::gsa::{Bootstrap, MorrisDesign, SaltelliDesign, sobol_indices};
+use cartsim::sensitivity::{Bootstrap, MorrisDesign, SaltelliDesign, sobol_indices};
 use std::f64::consts::PI;
 
 /// Outputs of `f` at every point of a Saltelli design whose unit coordinates are mapped by
@@ -257,8 +257,8 @@ fn morris_ranks_the_sobol_g_function_inputs_by_importance() {
 
 #[test]
 fn ranges_map_the_unit_interval_onto_bounds_and_variability_percentiles() {
-    use cartsim::gsa::{ParameterRange, RangeKind, VARIABILITY_COVERAGE};
     use cartsim::population::Transform;
+    use cartsim::sensitivity::{ParameterRange, RangeKind, VARIABILITY_COVERAGE};
     // The coverage constant is the 95th percentile of the standard normal: Phi(z) = 0.95,
     // with Phi from libm's erf (to 1e-12, far below any use of it).
     let phi = 0.5 * (1.0 + libm::erf(VARIABILITY_COVERAGE / 2f64.sqrt()));

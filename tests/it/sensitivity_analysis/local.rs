@@ -3,8 +3,8 @@
 
 use super::study_of;
 use crate::repo_path;
-use cartsim::gsa::{LocalResult, local};
 use cartsim::model::{Model, Regimen};
+use cartsim::sensitivity::{LocalResult, local};
 
 const GROWTH: &str = "name: growth
 parameters:
@@ -28,7 +28,7 @@ sensitivity: {parameters: [k, y0], metrics: [cmax, level@5], change: 0.2}
 
 fn analyse(
     study: &cartsim::study::Study,
-    setup: &cartsim::gsa::Setup,
+    setup: &cartsim::sensitivity::Setup,
     forward: bool,
 ) -> LocalResult {
     let indices: Vec<usize> = setup.parameters.iter().map(|(k, _)| *k).collect();

@@ -7,7 +7,7 @@ mod local;
 
 use crate::model_from;
 use cartsim::diag::render_all;
-use cartsim::gsa::{Method, Overrides, Setup, setup};
+use cartsim::sensitivity::{Method, Overrides, Setup, setup};
 use cartsim::spec::{RunSpec, load_yaml};
 use cartsim::study::{Study, StudyInputs, check};
 

@@ -3,7 +3,7 @@
 
 use super::Checker;
 use crate::diag::Diagnostic;
-use crate::gsa::{ParameterRange, RangeKind};
+use crate::sensitivity::{ParameterRange, RangeKind};
 use crate::spec::SensitivitySpec;
 use crate::study::Study;
 
