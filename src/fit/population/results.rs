@@ -122,8 +122,7 @@ pub(super) struct Inputs<'a> {
     pub evaluations: u32,
 }
 
-/// Reported values from psi (natural typical values, SDs, correlations, sigma), their names,
-/// kinds, and whether each is positive (interval on the log scale) or a correlation.
+/// Reported values from psi, in order: natural typical values, SDs, correlations, sigma.
 fn reported(request: &PopulationRequest, psi: &[f64]) -> Vec<f64> {
     let m = request.estimated.len();
     let o = request.structure.count();

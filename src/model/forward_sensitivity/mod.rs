@@ -196,7 +196,7 @@ impl Model {
     /// then d(y_i)/d(p_j) (named `d(y)/d(p)`), outputs o then d(o_r)/d(p_j), in the order of
     /// `SensitivityLayout`. The model's own doses carry over (amounts depending on p_j dose
     /// their derivative into the sensitivities). Refused: an empty or repeated list, models with
-    /// events that set states or stop the run (floors included), and own doses whose time,
+    /// events that set states or stop the run (floors are allowed), and own doses whose time,
     /// interval or duration depends on a listed parameter.
     pub fn sensitivity_model(&self, parameters: &[usize]) -> Result<Model, String> {
         self.check_sensitivity_request(parameters)?;
