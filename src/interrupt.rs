@@ -1,4 +1,4 @@
-//! Stop requests: SIGINT and SIGTERM (registered by the command line) set a process-wide flag
+//! Stop requests: SIGINT and SIGTERM (registered here for the command line) set a process-wide flag
 //! that long loops and every simulation poll, so a run stops quickly and commits nothing.
 
 use crate::diag::Diagnostic;
@@ -10,6 +10,24 @@ static SIGNAL: LazyLock<Arc<AtomicUsize>> = LazyLock::new(Arc::default);
 /// The flag a signal handler stores its signal number into.
 pub fn flag() -> Arc<AtomicUsize> {
     Arc::clone(&SIGNAL)
+}
+
+/// SIGINT and SIGTERM ask the command to stop (see `interrupt`): it abandons its work and
+/// commits nothing. A second signal ends the process at once.
+pub fn stop_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use std::sync::atomic::AtomicBool;
+    let again = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            signal,
+            128 + signal,
+            Arc::clone(&again),
+        );
+        let _ = signal_hook::flag::register(signal, Arc::clone(&again));
+        let _ =
+            signal_hook::flag::register_usize(signal, flag(), signal as usize);
+    }
 }
 
 /// The signal that asked the process to stop, if one did.

@@ -187,15 +187,11 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let parameters = parameter_values(&model, args.params.as_deref(), &args.set)?;
     let estimated =
         crate::fit::estimated_indices(&model, &args.estimate, &parameters).map_err(Failure)?;
-    let sensitivity = match args.gradient {
-        GradientChoice::FiniteDifference => Ok(None),
-        GradientChoice::Sensitivity => model.sensitivity_model(&estimated).map(Some),
-    };
-    let fallback = sensitivity.as_ref().err().cloned();
+    let wanted = args.gradient == GradientChoice::Sensitivity;
+    let (sensitivity, fallback) = crate::fit::sensitivity_model(&model, &estimated, wanted);
     if let Some(reason) = &fallback {
         eprintln!("note: finite-difference gradients: {reason}");
     }
-    let sensitivity = sensitivity.ok().flatten();
     let start = Start {
         model: &model,
         dataset: &dataset,

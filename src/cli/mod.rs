@@ -80,7 +80,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    stop_on_signals();
+    crate::interrupt::stop_on_signals();
     let Some(result) = quiet_on_broken_pipe(|| dispatch(cli.command)) else {
         return ExitCode::SUCCESS;
     };
@@ -109,24 +109,6 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Report(args) => report::report(&args),
         Command::Check { models } => check::check(&models),
         Command::Models => check::models(),
-    }
-}
-
-/// SIGINT and SIGTERM ask the command to stop (see `interrupt`): it abandons its work and
-/// commits nothing. A second signal ends the process at once.
-fn stop_on_signals() {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    use std::sync::{Arc, atomic::AtomicBool};
-    let again = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM] {
-        let _ = signal_hook::flag::register_conditional_shutdown(
-            signal,
-            128 + signal,
-            Arc::clone(&again),
-        );
-        let _ = signal_hook::flag::register(signal, Arc::clone(&again));
-        let _ =
-            signal_hook::flag::register_usize(signal, crate::interrupt::flag(), signal as usize);
     }
 }
 

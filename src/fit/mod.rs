@@ -9,7 +9,7 @@ mod predict;
 mod setup;
 mod starts;
 mod subjects;
-pub use setup::{estimated_indices, initial_sigma};
+pub use setup::{estimated_indices, initial_sigma, sensitivity_model};
 
 use crate::metrics::summary::NORMAL_QUANTILE_975;
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};

@@ -1,5 +1,6 @@
 //! What a fit is asked to estimate, checked before it starts: the parameters named (known,
-//! each once, estimable on their scale) and the starting residual SDs.
+//! each once, estimable on their scale), the starting residual SDs, and the sensitivity model
+//! its gradients come from.
 
 use super::likelihood::ErrorModel;
 use crate::data::DataSubject;
@@ -66,4 +67,18 @@ pub fn initial_sigma(
         )));
     }
     Ok(given.to_vec())
+}
+
+/// The forward sensitivity model of the estimated parameters when exact gradients are
+/// `wanted`, or why the fit falls back to finite differences: (model, reason for the fallback).
+pub fn sensitivity_model(
+    model: &Model,
+    estimated: &[usize],
+    wanted: bool,
+) -> (Option<Model>, Option<String>) {
+    match wanted.then(|| model.sensitivity_model(estimated)) {
+        Some(Ok(sensitivity)) => (Some(sensitivity), None),
+        Some(Err(reason)) => (None, Some(reason)),
+        None => (None, None),
+    }
 }
