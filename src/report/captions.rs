@@ -1,6 +1,6 @@
 //! Captions of the figures a report shows, from their file names.
 
-use crate::study::slug;
+use crate::present::run::slug;
 
 /// What a figure of a cartsim output folder shows, from its file name and the run's scenarios.
 pub fn caption(file: &str, scenarios: &[String]) -> String {

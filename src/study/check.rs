@@ -128,7 +128,7 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
         (Some(plan), Some(population)) if problems.list.is_empty() => {
             let tracked_units = tracked
                 .iter()
-                .map(|(name, _)| unit_of(&model, name))
+                .map(|&(_, column)| model.column_unit(column).unwrap_or_default().to_string())
                 .collect();
             Ok(Study {
                 model,
@@ -144,19 +144,6 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
         }
         _ => Err(problems.list),
     }
-}
-
-/// The unit of a state or output, or "" when the model gives none.
-pub(super) fn unit_of(model: &Model, name: &str) -> String {
-    let unit = match model.state_index(name) {
-        Some(k) => model.states[k].unit.clone(),
-        None => model
-            .outputs
-            .iter()
-            .find(|o| o.name == name)
-            .and_then(|o| o.unit.clone()),
-    };
-    unit.unwrap_or_default()
 }
 
 fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<RunTemplate> {

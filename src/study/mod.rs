@@ -5,7 +5,6 @@
 mod bands;
 mod check;
 mod execute;
-mod figures;
 mod metrics;
 mod shards;
 mod summary;
@@ -14,10 +13,9 @@ mod tables;
 pub use bands::{BandSet, RELATIVE_ERROR, Sketch};
 pub use check::{StudyInputs, check};
 pub use execute::{Progress, StudyResult, SubjectRecord, TrajectorySink, execute};
-pub use figures::{figures, slug};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
 pub use shards::{Merger, Shard, Table, shard_subjects, whole};
-pub use summary::{ArmSummary, summarize};
+pub use summary::{ArmSummary, MetricSummary, summarize};
 pub use tables::{
     metrics_csv, parse_metrics_csv, parse_subjects_csv, percentiles_csv, subjects_csv, summary_csv,
     trajectories_header,

@@ -2,13 +2,11 @@
 //! per arm and output, medians across arms, response fractions, Cmax and AUC distributions, and
 //! relapse-free curves.
 
-use super::Study;
-use super::execute::StudyResult;
-use super::summary::{ArmSummary, MetricSummary};
 use crate::plot::{
     Bands, BoxSummary, Figure, Interval, PlotError, Series, StepCurve, YScale, bands_png,
     boxes_png, intervals_png, render_png, steps_png,
 };
+use crate::study::{ArmSummary, MetricSummary, Study, StudyResult};
 use rayon::prelude::*;
 
 /// A figure to draw: its file name and how to render it.
@@ -74,7 +72,7 @@ pub fn figures(
     summaries: &[ArmSummary],
 ) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut files: Vec<Drawing> = Vec::new();
-    let time_label = format!("time ({})", study.model.time_unit);
+    let time_label = study.model.time_label();
     for output in 0..study.tracked.len() {
         output_figures(&mut files, study, result, output, &time_label)?;
     }
@@ -202,10 +200,14 @@ fn response_figure(summaries: &[ArmSummary], labels: &[String]) -> Option<Drawin
 /// The Cmax and AUC0-28 distributions per arm, when the run has an exposure output.
 fn exposure_figures(study: &Study, summaries: &[ArmSummary], labels: &[String]) -> Vec<Drawing> {
     let mut files: Vec<Drawing> = Vec::new();
-    let Some((exposure, _)) = &study.metrics.exposure else {
+    let Some((exposure, column)) = &study.metrics.exposure else {
         return files;
     };
-    let unit = super::check::unit_of(&study.model, exposure);
+    let unit = study
+        .model
+        .column_unit(*column)
+        .unwrap_or_default()
+        .to_string();
     for (name, what) in [("cmax", "Cmax"), ("auc_0_28", "AUC0-28")] {
         let boxes: Vec<BoxSummary> = summaries
             .iter()

@@ -2,6 +2,8 @@
 //! subjects.csv streamed, as they grow with the population), figures or shard state, the
 //! run.json record and the run's part of the provenance.
 
+mod figures;
+
 use super::NamedFile;
 use crate::diag::Diagnostic;
 use crate::population::Transform;
@@ -13,9 +15,11 @@ use crate::record::run::{
 };
 use crate::record::{DoseRecord, TimeSpan};
 use crate::study::{
-    RELATIVE_ERROR, Study, StudyResult, figures, metrics_csv, percentiles_csv, subjects_csv,
-    summarize, summary_csv,
+    RELATIVE_ERROR, Study, StudyResult, metrics_csv, percentiles_csv, subjects_csv, summarize,
+    summary_csv,
 };
+use figures::figures;
+pub use figures::slug;
 use std::io::{self, Write};
 
 /// What a run's record says besides its results: how it was run.
