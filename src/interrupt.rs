@@ -25,8 +25,7 @@ pub fn stop_on_signals() {
             Arc::clone(&again),
         );
         let _ = signal_hook::flag::register(signal, Arc::clone(&again));
-        let _ =
-            signal_hook::flag::register_usize(signal, flag(), signal as usize);
+        let _ = signal_hook::flag::register_usize(signal, flag(), signal as usize);
     }
 }
 

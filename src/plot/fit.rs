@@ -18,7 +18,7 @@ use super::{PlotError, decades_around, extent, padded_linear, palette, segments,
 pub const PANELS_PER_PAGE: usize = 16;
 
 /// Where the dashed lines of a residual plot lie: the central 95% of a standard normal.
-const Z_975: f64 = 1.96;
+const Z_975: f64 = crate::metrics::summary::NORMAL_QUANTILE_975;
 /// Radius of an observation's dot and reach of a BLQ triangle, in pixels.
 const DOT: u32 = 5;
 const TRIANGLE: u32 = 8;

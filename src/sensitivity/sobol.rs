@@ -10,6 +10,7 @@
 //! S_i = V_i / V and ST_i = VT_i / V, V the variance of the 2N outputs at A and B. A row is
 //! used only when all k + 2 of its outputs are finite (a failed simulation drops its row).
 
+use crate::metrics::summary::quantile;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -100,14 +101,6 @@ impl Outputs<'_> {
             .collect();
         (variance, first, total)
     }
-}
-
-/// The type-7 sample quantile of sorted values.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q;
-    let low = h.floor() as usize;
-    let high = (low + 1).min(sorted.len() - 1);
-    sorted[low] + (h - low as f64) * (sorted[high] - sorted[low])
 }
 
 fn summarize(value: f64, mut replicates: Vec<f64>, confidence: f64) -> IndexEstimate {

@@ -28,11 +28,6 @@ pub(super) fn observed_point(observation: &Observation) -> ObservedPoint {
     }
 }
 
-/// The time axis label.
-pub(super) fn time_label(model: &Model) -> String {
-    format!("time ({})", model.time_unit)
-}
-
 /// A y axis label from the units of the trajectory `columns` drawn (repeats next to each other
 /// shown once).
 pub(super) fn y_label(model: &Model, columns: &[usize]) -> String {
@@ -100,7 +95,7 @@ pub(super) fn fit_pages<'a>(
     }
     columns.sort_unstable();
     columns.dedup();
-    let x_label = time_label(model);
+    let x_label = model.time_label();
     let y_label = y_label(model, &columns);
     let pages = panels.len().div_ceil(PANELS_PER_PAGE);
     (panels.chunks(PANELS_PER_PAGE).enumerate())

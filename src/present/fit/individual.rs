@@ -2,7 +2,7 @@
 //! quantity), predictions.csv (each observation with its prediction and residual), fit.json,
 //! the goodness-of-fit figures; and the summary printed at the end.
 
-use super::figures::{Scatter, drawn_value, fit_pages, points, time_label};
+use super::figures::{Scatter, drawn_value, fit_pages, points};
 use super::{Presented, Settings, assemble, column_names, estimated_parameters, search_work};
 use crate::csv::text_cell;
 use crate::diag::Diagnostic;
@@ -86,7 +86,7 @@ fn diagnostic_figures(
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let residuals: Vec<&Residual> = fitted(fits).flat_map(|(_, s)| &s.residuals).collect();
     let pick = |f: fn(&Residual) -> (f64, f64)| points(&residuals, |r| &r.observation, f);
-    let time = time_label(model);
+    let time = model.time_label();
     let scatters = [
         Scatter {
             file: "observed_vs_predicted",

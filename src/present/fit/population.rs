@@ -3,7 +3,7 @@
 //! figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
 //! effects, visual predictive check); and the summary printed at the end.
 
-use super::figures::{Scatter, drawn_value, fit_pages, points, time_label};
+use super::figures::{Scatter, drawn_value, fit_pages, points};
 use super::{Presented, Settings, assemble, column_names, draw_error, estimated_parameters};
 use crate::csv::text_cell;
 use crate::diag::Diagnostic;
@@ -132,7 +132,7 @@ fn scatter_figures(
     let residuals: Vec<&PopulationResidual> =
         fit.subjects.iter().flat_map(|s| &s.residuals).collect();
     let pick = |f: fn(&PopulationResidual) -> (f64, f64)| points(&residuals, |r| &r.observation, f);
-    let time = time_label(request.model);
+    let time = request.model.time_label();
     let scatters = [
         Scatter {
             file: "dv_vs_pred",

@@ -3,7 +3,7 @@
 //! figures/vpc_blq.png (observed BLQ fraction against its simulated interval).
 
 use super::draw_error;
-use super::figures::{observed_point, time_label, y_label};
+use super::figures::{observed_point, y_label};
 use super::population::cell;
 use crate::diag::Diagnostic;
 use crate::fit::population::PredictiveCheck;
@@ -78,7 +78,7 @@ pub(super) fn figures(
     let title = format!("Visual predictive check ({} replicates)", check.replicates);
     let failed = draw_error("the visual predictive check");
     let y_label = y_label(model, &[check.column]);
-    let vpc = bands_png(&title, &time_label(model), &y_label, &bands).map_err(&failed)?;
+    let vpc = bands_png(&title, &model.time_label(), &y_label, &bands).map_err(&failed)?;
     let intervals: Vec<Interval> = (bins.iter())
         .map(|b| Interval {
             label: format!("t {}", (b.time * 1000.0).round() / 1000.0),

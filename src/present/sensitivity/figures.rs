@@ -61,7 +61,7 @@ pub(super) fn local(study: &Study, setup: &Setup, result: &LocalResult, scenario
             .collect();
         let figure = Figure {
             title: format!("{output}: normalized sensitivity over time, {scenario}"),
-            x_label: format!("time ({})", study.model.time_unit),
+            x_label: study.model.time_label(),
             y_label: format!("d log {output} / d log parameter"),
             times: times.clone(),
             series,
