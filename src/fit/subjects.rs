@@ -82,32 +82,46 @@ pub fn fit_subjects(request: &FitRequest, subjects: &[DataSubject]) -> Vec<Subje
         .collect()
 }
 
-fn subject_plan(request: &FitRequest, subject: &DataSubject) -> Result<RunPlan, Diagnostic> {
+/// The predictor of a data subject's observations, individual or in a population fit: its
+/// plan from the fit's `template`, refused when it has resets or no observations.
+pub(crate) fn predictor<'a>(
+    model: &'a Model,
+    template: &RunTemplate,
+    estimated: &[usize],
+    gradient: Gradient<'a>,
+    subject: &DataSubject,
+) -> Result<SimulatedSubject<'a>, Diagnostic> {
     if !subject.resets.is_empty() {
         return Err(Diagnostic::new(
-            "resets (EVID 3 or 4) are not supported in fits; split the ID into one \
-                    ID per treatment period",
+            "resets (EVID 3 or 4) are not supported in fits; split the ID into one ID per treatment period",
         ));
     }
     if subject.observations.is_empty() {
-        return Err(Diagnostic::new("no observations to fit"));
+        return Err(Diagnostic::new(
+            "no observations to fit; remove the ID from the dataset",
+        ));
     }
-    plan_subject(&request.template, subject).map_err(|e| e.diagnostic())
+    Ok(SimulatedSubject {
+        model,
+        plan: plan_subject(template, subject).map_err(|e| e.diagnostic())?,
+        estimated: estimated.to_vec(),
+        observations: (subject.observations.iter())
+            .map(|o| (o.time, o.column))
+            .collect(),
+        gradient,
+    })
 }
 
 fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject, Diagnostic> {
-    let plan = subject_plan(request, subject)?;
-    let predictor = SimulatedSubject {
-        model: request.model,
-        plan: plan.clone(),
-        estimated: request.estimated.clone(),
-        observations: subject
-            .observations
-            .iter()
-            .map(|o| (o.time, o.column))
-            .collect(),
-        gradient: request.gradient,
-    };
+    let (model, template) = (request.model, &request.template);
+    let predictor = predictor(
+        model,
+        template,
+        &request.estimated,
+        request.gradient,
+        subject,
+    )?;
+    let plan = predictor.plan.clone();
     let data = likelihood_data(subject);
     let names: Vec<String> = request
         .estimated

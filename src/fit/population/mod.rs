@@ -20,6 +20,7 @@ pub use results::{
 pub use vpc::{FittedPopulation, simulate_replicates};
 
 use super::likelihood::{BlqMethod, Datum, ErrorModel, prepare};
+use super::subjects::predictor;
 use super::{Gradient, Scale, SimulatedSubject, fitted_curve, likelihood_data};
 use crate::data::{DataSubject, plan_subject};
 use crate::model::Model;
@@ -183,30 +184,19 @@ fn prepare_subject<'a>(
     request: &'a PopulationRequest,
     subject: &'a DataSubject,
 ) -> Result<Subject<'a>, String> {
-    let problem = |message: &str| format!("ID {}: {message}", subject.id);
-    if !subject.resets.is_empty() {
-        return Err(problem(
-            "resets (EVID 3 or 4) are not supported in fits; split the ID into one ID per treatment period",
-        ));
-    }
-    if subject.observations.is_empty() {
-        return Err(problem("no observations; remove the ID from the dataset"));
-    }
-    let plan = plan_subject(&request.template, subject).map_err(|e| problem(&e.message))?;
+    let (model, template) = (request.model, &request.template);
+    let predictor = predictor(
+        model,
+        template,
+        &request.estimated,
+        request.gradient,
+        subject,
+    )
+    .map_err(|d| format!("ID {}: {}", subject.id, d.one_line()))?;
     let data = likelihood_data(subject);
     Ok(Subject {
         source: subject,
-        predictor: SimulatedSubject {
-            model: request.model,
-            plan,
-            estimated: request.estimated.clone(),
-            observations: subject
-                .observations
-                .iter()
-                .map(|o| (o.time, o.column))
-                .collect(),
-            gradient: request.gradient,
-        },
+        predictor,
         data: prepare(&data, request.blq),
     })
 }
