@@ -5,6 +5,7 @@
 //! information (central differences of the exact gradient).
 
 use super::likelihood::{Datum, ErrorModel, contribution};
+use crate::diag::Diagnostic;
 use nalgebra::{DMatrix, DVector};
 
 /// Model predictions at the observations, and their derivatives with respect to the estimated
@@ -16,7 +17,7 @@ pub struct Prediction {
 
 /// Something that predicts the observations from estimated parameter values.
 pub trait Predictor {
-    fn predict(&self, parameters: &[f64]) -> Result<Prediction, String>;
+    fn predict(&self, parameters: &[f64]) -> Result<Prediction, Diagnostic>;
 }
 
 /// The scale a parameter is estimated on.
@@ -115,7 +116,7 @@ impl Problem<'_> {
         (model, theta[k..].iter().map(|t| t.exp()).collect())
     }
 
-    fn evaluate(&self, theta: &[f64]) -> Result<Evaluation, String> {
+    fn evaluate(&self, theta: &[f64]) -> Result<Evaluation, Diagnostic> {
         let (parameters, sigma) = self.parameters(theta);
         let k = self.scales.len();
         let m = theta.len();
@@ -137,7 +138,9 @@ impl Problem<'_> {
             let Some(datum) = datum else { continue };
             let (value, d_f, d_sigma) = contribution(datum, f, self.error, &sigma);
             if !value.is_finite() {
-                return Err(format!("the likelihood is not finite at prediction {f}"));
+                return Err(Diagnostic::new(format!(
+                    "the likelihood is not finite at prediction {f}"
+                )));
             }
             objective += value;
             let mut g = DVector::zeros(m);
@@ -183,7 +186,7 @@ impl Problem<'_> {
     }
 
     /// The -2LL gradient alone (for the observed information).
-    fn gradient(&self, theta: &[f64]) -> Result<DVector<f64>, String> {
+    fn gradient(&self, theta: &[f64]) -> Result<DVector<f64>, Diagnostic> {
         self.evaluate(theta).map(|e| e.gradient)
     }
 }
@@ -205,7 +208,7 @@ pub fn search(
     problem: &Problem,
     start: &[f64],
     settings: SearchSettings,
-) -> Result<SearchResult, String> {
+) -> Result<SearchResult, Diagnostic> {
     let mut theta = start.to_vec();
     let mut current = problem.evaluate(&theta)?;
     let mut evaluations = 1;
@@ -277,7 +280,7 @@ pub fn search(
 /// The covariance of theta: 2 H^-1 with H the Hessian of -2LL by central differences of the
 /// exact gradient (step 1e-4 on theta, a log or logit scale). `None` when H is not positive
 /// definite (the information matrix is singular or the point is not a minimum).
-pub fn covariance(problem: &Problem, theta: &[f64]) -> Result<Option<DMatrix<f64>>, String> {
+pub fn covariance(problem: &Problem, theta: &[f64]) -> Result<Option<DMatrix<f64>>, Diagnostic> {
     let m = theta.len();
     let h = 1e-4;
     let mut hessian = DMatrix::zeros(m, m);

@@ -11,6 +11,7 @@ mod starts;
 mod subjects;
 pub use setup::{estimated_indices, initial_sigma, sensitivity_model};
 
+use crate::diag::Diagnostic;
 use crate::metrics::summary::NORMAL_QUANTILE_975;
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
 use estimate::{covariance, search};
@@ -128,7 +129,7 @@ pub fn fit_subject(
     initial_sigma: &[f64],
     data: &[Datum],
     settings: &FitSettings,
-) -> Result<IndividualFit, String> {
+) -> Result<IndividualFit, Diagnostic> {
     let used = prepare(data, settings.blq);
     let observations = used.iter().filter(|d| d.is_some()).count();
     let problem = Problem {
@@ -143,7 +144,10 @@ pub fn fit_subject(
     });
     let best = (ends.into_iter())
         .min_by(|a, b| a.objective.total_cmp(&b.objective))
-        .ok_or_else(|| format!("every start failed; the last: {last_error}"))?;
+        .ok_or_else(|| Diagnostic {
+            message: format!("every start failed; the last: {}", last_error.message),
+            ..last_error
+        })?;
     let (parameters, sigma) = problem.parameters(&best.theta);
     let covariance = covariance(&problem, &best.theta)?;
     let m = best.theta.len();
@@ -184,7 +188,7 @@ fn search_every_start(
     initial: &[f64],
     initial_sigma: &[f64],
     settings: &FitSettings,
-) -> (Vec<SearchResult>, String) {
+) -> (Vec<SearchResult>, Diagnostic) {
     let scales = problem.scales;
     let start: Vec<f64> = scales
         .iter()
@@ -193,7 +197,7 @@ fn search_every_start(
         .chain(initial_sigma.iter().map(|s| s.ln()))
         .collect();
     let mut ends: Vec<SearchResult> = Vec::new();
-    let mut last_error = String::new();
+    let mut last_error = Diagnostic::new("no start was searched");
     for from in start_points(&start, scales.len(), settings.starts, settings.seed) {
         match search(problem, &from, settings.search) {
             Ok(result) => ends.push(result),

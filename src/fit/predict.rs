@@ -3,6 +3,7 @@
 //! central finite differences.
 
 use super::{Prediction, Predictor};
+use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::simulate::{RunPlan, simulate};
 use crate::trajectory::Trajectory;
@@ -37,7 +38,7 @@ pub struct SimulatedSubject<'a> {
 
 impl SimulatedSubject<'_> {
     /// `model`'s trajectory at the estimated `parameters`.
-    fn simulate_at(&self, model: &Model, parameters: &[f64]) -> Result<Trajectory, String> {
+    fn simulate_at(&self, model: &Model, parameters: &[f64]) -> Result<Trajectory, Diagnostic> {
         let mut values = self.plan.parameters.clone();
         for (&index, &value) in self.estimated.iter().zip(parameters) {
             values[index] = value;
@@ -46,13 +47,18 @@ impl SimulatedSubject<'_> {
             parameters: values,
             ..self.plan.clone()
         };
-        let simulation = simulate(model, &plan)
-            .map_err(|e| format!("the simulation failed {}", e.diagnostic().one_line()))?;
+        let simulation = simulate(model, &plan).map_err(|e| {
+            let diagnostic = e.diagnostic();
+            Diagnostic {
+                message: format!("the simulation failed {}", diagnostic.message),
+                ..diagnostic
+            }
+        })?;
         Ok(simulation.trajectory)
     }
 
     /// The predictions at the estimated `parameters`, without derivatives.
-    pub fn values(&self, parameters: &[f64]) -> Result<Vec<f64>, String> {
+    pub fn values(&self, parameters: &[f64]) -> Result<Vec<f64>, Diagnostic> {
         let trajectory = self.simulate_at(self.model, parameters)?;
         self.read(&trajectory, |column| column)
     }
@@ -63,7 +69,7 @@ impl SimulatedSubject<'_> {
         &self,
         trajectory: &Trajectory,
         column: impl Fn(usize) -> usize,
-    ) -> Result<Vec<f64>, String> {
+    ) -> Result<Vec<f64>, Diagnostic> {
         let width = trajectory.columns.len();
         self.observations
             .iter()
@@ -71,7 +77,9 @@ impl SimulatedSubject<'_> {
                 let row = trajectory
                     .times
                     .binary_search_by(|t| t.total_cmp(&time))
-                    .map_err(|_| format!("no output at the observation time {time}"))?;
+                    .map_err(|_| {
+                        Diagnostic::new(format!("no output at the observation time {time}"))
+                    })?;
                 Ok(trajectory.values[row * width + column(observed)])
             })
             .collect()
@@ -82,11 +90,13 @@ impl SimulatedSubject<'_> {
         &self,
         sensitivity: &Model,
         parameters: &[f64],
-    ) -> Result<Prediction, String> {
+    ) -> Result<Prediction, Diagnostic> {
         let layout = sensitivity
             .sensitivity_layout()
             .filter(|layout| layout.parameters == self.estimated)
-            .ok_or("the sensitivity model is not the one for the estimated parameters")?;
+            .ok_or_else(|| {
+                Diagnostic::new("the sensitivity model is not the one for the estimated parameters")
+            })?;
         let trajectory = self.simulate_at(sensitivity, parameters)?;
         let values = self.read(&trajectory, |c| layout.value_column(c))?;
         let mut jacobian = vec![vec![0.0; parameters.len()]; values.len()];
@@ -101,7 +111,7 @@ impl SimulatedSubject<'_> {
 }
 
 impl Predictor for SimulatedSubject<'_> {
-    fn predict(&self, parameters: &[f64]) -> Result<Prediction, String> {
+    fn predict(&self, parameters: &[f64]) -> Result<Prediction, Diagnostic> {
         if let Gradient::Sensitivity(sensitivity) = self.gradient {
             return self.predict_sensitivity(sensitivity, parameters);
         }

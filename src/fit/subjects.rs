@@ -141,8 +141,7 @@ fn fit_one(request: &FitRequest, subject: &DataSubject) -> Result<FittedSubject,
         &request.initial_sigma,
         &data,
         &request.settings,
-    )
-    .map_err(Diagnostic::new)?;
+    )?;
     let sigma: Vec<f64> = fit.estimates[names.len()..]
         .iter()
         .map(|e| e.value)

@@ -8,7 +8,7 @@ pub(super) struct Exponential {
 }
 
 impl Predictor for Exponential {
-    fn predict(&self, p: &[f64]) -> Result<Prediction, String> {
+    fn predict(&self, p: &[f64]) -> Result<Prediction, crate::diag::Diagnostic> {
         let values = self
             .times
             .iter()

@@ -84,7 +84,7 @@ fn evaluate(
 ) -> Result<Point, String> {
     let q = eta.len();
     let (parameters, chain) = population.individual(eta.as_slice());
-    let prediction = predictor.predict(&parameters)?;
+    let prediction = predictor.predict(&parameters).map_err(|d| d.one_line())?;
     let mut jacobian = DMatrix::zeros(data.len(), q);
     for (row, derivatives) in prediction.jacobian.iter().enumerate() {
         for (k, &target) in population.random.iter().enumerate() {

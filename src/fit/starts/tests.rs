@@ -32,7 +32,7 @@ struct Rhythm {
 }
 
 impl Predictor for Rhythm {
-    fn predict(&self, p: &[f64]) -> Result<Prediction, String> {
+    fn predict(&self, p: &[f64]) -> Result<Prediction, crate::diag::Diagnostic> {
         let (a, w) = (p[0], p[1]);
         let values = (self.times.iter())
             .map(|&t| a * (-0.1 * t).exp() * (1.0 + 0.5 * (w * t).sin()))

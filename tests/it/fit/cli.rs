@@ -252,3 +252,60 @@ fn log_scale_data_with_dv_log_fit_as_the_natural_scale_data_and_the_regression_l
     assert_eq!(fit_json["data"]["dv_scale"], "log");
     let _ = std::fs::remove_dir_all(&directory);
 }
+
+/// y' = k y^2 from y(0) = 1 blows up at t = 1/k: with k = 1 and an observation at t = 2, every
+/// start of the fit fails in the simulation, and the reason keeps where and what to try.
+#[test]
+fn a_subject_whose_simulation_fails_keeps_the_time_states_and_hint() {
+    let directory = scratch("fit-blowup");
+    let model = directory.join("blowup.yaml");
+    std::fs::write(
+        &model,
+        "name: blowup\nparameters:\n  k: {value: 1}\nstates:\n  y: {initial: 1}\n\
+         odes:\n  y: k * y^2\noutputs:\n  level: {expr: y}\nsimulation: {end: 2, step: 0.5}\n",
+    )
+    .unwrap();
+    let data = directory.join("data.csv");
+    std::fs::write(
+        &data,
+        "ID,TIME,DV,AMT,EVID,CMT\n1,0.5,2,.,0,.\n1,2,5,.,0,.\n",
+    )
+    .unwrap();
+    let out = directory.join("out");
+    let output = cartsim(
+        &[
+            "fit",
+            &model.display().to_string(),
+            "--data",
+            &data.display().to_string(),
+            "--estimate",
+            "k",
+            "--starts",
+            "1",
+            "--out",
+            &out.display().to_string(),
+        ],
+        &directory,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("ID 1: FAILED: "))
+        .unwrap_or_default();
+    assert!(
+        line.contains("the simulation failed at time ")
+            && line.contains("states at time ")
+            && line.contains("y = ")
+            && line.contains("hint: "),
+        "{stdout}\n{stderr}"
+    );
+    let text = std::fs::read_to_string(out.join("fit.json")).unwrap();
+    let record: FitRecord = cartsim::record::from_json(&text, "fit.json").unwrap();
+    assert!(
+        matches!(&record.subjects[0].outcome, SubjectOutcome::Error(reason) if reason.contains("states at time ")),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&directory);
+}

@@ -184,7 +184,9 @@ fn sensitivity_predictor_agrees_with_finite_differences() {
         .err()
         .expect("a sensitivity model for other parameters is refused");
     assert!(
-        error.contains("not the one for the estimated parameters"),
+        error
+            .message
+            .contains("not the one for the estimated parameters"),
         "{error}"
     );
 }
