@@ -1,8 +1,8 @@
 //! Run file to study: every name resolved against the model, every number checked, all problems
 //! reported in one pass with the run file's line and column.
 
-use super::Study;
 use super::metrics::MetricSettings;
+use super::{Arm, Study};
 use crate::diag::Diagnostic;
 use crate::diag::Severity;
 use crate::diag::number;
@@ -124,6 +124,9 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
             },
         );
     let tracked = check_tracked(&mut problems, &model);
+    if let Some(population) = &population {
+        check_typical_doses(&mut problems, population, &arms);
+    }
     match (plan, population) {
         (Some(plan), Some(population)) if problems.list.is_empty() => {
             let tracked_units = tracked
@@ -143,6 +146,25 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
             })
         }
         _ => Err(problems.list),
+    }
+}
+
+/// Refuses a scenario whose doses cannot be given to its typical subject (a negative or
+/// infinite amount, say): every subject would fail, so the run file is wrong where the dose is.
+fn check_typical_doses(problems: &mut Problems, population: &Population, arms: &[Arm]) {
+    for arm in arms {
+        let parameters = population.typical_parameters(&arm.parameters);
+        if let Err(diagnostic) = arm.regimen.events(&parameters) {
+            let location = (diagnostic.yaml_path.as_deref()).and_then(|p| problems.run.locate(p));
+            let message = format!("scenario `{}`: {}", arm.scenario, diagnostic.message);
+            problems.list.push(
+                Diagnostic {
+                    message,
+                    ..diagnostic
+                }
+                .at(location),
+            );
+        }
     }
 }
 

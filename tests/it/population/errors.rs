@@ -119,3 +119,19 @@ fn a_grid_of_too_many_arms_is_refused_before_its_points_are_built() {
         "{e}"
     );
 }
+
+/// A dose its scenario's typical subject cannot be given is refused where it is written, not
+/// left to fail in every simulation.
+#[test]
+fn a_scenario_dose_the_typical_subject_cannot_take_is_refused_at_its_line() {
+    let e = errors(
+        "model: cart3.yaml\nscenarios:\n  low: {doses: [{state: E, amount: 1e6}]}\n  bad: {doses: [{state: E, amount: -1e6}]}\n",
+    );
+    assert!(
+        e.contains("scenario `bad`: the dose amount is -1000000")
+            && e.contains("run.yaml:4:")
+            && e.contains("scenarios.bad.doses.0.amount")
+            && !e.contains("scenario `low`"),
+        "{e}"
+    );
+}
