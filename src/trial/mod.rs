@@ -77,9 +77,12 @@ mod select;
 mod three_plus_three;
 
 pub use beta::regularized_incomplete_beta;
-pub use boin::{Boin, Boundaries, boundaries, eliminates, overdose_probability};
+pub use boin::{
+    Boin, Boundaries, ELIMINATION_CUTOFF, ELIMINATION_MIN_PATIENTS, MAX_PATIENTS, boundaries,
+    eliminates, overdose_probability,
+};
 pub use select::{pava, select_dose};
-pub use three_plus_three::ThreePlusThree;
+pub use three_plus_three::{COHORT as THREE_PLUS_THREE_COHORT, ThreePlusThree};
 
 use std::fmt;
 
