@@ -40,3 +40,4 @@ pub mod solver;
 pub mod spec;
 pub mod study;
 pub mod trajectory;
+pub mod trial;
