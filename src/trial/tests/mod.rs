@@ -1,6 +1,7 @@
 //! Tests of the dose-escalation designs against independent computations: published BOIN
 //! boundaries and elimination table, binomial sums for the Beta tail, exact 3+3 selection
-//! probabilities, hand-traced paths.
+//! probabilities, hand-traced paths, BOIN operating characteristics from an independent Python
+//! simulator (`tests/data/reference/make_boin_oc.py`).
 
 use super::*;
 use rand::{Rng, SeedableRng};
@@ -8,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 mod beta;
 mod boin;
+mod boin_oc;
 mod select;
 mod three_plus_three;
 
