@@ -11,6 +11,9 @@
 //! sample variance (divisor N - 1) for a count. Under the hypothesis tested both runs sample the
 //! same distribution, so v is the larger of the two runs' estimates (the Rust run's alone can be
 //! 0 when a rare event, such as an early stop, did not happen in it).
+//!
+//! The same script also wrote `boin_paths.csv`: 150 trials per scenario on fixed per-level DLT
+//! lists with the counts and selection it gives; [`Boin`] must give exactly the same.
 
 use super::*;
 
@@ -204,4 +207,64 @@ fn boin_operating_characteristics_match_the_independent_python_simulator() {
         "outside {SES} SE:\n{}",
         failures.join("\n")
     );
+}
+
+const PATHS: &str = include_str!("../../../tests/data/reference/boin_paths.csv");
+
+/// Patients whose DLTs come from one fixed list per level (the k-th patient at a level takes
+/// the list's k-th entry, `T` = DLT).
+struct Lists {
+    lists: Vec<Vec<bool>>,
+    used: Vec<usize>,
+}
+
+impl Patients for Lists {
+    fn enrol(&mut self, level: usize) -> Outcome {
+        let k = self.used[level];
+        self.used[level] += 1;
+        let dlt = self.lists[level][k];
+        Outcome {
+            dlt,
+            response: !dlt,
+        }
+    }
+}
+
+#[test]
+fn boin_trials_on_fixed_outcomes_equal_the_independent_python_simulator_trial_by_trial() {
+    let rows = reference();
+    let mut lines = PATHS.lines().filter(|l| !l.starts_with('#'));
+    assert_eq!(
+        lines.next(),
+        Some("scenario,dlts_by_level,patients,dlts,selected")
+    );
+    let mut checked = 0;
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let row = rows.iter().find(|r| r.scenario == fields[0]).unwrap();
+        let lists: Vec<Vec<bool>> = fields[1]
+            .split('/')
+            .map(|list| list.chars().map(|c| c == 'T').collect())
+            .collect();
+        let levels = lists.len();
+        let design = Boin::new(row.target, row.cohort, row.max_n, levels, row.start).unwrap();
+        let mut patients = Lists {
+            lists,
+            used: vec![0; levels],
+        };
+        let trial = design.run(&mut patients);
+        let counts = trial.counts(levels);
+        let join = |f: fn(&LevelCounts) -> usize| {
+            counts
+                .iter()
+                .map(|c| f(c).to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let selected = trial.selected.map_or("none".to_string(), |s| s.to_string());
+        let rust = [join(|c| c.n), join(|c| c.dlts), selected];
+        assert_eq!(rust, fields[2..5], "{line}");
+        checked += 1;
+    }
+    assert_eq!(checked, 300);
 }

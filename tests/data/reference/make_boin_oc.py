@@ -31,6 +31,10 @@ evaluated exactly with fractions (the target as the decimal it is written as).
 
 Bernoulli DLTs: random.Random(seed).random() < p, one draw per patient in enrolment order.
 
+Also writes boin_paths.csv: 150 trials per scenario on fixed per-level DLT lists (T/N), with
+the patients and DLTs per level and the selected level that this simulator gives, for an exact
+trial-by-trial comparison.
+
 Run: python3 tests/data/reference/make_boin_oc.py  (writes boin_oc.csv beside this script;
 seed 20260101 for the first scenario, + 1 for the second; 1,000,000 trials each, about 35 s;
 BOIN_TRIALS=k in the environment runs k trials instead, for a quick check).
@@ -50,6 +54,8 @@ from fractions import Fraction
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRIALS = int(os.environ.get("BOIN_TRIALS", "1000000"))
 SEED = 20260101
+PATHS = 150
+PATH_SEED = 7
 ELIM_CUTOFF = Fraction(95, 100)
 
 SCENARIOS = [
@@ -137,15 +143,15 @@ def select_mtd(target, table, n, y):
     return adm[best]
 
 
-def one_trial(rng, p_true, target, table, cohort, max_n, start):
-    levels = len(p_true)
+def one_trial(dlt, levels, target, table, cohort, max_n, start):
+    """One trial; dlt(level) is the next patient's DLT (True/False) at that level."""
     n = [0] * levels
     y = [0] * levels
     elim = [False] * levels
     d = start
     while True:
         size = min(cohort, max_n - sum(n))
-        y[d] += sum(rng.random() < p_true[d] for _ in range(size))
+        y[d] += sum(dlt(d) for _ in range(size))
         n[d] += size
         if sum(n) >= max_n:
             return n, y, select_mtd(target, table, n, y)
@@ -185,7 +191,8 @@ def run(scenario, seed):
     chosen = [0] * (levels + 1)  # last = none
     sums = [[0.0] * 4 for _ in range(levels + 1)]  # per level and total: n, n^2, y, y^2
     for _ in range(TRIALS):
-        n, y, sel = one_trial(rng, p_true, target, table, cohort, max_n, start)
+        n, y, sel = one_trial(lambda d: rng.random() < p_true[d], levels, target, table, cohort,
+                              max_n, start)
         chosen[levels if sel is None else sel] += 1
         for i, (ni, yi) in enumerate(zip(n + [sum(n)], y + [sum(y)])):
             s = sums[i]
@@ -209,7 +216,46 @@ def run(scenario, seed):
     return rows
 
 
+def paths(scenario, seed):
+    """PATHS trials on fixed outcomes: each level gets its own list of max_n Bernoulli DLTs
+    (T/N), its k-th patient taking the k-th entry. Rows: scenario, the lists joined by '/',
+    patients per level, DLTs per level (space-separated), selected level or `none`."""
+    import random
+
+    name, target_text, p_text, cohort, max_n, start = scenario
+    _, _, table, _ = boundary_table(target_text, max_n)
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(PATHS):
+        lists = ["".join("T" if rng.random() < float(p) else "N" for _ in range(max_n))
+                 for p in p_text]
+        used = [0] * len(lists)
+
+        def dlt(level):
+            used[level] += 1
+            return lists[level][used[level] - 1] == "T"
+
+        n, y, sel = one_trial(dlt, len(lists), float(target_text), table, cohort, max_n, start)
+        rows.append(",".join([name, "/".join(lists), " ".join(map(str, n)),
+                              " ".join(map(str, y)), "none" if sel is None else str(sel)]))
+    return rows
+
+
+def write_paths():
+    lines = [
+        "# BOIN trials on fixed per-level DLT lists by the independent Python simulator. Made by:",
+        f"# python3 tests/data/reference/make_boin_oc.py ({PATHS} trials per scenario of",
+        f"# boin_oc.csv; random.Random seed {PATH_SEED} for s1, {PATH_SEED + 1} for s2).",
+        "scenario,dlts_by_level,patients,dlts,selected",
+    ]
+    for k, scenario in enumerate(SCENARIOS):
+        lines.extend(paths(scenario, PATH_SEED + k))
+    with open(os.path.join(HERE, "boin_paths.csv"), "w") as out:
+        out.write("\n".join(lines) + "\n")
+
+
 def main():
+    write_paths()
     started = time.time()
     header = ["scenario", "target", "cohort", "max_n", "start", "level", "p_dlt", "selected",
               "patients_mean", "patients_sd", "dlts_mean", "dlts_sd", "trials"]
