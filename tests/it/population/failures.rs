@@ -85,3 +85,37 @@ fn a_run_in_which_every_simulation_fails_is_refused_and_writes_nothing() {
     assert!(!out.exists(), "a refused run leaves no folder");
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+/// The failure reasons (commas, quotes and all) survive a shard's metrics.csv and its merge:
+/// two shards merged give the unsharded run's table byte for byte.
+#[test]
+fn shards_with_failed_subjects_merge_into_the_unsharded_table() {
+    let folder = scratch("failures-shards");
+    let run = blowup_run(&folder, 0.3);
+    let run = run.to_str().unwrap();
+    let path = |name: &str| folder.join(name).display().to_string();
+    for (shard, out) in [("1/2", "s1"), ("2/2", "s2")] {
+        let output = cartsim(&["run", run, "--shard", shard, "--out", &path(out)]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let merged = cartsim(&["merge", &path("s1"), &path("s2"), "--out", &path("merged")]);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let whole = cartsim(&["run", run, "--out", &path("whole")]);
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let table = read(&folder.join("merged"), "metrics.csv");
+    assert!(table.contains("failed: at time "), "{table}");
+    assert_eq!(table, read(&folder.join("whole"), "metrics.csv"));
+    let _ = std::fs::remove_dir_all(&folder);
+}
