@@ -1,6 +1,7 @@
 //! Subjects whose simulation fails: the run finishes, metrics.csv marks each failed row with
 //! when it failed, the states it left and what to try, and the console warns with the same
-//! parts; a run in which every simulation fails is refused and writes nothing.
+//! parts; a run in which every simulation fails is refused and writes nothing; shards with
+//! failed subjects merge into the unsharded run's table.
 
 use super::{cartsim, read, scratch};
 use std::path::{Path, PathBuf};
