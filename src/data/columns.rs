@@ -161,7 +161,7 @@ pub(super) fn read_header(
                     .at(header.locate_all(file))
                     .label("header")
                     .hint(format!(
-                        "add a `{}` column; required: ID, TIME, DV, AMT, EVID, CMT (`.` where a value does not apply)",
+                        "add the `{}` column; required: ID, TIME, DV, AMT, EVID, CMT (`.` where a value does not apply)",
                         names[0]
                     ))
                     .note(seen.clone()),

@@ -60,7 +60,11 @@ impl Problems<'_> {
 
     /// Reports an unknown name with suggestions; `kind` says what it should have been.
     fn unknown(&mut self, path: &str, name: &str, kind: &str, candidates: &[&str]) {
-        let diagnostic = Diagnostic::new(format!("`{name}` is not a {kind} of the model"))
+        let article = match kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            true => "an",
+            false => "a",
+        };
+        let diagnostic = Diagnostic::new(format!("`{name}` is not {article} {kind} of the model"))
             .at(self.run.locate_key(path).or_else(|| self.run.locate(path)))
             .path(path.to_string())
             .suggest(name, candidates.iter().copied())

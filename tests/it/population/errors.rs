@@ -135,3 +135,12 @@ fn a_scenario_dose_the_typical_subject_cannot_take_is_refused_at_its_line() {
         "{e}"
     );
 }
+
+#[test]
+fn an_unknown_output_is_named_with_its_article() {
+    let e = errors("model: cart3.yaml\nsimulation: {outputs: [EMM]}\n");
+    assert!(
+        e.contains("`EMM` is not an output or state of the model") && e.contains("`EM`"),
+        "{e}"
+    );
+}
