@@ -13,7 +13,9 @@
 //! 8. [`cli`]: arguments resolved once, the pipeline run, files committed by [`output`].
 //!
 //! Beside the pipeline: [`diag`] (errors with where and how to fix), [`csv`] (tables as people
-//! write them), [`sensitivity`] (sensitivity analysis), [`library`] (shipped models), [`interrupt`].
+//! write them), [`sensitivity`] (sensitivity analysis), [`trial`] (dose-escalation designs, pure;
+//! the `trial` command is to come), [`library`] (shipped models), [`interrupt`] (the stop flag
+//! and the signal handlers `cli` registers).
 
 // Diagnostics are large by design (message, location, hints) and only built on the error path.
 #![allow(clippy::result_large_err)]

@@ -188,7 +188,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let estimated =
         crate::fit::estimated_indices(&model, &args.estimate, &parameters).map_err(Failure)?;
     let wanted = args.gradient == GradientChoice::Sensitivity;
-    let (sensitivity, fallback) = crate::fit::sensitivity_model(&model, &estimated, wanted);
+    let (sensitivity, fallback) = crate::fit::sensitivity_or_fallback(&model, &estimated, wanted);
     if let Some(reason) = &fallback {
         eprintln!("note: finite-difference gradients: {reason}");
     }

@@ -71,7 +71,7 @@ pub fn initial_sigma(
 
 /// The forward sensitivity model of the estimated parameters when exact gradients are
 /// `wanted`, or why the fit falls back to finite differences: (model, reason for the fallback).
-pub fn sensitivity_model(
+pub fn sensitivity_or_fallback(
     model: &Model,
     estimated: &[usize],
     wanted: bool,

@@ -157,12 +157,8 @@ fn forward_curves(
     let parameters = evaluator.nominal.clone();
     let doses = regimen.events(&parameters).map_err(|d| d.message)?;
     let plan = evaluator.template.plan_with(parameters, doses);
-    let simulation = simulate(model, &plan).map_err(|e| {
-        format!(
-            "the sensitivity system failed at time {}: {}",
-            e.time, e.message
-        )
-    })?;
+    let simulation = simulate(model, &plan)
+        .map_err(|e| format!("the sensitivity system failed {}", e.diagnostic().message))?;
     let trajectory = &simulation.trajectory;
     let study = evaluator.study;
     let times = study.output_times().len();

@@ -3,8 +3,8 @@
 //!
 //! The designs know nothing about models or simulation: a trial is run against a [`Patients`]
 //! source that answers "enrol one patient at level k" with an [`Outcome`] (DLT yes/no, response
-//! yes/no). The `trial` command gives it simulated virtual patients; the tests give it Bernoulli
-//! draws or fixed sequences. Each run returns a [`Trial`]: every patient in order (cohort, level,
+//! yes/no). The `trial` command (issue 16, not yet written) is to give it simulated virtual
+//! patients; the tests give it Bernoulli draws or fixed sequences. Each run returns a [`Trial`]: every patient in order (cohort, level,
 //! DLT, response), the selected level (`None` = no dose is selected) and why it stopped ([`Stop`]).
 //!
 //! Conventions: dose levels are 0-based indices into the protocol's list of doses (level 0 is
@@ -118,6 +118,14 @@ pub struct LevelCounts {
     pub dlts: usize,
 }
 
+impl LevelCounts {
+    /// Counts one more patient, with or without a DLT.
+    fn add(&mut self, dlt: bool) {
+        self.n += 1;
+        self.dlts += usize::from(dlt);
+    }
+}
+
 /// Why a trial stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -161,8 +169,7 @@ impl Trial {
         let mut counts = vec![LevelCounts::default(); levels];
         for patient in &self.patients {
             if let Some(count) = counts.get_mut(patient.level) {
-                count.n += 1;
-                count.dlts += usize::from(patient.dlt);
+                count.add(patient.dlt);
             }
         }
         counts
@@ -267,8 +274,7 @@ impl<'a, P: Patients + ?Sized> Recorder<'a, P> {
                 response: outcome.response,
             });
             if let Some(count) = self.counts.get_mut(level) {
-                count.n += 1;
-                count.dlts += usize::from(outcome.dlt);
+                count.add(outcome.dlt);
             }
         }
     }
