@@ -16,17 +16,17 @@ pub(super) fn segment_error(
         SegmentFailure::MaxSteps { time, steps } => (
             format!("the solver needed more than {steps} steps"),
             time,
-            "the model may be stiff (use `--solver bdf`, or `auto`, the default) or a state may be growing without bound; otherwise raise `simulation.max_steps` or loosen `--rtol` (with `rk4`: a larger `rk4_step`)",
+            "the model may be stiff (use solver `bdf`, or `auto`, the default) or a state may be growing without bound; otherwise raise `simulation.max_steps` or loosen `rtol` (with `rk4`: a larger `rk4_step`); solver settings go in `simulation:` of the model or run file, or `--solver`/`--rtol` on the command line",
         ),
         SegmentFailure::StepSizeUnderflow { time } => (
             "the step size became too small".to_string(),
             time,
-            "a state is probably blowing up or a rate is discontinuous; check the ODEs near this time, or loosen `--rtol`/`--atol`",
+            "a state is probably blowing up or a rate is discontinuous; check the ODEs near this time, or loosen `rtol`/`atol` (`simulation:` of the model or run file, or `--rtol`/`--atol`)",
         ),
         SegmentFailure::Implicit { time, message } => (
             format!("the implicit solver failed: {message}"),
             time,
-            "a state is probably becoming non-finite or the Newton iteration cannot converge; check the ODEs near this time or loosen `--rtol`/`--atol`",
+            "a state is probably becoming non-finite or the Newton iteration cannot converge; check the ODEs near this time or loosen `rtol`/`atol` (`simulation:` of the model or run file, or `--rtol`/`--atol`)",
         ),
         SegmentFailure::Stiffness { time } => (
             "the problem became stiff for the explicit solver".to_string(),
