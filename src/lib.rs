@@ -1,7 +1,7 @@
 //! cartsim: CAR T-cell therapy models written in YAML, compiled, and simulated.
 //!
 //! The pipeline, top to bottom (each stage uses only the ones below it):
-//! 1. [`spec`]: model and run files as written (YAML text to typed specs with source positions).
+//! 1. [`spec`]: model, run and trial files as written (YAML text to typed specs with source positions).
 //! 2. [`model`]: a spec checked and compiled; expressions lowered by [`expr`] to register programs.
 //! 3. [`simulate::RunPlan`]: one run's parameters, doses, span, output grid and solver settings;
 //!    [`study`], [`population`], [`data`] and [`fit`] make many from a [`simulate::RunTemplate`].
@@ -13,8 +13,8 @@
 //! 8. [`cli`]: arguments resolved once, the pipeline run, files committed by [`output`].
 //!
 //! Beside the pipeline: [`diag`] (errors with where and how to fix), [`csv`] (tables as people
-//! write them), [`sensitivity`] (sensitivity analysis), [`trial`] (dose-escalation designs, pure;
-//! the `trial` command is to come), [`library`] (shipped models), [`interrupt`] (the stop flag
+//! write them), [`sensitivity`] (sensitivity analysis), [`trial`] (dose-escalation designs, pure),
+//! [`virtual_trial`] (those designs run over simulated virtual patients), [`library`] (shipped models), [`interrupt`] (the stop flag
 //! and the signal handlers `cli` registers).
 
 // Diagnostics are large by design (message, location, hints) and only built on the error path.
@@ -43,3 +43,4 @@ pub mod spec;
 pub mod study;
 pub mod trajectory;
 pub mod trial;
+pub mod virtual_trial;

@@ -18,6 +18,7 @@ mod fit;
 mod observed;
 mod population;
 mod sensitivity;
+mod trial;
 pub use fit::{
     ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
 };
@@ -26,6 +27,7 @@ pub use population::{
     Bands, BoxSummary, Interval, StepCurve, bands_png, boxes_png, intervals_png, steps_png,
 };
 pub use sensitivity::{IndexBar, MorrisPoint, TornadoBar, indices_png, morris_png, tornado_png};
+pub use trial::{BarGroup, TrialPath, grouped_bars_png, paths_png};
 
 const MIN_WIDTH: u32 = 1200;
 const MIN_HEIGHT: u32 = 800;

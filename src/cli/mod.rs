@@ -14,6 +14,7 @@ mod run;
 mod run_files;
 mod sensitivity;
 mod simulate;
+mod trial;
 mod values;
 
 use crate::diag::{Diagnostic, render_all};
@@ -44,6 +45,9 @@ enum Command {
     /// Sensitivity analysis of a run file's metrics: local coefficients and a tornado chart,
     /// Morris screening, or Sobol' indices with bootstrap intervals.
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Simulate a dose-escalation trial (3+3 or BOIN) many times over virtual patients of a
+    /// run file's population: operating characteristics, trial paths and figures.
+    Trial(trial::TrialArgs),
     /// Merge the output folders of `cartsim run --shard K/N` into one run's files.
     Merge(merge::MergeArgs),
     /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
@@ -105,6 +109,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Run(args) => run::run(&args),
         Command::Fit(args) => fit::fit(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
+        Command::Trial(args) => trial::trial(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => report::report(&args),
         Command::Check { models } => check::check(&models),

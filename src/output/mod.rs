@@ -64,6 +64,7 @@ pub enum Owner {
     /// `fit`, with or without `--population`.
     Fit,
     Sensitivity,
+    Trial,
 }
 
 impl Owner {
@@ -73,6 +74,7 @@ impl Owner {
             Owner::Run => "run",
             Owner::Fit => "fit",
             Owner::Sensitivity => "sensitivity",
+            Owner::Trial => "trial",
         }
     }
 }
@@ -91,6 +93,7 @@ pub fn owner(folder: &Path) -> Option<Owner> {
             "simulate" => Some(Owner::Simulate),
             "run" => Some(Owner::Run),
             "fit" | "population" => Some(Owner::Fit),
+            "trial" => Some(Owner::Trial),
             _ => None,
         };
     }

@@ -148,12 +148,43 @@ impl Population {
             .map_or(index + 1, |t| t.ids[index as usize]);
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream(id);
+        let row = self.table.as_ref().map(|_| index as usize);
+        self.draw(&mut rng, index, id, row)
+    }
+
+    /// A fresh patient of a virtual trial, drawn from a stream of its own whatever the order
+    /// trials run in: ChaCha8 keyed by (`seed`, `trial`), stream number = `order`. With a
+    /// subject table the patient takes a row drawn uniformly first (its `ID` becomes the
+    /// patient's); otherwise the patient's ID is `order`.
+    pub fn patient(&self, seed: u64, trial: u64, order: u64) -> Result<Subject, String> {
+        let mut key = [0u8; 32];
+        key[..8].copy_from_slice(&seed.to_le_bytes());
+        key[8..16].copy_from_slice(&trial.to_le_bytes());
+        key[16..].copy_from_slice(b"cartsim patient\0");
+        let mut rng = ChaCha8Rng::from_seed(key);
+        rng.set_stream(order);
+        let row = (self.table.as_ref()).map(|t| rng.random_range(0..t.ids.len()));
+        let id = (self.table.as_ref())
+            .zip(row)
+            .map_or(order, |(t, r)| t.ids[r]);
+        self.draw(&mut rng, order, id, row)
+    }
+
+    /// Draws a subject's covariates (the table row's, then the sampled ones in file order) and
+    /// random effects from `rng`.
+    fn draw(
+        &self,
+        rng: &mut ChaCha8Rng,
+        index: u64,
+        id: u64,
+        row: Option<usize>,
+    ) -> Result<Subject, String> {
         let mut covariates = Vec::with_capacity(self.covariates.len());
-        if let Some(table) = &self.table {
-            covariates.extend(table.row(index as usize));
+        if let (Some(table), Some(row)) = (&self.table, row) {
+            covariates.extend(table.row(row));
         }
         for covariate in &self.covariates {
-            let value = covariate.draw(&mut rng).ok_or_else(|| {
+            let value = covariate.draw(rng).ok_or_else(|| {
                 format!(
                     "covariate `{}`: {MAX_REJECTIONS} draws in a row fell outside [{}, {}] for subject {id}",
                     covariate.name, covariate.min, covariate.max
@@ -161,7 +192,7 @@ impl Population {
             })?;
             covariates.push((covariate.parameter, value));
         }
-        let etas = self.effects.draw(&mut rng);
+        let etas = self.effects.draw(rng);
         Ok(Subject {
             index,
             id,

@@ -8,6 +8,7 @@ pub mod fit;
 pub mod run;
 pub mod sensitivity;
 pub mod simulate;
+pub mod trial;
 
 use crate::diag::{Diagnostic, Severity};
 

@@ -9,6 +9,7 @@ pub mod provenance;
 pub mod run;
 pub mod sensitivity;
 pub mod simulate;
+pub mod trial;
 
 use crate::diag::Diagnostic;
 use serde::de::DeserializeOwned;

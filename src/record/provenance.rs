@@ -16,6 +16,7 @@ pub enum Kind {
     Fit,
     /// `fit --population`.
     Population,
+    Trial,
 }
 
 impl Kind {
@@ -26,6 +27,7 @@ impl Kind {
             Kind::Run => "run",
             Kind::Fit => "fit",
             Kind::Population => "fit --population",
+            Kind::Trial => "trial",
         }
     }
 }
@@ -41,6 +43,8 @@ pub enum InputRole {
     Data,
     #[serde(rename = "subject table")]
     SubjectTable,
+    #[serde(rename = "trial file")]
+    TrialFile,
 }
 
 impl InputRole {
@@ -51,6 +55,7 @@ impl InputRole {
             InputRole::RunFile => "run file",
             InputRole::Data => "data",
             InputRole::SubjectTable => "subject table",
+            InputRole::TrialFile => "trial file",
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::record::fit::{FitRecord, PopulationRecord};
 use crate::record::provenance::{InputRole, Kind, Provenance};
 use crate::record::run::RunRecord;
 use crate::record::simulate::{SimulateRecord, SimulateRun};
+use crate::record::trial::TrialRecord;
 use crate::record::{self, Record};
 use crate::spec::{ModelSpec, RunSpec, load_model, load_yaml};
 use serde_json::Value;
@@ -40,6 +41,7 @@ pub enum CommandRecord {
     Run(RunRecord),
     Fit(FitRecord),
     Population(PopulationRecord),
+    Trial(TrialRecord),
 }
 
 impl CommandRecord {
@@ -51,6 +53,7 @@ impl CommandRecord {
             Kind::Run => CommandRecord::Run(record::from_json(text, path)?),
             Kind::Fit => CommandRecord::Fit(record::from_json(text, path)?),
             Kind::Population => CommandRecord::Population(record::from_json(text, path)?),
+            Kind::Trial => CommandRecord::Trial(record::from_json(text, path)?),
         })
     }
 
@@ -61,6 +64,7 @@ impl CommandRecord {
             Kind::Run => <RunRecord as Record>::FILE,
             Kind::Fit => <FitRecord as Record>::FILE,
             Kind::Population => <PopulationRecord as Record>::FILE,
+            Kind::Trial => <TrialRecord as Record>::FILE,
         }
     }
 
@@ -70,7 +74,9 @@ impl CommandRecord {
         match self {
             CommandRecord::Run(run) => model::run_dose_groups(run, spec),
             CommandRecord::Simulate(run) => model::simulation_dose_groups(run.doses(), spec),
-            CommandRecord::Fit(_) | CommandRecord::Population(_) => Vec::new(),
+            CommandRecord::Fit(_) | CommandRecord::Population(_) | CommandRecord::Trial(_) => {
+                Vec::new()
+            }
         }
     }
 
@@ -80,6 +86,7 @@ impl CommandRecord {
             CommandRecord::Run(run) => &run.inputs.model.title,
             CommandRecord::Fit(fit) => &fit.model.title,
             CommandRecord::Population(population) => &population.model.title,
+            CommandRecord::Trial(trial) => &trial.inputs.model.title,
         }
     }
 }

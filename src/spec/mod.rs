@@ -1,18 +1,22 @@
-//! Model files and run files as written: YAML text read into typed specs, with source positions kept aside
+//! Model, run and trial files as written: YAML text read into typed specs, with source positions kept aside
 //! for diagnostics. Nothing here evaluates an expression; `model` checks and compiles.
 
 mod load;
+mod problems;
 mod run;
 mod simulation;
 mod source_map;
+mod trial;
 mod types;
 
 pub use load::{Loaded, LoadedModel, load_model, load_yaml, location};
+pub use problems::Problems;
 pub use run::{
     BoundsSpec, CovariateSpec, MetricsSpec, PopulationSpec, RelapseSpec, ResidualSpec,
     ResponseSpec, RunOutputSpec, RunSpec, ScenarioSpec, SensitivitySpec, VariabilitySpec,
 };
 pub use source_map::{Position, SourceMap};
+pub use trial::{AccrualSpec, DesignSpec, EfficacySpec, ToxicitySpec, TrialSpec};
 pub use types::{
     DoseSpec, EventSpec, ExprText, ModelSpec, OrderedMap, OutputSpec, ParameterSpec,
     SimulationSpec, SolverName, StateSpec,

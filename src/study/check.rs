@@ -10,7 +10,7 @@ use crate::model::Model;
 use crate::population::Population;
 use crate::simulate::RunTemplate;
 use crate::solver::SolverOverrides;
-use crate::spec::{Loaded, RunSpec};
+use crate::spec::{Loaded, OrderedMap, Problems, RunSpec, ScenarioSpec};
 
 mod arms;
 mod population;
@@ -35,44 +35,6 @@ pub struct StudyInputs<'a> {
     pub table: Option<(String, String)>,
 }
 
-/// Collects problems with their run-file locations.
-pub(super) struct Problems<'a> {
-    run: &'a Loaded<RunSpec>,
-    list: Vec<Diagnostic>,
-}
-
-impl Problems<'_> {
-    fn at(&mut self, path: &str, message: impl Into<String>) -> &mut Diagnostic {
-        let diagnostic = Diagnostic::new(message)
-            .at(self.run.locate(path))
-            .path(path.to_string());
-        self.list.push(diagnostic);
-        self.list.last_mut().expect("just pushed")
-    }
-
-    fn at_key(&mut self, path: &str, message: impl Into<String>) -> &mut Diagnostic {
-        let diagnostic = Diagnostic::new(message)
-            .at(self.run.locate_key(path))
-            .path(path.to_string());
-        self.list.push(diagnostic);
-        self.list.last_mut().expect("just pushed")
-    }
-
-    /// Reports an unknown name with suggestions; `kind` says what it should have been.
-    fn unknown(&mut self, path: &str, name: &str, kind: &str, candidates: &[&str]) {
-        let article = match kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
-            true => "an",
-            false => "a",
-        };
-        let diagnostic = Diagnostic::new(format!("`{name}` is not {article} {kind} of the model"))
-            .at(self.run.locate_key(path).or_else(|| self.run.locate(path)))
-            .path(path.to_string())
-            .suggest(name, candidates.iter().copied())
-            .note(format!("{kind}s: {}", candidates.join(", ")));
-        self.list.push(diagnostic);
-    }
-}
-
 pub(super) fn amend(diagnostic: &mut Diagnostic, hint: &str) {
     diagnostic.hints.push(hint.to_string());
 }
@@ -81,10 +43,7 @@ pub(super) fn amend(diagnostic: &mut Diagnostic, hint: &str) {
 pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
     let StudyInputs { run, model, table } = inputs;
     let spec = &run.spec;
-    let mut problems = Problems {
-        run,
-        list: Vec::new(),
-    };
+    let mut problems = Problems::new(run);
     let parameter_names: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
     let set_names: Vec<&str> = model
         .parameter_sets
@@ -105,9 +64,9 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
     let mut warnings = Vec::new();
     match spec.simulation_key_problem() {
         Some(d) if d.severity == Severity::Warning => {
-            warnings.push(d.at(problems.run.locate_key("output")))
+            warnings.push(d.at(problems.file.locate_key("output")))
         }
-        Some(d) => problems.list.push(d.at(problems.run.locate_key("output"))),
+        Some(d) => problems.list.push(d.at(problems.file.locate_key("output"))),
         None => {}
     }
     let plan = check_output(&mut problems, &model, &base);
@@ -129,7 +88,7 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
         );
     let tracked = check_tracked(&mut problems, &model);
     if let Some(population) = &population {
-        check_typical_doses(&mut problems, population, &arms);
+        check_typical_doses(&mut problems, population, &arms, "scenario");
     }
     match (plan, population) {
         (Some(plan), Some(population)) if problems.list.is_empty() => {
@@ -153,14 +112,43 @@ pub fn check(inputs: StudyInputs) -> Result<Study, Vec<Diagnostic>> {
     }
 }
 
+/// Checks scenarios written in another file than the run file (a trial file's dose levels,
+/// under `key`) against a checked study: each becomes an arm with the study's base parameter
+/// values (no grid), in file order, and its doses must suit the typical subject. `noun` names
+/// them in messages (`level`).
+pub fn check_scenarios_in<S>(
+    file: &Loaded<S>,
+    key: &str,
+    named: &OrderedMap<ScenarioSpec>,
+    noun: &str,
+    study: &Study,
+) -> Result<Vec<Arm>, Vec<Diagnostic>> {
+    let mut problems = Problems::new(file);
+    let model = &study.model;
+    let parameter_names: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
+    let base = &study.template.parameters;
+    let scenarios = arms::check_named(&mut problems, named, key, model, base, &parameter_names);
+    let arms = arms::cross(&scenarios, &[]);
+    check_typical_doses(&mut problems, &study.population, &arms, noun);
+    match problems.list.is_empty() {
+        true => Ok(arms),
+        false => Err(problems.list),
+    }
+}
+
 /// Refuses a scenario whose doses cannot be given to its typical subject (a negative or
-/// infinite amount, say): every subject would fail, so the run file is wrong where the dose is.
-fn check_typical_doses(problems: &mut Problems, population: &Population, arms: &[Arm]) {
+/// infinite amount, say): every subject would fail, so the file is wrong where the dose is.
+fn check_typical_doses<S>(
+    problems: &mut Problems<S>,
+    population: &Population,
+    arms: &[Arm],
+    noun: &str,
+) {
     for arm in arms {
         let parameters = population.typical_parameters(&arm.parameters);
         if let Err(diagnostic) = arm.regimen.events(&parameters) {
-            let location = (diagnostic.yaml_path.as_deref()).and_then(|p| problems.run.locate(p));
-            let message = format!("scenario `{}`: {}", arm.scenario, diagnostic.message);
+            let location = (diagnostic.yaml_path.as_deref()).and_then(|p| problems.file.locate(p));
+            let message = format!("{noun} `{}`: {}", arm.scenario, diagnostic.message);
             problems.list.push(
                 Diagnostic {
                     message,
@@ -173,8 +161,8 @@ fn check_typical_doses(problems: &mut Problems, population: &Population, arms: &
 }
 
 fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<RunTemplate> {
-    let output = problems.run.spec.simulation();
-    let key = problems.run.spec.simulation_key();
+    let output = problems.file.spec.simulation();
+    let key = problems.file.spec.simulation_key();
     let mut plan = RunTemplate::for_model(model, base.to_vec(), output.step);
     plan.start = output.start.unwrap_or(plan.start);
     plan.end = output.end.unwrap_or(plan.end);
@@ -239,8 +227,8 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
 /// The outputs whose percentile bands are computed: `simulation.outputs`, or every model output
 /// (every state when the model names none).
 fn check_tracked(problems: &mut Problems, model: &Model) -> Vec<(String, usize)> {
-    let key = problems.run.spec.simulation_key();
-    let names: Vec<String> = match &problems.run.spec.simulation().outputs {
+    let key = problems.file.spec.simulation_key();
+    let names: Vec<String> = match &problems.file.spec.simulation().outputs {
         Some(list) => list.clone(),
         None if model.outputs.is_empty() => model.states.iter().map(|s| s.name.clone()).collect(),
         None => model.outputs.iter().map(|o| o.name.clone()).collect(),

@@ -11,7 +11,7 @@ mod summary;
 mod tables;
 
 pub use bands::{BandSet, RELATIVE_ERROR, Sketch};
-pub use check::{StudyInputs, check};
+pub use check::{StudyInputs, check, check_scenarios_in};
 pub use execute::{Progress, StudyResult, SubjectRecord, TrajectorySink, execute};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
 pub use shards::{Merger, Shard, Table, shard_subjects, whole};

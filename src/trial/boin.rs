@@ -128,14 +128,14 @@ impl Boin {
 
     /// Runs one trial: cohorts until max_n patients or the lowest level is eliminated, then
     /// the selection of [`select_dose`].
-    pub fn run<P: Patients + ?Sized>(&self, patients: &mut P) -> Trial {
+    pub fn run<P: Patients + ?Sized>(&self, patients: &mut P) -> Result<Trial, P::Error> {
         let mut trial = Recorder::new(patients, self.levels);
         let mut level = self.start;
         // The highest level not eliminated; elimination only ever lowers it.
         let mut highest_allowed = self.levels - 1;
         while trial.path.len() < self.max_n {
             let size = self.cohort.min(self.max_n - trial.path.len());
-            trial.cohort(level, size);
+            trial.cohort(level, size)?;
             let LevelCounts { n, dlts } = trial.at(level);
             if eliminates(n, dlts, self.target) {
                 match level.checked_sub(1) {

@@ -94,8 +94,11 @@ pub struct Outcome {
 }
 
 /// Where outcomes come from: each call enrols one new patient at the given level (0-based).
+/// A source that cannot fail (draws in tests) uses `std::convert::Infallible` as its error; a
+/// simulated patient's failed simulation ends the trial with that error.
 pub trait Patients {
-    fn enrol(&mut self, level: usize) -> Outcome;
+    type Error;
+    fn enrol(&mut self, level: usize) -> Result<Outcome, Self::Error>;
 }
 
 /// One patient of a trial's path.
@@ -225,8 +228,8 @@ pub enum Design {
 }
 
 impl Design {
-    /// Runs one trial against `patients`.
-    pub fn run<P: Patients + ?Sized>(&self, patients: &mut P) -> Trial {
+    /// Runs one trial against `patients`; the first error of `patients` ends it.
+    pub fn run<P: Patients + ?Sized>(&self, patients: &mut P) -> Result<Trial, P::Error> {
         match self {
             Design::ThreePlusThree(design) => design.run(patients),
             Design::Boin(design) => design.run(patients),
@@ -261,10 +264,10 @@ impl<'a, P: Patients + ?Sized> Recorder<'a, P> {
     }
 
     /// Enrols one cohort of `size` patients at `level` (a level the design checked exists).
-    fn cohort(&mut self, level: usize, size: usize) {
+    fn cohort(&mut self, level: usize, size: usize) -> Result<(), P::Error> {
         self.cohorts += 1;
         for _ in 0..size {
-            let outcome = self.patients.enrol(level);
+            let outcome = self.patients.enrol(level)?;
             let order = self.path.len() + 1;
             self.path.push(Patient {
                 order,
@@ -277,6 +280,7 @@ impl<'a, P: Patients + ?Sized> Recorder<'a, P> {
                 count.add(outcome.dlt);
             }
         }
+        Ok(())
     }
 
     /// The counts at `level` (zero for a level that does not exist).
@@ -284,12 +288,12 @@ impl<'a, P: Patients + ?Sized> Recorder<'a, P> {
         self.counts.get(level).copied().unwrap_or_default()
     }
 
-    fn finish(self, selected: Option<usize>, stop: Stop) -> Trial {
-        Trial {
+    fn finish<E>(self, selected: Option<usize>, stop: Stop) -> Result<Trial, E> {
+        Ok(Trial {
             patients: self.path,
             selected,
             stop,
-        }
+        })
     }
 }
 

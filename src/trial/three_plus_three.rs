@@ -40,14 +40,14 @@ impl ThreePlusThree {
     }
 
     /// Runs one trial (the rules are in the module documentation of [`crate::trial`]).
-    pub fn run<P: Patients + ?Sized>(&self, patients: &mut P) -> Trial {
+    pub fn run<P: Patients + ?Sized>(&self, patients: &mut P) -> Result<Trial, P::Error> {
         let mut trial = Recorder::new(patients, self.levels);
         let mut level = self.start;
         // Escalation: each level is new when reached, so its counts are this level's cohorts.
         let toxic = loop {
-            trial.cohort(level, COHORT);
+            trial.cohort(level, COHORT)?;
             if trial.at(level).dlts == 1 {
-                trial.cohort(level, COHORT);
+                trial.cohort(level, COHORT)?;
             }
             if trial.at(level).dlts >= 2 {
                 break level;
@@ -60,7 +60,7 @@ impl ThreePlusThree {
         if !self.deescalate {
             return trial.finish(toxic.checked_sub(1), Stop::TooManyDlts { level: toxic });
         }
-        let (selected, lowest_toxic) = expand_below(&mut trial, toxic);
+        let (selected, lowest_toxic) = expand_below(&mut trial, toxic)?;
         trial.finish(
             selected,
             Stop::TooManyDlts {
@@ -76,17 +76,17 @@ impl ThreePlusThree {
 fn expand_below<P: Patients + ?Sized>(
     trial: &mut Recorder<'_, P>,
     toxic: usize,
-) -> (Option<usize>, usize) {
+) -> Result<(Option<usize>, usize), P::Error> {
     let mut toxic = toxic;
     while let Some(below) = toxic.checked_sub(1) {
         while trial.at(below).n < EXPANDED && trial.at(below).dlts < 2 {
             let size = COHORT.min(EXPANDED - trial.at(below).n);
-            trial.cohort(below, size);
+            trial.cohort(below, size)?;
         }
         if trial.at(below).dlts < 2 {
-            return (Some(below), toxic);
+            return Ok((Some(below), toxic));
         }
         toxic = below;
     }
-    (None, toxic)
+    Ok((None, toxic))
 }

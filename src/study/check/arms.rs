@@ -1,17 +1,17 @@
 //! The arms of a run: its scenarios (parameter set, parameter values, doses) crossed with the
 //! grid of parameter values.
 
-use super::Problems;
 use crate::diag::number;
 use crate::model::{Model, Regimen};
-use crate::spec::ScenarioSpec;
+use crate::spec::Problems;
+use crate::spec::{OrderedMap, ScenarioSpec};
 use crate::study::Arm;
 
 /// Most arms (scenarios x grid points) one run file may have.
 const MAX_ARMS: usize = 10_000;
 
 /// A checked scenario: its name, parameter values and regimen.
-type Scenario = (String, Vec<f64>, Regimen);
+pub(super) type Scenario = (String, Vec<f64>, Regimen);
 
 /// Scenarios crossed with the grid, scenario-major; the grid's first parameter varies slowest.
 pub(super) fn check_arms(
@@ -47,13 +47,37 @@ fn check_scenarios(
     base: &[f64],
     parameter_names: &[&str],
 ) -> Vec<Scenario> {
-    let spec = &problems.run.spec;
+    let run = problems.file;
     let mut scenarios: Vec<Scenario> = Vec::new();
-    if spec.scenarios.is_empty() {
+    if run.spec.scenarios.is_empty() {
         scenarios.push(("base".into(), base.to_vec(), model.default_regimen.clone()));
     }
-    for (name, scenario) in spec.scenarios.iter() {
-        let path = format!("scenarios.{name}");
+    let named = &run.spec.scenarios;
+    scenarios.extend(check_named(
+        problems,
+        named,
+        "scenarios",
+        model,
+        base,
+        parameter_names,
+    ));
+    scenarios
+}
+
+/// Named scenarios written under `key` of the file `problems` reports in (a run file's
+/// `scenarios`, a trial file's `levels`), in file order; those with a problem (reported) are
+/// left out.
+pub(super) fn check_named<S>(
+    problems: &mut Problems<S>,
+    named: &OrderedMap<ScenarioSpec>,
+    key: &str,
+    model: &Model,
+    base: &[f64],
+    parameter_names: &[&str],
+) -> Vec<Scenario> {
+    let mut scenarios = Vec::new();
+    for (name, scenario) in named.iter() {
+        let path = format!("{key}.{name}");
         let values = scenario_values(problems, model, base, parameter_names, &path, scenario);
         let regimen = scenario_regimen(problems, model, &path, scenario);
         if let (Some(regimen), Some(values)) = (regimen, values) {
@@ -65,8 +89,8 @@ fn check_scenarios(
 
 /// A scenario's parameter values: the base ones, then its parameter set's, then its own; `None`
 /// when a name or value is reported.
-fn scenario_values(
-    problems: &mut Problems,
+fn scenario_values<S>(
+    problems: &mut Problems<S>,
     model: &Model,
     base: &[f64],
     parameter_names: &[&str],
@@ -119,13 +143,13 @@ fn scenario_values(
 
 /// A scenario's doses compiled to a regimen (the model's own when it gives none); `None` when
 /// they have problems (reported).
-fn scenario_regimen(
-    problems: &mut Problems,
+fn scenario_regimen<S>(
+    problems: &mut Problems<S>,
     model: &Model,
     path: &str,
     scenario: &ScenarioSpec,
 ) -> Option<Regimen> {
-    let run = problems.run;
+    let run = problems.file;
     match &scenario.doses {
         None => Some(model.default_regimen.clone()),
         Some(doses) => {
@@ -151,7 +175,7 @@ fn check_grid<'a>(
     model: &Model,
     parameter_names: &[&str],
 ) -> (Vec<String>, Vec<(usize, &'a Vec<f64>)>) {
-    let spec = &problems.run.spec;
+    let spec = &problems.file.spec;
     let mut grid_names = Vec::new();
     let mut levels: Vec<(usize, &Vec<f64>)> = Vec::new();
     for (name, values) in spec.grid.iter() {
@@ -178,7 +202,7 @@ fn check_grid<'a>(
 
 /// The arms: every scenario at every grid point, scenario-major; the grid's first parameter
 /// varies slowest.
-fn cross(scenarios: &[Scenario], levels: &[(usize, &Vec<f64>)]) -> Vec<Arm> {
+pub(super) fn cross(scenarios: &[Scenario], levels: &[(usize, &Vec<f64>)]) -> Vec<Arm> {
     let mut points: Vec<Vec<f64>> = vec![Vec::new()];
     for (_, values) in levels {
         points = points

@@ -53,7 +53,9 @@ fn a_trial_on_a_fixed_sequence_follows_the_hand_traced_path() {
     // increasing; level 1 is closest to 0.3.
     let design = Boin::new(0.3, 3, 18, 4, 0).unwrap();
     let mut patients = Sequence::new("NNN TNN NNN TTT NTN TTN");
-    let trial = design.run(&mut patients);
+    let trial = design
+        .run(&mut patients)
+        .unwrap_or_else(|never| match never {});
     let levels = [0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1];
     assert_eq!(patients.levels, levels);
     let cohorts: Vec<usize> = trial.patients.iter().map(|p| p.cohort).collect();
@@ -75,7 +77,9 @@ fn a_toxic_start_eliminates_the_lowest_level_and_stops_without_a_dose() {
     // level is eliminated and the trial stops after 6 patients.
     let design = Boin::new(0.3, 3, 30, 3, 0).unwrap();
     let mut patients = Sequence::new("TTN TTN");
-    let trial = design.run(&mut patients);
+    let trial = design
+        .run(&mut patients)
+        .unwrap_or_else(|never| match never {});
     assert_eq!(patients.levels, [0; 6]);
     assert_eq!(trial.selected, None);
     assert_eq!(trial.stop, Stop::LowestLevelEliminated);
@@ -89,7 +93,9 @@ fn a_high_rate_de_escalates_and_a_short_last_cohort_fills_max_n() {
     // Level 2: NN, 1/4 = 0.25, between: stay. Level 2: N (the last cohort has 1 patient), 1/5.
     let design = Boin::new(0.25, 2, 7, 3, 2).unwrap();
     let mut patients = Sequence::new("TN NN NN N");
-    let trial = design.run(&mut patients);
+    let trial = design
+        .run(&mut patients)
+        .unwrap_or_else(|never| match never {});
     assert_eq!(patients.levels, [2, 2, 1, 1, 2, 2, 2]);
     assert_eq!(trial.patients.last().map(|p| p.cohort), Some(4));
     // Level 1 (0/2) -> 0.05/2.1 = 0.024, level 2 (1/5) -> 1.05/5.1 = 0.206: level 2 is closer.

@@ -101,7 +101,9 @@ fn simulate(design: &Boin, p_dlt: &[f64], seed: u64) -> Oc {
     };
     let mut patients = Bernoulli::new(p_dlt, seed);
     for _ in 0..TRIALS {
-        let trial = design.run(&mut patients);
+        let trial = design
+            .run(&mut patients)
+            .unwrap_or_else(|never| match never {});
         let choice = trial.selected.unwrap_or(levels);
         for (slot, moments) in oc.selected.iter_mut().enumerate() {
             moments.add(f64::from(u8::from(slot == choice)));
@@ -219,14 +221,16 @@ struct Lists {
 }
 
 impl Patients for Lists {
-    fn enrol(&mut self, level: usize) -> Outcome {
+    type Error = std::convert::Infallible;
+
+    fn enrol(&mut self, level: usize) -> Result<Outcome, Self::Error> {
         let k = self.used[level];
         self.used[level] += 1;
         let dlt = self.lists[level][k];
-        Outcome {
+        Ok(Outcome {
             dlt,
             response: !dlt,
-        }
+        })
     }
 }
 
@@ -252,7 +256,9 @@ fn boin_trials_on_fixed_outcomes_equal_the_independent_python_simulator_trial_by
             lists,
             used: vec![0; levels],
         };
-        let trial = design.run(&mut patients);
+        let trial = design
+            .run(&mut patients)
+            .unwrap_or_else(|never| match never {});
         let counts = trial.counts(levels);
         let join = |f: fn(&LevelCounts) -> usize| {
             counts

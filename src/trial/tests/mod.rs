@@ -30,11 +30,13 @@ impl Bernoulli {
 }
 
 impl Patients for Bernoulli {
-    fn enrol(&mut self, level: usize) -> Outcome {
+    type Error = std::convert::Infallible;
+
+    fn enrol(&mut self, level: usize) -> Result<Outcome, Self::Error> {
         let p = self.p_dlt.get(level).copied().unwrap_or(1.0);
         let dlt = self.rng.random::<f64>() < p;
         let response = self.rng.random::<f64>() < 0.5;
-        Outcome { dlt, response }
+        Ok(Outcome { dlt, response })
     }
 }
 
@@ -61,13 +63,15 @@ impl Sequence {
 }
 
 impl Patients for Sequence {
-    fn enrol(&mut self, level: usize) -> Outcome {
+    type Error = std::convert::Infallible;
+
+    fn enrol(&mut self, level: usize) -> Result<Outcome, Self::Error> {
         let dlt = self.dlts.get(self.levels.len()).copied().unwrap_or(false);
         self.levels.push(level);
-        Outcome {
+        Ok(Outcome {
             dlt,
             response: !dlt,
-        }
+        })
     }
 }
 
@@ -148,7 +152,8 @@ fn the_same_seed_gives_the_same_trial_paths() {
 #[test]
 fn a_path_numbers_patients_and_cohorts_from_one() {
     let design = Boin::new(0.3, 3, 8, 3, 0).unwrap();
-    let trial = design.run(&mut Sequence::new("NNN NNN NN"));
+    let trial =
+        (design.run(&mut Sequence::new("NNN NNN NN"))).unwrap_or_else(|never| match never {});
     let numbers: Vec<(usize, usize, usize)> = trial
         .patients
         .iter()
