@@ -48,7 +48,8 @@ pub fn operating_characteristics_csv(oc: &OperatingCharacteristics) -> String {
 }
 
 /// trials.csv: one row per trial (from 1): the selected level (`none`), patients, DLTs,
-/// responses, the duration in months (with accrual) and why it stopped.
+/// responses (empty without an efficacy readout), the duration in months (with accrual) and
+/// why it stopped.
 pub fn trials_csv(virtual_trial: &VirtualTrial, result: &TrialResult) -> String {
     let accrual = virtual_trial.accrual_per_month.is_some();
     let duration = if accrual { ",duration_months" } else { "" };
@@ -59,7 +60,15 @@ pub fn trials_csv(virtual_trial: &VirtualTrial, result: &TrialResult) -> String 
             .selected
             .map_or("none", |l| &virtual_trial.levels[l].scenario);
         let dlts = trial.patients.iter().filter(|p| p.dlt).count();
-        let responses = trial.patients.iter().filter(|p| p.response).count();
+        let responses = match virtual_trial.efficacy {
+            Some(_) => trial
+                .patients
+                .iter()
+                .filter(|p| p.response)
+                .count()
+                .to_string(),
+            None => String::new(),
+        };
         let duration = match virtual_trial.duration_months(run) {
             Some(months) => format!(",{}", cell(months)),
             None => String::new(),
@@ -77,7 +86,7 @@ pub fn trials_csv(virtual_trial: &VirtualTrial, result: &TrialResult) -> String 
 
 /// patients.csv: every enrolled patient (trial and order from 1): cohort, level, the draw
 /// (patient ID, covariates, random effects), DLT, response (0/1) and the toxicity output's
-/// maximum in its window.
+/// maximum in its window; `response` is empty without an efficacy readout.
 pub fn patients_table(
     virtual_trial: &VirtualTrial,
     result: &TrialResult,
@@ -231,7 +240,7 @@ pub fn record(
             none_selected_percent: oc.none_percent,
             patients_mean: oc.patients_mean,
             dlts_mean: oc.dlts_mean,
-            responses_mean: oc.responses_mean,
+            responses_mean: (!oc.responses_mean.is_nan()).then_some(oc.responses_mean),
             duration_months_mean: oc.duration_mean,
             selected_percent_se_max: se_max,
         },

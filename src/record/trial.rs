@@ -75,7 +75,8 @@ pub struct TrialTotals {
     pub none_selected_percent: f64,
     pub patients_mean: f64,
     pub dlts_mean: f64,
-    pub responses_mean: f64,
+    /// None without an efficacy readout.
+    pub responses_mean: Option<f64>,
     pub duration_months_mean: Option<f64>,
     /// The largest Monte Carlo standard error of a level's `selected_percent` (percentage
     /// points): sqrt(p (1 - p) / trials) at the p nearest 1/2.

@@ -102,6 +102,10 @@ fn check_start(problems: &mut Problems<TrialSpec>, names: &[&str]) -> Option<usi
             .at(problems.file.locate("start"))
             .path("start")
             .suggest(start, names.iter().copied())
+            .hint(format!(
+                "`start` names the first cohort's level, one of `levels` (e.g. `start: {}`)",
+                names.first().unwrap_or(&"DL1")
+            ))
             .note(format!("levels: {}", names.join(", ")));
         problems.list.push(diagnostic);
     }

@@ -17,6 +17,7 @@ pub struct LevelCharacteristics {
     /// Per trial, at this level.
     pub patients_mean: f64,
     pub dlts_mean: f64,
+    /// NaN without an efficacy readout.
     pub responses_mean: f64,
 }
 
@@ -105,7 +106,10 @@ pub fn operating_characteristics(
             selected_percent: 100.0 * selected[level] as f64 / trials,
             patients_mean: sums[level].0 as f64 / trials,
             dlts_mean: sums[level].1 as f64 / trials,
-            responses_mean: sums[level].2 as f64 / trials,
+            responses_mean: match virtual_trial.efficacy {
+                Some(_) => sums[level].2 as f64 / trials,
+                None => f64::NAN,
+            },
         })
         .collect::<Vec<_>>();
     let total = |f: fn(&LevelCharacteristics) -> f64| rows.iter().map(f).sum::<f64>();

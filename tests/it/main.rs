@@ -25,6 +25,7 @@ mod report;
 mod sensitivity_analysis;
 mod stiff;
 mod tolerances;
+mod trial;
 
 use cartsim::model::{Model, compile};
 use cartsim::simulate::{RunPlan, Simulation, simulate};
