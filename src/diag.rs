@@ -167,6 +167,16 @@ pub fn number(value: f64) -> String {
     }
 }
 
+/// A length of time in a model's unit, as words: `28 days`, `1 day`, `12 h` (a unit that is
+/// not a plain English word stays as written).
+pub fn duration(value: f64, unit: &str) -> String {
+    let words = ["minute", "hour", "day", "week", "month", "year"];
+    match value != 1.0 && words.contains(&unit) {
+        true => format!("{} {unit}s", number(value)),
+        false => format!("{} {unit}", number(value)),
+    }
+}
+
 /// Renders several diagnostics, separated by blank lines, with a closing count.
 pub fn render_all(diagnostics: &[Diagnostic]) -> String {
     let mut text = String::new();

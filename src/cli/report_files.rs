@@ -67,6 +67,13 @@ pub(super) fn write_report(
             Kind::Fit | Kind::Population => table("estimates.csv", &check::ESTIMATES)?,
             _ => None,
         },
+        operating_characteristics_csv: match kind {
+            Kind::Trial => table(
+                "operating_characteristics.csv",
+                &crate::report::OPERATING_CHARACTERISTICS,
+            )?,
+            _ => None,
+        },
         figures,
         inputs,
         date: crate::report::format::utc_timestamp(now),

@@ -99,7 +99,7 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
         owner: Owner::Trial,
         force: args.force,
     })?;
-    let levels = virtual_trial.levels.len() as u64;
+    let levels = virtual_trial.levels().len() as u64;
     let work = levels * virtual_trial.reference_patients + virtual_trial.trials;
     let bar = super::progress_bar(work, "reference patient-levels and trials");
     let progress = || bar.inc(1);

@@ -58,7 +58,7 @@ pub fn trials_csv(virtual_trial: &VirtualTrial, result: &TrialResult) -> String 
         let trial = &run.trial;
         let selected = trial
             .selected
-            .map_or("none", |l| &virtual_trial.levels[l].scenario);
+            .map_or("none", |l| &virtual_trial.levels()[l].scenario);
         let dlts = trial.patients.iter().filter(|p| p.dlt).count();
         let responses = match virtual_trial.efficacy {
             Some(_) => trial
@@ -106,7 +106,7 @@ pub fn patients_table(
     )?;
     for (k, run) in result.runs.iter().enumerate() {
         for (patient, record) in run.trial.patients.iter().zip(&run.patients) {
-            let level = text_cell(&virtual_trial.levels[patient.level].scenario);
+            let level = text_cell(&virtual_trial.levels()[patient.level].scenario);
             let subject = &record.subject;
             write!(
                 out,
@@ -224,12 +224,8 @@ pub fn record(
         trial_file: settings.trial_file,
         inputs: settings.inputs,
         design: design(&virtual_trial.design),
-        levels: virtual_trial
-            .level_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        start: virtual_trial.levels[start].scenario.clone(),
+        run: super::run::description(&virtual_trial.study),
+        start: virtual_trial.levels()[start].scenario.clone(),
         toxicity: readout(&virtual_trial.toxicity, unit),
         efficacy: virtual_trial.efficacy.as_ref().map(|r| readout(r, unit)),
         trials: oc.trials,

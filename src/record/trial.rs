@@ -4,7 +4,7 @@
 
 use super::Record;
 use super::provenance::Provenance;
-use super::run::{HashedFile, RunInputs};
+use super::run::{HashedFile, RunDescription, RunInputs};
 use serde::{Deserialize, Serialize};
 
 /// trial.json.
@@ -17,8 +17,9 @@ pub struct TrialRecord {
     /// The run file named by `run:`, its model and subject table.
     pub inputs: RunInputs,
     pub design: DesignRecord,
-    /// Level names, lowest first.
-    pub levels: Vec<String>,
+    /// The levels (as arms, lowest first, with their typical patient's doses), the population,
+    /// time span and solver, as run.json describes a run.
+    pub run: RunDescription,
     pub start: String,
     pub toxicity: ReadoutRecord,
     pub efficacy: Option<ReadoutRecord>,

@@ -50,7 +50,7 @@ pub fn caption(file: &str, scenarios: &[String]) -> String {
 }
 
 /// Captions of figures with fixed file names.
-const FIXED_CAPTIONS: [(&str, &str); 13] = [
+const FIXED_CAPTIONS: [(&str, &str); 16] = [
     (
         "trajectory",
         "Every state and output of the model over time.",
@@ -98,6 +98,18 @@ const FIXED_CAPTIONS: [(&str, &str); 13] = [
     (
         "vpc",
         "Visual predictive check: 50% and 90% prediction intervals of simulated replicates per time bin, observations over them.",
+    ),
+    (
+        "selection",
+        "How often the design selects each dose level (and no dose), beside each level's true probabilities of DLT and response from the reference patients.",
+    ),
+    (
+        "allocation",
+        "Patients, DLTs and responses per trial at each dose level (means over the simulated trials).",
+    ),
+    (
+        "paths",
+        "The first simulated trials: the level each patient was given, in enrolment order, with DLTs marked.",
     ),
     (
         "vpc_blq",

@@ -26,6 +26,8 @@ pub struct Folder {
     /// metrics.csv of a simulation (one row per output).
     pub metrics_csv: Option<String>,
     pub estimates_csv: Option<String>,
+    /// operating_characteristics.csv of a trial.
+    pub operating_characteristics_csv: Option<String>,
     /// (path inside the folder, PNG bytes), in the order to show them.
     pub figures: Vec<(String, Vec<u8>)>,
     /// The text of each input file of the provenance, in its order; `None` when unreadable.
@@ -41,7 +43,7 @@ pub enum CommandRecord {
     Run(RunRecord),
     Fit(FitRecord),
     Population(PopulationRecord),
-    Trial(TrialRecord),
+    Trial(Box<TrialRecord>),
 }
 
 impl CommandRecord {
@@ -53,7 +55,7 @@ impl CommandRecord {
             Kind::Run => CommandRecord::Run(record::from_json(text, path)?),
             Kind::Fit => CommandRecord::Fit(record::from_json(text, path)?),
             Kind::Population => CommandRecord::Population(record::from_json(text, path)?),
-            Kind::Trial => CommandRecord::Trial(record::from_json(text, path)?),
+            Kind::Trial => CommandRecord::Trial(Box::new(record::from_json(text, path)?)),
         })
     }
 
@@ -72,11 +74,10 @@ impl CommandRecord {
     /// simulation, none for a fit.
     fn dose_groups(&self, spec: Option<&ModelSpec>) -> Vec<model::DoseGroup> {
         match self {
-            CommandRecord::Run(run) => model::run_dose_groups(run, spec),
+            CommandRecord::Run(run) => model::run_dose_groups(&run.run, spec),
+            CommandRecord::Trial(trial) => model::run_dose_groups(&trial.run, spec),
             CommandRecord::Simulate(run) => model::simulation_dose_groups(run.doses(), spec),
-            CommandRecord::Fit(_) | CommandRecord::Population(_) | CommandRecord::Trial(_) => {
-                Vec::new()
-            }
+            CommandRecord::Fit(_) | CommandRecord::Population(_) => Vec::new(),
         }
     }
 
@@ -167,7 +168,14 @@ pub fn gather(folder: Folder) -> ReportData {
         kind: record.kind.command(),
         doses: (folder.record.as_ref()).map_or_else(Vec::new, |r| r.dose_groups(spec.as_ref())),
         variability: match &folder.record {
-            Some(CommandRecord::Run(run)) => Some(model::variability(run)),
+            Some(CommandRecord::Run(run)) => Some(model::variability(&run.run)),
+            Some(CommandRecord::Trial(trial)) => Some(model::variability(&trial.run)),
+            _ => None,
+        },
+        trial: match (&folder.record, &folder.operating_characteristics_csv) {
+            (Some(CommandRecord::Trial(trial)), Some(csv)) => {
+                Some(super::trial::section(trial, csv))
+            }
             _ => None,
         },
         model: section,

@@ -8,9 +8,11 @@ pub mod format;
 mod gather;
 mod model;
 mod tables;
+mod trial;
 
 pub use gather::{CommandRecord, Folder, gather};
 pub use tables::figure_order;
+pub use trial::OPERATING_CHARACTERISTICS;
 
 use minijinja::{Environment, Value};
 use serde::Serialize;
@@ -37,7 +39,7 @@ impl Format {
 pub struct ReportData {
     pub title: String,
     pub date: String,
-    /// `simulate`, `run` or `fit`.
+    /// `simulate`, `run`, `fit`, `fit --population` or `trial`.
     pub kind: &'static str,
     /// The model file as it is now: `None` when it could not be read or parsed.
     pub model: Option<model::ModelSection>,
@@ -45,6 +47,8 @@ pub struct ReportData {
     pub doses: Vec<model::DoseGroup>,
     pub variability: Option<model::Variability>,
     pub results: tables::Results,
+    /// The design, readouts and operating characteristics of a `trial`.
+    pub trial: Option<trial::TrialSection>,
     pub provenance: ProvenanceSection,
     /// Problems with the inputs the reader must know about (changed or missing files).
     pub notices: Vec<String>,

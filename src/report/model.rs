@@ -1,9 +1,9 @@
 //! The model part of a report: the model file's title, reference, states, equations as
 //! written, outputs and parameters; the doses of each scenario and the population variability
-//! from the run's record (a population run's typed `RunRecord`, a simulation's run.json).
+//! from the run's record (a population run's typed `RunDescription`, a simulation's run.json).
 
 use crate::record::DoseRecord;
-use crate::record::run::RunRecord;
+use crate::record::run::RunDescription;
 use crate::spec::ModelSpec;
 use serde::Serialize;
 
@@ -128,8 +128,8 @@ pub fn unit_of(spec: &ModelSpec, name: &str) -> Option<String> {
 }
 
 /// The typical subject's doses of each arm of a population run.
-pub fn run_dose_groups(record: &RunRecord, spec: Option<&ModelSpec>) -> Vec<DoseGroup> {
-    (record.run.arms.iter())
+pub fn run_dose_groups(run: &RunDescription, spec: Option<&ModelSpec>) -> Vec<DoseGroup> {
+    (run.arms.iter())
         .map(|arm| {
             let mut label = arm.scenario.clone();
             if !arm.grid.is_empty() {
@@ -170,9 +170,9 @@ fn shown(doses: &[DoseRecord], spec: Option<&ModelSpec>) -> Vec<Dose> {
         .collect()
 }
 
-/// The population of a run.
-pub fn variability(record: &RunRecord) -> Variability {
-    let population = &record.run.population;
+/// The population of a run (or of a trial's patients).
+pub fn variability(run: &RunDescription) -> Variability {
+    let population = &run.population;
     let effects: Vec<Effect> = (population.random_effects.iter())
         .map(|e| Effect {
             parameter: e.parameter.clone(),

@@ -285,7 +285,10 @@ pub fn fits(record: &FitRecord) -> Vec<FitRow> {
 /// Where a figure goes in a report: overviews first, then per-scenario detail, then
 /// diagnostics; ties in natural order (fits_2 before fits_10).
 pub fn figure_order(file: &str) -> (usize, String, u64) {
-    const ORDER: [&str; 12] = [
+    const ORDER: [&str; 15] = [
+        "selection",
+        "allocation",
+        "paths",
         "trajectory",
         "response",
         "relapse_free",

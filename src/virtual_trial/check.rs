@@ -20,7 +20,7 @@ const DEFAULT_COHORT: u64 = 3;
 /// Checks a trial file against the study of its run file.
 pub fn check(
     file: &Loaded<TrialSpec>,
-    study: Study,
+    mut study: Study,
     overrides: TrialOverrides,
 ) -> Result<VirtualTrial, Vec<Diagnostic>> {
     let spec = &file.spec;
@@ -52,9 +52,10 @@ pub fn check(
     let accrual = check_accrual(&mut problems, &study);
     match (levels, toxicity, design) {
         (Some(levels), Some(toxicity), Some(design)) if problems.list.is_empty() => {
+            study.arms = levels;
+            study.grid_names.clear();
             Ok(VirtualTrial {
                 study,
-                levels,
                 toxicity,
                 efficacy,
                 design,

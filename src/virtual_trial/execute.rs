@@ -84,7 +84,7 @@ pub fn execute(
         start = end;
     }
     let trial_patients: u64 = runs.iter().map(|r| r.patients.len() as u64).sum();
-    let levels = virtual_trial.levels.len() as u64;
+    let levels = virtual_trial.levels().len() as u64;
     Ok(TrialResult {
         runs,
         truth,
@@ -115,7 +115,7 @@ fn reference(
     virtual_trial: &VirtualTrial,
     progress: Progress,
 ) -> Result<Vec<LevelTruth>, Diagnostic> {
-    let levels = virtual_trial.levels.len();
+    let levels = virtual_trial.levels().len();
     let empty = LevelTruth {
         n: 0,
         dlts: 0,
@@ -153,10 +153,10 @@ fn reference_patient(
     let context = |message: String| format!("reference patient {order}: {message}");
     let subject = (population.patient(virtual_trial.seed, REFERENCE_TRIAL, order))
         .map_err(|message| sampling_failed(context(message)))?;
-    (0..virtual_trial.levels.len())
+    (0..virtual_trial.levels().len())
         .map(|level| {
             let treated = virtual_trial.treat(&subject, level).map_err(|mut d| {
-                let name = &virtual_trial.levels[level].scenario;
+                let name = &virtual_trial.levels()[level].scenario;
                 d.message = context(format!("at level `{name}`: {}", d.message));
                 d
             })?;

@@ -70,27 +70,26 @@ pub struct Readout {
 }
 
 impl Readout {
-    /// `il6 above 1000 within 28 day` (`window_word` is `within` or `by`): for titles.
+    /// `il6 above 1000 within 28 days` (`window_word` is `within` or `by`): for titles.
     pub fn describe(&self, window_word: &str, time_unit: &str) -> String {
         let threshold = match self.threshold.abs() >= 1e5 {
             true => format!("{:e}", self.threshold),
             false => format!("{}", self.threshold),
         };
         format!(
-            "{} {} {threshold} {window_word} {} {time_unit}",
+            "{} {} {threshold} {window_word} {}",
             self.output,
             self.side.word(),
-            self.window
+            crate::diag::duration(self.window, time_unit)
         )
     }
 }
 
 /// A checked trial file.
 pub struct VirtualTrial {
-    /// The run file's model, population, span and solver (its arms are not used).
+    /// The run file's model, population, span and solver, with the dose levels as its arms,
+    /// lowest first (`Arm::scenario` is the level's name; the run file's scenarios are dropped).
     pub study: Study,
-    /// The dose levels, lowest first (`Arm::scenario` is the level's name).
-    pub levels: Vec<Arm>,
     pub toxicity: Readout,
     pub efficacy: Option<Readout>,
     pub design: Design,
@@ -104,9 +103,14 @@ pub struct VirtualTrial {
 }
 
 impl VirtualTrial {
+    /// The dose levels, lowest first.
+    pub fn levels(&self) -> &[Arm] {
+        &self.study.arms
+    }
+
     /// The level names, lowest first.
     pub fn level_names(&self) -> Vec<&str> {
-        self.levels.iter().map(|a| a.scenario.as_str()).collect()
+        self.levels().iter().map(|a| a.scenario.as_str()).collect()
     }
 
     /// How long after the first dose a patient is simulated: the longer readout window.

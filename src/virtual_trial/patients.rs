@@ -26,7 +26,7 @@ impl VirtualTrial {
     /// Simulates `subject` at dose level `level` (0-based) and reads its outcome.
     pub fn treat(&self, subject: &Subject, level: usize) -> Result<Treated, Diagnostic> {
         let study = &self.study;
-        let arm = &self.levels[level];
+        let arm = &self.levels()[level];
         let parameters = study
             .population
             .individual_parameters(&arm.parameters, subject);
@@ -93,7 +93,7 @@ impl Patients for TrialPatients<'_> {
     fn enrol(&mut self, level: usize) -> Result<Outcome, Diagnostic> {
         let vt = self.virtual_trial;
         let order = self.records.len() as u64 + 1;
-        let name = vt.levels[level].scenario.as_str();
+        let name = vt.levels()[level].scenario.as_str();
         let context = |message: String| {
             format!(
                 "trial {}, patient {order} at level `{name}`: {message}",

@@ -78,7 +78,7 @@ pub fn operating_characteristics(
     virtual_trial: &VirtualTrial,
     result: &TrialResult,
 ) -> OperatingCharacteristics {
-    let levels = virtual_trial.levels.len();
+    let levels = virtual_trial.levels().len();
     let trials = result.runs.len().max(1) as f64;
     let mut selected = vec![0u64; levels];
     let mut none = 0u64;
@@ -99,7 +99,7 @@ pub fn operating_characteristics(
     }
     let rows = (0..levels)
         .map(|level| LevelCharacteristics {
-            level: virtual_trial.levels[level].scenario.clone(),
+            level: virtual_trial.levels()[level].scenario.clone(),
             p_dlt: result.truth[level].p_dlt(),
             p_response: (virtual_trial.efficacy.is_some())
                 .then(|| result.truth[level].p_response()),

@@ -1,7 +1,8 @@
 //! The shipped CD22 trial file (models/trials/cd22_phase1.yaml) tells the Fry et al. 2018
 //! story (shared/MODELS.md section 8): dose-limiting toxicity rare at every level, remission
 //! rare at 0.3e6 cells/kg and frequent at >= 1e6/kg, and the 3+3 design escalating to the top
-//! level in most trials.
+//! level in most trials. Its `--report` is a `trial` report with the operating characteristics
+//! and the three figures.
 
 use super::rows;
 use crate::cli::{cartsim, scratch};
