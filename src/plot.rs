@@ -1,8 +1,6 @@
-//! Figures: line charts of trajectories rendered to PNG with an embedded font (no system fonts needed).
-//!
-//! Charts are drawn with `plotters`' bitmap backend into an in-memory RGB buffer and encoded
-//! with the `png` crate. Text is rasterised by `ab_glyph` from DejaVu Sans compiled into the
-//! binary, so neither fontconfig nor freetype is needed or linked.
+//! Figures (curves, bands, boxes, bars, trial paths) rendered to PNG: `plotters`' bitmap
+//! backend into an RGB buffer, encoded by `png`, text by `ab_glyph` from DejaVu Sans compiled
+//! into the binary (no system fonts, fontconfig or freetype).
 
 use std::fmt;
 use std::sync::OnceLock;

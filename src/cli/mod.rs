@@ -51,7 +51,7 @@ enum Command {
     /// Merge the output folders of `cartsim run --shard K/N` into one run's files.
     Merge(merge::MergeArgs),
     /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
-    /// of `simulate`, `run` or `fit`.
+    /// of `simulate`, `run`, `fit` or `trial`.
     Report(report::ReportArgs),
     /// Check model files and print `ok` or every problem found.
     Check {

@@ -1,6 +1,6 @@
 //! Writing the report of an output folder: reads the folder's records, tables and figures
 //! (and the input files its provenance.json names) and writes one report, atomically. Used by
-//! `cartsim report`, and by `run --report` and `fit --report` at the end of a run.
+//! `cartsim report`, and by `run`, `fit` and `trial` with `--report` at the end.
 
 use super::Failure;
 use crate::diag::Diagnostic;
@@ -24,14 +24,6 @@ pub(super) fn write_report(
         .hint("run the command that wrote the folder again, then report on it")
         .into());
     };
-    let table = |name: &str, shape: &check::Shape| -> Result<Option<String>, Failure> {
-        if !files.iter().any(|f| f == name) {
-            return Ok(None);
-        }
-        let text = String::from_utf8_lossy(&read_listed(dir, name)?).to_string();
-        check::check_table(&dir.join(name).display().to_string(), &text, shape)?;
-        Ok(Some(text))
-    };
     let record = read_record(dir, provenance.kind, &files)?;
     let figures = figures(dir, &files)?;
     let inputs = (provenance.inputs.iter())
@@ -51,29 +43,14 @@ pub(super) fn write_report(
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let kind = provenance.kind;
+    let tables = read_tables(dir, &files, provenance.kind)?;
     let mut data = gather(Folder {
         provenance,
         record,
-        summary_csv: match kind {
-            Kind::Run => table("summary.csv", &check::SUMMARY)?,
-            _ => None,
-        },
-        metrics_csv: match kind {
-            Kind::Simulate => table("metrics.csv", &check::EXPOSURES)?,
-            _ => None,
-        },
-        estimates_csv: match kind {
-            Kind::Fit | Kind::Population => table("estimates.csv", &check::ESTIMATES)?,
-            _ => None,
-        },
-        operating_characteristics_csv: match kind {
-            Kind::Trial => table(
-                "operating_characteristics.csv",
-                &crate::report::OPERATING_CHARACTERISTICS,
-            )?,
-            _ => None,
-        },
+        summary_csv: tables.summary,
+        metrics_csv: tables.metrics,
+        estimates_csv: tables.estimates,
+        operating_characteristics_csv: tables.operating_characteristics,
         figures,
         inputs,
         date: crate::report::format::utc_timestamp(now),
@@ -114,11 +91,49 @@ pub(super) fn write_report(
     Ok(target)
 }
 
+/// The tables a report of a `kind` folder shows, checked; `None` where the folder has none.
+struct Tables {
+    summary: Option<String>,
+    metrics: Option<String>,
+    estimates: Option<String>,
+    operating_characteristics: Option<String>,
+}
+
+fn read_tables(dir: &Path, files: &[String], kind: Kind) -> Result<Tables, Failure> {
+    let table = |name: &str, shape: &check::Shape| -> Result<Option<String>, Failure> {
+        if !files.iter().any(|f| f == name) {
+            return Ok(None);
+        }
+        let text = String::from_utf8_lossy(&read_listed(dir, name)?).to_string();
+        check::check_table(&dir.join(name).display().to_string(), &text, shape)?;
+        Ok(Some(text))
+    };
+    let oc = "operating_characteristics.csv";
+    Ok(Tables {
+        summary: match kind {
+            Kind::Run => table("summary.csv", &check::SUMMARY)?,
+            _ => None,
+        },
+        metrics: match kind {
+            Kind::Simulate => table("metrics.csv", &check::EXPOSURES)?,
+            _ => None,
+        },
+        estimates: match kind {
+            Kind::Fit | Kind::Population => table("estimates.csv", &check::ESTIMATES)?,
+            _ => None,
+        },
+        operating_characteristics: match kind {
+            Kind::Trial => table(oc, &crate::report::OPERATING_CHARACTERISTICS)?,
+            _ => None,
+        },
+    })
+}
+
 fn read_provenance(dir: &Path) -> Result<Provenance, Failure> {
     let shown = dir.display();
     if !dir.is_dir() {
         return Err(Diagnostic::new(format!("`{shown}` is not a folder"))
-            .hint("give the output folder of `cartsim simulate`, `cartsim run` or `cartsim fit`, e.g. `cartsim report output/stein2019`")
+            .hint("give the output folder of `cartsim simulate`, `run`, `fit` or `trial`, e.g. `cartsim report output/stein2019`")
             .into());
     }
     let path = dir.join(PROVENANCE);
