@@ -14,12 +14,14 @@
 //!
 //! Beside the pipeline: [`diag`] (errors with where and how to fix), [`csv`] (tables as people
 //! write them), [`sensitivity`] (sensitivity analysis), [`trial`] (dose-escalation designs, pure),
-//! [`virtual_trial`] (those designs run over simulated virtual patients), [`library`] (shipped models), [`interrupt`] (the stop flag
+//! [`virtual_trial`] (those designs run over simulated virtual patients), [`calibrate`]
+//! (a population fitted to published aggregate results), [`library`] (shipped models), [`interrupt`] (the stop flag
 //! and the signal handlers `cli` registers).
 
 // Diagnostics are large by design (message, location, hints) and only built on the error path.
 #![allow(clippy::result_large_err)]
 
+pub mod calibrate;
 pub mod cli;
 pub mod csv;
 pub mod data;

@@ -2,6 +2,7 @@
 //! run, 2 usage, 130/143 stopped by SIGINT/SIGTERM). Each subcommand turns its arguments into
 //! settings and calls the pipeline.
 
+mod calibrate;
 mod check;
 mod choices;
 mod dataset;
@@ -48,6 +49,9 @@ enum Command {
     /// Simulate a dose-escalation trial (3+3 or BOIN) many times over virtual patients of a
     /// run file's population: operating characteristics, trial paths and figures.
     Trial(trial::TrialArgs),
+    /// Calibrate a run file's population (typical values, variability) to published results:
+    /// responder counts, medians and percentiles per scenario, with profile intervals.
+    Calibrate(calibrate::CalibrateArgs),
     /// Merge the output folders of `cartsim run --shard K/N` into one run's files.
     Merge(merge::MergeArgs),
     /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
@@ -110,6 +114,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Fit(args) => fit::fit(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Trial(args) => trial::trial(&args),
+        Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => report::report(&args),
         Command::Check { models } => check::check(&models),

@@ -65,6 +65,7 @@ pub enum Owner {
     Fit,
     Sensitivity,
     Trial,
+    Calibrate,
 }
 
 impl Owner {
@@ -75,6 +76,7 @@ impl Owner {
             Owner::Fit => "fit",
             Owner::Sensitivity => "sensitivity",
             Owner::Trial => "trial",
+            Owner::Calibrate => "calibrate",
         }
     }
 }
@@ -99,6 +101,9 @@ pub fn owner(folder: &Path) -> Option<Owner> {
     }
     if record("sensitivity.json").is_some() {
         return Some(Owner::Sensitivity);
+    }
+    if record("calibration.json").is_some() {
+        return Some(Owner::Calibrate);
     }
     record("run.json")
         .filter(|run| run["shard"].is_object())

@@ -120,6 +120,24 @@ impl RandomEffects {
         })
     }
 
+    /// The same effects and correlations with other SDs (`omegas[i]` for effect i, each
+    /// positive where the current one is): the loading's rows rescaled, so a subject's
+    /// standard normal draws, and thus its stream, stay the same.
+    pub fn with_omegas(&self, omegas: &[f64]) -> RandomEffects {
+        let k = self.parameters.len();
+        let mut changed = self.clone();
+        for (i, &omega) in omegas.iter().enumerate().take(k) {
+            let old = self.parameters[i].2;
+            if old > 0.0 {
+                for j in 0..k {
+                    changed.loading[i * k + j] = self.loading[i * k + j] * omega / old;
+                }
+                changed.parameters[i].2 = omega;
+            }
+        }
+        changed
+    }
+
     /// One subject's random effects: k standard normal draws, then eta = loading z.
     pub fn draw(&self, rng: &mut ChaCha8Rng) -> Vec<f64> {
         let k = self.parameters.len();

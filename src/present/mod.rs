@@ -4,6 +4,7 @@
 //! the files into the output folder. Tables too large to hold are written through a
 //! `std::io::Write` the caller provides.
 
+pub mod calibration;
 pub mod fit;
 pub mod run;
 pub mod sensitivity;

@@ -3,6 +3,7 @@
 //! carries a `format_version`; a record of another version is refused with a message, never
 //! read with silent defaults.
 
+pub mod calibration;
 pub mod dataset;
 pub mod fit;
 pub mod provenance;

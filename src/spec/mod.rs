@@ -1,6 +1,7 @@
-//! Model, run and trial files as written: YAML text read into typed specs, with source positions kept aside
+//! Model, run, trial and calibration files as written: YAML text read into typed specs, with source positions kept aside
 //! for diagnostics. Nothing here evaluates an expression; `model` checks and compiles.
 
+mod calibration;
 mod load;
 mod problems;
 mod run;
@@ -9,6 +10,7 @@ mod source_map;
 mod trial;
 mod types;
 
+pub use calibration::{CalibrationSpec, EstimateSpec, TargetSpec};
 pub use load::{Loaded, LoadedModel, load_model, load_yaml, location};
 pub use problems::Problems;
 pub use run::{

@@ -28,7 +28,8 @@ use crate::simulate::RunTemplate;
 use crate::trajectory::Trajectory;
 use conditional::conditional;
 use nalgebra::{DMatrix, DVector};
-use outer::{Surface, hessian, minimize};
+pub use outer::{Minimum, Surface, minimize};
+use outer::hessian;
 use rayon::prelude::*;
 
 /// What a population fit estimates and from where it starts.

@@ -1,0 +1,119 @@
+//! Calibration of a virtual population to published aggregate results: the typical values and
+//! random-effect SDs of chosen parameters estimated so that a fixed sample of virtual patients
+//! reproduces responder counts and summary statistics per scenario.
+//!
+//! - [`check`]: a calibration file against its run file's study: quantities with bounds
+//!   containing their start (the run file's value), targets naming a scenario and a metric.
+//! - [`Calibration::evaluate`]: -2 log-likelihood of the targets at one point: binomial for a
+//!   count (as a deviance, 0 when the simulated fraction equals r/n), normal for a statistic with
+//!   its SE (on the log scale with `se_log`). The same virtual patients every time (common
+//!   random numbers: subject i's stream gives the same standard normal draws whatever the
+//!   SDs). A fraction of a 0/1 metric is a step function of the parameters; the `response`
+//!   flag is smoothed: each patient counts Phi(-m / h), m = ln(tumor minimum by `by`) -
+//!   ln(`below`), h = the margins' robust SD (IQR / 1.349) x n^(-1/3), which vanishes as the
+//!   population grows (so does its bias, of order h^2). Other flags and events count 0 or 1.
+//! - [`search`]: BFGS (`fit::population::minimize`) on the unconstrained scale u = logit of the
+//!   position of ln(value) between the log bounds, from the start and from perturbed starts;
+//!   profile-likelihood 95% intervals (-2LL rise of 3.84) per quantity; the Monte Carlo error of
+//!   the objective at the optimum by a bootstrap over patients.
+
+mod check;
+mod objective;
+mod search;
+
+pub use check::{CalibrationOverrides, check};
+pub use objective::{Evaluation, TargetValue};
+pub use search::{CalibrationResult, Profile, search};
+
+use crate::study::Study;
+
+/// Most virtual patients per evaluation.
+pub const MAX_SUBJECTS: u64 = 1_000_000;
+
+/// What of a parameter is estimated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantityKind {
+    /// Its typical value (every arm's).
+    Typical,
+    /// The SD of its random effect (index into `RandomEffects::parameters`).
+    Omega(usize),
+}
+
+impl QuantityKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            QuantityKind::Typical => "typical",
+            QuantityKind::Omega(_) => "omega",
+        }
+    }
+}
+
+/// One estimated quantity with its bounds (both positive) and start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantity {
+    pub parameter: String,
+    /// The model parameter's index.
+    pub index: usize,
+    pub kind: QuantityKind,
+    pub lower: f64,
+    pub upper: f64,
+    pub start: f64,
+}
+
+impl Quantity {
+    /// The value at unconstrained coordinate `u`.
+    pub fn value(&self, u: f64) -> f64 {
+        let position = 1.0 / (1.0 + (-u).exp());
+        (self.lower.ln() + position * (self.upper / self.lower).ln()).exp()
+    }
+
+    /// The unconstrained coordinate of `value` (inside the bounds).
+    pub fn coordinate(&self, value: f64) -> f64 {
+        let position = (value / self.lower).ln() / (self.upper / self.lower).ln();
+        let position = position.clamp(1e-9, 1.0 - 1e-9);
+        (position / (1.0 - position)).ln()
+    }
+
+    /// Whether `value` lies within 0.1% (of the log range) of a bound.
+    pub fn at_bound(&self, value: f64) -> bool {
+        let position = (value / self.lower).ln() / (self.upper / self.lower).ln();
+        !(1e-3..=1.0 - 1e-3).contains(&position)
+    }
+}
+
+/// The statistic a target compares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statistic {
+    /// `responders` of `n` had the 0/1 metric (or the event).
+    Count { responders: u64, n: u64 },
+    /// A quantile (probability) or the mean (`None`) of the metric over patients, observed with
+    /// standard error `se` (of its log when `log`).
+    Summary {
+        key: &'static str,
+        probability: Option<f64>,
+        observed: f64,
+        se: f64,
+        log: bool,
+    },
+}
+
+/// One checked target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub scenario: String,
+    /// The arm (index into `Study::arms`).
+    pub arm: usize,
+    pub metric: String,
+    /// Index into `MetricSettings::columns`.
+    pub column: usize,
+    pub statistic: Statistic,
+}
+
+/// A checked calibration file.
+pub struct Calibration {
+    pub study: Study,
+    pub quantities: Vec<Quantity>,
+    pub targets: Vec<Target>,
+    pub subjects: u64,
+    pub seed: u64,
+}

@@ -1,0 +1,206 @@
+//! The search of a calibration: BFGS from several starts on the unconstrained scale, the
+//! profile-likelihood 95% interval of every quantity, and the Monte Carlo error of the
+//! objective at the optimum.
+
+use super::objective::PatientValues;
+use super::{Calibration, Evaluation};
+use crate::diag::Diagnostic;
+use crate::fit::population::{Surface, minimize};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::cell::Cell;
+
+/// The rise of -2LL that bounds a 95% profile-likelihood interval (chi-square, 1 df).
+pub const PROFILE_RISE: f64 = 3.841_458_820_694_124;
+/// Relative change of the objective at which BFGS stops.
+const TOLERANCE: f64 = 1e-7;
+const MAX_ITERATIONS: u32 = 200;
+/// Offsets of the extra starts on the unconstrained scale (the start itself is the first).
+const START_OFFSETS: [f64; 2] = [-1.0, 1.0];
+/// Bootstrap resamples of the patients for the objective's Monte Carlo error.
+const BOOTSTRAP: usize = 200;
+/// The unconstrained coordinate beyond which a profile has reached the bound.
+const FAR: f64 = 12.0;
+
+/// One quantity's profile: (value, -2LL) points and the 95% interval (a bound where the rise
+/// is not reached inside it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub points: Vec<(f64, f64)>,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// A finished calibration.
+#[derive(Debug, Clone)]
+pub struct CalibrationResult {
+    /// One per quantity, natural scale.
+    pub estimates: Vec<f64>,
+    pub optimum: Evaluation,
+    pub profiles: Vec<Profile>,
+    /// Bootstrap SD of -2LL at the optimum over resampled patients.
+    pub objective_se: f64,
+    pub converged: bool,
+    pub reason: String,
+    pub evaluations: u64,
+}
+
+/// -2LL as a function of the free coordinates, with some quantities held fixed.
+struct Objective<'a> {
+    calibration: &'a Calibration,
+    fixed: Vec<Option<f64>>,
+    evaluations: &'a Cell<u64>,
+}
+
+impl Objective<'_> {
+    fn values(&self, free: &[f64]) -> Vec<f64> {
+        let mut free = free.iter();
+        (self.calibration.quantities.iter().zip(&self.fixed))
+            .map(|(q, fixed)| q.value(fixed.unwrap_or_else(|| *free.next().unwrap_or(&0.0))))
+            .collect()
+    }
+}
+
+impl Surface for Objective<'_> {
+    type Point = ();
+    fn evaluate(&self, psi: &[f64]) -> Result<(f64, ()), String> {
+        self.evaluations.set(self.evaluations.get() + 1);
+        let values = self.values(psi);
+        let evaluation = self.calibration.evaluate(&values).map_err(|d| d.message)?;
+        Ok((evaluation.objective, ()))
+    }
+    fn accept(&mut self, _: ()) {}
+}
+
+/// The best of BFGS runs from `starts` (free coordinates): (coordinates, -2LL, converged,
+/// reason).
+fn best_of(objective: &mut Objective, starts: &[Vec<f64>]) -> Result<(Vec<f64>, f64, bool, String), Diagnostic> {
+    let mut best: Option<(Vec<f64>, f64, bool, String)> = None;
+    for start in starts {
+        let (value, ()) = objective.evaluate(start).map_err(Diagnostic::new)?;
+        let found = minimize(objective, start, value, TOLERANCE, MAX_ITERATIONS).map_err(Diagnostic::new)?;
+        let (end, ()) = objective.evaluate(&found.psi).map_err(Diagnostic::new)?;
+        if best.as_ref().is_none_or(|b| end < b.1) {
+            best = Some((found.psi, end, found.converged, found.reason));
+        }
+    }
+    best.ok_or_else(|| Diagnostic::new("no start to search from"))
+}
+
+/// The calibration's optimum, profiles and Monte Carlo error.
+pub fn search(calibration: &Calibration) -> Result<CalibrationResult, Diagnostic> {
+    let evaluations = Cell::new(0);
+    let count = calibration.quantities.len();
+    let mut objective = Objective {
+        calibration,
+        fixed: vec![None; count],
+        evaluations: &evaluations,
+    };
+    let start: Vec<f64> = (calibration.quantities.iter()).map(|q| q.coordinate(q.start)).collect();
+    let mut starts = vec![start.clone()];
+    starts.extend(START_OFFSETS.iter().map(|d| start.iter().map(|u| u + d).collect()));
+    let (optimum, minimum, converged, reason) = best_of(&mut objective, &starts)?;
+    let estimates = objective.values(&optimum);
+    let profiles = (0..count)
+        .map(|k| profile(calibration, &evaluations, &optimum, minimum, k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let patients = calibration.patient_values(&estimates)?;
+    evaluations.set(evaluations.get() + 1);
+    let optimum_evaluation = calibration.score(&patients, &(0..calibration.subjects as usize).collect::<Vec<_>>());
+    Ok(CalibrationResult {
+        objective_se: bootstrap(calibration, &patients),
+        estimates,
+        optimum: optimum_evaluation,
+        profiles,
+        converged,
+        reason,
+        evaluations: evaluations.get(),
+    })
+}
+
+/// The profile of quantity `k`: -2LL minimized over the others with `k` held, walked out
+/// from the optimum on each side until it rises by `PROFILE_RISE` (or reaches the bound).
+fn profile(
+    calibration: &Calibration,
+    evaluations: &Cell<u64>,
+    optimum: &[f64],
+    minimum: f64,
+    k: usize,
+) -> Result<Profile, Diagnostic> {
+    let quantity = &calibration.quantities[k];
+    let others: Vec<f64> = (optimum.iter().enumerate()).filter(|(j, _)| *j != k).map(|(_, u)| *u).collect();
+    let at = |u: f64| -> Result<f64, Diagnostic> {
+        let mut fixed = vec![None; optimum.len()];
+        fixed[k] = Some(u);
+        let mut objective = Objective {
+            calibration,
+            fixed,
+            evaluations,
+        };
+        if others.is_empty() {
+            return Ok(objective.evaluate(&[]).map_err(Diagnostic::new)?.0);
+        }
+        Ok(best_of(&mut objective, std::slice::from_ref(&others))?.1)
+    };
+    let mut points = vec![(quantity.value(optimum[k]), minimum)];
+    let mut limits = [quantity.lower, quantity.upper];
+    for (side, direction) in [-1.0, 1.0].into_iter().enumerate() {
+        let (mut inside, mut inside_value, mut step) = (optimum[k], minimum, 0.25);
+        loop {
+            let u = inside + direction * step;
+            if u.abs() > FAR {
+                break;
+            }
+            let value = at(u)?;
+            points.push((quantity.value(u), value));
+            if value - minimum >= PROFILE_RISE {
+                limits[side] = quantity.value(crossing(&at, (inside, inside_value), (u, value), minimum)?);
+                break;
+            }
+            (inside, inside_value) = (u, value);
+            step *= 1.5;
+        }
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(Profile {
+        points,
+        low: limits[0],
+        high: limits[1],
+    })
+}
+
+/// Where the profile crosses `minimum + PROFILE_RISE` between `below` (under it) and `above`
+/// (over it), both (coordinate, -2LL): four steps of regula falsi (the profile is close to a
+/// parabola there), each evaluating the profile once.
+fn crossing(
+    at: &dyn Fn(f64) -> Result<f64, Diagnostic>,
+    mut below: (f64, f64),
+    mut above: (f64, f64),
+    minimum: f64,
+) -> Result<f64, Diagnostic> {
+    let level = minimum + PROFILE_RISE;
+    let interpolate = |a: (f64, f64), b: (f64, f64)| a.0 + (level - a.1) * (b.0 - a.0) / (b.1 - a.1);
+    for _ in 0..4 {
+        let u = interpolate(below, above);
+        let value = at(u)?;
+        match value >= level {
+            true => above = (u, value),
+            false => below = (u, value),
+        }
+    }
+    Ok(interpolate(below, above))
+}
+
+/// SD of -2LL over bootstrap resamples of the patients (fixed seed: reproducible).
+fn bootstrap(calibration: &Calibration, patients: &PatientValues) -> f64 {
+    let n = calibration.subjects as usize;
+    let mut rng = ChaCha8Rng::seed_from_u64(calibration.seed ^ 0x0b00_75e1);
+    let values: Vec<f64> = (0..BOOTSTRAP)
+        .map(|_| {
+            let chosen: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+            calibration.score(patients, &chosen).objective
+        })
+        .collect();
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt()
+}

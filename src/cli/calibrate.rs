@@ -1,0 +1,116 @@
+//! `cartsim calibrate`: a run file's population calibrated to published aggregate results
+//! (responder counts, medians, percentiles), with profile-likelihood intervals and the run
+//! file with the estimates written in.
+
+use super::run_files::{default_folder, load_study, read, write_all};
+use super::Failure;
+use crate::calibrate::{CalibrationOverrides, check, search};
+use crate::output::{Destination, Owner, Staging, sha256_hex};
+use crate::present::NamedFile;
+use crate::present::calibration::{self as present, RecordSettings};
+use crate::record::run::HashedFile;
+use crate::spec::{CalibrationSpec, Loaded, load_yaml};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct CalibrateArgs {
+    /// The calibration file (YAML: run file, quantities to estimate with bounds, targets).
+    pub calibration: PathBuf,
+    /// Virtual patients per evaluation, 1 to 1,000,000 (default: the file's `subjects`).
+    #[arg(long)]
+    pub subjects: Option<u64>,
+    /// Seed of the virtual patients (default: the file's `seed`, else the run file's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads, at most 1024 (default, or 0: all cores); the numbers do not depend on it.
+    #[arg(long, value_parser = super::thread_count)]
+    pub threads: Option<usize>,
+    /// Output folder (default: output/<calibration file name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the output folder even when it holds something other than a calibration.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The absolute form of `path` (as given when it cannot be resolved).
+fn absolute(path: &Path) -> String {
+    std::fs::canonicalize(path).map_or(path.display().to_string(), |p| p.display().to_string())
+}
+
+pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let path = &args.calibration;
+    let text = read(path, "the calibration file")?;
+    let file: Loaded<CalibrationSpec> =
+        load_yaml(&path.display().to_string(), &text).map_err(Failure)?;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let run_path = folder.join(&file.spec.run);
+    let loaded = load_study(&run_path, &[]).map_err(|mut failure| {
+        for d in &mut failure.0 {
+            d.notes.push(format!("the run file named by `run:` in {}", path.display()));
+        }
+        failure
+    })?;
+    let run_text = read(&run_path, "the run file")?;
+    let overrides = CalibrationOverrides {
+        subjects: args.subjects,
+        seed: args.seed,
+    };
+    let calibration = check(&file, loaded.study, overrides).map_err(Failure)?;
+    let directory = (args.out.clone()).unwrap_or_else(|| default_folder(path, ""));
+    let (pool, threads) = super::worker_pool(args.threads)?;
+    let mut staging = Staging::new(&Destination {
+        path: directory.clone(),
+        owner: Owner::Calibrate,
+        force: args.force,
+    })?;
+    let searching = super::phase("calibrating (searching, then profiling each estimate)");
+    let result = pool.install(|| search(&calibration))?;
+    searching.finish_and_clear();
+    let run_folder = run_path.parent().unwrap_or(Path::new("."));
+    let model_path = absolute(&run_folder.join(&loaded.run.spec.model));
+    let table = (loaded.run.spec.population.as_ref()).and_then(|p| p.table.as_ref());
+    let table_path = table.map(|t| absolute(&run_folder.join(t)));
+    let yaml = present::calibrated_yaml(&calibration, &result, &run_text, &model_path, table_path.as_deref())?;
+    let settings = RecordSettings {
+        command: std::env::args().collect(),
+        calibration_file: HashedFile {
+            path: path.display().to_string(),
+            sha256: sha256_hex(text.as_bytes()),
+        },
+        inputs: loaded.inputs.clone(),
+        threads,
+        wall_time_seconds: started.elapsed().as_secs_f64(),
+    };
+    let files = [
+        NamedFile::new("calibration.csv", present::calibration_csv(&calibration, &result)),
+        NamedFile::new("targets.csv", present::targets_csv(&calibration, &result)),
+        NamedFile::new("calibrated.yaml", yaml),
+        present::record(&calibration, &result, settings),
+    ];
+    write_all(&mut staging, &files)?;
+    staging.commit()?;
+    println!(
+        "wrote {}: calibration.csv, targets.csv, calibrated.yaml, calibration.json (-2LL {:.4} +- {:.2} Monte Carlo, {} evaluations of {} patients in {:.1} s{})",
+        directory.display(),
+        result.optimum.objective,
+        result.objective_se,
+        result.evaluations,
+        calibration.subjects,
+        started.elapsed().as_secs_f64(),
+        if result.converged { "" } else { "; the search did not converge" }
+    );
+    for (quantity, (estimate, profile)) in (calibration.quantities.iter()).zip(result.estimates.iter().zip(&result.profiles)) {
+        println!(
+            "{} {}: {estimate:.6} (95% profile interval {:.6} to {:.6})",
+            quantity.parameter,
+            quantity.kind.word(),
+            profile.low,
+            profile.high
+        );
+    }
+    Ok(())
+}
