@@ -25,7 +25,10 @@ pub fn check(
     let mut problems = Problems::new(file);
     if !study.grid_names.is_empty() {
         problems
-            .at("run", "the run file has a `grid`; a calibration needs one arm per scenario")
+            .at(
+                "run",
+                "the run file has a `grid`; a calibration needs one arm per scenario",
+            )
             .hints
             .push("remove `grid:` from the run file (or make each grid point a scenario)".into());
     }
@@ -53,17 +56,28 @@ pub fn check(
         .filter_map(|(k, target)| check_target(&mut problems, &study, k, target))
         .collect::<Vec<_>>();
     if spec.targets.is_empty() {
-        problems.at("targets", "no targets: give the published results to reproduce");
+        problems.at(
+            "targets",
+            "no targets: give the published results to reproduce",
+        );
     }
     let subjects = overrides.subjects.unwrap_or(spec.subjects);
     if !(1..=MAX_SUBJECTS).contains(&subjects) {
         let message = format!("{subjects} subjects is not 1 to {MAX_SUBJECTS}");
         match overrides.subjects {
-            Some(_) => problems.list.push(Diagnostic::new(format!("`--subjects`: {message}"))),
-            None => problems.at("subjects", message).hints.push("set `subjects` to a few thousand".into()),
+            Some(_) => problems
+                .list
+                .push(Diagnostic::new(format!("`--subjects`: {message}"))),
+            None => problems
+                .at("subjects", message)
+                .hints
+                .push("set `subjects` to a few thousand".into()),
         }
     }
-    let seed = overrides.seed.or(spec.seed).unwrap_or(study.population.seed);
+    let seed = overrides
+        .seed
+        .or(spec.seed)
+        .unwrap_or(study.population.seed);
     match problems.list.is_empty() {
         true => Ok(Calibration {
             study,
@@ -94,8 +108,16 @@ fn quantity(
     let effects = &study.population.effects.parameters;
     let (kind, start) = match kind {
         "typical" => {
-            if study.population.covariates.iter().any(|c| c.parameter == index) {
-                problems.at(&path, format!("`{name}` is a covariate: each patient draws its own value"));
+            if study
+                .population
+                .covariates
+                .iter()
+                .any(|c| c.parameter == index)
+            {
+                problems.at(
+                    &path,
+                    format!("`{name}` is a covariate: each patient draws its own value"),
+                );
                 return None;
             }
             let base = study.template.parameters[index];
@@ -121,7 +143,14 @@ fn quantity(
     };
     if !(lower.is_finite() && upper.is_finite() && lower > 0.0 && upper > lower) {
         problems
-            .at(&path, format!("the bounds [{}, {}] are not 0 < low < high", number(lower), number(upper)))
+            .at(
+                &path,
+                format!(
+                    "the bounds [{}, {}] are not 0 < low < high",
+                    number(lower),
+                    number(upper)
+                ),
+            )
             .hints
             .push("bounds are searched on the log scale: both positive, the lower first".into());
         return None;
@@ -153,32 +182,47 @@ fn metric_names(study: &Study) -> Vec<(String, MetricColumn)> {
         .collect()
 }
 
-fn check_target(problems: &mut Found, study: &Study, k: usize, spec: &TargetSpec) -> Option<Target> {
+fn check_target(
+    problems: &mut Found,
+    study: &Study,
+    k: usize,
+    spec: &TargetSpec,
+) -> Option<Target> {
     let path = format!("targets.{k}");
     let scenarios: Vec<&str> = study.arms.iter().map(|a| a.scenario.as_str()).collect();
     let arm = scenarios.iter().position(|s| *s == spec.scenario);
     if arm.is_none() {
-        let diagnostic = Diagnostic::new(format!("`{}` is not a scenario of the run file", spec.scenario))
-            .at(problems.file.locate(&format!("{path}.scenario")))
-            .path(format!("{path}.scenario"))
-            .suggest(&spec.scenario, scenarios.iter().copied())
-            .note(format!("scenarios: {}", scenarios.join(", ")));
+        let diagnostic = Diagnostic::new(format!(
+            "`{}` is not a scenario of the run file",
+            spec.scenario
+        ))
+        .at(problems.file.locate(&format!("{path}.scenario")))
+        .path(format!("{path}.scenario"))
+        .suggest(&spec.scenario, scenarios.iter().copied())
+        .note(format!("scenarios: {}", scenarios.join(", ")));
         problems.list.push(diagnostic);
     }
     let metrics = metric_names(study);
     let column = metrics.iter().position(|(name, _)| *name == spec.metric);
     if column.is_none() {
         let names: Vec<&str> = metrics.iter().map(|(n, _)| n.as_str()).collect();
-        let diagnostic = Diagnostic::new(format!("`{}` is not a metric of the run file", spec.metric))
-            .at(problems.file.locate(&format!("{path}.metric")))
-            .path(format!("{path}.metric"))
-            .suggest(&spec.metric, names.iter().copied())
-            .note(format!("metrics (columns of metrics.csv and recorded events): {}", names.join(", ")));
+        let diagnostic =
+            Diagnostic::new(format!("`{}` is not a metric of the run file", spec.metric))
+                .at(problems.file.locate(&format!("{path}.metric")))
+                .path(format!("{path}.metric"))
+                .suggest(&spec.metric, names.iter().copied())
+                .note(format!(
+                    "metrics (columns of metrics.csv and recorded events): {}",
+                    names.join(", ")
+                ));
         problems.list.push(diagnostic);
     }
     let statistic = statistic(problems, &path, spec)?;
     let (arm, column) = (arm?, column?);
-    let counted = matches!(metrics[column].1, MetricColumn::Flag(_) | MetricColumn::Event(_));
+    let counted = matches!(
+        metrics[column].1,
+        MetricColumn::Flag(_) | MetricColumn::Event(_)
+    );
     if matches!(statistic, Statistic::Count { .. }) && !counted {
         problems
             .at(&format!("{path}.metric"), format!("`{}` is a number per patient, not a yes/no", spec.metric))
@@ -221,8 +265,8 @@ fn statistic(problems: &mut Found, path: &str, spec: &TargetSpec) -> Option<Stat
                     return None;
                 }
             };
-            let bad_log = log && !(*observed > 0.0);
-            if !(se.is_finite() && se > 0.0) || !observed.is_finite() || bad_log {
+            let usable = se.is_finite() && se > 0.0 && observed.is_finite();
+            if !usable || (log && *observed <= 0.0) {
                 problems.at(path, format!("`{key}` {} with SE {} cannot be compared (a positive SE, and a positive value on the log scale)", number(*observed), number(se)));
                 return None;
             }

@@ -44,10 +44,14 @@ impl Calibration {
     fn study_at(&self, values: &[f64]) -> (Vec<Arm>, Population) {
         let mut arms = self.study.arms.clone();
         let mut population = self.study.population.clone();
-        let mut omegas: Vec<f64> = (population.effects.parameters.iter()).map(|e| e.2).collect();
+        let mut omegas: Vec<f64> = (population.effects.parameters.iter())
+            .map(|e| e.2)
+            .collect();
         for (quantity, &value) in self.quantities.iter().zip(values) {
             match quantity.kind {
-                QuantityKind::Typical => arms.iter_mut().for_each(|a| a.parameters[quantity.index] = value),
+                QuantityKind::Typical => arms
+                    .iter_mut()
+                    .for_each(|a| a.parameters[quantity.index] = value),
                 QuantityKind::Omega(k) => omegas[k] = value,
             }
         }
@@ -66,7 +70,9 @@ impl Calibration {
 
     /// ln(tumor minimum at output times up to `by`) - ln(`below`): negative for a responder.
     fn response_margin(&self, trajectory: &crate::trajectory::Trajectory) -> f64 {
-        let (Some((_, column)), Some(criteria)) = (&self.study.metrics.tumor, &self.study.metrics.response) else {
+        let (Some((_, column)), Some(criteria)) =
+            (&self.study.metrics.tumor, &self.study.metrics.response)
+        else {
             return f64::NAN;
         };
         let minimum = (trajectory.times.iter().enumerate())
@@ -94,17 +100,30 @@ impl Calibration {
                 let mut row = vec![f64::NAN; self.targets.len()];
                 let mut failed = 0;
                 for &arm in &arms_used {
-                    let parameters = population.individual_parameters(&arms[arm].parameters, &subject);
-                    let Ok(run) = self.study.simulate_arm(&arms[arm], parameters, &self.study.template) else {
+                    let parameters =
+                        population.individual_parameters(&arms[arm].parameters, &subject);
+                    let Ok(run) =
+                        self.study
+                            .simulate_arm(&arms[arm], parameters, &self.study.template)
+                    else {
                         failed += 1;
                         continue;
                     };
                     let metrics = self.study.metrics.compute(&run);
-                    for (k, target) in self.targets.iter().enumerate().filter(|(_, t)| t.arm == arm) {
+                    for (k, target) in self
+                        .targets
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, t)| t.arm == arm)
+                    {
                         let value = metrics[target.column];
                         row[k] = match self.study.metrics.columns()[target.column] {
-                            _ if self.smoothed(target) => self.response_margin(&run.simulation.trajectory),
-                            MetricColumn::Event(_) if matches!(target.statistic, Statistic::Count { .. }) => {
+                            _ if self.smoothed(target) => {
+                                self.response_margin(&run.simulation.trajectory)
+                            }
+                            MetricColumn::Event(_)
+                                if matches!(target.statistic, Statistic::Count { .. }) =>
+                            {
                                 f64::from(u8::from(value.is_finite()))
                             }
                             _ => value,
@@ -123,14 +142,19 @@ impl Calibration {
 
     /// A target's statistic over the patients `chosen` (indices into `values`).
     pub(super) fn statistic(&self, target: &Target, values: &[f64], chosen: &[usize]) -> f64 {
-        let finite: Vec<f64> = chosen.iter().map(|&i| values[i]).filter(|v| !v.is_nan()).collect();
+        let finite: Vec<f64> = chosen
+            .iter()
+            .map(|&i| values[i])
+            .filter(|v| !v.is_nan())
+            .collect();
         if finite.is_empty() {
             return f64::NAN;
         }
         let n = finite.len() as f64;
         match &target.statistic {
             Statistic::Count { .. } if self.smoothed(target) => {
-                let mut sorted: Vec<f64> = finite.iter().copied().filter(|v| v.is_finite()).collect();
+                let mut sorted: Vec<f64> =
+                    finite.iter().copied().filter(|v| v.is_finite()).collect();
                 sorted.sort_by(f64::total_cmp);
                 let spread = (quantile(&sorted, 0.75) - quantile(&sorted, 0.25)) / 1.349;
                 let h = spread * n.powf(-1.0 / 3.0);
@@ -141,12 +165,17 @@ impl Calibration {
                 finite.iter().map(|&m| count(m)).sum::<f64>() / n
             }
             Statistic::Count { .. } => finite.iter().sum::<f64>() / n,
-            Statistic::Summary { probability: Some(p), .. } => {
+            Statistic::Summary {
+                probability: Some(p),
+                ..
+            } => {
                 let mut sorted = finite;
                 sorted.sort_by(f64::total_cmp);
                 quantile(&sorted, *p)
             }
-            Statistic::Summary { probability: None, .. } => finite.iter().sum::<f64>() / n,
+            Statistic::Summary {
+                probability: None, ..
+            } => finite.iter().sum::<f64>() / n,
         }
     }
 
@@ -185,13 +214,21 @@ pub fn contribution(statistic: &Statistic, simulated: f64) -> f64 {
         Statistic::Count { responders, n } => {
             let p = simulated.clamp(1e-12, 1.0 - 1e-12);
             let (r, n) = (responders as f64, n as f64);
-            let term = |k: f64, expected: f64| if k > 0.0 { k * (k / expected).ln() } else { 0.0 };
+            let term = |k: f64, expected: f64| {
+                if k > 0.0 {
+                    k * (k / expected).ln()
+                } else {
+                    0.0
+                }
+            };
             match simulated.is_finite() {
                 true => 2.0 * (term(r, n * p) + term(n - r, n * (1.0 - p))),
                 false => IMPOSSIBLE,
             }
         }
-        Statistic::Summary { observed, se, log, .. } => {
+        Statistic::Summary {
+            observed, se, log, ..
+        } => {
             let difference = match log {
                 true => observed.ln() - simulated.ln(),
                 false => observed - simulated,

@@ -74,11 +74,15 @@ impl Surface for Objective<'_> {
 
 /// The best of BFGS runs from `starts` (free coordinates): (coordinates, -2LL, converged,
 /// reason).
-fn best_of(objective: &mut Objective, starts: &[Vec<f64>]) -> Result<(Vec<f64>, f64, bool, String), Diagnostic> {
+fn best_of(
+    objective: &mut Objective,
+    starts: &[Vec<f64>],
+) -> Result<(Vec<f64>, f64, bool, String), Diagnostic> {
     let mut best: Option<(Vec<f64>, f64, bool, String)> = None;
     for start in starts {
         let (value, ()) = objective.evaluate(start).map_err(Diagnostic::new)?;
-        let found = minimize(objective, start, value, TOLERANCE, MAX_ITERATIONS).map_err(Diagnostic::new)?;
+        let found = minimize(objective, start, value, TOLERANCE, MAX_ITERATIONS)
+            .map_err(Diagnostic::new)?;
         let (end, ()) = objective.evaluate(&found.psi).map_err(Diagnostic::new)?;
         if best.as_ref().is_none_or(|b| end < b.1) {
             best = Some((found.psi, end, found.converged, found.reason));
@@ -96,9 +100,15 @@ pub fn search(calibration: &Calibration) -> Result<CalibrationResult, Diagnostic
         fixed: vec![None; count],
         evaluations: &evaluations,
     };
-    let start: Vec<f64> = (calibration.quantities.iter()).map(|q| q.coordinate(q.start)).collect();
+    let start: Vec<f64> = (calibration.quantities.iter())
+        .map(|q| q.coordinate(q.start))
+        .collect();
     let mut starts = vec![start.clone()];
-    starts.extend(START_OFFSETS.iter().map(|d| start.iter().map(|u| u + d).collect()));
+    starts.extend(
+        START_OFFSETS
+            .iter()
+            .map(|d| start.iter().map(|u| u + d).collect()),
+    );
     let (optimum, minimum, converged, reason) = best_of(&mut objective, &starts)?;
     let estimates = objective.values(&optimum);
     let profiles = (0..count)
@@ -106,7 +116,10 @@ pub fn search(calibration: &Calibration) -> Result<CalibrationResult, Diagnostic
         .collect::<Result<Vec<_>, _>>()?;
     let patients = calibration.patient_values(&estimates)?;
     evaluations.set(evaluations.get() + 1);
-    let optimum_evaluation = calibration.score(&patients, &(0..calibration.subjects as usize).collect::<Vec<_>>());
+    let optimum_evaluation = calibration.score(
+        &patients,
+        &(0..calibration.subjects as usize).collect::<Vec<_>>(),
+    );
     Ok(CalibrationResult {
         objective_se: bootstrap(calibration, &patients),
         estimates,
@@ -128,7 +141,10 @@ fn profile(
     k: usize,
 ) -> Result<Profile, Diagnostic> {
     let quantity = &calibration.quantities[k];
-    let others: Vec<f64> = (optimum.iter().enumerate()).filter(|(j, _)| *j != k).map(|(_, u)| *u).collect();
+    let others: Vec<f64> = (optimum.iter().enumerate())
+        .filter(|(j, _)| *j != k)
+        .map(|(_, u)| *u)
+        .collect();
     let at = |u: f64| -> Result<f64, Diagnostic> {
         let mut fixed = vec![None; optimum.len()];
         fixed[k] = Some(u);
@@ -154,7 +170,8 @@ fn profile(
             let value = at(u)?;
             points.push((quantity.value(u), value));
             if value - minimum >= PROFILE_RISE {
-                limits[side] = quantity.value(crossing(&at, (inside, inside_value), (u, value), minimum)?);
+                limits[side] =
+                    quantity.value(crossing(&at, (inside, inside_value), (u, value), minimum)?);
                 break;
             }
             (inside, inside_value) = (u, value);
@@ -179,7 +196,8 @@ fn crossing(
     minimum: f64,
 ) -> Result<f64, Diagnostic> {
     let level = minimum + PROFILE_RISE;
-    let interpolate = |a: (f64, f64), b: (f64, f64)| a.0 + (level - a.1) * (b.0 - a.0) / (b.1 - a.1);
+    let interpolate =
+        |a: (f64, f64), b: (f64, f64)| a.0 + (level - a.1) * (b.0 - a.0) / (b.1 - a.1);
     for _ in 0..4 {
         let u = interpolate(below, above);
         let value = at(u)?;

@@ -2,8 +2,8 @@
 //! (responder counts, medians, percentiles), with profile-likelihood intervals and the run
 //! file with the estimates written in.
 
-use super::run_files::{default_folder, load_study, read, write_all};
 use super::Failure;
+use super::run_files::{default_folder, load_study, read, write_all};
 use crate::calibrate::{CalibrationOverrides, check, search};
 use crate::output::{Destination, Owner, Staging, sha256_hex};
 use crate::present::NamedFile;
@@ -50,7 +50,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let run_path = folder.join(&file.spec.run);
     let loaded = load_study(&run_path, &[]).map_err(|mut failure| {
         for d in &mut failure.0 {
-            d.notes.push(format!("the run file named by `run:` in {}", path.display()));
+            d.notes.push(format!(
+                "the run file named by `run:` in {}",
+                path.display()
+            ));
         }
         failure
     })?;
@@ -74,7 +77,13 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let model_path = absolute(&run_folder.join(&loaded.run.spec.model));
     let table = (loaded.run.spec.population.as_ref()).and_then(|p| p.table.as_ref());
     let table_path = table.map(|t| absolute(&run_folder.join(t)));
-    let yaml = present::calibrated_yaml(&calibration, &result, &run_text, &model_path, table_path.as_deref())?;
+    let yaml = present::calibrated_yaml(
+        &calibration,
+        &result,
+        &run_text,
+        &model_path,
+        table_path.as_deref(),
+    )?;
     let settings = RecordSettings {
         command: std::env::args().collect(),
         calibration_file: HashedFile {
@@ -86,7 +95,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         wall_time_seconds: started.elapsed().as_secs_f64(),
     };
     let files = [
-        NamedFile::new("calibration.csv", present::calibration_csv(&calibration, &result)),
+        NamedFile::new(
+            "calibration.csv",
+            present::calibration_csv(&calibration, &result),
+        ),
         NamedFile::new("targets.csv", present::targets_csv(&calibration, &result)),
         NamedFile::new("calibrated.yaml", yaml),
         present::record(&calibration, &result, settings),
@@ -101,9 +113,15 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         result.evaluations,
         calibration.subjects,
         started.elapsed().as_secs_f64(),
-        if result.converged { "" } else { "; the search did not converge" }
+        if result.converged {
+            ""
+        } else {
+            "; the search did not converge"
+        }
     );
-    for (quantity, (estimate, profile)) in (calibration.quantities.iter()).zip(result.estimates.iter().zip(&result.profiles)) {
+    for (quantity, (estimate, profile)) in
+        (calibration.quantities.iter()).zip(result.estimates.iter().zip(&result.profiles))
+    {
         println!(
             "{} {}: {estimate:.6} (95% profile interval {:.6} to {:.6})",
             quantity.parameter,

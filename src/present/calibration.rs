@@ -49,9 +49,19 @@ pub fn targets_csv(calibration: &Calibration, result: &CalibrationResult) -> Str
                 String::new(),
                 "",
             ),
-            Statistic::Summary { key, observed, se, log, .. } => {
-                (*key, *observed, String::new(), se.to_string(), if *log { "log" } else { "linear" })
-            }
+            Statistic::Summary {
+                key,
+                observed,
+                se,
+                log,
+                ..
+            } => (
+                *key,
+                *observed,
+                String::new(),
+                se.to_string(),
+                if *log { "log" } else { "linear" },
+            ),
         };
         text.push_str(&format!(
             "{},{},{statistic},{observed},{n},{se},{scale},{},{}\n",
@@ -75,14 +85,16 @@ pub fn calibrated_yaml(
     model_path: &str,
     table_path: Option<&str>,
 ) -> Result<String, Diagnostic> {
-    let failed = |e: serde_yaml::Error| Diagnostic::new(format!("cannot write calibrated.yaml: {e}"));
+    let failed =
+        |e: serde_yaml::Error| Diagnostic::new(format!("cannot write calibrated.yaml: {e}"));
     let mut run: Value = serde_yaml::from_str(run_text).map_err(failed)?;
-    let root = run.as_mapping_mut().ok_or_else(|| Diagnostic::new("the run file is not a mapping"))?;
+    let root = run
+        .as_mapping_mut()
+        .ok_or_else(|| Diagnostic::new("the run file is not a mapping"))?;
     root.insert("model".into(), model_path.into());
-    if let (Some(table), Some(population)) = (table_path, root.get_mut("population")) {
-        if let Some(population) = population.as_mapping_mut() {
-            population.insert("table".into(), table.into());
-        }
+    let population = root.get_mut("population").and_then(Value::as_mapping_mut);
+    if let (Some(table), Some(population)) = (table_path, population) {
+        population.insert("table".into(), table.into());
     }
     for (quantity, &estimate) in calibration.quantities.iter().zip(&result.estimates) {
         match quantity.kind {
@@ -93,7 +105,8 @@ pub fn calibrated_yaml(
                 }
                 for (_, scenario) in scenarios.iter_mut() {
                     if let Some(scenario) = scenario.as_mapping_mut() {
-                        entry(scenario, "parameters").insert(quantity.parameter.clone().into(), estimate.into());
+                        entry(scenario, "parameters")
+                            .insert(quantity.parameter.clone().into(), estimate.into());
                     }
                 }
             }
@@ -103,13 +116,16 @@ pub fn calibrated_yaml(
             }
         }
     }
-    let header = "# Written by `cartsim calibrate`: the run file with the calibrated values written in.\n";
+    let header =
+        "# Written by `cartsim calibrate`: the run file with the calibrated values written in.\n";
     Ok(header.to_string() + &serde_yaml::to_string(&run).map_err(failed)?)
 }
 
 /// The mapping under `key` of `map`, made when missing (or not a mapping).
 fn entry<'a>(map: &'a mut Mapping, key: &str) -> &'a mut Mapping {
-    let value = map.entry(key.into()).or_insert_with(|| Value::Mapping(Mapping::new()));
+    let value = map
+        .entry(key.into())
+        .or_insert_with(|| Value::Mapping(Mapping::new()));
     if !value.is_mapping() {
         *value = Value::Mapping(Mapping::new());
     }
@@ -126,7 +142,11 @@ pub struct RecordSettings {
 }
 
 /// calibration.json.
-pub fn record(calibration: &Calibration, result: &CalibrationResult, settings: RecordSettings) -> NamedFile {
+pub fn record(
+    calibration: &Calibration,
+    result: &CalibrationResult,
+    settings: RecordSettings,
+) -> NamedFile {
     let record = CalibrationRecord {
         format_version: CalibrationRecord::FORMAT_VERSION,
         cartsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -135,19 +155,23 @@ pub fn record(calibration: &Calibration, result: &CalibrationResult, settings: R
         inputs: settings.inputs,
         subjects: calibration.subjects,
         seed: calibration.seed,
-        estimates: (calibration.quantities.iter().zip(&result.estimates).zip(&result.profiles))
-            .map(|((q, &estimate), profile)| EstimateRecord {
-                parameter: q.parameter.clone(),
-                kind: q.kind.word().to_string(),
-                start: q.start,
-                estimate,
-                ci95_low: profile.low,
-                ci95_high: profile.high,
-                lower_bound: q.lower,
-                upper_bound: q.upper,
-                profile: profile.points.clone(),
-            })
-            .collect(),
+        estimates: (calibration
+            .quantities
+            .iter()
+            .zip(&result.estimates)
+            .zip(&result.profiles))
+        .map(|((q, &estimate), profile)| EstimateRecord {
+            parameter: q.parameter.clone(),
+            kind: q.kind.word().to_string(),
+            start: q.start,
+            estimate,
+            ci95_low: profile.low,
+            ci95_high: profile.high,
+            lower_bound: q.lower,
+            upper_bound: q.upper,
+            profile: profile.points.clone(),
+        })
+        .collect(),
         minus_2_log_likelihood: result.optimum.objective,
         minus_2_log_likelihood_mc_se: result.objective_se,
         converged: result.converged,

@@ -2,6 +2,7 @@
 //! shipped models, golden diagnostics, and the command line end to end.
 
 mod auto_switch;
+mod calibrate;
 mod cd22;
 mod cli;
 mod closed_form;

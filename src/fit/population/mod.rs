@@ -28,8 +28,8 @@ use crate::simulate::RunTemplate;
 use crate::trajectory::Trajectory;
 use conditional::conditional;
 use nalgebra::{DMatrix, DVector};
-pub use outer::{Minimum, Surface, minimize};
 use outer::hessian;
+pub use outer::{Minimum, Surface, minimize};
 use rayon::prelude::*;
 
 /// What a population fit estimates and from where it starts.
