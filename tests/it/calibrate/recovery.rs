@@ -154,3 +154,42 @@ fn calibration_is_byte_identical_on_one_and_two_threads() {
         assert_eq!(one, two, "{file} differs between 1 and 2 threads");
     }
 }
+
+/// Counts and a median together: the median nadir at the mid dose (day 1) is
+/// T0 exp(-m dose) in closed form (the nadir falls monotonically in s), observed as 300 with an
+/// SE of 0.05 on the log scale. The calibration must match the joint maximum-likelihood fit
+/// (binomial counts plus the normal log-median term), 2%, for the reasons above.
+#[test]
+fn counts_and_a_median_together_match_their_joint_maximum_likelihood_fit() {
+    let (observed, se_log) = (300.0f64, 0.05);
+    let joint = |log_m: f64, omega: f64| {
+        let median = 1000.0 * (-log_m.exp()).exp();
+        log_likelihood(log_m, omega) - 0.5 * ((observed.ln() - median.ln()) / se_log).powi(2)
+    };
+    let profile_m = |log_m: f64| joint(log_m, golden(&|w| joint(log_m, w), 0.01, 3.0));
+    let log_m = golden(&profile_m, -2.0, 2.0);
+    let omega = golden(&|w| joint(log_m, w), 0.01, 3.0);
+    let text = format!("{CALIBRATION}subjects: 2000\n").replace(
+        "seed: 11",
+        "  - {scenario: mid, metric: nadir, median: 300, se_log: 0.05}\nseed: 11",
+    );
+    let directory = fixture("mixed", &text);
+    let output = calibrate(&directory, &["--out", "out"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = estimates(&directory, "out");
+    let m = log_m.exp();
+    assert!(
+        (rows[0][0] / m - 1.0).abs() < 0.02,
+        "m {} against {m}",
+        rows[0][0]
+    );
+    assert!(
+        (rows[1][0] / omega - 1.0).abs() < 0.02,
+        "omega {} against {omega}",
+        rows[1][0]
+    );
+}
