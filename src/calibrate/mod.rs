@@ -23,7 +23,7 @@ mod search;
 
 pub use check::{CalibrationOverrides, check};
 pub use objective::{Evaluation, TargetValue};
-pub use search::{CalibrationResult, Profile, search};
+pub use search::{CalibrationResult, PROFILE_RISE, Profile, search};
 
 use crate::study::Study;
 

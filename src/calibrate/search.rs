@@ -145,7 +145,7 @@ fn profile(
         .filter(|(j, _)| *j != k)
         .map(|(_, u)| *u)
         .collect();
-    let at = |u: f64| -> Result<f64, Diagnostic> {
+    let profile_at = |u: f64| -> Result<f64, Diagnostic> {
         let mut fixed = vec![None; optimum.len()];
         fixed[k] = Some(u);
         let mut objective = Objective {
@@ -158,7 +158,12 @@ fn profile(
         }
         Ok(best_of(&mut objective, std::slice::from_ref(&others))?.1)
     };
-    let mut points = vec![(quantity.value(optimum[k]), minimum)];
+    let points = std::cell::RefCell::new(vec![(quantity.value(optimum[k]), minimum)]);
+    let at = |u: f64| -> Result<f64, Diagnostic> {
+        let value = profile_at(u)?;
+        points.borrow_mut().push((quantity.value(u), value));
+        Ok(value)
+    };
     let mut limits = [quantity.lower, quantity.upper];
     for (side, direction) in [-1.0, 1.0].into_iter().enumerate() {
         let (mut inside, mut inside_value, mut step) = (optimum[k], minimum, 0.25);
@@ -168,7 +173,6 @@ fn profile(
                 break;
             }
             let value = at(u)?;
-            points.push((quantity.value(u), value));
             if value - minimum >= PROFILE_RISE {
                 limits[side] =
                     quantity.value(crossing(&at, (inside, inside_value), (u, value), minimum)?);
@@ -178,6 +182,7 @@ fn profile(
             step *= 1.5;
         }
     }
+    let mut points = points.into_inner();
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(Profile {
         points,

@@ -2,13 +2,17 @@
 //! (responder counts, medians, percentiles), with profile-likelihood intervals and the run
 //! file with the estimates written in.
 
-use super::Failure;
 use super::run_files::{default_folder, load_study, read, write_all};
+use super::{Failure, provenance};
 use crate::calibrate::{CalibrationOverrides, check, search};
 use crate::output::{Destination, Owner, Staging, sha256_hex};
 use crate::present::NamedFile;
 use crate::present::calibration::{self as present, RecordSettings};
+use crate::record::Record;
+use crate::record::calibration::CalibrationRecord;
+use crate::record::provenance::{FILE as PROVENANCE, InputRole, Kind};
 use crate::record::run::HashedFile;
+use crate::report::Format;
 use crate::spec::{CalibrationSpec, Loaded, load_yaml};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -33,6 +37,9 @@ pub struct CalibrateArgs {
     /// Replace the output folder even when it holds something other than a calibration.
     #[arg(long)]
     pub force: bool,
+    /// Also write report.html (as `cartsim report` does) at the end.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// The absolute form of `path` (as given when it cannot be resolved).
@@ -57,7 +64,6 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         }
         failure
     })?;
-    let run_text = read(&run_path, "the run file")?;
     let overrides = CalibrationOverrides {
         subjects: args.subjects,
         seed: args.seed,
@@ -80,10 +86,28 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let yaml = present::calibrated_yaml(
         &calibration,
         &result,
-        &run_text,
+        &loaded.run.text,
         &model_path,
         table_path.as_deref(),
     )?;
+    let mut files = present::files(&calibration, &result)?;
+    let figures = files.len() - 2;
+    files.push(NamedFile::new("calibrated.yaml", yaml));
+    write_all(&mut staging, &files)?;
+    let mut inputs = vec![provenance::input(InputRole::CalibrationFile, path, &text)];
+    inputs.extend(loaded.files.iter().cloned());
+    let solver = &calibration.study.template.solver;
+    let mut provenance = provenance::record(Kind::Calibrate, inputs, solver, started);
+    provenance.scenarios = (calibration.targets.iter())
+        .map(|t| t.scenario.clone())
+        .collect();
+    provenance.scenarios.dedup();
+    provenance.n = calibration.subjects;
+    provenance.seed = Some(calibration.seed);
+    let mut written = staging.files().to_vec();
+    written.extend([CalibrationRecord::FILE.to_string(), PROVENANCE.to_string()]);
+    provenance.files = Some(written);
+    staging.record(provenance.clone());
     let settings = RecordSettings {
         command: std::env::args().collect(),
         calibration_file: HashedFile {
@@ -93,20 +117,15 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         inputs: loaded.inputs.clone(),
         threads,
         wall_time_seconds: started.elapsed().as_secs_f64(),
+        provenance: Some(provenance),
     };
-    let files = [
-        NamedFile::new(
-            "calibration.csv",
-            present::calibration_csv(&calibration, &result),
-        ),
-        NamedFile::new("targets.csv", present::targets_csv(&calibration, &result)),
-        NamedFile::new("calibrated.yaml", yaml),
-        present::record(&calibration, &result, settings),
-    ];
-    write_all(&mut staging, &files)?;
+    write_all(
+        &mut staging,
+        &[present::record(&calibration, &result, settings)],
+    )?;
     staging.commit()?;
     println!(
-        "wrote {}: calibration.csv, targets.csv, calibrated.yaml, calibration.json (-2LL {:.4} +- {:.2} Monte Carlo, {} evaluations of {} patients in {:.1} s{})",
+        "wrote {}: calibration.csv, targets.csv, figures/ ({figures} PNG files), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} evaluations of {} patients in {:.1} s{})",
         directory.display(),
         result.optimum.objective,
         result.objective_se,
@@ -129,6 +148,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
             profile.low,
             profile.high
         );
+    }
+    if args.report {
+        let report = super::report_files::write_report(&directory, Format::Html, None)?;
+        println!("wrote {}", report.display());
     }
     Ok(())
 }

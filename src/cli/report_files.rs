@@ -51,6 +51,7 @@ pub(super) fn write_report(
         metrics_csv: tables.metrics,
         estimates_csv: tables.estimates,
         operating_characteristics_csv: tables.operating_characteristics,
+        targets_csv: tables.targets,
         figures,
         inputs,
         date: crate::report::format::utc_timestamp(now),
@@ -97,6 +98,7 @@ struct Tables {
     metrics: Option<String>,
     estimates: Option<String>,
     operating_characteristics: Option<String>,
+    targets: Option<String>,
 }
 
 fn read_tables(dir: &Path, files: &[String], kind: Kind) -> Result<Tables, Failure> {
@@ -124,6 +126,10 @@ fn read_tables(dir: &Path, files: &[String], kind: Kind) -> Result<Tables, Failu
         },
         operating_characteristics: match kind {
             Kind::Trial => table(oc, &crate::report::OPERATING_CHARACTERISTICS)?,
+            _ => None,
+        },
+        targets: match kind {
+            Kind::Calibrate => table("targets.csv", &crate::report::TARGETS)?,
             _ => None,
         },
     })

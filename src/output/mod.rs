@@ -96,14 +96,12 @@ pub fn owner(folder: &Path) -> Option<Owner> {
             "run" => Some(Owner::Run),
             "fit" | "population" => Some(Owner::Fit),
             "trial" => Some(Owner::Trial),
+            "calibrate" => Some(Owner::Calibrate),
             _ => None,
         };
     }
     if record("sensitivity.json").is_some() {
         return Some(Owner::Sensitivity);
-    }
-    if record("calibration.json").is_some() {
-        return Some(Owner::Calibrate);
     }
     record("run.json")
         .filter(|run| run["shard"].is_object())

@@ -1,5 +1,7 @@
-//! `calibrate` presentation: calibration.csv, targets.csv, calibrated.yaml (the run file with
-//! the estimates written in) and calibration.json.
+//! `calibrate` presentation: calibration.csv, targets.csv, the figures, calibrated.yaml (the
+//! run file with the estimates written in) and calibration.json.
+
+mod figures;
 
 use super::NamedFile;
 use crate::calibrate::{Calibration, CalibrationResult, QuantityKind, Statistic};
@@ -132,6 +134,19 @@ fn entry<'a>(map: &'a mut Mapping, key: &str) -> &'a mut Mapping {
     value.as_mapping_mut().expect("made a mapping above")
 }
 
+/// The tables (calibration.csv, targets.csv) and figures.
+pub fn files(
+    calibration: &Calibration,
+    result: &CalibrationResult,
+) -> Result<Vec<NamedFile>, Diagnostic> {
+    let mut files = vec![
+        NamedFile::new("calibration.csv", calibration_csv(calibration, result)),
+        NamedFile::new("targets.csv", targets_csv(calibration, result)),
+    ];
+    files.extend(figures::figures(calibration, result)?);
+    Ok(files)
+}
+
 /// What the command adds to calibration.json.
 pub struct RecordSettings {
     pub command: Vec<String>,
@@ -139,6 +154,7 @@ pub struct RecordSettings {
     pub inputs: RunInputs,
     pub threads: usize,
     pub wall_time_seconds: f64,
+    pub provenance: Option<crate::record::provenance::Provenance>,
 }
 
 /// calibration.json.
@@ -180,6 +196,7 @@ pub fn record(
         failed_simulations_at_optimum: result.optimum.failed,
         threads: settings.threads,
         wall_time_seconds: settings.wall_time_seconds,
+        provenance: settings.provenance,
     };
     NamedFile::new(CalibrationRecord::FILE, to_json(&record))
 }

@@ -2,6 +2,7 @@
 //! inputs, the patients and seed, every estimate with its profile, and the search.
 
 use super::Record;
+use super::provenance::Provenance;
 use super::run::{HashedFile, RunInputs};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,7 @@ pub struct CalibrationRecord {
     pub failed_simulations_at_optimum: usize,
     pub threads: usize,
     pub wall_time_seconds: f64,
+    pub provenance: Option<Provenance>,
 }
 
 impl Record for CalibrationRecord {

@@ -17,6 +17,7 @@ pub enum Kind {
     /// `fit --population`.
     Population,
     Trial,
+    Calibrate,
 }
 
 impl Kind {
@@ -28,6 +29,7 @@ impl Kind {
             Kind::Fit => "fit",
             Kind::Population => "fit --population",
             Kind::Trial => "trial",
+            Kind::Calibrate => "calibrate",
         }
     }
 }
@@ -45,6 +47,8 @@ pub enum InputRole {
     SubjectTable,
     #[serde(rename = "trial file")]
     TrialFile,
+    #[serde(rename = "calibration file")]
+    CalibrationFile,
 }
 
 impl InputRole {
@@ -56,6 +60,7 @@ impl InputRole {
             InputRole::Data => "data",
             InputRole::SubjectTable => "subject table",
             InputRole::TrialFile => "trial file",
+            InputRole::CalibrationFile => "calibration file",
         }
     }
 }

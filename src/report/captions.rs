@@ -25,6 +25,17 @@ pub fn caption(file: &str, scenarios: &[String]) -> String {
             "Population percentile bands (5-95%, 25-75%, median) and the typical subject: {which}."
         );
     }
+    if let Some(k) = stem.strip_prefix("target_") {
+        return format!(
+            "Target {k}: the published value with its 95% interval (Wilson for a count), and the calibrated population's value."
+        );
+    }
+    if let Some(quantity) = stem.strip_prefix("profile_") {
+        return format!(
+            "Profile likelihood of {}: the rise of -2 log-likelihood with the other estimates re-optimized; the 95% interval is where it stays below 3.84.",
+            quantity.replacen('_', " ", 1)
+        );
+    }
     if let Some(output) = stem.strip_prefix("medians_") {
         return format!("Population median of {output} over time, one line per scenario.");
     }

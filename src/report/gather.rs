@@ -8,6 +8,7 @@ use super::tables::{self, Figure, Results, Units};
 use super::{InputCheck, ProvenanceSection, ReportData, format};
 use crate::diag::Diagnostic;
 use crate::output::sha256_hex;
+use crate::record::calibration::CalibrationRecord;
 use crate::record::fit::{FitRecord, PopulationRecord};
 use crate::record::provenance::{InputRole, Kind, Provenance};
 use crate::record::run::RunRecord;
@@ -28,6 +29,8 @@ pub struct Folder {
     pub estimates_csv: Option<String>,
     /// operating_characteristics.csv of a trial.
     pub operating_characteristics_csv: Option<String>,
+    /// targets.csv of a calibration.
+    pub targets_csv: Option<String>,
     /// (path inside the folder, PNG bytes), in the order to show them.
     pub figures: Vec<(String, Vec<u8>)>,
     /// The text of each input file of the provenance, in its order; `None` when unreadable.
@@ -44,6 +47,7 @@ pub enum CommandRecord {
     Fit(FitRecord),
     Population(PopulationRecord),
     Trial(Box<TrialRecord>),
+    Calibrate(Box<CalibrationRecord>),
 }
 
 impl CommandRecord {
@@ -56,6 +60,7 @@ impl CommandRecord {
             Kind::Fit => CommandRecord::Fit(record::from_json(text, path)?),
             Kind::Population => CommandRecord::Population(record::from_json(text, path)?),
             Kind::Trial => CommandRecord::Trial(Box::new(record::from_json(text, path)?)),
+            Kind::Calibrate => CommandRecord::Calibrate(Box::new(record::from_json(text, path)?)),
         })
     }
 
@@ -67,6 +72,7 @@ impl CommandRecord {
             Kind::Fit => <FitRecord as Record>::FILE,
             Kind::Population => <PopulationRecord as Record>::FILE,
             Kind::Trial => <TrialRecord as Record>::FILE,
+            Kind::Calibrate => <CalibrationRecord as Record>::FILE,
         }
     }
 
@@ -77,7 +83,9 @@ impl CommandRecord {
             CommandRecord::Run(run) => model::run_dose_groups(&run.run, spec),
             CommandRecord::Trial(trial) => model::run_dose_groups(&trial.run, spec),
             CommandRecord::Simulate(run) => model::simulation_dose_groups(run.doses(), spec),
-            CommandRecord::Fit(_) | CommandRecord::Population(_) => Vec::new(),
+            CommandRecord::Fit(_) | CommandRecord::Population(_) | CommandRecord::Calibrate(_) => {
+                Vec::new()
+            }
         }
     }
 
@@ -88,6 +96,7 @@ impl CommandRecord {
             CommandRecord::Fit(fit) => &fit.model.title,
             CommandRecord::Population(population) => &population.model.title,
             CommandRecord::Trial(trial) => &trial.inputs.model.title,
+            CommandRecord::Calibrate(calibration) => &calibration.inputs.model.title,
         }
     }
 }
@@ -175,6 +184,12 @@ pub fn gather(folder: Folder) -> ReportData {
         trial: match (&folder.record, &folder.operating_characteristics_csv) {
             (Some(CommandRecord::Trial(trial)), Some(csv)) => {
                 Some(super::trial::section(trial, csv))
+            }
+            _ => None,
+        },
+        calibration: match (&folder.record, &folder.targets_csv) {
+            (Some(CommandRecord::Calibrate(record)), Some(csv)) => {
+                Some(super::calibration::section(record, csv))
             }
             _ => None,
         },

@@ -2,6 +2,7 @@
 //! it names) turned into one document, self-contained HTML or Markdown, through the templates
 //! in templates/. Pure: the CLI reads the folder and writes the document.
 
+mod calibration;
 mod captions;
 pub mod check;
 pub mod format;
@@ -10,6 +11,7 @@ mod model;
 mod tables;
 mod trial;
 
+pub use calibration::TARGETS;
 pub use gather::{CommandRecord, Folder, gather};
 pub use tables::figure_order;
 pub use trial::OPERATING_CHARACTERISTICS;
@@ -39,7 +41,7 @@ impl Format {
 pub struct ReportData {
     pub title: String,
     pub date: String,
-    /// `simulate`, `run`, `fit`, `fit --population` or `trial`.
+    /// `simulate`, `run`, `fit`, `fit --population`, `trial` or `calibrate`.
     pub kind: &'static str,
     /// The model file as it is now: `None` when it could not be read or parsed.
     pub model: Option<model::ModelSection>,
@@ -49,6 +51,8 @@ pub struct ReportData {
     pub results: tables::Results,
     /// The design, readouts and operating characteristics of a `trial`.
     pub trial: Option<trial::TrialSection>,
+    /// The estimates and targets of a `calibrate`.
+    pub calibration: Option<calibration::CalibrationSection>,
     pub provenance: ProvenanceSection,
     /// Problems with the inputs the reader must know about (changed or missing files).
     pub notices: Vec<String>,

@@ -285,7 +285,9 @@ pub fn fits(record: &FitRecord) -> Vec<FitRow> {
 /// Where a figure goes in a report: overviews first, then per-scenario detail, then
 /// diagnostics; ties in natural order (fits_2 before fits_10).
 pub fn figure_order(file: &str) -> (usize, String, u64) {
-    const ORDER: [&str; 15] = [
+    const ORDER: [&str; 17] = [
+        "target_",
+        "profile_",
         "selection",
         "allocation",
         "paths",

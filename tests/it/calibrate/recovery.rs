@@ -136,7 +136,7 @@ fn the_calibrated_probit_model_matches_its_maximum_likelihood_fit() {
 }
 
 #[test]
-fn calibration_is_byte_identical_on_one_and_two_threads() {
+fn calibration_is_byte_identical_on_one_and_two_threads_and_reports() {
     let calibration = "run: run.yaml\nestimate:\n  s: {typical: [0.2, 5]}\ntargets:\n  - {scenario: mid, metric: response, responders: 13, n: 20}\nsubjects: 300\n";
     let directory = fixture("threads", calibration);
     for threads in ["1", "2"] {

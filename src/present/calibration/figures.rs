@@ -1,0 +1,121 @@
+//! The figures of `cartsim calibrate`: each target observed (with its 95% interval) beside its
+//! simulated value at the optimum, and each estimate's profile likelihood.
+
+use crate::calibrate::{Calibration, CalibrationResult, PROFILE_RISE, Statistic};
+use crate::diag::Diagnostic;
+use crate::metrics::summary::wilson_interval;
+use crate::plot::{Figure, Interval, PlotError, Series, YScale, intervals_png, render_png};
+use crate::present::NamedFile;
+
+/// The normal quantile of a two-sided 95% interval.
+const Z95: f64 = 1.959_963_984_540_054;
+
+fn failed(error: PlotError) -> Diagnostic {
+    Diagnostic::new(format!("cannot draw the figures: {error}"))
+}
+
+/// figures/target_<k>.png (from 1) and figures/profile_<parameter>_<kind>.png.
+pub(super) fn figures(
+    calibration: &Calibration,
+    result: &CalibrationResult,
+) -> Result<Vec<NamedFile>, Diagnostic> {
+    let mut files = Vec::new();
+    for (k, (target, value)) in calibration
+        .targets
+        .iter()
+        .zip(&result.optimum.targets)
+        .enumerate()
+    {
+        let (observed, y_label, unit) = match target.statistic {
+            Statistic::Count { responders, n } => {
+                let (low, high) = wilson_interval(responders as usize, n as usize);
+                let estimate = responders as f64 / n as f64;
+                let label = format!("observed {responders}/{n} (Wilson 95%)");
+                (
+                    Interval {
+                        label,
+                        estimate,
+                        low,
+                        high,
+                    },
+                    format!("fraction with {}", target.metric),
+                    true,
+                )
+            }
+            Statistic::Summary {
+                key,
+                observed,
+                se,
+                log,
+                ..
+            } => {
+                let (low, high) = match log {
+                    true => (observed * (-Z95 * se).exp(), observed * (Z95 * se).exp()),
+                    false => (observed - Z95 * se, observed + Z95 * se),
+                };
+                let label = format!("observed {key} (95%)");
+                (
+                    Interval {
+                        label,
+                        estimate: observed,
+                        low,
+                        high,
+                    },
+                    format!("{key} of {}", target.metric),
+                    false,
+                )
+            }
+        };
+        let simulated = Interval {
+            label: format!("simulated ({} patients)", calibration.subjects),
+            estimate: value.simulated,
+            low: f64::NAN,
+            high: f64::NAN,
+        };
+        let title = format!(
+            "Target {}: {} in scenario {}",
+            k + 1,
+            target.metric,
+            target.scenario
+        );
+        let png = intervals_png(&title, &y_label, &[observed, simulated], unit).map_err(failed)?;
+        files.push(NamedFile::new(format!("figures/target_{}.png", k + 1), png));
+    }
+    for (quantity, profile) in calibration.quantities.iter().zip(&result.profiles) {
+        let minimum = profile
+            .points
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::INFINITY, f64::min);
+        let figure = Figure {
+            title: format!(
+                "Profile likelihood of {} ({})",
+                quantity.parameter,
+                quantity.kind.word()
+            ),
+            x_label: format!("{} {}", quantity.parameter, quantity.kind.word()),
+            y_label: "rise of -2 log-likelihood".into(),
+            times: profile.points.iter().map(|p| p.0).collect(),
+            series: vec![
+                Series {
+                    name: "profile".into(),
+                    values: profile.points.iter().map(|p| p.1 - minimum).collect(),
+                },
+                Series {
+                    name: "3.84: 95% interval".into(),
+                    values: vec![PROFILE_RISE; profile.points.len()],
+                },
+            ],
+            scale: YScale::Linear,
+            width: 1200,
+            height: 800,
+        };
+        let name = format!(
+            "figures/profile_{}_{}.png",
+            quantity.parameter,
+            quantity.kind.word()
+        );
+        files.push(NamedFile::new(name, render_png(&figure).map_err(failed)?));
+    }
+    Ok(files)
+}
