@@ -33,6 +33,10 @@ pub struct TrialArgs {
     /// Seed of the patients' random streams (default: the trial file's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The run file whose model and population the patients come from, instead of the trial
+    /// file's `run` (e.g. the calibrated.yaml of `cartsim calibrate`).
+    #[arg(long)]
+    pub run: Option<PathBuf>,
     /// Worker threads, at most 1024 (default, or 0: all cores); the numbers do not depend on it.
     #[arg(long, value_parser = super::thread_count)]
     pub threads: Option<usize>,
@@ -58,16 +62,26 @@ struct LoadedTrial {
 }
 
 /// Reads the trial file, its run file (with model and table) and checks them together.
-fn load_trial(path: &Path, overrides: TrialOverrides) -> Result<LoadedTrial, Failure> {
+fn load_trial(
+    path: &Path,
+    run: Option<&Path>,
+    overrides: TrialOverrides,
+) -> Result<LoadedTrial, Failure> {
     let text = read(path, "the trial file")?;
     let file: Loaded<TrialSpec> = load_yaml(&path.display().to_string(), &text).map_err(Failure)?;
-    let run_path = path.parent().unwrap_or(Path::new(".")).join(&file.spec.run);
+    let (run_path, named) = match run {
+        Some(run) => (
+            run.to_path_buf(),
+            "the run file given by `--run`".to_string(),
+        ),
+        None => (
+            path.parent().unwrap_or(Path::new(".")).join(&file.spec.run),
+            format!("the run file named by `run:` in {}", path.display()),
+        ),
+    };
     let loaded = load_study(&run_path, &[]).map_err(|mut failure| {
         for d in &mut failure.0 {
-            d.notes.push(format!(
-                "the run file named by `run:` in {}",
-                path.display()
-            ));
+            d.notes.push(named.clone());
         }
         failure
     })?;
@@ -90,7 +104,7 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
         trials: args.trials,
         seed: args.seed,
     };
-    let loaded = load_trial(&args.trial, overrides)?;
+    let loaded = load_trial(&args.trial, args.run.as_deref(), overrides)?;
     let virtual_trial = &loaded.virtual_trial;
     let directory = (args.out.clone()).unwrap_or_else(|| default_folder(&args.trial, ""));
     let (pool, threads) = super::worker_pool(args.threads)?;

@@ -97,4 +97,10 @@ fn an_unknown_design_kind_and_a_missing_run_file_are_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot read the run file"), "{stderr}");
+    // `--run` replaces the trial file's run file (e.g. a calibrated one); its errors say so.
+    std::fs::write(directory.join("other.yaml"), "model: nowhere.yaml\n").unwrap();
+    let output = trial(&directory, &["--run", "other.yaml", "--out", "out"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the run file given by `--run`"), "{stderr}");
 }
