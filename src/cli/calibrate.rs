@@ -4,7 +4,7 @@
 
 use super::run_files::{default_folder, load_study, read, write_all};
 use super::{Failure, provenance};
-use crate::calibrate::{CalibrationOverrides, check, search};
+use crate::calibrate::{Calibration, CalibrationOverrides, CalibrationResult, check, search};
 use crate::output::{Destination, Owner, Staging, sha256_hex};
 use crate::present::NamedFile;
 use crate::present::calibration::{self as present, RecordSettings};
@@ -124,6 +124,22 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         &[present::record(&calibration, &result, settings)],
     )?;
     staging.commit()?;
+    print_summary(&calibration, &result, &directory, figures, started);
+    if args.report {
+        let report = super::report_files::write_report(&directory, Format::Html, None)?;
+        println!("wrote {}", report.display());
+    }
+    Ok(())
+}
+
+/// What was written, the objective, and each estimate with its interval.
+fn print_summary(
+    calibration: &Calibration,
+    result: &CalibrationResult,
+    directory: &Path,
+    figures: usize,
+    started: Instant,
+) {
     println!(
         "wrote {}: calibration.csv, targets.csv, figures/ ({figures} PNG files), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} evaluations of {} patients in {:.1} s{})",
         directory.display(),
@@ -149,9 +165,4 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
             profile.high
         );
     }
-    if args.report {
-        let report = super::report_files::write_report(&directory, Format::Html, None)?;
-        println!("wrote {}", report.display());
-    }
-    Ok(())
 }

@@ -1,7 +1,9 @@
 //! The figures of `cartsim calibrate`: each target observed (with its 95% interval) beside its
 //! simulated value at the optimum, and each estimate's profile likelihood.
 
-use crate::calibrate::{Calibration, CalibrationResult, PROFILE_RISE, Statistic};
+use crate::calibrate::{
+    Calibration, CalibrationResult, PROFILE_RISE, Profile, Quantity, Statistic, Target,
+};
 use crate::diag::Diagnostic;
 use crate::metrics::summary::wilson_interval;
 use crate::plot::{Figure, Interval, PlotError, Series, YScale, intervals_png, render_png};
@@ -20,102 +22,113 @@ pub(super) fn figures(
     result: &CalibrationResult,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let mut files = Vec::new();
-    for (k, (target, value)) in calibration
-        .targets
-        .iter()
-        .zip(&result.optimum.targets)
-        .enumerate()
-    {
-        let (observed, y_label, unit) = match target.statistic {
-            Statistic::Count { responders, n } => {
-                let (low, high) = wilson_interval(responders as usize, n as usize);
-                let estimate = responders as f64 / n as f64;
-                let label = format!("observed {responders}/{n} (Wilson 95%)");
-                (
-                    Interval {
-                        label,
-                        estimate,
-                        low,
-                        high,
-                    },
-                    format!("fraction with {}", target.metric),
-                    true,
-                )
-            }
-            Statistic::Summary {
-                key,
-                observed,
-                se,
-                log,
-                ..
-            } => {
-                let (low, high) = match log {
-                    true => (observed * (-Z95 * se).exp(), observed * (Z95 * se).exp()),
-                    false => (observed - Z95 * se, observed + Z95 * se),
-                };
-                let label = format!("observed {key} (95%)");
-                (
-                    Interval {
-                        label,
-                        estimate: observed,
-                        low,
-                        high,
-                    },
-                    format!("{key} of {}", target.metric),
-                    false,
-                )
-            }
-        };
-        let simulated = Interval {
-            label: format!("simulated ({} patients)", calibration.subjects),
-            estimate: value.simulated,
-            low: f64::NAN,
-            high: f64::NAN,
-        };
-        let title = format!(
-            "Target {}: {} in scenario {}",
-            k + 1,
-            target.metric,
-            target.scenario
-        );
-        let png = intervals_png(&title, &y_label, &[observed, simulated], unit).map_err(failed)?;
+    let targets = calibration.targets.iter().zip(&result.optimum.targets);
+    for (k, (target, value)) in targets.enumerate() {
+        let png = target_png(k, target, value.simulated, calibration.subjects)?;
         files.push(NamedFile::new(format!("figures/target_{}.png", k + 1), png));
     }
     for (quantity, profile) in calibration.quantities.iter().zip(&result.profiles) {
-        let minimum = profile
-            .points
-            .iter()
-            .map(|p| p.1)
-            .fold(f64::INFINITY, f64::min);
-        let figure = Figure {
-            title: format!(
-                "Profile likelihood of {} ({})",
-                quantity.parameter,
-                quantity.kind.word()
-            ),
-            x_label: format!("{} {}", quantity.parameter, quantity.kind.word()),
-            y_label: "rise of -2 log-likelihood".into(),
-            times: profile.points.iter().map(|p| p.0).collect(),
-            series: vec![
-                Series {
-                    name: "profile".into(),
-                    values: profile.points.iter().map(|p| p.1 - minimum).collect(),
-                },
-                Series {
-                    name: "3.84: 95% interval".into(),
-                    values: vec![PROFILE_RISE; profile.points.len()],
-                },
-            ],
-            scale: YScale::Linear,
-            width: 1200,
-            height: 800,
-        };
         let name = format!(
             "figures/profile_{}_{}.png",
             quantity.parameter,
             quantity.kind.word()
         );
-        files.push(NamedFile::new(name, render_png(&figure).map_err(failed)?));
+        files.push(NamedFile::new(name, profile_png(quantity, profile)?));
     }
     Ok(files)
+}
+
+/// Target k (from 0): observed with its 95% interval beside the simulated value.
+fn target_png(
+    k: usize,
+    target: &Target,
+    simulated: f64,
+    subjects: u64,
+) -> Result<Vec<u8>, Diagnostic> {
+    let (observed, y_label, unit) = match target.statistic {
+        Statistic::Count { responders, n } => {
+            let (low, high) = wilson_interval(responders as usize, n as usize);
+            let estimate = responders as f64 / n as f64;
+            let label = format!("observed {responders}/{n} (Wilson 95%)");
+            (
+                Interval {
+                    label,
+                    estimate,
+                    low,
+                    high,
+                },
+                format!("fraction with {}", target.metric),
+                true,
+            )
+        }
+        Statistic::Summary {
+            key,
+            observed,
+            se,
+            log,
+            ..
+        } => {
+            let (low, high) = match log {
+                true => (observed * (-Z95 * se).exp(), observed * (Z95 * se).exp()),
+                false => (observed - Z95 * se, observed + Z95 * se),
+            };
+            let label = format!("observed {key} (95%)");
+            (
+                Interval {
+                    label,
+                    estimate: observed,
+                    low,
+                    high,
+                },
+                format!("{key} of {}", target.metric),
+                false,
+            )
+        }
+    };
+    let simulated = Interval {
+        label: format!("simulated ({subjects} patients)"),
+        estimate: simulated,
+        low: f64::NAN,
+        high: f64::NAN,
+    };
+    let title = format!(
+        "Target {}: {} in scenario {}",
+        k + 1,
+        target.metric,
+        target.scenario
+    );
+    intervals_png(&title, &y_label, &[observed, simulated], unit).map_err(failed)
+}
+
+/// A quantity's profile: the rise of -2LL against its value, with the 3.84 line.
+fn profile_png(quantity: &Quantity, profile: &Profile) -> Result<Vec<u8>, Diagnostic> {
+    let minimum = profile
+        .points
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::INFINITY, f64::min);
+    let figure = Figure {
+        title: format!(
+            "Profile likelihood of {} ({})",
+            quantity.parameter,
+            quantity.kind.word()
+        ),
+        x_label: format!("{} {}", quantity.parameter, quantity.kind.word()),
+        y_label: "rise of -2 log-likelihood".into(),
+        times: profile.points.iter().map(|p| p.0).collect(),
+        series: vec![
+            Series {
+                name: "profile".into(),
+                values: profile.points.iter().map(|p| p.1 - minimum).collect(),
+            },
+            Series {
+                name: "3.84: 95% interval".into(),
+                values: vec![PROFILE_RISE; profile.points.len()],
+            },
+        ],
+        scale: YScale::Linear,
+        width: 1200,
+        height: 800,
+    };
+    render_png(&figure).map_err(failed)
 }
