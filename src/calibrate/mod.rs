@@ -12,12 +12,14 @@
 //!   flag is smoothed: each patient counts Phi(-m / h), m = ln(tumor minimum by `by`) -
 //!   ln(`below`), h = the margins' robust SD (IQR / 1.349) x n^(-1/3), which vanishes as the
 //!   population grows (so does its bias, of order h^2). Other flags and events count 0 or 1.
-//! - [`search`]: BFGS (`fit::population::minimize`) on the unconstrained scale u = logit of the
-//!   position of ln(value) between the log bounds, from the start and from perturbed starts;
+//! - [`search`]: Nelder-Mead (derivative-free, `nelder_mead`) on the unconstrained scale u =
+//!   logit of the position of ln(value) between the log bounds, from the start and from
+//!   perturbed starts;
 //!   profile-likelihood 95% intervals (-2LL rise of 3.84) per quantity; the Monte Carlo error of
 //!   the objective at the optimum by a bootstrap over patients.
 
 mod check;
+mod nelder_mead;
 mod objective;
 mod search;
 

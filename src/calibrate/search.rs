@@ -1,20 +1,25 @@
-//! The search of a calibration: BFGS from several starts on the unconstrained scale, the
+//! The search of a calibration: Nelder-Mead from several starts on the unconstrained scale, the
 //! profile-likelihood 95% interval of every quantity, and the Monte Carlo error of the
 //! objective at the optimum.
 
+use super::nelder_mead::{Settings, minimize};
 use super::objective::PatientValues;
 use super::{Calibration, Evaluation};
 use crate::diag::Diagnostic;
-use crate::fit::population::{Surface, minimize};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::cell::Cell;
 
 /// The rise of -2LL that bounds a 95% profile-likelihood interval (chi-square, 1 df).
 pub const PROFILE_RISE: f64 = 3.841_458_820_694_124;
-/// Relative change of the objective at which BFGS stops.
-const TOLERANCE: f64 = 1e-7;
-const MAX_ITERATIONS: u32 = 200;
+/// When a simplex search stops: values within 1e-6 of -2LL (far below its Monte Carlo error)
+/// and vertices within 1e-4 on the unconstrained scale (0.01% of a value's log range).
+const SEARCH: Settings = Settings {
+    initial_step: 0.5,
+    value_tolerance: 1e-6,
+    point_tolerance: 1e-4,
+    max_evaluations: 400,
+};
 /// Offsets of the extra starts on the unconstrained scale (the start itself is the first).
 const START_OFFSETS: [f64; 2] = [-1.0, 1.0];
 /// Bootstrap resamples of the patients for the objective's Monte Carlo error.
@@ -61,31 +66,24 @@ impl Objective<'_> {
     }
 }
 
-impl Surface for Objective<'_> {
-    type Point = ();
-    fn evaluate(&self, psi: &[f64]) -> Result<(f64, ()), String> {
+impl Objective<'_> {
+    fn evaluate(&self, free: &[f64]) -> Result<f64, Diagnostic> {
         self.evaluations.set(self.evaluations.get() + 1);
-        let values = self.values(psi);
-        let evaluation = self.calibration.evaluate(&values).map_err(|d| d.message)?;
-        Ok((evaluation.objective, ()))
+        Ok(self.calibration.evaluate(&self.values(free))?.objective)
     }
-    fn accept(&mut self, _: ()) {}
 }
 
-/// The best of BFGS runs from `starts` (free coordinates): (coordinates, -2LL, converged,
-/// reason).
+/// The best of simplex searches from `starts` (free coordinates): (coordinates, -2LL,
+/// converged).
 fn best_of(
-    objective: &mut Objective,
+    objective: &Objective,
     starts: &[Vec<f64>],
-) -> Result<(Vec<f64>, f64, bool, String), Diagnostic> {
-    let mut best: Option<(Vec<f64>, f64, bool, String)> = None;
+) -> Result<(Vec<f64>, f64, bool), Diagnostic> {
+    let mut best: Option<(Vec<f64>, f64, bool)> = None;
     for start in starts {
-        let (value, ()) = objective.evaluate(start).map_err(Diagnostic::new)?;
-        let found = minimize(objective, start, value, TOLERANCE, MAX_ITERATIONS)
-            .map_err(Diagnostic::new)?;
-        let (end, ()) = objective.evaluate(&found.psi).map_err(Diagnostic::new)?;
-        if best.as_ref().is_none_or(|b| end < b.1) {
-            best = Some((found.psi, end, found.converged, found.reason));
+        let found = minimize(&mut |u| objective.evaluate(u), start, SEARCH)?;
+        if best.as_ref().is_none_or(|b| found.value < b.1) {
+            best = Some((found.point, found.value, found.converged));
         }
     }
     best.ok_or_else(|| Diagnostic::new("no start to search from"))
@@ -95,7 +93,7 @@ fn best_of(
 pub fn search(calibration: &Calibration) -> Result<CalibrationResult, Diagnostic> {
     let evaluations = Cell::new(0);
     let count = calibration.quantities.len();
-    let mut objective = Objective {
+    let objective = Objective {
         calibration,
         fixed: vec![None; count],
         evaluations: &evaluations,
@@ -109,7 +107,14 @@ pub fn search(calibration: &Calibration) -> Result<CalibrationResult, Diagnostic
             .iter()
             .map(|d| start.iter().map(|u| u + d).collect()),
     );
-    let (optimum, minimum, converged, reason) = best_of(&mut objective, &starts)?;
+    let (optimum, minimum, converged) = best_of(&objective, &starts)?;
+    let reason = match converged {
+        true => "the simplex shrank below the tolerances".to_string(),
+        false => format!(
+            "{} evaluations without meeting the tolerances",
+            SEARCH.max_evaluations
+        ),
+    };
     let estimates = objective.values(&optimum);
     let profiles = (0..count)
         .map(|k| profile(calibration, &evaluations, &optimum, minimum, k))
@@ -148,15 +153,12 @@ fn profile(
     let profile_at = |u: f64| -> Result<f64, Diagnostic> {
         let mut fixed = vec![None; optimum.len()];
         fixed[k] = Some(u);
-        let mut objective = Objective {
+        let objective = Objective {
             calibration,
             fixed,
             evaluations,
         };
-        if others.is_empty() {
-            return Ok(objective.evaluate(&[]).map_err(Diagnostic::new)?.0);
-        }
-        Ok(best_of(&mut objective, std::slice::from_ref(&others))?.1)
+        Ok(best_of(&objective, std::slice::from_ref(&others))?.1)
     };
     let points = std::cell::RefCell::new(vec![(quantity.value(optimum[k]), minimum)]);
     let at = |u: f64| -> Result<f64, Diagnostic> {
