@@ -55,7 +55,7 @@ enum Command {
     /// Merge the output folders of `cartsim run --shard K/N` into one run's files.
     Merge(merge::MergeArgs),
     /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
-    /// of `simulate`, `run`, `fit` or `trial`.
+    /// of `simulate`, `run`, `fit`, `trial` or `calibrate`.
     Report(report::ReportArgs),
     /// Check model files and print `ok` or every problem found.
     Check {

@@ -1,5 +1,5 @@
 //! `cartsim report DIR [--format html|md] [--out FILE]`: the report of an output folder of
-//! `simulate`, `run`, `fit` or `trial` (written by `report_files`).
+//! `simulate`, `run`, `fit`, `trial` or `calibrate` (written by `report_files`).
 
 use super::Failure;
 use super::report_files::write_report;
@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct ReportArgs {
-    /// The output folder of `cartsim simulate`, `run`, `fit` or `trial`.
+    /// The output folder of `cartsim simulate`, `run`, `fit`, `trial` or `calibrate`.
     dir: PathBuf,
     /// The document format.
     #[arg(long, value_enum, default_value = "html")]

@@ -1,6 +1,6 @@
 //! Writing the report of an output folder: reads the folder's records, tables and figures
 //! (and the input files its provenance.json names) and writes one report, atomically. Used by
-//! `cartsim report`, and by `run`, `fit` and `trial` with `--report` at the end.
+//! `cartsim report`, and by `run`, `fit`, `trial` and `calibrate` with `--report` at the end.
 
 use super::Failure;
 use crate::diag::Diagnostic;
@@ -139,7 +139,7 @@ fn read_provenance(dir: &Path) -> Result<Provenance, Failure> {
     let shown = dir.display();
     if !dir.is_dir() {
         return Err(Diagnostic::new(format!("`{shown}` is not a folder"))
-            .hint("give the output folder of `cartsim simulate`, `run`, `fit` or `trial`, e.g. `cartsim report output/stein2019`")
+            .hint("give the output folder of `cartsim simulate`, `run`, `fit`, `trial` or `calibrate`, e.g. `cartsim report output/stein2019`")
             .into());
     }
     let path = dir.join(PROVENANCE);
