@@ -8,10 +8,9 @@
 //!   count (as a deviance, 0 when the simulated fraction equals r/n), normal for a statistic with
 //!   its SE (on the log scale with `se_log`). The same virtual patients every time (common
 //!   random numbers: subject i's stream gives the same standard normal draws whatever the
-//!   SDs). A fraction of a 0/1 metric is a step function of the parameters; the `response`
-//!   flag is smoothed: each patient counts Phi(-m / h), m = ln(tumor minimum by `by`) -
-//!   ln(`below`), h = the margins' robust SD (IQR / 1.349) x n^(-1/3), which vanishes as the
-//!   population grows (so does its bias, of order h^2). Other flags and events count 0 or 1.
+//!   SDs). A fraction of a 0/1 metric is a step function of the parameters; `response` and
+//!   `relapse` fractions are smoothed through each patient's margins (`smooth`), with a
+//!   bandwidth that vanishes as the population grows. Recorded events count 0 or 1.
 //! - [`search`]: Nelder-Mead (derivative-free, `nelder_mead`) on the unconstrained scale u =
 //!   logit of the position of ln(value) between the log bounds, from the start and from
 //!   perturbed starts;
@@ -22,6 +21,7 @@ mod check;
 mod nelder_mead;
 mod objective;
 mod search;
+mod smooth;
 
 pub use check::{CalibrationOverrides, check};
 pub use objective::{Evaluation, TargetValue};

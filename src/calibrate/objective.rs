@@ -2,11 +2,12 @@
 //! values written into the study, each target's simulated statistic, and its contribution to
 //! -2 log-likelihood.
 
-use super::{Calibration, QuantityKind, Statistic, Target};
+use super::{Calibration, QuantityKind, Statistic, Target, smooth};
 use crate::diag::Diagnostic;
 use crate::metrics::summary::quantile;
 use crate::population::Population;
 use crate::study::{Arm, MetricColumn};
+use crate::trajectory::Trajectory;
 use rayon::prelude::*;
 
 /// A target at one point: the simulated statistic and its share of -2LL.
@@ -26,16 +27,11 @@ pub struct Evaluation {
     pub failed: usize,
 }
 
-/// Per target, one value per patient (NaN: failed or undefined): a response margin, a 0/1,
-/// or the metric.
+/// Per target, one entry per patient (NaN: failed or undefined): the response and relapse
+/// margins of a smoothed count, or a 0/1 or the metric first.
 pub(super) struct PatientValues {
-    pub values: Vec<Vec<f64>>,
+    pub values: Vec<Vec<[f64; 2]>>,
     pub failed: usize,
-}
-
-/// The standard normal CDF.
-fn phi(x: f64) -> f64 {
-    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
 }
 
 impl Calibration {
@@ -60,28 +56,30 @@ impl Calibration {
         (arms, population)
     }
 
-    /// Whether a target's fraction is smoothed (the `response` flag, through its margin).
+    /// Whether a target's fraction is smoothed (`response` or `relapse`, through margins).
     fn smoothed(&self, target: &Target) -> bool {
         let column = self.study.metrics.columns()[target.column];
+        let flag = matches!(column, MetricColumn::Flag("response" | "relapse"));
         matches!(target.statistic, Statistic::Count { .. })
-            && column == MetricColumn::Flag("response")
+            && flag
             && self.study.metrics.tumor.is_some()
     }
 
-    /// ln(tumor minimum at output times up to `by`) - ln(`below`): negative for a responder.
-    fn response_margin(&self, trajectory: &crate::trajectory::Trajectory) -> f64 {
-        let (Some((_, column)), Some(criteria)) =
-            (&self.study.metrics.tumor, &self.study.metrics.response)
-        else {
-            return f64::NAN;
-        };
-        let minimum = (trajectory.times.iter().enumerate())
-            .filter(|(_, t)| **t <= criteria.by)
-            .map(|(row, _)| trajectory.row(row)[*column])
-            .fold(f64::INFINITY, f64::min);
-        match minimum > 0.0 {
-            true => minimum.ln() - criteria.below.ln(),
-            false => f64::NEG_INFINITY,
+    /// A target's value for one patient: its margins (smoothed counts), 0/1 (an event), or
+    /// the metric, as the first entry.
+    fn patient_value(&self, target: &Target, metrics: &[f64], trajectory: &Trajectory) -> [f64; 2] {
+        let value = metrics[target.column];
+        let column = self.study.metrics.columns()[target.column];
+        match (&self.study.metrics.tumor, &self.study.metrics.response) {
+            (Some((_, tumor)), Some(criteria)) if self.smoothed(target) => {
+                smooth::margins(trajectory, *tumor, criteria)
+            }
+            _ => match column {
+                MetricColumn::Event(_) if matches!(target.statistic, Statistic::Count { .. }) => {
+                    [f64::from(u8::from(value.is_finite())), f64::NAN]
+                }
+                _ => [value, f64::NAN],
+            },
         }
     }
 
@@ -91,13 +89,13 @@ impl Calibration {
         let mut arms_used: Vec<usize> = self.targets.iter().map(|t| t.arm).collect();
         arms_used.sort_unstable();
         arms_used.dedup();
-        let per_subject: Vec<(Vec<f64>, usize)> = (0..self.subjects)
+        let per_subject: Vec<(Vec<[f64; 2]>, usize)> = (0..self.subjects)
             .into_par_iter()
-            .map(|index| -> Result<(Vec<f64>, usize), Diagnostic> {
+            .map(|index| -> Result<(Vec<[f64; 2]>, usize), Diagnostic> {
                 let subject = population
                     .subject(index)
                     .map_err(|m| Diagnostic::new(format!("cannot sample the population: {m}")))?;
-                let mut row = vec![f64::NAN; self.targets.len()];
+                let mut row = vec![[f64::NAN; 2]; self.targets.len()];
                 let mut failed = 0;
                 for &arm in &arms_used {
                     let parameters =
@@ -116,18 +114,7 @@ impl Calibration {
                         .enumerate()
                         .filter(|(_, t)| t.arm == arm)
                     {
-                        let value = metrics[target.column];
-                        row[k] = match self.study.metrics.columns()[target.column] {
-                            _ if self.smoothed(target) => {
-                                self.response_margin(&run.simulation.trajectory)
-                            }
-                            MetricColumn::Event(_)
-                                if matches!(target.statistic, Statistic::Count { .. }) =>
-                            {
-                                f64::from(u8::from(value.is_finite()))
-                            }
-                            _ => value,
-                        };
+                        row[k] = self.patient_value(target, &metrics, &run.simulation.trajectory);
                     }
                 }
                 Ok((row, failed))
@@ -141,10 +128,19 @@ impl Calibration {
     }
 
     /// A target's statistic over the patients `chosen` (indices into `values`).
-    pub(super) fn statistic(&self, target: &Target, values: &[f64], chosen: &[usize]) -> f64 {
-        let finite: Vec<f64> = chosen
-            .iter()
-            .map(|&i| values[i])
+    pub(super) fn statistic(&self, target: &Target, values: &[[f64; 2]], chosen: &[usize]) -> f64 {
+        if self.smoothed(target) {
+            let margins: Vec<[f64; 2]> = (chosen.iter().map(|&i| values[i]))
+                .filter(|m| !m[0].is_nan())
+                .collect();
+            let relapse =
+                self.study.metrics.columns()[target.column] == MetricColumn::Flag("relapse");
+            return match margins.is_empty() {
+                true => f64::NAN,
+                false => smooth::fraction(&margins, relapse),
+            };
+        }
+        let mut finite: Vec<f64> = (chosen.iter().map(|&i| values[i][0]))
             .filter(|v| !v.is_nan())
             .collect();
         if finite.is_empty() {
@@ -152,30 +148,14 @@ impl Calibration {
         }
         let n = finite.len() as f64;
         match &target.statistic {
-            Statistic::Count { .. } if self.smoothed(target) => {
-                let mut sorted: Vec<f64> =
-                    finite.iter().copied().filter(|v| v.is_finite()).collect();
-                sorted.sort_by(f64::total_cmp);
-                let spread = (quantile(&sorted, 0.75) - quantile(&sorted, 0.25)) / 1.349;
-                let h = spread * n.powf(-1.0 / 3.0);
-                let count = |m: f64| match h > 0.0 && h.is_finite() {
-                    true => phi(-m / h),
-                    false => f64::from(u8::from(m < 0.0)),
-                };
-                finite.iter().map(|&m| count(m)).sum::<f64>() / n
-            }
-            Statistic::Count { .. } => finite.iter().sum::<f64>() / n,
             Statistic::Summary {
                 probability: Some(p),
                 ..
             } => {
-                let mut sorted = finite;
-                sorted.sort_by(f64::total_cmp);
-                quantile(&sorted, *p)
+                finite.sort_by(f64::total_cmp);
+                quantile(&finite, *p)
             }
-            Statistic::Summary {
-                probability: None, ..
-            } => finite.iter().sum::<f64>() / n,
+            _ => finite.iter().sum::<f64>() / n,
         }
     }
 
