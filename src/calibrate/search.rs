@@ -101,6 +101,10 @@ pub fn search(calibration: &Calibration) -> Result<CalibrationResult, Diagnostic
     let start: Vec<f64> = (calibration.quantities.iter())
         .map(|q| q.coordinate(q.start))
         .collect();
+    computable(
+        calibration,
+        &calibration.evaluate(&objective.values(&start))?,
+    )?;
     let mut starts = vec![start.clone()];
     starts.extend(
         START_OFFSETS
@@ -134,6 +138,24 @@ pub fn search(calibration: &Calibration) -> Result<CalibrationResult, Diagnostic
         reason,
         evaluations: evaluations.get(),
     })
+}
+
+/// Refuses a start at which a target cannot be computed (every patient's simulation failed, or
+/// the metric is undefined for all of them): nothing could be calibrated to it.
+fn computable(calibration: &Calibration, evaluation: &Evaluation) -> Result<(), Diagnostic> {
+    let targets = calibration.targets.iter().zip(&evaluation.targets);
+    match targets.enumerate().find(|(_, (_, value))| value.simulated.is_nan()) {
+        None => Ok(()),
+        Some((k, (target, _))) => Err(Diagnostic::new(format!(
+            "target {} (`{}` in scenario `{}`) cannot be computed at the start: {} of the patients' simulations failed and no patient has the metric",
+            k + 1,
+            target.metric,
+            target.scenario,
+            evaluation.failed
+        ))
+        .path(format!("targets.{k}"))
+        .hint("run the run file with `cartsim run` and look at metrics.csv: the metric must be defined for some patients (e.g. time_to_relapse needs relapses)")),
+    }
 }
 
 /// The profile of quantity `k`: -2LL minimized over the others with `k` held, walked out

@@ -76,3 +76,12 @@ fn a_parameter_with_neither_bounds_nor_variability_is_refused() {
     );
     assert!(stderr.contains("population.variability"), "{stderr}");
 }
+
+#[test]
+fn a_target_no_patient_has_is_refused_before_the_search() {
+    // The fixture runs one day: no patient has a persistence half-life (from day 60 on).
+    let target = "  - {scenario: mid, metric: t_half_persistence, median: 5, se: 1}\n";
+    let stderr = refused("undefined", ESTIMATE, target);
+    assert!(stderr.contains("cannot be computed at the start"), "{stderr}");
+    assert!(stderr.contains("targets.0"), "{stderr}");
+}
