@@ -136,15 +136,43 @@ fn column(
 fn window(problems: &mut Problems<TrialSpec>, path: &str, value: f64, unit: &str) -> bool {
     let ok = value.is_finite() && value > 0.0;
     if !ok {
-        problems.at(
-            path,
-            format!(
-                "the window is {}; it must be a positive time ({unit})",
-                number(value)
-            ),
+        let message = format!(
+            "the window is {}; it must be a positive time",
+            number(value)
         );
+        let hint = format!("the time after the first dose, in the model's unit ({unit}), e.g. 28");
+        problems.at(path, message).hints.push(hint);
     }
     ok
+}
+
+/// A readout under `key`: its output, the side and threshold (finite), and its window after
+/// the first dose (positive), written under `window_key`.
+fn readout(
+    problems: &mut Problems<TrialSpec>,
+    study: &Study,
+    key: &str,
+    output: &str,
+    (side, threshold): (Side, f64),
+    (window_key, window): (&str, f64),
+) -> Option<Readout> {
+    let column = column(problems, study, &format!("{key}.output"), output);
+    let window_path = format!("{key}.{window_key}");
+    let window_ok = self::window(problems, &window_path, window, &study.model.time_unit);
+    let threshold_ok = threshold.is_finite();
+    if !threshold_ok {
+        let path = format!("{key}.{}", side.word());
+        let message = format!("the threshold is {}; it must be finite", number(threshold));
+        let hint = "give the threshold as a number in the output's unit, e.g. `above: 1000`";
+        problems.at(&path, message).hints.push(hint.into());
+    }
+    (window_ok && threshold_ok).then_some(Readout {
+        output: output.to_string(),
+        column: column?,
+        side,
+        threshold,
+        window,
+    })
 }
 
 fn check_toxicity(
@@ -152,24 +180,15 @@ fn check_toxicity(
     study: &Study,
     spec: &ToxicitySpec,
 ) -> Option<Readout> {
-    let column = column(problems, study, "toxicity.output", &spec.output);
-    let unit = study.model.time_unit.clone();
-    let within = window(problems, "toxicity.within", spec.within, &unit);
-    if !spec.above.is_finite() {
-        problems.at(
-            "toxicity.above",
-            format!("the threshold is {}; it must be finite", number(spec.above)),
-        );
-        return None;
-    }
-    (within).then_some(())?;
-    Some(Readout {
-        output: spec.output.clone(),
-        column: column?,
-        side: Side::Above,
-        threshold: spec.above,
-        window: spec.within,
-    })
+    let threshold = (Side::Above, spec.above);
+    readout(
+        problems,
+        study,
+        "toxicity",
+        &spec.output,
+        threshold,
+        ("within", spec.within),
+    )
 }
 
 fn check_efficacy(
@@ -177,9 +196,7 @@ fn check_efficacy(
     study: &Study,
     spec: &EfficacySpec,
 ) -> Option<Readout> {
-    let column = column(problems, study, "efficacy.output", &spec.output);
-    let by = window(problems, "efficacy.by", spec.by, &study.model.time_unit);
-    let (side, threshold) = match (spec.below, spec.above) {
+    let threshold = match (spec.below, spec.above) {
         (Some(value), None) => (Side::Below, value),
         (None, Some(value)) => (Side::Above, value),
         _ => {
@@ -190,22 +207,14 @@ fn check_efficacy(
             return None;
         }
     };
-    if !threshold.is_finite() {
-        let path = format!("efficacy.{}", side.word());
-        problems.at(
-            &path,
-            format!("the threshold is {}; it must be finite", number(threshold)),
-        );
-        return None;
-    }
-    by.then_some(())?;
-    Some(Readout {
-        output: spec.output.clone(),
-        column: column?,
-        side,
+    readout(
+        problems,
+        study,
+        "efficacy",
+        &spec.output,
         threshold,
-        window: spec.by,
-    })
+        ("by", spec.by),
+    )
 }
 
 /// The design of `design:`; keys of the other kind are refused where they are written.

@@ -82,6 +82,9 @@ fn a_target_no_patient_has_is_refused_before_the_search() {
     // The fixture runs one day: no patient has a persistence half-life (from day 60 on).
     let target = "  - {scenario: mid, metric: t_half_persistence, median: 5, se: 1}\n";
     let stderr = refused("undefined", ESTIMATE, target);
-    assert!(stderr.contains("cannot be computed at the start"), "{stderr}");
+    assert!(
+        stderr.contains("cannot be computed at the start"),
+        "{stderr}"
+    );
     assert!(stderr.contains("targets.0"), "{stderr}");
 }
