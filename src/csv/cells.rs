@@ -1,5 +1,13 @@
-//! Text cells as cartsim writes them: quoted when they hold a comma, a quote or a line break,
+//! Number and text cells as cartsim writes them (a number empty when missing); quoted when they hold a comma, a quote or a line break,
 //! and never run by a spreadsheet as a formula; and the split of such a line back into cells.
+
+/// A number cell: shortest round-trip text; empty for NaN (a missing value).
+pub fn number_cell(value: f64) -> String {
+    match value.is_nan() {
+        true => String::new(),
+        false => value.to_string(),
+    }
+}
 
 /// A text cell (a name or an ID) as cartsim writes it: neutralized (see `inert`), then in
 /// double quotes when it holds a comma, a quote or a line break.

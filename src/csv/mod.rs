@@ -7,7 +7,7 @@
 mod cells;
 mod split;
 
-pub use cells::{inert, plain, split_quoted, text_cell};
+pub use cells::{inert, number_cell, plain, split_quoted, text_cell};
 
 use crate::diag::{Diagnostic, Location};
 use std::io::{BufRead, Read};

@@ -5,7 +5,7 @@ mod figures;
 
 use super::NamedFile;
 use crate::calibrate::{Calibration, CalibrationResult, QuantityKind, Statistic};
-use crate::csv::text_cell;
+use crate::csv::{number_cell, text_cell};
 use crate::diag::Diagnostic;
 use crate::record::calibration::{CalibrationRecord, EstimateRecord};
 use crate::record::run::{HashedFile, RunInputs};
@@ -69,8 +69,8 @@ pub fn targets_csv(calibration: &Calibration, result: &CalibrationResult) -> Str
             "{},{},{statistic},{observed},{n},{se},{scale},{},{}\n",
             text_cell(&target.scenario),
             text_cell(&target.metric),
-            value.simulated,
-            value.contribution,
+            number_cell(value.simulated),
+            number_cell(value.contribution),
         ));
     }
     text

@@ -4,6 +4,7 @@
 mod figures;
 
 use super::NamedFile;
+use crate::csv::number_cell;
 use crate::csv::text_cell;
 use crate::diag::Diagnostic;
 use crate::record::provenance::Provenance;
@@ -16,14 +17,6 @@ use std::io::{self, Write};
 
 /// Header of operating_characteristics.csv.
 pub const OPERATING_CHARACTERISTICS_HEADER: &str = "level,p_dlt,p_dlt_se,p_response,p_response_se,selected_percent,patients_mean,dlts_mean,responses_mean";
-
-/// A number cell: shortest round-trip text; empty for NaN.
-fn cell(value: f64) -> String {
-    match value.is_nan() {
-        true => String::new(),
-        false => value.to_string(),
-    }
-}
 
 /// operating_characteristics.csv: a row per level, then `none` (trials selecting no dose).
 pub fn operating_characteristics_csv(oc: &OperatingCharacteristics) -> String {
@@ -40,10 +33,10 @@ pub fn operating_characteristics_csv(oc: &OperatingCharacteristics) -> String {
             row.dlts_mean,
             row.responses_mean,
         ];
-        let cells: Vec<String> = cells.into_iter().map(cell).collect();
+        let cells: Vec<String> = cells.into_iter().map(number_cell).collect();
         text.push_str(&format!("{},{}\n", text_cell(&row.level), cells.join(",")));
     }
-    text.push_str(&format!("none,,,,,{},,,\n", cell(oc.none_percent)));
+    text.push_str(&format!("none,,,,,{},,,\n", number_cell(oc.none_percent)));
     text
 }
 
@@ -70,7 +63,7 @@ pub fn trials_csv(virtual_trial: &VirtualTrial, result: &TrialResult) -> String 
             None => String::new(),
         };
         let duration = match virtual_trial.duration_months(run) {
-            Some(months) => format!(",{}", cell(months)),
+            Some(months) => format!(",{}", number_cell(months)),
             None => String::new(),
         };
         text.push_str(&format!(
@@ -122,13 +115,13 @@ pub fn patients_table(
                 .map(|c| c.1)
                 .chain(subject.etas.iter().copied())
             {
-                write!(out, ",{}", cell(value))?;
+                write!(out, ",{}", number_cell(value))?;
             }
             let (dlt, response) = (u8::from(patient.dlt), u8::from(patient.response));
             writeln!(
                 out,
                 ",{dlt},{response},{}",
-                cell(record.treated.toxicity_max)
+                number_cell(record.treated.toxicity_max)
             )?;
         }
     }

@@ -1,23 +1,15 @@
 //! The CSV tables of an analysis (numbers with full precision, empty cells for undefined values).
 
 use super::{LocalResult, MorrisResult, ParameterRange, Setup, SobolOutcome};
+use crate::csv::number_cell;
 use crate::study::Study;
 use std::fmt::Write;
-
-/// A number cell: empty for NaN, shortest round-trip text otherwise.
-fn cell(value: f64) -> String {
-    if value.is_nan() {
-        String::new()
-    } else {
-        value.to_string()
-    }
-}
 
 fn range_cells(range: &ParameterRange) -> String {
     format!(
         "{},{},{},{}",
-        cell(range.value(0.0)),
-        cell(range.value(1.0)),
+        number_cell(range.value(0.0)),
+        number_cell(range.value(1.0)),
         range.scale(),
         range.source()
     )
@@ -35,14 +27,14 @@ pub fn local_metrics_csv(setup: &Setup, result: &LocalResult) -> String {
             let _ = writeln!(
                 text,
                 "{name},{},{},{},{},{},{},{},{}",
-                cell(value),
+                number_cell(value),
                 metric.name(),
-                cell(result.metric_values[m]),
-                cell(effect.coefficient),
-                cell(value * (1.0 - setup.change)),
-                cell(value * (1.0 + setup.change)),
-                cell(effect.low_change),
-                cell(effect.high_change),
+                number_cell(result.metric_values[m]),
+                number_cell(effect.coefficient),
+                number_cell(value * (1.0 - setup.change)),
+                number_cell(value * (1.0 + setup.change)),
+                number_cell(effect.low_change),
+                number_cell(effect.high_change),
             );
         }
     }
@@ -58,7 +50,7 @@ pub fn local_curves_csv(study: &Study, setup: &Setup, result: &LocalResult) -> S
         for (k, (_, name)) in setup.parameters.iter().enumerate() {
             for (row, time) in times.iter().enumerate() {
                 let value = result.curves[k][row * outputs + o];
-                let _ = writeln!(text, "{output},{name},{time},{}", cell(value));
+                let _ = writeln!(text, "{output},{name},{time},{}", number_cell(value));
             }
         }
     }
@@ -77,9 +69,9 @@ pub fn morris_csv(setup: &Setup, result: &MorrisResult) -> String {
                 metric.name(),
                 range.name,
                 range_cells(range),
-                cell(effect.mu),
-                cell(effect.mu_star),
-                cell(effect.sigma),
+                number_cell(effect.mu),
+                number_cell(effect.mu_star),
+                number_cell(effect.sigma),
                 effect.effects
             );
         }
@@ -103,12 +95,12 @@ pub fn sobol_csv(setup: &Setup, outcome: &SobolOutcome) -> String {
                 metric.name(),
                 range.name,
                 range_cells(range),
-                cell(first.value),
-                cell(first.low),
-                cell(first.high),
-                cell(total.value),
-                cell(total.low),
-                cell(total.high),
+                number_cell(first.value),
+                number_cell(first.low),
+                number_cell(first.high),
+                number_cell(total.value),
+                number_cell(total.low),
+                number_cell(total.high),
                 result.used
             );
         }

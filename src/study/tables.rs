@@ -7,18 +7,10 @@ use super::bands::BAND_PROBABILITIES;
 use super::execute::{StudyResult, SubjectRecord};
 use super::metrics::MetricRow;
 use super::summary::{ArmSummary, SUMMARY_PROBABILITIES};
+use crate::csv::number_cell;
 use crate::csv::{inert, split_quoted as split, text_cell};
 use crate::diag::{Diagnostic, Location};
 use std::io::{self, Write};
-
-/// A number cell: empty for NaN.
-fn cell(value: f64) -> String {
-    if value.is_nan() {
-        String::new()
-    } else {
-        format!("{value}")
-    }
-}
 
 fn grid_header(study: &Study) -> String {
     study.grid_names.iter().map(|n| format!(",{n}")).collect()
@@ -114,22 +106,22 @@ pub fn summary_csv(study: &Study, summaries: &[ArmSummary]) -> String {
             "{prefix},failed,{}{},{},,\n",
             summary.subjects,
             ",".repeat(SUMMARY_PROBABILITIES.len()),
-            cell(failed)
+            number_cell(failed)
         ));
         for metric in &summary.metrics {
             let quantiles: String = metric
                 .quantiles
                 .iter()
-                .map(|&q| format!(",{}", cell(q)))
+                .map(|&q| format!(",{}", number_cell(q)))
                 .collect();
             let (fraction, low, high) = metric.fraction.unwrap_or((f64::NAN, f64::NAN, f64::NAN));
             text.push_str(&format!(
                 "{prefix},{},{}{quantiles},{},{},{}\n",
                 metric.name,
                 metric.n,
-                cell(fraction),
-                cell(low),
-                cell(high)
+                number_cell(fraction),
+                number_cell(low),
+                number_cell(high)
             ));
         }
     }
@@ -151,9 +143,12 @@ pub fn percentiles_csv(study: &Study, result: &StudyResult) -> String {
         for (output, (name, _)) in study.tracked.iter().enumerate() {
             let bands = result.bands.percentiles(arm, output);
             for (k, time) in result.times.iter().enumerate() {
-                let values: String = bands.iter().map(|b| format!(",{}", cell(b[k]))).collect();
+                let values: String = bands
+                    .iter()
+                    .map(|b| format!(",{}", number_cell(b[k])))
+                    .collect();
                 let typical = match &result.typical[arm] {
-                    Ok(values) => cell(values[k * outputs + output]),
+                    Ok(values) => number_cell(values[k * outputs + output]),
                     Err(_) => String::new(),
                 };
                 text.push_str(&format!(

@@ -5,6 +5,7 @@
 
 use super::figures::{Scatter, drawn_value, fit_pages, points};
 use super::{Presented, Settings, assemble, column_names, draw_error, estimated_parameters};
+use crate::csv::number_cell;
 use crate::csv::text_cell;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
@@ -35,15 +36,6 @@ pub struct PopulationFiles<'a> {
     pub vpc: VpcEntry,
 }
 
-/// A number for a CSV cell: empty when NaN.
-pub(super) fn cell(value: f64) -> String {
-    if value.is_nan() {
-        String::new()
-    } else {
-        value.to_string()
-    }
-}
-
 fn estimates_csv(fit: &PopulationFit) -> String {
     let mut text = String::from(
         "parameter,kind,estimate,se,rse_percent,ci95_low,ci95_high,cv_percent,shrinkage_percent,converged\n",
@@ -58,12 +50,12 @@ fn estimates_csv(fit: &PopulationFit) -> String {
             e.name,
             kind.unwrap_or_default(),
             e.value,
-            cell(e.se),
-            cell(e.rse_percent),
-            cell(e.low),
-            cell(e.high),
-            cell(e.cv_percent),
-            cell(e.shrinkage_percent),
+            number_cell(e.se),
+            number_cell(e.rse_percent),
+            number_cell(e.low),
+            number_cell(e.high),
+            number_cell(e.cv_percent),
+            number_cell(e.shrinkage_percent),
             u8::from(fit.converged)
         );
     }
@@ -115,8 +107,8 @@ fn predictions_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
                 o.lloq.map(|l| l.to_string()).unwrap_or_default(),
                 r.pred,
                 r.ipred,
-                cell(r.iwres),
-                cell(r.cwres)
+                number_cell(r.iwres),
+                number_cell(r.cwres)
             );
         }
     }

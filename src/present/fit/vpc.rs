@@ -4,7 +4,7 @@
 
 use super::draw_error;
 use super::figures::{observed_point, y_label};
-use super::population::cell;
+use crate::csv::number_cell;
 use crate::diag::Diagnostic;
 use crate::fit::population::PredictiveCheck;
 use crate::model::Model;
@@ -35,9 +35,9 @@ pub(super) fn csv(check: &PredictiveCheck) -> NamedFile {
             bin.observed.len(),
             check.replicates,
             bin.observed_blq,
-            cell(bin.simulated_blq[0]),
-            cell(bin.simulated_blq[1]),
-            cell(bin.simulated_blq[2])
+            number_cell(bin.simulated_blq[0]),
+            number_cell(bin.simulated_blq[1]),
+            number_cell(bin.simulated_blq[2])
         );
         for (observed, simulated) in
             (bin.observed_percentiles.iter()).zip(&bin.simulated_percentiles)
@@ -45,10 +45,10 @@ pub(super) fn csv(check: &PredictiveCheck) -> NamedFile {
             let _ = write!(
                 text,
                 ",{},{},{},{}",
-                cell(*observed),
-                cell(simulated[0]),
-                cell(simulated[1]),
-                cell(simulated[2])
+                number_cell(*observed),
+                number_cell(simulated[0]),
+                number_cell(simulated[1]),
+                number_cell(simulated[2])
             );
         }
         text.push('\n');
