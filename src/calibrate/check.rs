@@ -172,14 +172,16 @@ fn quantity(
     })
 }
 
-/// The metric names a target may name, with their columns.
+/// The metric names a target may name, with their columns: metrics.csv's headers
+/// (`MetricSettings::column_name`), and a recorded event's own name too.
 fn metric_names(study: &Study) -> Vec<(String, MetricColumn)> {
-    (study.metrics.columns().into_iter())
-        .map(|column| match column {
-            MetricColumn::Value(name) | MetricColumn::Flag(name) => (name.to_string(), column),
-            MetricColumn::Event(k) => (study.metrics.events[k].clone(), column),
-        })
-        .collect()
+    let metrics = &study.metrics;
+    let events = (metrics.columns().into_iter()).filter_map(|column| match column {
+        MetricColumn::Event(k) => Some((metrics.events[k].clone(), column)),
+        _ => None,
+    });
+    let headers = (metrics.columns().into_iter()).map(|c| (metrics.column_name(c), c));
+    headers.chain(events).collect()
 }
 
 fn check_target(
@@ -219,10 +221,8 @@ fn check_target(
     }
     let statistic = statistic(problems, &path, spec)?;
     let (arm, column) = (arm?, column?);
-    let counted = matches!(
-        metrics[column].1,
-        MetricColumn::Flag(_) | MetricColumn::Event(_)
-    );
+    let kind = metrics[column].1;
+    let counted = matches!(kind, MetricColumn::Flag(_) | MetricColumn::Event(_));
     if matches!(statistic, Statistic::Count { .. }) && !counted {
         problems
             .at(&format!("{path}.metric"), format!("`{}` is a number per patient, not a yes/no", spec.metric))
@@ -234,7 +234,8 @@ fn check_target(
         scenario: spec.scenario.clone(),
         arm,
         metric: spec.metric.clone(),
-        column,
+        column: study.metrics.columns().iter().position(|c| *c == kind)?,
+        kind,
         statistic,
     })
 }

@@ -27,7 +27,7 @@ pub use check::{CalibrationOverrides, check};
 pub use objective::{Evaluation, TargetValue};
 pub use search::{CalibrationResult, PROFILE_RISE, Profile, search};
 
-use crate::study::Study;
+use crate::study::{MetricColumn, Study};
 
 /// Most virtual patients per evaluation.
 pub const MAX_SUBJECTS: u64 = 1_000_000;
@@ -108,7 +108,26 @@ pub struct Target {
     pub metric: String,
     /// Index into `MetricSettings::columns`.
     pub column: usize,
+    /// What that column holds.
+    pub kind: MetricColumn,
     pub statistic: Statistic,
+}
+
+impl Target {
+    /// Whether the target counts a 0/1 metric.
+    pub fn counts(&self) -> bool {
+        matches!(self.statistic, Statistic::Count { .. })
+    }
+
+    /// Whether its fraction is smoothed through the patients' margins (`response` and
+    /// `relapse` counts); `relapse` says which.
+    pub fn smoothed(&self) -> Option<bool> {
+        match self.kind {
+            MetricColumn::Flag("response") if self.counts() => Some(false),
+            MetricColumn::Flag("relapse") if self.counts() => Some(true),
+            _ => None,
+        }
+    }
 }
 
 /// A checked calibration file.

@@ -56,26 +56,16 @@ impl Calibration {
         (arms, population)
     }
 
-    /// Whether a target's fraction is smoothed (`response` or `relapse`, through margins).
-    fn smoothed(&self, target: &Target) -> bool {
-        let column = self.study.metrics.columns()[target.column];
-        let flag = matches!(column, MetricColumn::Flag("response" | "relapse"));
-        matches!(target.statistic, Statistic::Count { .. })
-            && flag
-            && self.study.metrics.tumor.is_some()
-    }
-
     /// A target's value for one patient: its margins (smoothed counts), 0/1 (an event), or
     /// the metric, as the first entry.
     fn patient_value(&self, target: &Target, metrics: &[f64], trajectory: &Trajectory) -> [f64; 2] {
         let value = metrics[target.column];
-        let column = self.study.metrics.columns()[target.column];
         match (&self.study.metrics.tumor, &self.study.metrics.response) {
-            (Some((_, tumor)), Some(criteria)) if self.smoothed(target) => {
+            (Some((_, tumor)), Some(criteria)) if target.smoothed().is_some() => {
                 smooth::margins(trajectory, *tumor, criteria)
             }
-            _ => match column {
-                MetricColumn::Event(_) if matches!(target.statistic, Statistic::Count { .. }) => {
+            _ => match target.kind {
+                MetricColumn::Event(_) if target.counts() => {
                     [f64::from(u8::from(value.is_finite())), f64::NAN]
                 }
                 _ => [value, f64::NAN],
@@ -129,12 +119,10 @@ impl Calibration {
 
     /// A target's statistic over the patients `chosen` (indices into `values`).
     pub(super) fn statistic(&self, target: &Target, values: &[[f64; 2]], chosen: &[usize]) -> f64 {
-        if self.smoothed(target) {
+        if let Some(relapse) = target.smoothed() {
             let margins: Vec<[f64; 2]> = (chosen.iter().map(|&i| values[i]))
                 .filter(|m| !m[0].is_nan())
                 .collect();
-            let relapse =
-                self.study.metrics.columns()[target.column] == MetricColumn::Flag("relapse");
             return match margins.is_empty() {
                 true => f64::NAN,
                 false => smooth::fraction(&margins, relapse),
