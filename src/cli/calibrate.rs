@@ -2,7 +2,7 @@
 //! (responder counts, medians, percentiles), with profile-likelihood intervals and the run
 //! file with the estimates written in.
 
-use super::run_files::{default_folder, load_study, read, write_all};
+use super::run_files::{default_folder, load_named_study, read, seal_provenance, write_all};
 use super::{Failure, provenance};
 use crate::calibrate::{Calibration, CalibrationOverrides, CalibrationResult, check, search};
 use crate::output::{Destination, Owner, Staging, sha256_hex};
@@ -10,7 +10,7 @@ use crate::present::NamedFile;
 use crate::present::calibration::{self as present, RecordSettings};
 use crate::record::Record;
 use crate::record::calibration::CalibrationRecord;
-use crate::record::provenance::{FILE as PROVENANCE, InputRole, Kind};
+use crate::record::provenance::{InputRole, Kind};
 use crate::record::run::HashedFile;
 use crate::report::Format;
 use crate::spec::{CalibrationSpec, Loaded, load_yaml};
@@ -53,17 +53,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let text = read(path, "the calibration file")?;
     let file: Loaded<CalibrationSpec> =
         load_yaml(&path.display().to_string(), &text).map_err(Failure)?;
-    let folder = path.parent().unwrap_or(Path::new("."));
-    let run_path = folder.join(&file.spec.run);
-    let loaded = load_study(&run_path, &[]).map_err(|mut failure| {
-        for d in &mut failure.0 {
-            d.notes.push(format!(
-                "the run file named by `run:` in {}",
-                path.display()
-            ));
-        }
-        failure
-    })?;
+    let (loaded, run_path) = load_named_study(path, &file.spec.run, None)?;
     let overrides = CalibrationOverrides {
         subjects: args.subjects,
         seed: args.seed,
@@ -104,10 +94,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     provenance.scenarios.dedup();
     provenance.n = calibration.subjects;
     provenance.seed = Some(calibration.seed);
-    let mut written = staging.files().to_vec();
-    written.extend([CalibrationRecord::FILE.to_string(), PROVENANCE.to_string()]);
-    provenance.files = Some(written);
-    staging.record(provenance.clone());
+    seal_provenance(&mut staging, &mut provenance, CalibrationRecord::FILE);
     let settings = RecordSettings {
         command: std::env::args().collect(),
         calibration_file: HashedFile {

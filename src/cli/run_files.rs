@@ -112,6 +112,33 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
     })
 }
 
+/// Loads the run file that the trial or calibration file at `file` names in `run:` (relative to
+/// its folder), or `given` instead (`--run`); its errors get a note saying where it was named.
+/// Returns the study and the run file's path.
+pub(super) fn load_named_study(
+    file: &Path,
+    run: &str,
+    given: Option<&Path>,
+) -> Result<(LoadedStudy, PathBuf), Failure> {
+    let (path, named) = match given {
+        Some(given) => (
+            given.to_path_buf(),
+            "the run file given by `--run`".to_string(),
+        ),
+        None => (
+            file.parent().unwrap_or(Path::new(".")).join(run),
+            format!("the run file named by `run:` in {}", file.display()),
+        ),
+    };
+    let loaded = load_study(&path, &[]).map_err(|mut failure| {
+        for d in &mut failure.0 {
+            d.notes.push(named.clone());
+        }
+        failure
+    })?;
+    Ok((loaded, path))
+}
+
 /// Writes files into the staging folder.
 pub(super) fn write_all(staging: &mut Staging, files: &[NamedFile]) -> Result<(), Diagnostic> {
     files
@@ -157,12 +184,23 @@ pub(super) fn write_run_files(
 /// commit with the same list of files).
 pub(super) fn write_record(staging: &mut Staging, mut record: RunRecord) -> Result<(), Diagnostic> {
     if let Some(provenance) = record.provenance.as_mut() {
-        let mut files = staging.files().to_vec();
-        files.extend([RunRecord::FILE.to_string(), PROVENANCE.to_string()]);
-        provenance.files = Some(files);
-        staging.record(provenance.clone());
+        seal_provenance(staging, provenance, RunRecord::FILE);
     }
     staging.write(RunRecord::FILE, to_json(&record).as_bytes())
+}
+
+/// Lists in `provenance` every file the command writes (those staged so far, its record
+/// `record_file` and provenance.json itself) and stages it to be written on commit; the
+/// command writes its record, embedding this provenance, last.
+pub(super) fn seal_provenance(
+    staging: &mut Staging,
+    provenance: &mut Provenance,
+    record_file: &str,
+) {
+    let mut files = staging.files().to_vec();
+    files.extend([record_file.to_string(), PROVENANCE.to_string()]);
+    provenance.files = Some(files);
+    staging.record(provenance.clone());
 }
 
 /// The provenance of a finished (or merged) run.

@@ -1,14 +1,14 @@
 //! `cartsim trial`: a dose-escalation design (3+3, BOIN) run over virtual patients of a run
 //! file's population, with operating characteristics, tables, figures and provenance.
 
-use super::run_files::{default_folder, load_study, read, write_all};
+use super::run_files::{default_folder, load_named_study, read, seal_provenance, write_all};
 use super::{Failure, provenance};
 use crate::diag::Diagnostic;
 use crate::output::{Destination, Owner, Staging, sha256_hex};
 use crate::present::trial::{self as present, RecordSettings};
 use crate::record::Record;
 use crate::record::provenance::InputFile;
-use crate::record::provenance::{FILE as PROVENANCE, InputRole, Kind};
+use crate::record::provenance::{InputRole, Kind};
 use crate::record::run::HashedFile;
 use crate::record::run::RunInputs;
 use crate::record::trial::TrialRecord;
@@ -69,22 +69,7 @@ fn load_trial(
 ) -> Result<LoadedTrial, Failure> {
     let text = read(path, "the trial file")?;
     let file: Loaded<TrialSpec> = load_yaml(&path.display().to_string(), &text).map_err(Failure)?;
-    let (run_path, named) = match run {
-        Some(run) => (
-            run.to_path_buf(),
-            "the run file given by `--run`".to_string(),
-        ),
-        None => (
-            path.parent().unwrap_or(Path::new(".")).join(&file.spec.run),
-            format!("the run file named by `run:` in {}", path.display()),
-        ),
-    };
-    let loaded = load_study(&run_path, &[]).map_err(|mut failure| {
-        for d in &mut failure.0 {
-            d.notes.push(named.clone());
-        }
-        failure
-    })?;
+    let (loaded, _) = load_named_study(path, &file.spec.run, run)?;
     let mut files = vec![provenance::input(InputRole::TrialFile, path, &text)];
     files.extend(loaded.files);
     Ok(LoadedTrial {
@@ -141,10 +126,7 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
         .collect();
     provenance.n = virtual_trial.trials;
     provenance.seed = Some(virtual_trial.seed);
-    let mut files = staging.files().to_vec();
-    files.extend([TrialRecord::FILE.to_string(), PROVENANCE.to_string()]);
-    provenance.files = Some(files);
-    staging.record(provenance.clone());
+    seal_provenance(&mut staging, &mut provenance, TrialRecord::FILE);
     let settings = RecordSettings {
         command: std::env::args().collect(),
         trial_file: loaded.trial_file.clone(),

@@ -206,10 +206,7 @@ pub fn record(
             100.0 * (p * (1.0 - p) / trials).sqrt()
         })
         .fold(0.0, f64::max);
-    let start = match &virtual_trial.design {
-        Design::ThreePlusThree(d) => d.start(),
-        Design::Boin(d) => d.start(),
-    };
+    let start = virtual_trial.design.start();
     TrialRecord {
         format_version: TrialRecord::FORMAT_VERSION,
         cartsim_version: env!("CARGO_PKG_VERSION").to_string(),

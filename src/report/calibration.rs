@@ -3,7 +3,7 @@
 //! before it is read).
 
 use super::check::{Numbers, Shape};
-use super::tables::records;
+use super::tables::{float, records, text};
 use crate::record::calibration::CalibrationRecord;
 use serde::Serialize;
 
@@ -66,12 +66,8 @@ pub fn section(record: &CalibrationRecord, targets: &str) -> CalibrationSection 
     let targets = records(targets)
         .iter()
         .map(|row| {
-            let text = |key: &str| row.get(key).cloned().unwrap_or_default();
-            let float = |key: &str| {
-                (row.get(key))
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(f64::NAN)
-            };
+            let text = |key: &str| text(row, key).unwrap_or_default().to_string();
+            let float = |key: &str| float(row, key);
             let observed = match text("n").is_empty() {
                 true => format!(
                     "{} (SE {}{})",

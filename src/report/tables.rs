@@ -137,11 +137,12 @@ pub fn records(text: &str) -> Vec<Record> {
 pub type Record = HashMap<String, String>;
 
 /// A cell of `record` (missing: None).
-fn text<'a>(record: &'a Record, key: &str) -> Option<&'a str> {
+pub(super) fn text<'a>(record: &'a Record, key: &str) -> Option<&'a str> {
     record.get(key).map(String::as_str)
 }
 
-fn float(record: &Record, key: &str) -> f64 {
+/// A number cell of `record` (missing or not a number: NaN).
+pub(super) fn float(record: &Record, key: &str) -> f64 {
     (record.get(key))
         .and_then(|v| v.parse().ok())
         .unwrap_or(f64::NAN)

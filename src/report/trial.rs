@@ -2,7 +2,7 @@
 //! characteristics from operating_characteristics.csv (checked before it is read).
 
 use super::check::{Numbers, Shape};
-use super::tables::records;
+use super::tables::{float, records, text};
 use crate::record::trial::{DesignRecord, ReadoutRecord, TrialRecord};
 use serde::Serialize;
 
@@ -91,13 +91,9 @@ pub fn section(record: &TrialRecord, operating_characteristics: &str) -> TrialSe
     let rows = records(operating_characteristics)
         .iter()
         .map(|row| {
-            let float = |key: &str| {
-                (row.get(key))
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(f64::NAN)
-            };
+            let float = |key: &str| float(row, key);
             TrialRow {
-                level: row.get("level").cloned().unwrap_or_default(),
+                level: text(row, "level").unwrap_or_default().to_string(),
                 p_dlt: float("p_dlt"),
                 p_dlt_se: float("p_dlt_se"),
                 p_response: float("p_response"),

@@ -236,6 +236,14 @@ impl Design {
         }
     }
 
+    /// The level the first cohort gets (0-based).
+    pub fn start(&self) -> usize {
+        match self {
+            Design::ThreePlusThree(design) => design.start(),
+            Design::Boin(design) => design.start(),
+        }
+    }
+
     /// The number of dose levels.
     pub fn levels(&self) -> usize {
         match self {
