@@ -297,7 +297,18 @@ fn design_problem(problems: &mut Problems<TrialSpec>, error: &DesignError) {
         "levels" | "start" => error.parameter.to_string(),
         parameter => format!("design.{parameter}"),
     };
-    problems.at(&path, error.message.clone());
+    let hint = match error.parameter {
+        "target" => "the DLT rate the design seeks, above 0 and below 1/1.4 (e.g. `target: 0.3`)",
+        "cohort" => "patients treated together before each decision (e.g. `cohort: 3`)",
+        "max_n" => {
+            "the trial's sample size, a multiple of the cohort size is usual (e.g. `max_n: 30`)"
+        }
+        _ => "see README.md, section `Virtual dose-escalation trials`",
+    };
+    problems
+        .at(&path, error.message.clone())
+        .hints
+        .push(hint.into());
 }
 
 /// A count between 1 and `max`, from the file or (when `flag` gave it) the command line.
