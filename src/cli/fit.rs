@@ -62,7 +62,8 @@ pub struct FitArgs {
     /// point wins, and an ID whose searches mostly end elsewhere is flagged.
     #[arg(long, default_value_t = DEFAULT_STARTS as u32, value_parser = clap::value_parser!(u32).range(1..=1000))]
     starts: u32,
-    /// Seed of the random starts (those beyond the fixed pattern).
+    /// Seed of the random starts (those beyond the fixed pattern); with `--population`, of
+    /// SAEM's chains and importance draws and of the predictive check's replicates.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// How predictions are differentiated.

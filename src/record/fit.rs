@@ -88,7 +88,28 @@ pub struct VpcEntry {
     pub seed: u64,
 }
 
-/// population.json: a FOCE-I population fit of a dataset.
+/// What SAEM did (a population fit by `--method saem`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SaemEntry {
+    pub exploration_iterations: u32,
+    pub smoothing_iterations: u32,
+    pub chains_per_subject: u32,
+    /// Sweeps per iteration of the three kernels (population draws, whole-vector random walk,
+    /// component-wise random walks).
+    pub kernel_sweeps: [u32; 3],
+    pub seed: u64,
+    /// Simulations run by the chains.
+    pub simulations: u64,
+    pub importance_samples: u32,
+    /// Monte Carlo standard error of the importance-sampling -2LL.
+    #[serde(deserialize_with = "number")]
+    pub importance_se: f64,
+    /// The FOCE-I approximation of -2LL at the SAEM estimates.
+    #[serde(deserialize_with = "number")]
+    pub focei_minus_2_log_likelihood: f64,
+}
+
+/// population.json: a population fit of a dataset (FOCE-I or SAEM).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PopulationRecord {
     pub format_version: u32,
@@ -128,9 +149,23 @@ pub struct PopulationRecord {
     pub status: String,
     pub iterations: u32,
     pub objective_evaluations: u32,
+    /// SAEM's settings and work; absent for FOCE-I.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saem: Option<SaemEntry>,
     pub vpc: VpcEntry,
     pub wall_time_seconds: f64,
     pub provenance: Provenance,
+}
+
+impl PopulationRecord {
+    /// The estimation method's short name.
+    pub fn method_name(&self) -> &'static str {
+        if self.saem.is_some() {
+            "SAEM"
+        } else {
+            "FOCE-I"
+        }
+    }
 }
 
 impl Record for PopulationRecord {

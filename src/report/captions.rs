@@ -61,7 +61,7 @@ pub fn caption(file: &str, scenarios: &[String]) -> String {
 }
 
 /// Captions of figures with fixed file names.
-const FIXED_CAPTIONS: [(&str, &str); 16] = [
+const FIXED_CAPTIONS: [(&str, &str); 17] = [
     (
         "trajectory",
         "Every state and output of the model over time.",
@@ -105,6 +105,10 @@ const FIXED_CAPTIONS: [(&str, &str); 16] = [
     (
         "random_effects",
         "Empirical Bayes estimates of the random effects (box: 25-75%, whiskers: 5-95%).",
+    ),
+    (
+        "saem",
+        "SAEM: every estimate after each iteration divided by its final value; the exploration phase (step 1) ends where the lines settle, the smoothing phase averages the rest.",
     ),
     (
         "vpc",

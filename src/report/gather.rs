@@ -193,6 +193,10 @@ pub fn gather(folder: Folder) -> ReportData {
             }
             _ => None,
         },
+        population_method: match &folder.record {
+            Some(CommandRecord::Population(population)) => Some(population.method_name()),
+            _ => None,
+        },
         model: section,
         results,
         provenance: provenance_section(record, inputs),

@@ -51,6 +51,8 @@ pub struct ReportData {
     pub results: tables::Results,
     /// The design, readouts and operating characteristics of a `trial`.
     pub trial: Option<trial::TrialSection>,
+    /// `FOCE-I` or `SAEM` for a `fit --population`.
+    pub population_method: Option<&'static str>,
     /// The estimates and targets of a `calibrate`.
     pub calibration: Option<calibration::CalibrationSection>,
     pub provenance: ProvenanceSection,

@@ -7,8 +7,8 @@ use crate::cli::{Failure, provenance};
 use crate::data::DataSubject;
 use crate::diag::Diagnostic;
 use crate::fit::population::{
-    FittedPopulation, OmegaStructure, PopulationFit, PopulationRequest, fit_population,
-    individual_curves, predictive_check, simulate_replicates,
+    FittedPopulation, OmegaStructure, PopulationFit, PopulationMethod, PopulationRequest,
+    SaemSettings, fit_population, individual_curves, predictive_check, simulate_replicates,
 };
 use crate::fit::scales_for;
 use crate::model::Model;
@@ -24,9 +24,18 @@ pub struct PopulationArgs {
     /// variability, residual error) instead of one fit per ID.
     #[arg(long)]
     pub population: bool,
-    /// Population estimation method: FOCE with interaction.
+    /// Population estimation method.
     #[arg(long, value_enum, default_value = "focei")]
     pub method: Method,
+    /// SAEM's exploration and smoothing iterations (K1,K2).
+    #[arg(long, value_delimiter = ',', num_args = 1, default_values_t = [200u32, 300], value_parser = clap::value_parser!(u32).range(1..))]
+    pub saem_iterations: Vec<u32>,
+    /// SAEM's Markov chains per subject [default: enough that subjects x chains >= 50].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub saem_chains: Option<u32>,
+    /// Draws per subject for SAEM's importance-sampling -2LL.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(10..))]
+    pub importance_samples: u32,
     /// Estimated parameters with between-subject variability, comma-separated (log-normal, or
     /// logit-normal within the model file's bounds) [default: every estimated parameter].
     #[arg(long, value_delimiter = ',')]
@@ -51,6 +60,35 @@ pub struct PopulationArgs {
 pub enum Method {
     /// First-order conditional estimation with interaction (Laplace for BLQ observations).
     Focei,
+    /// Stochastic approximation EM (MCMC for the random effects), then -2LL by importance
+    /// sampling; standard errors from the FOCE-I linearization.
+    Saem,
+}
+
+/// The estimation method and its settings from the command line.
+fn method(args: &FitArgs) -> Result<PopulationMethod, Failure> {
+    let population = &args.population;
+    match population.method {
+        Method::Focei => Ok(PopulationMethod::Focei),
+        Method::Saem => {
+            let [exploration, smoothing] = population.saem_iterations[..] else {
+                return Err(Diagnostic::new(format!(
+                    "`--saem-iterations` takes two counts, exploration and smoothing (got {})",
+                    population.saem_iterations.len()
+                ))
+                .hint("for example `--saem-iterations 200,300`")
+                .into());
+            };
+            Ok(PopulationMethod::Saem(SaemSettings {
+                exploration,
+                smoothing,
+                chains: population.saem_chains,
+                importance_samples: population.importance_samples,
+                seed: args.seed,
+                ..SaemSettings::default()
+            }))
+        }
+    }
 }
 
 /// For each random effect, the index into `estimated` of its parameter.
@@ -169,6 +207,7 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
         blq: args.blq,
         gradient: start.gradient,
         max_iterations: args.population.max_iterations,
+        method: method(args)?,
     };
     let fit = fit_population(&request, subjects).map_err(|message| {
         Diagnostic::new(format!("the population fit failed: {message}"))

@@ -9,6 +9,7 @@ mod omega;
 mod outer;
 mod predictive_check;
 mod results;
+mod saem;
 mod vpc;
 
 pub use conditional::{Conditional, PopulationParameters};
@@ -17,6 +18,7 @@ pub use predictive_check::{Bin, PredictiveCheck, predictive_check};
 pub use results::{
     EstimateKind, PopulationEstimate, PopulationFit, PopulationResidual, SubjectEstimate,
 };
+pub use saem::{ImportanceEstimate, SaemReport, SaemSettings};
 pub use vpc::{FittedPopulation, simulate_replicates};
 
 use super::likelihood::{BlqMethod, Datum, ErrorModel, prepare};
@@ -50,7 +52,19 @@ pub struct PopulationRequest<'a> {
     pub error: ErrorModel,
     pub blq: BlqMethod,
     pub gradient: Gradient<'a>,
+    /// Outer iterations of FOCE-I's search.
     pub max_iterations: u32,
+    pub method: PopulationMethod,
+}
+
+/// How the population parameters are estimated; either way the standard errors come from
+/// the Hessian of the FOCE-I objective at the estimates (linearization).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PopulationMethod {
+    /// FOCE-I: the objective's minimum by BFGS.
+    Focei,
+    /// SAEM, then -2LL by importance sampling.
+    Saem(SaemSettings),
 }
 
 /// One subject ready for estimation.
@@ -154,15 +168,24 @@ pub fn fit_population(
         modes: vec![DVector::zeros(q); subjects.len()],
     };
     let start = initial_psi(request)?;
-    let (value, point) = objective.evaluate(&start)?;
-    objective.accept(point);
-    let minimum = minimize(&mut objective, &start, value, 1e-9, request.max_iterations)?;
+    let (minimum, saem) = match request.method {
+        PopulationMethod::Focei => {
+            let (value, point) = objective.evaluate(&start)?;
+            objective.accept(point);
+            let minimum = minimize(&mut objective, &start, value, 1e-9, request.max_iterations)?;
+            (minimum, None)
+        }
+        PopulationMethod::Saem(settings) => {
+            let (minimum, outcome) = estimate_by_saem(&mut objective, &start, &settings)?;
+            (minimum, Some((settings, outcome)))
+        }
+    };
     let (value, point) = objective.evaluate(&minimum.psi)?;
     objective.accept(point.clone());
     let mut evaluations = minimum.evaluations + 2;
     let curvature = hessian(&objective, &minimum.psi, value, &mut evaluations)?;
     let unpacked = objective.unpack(&minimum.psi);
-    results::assemble(results::Inputs {
+    let mut fit = results::assemble(results::Inputs {
         request,
         subjects: objective
             .subjects
@@ -178,7 +201,56 @@ pub fn fit_population(
         hessian: &curvature,
         minimum: &minimum,
         evaluations,
-    })
+    })?;
+    if let Some((settings, outcome)) = saem {
+        let importance = saem::importance_log_likelihood(
+            &objective,
+            &minimum.psi,
+            &outcome.conditional,
+            settings.importance_samples,
+            settings.seed,
+        )?;
+        fit.set_minus_2_log_likelihood(importance.minus_2_log_likelihood, minimum.psi.len());
+        fit.saem = Some(SaemReport {
+            settings,
+            chains: outcome.chains,
+            simulations: outcome.simulations,
+            importance,
+            focei_minus_2_log_likelihood: value,
+            history: (outcome.history.iter())
+                .map(|psi| results::reported(request, psi))
+                .collect(),
+        });
+    }
+    Ok(fit)
+}
+
+/// SAEM from `start`, leaving each subject's conditional mean as the warm start of its mode.
+fn estimate_by_saem(
+    objective: &mut Objective,
+    start: &[f64],
+    settings: &SaemSettings,
+) -> Result<(Minimum, saem::SaemOutcome), String> {
+    let request = objective.request;
+    if let Some(k) = (0..request.estimated.len()).find(|k| !request.random.contains(k)) {
+        let name = &request.model.parameters[request.estimated[k]].name;
+        return Err(format!(
+            "SAEM estimates a typical value through its random effect, and `{name}` has none: give it variability, fix it, or use FOCE-I"
+        ));
+    }
+    let outcome = saem::saem(objective, start, settings)?;
+    objective.modes = outcome.conditional.iter().map(|c| c.0.clone()).collect();
+    let minimum = Minimum {
+        psi: outcome.psi.clone(),
+        converged: true,
+        reason: format!(
+            "SAEM ran its {} exploration and {} smoothing iterations",
+            settings.exploration, settings.smoothing
+        ),
+        iterations: settings.exploration + settings.smoothing,
+        evaluations: 0,
+    };
+    Ok((minimum, outcome))
 }
 
 fn prepare_subject<'a>(

@@ -8,6 +8,7 @@ use super::conditional::Conditional;
 use super::diagnose::{Evidence, diagnose};
 use super::omega::log_normal_cv_percent;
 use super::outer::Minimum;
+use super::saem::SaemReport;
 use crate::data::{DataSubject, Observation};
 use crate::fit::likelihood::Datum;
 use crate::fit::{Scale, SimulatedSubject, correlation_matrix};
@@ -102,6 +103,19 @@ pub struct PopulationFit {
     /// Typical values on the natural scale, Omega's SDs and sigma, for simulating from the fit.
     pub typical: Vec<f64>,
     pub sigma: Vec<f64>,
+    /// What SAEM reports (None for FOCE-I).
+    pub saem: Option<SaemReport>,
+}
+
+impl PopulationFit {
+    /// Replaces -2LL (and AIC, BIC) by another estimate of it at the same `parameters`
+    /// estimated values.
+    pub(super) fn set_minus_2_log_likelihood(&mut self, value: f64, parameters: usize) {
+        let count = parameters as f64;
+        self.minus_2_log_likelihood = value;
+        self.aic = value + 2.0 * count;
+        self.bic = value + count * (self.observations as f64).ln();
+    }
 }
 
 pub(super) struct Inputs<'a> {
@@ -123,7 +137,7 @@ pub(super) struct Inputs<'a> {
 }
 
 /// Reported values from psi, in order: natural typical values, SDs, correlations, sigma.
-fn reported(request: &PopulationRequest, psi: &[f64]) -> Vec<f64> {
+pub(super) fn reported(request: &PopulationRequest, psi: &[f64]) -> Vec<f64> {
     let m = request.estimated.len();
     let o = request.structure.count();
     let omega = request.structure.matrix(&psi[m..m + o]);
@@ -194,6 +208,7 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
         typical: values[..names.len()].to_vec(),
         sigma: inputs.sigma.to_vec(),
         estimates,
+        saem: None,
     })
 }
 

@@ -5,6 +5,7 @@
 mod figures;
 mod individual;
 mod population;
+mod saem;
 mod vpc;
 
 pub use individual::{individual, individual_summary};

@@ -209,7 +209,11 @@ fn record(
         command: provenance.command.clone(),
         model: settings.model_entry(model),
         data: settings.data.clone(),
-        method: METHOD.to_string(),
+        method: match fit.saem {
+            Some(_) => super::saem::METHOD,
+            None => METHOD,
+        }
+        .to_string(),
         covariance: COVARIANCE.to_string(),
         estimated: estimated_parameters(
             model,
@@ -240,6 +244,7 @@ fn record(
         status: fit.status.clone(),
         iterations: fit.iterations,
         objective_evaluations: fit.evaluations,
+        saem: fit.saem.as_ref().map(super::saem::entry),
         vpc: files.vpc,
         wall_time_seconds: provenance.wall_time_seconds,
         provenance: provenance.clone(),
@@ -266,6 +271,9 @@ pub fn population(
     });
     let pages = fit_pages(model, "Individual fits (IPRED)", subjects)?;
     let mut after: Vec<NamedFile> = files.check.map(super::vpc::csv).into_iter().collect();
+    if let Some(saem) = &fit.saem {
+        after.extend(super::saem::files(fit, saem)?);
+    }
     after.extend(pages);
     after.extend(scatter_figures(request, fit)?);
     after.push(random_effects_figure(request, fit)?);
@@ -294,8 +302,9 @@ pub fn population_summary(fit: &PopulationFit) -> String {
     } else {
         "NOT CONVERGED"
     };
+    let method = if fit.saem.is_some() { "SAEM" } else { "FOCE-I" };
     let mut text = format!(
-        "FOCE-I: {flag} ({}), -2LL {:.4}, AIC {:.4}, BIC {:.4}, {} observations, {} IDs, {} iterations, {} objective evaluations\n",
+        "{method}: {flag} ({}), -2LL {:.4}, AIC {:.4}, BIC {:.4}, {} observations, {} IDs, {} iterations, {} objective evaluations\n",
         fit.status,
         fit.minus_2_log_likelihood,
         fit.aic,
@@ -305,6 +314,9 @@ pub fn population_summary(fit: &PopulationFit) -> String {
         fit.iterations,
         fit.evaluations
     );
+    if let Some(saem) = &fit.saem {
+        text.push_str(&super::saem::summary_line(saem));
+    }
     for e in &fit.estimates {
         let _ = write!(
             text,

@@ -5,6 +5,7 @@
 pub(crate) mod cli;
 mod population;
 mod population_cli;
+mod saem;
 mod starts;
 
 use crate::shipped;
