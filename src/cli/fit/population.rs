@@ -28,8 +28,8 @@ pub struct PopulationArgs {
     #[arg(long, value_enum, default_value = "focei")]
     pub method: Method,
     /// SAEM's exploration and smoothing iterations (K1,K2).
-    #[arg(long, value_delimiter = ',', num_args = 1, default_values_t = [200u32, 300], value_parser = clap::value_parser!(u32).range(1..))]
-    pub saem_iterations: Vec<u32>,
+    #[arg(long, default_value = "200,300", value_parser = iteration_pair)]
+    pub saem_iterations: [u32; 2],
     /// SAEM's Markov chains per subject [default: enough that subjects x chains >= 50].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub saem_chains: Option<u32>,
@@ -65,28 +65,34 @@ pub enum Method {
     Saem,
 }
 
+/// Two positive counts, `K1,K2`.
+fn iteration_pair(text: &str) -> Result<[u32; 2], String> {
+    let counts: Vec<Option<u32>> = (text.split(','))
+        .map(|part| part.trim().parse().ok().filter(|&n| n > 0))
+        .collect();
+    match counts[..] {
+        [Some(exploration), Some(smoothing)] => Ok([exploration, smoothing]),
+        _ => Err(format!(
+            "`{text}` is not two positive counts (exploration,smoothing), e.g. `200,300`"
+        )),
+    }
+}
+
 /// The estimation method and its settings from the command line.
-fn method(args: &FitArgs) -> Result<PopulationMethod, Failure> {
+fn method(args: &FitArgs) -> PopulationMethod {
     let population = &args.population;
     match population.method {
-        Method::Focei => Ok(PopulationMethod::Focei),
+        Method::Focei => PopulationMethod::Focei,
         Method::Saem => {
-            let [exploration, smoothing] = population.saem_iterations[..] else {
-                return Err(Diagnostic::new(format!(
-                    "`--saem-iterations` takes two counts, exploration and smoothing (got {})",
-                    population.saem_iterations.len()
-                ))
-                .hint("for example `--saem-iterations 200,300`")
-                .into());
-            };
-            Ok(PopulationMethod::Saem(SaemSettings {
+            let [exploration, smoothing] = population.saem_iterations;
+            PopulationMethod::Saem(SaemSettings {
                 exploration,
                 smoothing,
                 chains: population.saem_chains,
                 importance_samples: population.importance_samples,
                 seed: args.seed,
                 ..SaemSettings::default()
-            }))
+            })
         }
     }
 }
@@ -194,6 +200,20 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
         .collect();
     let random = random_effects(model, args, &start.estimated)?;
     let structure = structure(args, &names, &random)?;
+    let method = method(args);
+    if let (PopulationMethod::Saem(_), Some(k)) =
+        (method, (0..names.len()).find(|k| !random.contains(k)))
+    {
+        return Err(Diagnostic::new(format!(
+            "`--method saem` estimates a typical value through its random effect, and `{}` has none",
+            names[k]
+        ))
+        .hint(format!(
+            "add `{}` to `--variability`, leave it out of `--estimate` (its value then comes from the model or `--set`), or use `--method focei`",
+            names[k]
+        ))
+        .into());
+    }
     let request = PopulationRequest {
         model,
         scales: scales_for(model, &start.estimated),
@@ -207,7 +227,7 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
         blq: args.blq,
         gradient: start.gradient,
         max_iterations: args.population.max_iterations,
-        method: method(args)?,
+        method,
     };
     let fit = fit_population(&request, subjects).map_err(|message| {
         Diagnostic::new(format!("the population fit failed: {message}"))

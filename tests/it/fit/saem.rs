@@ -189,3 +189,61 @@ fn importance_sampling_matches_the_closed_form_likelihood_of_a_linear_model() {
         );
     }
 }
+
+/// `--method saem` end to end: its iterations in saem.csv and its figure, its settings and
+/// the two likelihoods in population.json, the method named by the summary and the report.
+#[test]
+fn a_saem_fit_writes_its_iterations_and_says_what_it_did() {
+    let directory = crate::cli::scratch("population-saem");
+    let extra = [
+        "--method",
+        "saem",
+        "--saem-iterations",
+        "30,20",
+        "--importance-samples",
+        "50",
+        "--report",
+    ];
+    let output = super::population_cli::population_fit(&directory, "out", "0", &extra);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.starts_with("SAEM: "), "{stdout}");
+    assert!(stdout.contains("-2LL by importance sampling"), "{stdout}");
+    let out = directory.join("out");
+    let history = super::population_cli::read(&out.join("saem.csv"));
+    let lines: Vec<&str> = history.lines().collect();
+    assert!(
+        lines[0].starts_with("iteration,phase,ka,cl,v,omega_ka"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines.len(), 1 + 51, "header, the start and 50 iterations");
+    assert!(lines[31].starts_with("30,exploration,"), "{}", lines[31]);
+    assert!(lines[32].starts_with("31,smoothing,"), "{}", lines[32]);
+    let record: cartsim::record::fit::PopulationRecord = cartsim::record::from_json(
+        &super::population_cli::read(&out.join("population.json")),
+        "population.json",
+    )
+    .unwrap();
+    let saem = record.saem.as_ref().unwrap();
+    assert_eq!(
+        (
+            saem.exploration_iterations,
+            saem.smoothing_iterations,
+            saem.importance_samples
+        ),
+        (30, 20, 50)
+    );
+    assert_eq!(saem.chains_per_subject, 5);
+    assert!(record.method.starts_with("SAEM"));
+    assert!(saem.focei_minus_2_log_likelihood.is_finite());
+    assert!(record.minus_2_log_likelihood.is_finite());
+    let figure = std::fs::read(out.join("figures/saem.png")).unwrap();
+    assert!(figure.starts_with(b"\x89PNG"));
+    let html = super::population_cli::read(&out.join("report.html"));
+    assert!(html.contains("A population fit (SAEM) of 12 IDs"), "report");
+}
