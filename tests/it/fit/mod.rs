@@ -5,6 +5,7 @@
 pub(crate) mod cli;
 mod population;
 mod population_cli;
+mod sandwich;
 mod starts;
 
 use crate::shipped;

@@ -7,7 +7,7 @@ use cartsim::record::fit::PopulationRecord;
 use cartsim::record::provenance::Provenance;
 use std::path::Path;
 
-fn population_fit(
+pub(super) fn population_fit(
     directory: &Path,
     out: &str,
     replicates: &str,
@@ -42,7 +42,7 @@ fn population_fit(
     cartsim(&arguments, directory)
 }
 
-fn read(path: &Path) -> String {
+pub(super) fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -160,7 +160,7 @@ fn a_correlated_block_is_estimated_as_a_correlation() {
 #[test]
 fn bad_population_requests_are_refused_with_the_reason() {
     let directory = scratch("population-bad");
-    let cases: [(&[&str], i32, &str); 4] = [
+    let cases: [(&[&str], i32, &str); 5] = [
         (
             &["--variability", "ka,dose"],
             1,
@@ -173,6 +173,7 @@ fn bad_population_requests_are_refused_with_the_reason() {
             "`v` is in two blocks",
         ),
         (&["--method", "saem"], 2, "invalid value 'saem'"),
+        (&["--covariance", "robust"], 2, "invalid value 'robust'"),
     ];
     for (extra, code, message) in cases {
         let output = population_fit(&directory, "out", "20", extra);
