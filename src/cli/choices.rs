@@ -2,6 +2,7 @@
 //! in `cli`: each value's name is the one model files and records use, its help what it means.
 
 use crate::fit::likelihood::{BlqMethod, ErrorModel};
+use crate::fit::population::Covariance;
 use crate::report::Format;
 use crate::solver::SolverName;
 use clap::ValueEnum;
@@ -44,6 +45,12 @@ choices!(BlqMethod:
     (BlqMethod::M3, "m3", "Beal's M3: the likelihood of a BLQ observation is P(y < LLOQ)"),
     (BlqMethod::Drop, "drop", "Leave BLQ observations out"),
     (BlqMethod::HalfLloq, "half-lloq", "Replace a BLQ observation by LLOQ/2 and treat it as observed"),
+);
+
+choices!(Covariance:
+    (Covariance::Hessian, "hessian", "Inverse Hessian of the objective, 2 R^-1 (NONMEM's $COV MATRIX=R; default)"),
+    (Covariance::Sandwich, "sandwich", "Sandwich R^-1 S R^-1 from each ID's gradient (NONMEM's default $COV; robust to a misspecified error model)"),
+    (Covariance::Both, "both", "Standard errors from the inverse Hessian, with se_hessian and se_sandwich side by side"),
 );
 
 choices!(Format:

@@ -7,7 +7,7 @@ use super::Record;
 use super::dataset::DatasetFacts;
 use super::provenance::Provenance;
 use crate::fit::IndividualFit;
-use crate::fit::population::PopulationEstimate;
+use crate::fit::population::{Covariance, PopulationEstimate};
 use crate::solver::SolverOptions;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -118,7 +118,11 @@ pub struct PopulationRecord {
     pub model: ModelFile,
     pub data: DatasetFacts,
     pub method: String,
+    /// How the standard errors were computed, in words.
     pub covariance: String,
+    /// Which covariance gave the standard errors (records before it had the Hessian's).
+    #[serde(default)]
+    pub standard_errors: Covariance,
     pub estimated: Vec<EstimatedParameter>,
     /// The parameters with between-subject variability.
     pub random_effects: Vec<String>,

@@ -34,7 +34,15 @@ pub const EXPOSURES: Shape = Shape {
 /// estimates.csv of `fit` (individual or population).
 pub const ESTIMATES: Shape = Shape {
     required: &["parameter", "estimate"],
-    numbers: Numbers::Named(&["estimate", "se", "rse_percent", "ci95_low", "ci95_high"]),
+    numbers: Numbers::Named(&[
+        "estimate",
+        "se",
+        "rse_percent",
+        "se_hessian",
+        "se_sandwich",
+        "ci95_low",
+        "ci95_high",
+    ]),
 };
 
 /// Refuses `text` (the table `file`) unless it ends with a line break, has the columns of

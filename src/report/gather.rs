@@ -181,6 +181,10 @@ pub fn gather(folder: Folder) -> ReportData {
             Some(CommandRecord::Trial(trial)) => Some(model::variability(&trial.run)),
             _ => None,
         },
+        standard_errors: match &folder.record {
+            Some(CommandRecord::Population(population)) => Some(population.standard_errors.label()),
+            _ => None,
+        },
         trial: match (&folder.record, &folder.operating_characteristics_csv) {
             (Some(CommandRecord::Trial(trial)), Some(csv)) => {
                 Some(super::trial::section(trial, csv))

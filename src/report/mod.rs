@@ -48,6 +48,8 @@ pub struct ReportData {
     /// Doses per scenario (per run for `simulate`; empty for fits, whose doses are the data's).
     pub doses: Vec<model::DoseGroup>,
     pub variability: Option<model::Variability>,
+    /// Which covariance gave a population fit's standard errors.
+    pub standard_errors: Option<&'static str>,
     pub results: tables::Results,
     /// The design, readouts and operating characteristics of a `trial`.
     pub trial: Option<trial::TrialSection>,

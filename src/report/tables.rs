@@ -78,6 +78,9 @@ pub struct EstimateRow {
     pub estimate: f64,
     pub se: f64,
     pub rse_percent: f64,
+    /// Each method's SE (`fit --population --covariance both`); `None` without the column.
+    pub se_hessian: Option<f64>,
+    pub se_sandwich: Option<f64>,
     pub low: f64,
     pub high: f64,
     pub at_bound: bool,
@@ -250,6 +253,10 @@ pub fn estimates(
                 estimate: float(r, "estimate"),
                 se: float(r, "se"),
                 rse_percent: float(r, "rse_percent"),
+                se_hessian: r.contains_key("se_hessian").then(|| float(r, "se_hessian")),
+                se_sandwich: r
+                    .contains_key("se_sandwich")
+                    .then(|| float(r, "se_sandwich")),
                 low: float(r, "ci95_low"),
                 high: float(r, "ci95_high"),
                 at_bound: text(r, "at_bound") == Some("1"),

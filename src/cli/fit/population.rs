@@ -1,14 +1,16 @@
 //! `cartsim fit --population`: resolves the population options (variability, Omega's blocks,
-//! replicates), runs the FOCE-I estimation over every ID of a dataset and the visual predictive
-//! check simulated from its estimates, and commits the files of `present::fit::population`.
+//! covariance of the estimates, replicates), runs the FOCE-I estimation over every ID of a
+//! dataset and the visual predictive check simulated from its estimates, and commits the files
+//! of `present::fit::population`.
 
 use super::{FitArgs, Start, commit, destination, positive, report, warn};
 use crate::cli::{Failure, provenance};
 use crate::data::DataSubject;
 use crate::diag::Diagnostic;
 use crate::fit::population::{
-    FittedPopulation, OmegaStructure, PopulationFit, PopulationMethod, PopulationRequest,
-    SaemSettings, fit_population, individual_curves, predictive_check, simulate_replicates,
+    Covariance, FittedPopulation, OmegaStructure, PopulationFit, PopulationMethod,
+    PopulationRequest, SaemSettings, fit_population, individual_curves, predictive_check,
+    simulate_replicates,
 };
 use crate::fit::scales_for;
 use crate::model::Model;
@@ -53,6 +55,9 @@ pub struct PopulationArgs {
     /// Outer iterations before the search gives up.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_iterations: u32,
+    /// Which covariance of the estimates gives the standard errors and intervals.
+    #[arg(long, value_enum, default_value = "hessian")]
+    pub covariance: Covariance,
 }
 
 /// Population estimation methods.
@@ -228,6 +233,7 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
         gradient: start.gradient,
         max_iterations: args.population.max_iterations,
         method,
+        covariance: args.population.covariance,
     };
     let fit = fit_population(&request, subjects).map_err(|message| {
         Diagnostic::new(format!("the population fit failed: {message}"))

@@ -1,9 +1,11 @@
 //! Population estimation (nonlinear mixed effects) by FOCE with interaction: typical values,
 //! a log-normal (or logit-normal, within bounds) variability matrix and the residual error,
 //! from every subject at once; each subject's random effects at their mode by the individual
-//! machinery and its sensitivities, subjects in parallel.
+//! machinery and its sensitivities, subjects in parallel; standard errors from the inverse
+//! Hessian or the sandwich.
 
 mod conditional;
+mod covariance;
 mod diagnose;
 mod omega;
 mod outer;
@@ -13,10 +15,12 @@ mod saem;
 mod vpc;
 
 pub use conditional::{Conditional, PopulationParameters};
+pub use covariance::Covariance;
 pub use omega::{OmegaStructure, log_normal_cv_percent};
 pub use predictive_check::{Bin, PredictiveCheck, predictive_check};
 pub use results::{
-    EstimateKind, PopulationEstimate, PopulationFit, PopulationResidual, SubjectEstimate,
+    EstimateKind, PopulationEstimate, PopulationFit, PopulationResidual, StandardErrors,
+    SubjectEstimate,
 };
 pub use saem::{ImportanceEstimate, SaemReport, SaemSettings};
 pub use vpc::{FittedPopulation, simulate_replicates};
@@ -55,10 +59,13 @@ pub struct PopulationRequest<'a> {
     /// Outer iterations of FOCE-I's search.
     pub max_iterations: u32,
     pub method: PopulationMethod,
+    /// Which covariance gives the standard errors.
+    pub covariance: Covariance,
 }
 
 /// How the population parameters are estimated; either way the standard errors come from
-/// the Hessian of the FOCE-I objective at the estimates (linearization).
+/// the FOCE-I objective at the estimates (its Hessian, and for the sandwich its per-subject
+/// gradients).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PopulationMethod {
     /// FOCE-I: the objective's minimum by BFGS.
@@ -98,6 +105,12 @@ impl Objective<'_> {
             omega: self.request.structure.matrix(&psi[m..m + o]),
             sigma: psi[m + o..].iter().map(|v| v.exp()).collect(),
         }
+    }
+
+    /// Every subject's contribution to the objective at `psi`.
+    fn subject_objectives(&self, psi: &[f64]) -> Result<Vec<f64>, String> {
+        let (_, conditionals) = self.evaluate(psi)?;
+        Ok(conditionals.iter().map(|c| c.objective).collect())
     }
 
     fn conditionals(
@@ -184,6 +197,11 @@ pub fn fit_population(
     objective.accept(point.clone());
     let mut evaluations = minimum.evaluations + 2;
     let curvature = hessian(&objective, &minimum.psi, value, &mut evaluations)?;
+    let gradients = request.covariance.needs_gradients().then(|| {
+        let objectives = |psi: &[f64]| objective.subject_objectives(psi);
+        covariance::subject_gradients(objectives, &minimum.psi, &mut evaluations)
+    });
+    let covariances = covariance::covariances(request.covariance, &curvature, gradients);
     let unpacked = objective.unpack(&minimum.psi);
     let mut fit = results::assemble(results::Inputs {
         request,
@@ -199,6 +217,7 @@ pub fn fit_population(
         sigma: &unpacked.sigma,
         objective: value,
         hessian: &curvature,
+        covariances: &covariances,
         minimum: &minimum,
         evaluations,
     })?;

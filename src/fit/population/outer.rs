@@ -8,8 +8,9 @@ use nalgebra::{DMatrix, DVector};
 /// Step of the central differences on the unconstrained scale (log, logit, Cholesky entries):
 /// large enough that the ODE solver's relative error (1e-8 or below, times a few hundred
 /// observations) stays below 1e-3 of the difference, small enough that the truncation error
-/// (step^2 times the third derivative, on a log scale) is of the same order.
-const GRADIENT_STEP: f64 = 1e-3;
+/// (step^2 times the third derivative, on a log scale) is of the same order. Each subject's
+/// gradient for the sandwich covariance (covariance.rs) uses it too.
+pub(super) const GRADIENT_STEP: f64 = 1e-3;
 /// Step of the second differences for the Hessian (error ~ noise / step^2 + step^2).
 const HESSIAN_STEP: f64 = 5e-3;
 /// The longest step of one iteration on the unconstrained scale (a factor e^2 on a log scale).

@@ -1,10 +1,11 @@
-//! What a population fit reports: estimates with standard errors from the inverse Hessian of
-//! the objective (delta method to the reported scale), variability as SD and CV%, shrinkage,
-//! -2LL, AIC, BIC; per subject the empirical Bayes estimates, and per observation PRED, IPRED,
-//! IWRES and the FOCE conditional weighted residuals (CWRES).
+//! What a population fit reports: estimates with standard errors from the covariance asked for
+//! (inverse Hessian or sandwich; delta method to the reported scale), variability as SD and
+//! CV%, shrinkage, -2LL, AIC, BIC; per subject the empirical Bayes estimates, and per
+//! observation PRED, IPRED, IWRES and the FOCE conditional weighted residuals (CWRES).
 
 use super::PopulationRequest;
 use super::conditional::Conditional;
+use super::covariance::{Covariance, Covariances};
 use super::diagnose::{Evidence, diagnose};
 use super::omega::log_normal_cv_percent;
 use super::outer::Minimum;
@@ -37,8 +38,8 @@ pub struct PopulationEstimate {
     pub kind: EstimateKind,
     #[serde(deserialize_with = "crate::record::fit::number")]
     pub value: f64,
-    /// From the inverse Hessian of the objective by the delta method; NaN when the Hessian is
-    /// not positive definite.
+    /// From the fit's covariance (the inverse Hessian of the objective, or the sandwich) by
+    /// the delta method; NaN when that matrix is not positive definite.
     #[serde(deserialize_with = "crate::record::fit::number")]
     pub se: f64,
     #[serde(deserialize_with = "crate::record::fit::number")]
@@ -55,6 +56,18 @@ pub struct PopulationEstimate {
     /// eta-shrinkage% of a random effect, else NaN.
     #[serde(deserialize_with = "crate::record::fit::number")]
     pub shrinkage_percent: f64,
+    /// Each method's standard error, with `Covariance::Both` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_errors: Option<StandardErrors>,
+}
+
+/// One estimate's standard error by each covariance (NaN where that matrix is missing).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StandardErrors {
+    #[serde(deserialize_with = "crate::record::fit::number")]
+    pub hessian: f64,
+    #[serde(deserialize_with = "crate::record::fit::number")]
+    pub sandwich: f64,
 }
 
 /// One observation's predictions and residuals.
@@ -97,6 +110,8 @@ pub struct PopulationFit {
     pub observations: usize,
     pub converged: bool,
     pub status: String,
+    /// Which covariance gave the standard errors.
+    pub covariance: Covariance,
     pub iterations: u32,
     pub evaluations: u32,
     pub subjects: Vec<SubjectEstimate>,
@@ -132,6 +147,7 @@ pub(super) struct Inputs<'a> {
     pub sigma: &'a [f64],
     pub objective: f64,
     pub hessian: &'a DMatrix<f64>,
+    pub covariances: &'a Covariances,
     pub minimum: &'a Minimum,
     pub evaluations: u32,
 }
@@ -169,13 +185,10 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
         .map(|&i| request.model.parameters[i].name.clone())
         .collect();
     let n = inputs.psi.len();
-    let covariance = (0.5 * inputs.hessian)
-        .clone()
-        .cholesky()
-        .map(|c| c.inverse());
+    let covariances = inputs.covariances;
     let values = reported(request, inputs.psi);
-    let estimates = population_estimates(&inputs, &names, &values, covariance.as_ref());
-    let correlation = correlation_matrix(covariance.as_ref(), n);
+    let estimates = population_estimates(&inputs, &names, &values);
+    let correlation = correlation_matrix(covariances.primary(), n);
     let subjects = inputs
         .subjects
         .iter()
@@ -190,12 +203,12 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
         .map(|s| s.2.iter().flatten().count())
         .sum::<usize>();
     let count = n as f64;
-    let status = fit_status(&inputs, &names, &estimates, covariance.is_some());
+    let has_hessian = covariances.hessian.is_some();
+    let status = fit_status(&inputs, &names, &estimates, has_hessian);
     Ok(PopulationFit {
-        converged: inputs.minimum.converged
-            && covariance.is_some()
-            && !status.contains("at a bound"),
+        converged: inputs.minimum.converged && has_hessian && !status.contains("at a bound"),
         status,
+        covariance: covariances.method,
         omega: inputs.omega.iter().copied().collect::<Vec<_>>(),
         correlation,
         minus_2_log_likelihood: inputs.objective,
@@ -218,7 +231,6 @@ fn population_estimates(
     inputs: &Inputs,
     names: &[String],
     values: &[f64],
-    covariance: Option<&DMatrix<f64>>,
 ) -> Vec<PopulationEstimate> {
     let request = inputs.request;
     let n = inputs.psi.len();
@@ -230,14 +242,25 @@ fn population_estimates(
         down[column] -= step;
         (reported(request, &up)[row] - reported(request, &down)[row]) / (2.0 * step)
     });
-    let reported_covariance = covariance.map(|c| &jacobian * c * jacobian.transpose());
+    let standard_errors = |covariance: Option<&DMatrix<f64>>| -> Vec<f64> {
+        let reported = covariance.map(|c| &jacobian * c * jacobian.transpose());
+        (0..values.len())
+            .map(|k| reported.as_ref().map_or(f64::NAN, |c| c[(k, k)].sqrt()))
+            .collect()
+    };
+    let covariances = inputs.covariances;
+    let primary = standard_errors(covariances.primary());
+    let both: Option<Vec<StandardErrors>> = (covariances.method == Covariance::Both).then(|| {
+        let hessian = standard_errors(covariances.hessian.as_ref());
+        let sandwich = standard_errors(covariances.sandwich.as_ref());
+        let pairs = hessian.into_iter().zip(sandwich);
+        (pairs.map(|(hessian, sandwich)| StandardErrors { hessian, sandwich })).collect()
+    });
     let etas: Vec<&DVector<f64>> = inputs.conditionals.iter().map(|c| &c.eta).collect();
     let mut estimates = Vec::with_capacity(values.len());
     let m = names.len();
     for (k, &value) in values.iter().enumerate() {
-        let se = reported_covariance
-            .as_ref()
-            .map_or(f64::NAN, |c| c[(k, k)].sqrt());
+        let se = primary[k];
         let (name, kind, scale) = identity(request, names, k);
         let theta = scale.to_theta(value);
         let theta_se = se / scale.derivative(theta).abs();
@@ -265,6 +288,7 @@ fn population_estimates(
             high: scale.to_parameter(theta + NORMAL_QUANTILE_975 * theta_se),
             cv_percent,
             shrinkage_percent,
+            standard_errors: both.as_ref().map(|b| b[k]),
         });
     }
     estimates
@@ -310,28 +334,24 @@ fn identity(
     }
 }
 
-/// The search's stopping reason, then: no standard errors, typical values at a bound, and
-/// when the fit is not trusted, a diagnosis of why.
+/// The search's stopping reason, then: a covariance that could not be computed, typical
+/// values at a bound, and when the fit is not trusted, a diagnosis of why.
 fn fit_status(
     inputs: &Inputs,
     names: &[String],
     estimates: &[PopulationEstimate],
-    has_covariance: bool,
+    has_hessian: bool,
 ) -> String {
     let request = inputs.request;
     let mut status = inputs.minimum.reason.clone();
-    if !has_covariance {
-        status.push_str(
-            "; the Hessian of the objective is not positive definite (no standard errors)",
-        );
-    }
+    status.push_str(&inputs.covariances.problems);
     for estimate in estimates.iter().filter(|e| e.kind == EstimateKind::Typical) {
         let k = names.iter().position(|n| *n == estimate.name).unwrap_or(0);
         if request.scales[k].at_bound(estimate.value) {
             status.push_str(&format!("; `{}` is at a bound", estimate.name));
         }
     }
-    if !(inputs.minimum.converged && has_covariance) {
+    if !(inputs.minimum.converged && has_hessian) {
         let unconverged_modes: Vec<String> = (inputs.subjects.iter().zip(&inputs.conditionals))
             .filter(|(_, c)| !c.converged)
             .map(|(s, _)| s.0.id.clone())

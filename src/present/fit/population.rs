@@ -10,7 +10,7 @@ use crate::csv::text_cell;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::population::{
-    PopulationFit, PopulationRequest, PopulationResidual, PredictiveCheck,
+    Covariance, PopulationFit, PopulationRequest, PopulationResidual, PredictiveCheck,
 };
 use crate::plot::{BoxSummary, Reference, boxes_png};
 use crate::present::NamedFile;
@@ -21,7 +21,20 @@ use crate::trajectory::Trajectory;
 use std::fmt::Write;
 
 const METHOD: &str = "FOCE-I: first-order conditional estimation with interaction (Laplace approximation with the expected information of observed values, the exact curvature of BLQ likelihoods); outer search BFGS with central-difference gradients";
-const COVARIANCE: &str = "inverse of the Hessian of the objective (-2LL/2), by second differences on the estimation scale; delta method to the reported scale";
+const HESSIAN: &str = "inverse of the Hessian of the objective (-2LL/2), by second differences on the estimation scale";
+const SANDWICH: &str = "sandwich R^-1 S R^-1: R the Hessian of the objective (-2LL) by second differences, S the sum over IDs of the outer products of their gradients d(-2LL_i)/d psi by central differences, on the estimation scale";
+const DELTA: &str = "delta method to the reported scale";
+
+/// How the standard errors were computed, for population.json.
+fn covariance_description(method: Covariance) -> String {
+    match method {
+        Covariance::Hessian => format!("{HESSIAN}; {DELTA}"),
+        Covariance::Sandwich => format!("{SANDWICH}; {DELTA}"),
+        Covariance::Both => {
+            format!("se and se_hessian: {HESSIAN}; se_sandwich: {SANDWICH}; {DELTA}")
+        }
+    }
+}
 
 /// A population fit and what goes with it into its files.
 pub struct PopulationFiles<'a> {
@@ -36,22 +49,39 @@ pub struct PopulationFiles<'a> {
     pub vpc: VpcEntry,
 }
 
+/// estimates.csv: with `--covariance both`, `se_hessian` and `se_sandwich` after `rse_percent`.
 fn estimates_csv(fit: &PopulationFit) -> String {
-    let mut text = String::from(
-        "parameter,kind,estimate,se,rse_percent,ci95_low,ci95_high,cv_percent,shrinkage_percent,converged\n",
-    );
+    let both = fit.covariance == Covariance::Both;
+    let mut text = String::from("parameter,kind,estimate,se,rse_percent,");
+    if both {
+        text.push_str("se_hessian,se_sandwich,");
+    }
+    text.push_str("ci95_low,ci95_high,cv_percent,shrinkage_percent,converged\n");
     for e in &fit.estimates {
         let kind = serde_json::to_value(e.kind)
             .ok()
             .and_then(|v| v.as_str().map(String::from));
-        let _ = writeln!(
+        let _ = write!(
             text,
-            "{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},",
             e.name,
             kind.unwrap_or_default(),
             e.value,
             number_cell(e.se),
             number_cell(e.rse_percent),
+        );
+        if both {
+            let errors = (e.standard_errors).map_or([f64::NAN; 2], |s| [s.hessian, s.sandwich]);
+            let _ = write!(
+                text,
+                "{},{},",
+                number_cell(errors[0]),
+                number_cell(errors[1])
+            );
+        }
+        let _ = writeln!(
+            text,
+            "{},{},{},{},{}",
             number_cell(e.low),
             number_cell(e.high),
             number_cell(e.cv_percent),
@@ -214,7 +244,8 @@ fn record(
             None => METHOD,
         }
         .to_string(),
-        covariance: COVARIANCE.to_string(),
+        covariance: covariance_description(fit.covariance),
+        standard_errors: fit.covariance,
         estimated: estimated_parameters(
             model,
             &request.estimated,
@@ -314,6 +345,7 @@ pub fn population_summary(fit: &PopulationFit) -> String {
         fit.iterations,
         fit.evaluations
     );
+    let _ = writeln!(text, "Standard errors: {}", fit.covariance.label());
     if let Some(saem) = &fit.saem {
         text.push_str(&super::saem::summary_line(saem));
     }
@@ -323,6 +355,10 @@ pub fn population_summary(fit: &PopulationFit) -> String {
             "  {:<24} {:>12.5e}  RSE {:>6.1}%  95% CI [{:.4e}, {:.4e}]",
             e.name, e.value, e.rse_percent, e.low, e.high
         );
+        if let Some(errors) = e.standard_errors {
+            let rse = 100.0 * errors.sandwich / e.value.abs();
+            let _ = write!(text, "  RSE sandwich {rse:.1}%");
+        }
         if e.cv_percent.is_finite() {
             let _ = write!(text, "  CV {:.1}%", e.cv_percent);
         }

@@ -6,6 +6,7 @@ pub(crate) mod cli;
 mod population;
 mod population_cli;
 mod saem;
+mod sandwich;
 mod starts;
 
 use crate::shipped;

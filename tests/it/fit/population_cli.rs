@@ -160,7 +160,7 @@ fn a_correlated_block_is_estimated_as_a_correlation() {
 #[test]
 fn bad_population_requests_are_refused_with_the_reason() {
     let directory = scratch("population-bad");
-    let cases: [(&[&str], i32, &str); 6] = [
+    let cases: [(&[&str], i32, &str); 7] = [
         (
             &["--variability", "ka,dose"],
             1,
@@ -183,6 +183,7 @@ fn bad_population_requests_are_refused_with_the_reason() {
             1,
             "add `ka` to `--variability`",
         ),
+        (&["--covariance", "robust"], 2, "invalid value 'robust'"),
     ];
     for (extra, code, message) in cases {
         let output = population_fit(&directory, "out", "20", extra);

@@ -9,7 +9,7 @@ use cartsim::data::DataSubject;
 use cartsim::fit::Gradient;
 use cartsim::fit::likelihood::{BlqMethod, ErrorModel};
 use cartsim::fit::population::{
-    OmegaStructure, PopulationFit, PopulationMethod, PopulationRequest, SaemSettings,
+    Covariance, OmegaStructure, PopulationFit, PopulationMethod, PopulationRequest, SaemSettings,
     fit_population,
 };
 use cartsim::fit::scales_for;
@@ -157,6 +157,7 @@ fn importance_sampling_matches_the_closed_form_likelihood_of_a_linear_model() {
             gradient: Gradient::Sensitivity(&sensitivity),
             max_iterations: 200,
             method,
+            covariance: Covariance::Hessian,
         };
         fit_population(&request, &subjects).unwrap()
     };
