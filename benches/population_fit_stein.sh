@@ -5,14 +5,16 @@
 #   60 virtual Stein patients are simulated with `cartsim run` (log-normal variability: omega
 #   0.5 on foldx, 0.3 on cmax and alpha, 0.7 on fb, CV 31-79%; log-additive residual error SD
 #   0.56), sampled at 20 times from day 1 to 365, values below an LLOQ of 40 copies/ug
-#   censored. Then a FOCE-I fit of the typical values of foldx, cmax, alpha and fb, their
-#   variability (diagonal Omega), and the residual SD (M3 for BLQ, sensitivity gradients), from
-#   starting values 30-50% off, on THREADS threads: wall time of the whole command (fit,
-#   covariance, 200-replicate VPC, files and figures), RUNS times, the median, and the outer
-#   iterations and objective evaluations the fit reports.
+#   censored. Then a fit (FOCE-I, SAEM, or both) of the typical values of foldx, cmax, alpha and
+#   fb, their variability (diagonal Omega), and the residual SD (M3 for BLQ, sensitivity
+#   gradients), from starting values 30-50% off, on THREADS threads: wall time of the whole
+#   command (fit, covariance, 200-replicate VPC, files and figures), RUNS times, the median, the
+#   work the fit reports, and its estimates beside the truth. With several SEEDS, each seed is
+#   a new simulated population (the recovery across seeds issue 18 asks for).
 #
 # How to run (from the repository root): benches/population_fit_stein.sh
-#   Environment: RUNS (3), THREADS (2), REPLICATES (200).
+#   Environment: RUNS (3), THREADS (2), REPLICATES (200), METHODS ("focei"; "focei saem" for
+#   both), SEEDS ("2019").
 
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +22,8 @@ cd "$repo"
 runs="${RUNS:-3}"
 threads="${THREADS:-2}"
 replicates="${REPLICATES:-200}"
+methods="${METHODS:-focei}"
+seeds="${SEEDS:-2019}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
@@ -28,41 +32,46 @@ echo "cartsim commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || ec
 cargo build --release --quiet
 cartsim="$repo/target/release/cartsim"
 
-cat > "$scratch/population.yaml" <<YAML
-model: $repo/models/stein2019_tisagenlecleucel.yaml
-output: {end: 365, step: 1, outputs: [total]}
-population:
-  n: 60
-  seed: 2019
-  variability: {foldx: {omega: 0.5}, cmax: {omega: 0.3}, alpha: {omega: 0.3}, fb: {omega: 0.7}}
-  residual: {output: total, model: exponential, sd: 0.56}
-metrics: {exposure: total}
-YAML
-"$cartsim" run "$scratch/population.yaml" --out "$scratch/population" --save-trajectories > /dev/null
-awk -F, -v lloq=40 '
-  BEGIN { print "ID,TIME,DV,AMT,EVID,CMT,MDV,CENS,LLOQ";
-          split("1 3 5 7 9 11 14 17 21 28 42 56 84 112 140 180 230 280 330 365", days, " ");
-          for (k in days) keep[days[k]] = 1 }
-  NR > 1 && $4 == "total" && ($3 in keep) {
-    censored = ($6 < lloq);
-    printf "%d,%s,%s,.,0,.,0,%d,%s\n", $2 + 1, $3, censored ? lloq : $6, censored, lloq }
-' "$scratch/population/trajectories.csv" > "$scratch/data.csv"
-echo "dataset: $(($(wc -l < "$scratch/data.csv") - 1)) observations of 60 IDs," \
-     "$(awk -F, 'NR > 1 && $8 == 1' "$scratch/data.csv" | wc -l) below the LLOQ"
-
 fit() {
   local started ended
   started=$(date +%s.%N)
   "$cartsim" fit models/stein2019_tisagenlecleucel.yaml --data "$scratch/data.csv" \
     --estimate foldx,cmax,alpha,fb --set foldx=5850 --set cmax=16800 --set alpha=0.208 \
     --set fb=0.00474 --population --omega 0.5 --sigma 1 --replicates "$replicates" \
-    --threads "$threads" --out "$scratch/fit" > "$scratch/fit.log"
+    --method "$method" --threads "$threads" --out "$scratch/fit" --force > "$scratch/fit.log"
   ended=$(date +%s.%N)
   awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.3f\n", b - a }'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-echo "== FOCE-I, 60 IDs, $threads threads, $replicates VPC replicates"
-for _ in $(seq "$runs"); do fit; done | tee "$scratch/times" | tr '\n' ' '; echo
-echo "median_s=$(median < "$scratch/times")"
-cat "$scratch/fit.log"
+echo "truth: $(grep -E '^  (foldx|cmax|alpha|fb):' models/stein2019_tisagenlecleucel.yaml | sed -E 's/^  ([a-z]+): *\{value: *([^,]+),.*/\1 \2/' | tr '\n' ' ')omega 0.5 0.3 0.3 0.7, sigma_log 0.56"
+for seed in $seeds; do
+  cat > "$scratch/population.yaml" <<YAML
+model: $repo/models/stein2019_tisagenlecleucel.yaml
+output: {end: 365, step: 1, outputs: [total]}
+population:
+  n: 60
+  seed: $seed
+  variability: {foldx: {omega: 0.5}, cmax: {omega: 0.3}, alpha: {omega: 0.3}, fb: {omega: 0.7}}
+  residual: {output: total, model: exponential, sd: 0.56}
+metrics: {exposure: total}
+YAML
+  "$cartsim" run "$scratch/population.yaml" --out "$scratch/population" --save-trajectories > /dev/null
+  awk -F, -v lloq=40 '
+    BEGIN { print "ID,TIME,DV,AMT,EVID,CMT,MDV,CENS,LLOQ";
+            split("1 3 5 7 9 11 14 17 21 28 42 56 84 112 140 180 230 280 330 365", days, " ");
+            for (k in days) keep[days[k]] = 1 }
+    NR > 1 && $4 == "total" && ($3 in keep) {
+      censored = ($6 < lloq);
+      printf "%d,%s,%s,.,0,.,0,%d,%s\n", $2 + 1, $3, censored ? lloq : $6, censored, lloq }
+  ' "$scratch/population/trajectories.csv" > "$scratch/data.csv"
+  echo "dataset: $(($(wc -l < "$scratch/data.csv") - 1)) observations of 60 IDs," \
+       "$(awk -F, 'NR > 1 && $8 == 1' "$scratch/data.csv" | wc -l) below the LLOQ"
+  for method in $methods; do
+    echo "== seed $seed, $method, 60 IDs, $threads threads, $replicates VPC replicates"
+    for _ in $(seq "$runs"); do fit; done | tee "$scratch/times" | tr '\n' ' '; echo
+    echo "median_s=$(median < "$scratch/times")"
+    head -n 3 "$scratch/fit.log"
+    cut -d, -f1,3,5 "$scratch/fit/estimates.csv" | column -t -s,
+  done
+done
