@@ -128,6 +128,10 @@ pub struct PopulationRecord {
     pub random_effects: Vec<String>,
     /// `--block` as given: comma-separated parameters with correlated random effects.
     pub omega_blocks: Vec<String>,
+    /// The parameters with a second class's typical value (`--mixture`; `<name>_class2` and
+    /// `mixture_fraction` among the estimates).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mixture: Vec<String>,
     pub error_model: String,
     pub blq: String,
     pub gradient: String,

@@ -4,11 +4,12 @@
 //! of `present::fit::population`.
 
 use super::{FitArgs, Start, commit, destination, positive, report, warn};
+use crate::cli::values::{fraction, parse_assignment};
 use crate::cli::{Failure, provenance};
 use crate::data::DataSubject;
 use crate::diag::Diagnostic;
 use crate::fit::population::{
-    Covariance, FittedPopulation, OmegaStructure, PopulationFit, PopulationMethod,
+    Covariance, FittedPopulation, Mixture, OmegaStructure, PopulationFit, PopulationMethod,
     PopulationRequest, SaemSettings, fit_population, individual_curves, predictive_check,
     simulate_replicates,
 };
@@ -38,6 +39,13 @@ pub struct PopulationArgs {
     /// Draws per subject for SAEM's importance-sampling -2LL.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(10..))]
     pub importance_samples: u32,
+    /// A second class of IDs with its own typical value of NAME, starting at VALUE (NONMEM's
+    /// $MIX; repeatable for a set of parameters; FOCE-I only).
+    #[arg(long, value_parser = parse_assignment)]
+    pub mixture: Vec<(String, f64)>,
+    /// Starting fraction of IDs in the first class of `--mixture`.
+    #[arg(long, default_value_t = 0.5, value_parser = fraction)]
+    pub mixture_fraction: f64,
     /// Estimated parameters with between-subject variability, comma-separated (log-normal, or
     /// logit-normal within the model file's bounds) [default: every estimated parameter].
     #[arg(long, value_delimiter = ',')]
@@ -68,6 +76,45 @@ pub enum Method {
     /// Stochastic approximation EM (MCMC for the random effects), then -2LL by importance
     /// sampling; standard errors from the FOCE-I linearization.
     Saem,
+}
+
+/// `--mixture`: estimated parameters with a second class's starting value.
+fn mixture(
+    args: &FitArgs,
+    names: &[&str],
+    method: PopulationMethod,
+) -> Result<Option<Mixture>, Failure> {
+    let population = &args.population;
+    if population.mixture.is_empty() {
+        return Ok(None);
+    }
+    if let PopulationMethod::Saem(_) = method {
+        return Err(Diagnostic::new("`--mixture` is estimated by FOCE-I only")
+            .hint("leave out `--method saem`")
+            .into());
+    }
+    let mut parameters = Vec::new();
+    for (name, _) in &population.mixture {
+        match names.iter().position(|n| n == name) {
+            Some(k) if !parameters.contains(&k) => parameters.push(k),
+            Some(_) => {
+                return Err(Diagnostic::new(format!("`--mixture` names `{name}` twice")).into());
+            }
+            None => {
+                return Err(Diagnostic::new(format!(
+                    "`--mixture {name}=...`: `{name}` is not an estimated parameter (estimated: {})",
+                    names.join(", ")
+                ))
+                .hint(format!("add `{name}` to `--estimate`, or leave it out of `--mixture`"))
+                .into());
+            }
+        }
+    }
+    Ok(Some(Mixture {
+        parameters,
+        initial: population.mixture.iter().map(|(_, v)| *v).collect(),
+        initial_fraction: population.mixture_fraction,
+    }))
 }
 
 /// Two positive counts, `K1,K2`.
@@ -184,6 +231,7 @@ fn replicates(
         typical: &typical,
         omega: &omega,
         sigma: &fit.sigma,
+        second: fit.second_class.as_ref(),
     };
     simulate_replicates(
         request,
@@ -234,6 +282,7 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
         max_iterations: args.population.max_iterations,
         method,
         covariance: args.population.covariance,
+        mixture: mixture(args, &names, method)?,
     };
     let fit = fit_population(&request, subjects).map_err(|message| {
         Diagnostic::new(format!("the population fit failed: {message}"))

@@ -65,6 +65,9 @@ pub struct Conditional {
     pub iterations: usize,
     /// Whether the mode search ended on a small step (not at its iteration limit).
     pub converged: bool,
+    /// In a mixture: the posterior class probabilities and both classes' modes (this
+    /// conditional is the more probable class's).
+    pub membership: Option<super::Membership>,
 }
 
 /// Joint -2 log density at eta (without ln det Omega), its gradient and expected curvature.
@@ -167,5 +170,6 @@ pub fn conditional(
         jacobian: point.jacobian,
         iterations,
         converged,
+        membership: None,
     })
 }

@@ -7,6 +7,7 @@
 mod conditional;
 mod covariance;
 mod diagnose;
+mod mixture;
 mod omega;
 mod outer;
 mod predictive_check;
@@ -16,6 +17,7 @@ mod vpc;
 
 pub use conditional::{Conditional, PopulationParameters};
 pub use covariance::Covariance;
+pub use mixture::{Membership, Mixture, SecondClass};
 pub use omega::{OmegaStructure, log_normal_cv_percent};
 pub use predictive_check::{Bin, PredictiveCheck, predictive_check};
 pub use results::{
@@ -61,6 +63,8 @@ pub struct PopulationRequest<'a> {
     pub method: PopulationMethod,
     /// Which covariance gives the standard errors.
     pub covariance: Covariance,
+    /// A second class of subjects with other typical values (FOCE-I only).
+    pub mixture: Option<Mixture>,
 }
 
 /// How the population parameters are estimated; either way the standard errors come from
@@ -87,6 +91,8 @@ struct Objective<'a> {
     request: &'a PopulationRequest<'a>,
     subjects: Vec<Subject<'a>>,
     modes: Vec<DVector<f64>>,
+    /// The modes in a mixture's second class.
+    second_modes: Vec<DVector<f64>>,
 }
 
 /// The population parameters psi stands for.
@@ -94,16 +100,21 @@ struct Unpacked {
     typical: Vec<f64>,
     omega: DMatrix<f64>,
     sigma: Vec<f64>,
+    second: Option<SecondClass>,
 }
 
 impl Objective<'_> {
     fn unpack(&self, psi: &[f64]) -> Unpacked {
-        let m = self.request.estimated.len();
-        let o = self.request.structure.count();
+        let request = self.request;
+        let m = request.estimated.len();
+        let o = request.structure.count();
+        let s = request.error.parameter_names().len();
+        let typical = psi[..m].to_vec();
         Unpacked {
-            typical: psi[..m].to_vec(),
-            omega: self.request.structure.matrix(&psi[m..m + o]),
-            sigma: psi[m + o..].iter().map(|v| v.exp()).collect(),
+            omega: request.structure.matrix(&psi[m..m + o]),
+            sigma: psi[m + o..m + o + s].iter().map(|v| v.exp()).collect(),
+            second: (request.mixture.as_ref()).map(|x| x.second_class(&typical, &psi[m + o + s..])),
+            typical,
         }
     }
 
@@ -135,12 +146,28 @@ impl Objective<'_> {
             error: self.request.error,
             sigma: &unpacked.sigma,
         };
-        self.subjects
-            .par_iter()
-            .zip(starts)
-            .map(|(subject, start)| {
-                conditional(&subject.predictor, &subject.data, &population, start)
-                    .map_err(|e| format!("ID {}: {e}", subject.source.id))
+        let second = (unpacked.second.as_ref()).map(|class| {
+            let population = PopulationParameters {
+                typical: &class.typical,
+                ..population
+            };
+            (population, class.fraction)
+        });
+        (self.subjects.par_iter().enumerate())
+            .map(|(i, subject)| {
+                let solve = |population: &PopulationParameters, start: &DVector<f64>| {
+                    conditional(&subject.predictor, &subject.data, population, start)
+                        .map_err(|e| format!("ID {}: {e}", subject.source.id))
+                };
+                let first = solve(&population, &starts[i])?;
+                match &second {
+                    None => Ok(first),
+                    Some((other, fraction)) => Ok(mixture::combine(
+                        first,
+                        solve(other, &self.second_modes[i])?,
+                        *fraction,
+                    )),
+                }
             })
             .collect()
     }
@@ -160,7 +187,18 @@ impl Surface for Objective<'_> {
     }
 
     fn accept(&mut self, point: Vec<Conditional>) {
-        self.modes = point.into_iter().map(|c| c.eta).collect();
+        for (k, c) in point.into_iter().enumerate() {
+            match c.membership {
+                Some(Membership {
+                    modes: [first, second],
+                    ..
+                }) => {
+                    self.modes[k] = first;
+                    self.second_modes[k] = second;
+                }
+                None => self.modes[k] = c.eta,
+            }
+        }
     }
 }
 
@@ -179,6 +217,7 @@ pub fn fit_population(
         request,
         subjects: prepared,
         modes: vec![DVector::zeros(q); subjects.len()],
+        second_modes: vec![DVector::zeros(q); subjects.len()],
     };
     let start = initial_psi(request)?;
     let (minimum, saem) = match request.method {
@@ -215,6 +254,7 @@ pub fn fit_population(
         typical: &unpacked.typical,
         omega: &unpacked.omega,
         sigma: &unpacked.sigma,
+        second: unpacked.second.as_ref(),
         objective: value,
         hessian: &curvature,
         covariances: &covariances,
@@ -251,6 +291,9 @@ fn estimate_by_saem(
     settings: &SaemSettings,
 ) -> Result<(Minimum, saem::SaemOutcome), String> {
     let request = objective.request;
+    if request.mixture.is_some() {
+        return Err("a mixture is estimated by FOCE-I only: use `--method focei`".into());
+    }
     if let Some(k) = (0..request.estimated.len()).find(|k| !request.random.contains(k)) {
         let name = &request.model.parameters[request.estimated[k]].name;
         return Err(format!(
@@ -309,6 +352,9 @@ fn initial_psi(request: &PopulationRequest) -> Result<Vec<f64>, String> {
             .ok_or("the initial variability must be positive")?,
     );
     psi.extend(request.initial_sigma.iter().map(|s| s.ln()));
+    if let Some(mixture) = &request.mixture {
+        psi.extend(mixture.initial_psi(&request.scales));
+    }
     if psi.iter().all(|v| v.is_finite()) {
         Ok(psi)
     } else {

@@ -3,13 +3,13 @@
 //! CV%, shrinkage, -2LL, AIC, BIC; per subject the empirical Bayes estimates, and per
 //! observation PRED, IPRED, IWRES and the FOCE conditional weighted residuals (CWRES).
 
-use super::PopulationRequest;
 use super::conditional::Conditional;
 use super::covariance::{Covariance, Covariances};
 use super::diagnose::{Evidence, diagnose};
 use super::omega::log_normal_cv_percent;
 use super::outer::Minimum;
 use super::saem::SaemReport;
+use super::{PopulationRequest, SecondClass};
 use crate::data::{DataSubject, Observation};
 use crate::fit::likelihood::Datum;
 use crate::fit::{Scale, SimulatedSubject, correlation_matrix};
@@ -29,6 +29,8 @@ pub enum EstimateKind {
     /// Correlation of two random effects in a block.
     Correlation,
     Sigma,
+    /// The fraction of the first class of a mixture.
+    Fraction,
 }
 
 /// One population estimate on its reported scale.
@@ -93,6 +95,12 @@ pub struct SubjectEstimate {
     /// Its contribution to -2LL.
     pub objective: f64,
     pub residuals: Vec<PopulationResidual>,
+    /// Whether the search for its random effects' mode ended on a small step (not at its
+    /// iteration limit).
+    pub mode_converged: bool,
+    /// In a mixture, the posterior probability of the first class (the estimates above are
+    /// those of the more probable class).
+    pub first_class_probability: Option<f64>,
 }
 
 /// The result of a population fit.
@@ -120,6 +128,9 @@ pub struct PopulationFit {
     pub sigma: Vec<f64>,
     /// What SAEM reports (None for FOCE-I).
     pub saem: Option<SaemReport>,
+    /// A mixture's second class (typical values on the estimation scales) and the first
+    /// class's fraction, for simulating from the fit.
+    pub second_class: Option<SecondClass>,
 }
 
 impl PopulationFit {
@@ -145,6 +156,8 @@ pub(super) struct Inputs<'a> {
     pub typical: &'a [f64],
     pub omega: &'a DMatrix<f64>,
     pub sigma: &'a [f64],
+    /// A mixture's second class.
+    pub second: Option<&'a SecondClass>,
     pub objective: f64,
     pub hessian: &'a DMatrix<f64>,
     pub covariances: &'a Covariances,
@@ -171,7 +184,11 @@ pub(super) fn reported(request: &PopulationRequest, psi: &[f64]) -> Vec<f64> {
             .iter()
             .map(|&(r, c)| omega[(r, c)] / (omega[(r, r)] * omega[(c, c)]).sqrt()),
     );
-    values.extend(psi[m + o..].iter().map(|v| v.exp()));
+    let s = request.error.parameter_names().len();
+    values.extend(psi[m + o..m + o + s].iter().map(|v| v.exp()));
+    if let Some(mixture) = &request.mixture {
+        values.extend(mixture.reported(&request.scales, &psi[m + o + s..]));
+    }
     values
 }
 
@@ -222,6 +239,7 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
         sigma: inputs.sigma.to_vec(),
         estimates,
         saem: None,
+        second_class: inputs.second.cloned(),
     })
 }
 
@@ -326,11 +344,29 @@ fn identity(
         )
     } else {
         let index = k - m - q - pairs.len();
-        (
-            request.error.parameter_names()[index].to_string(),
-            EstimateKind::Sigma,
-            Scale::Log,
-        )
+        let sigmas = request.error.parameter_names();
+        if index < sigmas.len() {
+            return (sigmas[index].to_string(), EstimateKind::Sigma, Scale::Log);
+        }
+        let mixed = request
+            .mixture
+            .as_ref()
+            .map_or(&[][..], |x| &x.parameters[..]);
+        match mixed.get(index - sigmas.len()) {
+            Some(&target) => (
+                format!("{}_class2", names[target]),
+                EstimateKind::Typical,
+                request.scales[target],
+            ),
+            None => (
+                "mixture_fraction".into(),
+                EstimateKind::Fraction,
+                Scale::Bounded {
+                    low: 0.0,
+                    high: 1.0,
+                },
+            ),
+        }
     }
 }
 

@@ -2,10 +2,11 @@
 //! checks: each replicate draws every subject's random effects from Omega and each observation's
 //! residual error, with the subject's own doses, covariates and observation times.
 
-use super::{PopulationParameters, PopulationRequest, Subject, prepare_subject};
+use super::{PopulationParameters, PopulationRequest, SecondClass, Subject, prepare_subject};
 use crate::data::DataSubject;
 use crate::fit::likelihood::ErrorModel;
 use nalgebra::{DMatrix, DVector};
+use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -17,6 +18,8 @@ pub struct FittedPopulation<'a> {
     pub typical: &'a [f64],
     pub omega: &'a DMatrix<f64>,
     pub sigma: &'a [f64],
+    /// A mixture's second class: each simulated subject is drawn into a class first.
+    pub second: Option<&'a SecondClass>,
 }
 
 /// Simulated observations: `values[replicate][k]` for the k-th observation of the dataset
@@ -56,10 +59,18 @@ pub fn simulate_replicates(
             for (index, subject) in prepared.iter().enumerate() {
                 let mut random = ChaCha8Rng::seed_from_u64(seed);
                 random.set_stream(((replicate as u64) << 32) | index as u64);
+                let typical = match fitted.second {
+                    Some(second) if random.random::<f64>() >= second.fraction => &second.typical,
+                    _ => fitted.typical,
+                };
                 let standard =
                     DVector::from_fn(factor.nrows(), |_, _| StandardNormal.sample(&mut random));
                 let eta = &factor * standard;
-                let (parameters, _) = population.individual(eta.as_slice());
+                let class = PopulationParameters {
+                    typical,
+                    ..population
+                };
+                let (parameters, _) = class.individual(eta.as_slice());
                 let predictions = subject.predictor.values(&parameters).map_err(|e| {
                     format!("replicate {}, ID {}: {e}", replicate + 1, subject.source.id)
                 })?;

@@ -101,18 +101,30 @@ fn estimated_names<'a>(request: &'a PopulationRequest) -> Vec<&'a str> {
 
 fn subjects_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
     let names = estimated_names(request);
-    let mut text = String::from("ID,minus_2_log_likelihood");
+    let mut text = String::from("ID,minus_2_log_likelihood,mode_converged");
     for &k in &request.random {
         let _ = write!(text, ",eta_{}", names[k]);
     }
     for name in &names {
         let _ = write!(text, ",{name}");
     }
+    if fit.second_class.is_some() {
+        text.push_str(",first_class_probability");
+    }
     text.push('\n');
     for subject in &fit.subjects {
-        let _ = write!(text, "{},{}", text_cell(&subject.id), subject.objective);
+        let _ = write!(
+            text,
+            "{},{},{}",
+            text_cell(&subject.id),
+            subject.objective,
+            u8::from(subject.mode_converged)
+        );
         for value in subject.eta.iter().chain(&subject.parameters) {
             let _ = write!(text, ",{value}");
+        }
+        if let Some(p) = subject.first_class_probability {
+            let _ = write!(text, ",{p}");
         }
         text.push('\n');
     }
@@ -258,6 +270,9 @@ fn record(
             .map(|&k| names[k].to_string())
             .collect(),
         omega_blocks: files.omega_blocks.to_vec(),
+        mixture: (request.mixture.iter())
+            .flat_map(|x| x.parameters.iter().map(|&k| names[k].to_string()))
+            .collect(),
         error_model: settings.error_model.clone(),
         blq: settings.blq.clone(),
         gradient: settings.gradient(),

@@ -63,6 +63,7 @@ pub(super) fn theophylline_fit(method: PopulationMethod) -> PopulationFit {
         max_iterations: 200,
         method,
         covariance: Covariance::Hessian,
+        mixture: None,
     };
     fit_population(&request, &dataset.subjects).unwrap()
 }
@@ -172,6 +173,7 @@ fn stein_population_is_recovered() {
         max_iterations: 200,
         method: PopulationMethod::Focei,
         covariance: Covariance::Hessian,
+        mixture: None,
     };
     let fit = fit_population(&request, &subjects).unwrap();
     assert!(fit.converged, "{}", fit.status);

@@ -79,7 +79,7 @@ fn population_fit_writes_its_files_identically_on_one_and_two_threads() {
     let subjects = read(&out.join("subjects.csv"));
     assert_eq!(
         subjects.lines().next(),
-        Some("ID,minus_2_log_likelihood,eta_ka,eta_cl,eta_v,ka,cl,v")
+        Some("ID,minus_2_log_likelihood,mode_converged,eta_ka,eta_cl,eta_v,ka,cl,v")
     );
     assert_eq!(subjects.lines().count(), 1 + 12);
     // CWRES are standard normal under the model: over 132 observations the mean is within 0.3
@@ -160,7 +160,7 @@ fn a_correlated_block_is_estimated_as_a_correlation() {
 #[test]
 fn bad_population_requests_are_refused_with_the_reason() {
     let directory = scratch("population-bad");
-    let cases: [(&[&str], i32, &str); 7] = [
+    let cases: [(&[&str], i32, &str); 9] = [
         (
             &["--variability", "ka,dose"],
             1,
@@ -184,6 +184,16 @@ fn bad_population_requests_are_refused_with_the_reason() {
             "add `ka` to `--variability`",
         ),
         (&["--covariance", "robust"], 2, "invalid value 'robust'"),
+        (
+            &["--mixture", "dose=100"],
+            1,
+            "`dose` is not an estimated parameter",
+        ),
+        (
+            &["--method", "saem", "--mixture", "cl=4"],
+            1,
+            "`--mixture` is estimated by FOCE-I only",
+        ),
     ];
     for (extra, code, message) in cases {
         let output = population_fit(&directory, "out", "20", extra);

@@ -158,6 +158,7 @@ fn importance_sampling_matches_the_closed_form_likelihood_of_a_linear_model() {
             max_iterations: 200,
             method,
             covariance: Covariance::Hessian,
+            mixture: None,
         };
         fit_population(&request, &subjects).unwrap()
     };

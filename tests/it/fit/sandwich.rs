@@ -76,6 +76,7 @@ fn fit_decay(model: &Model, subjects: &[DataSubject], covariance: Covariance) ->
         gradient: Gradient::Sensitivity(&sensitivity),
         max_iterations: 200,
         covariance,
+        mixture: None,
         method: PopulationMethod::Focei,
     };
     fit_population(&request, subjects).unwrap()

@@ -17,8 +17,13 @@ pub(super) fn subject_estimate(
     conditional: &Conditional,
 ) -> Result<SubjectEstimate, String> {
     let request = inputs.request;
+    let probability = (conditional.membership.as_ref()).map(|m| m.first_class_probability);
+    let typical = match (inputs.second, probability) {
+        (Some(second), Some(p)) if p < 0.5 => &second.typical[..],
+        _ => inputs.typical,
+    };
     let population = PopulationParameters {
-        typical: inputs.typical,
+        typical,
         scales: &request.scales,
         random: &request.random,
         omega_inverse: inputs.omega,
@@ -58,6 +63,8 @@ pub(super) fn subject_estimate(
         parameters,
         objective: conditional.objective,
         residuals,
+        first_class_probability: probability,
+        mode_converged: conditional.converged,
     })
 }
 
