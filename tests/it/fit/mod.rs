@@ -6,6 +6,7 @@ pub(crate) mod cli;
 mod population;
 mod population_cli;
 mod starts;
+mod time_varying;
 
 use crate::shipped;
 use cartsim::data::{DataSubject, Observation};
@@ -51,6 +52,7 @@ fn subject(
         id: id.to_string(),
         row: 2,
         covariates: Vec::new(),
+        schedules: Vec::new(),
         doses,
         observations: observed
             .into_iter()
