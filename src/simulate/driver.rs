@@ -5,7 +5,7 @@
 
 use super::events::EventWatch;
 use super::outcome::{assemble, check_finite, check_start_rates, negative_states, segment_error};
-use super::schedules::on_segment;
+use super::schedules::{on_segment, switch_moved};
 use super::times::{Samples, Schedule, requested_rows, samples, schedule, warn_outside};
 use super::{Clock, RunPlan, SimError, Simulation, apply_boluses, listed_times, output_times};
 use crate::model::Model;
@@ -216,21 +216,10 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
                 .zip(&self.switch_times)
                 .any(|(now, then)| now.to_bits() != then.to_bits());
             if moved {
-                let names: Vec<String> = (schedules.iter())
-                    .map(|s| format!("`{}`", model.parameters[s.parameter].name))
+                let states = (self.state_names.iter().cloned())
+                    .zip(self.y.iter().copied())
                     .collect();
-                return Err(SimError {
-                    message: format!(
-                        "the time of a comparison of `t` depends on {}, which changes during the run",
-                        names.join(", ")
-                    ),
-                    time: a,
-                    states: (self.state_names.iter().cloned())
-                        .zip(self.y.iter().copied())
-                        .collect(),
-                    states_time: a,
-                    hint: "give the covariate one value per ID, or compare `t` with a parameter the dataset does not change".into(),
-                });
+                return Err(switch_moved(model, schedules, a, states));
             }
         }
         if let Some(cell) = self.watch {

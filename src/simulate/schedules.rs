@@ -9,6 +9,8 @@
 //! the last with `locf` and `linear`), so an output row at a record time shows the record's
 //! value. Every time where a value or a slope changes is a breakpoint: the solver stops there.
 
+use super::SimError;
+use crate::model::Model;
 use crate::solver::Ramp;
 use serde::{Deserialize, Serialize};
 
@@ -139,6 +141,29 @@ pub(super) fn on_segment(
                 slope,
             });
         }
+    }
+}
+
+/// The error for a time switch whose time a schedule moves (its breakpoint was placed from the
+/// parameters at the start), at `time` with `states`.
+pub(super) fn switch_moved(
+    model: &Model,
+    schedules: &[ParameterSchedule],
+    time: f64,
+    states: Vec<(String, f64)>,
+) -> SimError {
+    let names: Vec<String> = (schedules.iter())
+        .map(|s| format!("`{}`", model.parameters[s.parameter].name))
+        .collect();
+    SimError {
+        message: format!(
+            "the time of a comparison of `t` depends on {}, which changes during the run",
+            names.join(", ")
+        ),
+        time,
+        states,
+        states_time: time,
+        hint: "give the covariate one value per ID, or compare `t` with a parameter the dataset does not change".into(),
     }
 }
 

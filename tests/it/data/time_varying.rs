@@ -261,3 +261,32 @@ fn fit_refuses_to_estimate_a_parameter_the_dataset_changes_over_time() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_comparison_of_t_with_a_parameter_the_dataset_changes_is_an_error() {
+    let model = model_from(
+        "switch.yaml",
+        "
+name: switch
+parameters: {T: 5, k: 0.1}
+states: {A: 100}
+odes:
+  A: -k * A * (t < T)
+simulation: {end: 20, step: 1}
+",
+    );
+    let text = "ID,TIME,DV,AMT,EVID,CMT,T\n1,0,.,.,2,A,5\n1,10,.,.,2,A,8\n";
+    let dataset = read_dataset(
+        "switch.csv",
+        text.as_bytes(),
+        &model,
+        &ReadOptions::default(),
+    );
+    let base = RunTemplate::for_model(&model, model.parameter_values(None).unwrap(), None);
+    let error = simulate_subject(&model, &base, &dataset.unwrap().subjects[0]).unwrap_err();
+    assert!(
+        error.message.contains("comparison of `t` depends on `T`"),
+        "{}",
+        error.message
+    );
+}
