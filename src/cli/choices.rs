@@ -4,6 +4,7 @@
 use crate::fit::likelihood::{BlqMethod, ErrorModel};
 use crate::fit::population::Covariance;
 use crate::report::Format;
+use crate::simulate::Interpolation;
 use crate::solver::SolverName;
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
@@ -56,4 +57,10 @@ choices!(Covariance:
 choices!(Format:
     (Format::Html, "html", "one self-contained file"),
     (Format::Md, "md", "Markdown beside the folder's PNG figures"),
+);
+
+choices!(Interpolation:
+    (Interpolation::Nocb, "nocb", "next observation carried backward (NONMEM): a record's value holds over the interval that ends at it (default)"),
+    (Interpolation::Locf, "locf", "last observation carried forward (mrgsolve): a record's value holds from its time on"),
+    (Interpolation::Linear, "linear", "linear between records, constant before the first and after the last"),
 );

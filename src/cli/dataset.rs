@@ -1,17 +1,18 @@
 //! Reading the dataset of `simulate --data` and `fit`: the options that say how it is written
-//! (`--delimiter`, `--ignore`, `--accept`, `--dv`), the file read as a stream (its SHA-256
-//! taken on the way), and what the output records about it.
+//! and read (`--delimiter`, `--ignore`, `--accept`, `--dv`, `--covariates`), the file read as a
+//! stream (its SHA-256 taken on the way), and what the output records about it.
 
 use super::Failure;
 use super::provenance as prov;
 use crate::csv::Delimiter;
-use crate::data::{Dataset, DvScale, Filter, ReadOptions, Test, read_dataset};
+use crate::data::{CovariateRules, Dataset, DvScale, Filter, ReadOptions, Test, read_dataset};
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::output::HashingReader;
 use crate::record::dataset::{DatasetFacts, RowFilter};
 use crate::record::provenance::InputFile;
 use crate::record::provenance::InputRole;
+use crate::simulate::Interpolation;
 use clap::{Args, ValueEnum};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,36 @@ pub struct DataArgs {
     /// are then read as exp(DV), LLOQ stays as written.
     #[arg(long, value_enum, default_value = "natural", requires = "data")]
     dv: DvArg,
+    /// How a covariate that changes within an ID is read between its records: `nocb` (the
+    /// default, as NONMEM: a record's value holds over the interval that ends at it), `locf` (from
+    /// its record on, as mrgsolve) or `linear` (between records; constant before the first and
+    /// after the last). `COLUMN=RULE` for one column, e.g. `--covariates locf,CRP=linear`.
+    /// Repeatable or comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "[COLUMN=]RULE",
+        value_parser = covariate_rule,
+        requires = "data"
+    )]
+    covariates: Vec<(Option<String>, Interpolation)>,
+}
+
+/// `RULE` or `COLUMN=RULE` of `--covariates`.
+fn covariate_rule(text: &str) -> Result<(Option<String>, Interpolation), String> {
+    let (column, rule) = match text.split_once('=') {
+        Some((column, rule)) => (Some(column.trim()), rule.trim()),
+        None => (None, text.trim()),
+    };
+    if column.is_some_and(str::is_empty) {
+        return Err(format!(
+            "`{text}` names no column: write COLUMN=RULE, e.g. WT=locf"
+        ));
+    }
+    let interpolation = Interpolation::from_str(rule, true).map_err(|_| {
+        format!("unknown interpolation `{rule}`: expected nocb, locf or linear (e.g. `--covariates WT=locf`)")
+    })?;
+    Ok((column.map(str::to_string), interpolation))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -84,6 +115,21 @@ impl DataArgs {
             },
             positive_dv,
             default_output,
+            covariates: self.covariate_rules(),
+        }
+    }
+
+    /// `--covariates`: the last bare rule is the default; `COLUMN=RULE` choices in order.
+    fn covariate_rules(&self) -> CovariateRules {
+        let (named, bare): (Vec<_>, Vec<_>) = self
+            .covariates
+            .iter()
+            .partition(|(column, _)| column.is_some());
+        CovariateRules {
+            default: bare.last().map(|(_, rule)| *rule).unwrap_or_default(),
+            columns: (named.into_iter())
+                .filter_map(|(column, rule)| Some((column.clone()?, *rule)))
+                .collect(),
         }
     }
 }
@@ -105,6 +151,7 @@ impl DataFile {
             sha256: self.sha256.clone(),
             ids: dataset.subjects.len(),
             warnings: dataset.warnings.clone(),
+            time_varying: dataset.time_varying.clone(),
             delimiter: dataset.delimiter.name().to_string(),
             dv_scale: self.dv_scale,
             filter: self.filter.clone(),
@@ -135,6 +182,9 @@ pub fn read(
     let sha256 = input.into_inner().sha256_hex();
     if let Some(summary) = dataset.dropped.summary() {
         eprintln!("note: {file}: {summary}");
+    }
+    for note in &dataset.time_varying {
+        eprintln!("note: {file}: {note}");
     }
     let written = |tests: &[Test]| tests.iter().map(Test::to_string).collect();
     let filter = match &options.filter {

@@ -188,6 +188,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let parameters = parameter_values(&model, args.params.as_deref(), &args.set)?;
     let estimated =
         crate::fit::estimated_indices(&model, &args.estimate, &parameters).map_err(Failure)?;
+    crate::fit::refuse_time_varying(&model, &estimated, &dataset.subjects).map_err(Failure)?;
     let wanted = args.gradient == GradientChoice::Sensitivity;
     let (sensitivity, fallback) = crate::fit::sensitivity_or_fallback(&model, &estimated, wanted);
     if let Some(reason) = &fallback {

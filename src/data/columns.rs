@@ -1,9 +1,11 @@
 //! A dataset's header: which column holds which NONMEM data item (names in any case), which
 //! columns are covariates (named after model parameters), and which are ignored.
 
+use super::CovariateRules;
 use crate::csv::Row;
 use crate::diag::Diagnostic;
 use crate::model::Model;
+use crate::simulate::Interpolation;
 
 /// The NONMEM data items the reader knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +62,9 @@ pub(super) struct Columns {
     pub names: Vec<String>,
     /// Column index of each item, in `ITEMS` order.
     items: [Option<usize>; ITEMS.len()],
-    /// (column index, parameter index) of each covariate column.
-    pub covariates: Vec<(usize, usize)>,
+    /// (column index, parameter index, how it is read between records) of each covariate
+    /// column.
+    pub covariates: Vec<(usize, usize, Interpolation)>,
 }
 
 impl Columns {
@@ -84,11 +87,12 @@ fn parameter_named(model: &Model, name: &str) -> Option<usize> {
     })
 }
 
-/// Reads the header; `None` (with diagnostics) when it cannot be used.
+/// Reads the header, covariate columns read as `rules` say; `None` (with diagnostics) when it
+/// cannot be used.
 pub(super) fn read_header(
-    file: &str,
-    header: &Row,
+    (file, header): (&str, &Row),
     model: &Model,
+    rules: &CovariateRules,
     diagnostics: &mut Vec<Diagnostic>,
     warnings: &mut Vec<String>,
 ) -> Option<Columns> {
@@ -130,9 +134,9 @@ pub(super) fn read_header(
                 None => columns.items[item as usize] = Some(k),
             }
         } else if let Some(parameter) = parameter_named(model, name) {
-            match columns.covariates.iter().find(|(_, p)| *p == parameter) {
-                Some(&(first, _)) => diagnostics.push(repeated(first)),
-                None => columns.covariates.push((k, parameter)),
+            match columns.covariates.iter().find(|(_, p, _)| *p == parameter) {
+                Some(&(first, _, _)) => diagnostics.push(repeated(first)),
+                None => columns.covariates.push((k, parameter, rules.default)),
             }
         } else {
             let guess = crate::diag::closest(name, parameters.iter().copied())
@@ -168,5 +172,47 @@ pub(super) fn read_header(
             );
         }
     }
+    apply_rules(&mut columns, (file, header), model, rules, diagnostics);
     (diagnostics.len() == before).then_some(columns)
+}
+
+/// Each column `rules` names read as it says; a name that is no covariate column is an error.
+fn apply_rules(
+    columns: &mut Columns,
+    (file, header): (&str, &Row),
+    model: &Model,
+    rules: &CovariateRules,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (name, interpolation) in &rules.columns {
+        let names = &columns.names;
+        let found = (columns.covariates.iter_mut()).find(|(column, parameter, _)| {
+            names[*column].eq_ignore_ascii_case(name)
+                || model.parameters[*parameter].name.eq_ignore_ascii_case(name)
+        });
+        match found {
+            Some(covariate) => covariate.2 = *interpolation,
+            None => {
+                let covariates: Vec<&str> = (columns.covariates.iter())
+                    .map(|&(column, _, _)| names[column].as_str())
+                    .collect();
+                let hint = match covariates.is_empty() {
+                    true => format!(
+                        "`{file}` has no covariate column (one named after a parameter of `{}`); drop `{name}=` from --covariates",
+                        model.name
+                    ),
+                    false => format!("its covariate columns: {}", covariates.join(", ")),
+                };
+                diagnostics.push(
+                    Diagnostic::new(format!(
+                        "--covariates {name}={}: `{name}` is not a covariate column of `{file}`",
+                        interpolation.name()
+                    ))
+                    .at(header.locate_all(file))
+                    .label("header")
+                    .hint(hint),
+                );
+            }
+        }
+    }
 }

@@ -26,8 +26,10 @@
 //!   `CMT` names; without that to the model's only output.
 //! - `BLQ`/`CENS` = 1 marks an observation below the limit of quantification. Its limit is the
 //!   row's `LLOQ`, or, without one, its DV (the NONMEM convention M3 uses).
-//! - A covariate takes the subject's first non-missing value; a later different value gives a
-//!   warning and is not used (time-varying covariates are not supported).
+//! - A covariate takes the subject's non-missing values: one value when they are all the same,
+//!   else a schedule of (TIME, value) the parameter follows during the run, read between records
+//!   as `ReadOptions::covariates` says (`nocb` by default, as NONMEM does; see
+//!   `simulate::Interpolation`).
 //! - Each ID's rows are contiguous and its TIME never decreases.
 
 mod columns;
@@ -42,6 +44,7 @@ pub use simulate::{plan_subject, simulate_subject};
 use crate::csv::{Delimiter, Table};
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model};
+use crate::simulate::{Interpolation, ParameterSchedule};
 use std::io::BufRead;
 
 /// Most problems reported for one file; the rest are counted in a last message.
@@ -71,8 +74,10 @@ pub struct DataSubject {
     pub id: String,
     /// The row of its first record.
     pub row: usize,
-    /// (parameter index, value) from covariate columns.
+    /// (parameter index, first value) from covariate columns.
     pub covariates: Vec<(usize, f64)>,
+    /// The covariates whose value changes within the ID, as schedules of (TIME, value).
+    pub schedules: Vec<ParameterSchedule>,
     /// Doses, ADDL repeats expanded, sorted by time.
     pub doses: Vec<DoseEvent>,
     pub observations: Vec<Observation>,
@@ -109,6 +114,15 @@ pub enum DvScale {
     Log,
 }
 
+/// How covariates that vary within an ID are read between their records: a default, and the
+/// columns read otherwise.
+#[derive(Debug, Clone, Default)]
+pub struct CovariateRules {
+    pub default: Interpolation,
+    /// (column, rule): the column named as in the header or after its parameter, in any case.
+    pub columns: Vec<(String, Interpolation)>,
+}
+
 /// How to read a dataset.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
@@ -120,6 +134,8 @@ pub struct ReadOptions {
     pub positive_dv: bool,
     /// The output (an index into the model's outputs) observations without DVID belong to.
     pub default_output: Option<usize>,
+    /// How covariates that vary within an ID are read.
+    pub covariates: CovariateRules,
 }
 
 /// Rows of a file that were not read, by reason.
@@ -160,9 +176,10 @@ impl Dropped {
 pub struct Dataset {
     /// Subjects in file order.
     pub subjects: Vec<DataSubject>,
-    /// Things worth knowing that are not errors (ignored columns, time-varying covariates,
-    /// cancelled doses).
+    /// Things worth knowing that are not errors (ignored columns, cancelled doses).
     pub warnings: Vec<String>,
+    /// Covariates that vary within IDs, and how they are read: "WT varies within 3 IDs (nocb)".
+    pub time_varying: Vec<String>,
     /// Rows left out.
     pub dropped: Dropped,
     /// The delimiter the file was read with.
@@ -213,7 +230,13 @@ pub fn read_dataset(
     let mut problems = Problems::default();
     let mut warnings = Vec::new();
     let mut diagnostics = Vec::new();
-    let columns = columns::read_header(file, &header, model, &mut diagnostics, &mut warnings);
+    let columns = columns::read_header(
+        (file, &header),
+        model,
+        &options.covariates,
+        &mut diagnostics,
+        &mut warnings,
+    );
     let mut filter = None;
     if let Some(wanted) = &options.filter {
         match wanted.resolve(&header_names(&header)) {
@@ -270,6 +293,7 @@ pub fn read_dataset(
     let subjects = assembler.finish(&mut warnings);
     if problems.shown.is_empty() {
         return Ok(Dataset {
+            time_varying: varying_covariates(&columns, &subjects),
             subjects,
             warnings,
             dropped,
@@ -277,6 +301,25 @@ pub fn read_dataset(
         });
     }
     Err(problems.into_result(file))
+}
+
+/// "WT varies within 3 IDs (nocb)" for each covariate column that varies within an ID.
+fn varying_covariates(columns: &columns::Columns, subjects: &[DataSubject]) -> Vec<String> {
+    (columns.covariates.iter())
+        .filter_map(|&(column, parameter, interpolation)| {
+            let ids = (subjects.iter())
+                .filter(|s| s.schedules.iter().any(|c| c.parameter == parameter))
+                .count();
+            (ids > 0).then(|| {
+                format!(
+                    "{} varies within {ids} ID{} ({})",
+                    columns.names[column],
+                    if ids == 1 { "" } else { "s" },
+                    interpolation.name()
+                )
+            })
+        })
+        .collect()
 }
 
 fn header_names(header: &crate::csv::Row) -> Vec<String> {

@@ -312,7 +312,7 @@ fn read_cells(row: &mut Row) -> Cells {
     );
     let lloq = row.checked(Item::Lloq, |x| x > 0.0, "is not an LLOQ: it must be > 0");
     let covariates: Vec<(usize, f64)> = (row.context.columns.covariates.iter())
-        .filter_map(|&(column, parameter)| row.number_in(column).map(|v| (parameter, v)))
+        .filter_map(|&(column, parameter, _)| row.number_in(column).map(|v| (parameter, v)))
         .collect();
     Cells {
         id,

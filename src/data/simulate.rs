@@ -9,7 +9,8 @@ use crate::simulate::{RunPlan, RunTemplate, SimError, Simulation, simulate};
 const MAX_ROWS: f64 = 1e7;
 
 /// The run plan of one subject, from `base` (the model's run with the command line's
-/// settings, or a fit's template): `base`'s parameters with the subject's covariates set, and
+/// settings, or a fit's template): `base`'s parameters with the subject's covariates set (those
+/// that vary within the ID as schedules, at their value at the start), and
 /// its solver and step; the subject's doses; a span from `base`'s start or the subject's first
 /// record, whichever is earlier, to `base`'s end or its last record (infusion ends included),
 /// whichever is later; output at `base`'s grid (start + k step within the span, or its listed
@@ -55,10 +56,14 @@ pub fn plan_subject(base: &RunTemplate, subject: &DataSubject) -> Result<RunPlan
     for &(index, value) in &subject.covariates {
         parameters[index] = value;
     }
+    for schedule in &subject.schedules {
+        parameters[schedule.parameter] = schedule.value_at(start);
+    }
     Ok(RunPlan {
         start,
         end,
         times: Some(times),
+        schedules: subject.schedules.clone(),
         ..base.plan_with(parameters, subject.doses.clone())
     })
 }

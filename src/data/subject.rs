@@ -1,5 +1,6 @@
 //! Records grouped into subjects: contiguous IDs, non-decreasing TIME, ADDL repeats expanded,
-//! resets cancelling what they undo, and one value per covariate.
+//! resets cancelling what they undo, and each covariate's values: one, or a schedule of
+//! (time, value) when it varies within the ID.
 
 use super::DataSubject;
 use super::columns::Columns;
@@ -7,6 +8,7 @@ use super::record::{DoseRow, Event, Record};
 use crate::csv::Row;
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model};
+use crate::simulate::ParameterSchedule;
 use std::collections::HashMap;
 
 /// A subject being assembled from its records.
@@ -17,10 +19,9 @@ struct Builder<'a> {
     subject: DataSubject,
     /// The row and time of the last record read, for the TIME order check.
     last: (usize, f64),
-    /// (parameter, value, row) of each covariate's first value.
-    covariates: Vec<(usize, f64, usize)>,
-    /// Covariates already warned about as time-varying.
-    varying: Vec<usize>,
+    /// (parameter, its (time, value) records) of each covariate, in the order of their first
+    /// values.
+    covariates: Vec<(usize, Vec<(f64, f64)>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -32,6 +33,7 @@ impl<'a> Builder<'a> {
                 id: record.id.clone(),
                 row: record.row,
                 covariates: Vec::new(),
+                schedules: Vec::new(),
                 doses: Vec::new(),
                 observations: Vec::new(),
                 output_times: Vec::new(),
@@ -39,7 +41,6 @@ impl<'a> Builder<'a> {
             },
             last: (record.row, record.time),
             covariates: Vec::new(),
-            varying: Vec::new(),
         }
     }
 
@@ -80,23 +81,13 @@ impl<'a> Builder<'a> {
     }
 
     fn add(&mut self, record: Record, warnings: &mut Vec<String>) {
-        let row = record.row;
+        let (row, time) = (record.row, record.time);
         for &(parameter, value) in &record.covariates {
-            match self.covariates.iter().find(|c| c.0 == parameter) {
-                None => self.covariates.push((parameter, value, row)),
-                Some(&(_, first, first_row))
-                    if first != value && !self.varying.contains(&parameter) =>
-                {
-                    self.varying.push(parameter);
-                    warnings.push(format!(
-                        "{}row {row}: the covariate `{}` changes from {first} (row {first_row}) to {value}; the first value is used for the whole subject (time-varying covariates are not supported)",
-                        self.prefix, self.model.parameters[parameter].name
-                    ));
-                }
-                Some(_) => {}
+            match self.covariates.iter_mut().find(|c| c.0 == parameter) {
+                None => self.covariates.push((parameter, vec![(time, value)])),
+                Some((_, records)) => records.push((time, value)),
             }
         }
-        let time = record.time;
         match &record.event {
             Event::Observation(observation) => {
                 self.subject.observations.push(observation.clone());
@@ -113,7 +104,7 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(mut self, columns: &Columns, warnings: &mut Vec<String>) -> DataSubject {
-        for &(_, parameter) in &columns.covariates {
+        for &(_, parameter, _) in &columns.covariates {
             if !self.covariates.iter().any(|c| c.0 == parameter) {
                 let p = &self.model.parameters[parameter];
                 warnings.push(format!(
@@ -122,7 +113,21 @@ impl<'a> Builder<'a> {
                 ));
             }
         }
-        self.subject.covariates = self.covariates.iter().map(|&(p, v, _)| (p, v)).collect();
+        for (parameter, records) in std::mem::take(&mut self.covariates) {
+            let first = records[0].1;
+            self.subject.covariates.push((parameter, first));
+            if records.iter().any(|r| r.1 != first) {
+                let interpolation = (columns.covariates.iter())
+                    .find(|c| c.1 == parameter)
+                    .map(|c| c.2)
+                    .unwrap_or_default();
+                self.subject.schedules.push(ParameterSchedule {
+                    parameter,
+                    records,
+                    interpolation,
+                });
+            }
+        }
         self.subject.doses.sort_by(|a, b| a.time.total_cmp(&b.time));
         // Large datasets: no spare capacity kept per subject.
         self.subject.observations.shrink_to_fit();

@@ -9,7 +9,7 @@ mod predict;
 mod setup;
 mod starts;
 mod subjects;
-pub use setup::{estimated_indices, initial_sigma, sensitivity_or_fallback};
+pub use setup::{estimated_indices, initial_sigma, refuse_time_varying, sensitivity_or_fallback};
 
 use crate::diag::Diagnostic;
 use crate::metrics::summary::NORMAL_QUANTILE_975;

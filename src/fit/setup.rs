@@ -47,6 +47,38 @@ pub fn estimated_indices(
     }
 }
 
+/// Refuses to estimate a parameter that a dataset's covariate column changes within an ID (one
+/// estimate cannot be a value that follows the data over time). A column that holds one value
+/// per ID is overridden by the estimate, as ever.
+pub fn refuse_time_varying(
+    model: &Model,
+    estimated: &[usize],
+    subjects: &[DataSubject],
+) -> Result<(), Vec<Diagnostic>> {
+    let problems: Vec<Diagnostic> = (estimated.iter())
+        .filter_map(|&index| {
+            let mut varying = (subjects.iter())
+                .filter(|s| s.schedules.iter().any(|c| c.parameter == index));
+            let first = varying.next()?;
+            let name = &model.parameters[index].name;
+            Some(
+                Diagnostic::new(format!(
+                    "`--estimate {name}`: the dataset's covariate column `{name}` changes it within {} ID(s) (the first: ID {})",
+                    1 + varying.count(),
+                    first.id
+                ))
+                .hint(format!(
+                    "estimate a parameter the dataset does not set over time, or leave the `{name}` column out of the dataset"
+                )),
+            )
+        })
+        .collect();
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(problems),
+    }
+}
+
 /// Starting residual SDs: `given` (`--sigma`), or the error model's defaults for the data.
 pub fn initial_sigma(
     error: ErrorModel,

@@ -12,8 +12,12 @@ pub struct DatasetFacts {
     pub sha256: String,
     /// IDs read.
     pub ids: usize,
-    /// Warnings of the reader (ignored columns, time-varying covariates, cancelled doses).
+    /// Warnings of the reader (ignored columns, cancelled doses).
     pub warnings: Vec<String>,
+    /// Covariates that vary within IDs, and how they were read ("WT varies within 3 IDs
+    /// (nocb)"); absent when none does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_varying: Vec<String>,
     /// The delimiter the file was read with (`comma`, `tab`, ...).
     pub delimiter: String,
     pub dv_scale: DvScale,

@@ -5,10 +5,11 @@
 
 use super::events::EventWatch;
 use super::outcome::{assemble, check_finite, check_start_rates, negative_states, segment_error};
+use super::schedules::{on_segment, switch_moved};
 use super::times::{Samples, Schedule, requested_rows, samples, schedule, warn_outside};
 use super::{Clock, RunPlan, SimError, Simulation, apply_boluses, listed_times, output_times};
 use crate::model::Model;
-use crate::solver::{Integrator, Piece, SegmentFailure, SolverOptions, Stats};
+use crate::solver::{Integrator, Piece, Ramp, SegmentFailure, SolverOptions, Stats};
 use std::cell::RefCell;
 
 pub(super) struct Driver<'a, 'w> {
@@ -33,6 +34,8 @@ pub(super) struct Driver<'a, 'w> {
     rates: Vec<f64>,
     /// Sample rows checked finite so far.
     checked: usize,
+    /// The times of the model's time switches at the start, when schedules change parameters.
+    switch_times: Vec<f64>,
 }
 
 impl<'a: 'w, 'w> Driver<'a, 'w> {
@@ -63,9 +66,15 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
             atol: state_atol.iter().copied().fold(f64::INFINITY, f64::min),
             ..plan.solver
         };
+        let switch_times = match plan.schedules.is_empty() {
+            true => Vec::new(),
+            false => model.switch_times(&registers),
+        };
         let integrator = Integrator {
             model,
-            parameters: &plan.parameters,
+            parameters: plan.parameters.clone(),
+            ramps: Vec::new(),
+            ramped: RefCell::new(Vec::new()),
             registers: RefCell::new(registers),
             options,
             stats: Stats::default(),
@@ -112,6 +121,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
             stopped,
             rates: vec![0.0; width],
             checked: 0,
+            switch_times,
         })
     }
 
@@ -163,6 +173,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
         } else {
             &[]
         };
+        self.follow_schedules(a, b)?;
         let model = self.model;
         model.set_switches(&mut self.integrator.registers.borrow_mut(), 0.5 * (a + b));
         let origin = if self.watch.is_some() || self.plan.times.is_some() {
@@ -179,6 +190,43 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
         }
         self.rates = rates;
         self.at_breakpoint(a, b, next)
+    }
+
+    /// When schedules change parameters: the parameters of the segment (a, b) in the integrator
+    /// and the event watch, the model's setup redone for them. A time switch they would move is
+    /// refused: its breakpoint was placed from the values at the start.
+    fn follow_schedules(&mut self, a: f64, b: f64) -> Result<(), SimError> {
+        let (model, schedules) = (self.model, &self.plan.schedules);
+        if schedules.is_empty() {
+            return Ok(());
+        }
+        let integrator = &mut self.integrator;
+        on_segment(
+            schedules,
+            (a, b),
+            &mut integrator.parameters,
+            &mut integrator.ramps,
+        );
+        let registers = integrator.registers.get_mut();
+        let mut at_end = integrator.parameters.clone();
+        Ramp::apply(&integrator.ramps, b, &mut at_end);
+        for parameters in [&at_end, &integrator.parameters] {
+            model.setup(registers, parameters);
+            let moved = (model.switch_times(registers).iter())
+                .zip(&self.switch_times)
+                .any(|(now, then)| now.to_bits() != then.to_bits());
+            if moved {
+                let states = (self.state_names.iter().cloned())
+                    .zip(self.y.iter().copied())
+                    .collect();
+                return Err(switch_moved(model, schedules, a, states));
+            }
+        }
+        if let Some(cell) = self.watch {
+            cell.borrow_mut()
+                .set_parameters(&integrator.parameters, &integrator.ramps);
+        }
+        Ok(())
     }
 
     /// Events or listed output times: a sparse call to each output time in (a, b) and to `b`,
@@ -300,7 +348,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
                 (0.5 * (a + b), 0.5 * (b + c)),
                 b,
                 &mut self.y,
-                &self.plan.parameters,
+                &self.integrator.parameters,
             );
         }
         if let Some(index) = self.sample_index(b) {
@@ -343,13 +391,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
             &state_rows,
         ));
         let registers = self.integrator.registers.into_inner();
-        let trajectory = assemble(
-            self.model,
-            &self.plan.parameters,
-            registers,
-            &times,
-            &state_rows,
-        )?;
+        let trajectory = assemble(self.model, self.plan, registers, &times, &state_rows)?;
         Ok(Simulation {
             trajectory,
             stats,

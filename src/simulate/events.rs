@@ -4,7 +4,7 @@
 
 use super::SimError;
 use crate::model::Model;
-use crate::solver::{Integrator, SegmentFailure, StepObserver};
+use crate::solver::{Integrator, Ramp, SegmentFailure, StepObserver};
 
 /// Width, relative to the time, of the final bracket around a crossing: well inside the 1e-9
 /// promised, so that repeated events (each starting from the last) stay within it.
@@ -17,7 +17,10 @@ const MAX_FIRINGS_AT_ONE_TIME: usize = 100;
 /// Event bookkeeping for one simulation; also the solver's step observer.
 pub struct EventWatch<'m> {
     model: &'m Model,
-    parameters: &'m [f64],
+    /// The parameters of the current segment.
+    parameters: Vec<f64>,
+    /// Parameters changing linearly within the current segment.
+    ramps: Vec<Ramp>,
     registers: Vec<f64>,
     values: Vec<f64>,
     armed: Vec<bool>,
@@ -54,16 +57,12 @@ impl StepObserver for EventWatch<'_> {
 
 impl<'m> EventWatch<'m> {
     /// `registers` must hold the model's setup for `parameters`.
-    pub fn new(
-        model: &'m Model,
-        parameters: &'m [f64],
-        registers: Vec<f64>,
-        states: usize,
-    ) -> Self {
+    pub fn new(model: &'m Model, parameters: Vec<f64>, registers: Vec<f64>, states: usize) -> Self {
         let count = model.events.len();
         EventWatch {
             model,
             parameters,
+            ramps: Vec::new(),
             registers,
             values: vec![0.0; count],
             armed: model.events.iter().map(|e| e.after.is_none()).collect(),
@@ -81,12 +80,26 @@ impl<'m> EventWatch<'m> {
         self.model.set_switches(&mut self.registers, t);
     }
 
+    /// The parameters of a new segment (`ramps` change within it), the setup redone for them;
+    /// switches are set by `set_switches` after.
+    pub fn set_parameters(&mut self, parameters: &[f64], ramps: &[Ramp]) {
+        self.parameters.copy_from_slice(parameters);
+        self.ramps.clear();
+        self.ramps.extend_from_slice(ramps);
+        self.model.setup(&mut self.registers, &self.parameters);
+    }
+
+    /// Every condition at (time, states), with the ramped parameters at `time`.
     fn evaluate(&mut self, time: f64, states: &[f64]) {
+        if !self.ramps.is_empty() {
+            Ramp::apply(&self.ramps, time, &mut self.parameters);
+            self.model.setup(&mut self.registers, &self.parameters);
+        }
         self.model.event_conditions(
             &mut self.registers,
             time,
             states,
-            self.parameters,
+            &self.parameters,
             &mut self.values,
         );
     }
@@ -121,7 +134,7 @@ impl<'m> EventWatch<'m> {
             let event = &self.model.events[k];
             if !event.set.is_empty() {
                 self.model
-                    .apply_event(k, &mut self.registers, time, states, self.parameters);
+                    .apply_event(k, &mut self.registers, time, states, &self.parameters);
             }
             if event.record {
                 self.recorded.push((event.name.clone(), time));

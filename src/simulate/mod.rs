@@ -9,7 +9,9 @@
 //! step. Output times are start + k * step exactly, plus `end` (or the listed `times`, plus
 //! start and end). On a sensitivity model, the sensitivities jump where a switch whose time
 //! depends on a parameter flips (`Model::cross_switches`), after the doses at that time, so the
-//! row at that time shows them after the jump.
+//! row at that time shows them after the jump. A parameter with a schedule (`RunPlan::schedules`)
+//! takes its segment's value at each breakpoint, or its value at each time within a segment
+//! where it changes linearly (schedules.rs).
 
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model};
@@ -18,6 +20,7 @@ mod events;
 mod outcome;
 mod peaks;
 mod plan;
+mod schedules;
 mod times;
 
 use crate::solver::{MethodSwitch, Stats};
@@ -26,6 +29,7 @@ use driver::Driver;
 use events::EventWatch;
 pub use peaks::locate_peaks;
 pub use plan::{RunPlan, RunTemplate};
+pub use schedules::{Interpolation, ParameterSchedule};
 use std::cell::RefCell;
 pub use times::{Clock, listed_times, output_times};
 
@@ -102,7 +106,7 @@ fn simulate_from(
     let watch = (!model.events.is_empty()).then(|| {
         RefCell::new(EventWatch::new(
             model,
-            &plan.parameters,
+            plan.parameters.clone(),
             registers.clone(),
             model.states.len(),
         ))
@@ -139,10 +143,12 @@ fn check_plan(model: &Model, plan: &RunPlan) -> Result<(), SimError> {
     }
     if plan.parameters.len() != model.parameters.len()
         || plan.doses.iter().any(|d| d.state >= model.states.len())
+        || (plan.schedules.iter())
+            .any(|s| s.parameter >= model.parameters.len() || s.records.is_empty())
     {
         return Err(refuse(
             format!(
-                "the run plan has {} parameter values for the {} parameters of `{}`, or a dose into a state it lacks",
+                "the run plan has {} parameter values for the {} parameters of `{}`, a dose into a state it lacks, or an empty schedule or one of a parameter it lacks",
                 plan.parameters.len(),
                 model.parameters.len(),
                 model.name

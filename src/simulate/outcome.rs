@@ -2,6 +2,7 @@
 //! non-finite states and outputs caught with the time, and the recorded states with their
 //! outputs assembled into a trajectory.
 
+use super::schedules::values_at;
 use super::{RunPlan, SimError};
 use crate::model::Model;
 use crate::solver::SegmentFailure;
@@ -114,9 +115,11 @@ pub(super) fn check_finite(
     Ok(recorded)
 }
 
+/// The trajectory of the requested rows: states with the outputs at each row's time (with the
+/// parameters there, when schedules change them).
 pub(super) fn assemble(
     model: &Model,
-    parameters: &[f64],
+    plan: &RunPlan,
     mut registers: Vec<f64>,
     times: &[f64],
     state_rows: &[f64],
@@ -125,10 +128,15 @@ pub(super) fn assemble(
     let outputs = model.outputs.len();
     let mut values = Vec::with_capacity(times.len() * (states + outputs));
     let mut output_values = vec![0.0; outputs];
+    let mut parameters = plan.parameters.clone();
     for (index, &t) in times.iter().enumerate() {
         let row = &state_rows[index * states..(index + 1) * states];
+        if !plan.schedules.is_empty() {
+            values_at(&plan.schedules, t, &mut parameters);
+            model.setup(&mut registers, &parameters);
+        }
         model.set_switches(&mut registers, t);
-        model.outputs(&mut registers, t, row, parameters, &mut output_values);
+        model.outputs(&mut registers, t, row, &parameters, &mut output_values);
         if let Some(bad) = output_values.iter().position(|v| !v.is_finite()) {
             let name = &model.outputs[bad].name;
             return Err(SimError {

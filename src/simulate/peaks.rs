@@ -114,7 +114,11 @@ impl Search<'_> {
         let (a, b) = (trajectory.times[first], trajectory.times[last]);
         let clock = Clock::new(plan.step);
         let window = RunPlan {
-            parameters: plan.parameters.clone(),
+            parameters: match self.restart {
+                true => plan.parameters_at(a),
+                false => plan.parameters.clone(),
+            },
+            schedules: plan.schedules.clone(),
             doses: if self.restart {
                 doses_after(clock, &plan.doses, a, b)
             } else {

@@ -2,6 +2,7 @@
 //! and solver settings), and the template the runs of a batch, a data set or a fit are planned
 //! from (everything but the doses, with base parameters each run may change).
 
+use super::schedules::{ParameterSchedule, values_at};
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model, Regimen};
 use crate::solver::{SolverOptions, SolverOverrides};
@@ -9,7 +10,10 @@ use crate::solver::{SolverOptions, SolverOverrides};
 /// Everything needed to run one simulation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunPlan {
+    /// The parameter values at `start`.
     pub parameters: Vec<f64>,
+    /// Parameters that change during the run (a dataset's time-varying covariates).
+    pub schedules: Vec<ParameterSchedule>,
     pub doses: Vec<DoseEvent>,
     pub start: f64,
     pub end: f64,
@@ -31,6 +35,13 @@ impl RunPlan {
     ) -> Result<RunPlan, Diagnostic> {
         let doses = regimen.events(&parameters)?;
         Ok(RunTemplate::for_model(model, parameters, step).plan(doses))
+    }
+
+    /// The parameter values at time `t`: `parameters` with each schedule's value there.
+    pub fn parameters_at(&self, t: f64) -> Vec<f64> {
+        let mut parameters = self.parameters.clone();
+        values_at(&self.schedules, t, &mut parameters);
+        parameters
     }
 
     /// The plan without its doses: the template it could have been made from.
@@ -106,6 +117,7 @@ impl RunTemplate {
     pub fn plan_with(&self, parameters: Vec<f64>, doses: Vec<DoseEvent>) -> RunPlan {
         RunPlan {
             parameters,
+            schedules: Vec::new(),
             doses,
             start: self.start,
             end: self.end,

@@ -1,5 +1,5 @@
 //! The times of one run: the output grid, the breakpoints where the right-hand side changes
-//! (doses, infusion ends, time switches), and when two times count as one.
+//! (doses, infusion ends, time switches, parameter schedules), and when two times count as one.
 //!
 //! Times from data files and arithmetic land a few ulps apart (a dose at 23.8 and a record at
 //! 23.800000000000004). Two times closer than `Clock::tolerance` are one time: breakpoints that
@@ -150,7 +150,8 @@ pub fn samples(clock: Clock, breakpoints: &[f64], requested: &[f64]) -> Samples 
 
 /// The run's times where the right-hand side changes, and its doses on them.
 pub(super) struct Schedule {
-    /// Start, end, doses, infusion ends and time switches, merged where they are the same time.
+    /// Start, end, doses, infusion ends, time switches and changes of parameter schedules,
+    /// merged where they are the same time.
     pub breakpoints: Vec<f64>,
     /// The doses, moved onto their breakpoints.
     pub doses: Vec<DoseEvent>,
@@ -163,6 +164,7 @@ pub(super) struct Schedule {
 /// The run's schedule (see `Schedule`).
 pub(super) fn schedule(model: &Model, plan: &RunPlan, registers: &[f64], clock: Clock) -> Schedule {
     let mut candidates = model.switch_times(registers);
+    candidates.extend(plan.schedules.iter().flat_map(|s| s.breakpoints()));
     let mut warnings = Vec::new();
     let (start, end) = (plan.start, plan.end);
     for dose in &plan.doses {

@@ -122,12 +122,34 @@ pub trait StepObserver {
     fn observe(&mut self, time: f64, states: &[f64]) -> bool;
 }
 
+/// A parameter that changes linearly within a segment (a time-varying covariate read with
+/// `linear`): `value + slope (t - origin)` at time t.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ramp {
+    pub parameter: usize,
+    pub origin: f64,
+    pub value: f64,
+    pub slope: f64,
+}
+
+impl Ramp {
+    /// `parameters` with every ramp's value at `t`.
+    pub fn apply(ramps: &[Ramp], t: f64, parameters: &mut [f64]) {
+        for ramp in ramps {
+            parameters[ramp.parameter] = ramp.value + ramp.slope * (t - ramp.origin);
+        }
+    }
+}
+
 /// The model on one piece as every method sees it: time local to the piece's origin, running
-/// infusion rates added to the derivatives, one register file reused across calls.
+/// infusion rates added to the derivatives, one register file reused across calls; with ramps,
+/// the parameters at each evaluation's time (and the model's setup redone for them).
 #[derive(Clone, Copy)]
 struct PieceRhs<'a> {
     model: &'a Model,
     parameters: &'a [f64],
+    ramps: &'a [Ramp],
+    ramped: &'a RefCell<Vec<f64>>,
     registers: &'a RefCell<Vec<f64>>,
     infusion: &'a [f64],
     origin: f64,
@@ -136,28 +158,38 @@ struct PieceRhs<'a> {
 impl PieceRhs<'_> {
     #[inline]
     fn derivatives(&self, local_time: f64, y: &[f64], dy: &mut [f64]) {
+        let t = self.origin + local_time;
         let mut registers = self.registers.borrow_mut();
-        self.model.rhs(
-            &mut registers,
-            self.origin + local_time,
-            y,
-            self.parameters,
-            dy,
-        );
+        if self.ramps.is_empty() {
+            self.model.rhs(&mut registers, t, y, self.parameters, dy);
+        } else {
+            let parameters = self.parameters_at(&mut registers, t);
+            self.model.rhs(&mut registers, t, y, &parameters, dy);
+        }
         for (derivative, rate) in dy.iter_mut().zip(self.infusion) {
             *derivative += rate;
         }
     }
 
+    /// The ramped parameters at `t`, with the model's setup redone for them in `registers`.
+    fn parameters_at(&self, registers: &mut [f64], t: f64) -> std::cell::RefMut<'_, Vec<f64>> {
+        let mut parameters = self.ramped.borrow_mut();
+        parameters.clear();
+        parameters.extend_from_slice(self.parameters);
+        Ramp::apply(self.ramps, t, &mut parameters);
+        self.model.setup(registers, &parameters);
+        parameters
+    }
+
     fn jacobian(&self, local_time: f64, y: &[f64], jacobian: &mut [f64]) {
+        let t = self.origin + local_time;
         let mut registers = self.registers.borrow_mut();
-        self.model.jacobian(
-            &mut registers,
-            self.origin + local_time,
-            y,
-            self.parameters,
-            jacobian,
-        );
+        if self.ramps.is_empty() {
+            (self.model).jacobian(&mut registers, t, y, self.parameters, jacobian);
+        } else {
+            let parameters = self.parameters_at(&mut registers, t);
+            (self.model).jacobian(&mut registers, t, y, &parameters, jacobian);
+        }
     }
 }
 
@@ -165,7 +197,9 @@ impl<'a> Integrator<'a> {
     fn piece_rhs<'p>(&'p self, piece: &Piece<'p>) -> PieceRhs<'p> {
         PieceRhs {
             model: self.model,
-            parameters: self.parameters,
+            parameters: &self.parameters,
+            ramps: &self.ramps,
+            ramped: &self.ramped,
             registers: &self.registers,
             infusion: piece.infusion,
             origin: piece.origin,
@@ -185,7 +219,13 @@ pub struct Piece<'a> {
 /// Integrates one model on one parameter set, segment by segment.
 pub struct Integrator<'a> {
     pub model: &'a Model,
-    pub parameters: &'a [f64],
+    /// The parameters of the current segment (a time-varying covariate changes them at
+    /// breakpoints).
+    pub parameters: Vec<f64>,
+    /// Parameters changing linearly within the current segment; empty when none does.
+    pub ramps: Vec<Ramp>,
+    /// Room for the ramped parameters at one time.
+    pub ramped: RefCell<Vec<f64>>,
     pub registers: RefCell<Vec<f64>>,
     pub options: SolverOptions,
     pub stats: Stats,

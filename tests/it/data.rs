@@ -4,6 +4,7 @@
 
 mod formats;
 mod simulate;
+mod time_varying;
 
 use crate::{model_from, repo_path};
 use cartsim::data::{DataSubject, Dataset, Observation, ReadOptions, read_dataset};
@@ -98,6 +99,7 @@ fn every_evid_is_read_with_its_nonmem_meaning() {
         id: "1".into(),
         row: 2,
         covariates: vec![(WEIGHT, 70.0)],
+        schedules: Vec::new(),
         // EVID 1 with ADDL 2 every 7 (the repeat at 14 is cancelled by the EVID 3 reset at
         // 10), and EVID 4 at 20: AMT 500 at RATE 100, an infusion over 5.
         doses: vec![
@@ -198,19 +200,26 @@ fn blq_rows_take_their_lloq_or_their_dv_as_the_limit() {
 }
 
 #[test]
-fn covariates_are_matched_to_parameters_by_name_and_take_the_first_value() {
+fn covariates_are_matched_to_parameters_by_name_and_one_that_varies_becomes_a_schedule() {
     let dataset = read("covariates.csv", None);
     assert_eq!(dataset.subjects[0].covariates, [(WEIGHT, 70.0), (V, 4.0)]);
+    // `weight` changes from 70 (time 0) to 72 (time 7): a schedule, read as NONMEM does.
+    assert_eq!(
+        dataset.subjects[0].schedules,
+        [cartsim::simulate::ParameterSchedule {
+            parameter: WEIGHT,
+            records: vec![(0.0, 70.0), (7.0, 72.0)],
+            interpolation: cartsim::simulate::Interpolation::Nocb,
+        }]
+    );
+    assert_eq!(dataset.time_varying, ["WEIGHT varies within 1 ID (nocb)"]);
     assert_eq!(
         dataset.subjects[0].observations,
         [observation(7.0, 0, 5.0, 3)]
     );
     assert!(dataset.subjects[1].covariates.is_empty());
     let warnings = dataset.warnings.join("\n");
-    assert!(
-        warnings.contains("ID 1: row 3: the covariate `weight` changes from 70 (row 2) to 72"),
-        "{warnings}"
-    );
+    assert!(!warnings.contains("changes"), "{warnings}");
     assert!(
         warnings.contains("ID 2: no value of the covariate `weight`; the model's value 60 is used"),
         "{warnings}"

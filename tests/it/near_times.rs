@@ -66,6 +66,7 @@ fn closed_form(doses: &[DoseEvent], t: f64) -> f64 {
 fn plan(model: &Model, doses: Vec<DoseEvent>, times: Vec<f64>, method: SolverName) -> RunPlan {
     RunPlan {
         parameters: model.parameter_values(None).unwrap(),
+        schedules: Vec::new(),
         doses,
         start: 0.0,
         end: 48.0,

@@ -306,6 +306,7 @@ fn a_plan_that_does_not_fit_the_model_is_an_error_not_a_panic() {
     let model = shipped("onecomp_iv_bolus.yaml");
     let plan = cartsim::simulate::RunPlan {
         parameters: vec![1.0],
+        schedules: Vec::new(),
         doses: Vec::new(),
         start: 0.0,
         end: 1.0,

@@ -9,6 +9,7 @@ mod population_cli;
 mod saem;
 mod sandwich;
 mod starts;
+mod time_varying;
 
 use crate::shipped;
 use cartsim::data::{DataSubject, Observation};
@@ -54,6 +55,7 @@ fn subject(
         id: id.to_string(),
         row: 2,
         covariates: Vec::new(),
+        schedules: Vec::new(),
         doses,
         observations: observed
             .into_iter()
