@@ -1,6 +1,7 @@
 //! The library's named choices as command-line values (`clap::ValueEnum`), so that clap stays
 //! in `cli`: each value's name is the one model files and records use, its help what it means.
 
+use crate::fit::Intervals;
 use crate::fit::likelihood::{BlqMethod, ErrorModel};
 use crate::fit::population::Covariance;
 use crate::report::Format;
@@ -52,6 +53,11 @@ choices!(Covariance:
     (Covariance::Hessian, "hessian", "Inverse Hessian of the objective, 2 R^-1 (NONMEM's $COV MATRIX=R; default)"),
     (Covariance::Sandwich, "sandwich", "Sandwich R^-1 S R^-1 from each ID's gradient (NONMEM's default $COV; robust to a misspecified error model)"),
     (Covariance::Both, "both", "Standard errors from the inverse Hessian, with se_hessian and se_sandwich side by side"),
+);
+
+choices!(Intervals:
+    (Intervals::Wald, "wald", "Symmetric on the estimation scale: estimate +- t quantile x SE (default)"),
+    (Intervals::Profile, "profile", "Profile likelihood: where -2LL, the other estimates re-optimised, stays within 3.84 of its minimum"),
 );
 
 choices!(Format:

@@ -12,7 +12,8 @@ use crate::data::Dataset;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::{BlqMethod, ErrorModel};
 use crate::fit::{
-    DEFAULT_STARTS, FitRequest, FitSettings, Gradient, SearchSettings, fit_subjects, scales_for,
+    DEFAULT_STARTS, FitRequest, FitSettings, Gradient, Intervals, SearchSettings, fit_subjects,
+    scales_for,
 };
 use crate::model::Model;
 use crate::output::{Destination, Owner, Staging, sha256_hex};
@@ -66,6 +67,15 @@ pub struct FitArgs {
     /// SAEM's chains and importance draws and of the predictive check's replicates.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// 95% intervals of an individual fit's estimates: Wald, or profile likelihood (each end
+    /// found by refitting the others with the quantity held; slower).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "wald",
+        conflicts_with = "population"
+    )]
+    intervals: Intervals,
     /// How predictions are differentiated.
     #[arg(long, value_enum, default_value = "sensitivity")]
     gradient: GradientChoice,
@@ -230,6 +240,7 @@ fn individuals(args: &FitArgs, start: Start) -> Result<(), Failure> {
             starts: args.starts as usize,
             seed: args.seed,
             search: SearchSettings::default(),
+            intervals: args.intervals,
         },
         gradient: start.gradient,
     };
@@ -248,7 +259,7 @@ fn individuals(args: &FitArgs, start: Start) -> Result<(), Failure> {
             f.id, subject.fit.starts.finished, subject.fit.starts.reaching_best
         );
     }
-    print!("{}", individual_summary(&fits));
+    print!("{}", individual_summary(&fits, args.intervals));
     println!(
         "wrote {}: estimates.csv, predictions.csv, fit.json, figures/",
         destination.path.display()

@@ -95,6 +95,20 @@ struct Evaluation {
     predictions: Vec<f64>,
 }
 
+impl Evaluation {
+    /// The evaluation as a search that keeps coordinate `held` fixed sees it: no gradient
+    /// along it, and a unit row and column of curvature (so every step leaves it unchanged).
+    fn holding(mut self, held: Option<usize>) -> Evaluation {
+        if let Some(k) = held {
+            self.gradient[k] = 0.0;
+            self.curvature.row_mut(k).fill(0.0);
+            self.curvature.column_mut(k).fill(0.0);
+            self.curvature[(k, k)] = 1.0;
+        }
+        self
+    }
+}
+
 /// The problem: data, error model, scales of the model parameters. theta = [model parameters
 /// on their scales..., ln sigma...].
 pub struct Problem<'a> {
@@ -209,8 +223,20 @@ pub fn search(
     start: &[f64],
     settings: SearchSettings,
 ) -> Result<SearchResult, Diagnostic> {
+    search_holding(problem, start, None, settings)
+}
+
+/// Levenberg-Marquardt from `start` with coordinate `held` (if any) kept at its start: the
+/// other coordinates are searched (a profile likelihood's inner fit).
+pub fn search_holding(
+    problem: &Problem,
+    start: &[f64],
+    held: Option<usize>,
+    settings: SearchSettings,
+) -> Result<SearchResult, Diagnostic> {
+    let evaluate = |theta: &[f64]| problem.evaluate(theta).map(|e| e.holding(held));
     let mut theta = start.to_vec();
-    let mut current = problem.evaluate(&theta)?;
+    let mut current = evaluate(&theta)?;
     let mut evaluations = 1;
     let mut damping = 1e-3;
     for iteration in 1..=settings.max_iterations {
@@ -224,7 +250,7 @@ pub fn search(
             };
             let trial: Vec<f64> = theta.iter().zip(step.iter()).map(|(t, s)| t + s).collect();
             evaluations += 1;
-            match problem.evaluate(&trial) {
+            match evaluate(&trial) {
                 Ok(next) if next.objective <= current.objective => {
                     accepted = Some((trial, next, step));
                     break;

@@ -6,6 +6,7 @@ mod estimate;
 pub mod likelihood;
 pub mod population;
 mod predict;
+mod profile;
 mod setup;
 mod starts;
 mod subjects;
@@ -17,6 +18,8 @@ pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSe
 use estimate::{covariance, search};
 use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
 pub use predict::{Gradient, SimulatedSubject};
+pub use profile::Intervals;
+use profile::profile_intervals;
 use starts::start_points;
 pub use starts::{DEFAULT_STARTS, OtherOptimum, Starts};
 pub use subjects::{
@@ -70,7 +73,9 @@ pub struct Estimate {
     /// 100 SE / |value|.
     #[serde(deserialize_with = "crate::record::fit::number")]
     pub rse_percent: f64,
-    /// 95% interval, symmetric on the estimation scale (log or logit), so asymmetric here.
+    /// 95% interval: Wald, symmetric on the estimation scale (log or logit), so asymmetric
+    /// here; or the profile-likelihood ends (`Intervals::Profile`; an open end is the bound of
+    /// a bounded parameter, NaN otherwise).
     #[serde(deserialize_with = "crate::record::fit::number")]
     pub low: f64,
     #[serde(deserialize_with = "crate::record::fit::number")]
@@ -105,6 +110,9 @@ pub struct IndividualFit {
     pub predictions: Vec<f64>,
     /// How the searches from the several starts ended.
     pub starts: Starts,
+    /// Profile-likelihood ends that are open or were not refined (also in `status`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interval_notes: Vec<String>,
 }
 
 /// What to estimate and how.
@@ -117,6 +125,8 @@ pub struct FitSettings {
     pub starts: usize,
     pub seed: u64,
     pub search: SearchSettings,
+    /// Wald intervals, or profile-likelihood ones (each inner fit with `search`).
+    pub intervals: Intervals,
 }
 
 /// Fits one subject: `names` and `scales` of the estimated model parameters, their initial
@@ -153,7 +163,7 @@ pub fn fit_subject(
     let m = best.theta.len();
     let quantile = t_quantile_975(observations.saturating_sub(m));
     let values: Vec<f64> = parameters.iter().chain(&sigma).copied().collect();
-    let estimates = individual_estimates(
+    let mut estimates = individual_estimates(
         &problem,
         names,
         &best.theta,
@@ -161,8 +171,21 @@ pub fn fit_subject(
         covariance.as_ref(),
         quantile,
     );
+    let interval_notes = match settings.intervals {
+        Intervals::Wald => Vec::new(),
+        Intervals::Profile => with_profiles(
+            &problem,
+            &best,
+            covariance.as_ref(),
+            settings,
+            &mut estimates,
+        ),
+    };
     let correlation = correlation_matrix(covariance.as_ref(), m);
-    let status = individual_status(&best, covariance.is_some(), &estimates, &starts, names);
+    let mut status = individual_status(&best, covariance.is_some(), &estimates, &starts, names);
+    for note in &interval_notes {
+        status.push_str(&format!("; {note}"));
+    }
     let k = m as f64;
     let predictions = predictor.predict(&parameters)?.values;
     Ok(IndividualFit {
@@ -178,7 +201,35 @@ pub fn fit_subject(
         estimates,
         predictions,
         starts,
+        interval_notes,
     })
+}
+
+/// Replaces the intervals of `estimates` (at the `best` search's end) by profile-likelihood
+/// ones; what to say about open or unrefined ends.
+fn with_profiles(
+    problem: &Problem,
+    best: &SearchResult,
+    covariance: Option<&nalgebra::DMatrix<f64>>,
+    settings: &FitSettings,
+    estimates: &mut [Estimate],
+) -> Vec<String> {
+    let theta_se: Vec<f64> = (0..best.theta.len())
+        .map(|k| covariance.map_or(f64::NAN, |c| c[(k, k)].sqrt()))
+        .collect();
+    let names: Vec<String> = estimates.iter().map(|e| e.name.clone()).collect();
+    let profiles = profile_intervals(
+        problem,
+        &names,
+        &best.theta,
+        best.objective,
+        &theta_se,
+        settings.search,
+    );
+    for (estimate, [low, high]) in estimates.iter_mut().zip(profiles.ends) {
+        (estimate.low, estimate.high) = (low, high);
+    }
+    profiles.notes
 }
 
 /// Searches from the initial values and every other start point: the ends reached, and the

@@ -33,6 +33,7 @@ fn settings(error: ErrorModel) -> FitSettings {
         starts: 1,
         seed: 1,
         search: SearchSettings::default(),
+        intervals: Intervals::Wald,
     }
 }
 

@@ -6,8 +6,8 @@ use super::ModelFile;
 use super::Record;
 use super::dataset::DatasetFacts;
 use super::provenance::Provenance;
-use crate::fit::IndividualFit;
 use crate::fit::population::{Covariance, PopulationEstimate};
+use crate::fit::{IndividualFit, Intervals};
 use crate::solver::SolverOptions;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -68,6 +68,9 @@ pub struct FitRecord {
     /// How predictions were differentiated (and why not as asked, when not).
     pub gradient: String,
     pub objective: String,
+    /// Which 95% intervals the estimates have (records before the choice had Wald ones).
+    #[serde(default)]
+    pub intervals: Intervals,
     pub solver: SolverOptions,
     pub subjects: Vec<SubjectRecord>,
     /// IDs without a fit.

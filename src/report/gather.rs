@@ -185,6 +185,10 @@ pub fn gather(folder: Folder) -> ReportData {
             Some(CommandRecord::Population(population)) => Some(population.standard_errors.label()),
             _ => None,
         },
+        intervals: match &folder.record {
+            Some(CommandRecord::Fit(fit)) => Some(fit.intervals.describe()),
+            _ => None,
+        },
         trial: match (&folder.record, &folder.operating_characteristics_csv) {
             (Some(CommandRecord::Trial(trial)), Some(csv)) => {
                 Some(super::trial::section(trial, csv))

@@ -50,6 +50,8 @@ pub struct ReportData {
     pub variability: Option<model::Variability>,
     /// Which covariance gave a population fit's standard errors.
     pub standard_errors: Option<&'static str>,
+    /// Which 95% intervals an individual fit's estimates have.
+    pub intervals: Option<&'static str>,
     pub results: tables::Results,
     /// The design, readouts and operating characteristics of a `trial`.
     pub trial: Option<trial::TrialSection>,

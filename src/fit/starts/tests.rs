@@ -3,7 +3,9 @@
 use super::*;
 use crate::fit::likelihood::{BlqMethod, Datum, ErrorModel};
 use crate::fit::tests::Exponential;
-use crate::fit::{FitSettings, Prediction, Predictor, Scale, SearchSettings, fit_subject};
+use crate::fit::{
+    FitSettings, Intervals, Prediction, Predictor, Scale, SearchSettings, fit_subject,
+};
 
 #[test]
 fn designed_starts_move_every_parameter_by_the_spread_in_walsh_patterns() {
@@ -105,6 +107,7 @@ fn rhythm_fit(starts: usize) -> crate::fit::IndividualFit {
         starts,
         seed: 1,
         search: SearchSettings::default(),
+        intervals: Intervals::Wald,
     };
     let names = ["a".to_string(), "w".to_string()];
     // w starts at 0.37, in the basin of a local optimum; 0.37 e = 1.006 is in the global one.
@@ -184,6 +187,7 @@ fn starts_on_a_likelihood_with_one_optimum_agree() {
         starts: DEFAULT_STARTS,
         seed: 1,
         search: SearchSettings::default(),
+        intervals: Intervals::Wald,
     };
     let names = ["a".to_string(), "b".to_string()];
     let (initial, scales) = ([50.0, 0.1], [Scale::Log; 2]);

@@ -7,7 +7,7 @@ use super::{Presented, Settings, assemble, column_names, estimated_parameters, s
 use crate::csv::text_cell;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
-use crate::fit::{FitRequest, FittedSubject, Residual, SubjectFit};
+use crate::fit::{FitRequest, FittedSubject, Intervals, Residual, SubjectFit};
 use crate::model::Model;
 use crate::plot::Reference;
 use crate::present::NamedFile;
@@ -17,7 +17,12 @@ use crate::record::{Record, to_json};
 use std::fmt::Write;
 
 /// How fit.json states the objective and the intervals.
-const OBJECTIVE: &str = "-2 log-likelihood (constants included); intervals are Wald intervals on the estimation scale with the Student t quantile for n - p degrees of freedom";
+fn objective(intervals: Intervals) -> String {
+    format!(
+        "-2 log-likelihood (constants included); intervals are {}",
+        intervals.describe()
+    )
+}
 
 fn fitted(fits: &[SubjectFit]) -> impl Iterator<Item = (&str, &FittedSubject)> {
     (fits.iter()).filter_map(|f| f.result.as_ref().ok().map(|r| (f.id.as_str(), r)))
@@ -154,7 +159,8 @@ fn record(
         starts: request.settings.starts,
         seed: request.settings.seed,
         gradient: settings.gradient(),
-        objective: OBJECTIVE.to_string(),
+        objective: objective(request.settings.intervals),
+        intervals: request.settings.intervals,
         solver: request.template.solver,
         subjects,
         failed: fits.iter().filter(|f| f.result.is_err()).count(),
@@ -225,8 +231,9 @@ pub fn individual(
     ))
 }
 
-/// One line per ID: convergence, -2LL and the estimates with RSE, or why it failed.
-pub fn individual_summary(fits: &[SubjectFit]) -> String {
+/// One line per ID: convergence, -2LL and the estimates with RSE, or why it failed (with the
+/// status when something is wrong); then which intervals estimates.csv has.
+pub fn individual_summary(fits: &[SubjectFit], intervals: Intervals) -> String {
     let mut text = String::new();
     for f in fits {
         let subject = match &f.result {
@@ -254,10 +261,11 @@ pub fn individual_summary(fits: &[SubjectFit]) -> String {
                 e.name, e.value, e.rse_percent
             );
         }
-        if !fit.converged || !fit.starts.agree {
+        if !fit.converged || !fit.starts.agree || !fit.interval_notes.is_empty() {
             let _ = write!(text, " [{}]", fit.status);
         }
         text.push('\n');
     }
+    let _ = writeln!(text, "95% intervals: {}", intervals.describe());
     text
 }

@@ -6,6 +6,7 @@ pub(crate) mod cli;
 mod mixture;
 mod population;
 mod population_cli;
+mod profile;
 mod saem;
 mod sandwich;
 mod starts;
@@ -15,7 +16,8 @@ use crate::shipped;
 use cartsim::data::{DataSubject, Observation};
 use cartsim::fit::likelihood::{BlqMethod, ErrorModel};
 use cartsim::fit::{
-    FitRequest, FitSettings, Gradient, SearchSettings, SubjectFit, fit_subjects, scales_for,
+    FitRequest, FitSettings, Gradient, Intervals, SearchSettings, SubjectFit, fit_subjects,
+    scales_for,
 };
 use cartsim::model::Model;
 use cartsim::simulate::{RunPlan, RunTemplate, simulate};
@@ -103,6 +105,7 @@ fn request<'a>(
             starts: 1,
             seed: 1,
             search: SearchSettings::default(),
+            intervals: Intervals::Wald,
         },
         gradient: Gradient::Sensitivity(sensitivity),
     }
