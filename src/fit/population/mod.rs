@@ -5,6 +5,7 @@
 
 mod conditional;
 mod diagnose;
+mod npde;
 mod omega;
 mod outer;
 mod predictive_check;
@@ -12,6 +13,7 @@ mod results;
 mod vpc;
 
 pub use conditional::{Conditional, PopulationParameters};
+pub use npde::{Npde, NpdeSummary, decorrelated_npde, npde};
 pub use omega::{OmegaStructure, log_normal_cv_percent};
 pub use predictive_check::{Bin, PredictiveCheck, predictive_check};
 pub use results::{

@@ -3,6 +3,7 @@
 //! log-additive noise and BLQ censoring (interval coverage, M3 against dropping BLQ data).
 
 pub(crate) mod cli;
+mod npde;
 mod population;
 mod population_cli;
 mod starts;
