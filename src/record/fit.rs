@@ -7,7 +7,7 @@ use super::Record;
 use super::dataset::DatasetFacts;
 use super::provenance::Provenance;
 use crate::fit::IndividualFit;
-use crate::fit::population::PopulationEstimate;
+use crate::fit::population::{NpdeSummary, PopulationEstimate};
 use crate::solver::SolverOptions;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -88,6 +88,15 @@ pub struct VpcEntry {
     pub seed: u64,
 }
 
+/// The NPDE of a population fit's observations against its replicates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NpdeEntry {
+    pub method: String,
+    /// IDs whose NPDE are empty (too few replicates, or a singular simulated covariance).
+    pub undecorrelated: Vec<String>,
+    pub summary: NpdeSummary,
+}
+
 /// population.json: a FOCE-I population fit of a dataset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PopulationRecord {
@@ -129,6 +138,8 @@ pub struct PopulationRecord {
     pub iterations: u32,
     pub objective_evaluations: u32,
     pub vpc: VpcEntry,
+    /// Without replicates, none (also absent from files written before NPDE were added).
+    pub npde: Option<NpdeEntry>,
     pub wall_time_seconds: f64,
     pub provenance: Provenance,
 }

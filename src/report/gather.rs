@@ -165,6 +165,10 @@ pub fn gather(folder: Folder) -> ReportData {
             Some(CommandRecord::Fit(fit)) => tables::fits(fit),
             _ => Vec::new(),
         },
+        npde: match &folder.record {
+            Some(CommandRecord::Population(population)) => population.npde.clone(),
+            _ => None,
+        },
     };
     let title = section
         .as_ref()

@@ -1,6 +1,7 @@
 //! `cartsim fit --population`: resolves the population options (variability, Omega's blocks,
-//! replicates), runs the FOCE-I estimation over every ID of a dataset and the visual predictive
-//! check simulated from its estimates, and commits the files of `present::fit::population`.
+//! replicates), runs the FOCE-I estimation over every ID of a dataset, the visual predictive
+//! check and the NPDE from replicates simulated at its estimates, and commits the files of
+//! `present::fit::population`.
 
 use super::{FitArgs, Start, commit, destination, positive, report, warn};
 use crate::cli::{Failure, provenance};
@@ -8,11 +9,11 @@ use crate::data::DataSubject;
 use crate::diag::Diagnostic;
 use crate::fit::population::{
     FittedPopulation, OmegaStructure, PopulationFit, PopulationRequest, fit_population,
-    individual_curves, predictive_check, simulate_replicates,
+    individual_curves, npde, predictive_check, simulate_replicates,
 };
 use crate::fit::scales_for;
 use crate::model::Model;
-use crate::present::fit::{PopulationFiles, population, population_summary};
+use crate::present::fit::{PopulationFiles, npde_warning, population, population_summary};
 use crate::record::fit::VpcEntry;
 use crate::record::provenance::Kind;
 use clap::{Args, ValueEnum};
@@ -176,12 +177,14 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
     })?;
     let simulated = replicates(args, &request, &fit, subjects)?;
     let check = predictive_check(start.dataset, &simulated);
+    let npde = npde(subjects, &simulated, args.error);
     let curves = individual_curves(&request, &fit, subjects).map_err(Diagnostic::new)?;
     let files = PopulationFiles {
         request: &request,
         fit: &fit,
         curves: &curves,
         check: check.as_ref(),
+        npde: npde.as_ref(),
         omega_blocks: &args.population.block,
         vpc: VpcEntry {
             replicates: args.population.replicates,
@@ -194,7 +197,10 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
     let destination = destination(args, model);
     commit(&destination, presented)?;
     warn(start.dataset);
-    print!("{}", population_summary(&fit));
+    if let Some(warning) = npde.as_ref().and_then(npde_warning) {
+        eprintln!("warning: {warning}");
+    }
+    print!("{}", population_summary(&fit, npde.as_ref()));
     println!(
         "wrote {}: estimates.csv, subjects.csv, predictions.csv, population.json, figures/",
         destination.path.display()

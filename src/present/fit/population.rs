@@ -1,7 +1,7 @@
 //! The files of `cartsim fit --population`: estimates.csv, subjects.csv (empirical Bayes
-//! estimates), predictions.csv (PRED, IPRED, IWRES, CWRES), population.json, vpc.csv and the
-//! figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
-//! effects, visual predictive check); and the summary printed at the end.
+//! estimates), predictions.csv (PRED, IPRED, IWRES, CWRES, NPDE), population.json, vpc.csv and
+//! the figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
+//! effects, NPDE, visual predictive check); and the summary printed at the end.
 
 use super::figures::{Scatter, drawn_value, fit_pages, points};
 use super::{Presented, Settings, assemble, column_names, draw_error, estimated_parameters};
@@ -10,7 +10,7 @@ use crate::csv::text_cell;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::population::{
-    PopulationFit, PopulationRequest, PopulationResidual, PredictiveCheck,
+    Npde, PopulationFit, PopulationRequest, PopulationResidual, PredictiveCheck,
 };
 use crate::plot::{BoxSummary, Reference, boxes_png};
 use crate::present::NamedFile;
@@ -31,6 +31,8 @@ pub struct PopulationFiles<'a> {
     pub curves: &'a [Trajectory],
     /// The visual predictive check, when replicates were simulated.
     pub check: Option<&'a PredictiveCheck>,
+    /// The NPDE against the same replicates.
+    pub npde: Option<&'a Npde>,
     /// `--block` as given.
     pub omega_blocks: &'a [String],
     pub vpc: VpcEntry,
@@ -89,28 +91,36 @@ fn subjects_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
     text
 }
 
-fn predictions_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
+fn predictions_csv(
+    request: &PopulationRequest,
+    fit: &PopulationFit,
+    npde: Option<&Npde>,
+) -> String {
     let columns = column_names(request.model);
-    let mut text = String::from("ID,row,time,output,DV,BLQ,LLOQ,PRED,IPRED,IWRES,CWRES\n");
-    for subject in &fit.subjects {
-        for r in &subject.residuals {
-            let o = &r.observation;
-            let _ = writeln!(
-                text,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                text_cell(&subject.id),
-                o.row,
-                o.time,
-                columns[o.column],
-                o.value,
-                u8::from(o.censored),
-                o.lloq.map(|l| l.to_string()).unwrap_or_default(),
-                r.pred,
-                r.ipred,
-                number_cell(r.iwres),
-                number_cell(r.cwres)
-            );
-        }
+    let mut text = String::from("ID,row,time,output,DV,BLQ,LLOQ,PRED,IPRED,IWRES,CWRES,NPDE\n");
+    let residuals = fit
+        .subjects
+        .iter()
+        .flat_map(|s| s.residuals.iter().map(|r| (&s.id, r)));
+    for (k, (id, r)) in residuals.enumerate() {
+        let o = &r.observation;
+        let npde = npde.map_or(f64::NAN, |n| n.values[k]);
+        let _ = writeln!(
+            text,
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            text_cell(id),
+            o.row,
+            o.time,
+            columns[o.column],
+            o.value,
+            u8::from(o.censored),
+            o.lloq.map(|l| l.to_string()).unwrap_or_default(),
+            r.pred,
+            r.ipred,
+            number_cell(r.iwres),
+            number_cell(r.cwres),
+            number_cell(npde)
+        );
     }
     text
 }
@@ -241,6 +251,7 @@ fn record(
         iterations: fit.iterations,
         objective_evaluations: fit.evaluations,
         vpc: files.vpc,
+        npde: files.npde.map(super::npde::entry),
         wall_time_seconds: provenance.wall_time_seconds,
         provenance: provenance.clone(),
     }
@@ -258,7 +269,7 @@ pub fn population(
     let tables = vec![
         NamedFile::new("estimates.csv", estimates_csv(fit)),
         NamedFile::new("subjects.csv", subjects_csv(request, fit)),
-        NamedFile::new("predictions.csv", predictions_csv(request, fit)),
+        NamedFile::new("predictions.csv", predictions_csv(request, fit, files.npde)),
     ];
     let subjects = (fit.subjects.iter().zip(files.curves)).map(|(subject, curve)| {
         let observations = subject.residuals.iter().map(|r| &r.observation).collect();
@@ -269,6 +280,9 @@ pub fn population(
     after.extend(pages);
     after.extend(scatter_figures(request, fit)?);
     after.push(random_effects_figure(request, fit)?);
+    if let Some(npde) = files.npde {
+        after.extend(super::npde::figures(request, fit, npde)?);
+    }
     if let Some(check) = files.check {
         after.extend(super::vpc::figures(check, model)?);
     }
@@ -281,14 +295,15 @@ pub fn population(
             (!fit.converged)
                 .then(|| format!("the population fit did not converge: {}", fit.status)),
         )
+        .chain(files.npde.and_then(super::npde::npde_warning))
         .collect();
     Ok(assemble(tables, PopulationRecord::FILE, after, base, |p| {
         to_json(&record(files, settings, p))
     }))
 }
 
-/// The objective and convergence, then the estimates, one per line.
-pub fn population_summary(fit: &PopulationFit) -> String {
+/// The objective and convergence, then the estimates, one per line, and the NPDE statistics.
+pub fn population_summary(fit: &PopulationFit, npde: Option<&Npde>) -> String {
     let flag = if fit.converged {
         "converged"
     } else {
@@ -318,6 +333,9 @@ pub fn population_summary(fit: &PopulationFit) -> String {
             let _ = write!(text, "  shrinkage {:.1}%", e.shrinkage_percent);
         }
         text.push('\n');
+    }
+    if let Some(npde) = npde {
+        text.push_str(&super::npde::summary_line(npde));
     }
     text
 }
