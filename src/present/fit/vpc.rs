@@ -1,5 +1,6 @@
 //! The files of a visual predictive check: vpc.csv (each time bin's observed and simulated
-//! statistics), figures/vpc.png (simulated percentile bands with the observations) and
+//! statistics), figures/vpc.png (simulated percentile bands with the observations and their
+//! 5th, 50th and 95th percentiles per bin) and
 //! figures/vpc_blq.png (observed BLQ fraction against its simulated interval).
 
 use super::draw_error;
@@ -74,6 +75,8 @@ pub(super) fn figures(
         observed: (bins.iter().flat_map(|b| &b.observed))
             .map(observed_point)
             .collect(),
+        observed_percentiles: [0, 1, 2]
+            .map(|k| bins.iter().map(|b| b.observed_percentiles[k]).collect()),
     };
     let title = format!("Visual predictive check ({} replicates)", check.replicates);
     let failed = draw_error("the visual predictive check");
