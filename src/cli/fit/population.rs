@@ -9,7 +9,7 @@ use crate::data::DataSubject;
 use crate::diag::Diagnostic;
 use crate::fit::population::{
     FittedPopulation, OmegaStructure, PopulationFit, PopulationRequest, fit_population,
-    individual_curves, npde, predictive_check, simulate_replicates,
+    individual_curves, npde, prediction_corrected_check, predictive_check, simulate_replicates,
 };
 use crate::fit::scales_for;
 use crate::model::Model;
@@ -177,13 +177,18 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
     })?;
     let simulated = replicates(args, &request, &fit, subjects)?;
     let check = predictive_check(start.dataset, &simulated);
-    let npde = npde(subjects, &simulated, args.error);
+    let pred: Vec<f64> = (fit.subjects.iter())
+        .flat_map(|s| s.residuals.iter().map(|r| r.pred))
+        .collect();
+    let corrected = prediction_corrected_check(start.dataset, &simulated, &pred);
+    let npde = npde(subjects, &simulated, args.error, args.seed);
     let curves = individual_curves(&request, &fit, subjects).map_err(Diagnostic::new)?;
     let files = PopulationFiles {
         request: &request,
         fit: &fit,
         curves: &curves,
         check: check.as_ref(),
+        corrected: corrected.as_ref(),
         npde: npde.as_ref(),
         omega_blocks: &args.population.block,
         vpc: VpcEntry {

@@ -15,7 +15,7 @@ mod vpc;
 pub use conditional::{Conditional, PopulationParameters};
 pub use npde::{Npde, NpdeSummary, decorrelated_npde, npde};
 pub use omega::{OmegaStructure, log_normal_cv_percent};
-pub use predictive_check::{Bin, PredictiveCheck, predictive_check};
+pub use predictive_check::{Bin, PredictiveCheck, prediction_corrected_check, predictive_check};
 pub use results::{
     EstimateKind, PopulationEstimate, PopulationFit, PopulationResidual, SubjectEstimate,
 };

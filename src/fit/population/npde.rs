@@ -7,22 +7,32 @@
 //! Cholesky (the npde package's default); the observed vector and every simulated one
 //! decorrelated as L^-1 (y - E); pde = the fraction of decorrelated simulated values strictly
 //! below the decorrelated observation, 0 and 1 replaced by 1/(2K) and 1 - 1/(2K); npde =
-//! Phi^-1(pde). BLQ observations are left out of the subject's vector (their NPDE is empty),
-//! where the npde package imputes them. A subject with fewer than (observations + 1)
-//! replicates, or whose simulated covariance is singular, cannot be decorrelated: its NPDE are
-//! empty and its ID is listed.
+//! Phi^-1(pde).
+//!
+//! BLQ observations are imputed as the npde package's default (`cens.method = "cdf"`, Nguyen,
+//! Comets & Mentré 2012): with pLOQ the fraction of the observation's simulated values below
+//! its LLOQ, a pd drawn uniformly in [0, pLOQ] gives y* = the simulated values' quantile at pd;
+//! every simulated value below its LLOQ is replaced in the same way, so observed and simulated
+//! vectors are completed alike (leaving BLQ data out biases the NPDE upwards: the observations
+//! kept are selected to be high). The draws are seeded per subject. A BLQ observation without
+//! an LLOQ is left out (empty NPDE). A subject with fewer than (observations + 1) replicates,
+//! or whose simulated covariance is singular, cannot be decorrelated: its NPDE are empty and
+//! its ID is listed.
 
 use crate::data::DataSubject;
 use crate::fit::likelihood::ErrorModel;
-use crate::metrics::summary::{normal_cdf, normal_quantile};
+use crate::metrics::summary::{normal_cdf, normal_quantile, quantile};
 use nalgebra::{DMatrix, DVector};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 /// The NPDE of a dataset's observations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Npde {
     /// One per observation of the dataset (subjects in order, each subject's observations in
-    /// order); NaN for BLQ observations and subjects that could not be decorrelated.
+    /// order); BLQ observations through their imputed values; NaN for BLQ observations without
+    /// an LLOQ and subjects that could not be decorrelated.
     pub values: Vec<f64>,
     /// IDs that could not be decorrelated (too few replicates, or a singular covariance).
     pub undecorrelated: Vec<String>,
@@ -64,29 +74,46 @@ pub struct NpdeSummary {
 }
 
 /// The NPDE of every observation of `subjects` against `simulated[replicate][k]` (the k-th
-/// observation of the dataset, as `simulate_replicates` returns them); `None` without
-/// replicates.
-pub fn npde(subjects: &[DataSubject], simulated: &[Vec<f64>], error: ErrorModel) -> Option<Npde> {
+/// observation of the dataset, as `simulate_replicates` returns them), BLQ ones imputed with
+/// draws seeded by `seed`; `None` without replicates.
+pub fn npde(
+    subjects: &[DataSubject],
+    simulated: &[Vec<f64>],
+    error: ErrorModel,
+    seed: u64,
+) -> Option<Npde> {
     if simulated.is_empty() {
         return None;
     }
     let mut values = Vec::new();
     let mut undecorrelated = Vec::new();
-    for subject in subjects {
+    for (index, subject) in subjects.iter().enumerate() {
         let first = values.len();
-        let used: Vec<usize> = (0..subject.observations.len())
-            .filter(|&j| !subject.observations[j].censored)
+        let observations = &subject.observations;
+        values.extend(std::iter::repeat_n(f64::NAN, observations.len()));
+        let used: Vec<usize> = (0..observations.len())
+            .filter(|&j| !observations[j].censored || observations[j].lloq.is_some())
             .collect();
-        values.extend(std::iter::repeat_n(f64::NAN, subject.observations.len()));
         if used.is_empty() {
             continue;
         }
-        let observed: Vec<f64> = (used.iter())
-            .map(|&j| error.scale(subject.observations[j].value))
-            .collect();
-        let replicates: Vec<Vec<f64>> = (simulated.iter())
-            .map(|r| used.iter().map(|&j| error.scale(r[first + j])).collect())
-            .collect();
+        let mut random = ChaCha8Rng::seed_from_u64(seed);
+        random.set_stream(index as u64);
+        let mut observed = Vec::with_capacity(used.len());
+        let mut replicates = vec![Vec::with_capacity(used.len()); simulated.len()];
+        for &j in &used {
+            let o = &observations[j];
+            let draws: Vec<f64> = simulated.iter().map(|r| r[first + j]).collect();
+            let completed = Completion::new(&draws, o.lloq);
+            let value = match o.censored {
+                true => completed.impute(&mut random),
+                false => o.value,
+            };
+            observed.push(error.scale(value));
+            for (replicate, &draw) in replicates.iter_mut().zip(&draws) {
+                replicate.push(error.scale(completed.value(draw, &mut random)));
+            }
+        }
         match decorrelated_npde(&observed, &replicates) {
             Some(errors) => {
                 for (&j, value) in used.iter().zip(errors) {
@@ -102,6 +129,43 @@ pub fn npde(subjects: &[DataSubject], simulated: &[Vec<f64>], error: ErrorModel)
         undecorrelated,
         summary,
     })
+}
+
+/// One observation's simulated values, sorted, and its LLOQ: values below it are imputed from
+/// the predictive distribution below it.
+struct Completion {
+    sorted: Vec<f64>,
+    lloq: Option<f64>,
+    below: f64,
+}
+
+impl Completion {
+    fn new(draws: &[f64], lloq: Option<f64>) -> Completion {
+        let mut sorted = draws.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let below = lloq.map_or(0.0, |l| {
+            sorted.iter().filter(|&&v| v < l).count() as f64 / sorted.len() as f64
+        });
+        Completion {
+            sorted,
+            lloq,
+            below,
+        }
+    }
+
+    /// A value below the LLOQ: the simulated quantile at a pd uniform in [0, pLOQ].
+    fn impute(&self, random: &mut ChaCha8Rng) -> f64 {
+        let pd: f64 = random.random::<f64>() * self.below;
+        quantile(&self.sorted, pd)
+    }
+
+    /// A simulated value as completed: imputed when below the LLOQ.
+    fn value(&self, draw: f64, random: &mut ChaCha8Rng) -> f64 {
+        match self.lloq {
+            Some(lloq) if draw < lloq => self.impute(random),
+            _ => draw,
+        }
+    }
 }
 
 /// One subject's NPDE: `observed` (n values) against `simulated` (K vectors of n values),
@@ -228,6 +292,24 @@ mod tests {
         // (0.5, -1): z2 = sqrt3 (-1.25) = -2.165, none below: pde 1/8.
         let errors = decorrelated_npde(&[0.5, -1.0], &simulated).unwrap();
         assert!((errors[1] + 1.1503493803760079).abs() < 1e-12, "{errors:?}");
+    }
+
+    /// Simulated values 1 to 10 and an LLOQ of 4.5: pLOQ = 0.4, so imputed values are the
+    /// type 7 quantiles at pd in [0, 0.4], between 1 and 1 + 0.4 x 9 = 4.6; values at or above
+    /// the LLOQ are kept.
+    #[test]
+    fn blq_values_are_imputed_below_the_lloq_from_the_simulated_values() {
+        let draws: Vec<f64> = (1..=10).rev().map(f64::from).collect();
+        let completion = Completion::new(&draws, Some(4.5));
+        assert_eq!(completion.below, 0.4);
+        let mut random = ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..100 {
+            let value = completion.impute(&mut random);
+            assert!((1.0..=4.6).contains(&value), "{value}");
+        }
+        assert_eq!(completion.value(7.0, &mut random), 7.0);
+        assert_eq!(completion.value(4.5, &mut random), 4.5);
+        assert!(completion.value(2.0, &mut random) <= 4.6);
     }
 
     #[test]

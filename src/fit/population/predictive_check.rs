@@ -1,7 +1,7 @@
 //! The statistics of a visual predictive check: the observations of the most observed column
 //! binned by time at the clusters of sampling times, each bin's observed 5th, 50th and 95th
 //! percentiles and BLQ fraction, against the same statistics of the simulated replicates
-//! (median and interval over replicates).
+//! (median and interval over replicates); and the prediction-corrected check over the same bins.
 //!
 //! Bins: the sorted distinct sampling times are split at their k - 1 largest gaps relative to
 //! the later time ((t_next - t) / (t_next - origin), the origin 0 or the first time if that is
@@ -61,25 +61,103 @@ fn censored_percentiles(values: &[(f64, bool)]) -> [f64; 3] {
 /// Bins, observed and simulated statistics for the most observed column; `None` without
 /// replicates. `simulated[r][k]` is replicate r's value of the dataset's k-th observation.
 pub fn predictive_check(dataset: &Dataset, simulated: &[Vec<f64>]) -> Option<PredictiveCheck> {
+    let all: Vec<&Observation> = (dataset.subjects.iter())
+        .flat_map(|s| &s.observations)
+        .collect();
+    let binned = binned(dataset, &all, simulated)?;
+    let bins = (binned.members.iter().enumerate())
+        .map(|(b, m)| {
+            bin(
+                &all,
+                m,
+                simulated,
+                binned.edges[b],
+                binned.edges.get(b + 1).copied(),
+            )
+        })
+        .collect();
+    Some(PredictiveCheck {
+        column: binned.column,
+        bins,
+        replicates: simulated.len(),
+    })
+}
+
+/// The prediction-corrected check (Bergstrand, Hooker, Wallin & Karlsson 2011, AAPS J 13:143):
+/// the same bins, with each observation, its LLOQ and its simulated values multiplied by
+/// PRED_bin / PRED_k (`pred[k]` the population prediction of the dataset's k-th observation,
+/// PRED_bin the median PRED of its bin); an observation whose PRED or bin median is not
+/// positive is left uncorrected. `None` without replicates.
+pub fn prediction_corrected_check(
+    dataset: &Dataset,
+    simulated: &[Vec<f64>],
+    pred: &[f64],
+) -> Option<PredictiveCheck> {
+    let all: Vec<&Observation> = (dataset.subjects.iter())
+        .flat_map(|s| &s.observations)
+        .collect();
+    let binned = binned(dataset, &all, simulated)?;
+    let mut factor = vec![1.0; all.len()];
+    for members in &binned.members {
+        let mut preds: Vec<f64> = members.iter().map(|&k| pred[k]).collect();
+        preds.sort_by(f64::total_cmp);
+        let median = quantile(&preds, 0.5);
+        for &k in members {
+            if median > 0.0 && pred[k] > 0.0 {
+                factor[k] = median / pred[k];
+            }
+        }
+    }
+    let corrected: Vec<Observation> = (all.iter().zip(&factor))
+        .map(|(o, &f)| Observation {
+            value: o.value * f,
+            lloq: o.lloq.map(|l| l * f),
+            ..(*o).clone()
+        })
+        .collect();
+    let corrected_refs: Vec<&Observation> = corrected.iter().collect();
+    let scaled: Vec<Vec<f64>> = (simulated.iter())
+        .map(|r| r.iter().zip(&factor).map(|(v, f)| v * f).collect())
+        .collect();
+    let edges = &binned.edges;
+    let bins = (binned.members.iter().enumerate())
+        .map(|(b, m)| {
+            bin(
+                &corrected_refs,
+                m,
+                &scaled,
+                edges[b],
+                edges.get(b + 1).copied(),
+            )
+        })
+        .collect();
+    Some(PredictiveCheck {
+        column: binned.column,
+        bins,
+        replicates: simulated.len(),
+    })
+}
+
+/// The checked column, and its observations (indices into the dataset's) per non-empty bin
+/// with each bin's lower edge.
+struct Binned {
+    column: usize,
+    edges: Vec<f64>,
+    members: Vec<Vec<usize>>,
+}
+
+fn binned(dataset: &Dataset, all: &[&Observation], simulated: &[Vec<f64>]) -> Option<Binned> {
     if simulated.is_empty() {
         return None;
     }
-    let all: Vec<&Observation> = dataset
-        .subjects
-        .iter()
-        .flat_map(|s| &s.observations)
-        .collect();
     let mut counts = BTreeMap::new();
-    for o in &all {
+    for o in all {
         *counts.entry(o.column).or_insert(0usize) += 1;
     }
     let column = counts
         .iter()
         .max_by_key(|entry| *entry.1)
         .map(|entry| *entry.0)?;
-    let chosen: Vec<usize> = (0..all.len())
-        .filter(|&k| all[k].column == column)
-        .collect();
     let per_subject = (dataset.subjects.iter()).map(|s| {
         (s.observations.iter())
             .filter(|o| o.column == column)
@@ -89,17 +167,16 @@ pub fn predictive_check(dataset: &Dataset, simulated: &[Vec<f64>]) -> Option<Pre
     let edges = bin_edges(per_subject.collect());
     let bin_of = |time: f64| edges.iter().rposition(|&e| e <= time).unwrap_or(0);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); edges.len()];
-    for &k in &chosen {
+    for k in (0..all.len()).filter(|&k| all[k].column == column) {
         members[bin_of(all[k].time)].push(k);
     }
-    let bins = (members.iter().enumerate())
+    let (edges, members) = (edges.into_iter().zip(members))
         .filter(|(_, m)| !m.is_empty())
-        .map(|(b, m)| bin(&all, m, simulated, edges[b], edges.get(b + 1).copied()))
-        .collect();
-    Some(PredictiveCheck {
+        .unzip();
+    Some(Binned {
         column,
-        bins,
-        replicates: simulated.len(),
+        edges,
+        members,
     })
 }
 
@@ -190,6 +267,7 @@ fn bin(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::DataSubject;
 
     /// Theophylline's actual sampling times (R datasets::Theoph, IDs 1 to 3), scattered around
     /// the nominal 0, 0.25, 0.5, 1, 2, 3.5, 5, 7, 9, 12 and 24 h: 11 samples per ID, 11 bins,
@@ -223,6 +301,49 @@ mod tests {
         ];
         let subjects = vec![days.clone(); 5];
         assert_eq!(bin_edges(subjects), days);
+    }
+
+    /// Three IDs sampled once at t = 1 with PRED 1, 2 and 4: the bin's median PRED is 2, so
+    /// the factors are 2, 1 and 1/2. Observed 2, 3, 4 become 4, 3, 2 (percentiles at sorted
+    /// index round(p (n - 1)): 2, 3, 4); a replicate of 1, 1, 1 becomes 2, 1, 1/2 (median 1),
+    /// and each row's LLOQ is scaled with its value.
+    #[test]
+    fn prediction_correction_scales_by_the_bin_median_pred() {
+        let subject = |id: &str, value: f64| DataSubject {
+            id: id.to_string(),
+            row: 1,
+            covariates: Vec::new(),
+            doses: Vec::new(),
+            observations: vec![Observation {
+                time: 1.0,
+                column: 0,
+                value,
+                censored: false,
+                lloq: Some(2.5),
+                row: 1,
+            }],
+            output_times: Vec::new(),
+            resets: Vec::new(),
+        };
+        let dataset = Dataset {
+            subjects: vec![subject("1", 2.0), subject("2", 3.0), subject("3", 4.0)],
+            warnings: Vec::new(),
+            dropped: Default::default(),
+            delimiter: Default::default(),
+        };
+        let check =
+            prediction_corrected_check(&dataset, &[vec![1.0; 3]], &[1.0, 2.0, 4.0]).unwrap();
+        let bin = &check.bins[0];
+        let values: Vec<f64> = bin.observed.iter().map(|o| o.value).collect();
+        assert_eq!(values, [4.0, 3.0, 2.0]);
+        assert_eq!(bin.observed_percentiles, [2.0, 3.0, 4.0]);
+        assert_eq!(bin.pooled[2], 1.0);
+        let lloqs: Vec<Option<f64>> = bin.observed.iter().map(|o| o.lloq).collect();
+        assert_eq!(lloqs, [Some(5.0), Some(2.5), Some(1.25)]);
+        // The uncorrected check of the same data keeps the values.
+        let plain = predictive_check(&dataset, &[vec![1.0; 3]]).unwrap();
+        assert_eq!(plain.bins[0].observed_percentiles, [2.0, 3.0, 4.0]);
+        assert_eq!(plain.bins[0].observed[0].value, 2.0);
     }
 
     /// IDs with different numbers of samples: the bins follow the most sampled ID. The gap

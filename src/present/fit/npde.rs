@@ -1,5 +1,6 @@
 //! The NPDE of a population fit as its files show them: figures/npde_time.png (NPDE against
-//! time), npde_pred.png (against PRED) and npde_qq.png (against N(0, 1) quantiles); the record
+//! time) and npde_pred.png (against PRED), BLQ observations (through their imputed values)
+//! marked as BLQ, and npde_qq.png (against N(0, 1) quantiles, all alike); the record
 //! entry, the warning for IDs that could not be decorrelated, and the console line.
 
 use super::figures::Scatter;
@@ -12,7 +13,7 @@ use crate::present::NamedFile;
 use crate::record::fit::NpdeEntry;
 
 /// How the NPDE were computed, for population.json and the report.
-pub const NPDE_METHOD: &str = "NPDE (Brendel et al. 2006, with decorrelation): per ID, the replicates' mean and covariance on the residual error's scale, observed and simulated vectors decorrelated by the inverse Cholesky factor, pde the fraction of decorrelated simulated values below the observation (0 and 1 replaced by 1/(2K) and 1 - 1/(2K)), NPDE = Phi^-1(pde); BLQ observations are left out (empty NPDE), not imputed";
+pub const NPDE_METHOD: &str = "NPDE (Brendel et al. 2006, with decorrelation): per ID, the replicates' mean and covariance on the residual error's scale, observed and simulated vectors decorrelated by the inverse Cholesky factor, pde the fraction of decorrelated simulated values below the observation (0 and 1 replaced by 1/(2K) and 1 - 1/(2K)), NPDE = Phi^-1(pde); BLQ observations and simulated values below the LLOQ imputed from the predictive distribution below it (pd uniform in [0, pLOQ], the npde package's cdf method), seeded by the fit's seed";
 
 /// The record entry of the NPDE.
 pub(super) fn entry(npde: &Npde) -> NpdeEntry {
@@ -60,15 +61,11 @@ pub(super) fn figures(
     npde: &Npde,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let residuals = fit.subjects.iter().flat_map(|s| &s.residuals);
-    let pairs: Vec<(f64, f64, f64)> = (residuals.zip(&npde.values))
+    let pairs: Vec<(f64, f64, f64, bool)> = (residuals.zip(&npde.values))
         .filter(|(_, value)| value.is_finite())
-        .map(|(r, &value)| (r.observation.time, r.pred, value))
+        .map(|(r, &value)| (r.observation.time, r.pred, value, r.observation.censored))
         .collect();
-    let point = |x: f64, y: f64| ScatterPoint {
-        x,
-        y,
-        censored: false,
-    };
+    let point = |x: f64, y: f64, censored: bool| ScatterPoint { x, y, censored };
     let mut sorted: Vec<f64> = pairs.iter().map(|p| p.2).collect();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len() as f64;
@@ -80,7 +77,7 @@ pub(super) fn figures(
             title: "Normalised prediction distribution errors versus time",
             x_label: &time,
             y_label: "NPDE",
-            points: pairs.iter().map(|p| point(p.0, p.2)).collect(),
+            points: pairs.iter().map(|p| point(p.0, p.2, p.3)).collect(),
             reference: Reference::Zero { log_x: false },
         },
         Scatter {
@@ -88,7 +85,7 @@ pub(super) fn figures(
             title: "Normalised prediction distribution errors versus population prediction",
             x_label: "PRED",
             y_label: "NPDE",
-            points: pairs.iter().map(|p| point(p.1, p.2)).collect(),
+            points: pairs.iter().map(|p| point(p.1, p.2, p.3)).collect(),
             reference: Reference::Zero { log_x: log },
         },
         Scatter {
@@ -97,7 +94,7 @@ pub(super) fn figures(
             x_label: "N(0, 1) quantile",
             y_label: "NPDE",
             points: (sorted.iter().enumerate())
-                .map(|(i, &v)| point(normal_quantile((i as f64 + 0.5) / n), v))
+                .map(|(i, &v)| point(normal_quantile((i as f64 + 0.5) / n), v, false))
                 .collect(),
             reference: Reference::Identity { log: false },
         },

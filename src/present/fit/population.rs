@@ -1,7 +1,7 @@
 //! The files of `cartsim fit --population`: estimates.csv, subjects.csv (empirical Bayes
 //! estimates), predictions.csv (PRED, IPRED, IWRES, CWRES, NPDE), population.json, vpc.csv and
 //! the figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
-//! effects, NPDE, visual predictive check); and the summary printed at the end.
+//! effects, NPDE, visual predictive check, prediction-corrected); and the summary printed at the end.
 
 use super::figures::{Scatter, drawn_value, fit_pages, points};
 use super::{Presented, Settings, assemble, column_names, draw_error, estimated_parameters};
@@ -31,6 +31,8 @@ pub struct PopulationFiles<'a> {
     pub curves: &'a [Trajectory],
     /// The visual predictive check, when replicates were simulated.
     pub check: Option<&'a PredictiveCheck>,
+    /// The prediction-corrected check over the same bins.
+    pub corrected: Option<&'a PredictiveCheck>,
     /// The NPDE against the same replicates.
     pub npde: Option<&'a Npde>,
     /// `--block` as given.
@@ -285,6 +287,9 @@ pub fn population(
     }
     if let Some(check) = files.check {
         after.extend(super::vpc::figures(check, model)?);
+    }
+    if let Some(corrected) = files.corrected {
+        after.push(super::vpc::corrected_figure(corrected, model)?);
     }
     base.n = fit.subjects.len() as u64;
     base.seed = Some(files.vpc.seed);

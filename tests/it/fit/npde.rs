@@ -59,9 +59,19 @@ fn truth(model: &Model) -> (PopulationRequest<'_>, Vec<f64>, DMatrix<f64>, Vec<f
     (request, typical, omega, vec![0.694446])
 }
 
-/// NPDE of a dataset drawn from the truth (seed 11), its values scaled by `scale`, against
-/// `replicates` replicates of the truth (seed 12).
-fn npde_of_truth(copies: usize, scale: f64, replicates: usize) -> Npde {
+/// NPDE of a dataset drawn from the truth (seed 11), its values scaled by `scale` and those
+/// below `lloq` censored, against `replicates` replicates of the truth (seed 12).
+fn npde_of_truth(copies: usize, scale: f64, replicates: usize, lloq: Option<f64>) -> Npde {
+    npde_and_censored(copies, scale, replicates, lloq).0
+}
+
+/// As `npde_of_truth`, with the number of censored observations.
+fn npde_and_censored(
+    copies: usize,
+    scale: f64,
+    replicates: usize,
+    lloq: Option<f64>,
+) -> (Npde, usize) {
     let model = shipped("theophylline_oral_1cmt.yaml");
     let mut subjects = theophylline_design(&model, copies);
     let (request, typical, omega, sigma) = truth(&model);
@@ -74,9 +84,16 @@ fn npde_of_truth(copies: usize, scale: f64, replicates: usize) -> Npde {
     let mut values = observed[0].iter();
     for o in subjects.iter_mut().flat_map(|s| &mut s.observations) {
         o.value = scale * values.next().unwrap();
+        if let Some(lloq) = lloq.filter(|&l| o.value < l) {
+            (o.value, o.censored, o.lloq) = (lloq, true, Some(lloq));
+        }
     }
     let simulated = simulate_replicates(&request, &subjects, &fitted, replicates, 12).unwrap();
-    npde(&subjects, &simulated, ErrorModel::Additive).unwrap()
+    let censored = (subjects.iter().flat_map(|s| &s.observations))
+        .filter(|o| o.censored)
+        .count();
+    let result = npde(&subjects, &simulated, ErrorModel::Additive, 13).unwrap();
+    (result, censored)
 }
 
 /// sup |F_n - Phi| of the values, Phi from libm's erfc (independent of the library's KS).
@@ -96,7 +113,7 @@ fn ks_distance(values: &[f64]) -> f64 {
 
 #[test]
 fn npde_of_data_from_the_model_are_standard_normal() {
-    let result = npde_of_truth(4, 1.0, 500);
+    let result = npde_of_truth(4, 1.0, 500, None);
     assert!(
         result.undecorrelated.is_empty(),
         "{:?}",
@@ -128,9 +145,32 @@ fn npde_of_data_from_the_model_are_standard_normal() {
     assert!(summary.ks_p_value > 0.01, "{summary:?}");
 }
 
+/// With an LLOQ of 2 mg/L (the npde package's own censoring test on these data; 27 of the 132
+/// real samples are below it) a fifth or more of the samples are BLQ; imputed as the npde
+/// package does, the NPDE stay standard normal (leaving them out would keep only the high
+/// values and push the mean up).
+#[test]
+fn npde_with_imputed_blq_data_from_the_model_are_standard_normal() {
+    let (result, censored) = npde_and_censored(4, 1.0, 500, Some(2.0));
+    assert!(censored > 528 / 5, "{censored} of 528 censored");
+    let values = result.values.clone();
+    let n = values.len() as f64;
+    assert!(values.iter().all(|v| v.is_finite()) && values.len() == 528);
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    // Bounds as for uncensored data: 3 SE of the mean, 3 SD of the variance, KS at 1%.
+    assert!(mean.abs() < 3.0 / n.sqrt(), "mean {mean}");
+    assert!(
+        (variance - 1.0).abs() < 3.0 * (2.0 / (n - 1.0)).sqrt(),
+        "variance {variance}"
+    );
+    let distance = ks_distance(&values);
+    assert!(distance < 1.628 / n.sqrt(), "KS distance {distance}");
+}
+
 #[test]
 fn npde_of_data_scaled_by_two_are_far_from_zero() {
-    let result = npde_of_truth(1, 2.0, 200);
+    let result = npde_of_truth(1, 2.0, 200, None);
     let n = result.summary.n as f64;
     // Doubled concentrations lie above most replicates: the mean NPDE is many standard errors
     // (1/sqrt(132) = 0.087) above 0. 0.5 is 5.7 SE; the test fails if NPDE cannot see it.
@@ -143,7 +183,7 @@ fn npde_of_data_scaled_by_two_are_far_from_zero() {
 #[test]
 fn too_few_replicates_leave_every_subject_undecorrelated() {
     // 11 samples per ID need at least 12 replicates.
-    let result = npde_of_truth(1, 1.0, 11);
+    let result = npde_of_truth(1, 1.0, 11, None);
     assert_eq!(result.undecorrelated.len(), 12);
     assert!(result.values.iter().all(|v| v.is_nan()));
     assert_eq!(result.summary.n, 0);

@@ -151,6 +151,7 @@ fn population_fit_writes_its_files_identically_on_one_and_two_threads() {
         "npde_qq",
         "vpc",
         "vpc_blq",
+        "vpc_pc",
     ] {
         super::cli::png_decodes(&out.join("figures").join(format!("{name}.png")));
     }
