@@ -9,7 +9,7 @@ mod population;
 mod vpc;
 
 pub use individual::{individual, individual_summary};
-pub use npde::{NPDE_METHOD, npde_warning};
+pub use npde::npde_warning;
 pub use population::{PopulationFiles, population, population_summary};
 
 use super::NamedFile;

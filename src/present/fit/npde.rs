@@ -13,7 +13,7 @@ use crate::present::NamedFile;
 use crate::record::fit::NpdeEntry;
 
 /// How the NPDE were computed, for population.json and the report.
-pub const NPDE_METHOD: &str = "NPDE (Brendel et al. 2006, with decorrelation): per ID, the replicates' mean and covariance on the residual error's scale, observed and simulated vectors decorrelated by the inverse Cholesky factor, pde the fraction of decorrelated simulated values below the observation (0 and 1 replaced by 1/(2K) and 1 - 1/(2K)), NPDE = Phi^-1(pde); BLQ observations and simulated values below the LLOQ imputed from the predictive distribution below it (pd uniform in [0, pLOQ], the npde package's cdf method), seeded by the fit's seed";
+const NPDE_METHOD: &str = "NPDE (Brendel et al. 2006, with decorrelation): per ID, the replicates' mean and covariance on the residual error's scale, observed and simulated vectors decorrelated by the inverse Cholesky factor, pde the fraction of decorrelated simulated values below the observation (0 and 1 replaced by 1/(2K) and 1 - 1/(2K)), NPDE = Phi^-1(pde); BLQ observations and simulated values below the LLOQ imputed from the predictive distribution below it (pd uniform in [0, pLOQ], the npde package's cdf method), seeded by the fit's seed";
 
 /// The record entry of the NPDE.
 pub(super) fn entry(npde: &Npde) -> NpdeEntry {
