@@ -25,7 +25,7 @@ mod smooth;
 
 pub use check::{CalibrationOverrides, check};
 pub use objective::{Evaluation, TargetValue};
-pub use search::{CalibrationResult, PROFILE_RISE, Profile, search};
+pub use search::{CalibrationResult, Profile, search};
 
 use crate::study::{MetricColumn, Study};
 

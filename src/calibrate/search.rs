@@ -6,12 +6,11 @@ use super::nelder_mead::{Settings, minimize};
 use super::objective::PatientValues;
 use super::{Calibration, Evaluation};
 use crate::diag::Diagnostic;
+use crate::metrics::summary::PROFILE_RISE;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::cell::Cell;
 
-/// The rise of -2LL that bounds a 95% profile-likelihood interval (chi-square, 1 df).
-pub const PROFILE_RISE: f64 = 3.841_458_820_694_124;
 /// When a simplex search stops: values within 1e-6 of -2LL (far below its Monte Carlo error)
 /// and vertices within 1e-4 on the unconstrained scale (0.01% of a value's log range).
 const SEARCH: Settings = Settings {

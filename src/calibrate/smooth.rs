@@ -12,13 +12,8 @@
 //! response fraction; up to order h for relapse, whose two margins may move together).
 
 use crate::metrics::response::ResponseCriteria;
-use crate::metrics::summary::quantile;
+use crate::metrics::summary::{normal_cdf, quantile};
 use crate::trajectory::Trajectory;
-
-/// The standard normal CDF.
-fn phi(x: f64) -> f64 {
-    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
-}
 
 /// ln(value / level), -infinity for a value at or below 0.
 fn log_ratio(value: f64, level: f64) -> f64 {
@@ -74,7 +69,7 @@ fn bandwidth(margins: impl Iterator<Item = f64>, n: f64) -> f64 {
 /// Phi(sign * m / h), or the 0/1 indicator of sign * m > 0 when h is 0.
 fn smooth_count(margin: f64, h: f64, sign: f64) -> f64 {
     match h > 0.0 {
-        true => phi(sign * margin / h),
+        true => normal_cdf(sign * margin / h),
         false => f64::from(u8::from(sign * margin > 0.0)),
     }
 }

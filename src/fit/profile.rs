@@ -4,8 +4,8 @@
 //! the Wald end and the Illinois variant of regula falsi on the estimation scale.
 
 use super::estimate::{Problem, Scale, SearchSettings, search_holding};
-use crate::calibrate::PROFILE_RISE;
 use crate::diag::Diagnostic;
+use crate::metrics::summary::PROFILE_RISE;
 
 /// Which 95% intervals an individual fit reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

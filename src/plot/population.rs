@@ -26,6 +26,9 @@ pub struct Bands {
     pub typical: Vec<f64>,
     /// Observations drawn over the bands, as in a visual predictive check; may be empty.
     pub observed: Vec<ObservedPoint>,
+    /// The observations' 5th, 50th and 95th percentiles at `times` (NaN where unknown), drawn
+    /// as lines over the bands; empty to omit.
+    pub observed_percentiles: [Vec<f64>; 3],
 }
 
 /// An interval estimate for one category, e.g. a response fraction with its 95% CI.
@@ -88,9 +91,12 @@ pub fn bands_png(
         ("p75", &bands.p75),
         ("p95", &bands.p95),
         ("typical", &bands.typical),
+        ("observed p05", &bands.observed_percentiles[0]),
+        ("observed p50", &bands.observed_percentiles[1]),
+        ("observed p95", &bands.observed_percentiles[2]),
     ];
     for (name, values) in columns {
-        let optional = name == "typical" && values.is_empty();
+        let optional = (name == "typical" || name.starts_with("observed")) && values.is_empty();
         if values.len() != n && !optional {
             let message = format!(
                 "bands: {name} has {} values but there are {n} times",
@@ -133,6 +139,15 @@ pub fn bands_png(
         legend.push((Key::Dashed(typical), "typical subject".to_string()));
     }
     marks.extend(observation_marks(&bands.observed, (x0, x1), &y));
+    if let [low, middle, high] = &bands.observed_percentiles
+        && !middle.is_empty()
+    {
+        let colour = palette(5);
+        marks.push(Mark::Line(points(middle), colour, 3));
+        marks.extend([low, high].map(|p| Mark::Dashed(points(p), colour, 2)));
+        legend.push((Key::Line(colour), "observed median".to_string()));
+        legend.push((Key::Dashed(colour), "observed 5th, 95th".to_string()));
+    }
     legend.extend(point_legend(marks.iter(), "BLQ, at LLOQ"));
     render(&Plot {
         title: title.to_string(),

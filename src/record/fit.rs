@@ -6,7 +6,7 @@ use super::ModelFile;
 use super::Record;
 use super::dataset::DatasetFacts;
 use super::provenance::Provenance;
-use crate::fit::population::{Covariance, PopulationEstimate};
+use crate::fit::population::{Covariance, NpdeSummary, PopulationEstimate};
 use crate::fit::{IndividualFit, Intervals};
 use crate::solver::SolverOptions;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -91,6 +91,15 @@ pub struct VpcEntry {
     pub seed: u64,
 }
 
+/// The NPDE of a population fit's observations against its replicates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NpdeEntry {
+    pub method: String,
+    /// IDs whose NPDE are empty (too few replicates, or a singular simulated covariance).
+    pub undecorrelated: Vec<String>,
+    pub summary: NpdeSummary,
+}
+
 /// What SAEM did (a population fit by `--method saem`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SaemEntry {
@@ -164,6 +173,8 @@ pub struct PopulationRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saem: Option<SaemEntry>,
     pub vpc: VpcEntry,
+    /// Without replicates, none (also absent from files written before NPDE were added).
+    pub npde: Option<NpdeEntry>,
     pub wall_time_seconds: f64,
     pub provenance: Provenance,
 }

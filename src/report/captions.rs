@@ -61,7 +61,7 @@ pub fn caption(file: &str, scenarios: &[String]) -> String {
 }
 
 /// Captions of figures with fixed file names.
-const FIXED_CAPTIONS: [(&str, &str); 17] = [
+const FIXED_CAPTIONS: [(&str, &str); 21] = [
     (
         "trajectory",
         "Every state and output of the model over time.",
@@ -101,6 +101,22 @@ const FIXED_CAPTIONS: [(&str, &str); 17] = [
     (
         "cwres_vs_pred",
         "Conditional weighted residuals (CWRES) against the population prediction.",
+    ),
+    (
+        "npde_time",
+        "Normalised prediction distribution errors (NPDE) against time, with 0 and ±1.96.",
+    ),
+    (
+        "npde_pred",
+        "Normalised prediction distribution errors (NPDE) against the population prediction.",
+    ),
+    (
+        "npde_qq",
+        "NPDE quantiles against standard normal quantiles, with the line of identity.",
+    ),
+    (
+        "vpc_pc",
+        "Prediction-corrected visual predictive check: observations and simulated percentiles scaled by each bin's median PRED over the observation's PRED.",
     ),
     (
         "random_effects",

@@ -9,7 +9,7 @@ use super::{InputCheck, ProvenanceSection, ReportData, format};
 use crate::diag::Diagnostic;
 use crate::output::sha256_hex;
 use crate::record::calibration::CalibrationRecord;
-use crate::record::fit::{FitRecord, PopulationRecord};
+use crate::record::fit::{FitRecord, NpdeEntry, PopulationRecord};
 use crate::record::provenance::{InputRole, Kind, Provenance};
 use crate::record::run::RunRecord;
 use crate::record::simulate::{SimulateRecord, SimulateRun};
@@ -89,6 +89,55 @@ impl CommandRecord {
         }
     }
 
+    /// The variability of a run's or trial's population.
+    fn variability(&self) -> Option<model::Variability> {
+        match self {
+            CommandRecord::Run(run) => Some(model::variability(&run.run)),
+            CommandRecord::Trial(trial) => Some(model::variability(&trial.run)),
+            _ => None,
+        }
+    }
+
+    /// An individual fit's rows.
+    fn fits(&self) -> Vec<tables::FitRow> {
+        match self {
+            CommandRecord::Fit(fit) => tables::fits(fit),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A population fit's NPDE.
+    fn npde(&self) -> Option<NpdeEntry> {
+        match self {
+            CommandRecord::Population(population) => population.npde.clone(),
+            _ => None,
+        }
+    }
+
+    /// How a population fit's standard errors were computed.
+    fn standard_errors(&self) -> Option<&'static str> {
+        match self {
+            CommandRecord::Population(population) => Some(population.standard_errors.label()),
+            _ => None,
+        }
+    }
+
+    /// Which intervals an individual fit reports.
+    fn intervals(&self) -> Option<&'static str> {
+        match self {
+            CommandRecord::Fit(fit) => Some(fit.intervals.describe()),
+            _ => None,
+        }
+    }
+
+    /// A population fit's method, `FOCE-I` or `SAEM`.
+    fn population_method(&self) -> Option<&'static str> {
+        match self {
+            CommandRecord::Population(population) => Some(population.method_name()),
+            _ => None,
+        }
+    }
+
     fn model_title(&self) -> &str {
         match self {
             CommandRecord::Simulate(run) => run.title(),
@@ -110,15 +159,7 @@ pub fn gather(folder: Folder) -> ReportData {
         let position = record.inputs.iter().position(|i| i.role == role)?;
         folder.inputs.get(position)?.as_deref()
     };
-    let spec: Option<ModelSpec> = text_of(InputRole::Model).and_then(|text| {
-        match load_model("model", text) {
-            Ok(loaded) => Some(loaded.spec),
-            Err(_) => {
-                notices.push("The model file no longer parses: the model section is left out; `cartsim check` it.".to_string());
-                None
-            }
-        }
-    });
+    let spec = text_of(InputRole::Model).and_then(|text| model_spec(text, &mut notices));
     let run_spec: Option<RunSpec> = text_of(InputRole::RunFile)
         .and_then(|text| load_yaml::<RunSpec>("run file", text).ok())
         .map(|loaded| loaded.spec);
@@ -161,10 +202,11 @@ pub fn gather(folder: Folder) -> ReportData {
         estimates: (folder.estimates_csv.as_deref())
             .map(|csv| tables::estimates(csv, &parameter_unit))
             .unwrap_or_default(),
-        fits: match &folder.record {
-            Some(CommandRecord::Fit(fit)) => tables::fits(fit),
-            _ => Vec::new(),
-        },
+        fits: folder
+            .record
+            .as_ref()
+            .map_or_else(Vec::new, CommandRecord::fits),
+        npde: folder.record.as_ref().and_then(CommandRecord::npde),
     };
     let title = section
         .as_ref()
@@ -176,19 +218,12 @@ pub fn gather(folder: Folder) -> ReportData {
         date: folder.date.clone(),
         kind: record.kind.command(),
         doses: (folder.record.as_ref()).map_or_else(Vec::new, |r| r.dose_groups(spec.as_ref())),
-        variability: match &folder.record {
-            Some(CommandRecord::Run(run)) => Some(model::variability(&run.run)),
-            Some(CommandRecord::Trial(trial)) => Some(model::variability(&trial.run)),
-            _ => None,
-        },
-        standard_errors: match &folder.record {
-            Some(CommandRecord::Population(population)) => Some(population.standard_errors.label()),
-            _ => None,
-        },
-        intervals: match &folder.record {
-            Some(CommandRecord::Fit(fit)) => Some(fit.intervals.describe()),
-            _ => None,
-        },
+        variability: folder.record.as_ref().and_then(CommandRecord::variability),
+        standard_errors: folder
+            .record
+            .as_ref()
+            .and_then(CommandRecord::standard_errors),
+        intervals: folder.record.as_ref().and_then(CommandRecord::intervals),
         trial: match (&folder.record, &folder.operating_characteristics_csv) {
             (Some(CommandRecord::Trial(trial)), Some(csv)) => {
                 Some(super::trial::section(trial, csv))
@@ -201,15 +236,27 @@ pub fn gather(folder: Folder) -> ReportData {
             }
             _ => None,
         },
-        population_method: match &folder.record {
-            Some(CommandRecord::Population(population)) => Some(population.method_name()),
-            _ => None,
-        },
+        population_method: folder
+            .record
+            .as_ref()
+            .and_then(CommandRecord::population_method),
         model: section,
         results,
         provenance: provenance_section(record, inputs),
         notices,
     }
+}
+
+/// The model file's spec, or a notice that it no longer parses.
+fn model_spec(text: &str, notices: &mut Vec<String>) -> Option<ModelSpec> {
+    let parsed = load_model("model", text).ok().map(|loaded| loaded.spec);
+    if parsed.is_none() {
+        notices.push(
+            "The model file no longer parses: the model section is left out; `cartsim check` it."
+                .to_string(),
+        );
+    }
+    parsed
 }
 
 /// Each input file checked against its recorded SHA-256; a notice for each that is missing

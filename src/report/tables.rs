@@ -21,6 +21,8 @@ pub struct Results {
     pub estimates: Vec<EstimateRow>,
     /// One row per ID of a fit.
     pub fits: Vec<FitRow>,
+    /// The NPDE of a population fit.
+    pub npde: Option<crate::record::fit::NpdeEntry>,
 }
 
 #[derive(Debug, Clone, Serialize)]

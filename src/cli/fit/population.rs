@@ -1,7 +1,7 @@
 //! `cartsim fit --population`: resolves the population options (variability, Omega's blocks,
-//! covariance of the estimates, replicates), runs the FOCE-I estimation over every ID of a
-//! dataset and the visual predictive check simulated from its estimates, and commits the files
-//! of `present::fit::population`.
+//! covariance of the estimates, SAEM's settings, a mixture, replicates), runs the FOCE-I or
+//! SAEM estimation over every ID of a dataset, the visual predictive check and the NPDE from
+//! replicates simulated at its estimates, and commits the files of `present::fit::population`.
 
 use super::{FitArgs, Start, commit, destination, positive, report, warn};
 use crate::cli::values::{fraction, parse_assignment};
@@ -10,12 +10,12 @@ use crate::data::DataSubject;
 use crate::diag::Diagnostic;
 use crate::fit::population::{
     Covariance, FittedPopulation, Mixture, OmegaStructure, PopulationFit, PopulationMethod,
-    PopulationRequest, SaemSettings, fit_population, individual_curves, predictive_check,
-    simulate_replicates,
+    PopulationRequest, SaemSettings, fit_population, individual_curves, npde,
+    prediction_corrected_check, predictive_check, simulate_replicates,
 };
 use crate::fit::scales_for;
 use crate::model::Model;
-use crate::present::fit::{PopulationFiles, population, population_summary};
+use crate::present::fit::{PopulationFiles, npde_warning, population, population_summary};
 use crate::record::fit::VpcEntry;
 use crate::record::provenance::Kind;
 use clap::{Args, ValueEnum};
@@ -290,12 +290,19 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
     })?;
     let simulated = replicates(args, &request, &fit, subjects)?;
     let check = predictive_check(start.dataset, &simulated);
+    let pred: Vec<f64> = (fit.subjects.iter())
+        .flat_map(|s| s.residuals.iter().map(|r| r.pred))
+        .collect();
+    let corrected = prediction_corrected_check(start.dataset, &simulated, &pred);
+    let npde = npde(subjects, &simulated, args.error, args.seed);
     let curves = individual_curves(&request, &fit, subjects).map_err(Diagnostic::new)?;
     let files = PopulationFiles {
         request: &request,
         fit: &fit,
         curves: &curves,
         check: check.as_ref(),
+        corrected: corrected.as_ref(),
+        npde: npde.as_ref(),
         omega_blocks: &args.population.block,
         vpc: VpcEntry {
             replicates: args.population.replicates,
@@ -308,7 +315,10 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
     let destination = destination(args, model);
     commit(&destination, presented)?;
     warn(start.dataset);
-    print!("{}", population_summary(&fit));
+    if let Some(warning) = npde.as_ref().and_then(npde_warning) {
+        eprintln!("warning: {warning}");
+    }
+    print!("{}", population_summary(&fit, npde.as_ref()));
     println!(
         "wrote {}: estimates.csv, subjects.csv, predictions.csv, population.json, figures/",
         destination.path.display()

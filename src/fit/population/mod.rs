@@ -8,6 +8,7 @@ mod conditional;
 mod covariance;
 mod diagnose;
 mod mixture;
+mod npde;
 mod omega;
 mod outer;
 mod predictive_check;
@@ -18,8 +19,9 @@ mod vpc;
 pub use conditional::{Conditional, PopulationParameters};
 pub use covariance::Covariance;
 pub use mixture::{Membership, Mixture, SecondClass};
+pub use npde::{Npde, NpdeSummary, decorrelated_npde, npde};
 pub use omega::{OmegaStructure, log_normal_cv_percent};
-pub use predictive_check::{Bin, PredictiveCheck, predictive_check};
+pub use predictive_check::{Bin, PredictiveCheck, prediction_corrected_check, predictive_check};
 pub use results::{
     EstimateKind, PopulationEstimate, PopulationFit, PopulationResidual, StandardErrors,
     SubjectEstimate,

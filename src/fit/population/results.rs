@@ -17,7 +17,11 @@ use crate::metrics::summary::NORMAL_QUANTILE_975;
 use nalgebra::{DMatrix, DVector};
 use subjects::subject_estimate;
 
+mod reported;
 mod subjects;
+
+use reported::identity;
+pub(super) use reported::reported;
 
 /// What an estimate is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -165,33 +169,6 @@ pub(super) struct Inputs<'a> {
     pub evaluations: u32,
 }
 
-/// Reported values from psi, in order: natural typical values, SDs, correlations, sigma.
-pub(super) fn reported(request: &PopulationRequest, psi: &[f64]) -> Vec<f64> {
-    let m = request.estimated.len();
-    let o = request.structure.count();
-    let omega = request.structure.matrix(&psi[m..m + o]);
-    let mut values: Vec<f64> = request
-        .scales
-        .iter()
-        .zip(psi)
-        .map(|(s, &t)| s.to_parameter(t))
-        .collect();
-    values.extend(omega.diagonal().iter().map(|v| v.sqrt()));
-    values.extend(
-        request
-            .structure
-            .off_diagonal()
-            .iter()
-            .map(|&(r, c)| omega[(r, c)] / (omega[(r, r)] * omega[(c, c)]).sqrt()),
-    );
-    let s = request.error.parameter_names().len();
-    values.extend(psi[m + o..m + o + s].iter().map(|v| v.exp()));
-    if let Some(mixture) = &request.mixture {
-        values.extend(mixture.reported(&request.scales, &psi[m + o + s..]));
-    }
-    values
-}
-
 /// The fit's report from its minimum: estimates with standard errors, per-subject results,
 /// -2LL, AIC, BIC and a status saying what to trust.
 pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
@@ -310,64 +287,6 @@ fn population_estimates(
         });
     }
     estimates
-}
-
-/// Name, kind and estimation scale of reported value `k`: typical values, then omegas, then
-/// correlations, then the residual error parameters.
-fn identity(
-    request: &PopulationRequest,
-    names: &[String],
-    k: usize,
-) -> (String, EstimateKind, Scale) {
-    let m = names.len();
-    let q = request.random.len();
-    let pairs = request.structure.off_diagonal();
-    if k < m {
-        (names[k].clone(), EstimateKind::Typical, request.scales[k])
-    } else if k < m + q {
-        let target = request.random[k - m];
-        (
-            format!("omega_{}", names[target]),
-            EstimateKind::Omega,
-            Scale::Log,
-        )
-    } else if k < m + q + pairs.len() {
-        let (r, c) = pairs[k - m - q];
-        let pair = (&names[request.random[r]], &names[request.random[c]]);
-        (
-            format!("correlation_{}_{}", pair.0, pair.1),
-            EstimateKind::Correlation,
-            Scale::Bounded {
-                low: -1.0,
-                high: 1.0,
-            },
-        )
-    } else {
-        let index = k - m - q - pairs.len();
-        let sigmas = request.error.parameter_names();
-        if index < sigmas.len() {
-            return (sigmas[index].to_string(), EstimateKind::Sigma, Scale::Log);
-        }
-        let mixed = request
-            .mixture
-            .as_ref()
-            .map_or(&[][..], |x| &x.parameters[..]);
-        match mixed.get(index - sigmas.len()) {
-            Some(&target) => (
-                format!("{}_class2", names[target]),
-                EstimateKind::Typical,
-                request.scales[target],
-            ),
-            None => (
-                "mixture_fraction".into(),
-                EstimateKind::Fraction,
-                Scale::Bounded {
-                    low: 0.0,
-                    high: 1.0,
-                },
-            ),
-        }
-    }
 }
 
 /// The search's stopping reason, then: a covariance that could not be computed, typical

@@ -249,21 +249,26 @@ fn bands_carry_observations_for_a_visual_predictive_check() {
         typical: Vec::new(),
         times: times.clone(),
         observed,
+        observed_percentiles: [curve(1e4), curve(1e5), curve(5e5)],
     };
     let image = decode(bands_png("VPC", "days", "copies/µg", &bands));
     let [_, observed, blq] = fit_colours();
+    let percentile_lines = crate::plot::palette(5);
     assert!(image.count(observed) > 1_000, "{}", image.count(observed));
     assert!(image.count(blq) > 100, "{}", image.count(blq));
+    assert!(image.count(percentile_lines) > 1_000);
     let plain = decode(bands_png(
         "VPC",
         "days",
         "copies/µg",
         &Bands {
             observed: Vec::new(),
+            observed_percentiles: Default::default(),
             ..bands
         },
     ));
     assert_eq!(plain.count(blq), 0);
+    assert_eq!(plain.count(percentile_lines), 0);
 }
 
 #[test]

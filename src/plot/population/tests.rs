@@ -29,6 +29,7 @@ fn car_t_bands() -> Bands {
         typical: car_t(&times, 1.5e8),
         times,
         observed: Vec::new(),
+        observed_percentiles: Default::default(),
     }
 }
 
@@ -122,6 +123,7 @@ fn degenerate_bands_render() {
         typical: v,
         times,
         observed: Vec::new(),
+        observed_percentiles: Default::default(),
     };
     let cases = [
         Bands::default(),

@@ -1,10 +1,9 @@
 //! The figures of `cartsim calibrate`: each target observed (with its 95% interval) beside its
 //! simulated value at the optimum, and each estimate's profile likelihood.
 
-use crate::calibrate::{
-    Calibration, CalibrationResult, PROFILE_RISE, Profile, Quantity, Statistic, Target,
-};
+use crate::calibrate::{Calibration, CalibrationResult, Profile, Quantity, Statistic, Target};
 use crate::diag::Diagnostic;
+use crate::metrics::summary::PROFILE_RISE;
 use crate::metrics::summary::wilson_interval;
 use crate::plot::{Figure, Interval, PlotError, Series, YScale, intervals_png, render_png};
 use crate::present::NamedFile;

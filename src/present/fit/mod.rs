@@ -1,14 +1,17 @@
 //! The files of `cartsim fit`, individual (`individual`) and population (`population`, with
-//! its visual predictive check in `vpc`): tables, figures (`figures`) and records, from the
+//! its visual predictive check in `vpc` and its NPDE in `npde`): tables, figures (`figures`) and records, from the
 //! fit results and the settings the command line resolved, without touching the disk.
 
 mod figures;
 mod individual;
+mod npde;
 mod population;
+mod population_tables;
 mod saem;
 mod vpc;
 
 pub use individual::{individual, individual_summary};
+pub use npde::npde_warning;
 pub use population::{PopulationFiles, population, population_summary};
 
 use super::NamedFile;

@@ -1,16 +1,15 @@
 //! The files of `cartsim fit --population`: estimates.csv, subjects.csv (empirical Bayes
-//! estimates), predictions.csv (PRED, IPRED, IWRES, CWRES), population.json, vpc.csv and the
-//! figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
-//! effects, visual predictive check); and the summary printed at the end.
+//! estimates), predictions.csv (PRED, IPRED, IWRES, CWRES, NPDE), population.json, vpc.csv and
+//! the figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
+//! effects, NPDE, visual predictive check, prediction-corrected); and the summary printed at the end.
 
 use super::figures::{Scatter, drawn_value, fit_pages, points};
-use super::{Presented, Settings, assemble, column_names, draw_error, estimated_parameters};
-use crate::csv::number_cell;
-use crate::csv::text_cell;
+use super::population_tables::{estimated_names, estimates_csv, predictions_csv, subjects_csv};
+use super::{Presented, Settings, assemble, draw_error, estimated_parameters};
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::population::{
-    Covariance, PopulationFit, PopulationRequest, PopulationResidual, PredictiveCheck,
+    Covariance, Npde, PopulationFit, PopulationRequest, PopulationResidual, PredictiveCheck,
 };
 use crate::plot::{BoxSummary, Reference, boxes_png};
 use crate::present::NamedFile;
@@ -44,119 +43,16 @@ pub struct PopulationFiles<'a> {
     pub curves: &'a [Trajectory],
     /// The visual predictive check, when replicates were simulated.
     pub check: Option<&'a PredictiveCheck>,
+    /// The prediction-corrected check over the same bins.
+    pub corrected: Option<&'a PredictiveCheck>,
+    /// The NPDE against the same replicates.
+    pub npde: Option<&'a Npde>,
     /// `--block` as given.
     pub omega_blocks: &'a [String],
     pub vpc: VpcEntry,
 }
 
 /// estimates.csv: with `--covariance both`, `se_hessian` and `se_sandwich` after `rse_percent`.
-fn estimates_csv(fit: &PopulationFit) -> String {
-    let both = fit.covariance == Covariance::Both;
-    let mut text = String::from("parameter,kind,estimate,se,rse_percent,");
-    if both {
-        text.push_str("se_hessian,se_sandwich,");
-    }
-    text.push_str("ci95_low,ci95_high,cv_percent,shrinkage_percent,converged\n");
-    for e in &fit.estimates {
-        let kind = serde_json::to_value(e.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from));
-        let _ = write!(
-            text,
-            "{},{},{},{},{},",
-            e.name,
-            kind.unwrap_or_default(),
-            e.value,
-            number_cell(e.se),
-            number_cell(e.rse_percent),
-        );
-        if both {
-            let errors = (e.standard_errors).map_or([f64::NAN; 2], |s| [s.hessian, s.sandwich]);
-            let _ = write!(
-                text,
-                "{},{},",
-                number_cell(errors[0]),
-                number_cell(errors[1])
-            );
-        }
-        let _ = writeln!(
-            text,
-            "{},{},{},{},{}",
-            number_cell(e.low),
-            number_cell(e.high),
-            number_cell(e.cv_percent),
-            number_cell(e.shrinkage_percent),
-            u8::from(fit.converged)
-        );
-    }
-    text
-}
-
-/// The names of the estimated parameters.
-fn estimated_names<'a>(request: &'a PopulationRequest) -> Vec<&'a str> {
-    (request.estimated.iter())
-        .map(|&i| request.model.parameters[i].name.as_str())
-        .collect()
-}
-
-fn subjects_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
-    let names = estimated_names(request);
-    let mut text = String::from("ID,minus_2_log_likelihood,mode_converged");
-    for &k in &request.random {
-        let _ = write!(text, ",eta_{}", names[k]);
-    }
-    for name in &names {
-        let _ = write!(text, ",{name}");
-    }
-    if fit.second_class.is_some() {
-        text.push_str(",first_class_probability");
-    }
-    text.push('\n');
-    for subject in &fit.subjects {
-        let _ = write!(
-            text,
-            "{},{},{}",
-            text_cell(&subject.id),
-            subject.objective,
-            u8::from(subject.mode_converged)
-        );
-        for value in subject.eta.iter().chain(&subject.parameters) {
-            let _ = write!(text, ",{value}");
-        }
-        if let Some(p) = subject.first_class_probability {
-            let _ = write!(text, ",{p}");
-        }
-        text.push('\n');
-    }
-    text
-}
-
-fn predictions_csv(request: &PopulationRequest, fit: &PopulationFit) -> String {
-    let columns = column_names(request.model);
-    let mut text = String::from("ID,row,time,output,DV,BLQ,LLOQ,PRED,IPRED,IWRES,CWRES\n");
-    for subject in &fit.subjects {
-        for r in &subject.residuals {
-            let o = &r.observation;
-            let _ = writeln!(
-                text,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                text_cell(&subject.id),
-                o.row,
-                o.time,
-                columns[o.column],
-                o.value,
-                u8::from(o.censored),
-                o.lloq.map(|l| l.to_string()).unwrap_or_default(),
-                r.pred,
-                r.ipred,
-                number_cell(r.iwres),
-                number_cell(r.cwres)
-            );
-        }
-    }
-    text
-}
-
 /// DV versus PRED and IPRED, CWRES versus time and PRED.
 fn scatter_figures(
     request: &PopulationRequest,
@@ -292,6 +188,7 @@ fn record(
         objective_evaluations: fit.evaluations,
         saem: fit.saem.as_ref().map(super::saem::entry),
         vpc: files.vpc,
+        npde: files.npde.map(super::npde::entry),
         wall_time_seconds: provenance.wall_time_seconds,
         provenance: provenance.clone(),
     }
@@ -309,7 +206,7 @@ pub fn population(
     let tables = vec![
         NamedFile::new("estimates.csv", estimates_csv(fit)),
         NamedFile::new("subjects.csv", subjects_csv(request, fit)),
-        NamedFile::new("predictions.csv", predictions_csv(request, fit)),
+        NamedFile::new("predictions.csv", predictions_csv(request, fit, files.npde)),
     ];
     let subjects = (fit.subjects.iter().zip(files.curves)).map(|(subject, curve)| {
         let observations = subject.residuals.iter().map(|r| &r.observation).collect();
@@ -323,8 +220,14 @@ pub fn population(
     after.extend(pages);
     after.extend(scatter_figures(request, fit)?);
     after.push(random_effects_figure(request, fit)?);
+    if let Some(npde) = files.npde {
+        after.extend(super::npde::figures(request, fit, npde)?);
+    }
     if let Some(check) = files.check {
         after.extend(super::vpc::figures(check, model)?);
+    }
+    if let Some(corrected) = files.corrected {
+        after.push(super::vpc::corrected_figure(corrected, model)?);
     }
     base.n = fit.subjects.len() as u64;
     base.seed = Some(files.vpc.seed);
@@ -335,14 +238,15 @@ pub fn population(
             (!fit.converged)
                 .then(|| format!("the population fit did not converge: {}", fit.status)),
         )
+        .chain(files.npde.and_then(super::npde::npde_warning))
         .collect();
     Ok(assemble(tables, PopulationRecord::FILE, after, base, |p| {
         to_json(&record(files, settings, p))
     }))
 }
 
-/// The objective and convergence, then the estimates, one per line.
-pub fn population_summary(fit: &PopulationFit) -> String {
+/// The objective and convergence, then the estimates, one per line, and the NPDE statistics.
+pub fn population_summary(fit: &PopulationFit, npde: Option<&Npde>) -> String {
     let flag = if fit.converged {
         "converged"
     } else {
@@ -381,6 +285,9 @@ pub fn population_summary(fit: &PopulationFit) -> String {
             let _ = write!(text, "  shrinkage {:.1}%", e.shrinkage_percent);
         }
         text.push('\n');
+    }
+    if let Some(npde) = npde {
+        text.push_str(&super::npde::summary_line(npde));
     }
     text
 }

@@ -1,6 +1,8 @@
 //! The files of a visual predictive check: vpc.csv (each time bin's observed and simulated
-//! statistics), figures/vpc.png (simulated percentile bands with the observations) and
-//! figures/vpc_blq.png (observed BLQ fraction against its simulated interval).
+//! statistics), figures/vpc.png (simulated percentile bands with the observations and their
+//! 5th, 50th and 95th percentiles per bin), figures/vpc_blq.png (observed BLQ fraction against
+//! its simulated interval), and figures/vpc_pc.png (the prediction-corrected check, drawn as
+//! vpc.png).
 
 use super::draw_error;
 use super::figures::{observed_point, y_label};
@@ -56,11 +58,12 @@ pub(super) fn csv(check: &PredictiveCheck) -> NamedFile {
     NamedFile::new("vpc.csv", text)
 }
 
-/// The percentile bands with the observations, and the BLQ fractions.
-pub(super) fn figures(
+/// The simulated percentile bands with the observations and their percentile lines.
+fn bands_figure(
     check: &PredictiveCheck,
     model: &Model,
-) -> Result<Vec<NamedFile>, Diagnostic> {
+    title: &str,
+) -> Result<Vec<u8>, Diagnostic> {
     let bins = &check.bins;
     let pick = |k: usize| bins.iter().map(|b| b.pooled[k]).collect::<Vec<_>>();
     let bands = Bands {
@@ -74,11 +77,33 @@ pub(super) fn figures(
         observed: (bins.iter().flat_map(|b| &b.observed))
             .map(observed_point)
             .collect(),
+        observed_percentiles: [0, 1, 2]
+            .map(|k| bins.iter().map(|b| b.observed_percentiles[k]).collect()),
     };
+    let y_label = y_label(model, &[check.column]);
+    bands_png(title, &model.time_label(), &y_label, &bands)
+        .map_err(draw_error("the visual predictive check"))
+}
+
+/// figures/vpc_pc.png: the prediction-corrected check.
+pub(super) fn corrected_figure(
+    check: &PredictiveCheck,
+    model: &Model,
+) -> Result<NamedFile, Diagnostic> {
+    let title = format!("Prediction-corrected VPC ({} replicates)", check.replicates);
+    let png = bands_figure(check, model, &title)?;
+    Ok(NamedFile::new("figures/vpc_pc.png", png))
+}
+
+/// The percentile bands with the observations, and the BLQ fractions.
+pub(super) fn figures(
+    check: &PredictiveCheck,
+    model: &Model,
+) -> Result<Vec<NamedFile>, Diagnostic> {
+    let bins = &check.bins;
     let title = format!("Visual predictive check ({} replicates)", check.replicates);
     let failed = draw_error("the visual predictive check");
-    let y_label = y_label(model, &[check.column]);
-    let vpc = bands_png(&title, &model.time_label(), &y_label, &bands).map_err(&failed)?;
+    let vpc = bands_figure(check, model, &title)?;
     let intervals: Vec<Interval> = (bins.iter())
         .map(|b| Interval {
             label: format!("t {}", (b.time * 1000.0).round() / 1000.0),

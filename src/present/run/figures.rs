@@ -169,6 +169,7 @@ fn arm_bands(
         p95,
         typical,
         observed: Vec::new(),
+        observed_percentiles: Default::default(),
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub(crate) mod cli;
 mod mixture;
+mod npde;
 mod population;
 mod population_cli;
 mod profile;

@@ -97,6 +97,17 @@ fn population_fit_writes_its_files_identically_on_one_and_two_threads() {
         mean.abs() < 0.3 && (0.7..1.3).contains(&sd),
         "CWRES mean {mean}, SD {sd}"
     );
+    // NPDE beside CWRES: 20 replicates decorrelate the 11 samples of every ID, so each of the
+    // 132 observations has one (their statistics are tested in tests/it/fit/npde.rs).
+    assert!(
+        predictions.starts_with("ID,row,time,output,DV,BLQ,LLOQ,PRED,IPRED,IWRES,CWRES,NPDE\n")
+    );
+    let npde: Vec<f64> = predictions
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(11).unwrap().parse().unwrap())
+        .collect();
+    assert!(npde.len() == 132 && npde.iter().all(|v| v.is_finite()));
     // Every observation falls in one VPC bin, each bin summarises 20 replicates.
     let vpc = read(&out.join("vpc.csv"));
     let rows: Vec<Vec<&str>> = vpc
@@ -121,6 +132,11 @@ fn population_fit_writes_its_files_identically_on_one_and_two_threads() {
         cartsim::record::from_json(&read(&out.join("population.json")), "population.json").unwrap();
     assert_eq!(record.observations, 132);
     assert_eq!(record.random_effects, ["ka", "cl", "v"]);
+    let npde_entry = record.npde.as_ref().unwrap();
+    assert!(npde_entry.undecorrelated.is_empty());
+    assert_eq!(npde_entry.summary.n, 132);
+    let npde_mean = npde.iter().sum::<f64>() / 132.0;
+    assert!((npde_entry.summary.mean - npde_mean).abs() < 1e-12);
     let provenance: Provenance = serde_json::from_str(&read(&out.join("provenance.json"))).unwrap();
     assert_eq!(record.provenance, provenance);
     for name in [
@@ -130,8 +146,12 @@ fn population_fit_writes_its_files_identically_on_one_and_two_threads() {
         "cwres_vs_time",
         "cwres_vs_pred",
         "random_effects",
+        "npde_time",
+        "npde_pred",
+        "npde_qq",
         "vpc",
         "vpc_blq",
+        "vpc_pc",
     ] {
         super::cli::png_decodes(&out.join("figures").join(format!("{name}.png")));
     }
@@ -207,7 +227,7 @@ fn bad_population_requests_are_refused_with_the_reason() {
 #[test]
 fn a_population_fit_reports_itself() {
     let directory = scratch("population-report");
-    let output = population_fit(&directory, "out", "0", &["--report"]);
+    let output = population_fit(&directory, "out", "20", &["--report"]);
     assert!(
         output.status.success(),
         "{}",
@@ -223,6 +243,10 @@ fn a_population_fit_reports_itself() {
         "summary paragraph missing"
     );
     assert!(html.contains("<code>omega_ka</code>") && html.contains("<code>sigma_additive</code>"));
+    assert!(
+        html.contains("Normalised prediction distribution errors against N(0, 1), over 132")
+            && html.contains("npde_qq.png")
+    );
     assert!(!html.contains("http://") && !html.contains("https://"));
 }
 
