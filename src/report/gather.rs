@@ -45,7 +45,7 @@ pub enum CommandRecord {
     Simulate(SimulateRun),
     Run(RunRecord),
     Fit(FitRecord),
-    Population(PopulationRecord),
+    Population(Box<PopulationRecord>),
     Trial(Box<TrialRecord>),
     Calibrate(Box<CalibrationRecord>),
 }
@@ -58,7 +58,7 @@ impl CommandRecord {
             Kind::Simulate => CommandRecord::Simulate(SimulateRun::from_json(text, path)?),
             Kind::Run => CommandRecord::Run(record::from_json(text, path)?),
             Kind::Fit => CommandRecord::Fit(record::from_json(text, path)?),
-            Kind::Population => CommandRecord::Population(record::from_json(text, path)?),
+            Kind::Population => CommandRecord::Population(Box::new(record::from_json(text, path)?)),
             Kind::Trial => CommandRecord::Trial(Box::new(record::from_json(text, path)?)),
             Kind::Calibrate => CommandRecord::Calibrate(Box::new(record::from_json(text, path)?)),
         })
