@@ -32,7 +32,7 @@ cartsim="$repo/target/release/cartsim"
 
 cat > "$scratch/population.yaml" <<YAML
 model: $repo/models/stein2019_tisagenlecleucel.yaml
-output: {end: 365, step: 1, outputs: [total]}
+simulation: {end: 365, step: 1, outputs: [total]}
 population:
   n: $ids
   seed: 2019

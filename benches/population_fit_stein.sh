@@ -48,7 +48,7 @@ echo "truth: $(grep -E '^  (foldx|cmax|alpha|fb):' models/stein2019_tisagenlecle
 for seed in $seeds; do
   cat > "$scratch/population.yaml" <<YAML
 model: $repo/models/stein2019_tisagenlecleucel.yaml
-output: {end: 365, step: 1, outputs: [total]}
+simulation: {end: 365, step: 1, outputs: [total]}
 population:
   n: 60
   seed: $seed

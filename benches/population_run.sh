@@ -39,13 +39,13 @@ baseline="$(find "$baseline_target/release" -maxdepth 1 -type f -perm -u+x | hea
 
 cat > "$scratch/table.yaml" <<YAML
 model: $repo/models/cart3.yaml
-output: {end: 180, step: 1, solver: dopri5, rtol: 1e-6, atol: 10}
+simulation: {end: 180, step: 1, solver: dopri5, rtol: 1e-6, atol: 10}
 population: {table: $population}
 metrics: {exposure: EM, tumor: T, lloq: 1e3, response: {below: 1e9, by: 28}, relapse: {above: 1e11}}
 YAML
 cat > "$scratch/sampled.yaml" <<YAML
 model: $repo/models/cart3.yaml
-output: {end: 180, step: 1, solver: dopri5, rtol: 1e-6, atol: 10}
+simulation: {end: 180, step: 1, solver: dopri5, rtol: 1e-6, atol: 10}
 population:
   n: $big
   seed: 20261125
