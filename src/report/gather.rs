@@ -130,6 +130,24 @@ impl CommandRecord {
         }
     }
 
+    /// What SAEM did, in a sentence.
+    fn saem(&self) -> Option<String> {
+        let CommandRecord::Population(population) = self else {
+            return None;
+        };
+        let saem = population.saem.as_ref()?;
+        Some(format!(
+            "SAEM ran {} exploration and {} smoothing iterations with {} chains per ID; −2LL by importance sampling {:.2} (Monte Carlo SE {:.2}, {} draws per ID), FOCE-I approximation at the same estimates {:.2}.",
+            saem.exploration_iterations,
+            saem.smoothing_iterations,
+            saem.chains_per_subject,
+            population.minus_2_log_likelihood,
+            saem.importance_se,
+            saem.importance_samples,
+            saem.focei_minus_2_log_likelihood
+        ))
+    }
+
     /// A population fit's method, `FOCE-I` or `SAEM`.
     fn population_method(&self) -> Option<&'static str> {
         match self {
@@ -240,6 +258,7 @@ pub fn gather(folder: Folder) -> ReportData {
             .record
             .as_ref()
             .and_then(CommandRecord::population_method),
+        saem: folder.record.as_ref().and_then(CommandRecord::saem),
         model: section,
         results,
         provenance: provenance_section(record, inputs),

@@ -57,6 +57,8 @@ pub struct ReportData {
     pub trial: Option<trial::TrialSection>,
     /// `FOCE-I` or `SAEM` for a `fit --population`.
     pub population_method: Option<&'static str>,
+    /// What SAEM did and its likelihoods, in a sentence.
+    pub saem: Option<String>,
     /// The estimates and targets of a `calibrate`.
     pub calibration: Option<calibration::CalibrationSection>,
     pub provenance: ProvenanceSection,

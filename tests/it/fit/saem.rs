@@ -248,4 +248,5 @@ fn a_saem_fit_writes_its_iterations_and_says_what_it_did() {
     assert!(figure.starts_with(b"\x89PNG"));
     let html = super::population_cli::read(&out.join("report.html"));
     assert!(html.contains("A population fit (SAEM) of 12 IDs"), "report");
+    assert!(html.contains("SAEM ran 30 exploration and 20 smoothing iterations with 5 chains per ID; −2LL by importance sampling"), "report");
 }
