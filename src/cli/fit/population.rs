@@ -254,19 +254,6 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
     let random = random_effects(model, args, &start.estimated)?;
     let structure = structure(args, &names, &random)?;
     let method = method(args);
-    if let (PopulationMethod::Saem(_), Some(k)) =
-        (method, (0..names.len()).find(|k| !random.contains(k)))
-    {
-        return Err(Diagnostic::new(format!(
-            "`--method saem` estimates a typical value through its random effect, and `{}` has none",
-            names[k]
-        ))
-        .hint(format!(
-            "add `{}` to `--variability`, leave it out of `--estimate` (its value then comes from the model or `--set`), or use `--method focei`",
-            names[k]
-        ))
-        .into());
-    }
     let request = PopulationRequest {
         model,
         scales: scales_for(model, &start.estimated),

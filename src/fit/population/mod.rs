@@ -296,12 +296,6 @@ fn estimate_by_saem(
     if request.mixture.is_some() {
         return Err("a mixture is estimated by FOCE-I only: use `--method focei`".into());
     }
-    if let Some(k) = (0..request.estimated.len()).find(|k| !request.random.contains(k)) {
-        let name = &request.model.parameters[request.estimated[k]].name;
-        return Err(format!(
-            "SAEM estimates a typical value through its random effect, and `{name}` has none: give it variability, fix it, or use FOCE-I"
-        ));
-    }
     let outcome = saem::saem(objective, start, settings)?;
     objective.modes = outcome.conditional.iter().map(|c| c.0.clone()).collect();
     let minimum = Minimum {

@@ -30,6 +30,12 @@ fn estimate(fit: &PopulationFit, name: &str) -> f64 {
 /// The theophylline data fitted with the one-compartment model (ka, CL, V log-normal,
 /// additive error) from ka 1, CL 2, V 30, omega 0.5/0.3/0.3, sigma 1, by `method`.
 pub(super) fn theophylline_fit(method: PopulationMethod) -> PopulationFit {
+    theophylline_fit_with(method, vec![0, 1, 2])
+}
+
+/// As `theophylline_fit`, with random effects on the estimated parameters `random` only (ka,
+/// CL, V are 0, 1, 2).
+pub(super) fn theophylline_fit_with(method: PopulationMethod, random: Vec<usize>) -> PopulationFit {
     let model = shipped("theophylline_oral_1cmt.yaml");
     let path = repo_path("tests/data/theoph/theoph.csv");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -52,9 +58,9 @@ pub(super) fn theophylline_fit(method: PopulationMethod) -> PopulationFit {
         model: &model,
         scales: scales_for(&model, &estimated),
         estimated,
-        random: vec![0, 1, 2],
-        structure: OmegaStructure::diagonal(3),
-        initial_omega: vec![0.5, 0.3, 0.3],
+        structure: OmegaStructure::diagonal(random.len()),
+        initial_omega: random.iter().map(|&k| [0.5, 0.3, 0.3][k]).collect(),
+        random,
         template: plan.template(),
         initial_sigma: vec![1.0],
         error: ErrorModel::Additive,

@@ -180,7 +180,7 @@ fn a_correlated_block_is_estimated_as_a_correlation() {
 #[test]
 fn bad_population_requests_are_refused_with_the_reason() {
     let directory = scratch("population-bad");
-    let cases: [(&[&str], i32, &str); 9] = [
+    let cases: [(&[&str], i32, &str); 8] = [
         (
             &["--variability", "ka,dose"],
             1,
@@ -197,11 +197,6 @@ fn bad_population_requests_are_refused_with_the_reason() {
             &["--method", "saem", "--saem-iterations", "200"],
             2,
             "not two positive counts",
-        ),
-        (
-            &["--method", "saem", "--variability", "cl,v"],
-            1,
-            "add `ka` to `--variability`",
         ),
         (&["--covariance", "robust"], 2, "invalid value 'robust'"),
         (

@@ -7,6 +7,7 @@
 //! importance sampling (`importance`).
 
 mod chains;
+mod fixed;
 mod importance;
 mod statistics;
 
@@ -152,6 +153,7 @@ pub(super) fn saem(
             point.typical[target] = means[k];
         }
         point.omega = statistics.omega(&objective.request.structure, &point.omega, exploring);
+        simulations += update_fixed(objective, &mut point, &mut states, step)?;
         let best = best_sigma(objective, &states, &point.sigma);
         for (sigma, best) in point.sigma.iter_mut().zip(best) {
             *sigma = (*sigma * *sigma + step * (best * best - *sigma * *sigma)).sqrt();
@@ -165,6 +167,38 @@ pub(super) fn saem(
         chains,
         simulations,
     })
+}
+
+/// Typical values without random effects moved by `step` times a Gauss-Newton step, and the
+/// chains' predictions refreshed at them; the simulations it took.
+fn update_fixed(
+    objective: &Objective,
+    point: &mut Point,
+    states: &mut [SubjectChains],
+    step: f64,
+) -> Result<u64, String> {
+    let request = objective.request;
+    let fixed: Vec<usize> = (0..request.estimated.len())
+        .filter(|k| !request.random.contains(k))
+        .collect();
+    if fixed.is_empty() {
+        return Ok(0);
+    }
+    let subjects = &objective.subjects;
+    let delta = with_current(objective, point, |current| {
+        Ok(fixed::gauss_newton_step(subjects, states, current, &fixed))
+    })?;
+    if let Some(delta) = delta {
+        for (j, &k) in fixed.iter().enumerate() {
+            point.typical[k] += step * delta[j];
+        }
+    }
+    with_current(objective, point, |current| {
+        fixed::refresh(subjects, states, current);
+        Ok(())
+    })?;
+    let chains: usize = states.iter().map(|s| s.chains.len()).sum();
+    Ok(2 * chains as u64)
 }
 
 /// Every subject's chains at the typical values.
