@@ -264,10 +264,10 @@ pub fn population_summary(fit: &PopulationFit, npde: Option<&Npde>) -> String {
         fit.iterations,
         fit.evaluations
     );
-    let _ = writeln!(text, "Standard errors: {}", fit.covariance.label());
     if let Some(saem) = &fit.saem {
         text.push_str(&super::saem::summary_line(saem));
     }
+    let _ = writeln!(text, "Standard errors: {}", fit.covariance.label());
     for e in &fit.estimates {
         let _ = write!(
             text,
