@@ -1,8 +1,8 @@
-//! Population estimation (nonlinear mixed effects) by FOCE with interaction: typical values,
-//! a log-normal (or logit-normal, within bounds) variability matrix and the residual error,
-//! from every subject at once; each subject's random effects at their mode by the individual
-//! machinery and its sensitivities, subjects in parallel; standard errors from the inverse
-//! Hessian or the sandwich.
+//! Population estimation (nonlinear mixed effects) by FOCE with interaction or SAEM: typical
+//! values, a log-normal (or logit-normal, within bounds) variability matrix and the residual
+//! error (and a mixture's second class), from every subject at once; each subject's random
+//! effects at their mode by the individual machinery and its sensitivities, subjects in
+//! parallel; standard errors from the inverse Hessian or the sandwich of the FOCE-I objective.
 
 mod conditional;
 mod covariance;

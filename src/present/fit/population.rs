@@ -1,7 +1,7 @@
-//! The files of `cartsim fit --population`: estimates.csv, subjects.csv (empirical Bayes
-//! estimates), predictions.csv (PRED, IPRED, IWRES, CWRES, NPDE), population.json, vpc.csv and
-//! the figures (DV versus PRED and IPRED, CWRES versus time and PRED, individual fits, random
-//! effects, NPDE, visual predictive check, prediction-corrected); and the summary printed at the end.
+//! The files of `cartsim fit --population`: the tables (`population_tables`), population.json,
+//! vpc.csv, SAEM's iterations (`saem`) and the figures (DV versus PRED and IPRED, CWRES versus
+//! time and PRED, individual fits, random effects, NPDE, visual predictive checks); and the
+//! summary printed at the end.
 
 use super::figures::{Scatter, drawn_value, fit_pages, points};
 use super::population_tables::{estimated_names, estimates_csv, predictions_csv, subjects_csv};

@@ -2,8 +2,9 @@
 //! Monolix and nlmixr2): each subject's random effects sampled by Markov chains (`chains`),
 //! the sufficient statistics of the typical values and Omega updated by stochastic
 //! approximation (step 1 through the exploration phase, 1/k through the smoothing phase),
-//! the M-step in closed form for them and by maximum likelihood of the current samples for
-//! the residual error (BLQ observations by M3 throughout); then the log-likelihood by
+//! the M-step in closed form for them (`statistics`), by a Gauss-Newton step for typical
+//! values without random effects (`fixed`) and by maximum likelihood of the current samples
+//! for the residual error (BLQ observations by M3 throughout); then the log-likelihood by
 //! importance sampling (`importance`).
 
 mod chains;
