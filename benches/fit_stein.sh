@@ -30,29 +30,11 @@ echo "cartsim commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || ec
 cargo build --release --quiet
 cartsim="$repo/target/release/cartsim"
 
-cat > "$scratch/population.yaml" <<YAML
-model: $repo/models/stein2019_tisagenlecleucel.yaml
-simulation: {end: 365, step: 1, outputs: [total]}
-population:
-  n: $ids
-  seed: 2019
-  variability: {foldx: {omega: 0.3}, cmax: {omega: 0.3}, alpha: {omega: 0.3}, fb: {omega: 0.3}}
-  residual: {output: total, model: exponential, sd: 0.56}
-metrics: {exposure: total}
-YAML
-"$cartsim" run "$scratch/population.yaml" --out "$scratch/population" --save-trajectories > /dev/null
-# trajectories.csv: scenario,subject,time,output,value,observation -> NONMEM rows.
-awk -F, -v lloq=80 '
-  BEGIN { print "ID,TIME,DV,AMT,EVID,CMT,MDV,CENS,LLOQ";
-          split("1 3 5 7 9 11 14 17 21 28 42 56 84 112 140 180 230 280 330 365", days, " ");
-          for (k in days) keep[days[k]] = 1 }
-  NR > 1 && $4 == "total" && ($3 in keep) {
-    censored = ($6 < lloq);
-    printf "%d,%s,%s,.,0,.,0,%d,%s\n", $2 + 1, $3, censored ? lloq : $6, censored, lloq }
-' "$scratch/population/trajectories.csv" > "$scratch/all.csv"
-awk -F, -v first="$(awk -F, 'NR == 2 { print $1 }' "$scratch/all.csv")" 'NR == 1 || $1 == first' "$scratch/all.csv" > "$scratch/one.csv"
-echo "dataset: $(($(wc -l < "$scratch/all.csv") - 1)) observations of $ids IDs," \
-     "$(awk -F, 'NR > 1 && $8 == 1' "$scratch/all.csv" | wc -l) below the LLOQ"
+# shellcheck source=benches/stein_dataset.sh
+source "$repo/benches/stein_dataset.sh"
+stein_dataset "$cartsim" "$scratch" "$ids" 2019 \
+  "{foldx: {omega: 0.3}, cmax: {omega: 0.3}, alpha: {omega: 0.3}, fb: {omega: 0.3}}" 80
+awk -F, -v first="$(awk -F, 'NR == 2 { print $1 }' "$scratch/data.csv")" 'NR == 1 || $1 == first' "$scratch/data.csv" > "$scratch/one.csv"
 
 fit() {
   local data="$1" threads="$2"
@@ -70,6 +52,6 @@ for _ in $(seq "$runs"); do fit "$scratch/one.csv" 1; done | tee "$scratch/one.t
 echo "median_s=$(median < "$scratch/one.times")"
 grep -o '"evaluations": [0-9]*' "$scratch/fit/fit.json" | head -1
 echo "== $ids IDs, $threads threads"
-for _ in $(seq "$runs"); do fit "$scratch/all.csv" "$threads"; done | tee "$scratch/all.times" | tr '\n' ' '; echo
+for _ in $(seq "$runs"); do fit "$scratch/data.csv" "$threads"; done | tee "$scratch/all.times" | tr '\n' ' '; echo
 echo "median_s=$(median < "$scratch/all.times")"
 echo "converged: $(grep -c ": ok," "$scratch/fit.log") of $ids"; grep -v ": ok," "$scratch/fit.log" | cut -c1-300 || true

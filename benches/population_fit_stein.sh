@@ -31,6 +31,8 @@ echo "== machine: $(nproc) cores, $(grep -m1 '^model name' /proc/cpuinfo | sed '
 echo "cartsim commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (uncommitted changes)')"
 cargo build --release --quiet
 cartsim="$repo/target/release/cartsim"
+# shellcheck source=benches/stein_dataset.sh
+source "$repo/benches/stein_dataset.sh"
 
 fit() {
   local started ended
@@ -46,27 +48,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] :
 
 echo "truth: $(grep -E '^  (foldx|cmax|alpha|fb):' models/stein2019_tisagenlecleucel.yaml | sed -E 's/^  ([a-z]+): *\{value: *([^,]+),.*/\1 \2/' | tr '\n' ' ')omega 0.5 0.3 0.3 0.7, sigma_log 0.56"
 for seed in $seeds; do
-  cat > "$scratch/population.yaml" <<YAML
-model: $repo/models/stein2019_tisagenlecleucel.yaml
-simulation: {end: 365, step: 1, outputs: [total]}
-population:
-  n: 60
-  seed: $seed
-  variability: {foldx: {omega: 0.5}, cmax: {omega: 0.3}, alpha: {omega: 0.3}, fb: {omega: 0.7}}
-  residual: {output: total, model: exponential, sd: 0.56}
-metrics: {exposure: total}
-YAML
-  "$cartsim" run "$scratch/population.yaml" --out "$scratch/population" --save-trajectories > /dev/null
-  awk -F, -v lloq=40 '
-    BEGIN { print "ID,TIME,DV,AMT,EVID,CMT,MDV,CENS,LLOQ";
-            split("1 3 5 7 9 11 14 17 21 28 42 56 84 112 140 180 230 280 330 365", days, " ");
-            for (k in days) keep[days[k]] = 1 }
-    NR > 1 && $4 == "total" && ($3 in keep) {
-      censored = ($6 < lloq);
-      printf "%d,%s,%s,.,0,.,0,%d,%s\n", $2 + 1, $3, censored ? lloq : $6, censored, lloq }
-  ' "$scratch/population/trajectories.csv" > "$scratch/data.csv"
-  echo "dataset: $(($(wc -l < "$scratch/data.csv") - 1)) observations of 60 IDs," \
-       "$(awk -F, 'NR > 1 && $8 == 1' "$scratch/data.csv" | wc -l) below the LLOQ"
+  stein_dataset "$cartsim" "$scratch" 60 "$seed" \
+    "{foldx: {omega: 0.5}, cmax: {omega: 0.3}, alpha: {omega: 0.3}, fb: {omega: 0.7}}" 40
   for method in $methods; do
     echo "== seed $seed, $method, 60 IDs, $threads threads, $replicates VPC replicates"
     for _ in $(seq "$runs"); do fit; done | tee "$scratch/times" | tr '\n' ' '; echo

@@ -27,27 +27,10 @@ cartsim="${CARGO_TARGET_DIR:-$repo/target}/release/cartsim"
 echo "== machine: $(nproc) cores, $(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "cartsim commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (uncommitted changes)')"
 
-cat > "$scratch/population.yaml" <<YAML
-model: $repo/models/stein2019_tisagenlecleucel.yaml
-simulation: {end: 365, step: 1, outputs: [total]}
-population:
-  n: $ids
-  seed: $seed
-  variability: {foldx: {omega: 0.3}, cmax: {omega: 0.3}, alpha: {omega: 0.3}, fb: {omega: 0.3}}
-  residual: {output: total, model: exponential, sd: 0.56}
-metrics: {exposure: total}
-YAML
-"$cartsim" run "$scratch/population.yaml" --out "$scratch/population" --save-trajectories > /dev/null
-awk -F, -v lloq=80 '
-  BEGIN { print "ID,TIME,DV,AMT,EVID,CMT,MDV,CENS,LLOQ";
-          split("1 3 5 7 9 11 14 17 21 28 42 56 84 112 140 180 230 280 330 365", days, " ");
-          for (k in days) keep[days[k]] = 1 }
-  NR > 1 && $4 == "total" && ($3 in keep) {
-    censored = ($6 < lloq);
-    printf "%d,%s,%s,.,0,.,0,%d,%s\n", $2 + 1, $3, censored ? lloq : $6, censored, lloq }
-' "$scratch/population/trajectories.csv" > "$scratch/data.csv"
-echo "dataset: $(($(wc -l < "$scratch/data.csv") - 1)) observations of $ids IDs," \
-     "$(awk -F, 'NR > 1 && $8 == 1' "$scratch/data.csv" | wc -l) below the LLOQ"
+# shellcheck source=benches/stein_dataset.sh
+source "$repo/benches/stein_dataset.sh"
+stein_dataset "$cartsim" "$scratch" "$ids" "$seed" \
+  "{foldx: {omega: 0.3}, cmax: {omega: 0.3}, alpha: {omega: 0.3}, fb: {omega: 0.3}}" 80
 
 for kind in wald profile; do
   started=$(date +%s.%N)

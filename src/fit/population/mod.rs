@@ -105,6 +105,33 @@ struct Unpacked {
     second: Option<SecondClass>,
 }
 
+impl Unpacked {
+    /// Omega's inverse and ln det.
+    fn omega_inverse(&self) -> Result<(DMatrix<f64>, f64), String> {
+        let cholesky = (self.omega.clone().cholesky()).ok_or("Omega is not positive definite")?;
+        let log_det = cholesky.l().diagonal().iter().map(|d| 2.0 * d.ln()).sum();
+        Ok((cholesky.inverse(), log_det))
+    }
+
+    /// The (first class's) population these values stand for, with `omega` from
+    /// `omega_inverse`.
+    fn population<'a>(
+        &'a self,
+        request: &'a PopulationRequest,
+        omega: &'a (DMatrix<f64>, f64),
+    ) -> PopulationParameters<'a> {
+        PopulationParameters {
+            typical: &self.typical,
+            scales: &request.scales,
+            random: &request.random,
+            omega_inverse: &omega.0,
+            omega_log_det: omega.1,
+            error: request.error,
+            sigma: &self.sigma,
+        }
+    }
+}
+
 impl Objective<'_> {
     fn unpack(&self, psi: &[f64]) -> Unpacked {
         let request = self.request;
@@ -132,22 +159,8 @@ impl Objective<'_> {
         starts: &[DVector<f64>],
     ) -> Result<Vec<Conditional>, String> {
         let unpacked = self.unpack(psi);
-        let cholesky = unpacked
-            .omega
-            .clone()
-            .cholesky()
-            .ok_or("Omega is not positive definite")?;
-        let omega_inverse = cholesky.inverse();
-        let omega_log_det = cholesky.l().diagonal().iter().map(|d| 2.0 * d.ln()).sum();
-        let population = PopulationParameters {
-            typical: &unpacked.typical,
-            scales: &self.request.scales,
-            random: &self.request.random,
-            omega_inverse: &omega_inverse,
-            omega_log_det,
-            error: self.request.error,
-            sigma: &unpacked.sigma,
-        };
+        let omega = unpacked.omega_inverse()?;
+        let population = unpacked.population(self.request, &omega);
         let second = (unpacked.second.as_ref()).map(|class| {
             let population = PopulationParameters {
                 typical: &class.typical,

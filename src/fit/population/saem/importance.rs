@@ -3,7 +3,7 @@
 //! estimated with draws from a multivariate t distribution (5 degrees of freedom) centred on
 //! the subject's conditional mean with its conditional covariance.
 
-use super::super::{Objective, PopulationParameters};
+use super::super::Objective;
 use super::chains::data_objective;
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
@@ -35,20 +35,11 @@ pub(in crate::fit::population) fn importance_log_likelihood(
     seed: u64,
 ) -> Result<ImportanceEstimate, String> {
     let unpacked = objective.unpack(psi);
-    let cholesky = (unpacked.omega.clone().cholesky()).ok_or("Omega is not positive definite")?;
+    let omega = unpacked.omega_inverse()?;
+    let population = unpacked.population(objective.request, &omega);
+    let inverse = &omega.0;
     let q = unpacked.omega.nrows() as f64;
-    let omega_log_det: f64 = cholesky.l().diagonal().iter().map(|d| 2.0 * d.ln()).sum();
-    let inverse = cholesky.inverse();
-    let population = PopulationParameters {
-        typical: &unpacked.typical,
-        scales: &objective.request.scales,
-        random: &objective.request.random,
-        omega_inverse: &inverse,
-        omega_log_det,
-        error: objective.request.error,
-        sigma: &unpacked.sigma,
-    };
-    let prior_constant = omega_log_det + q * (2.0 * PI).ln();
+    let prior_constant = omega.1 + q * (2.0 * PI).ln();
     let per_subject: Vec<(f64, f64)> = (objective.subjects.par_iter().enumerate())
         .zip(conditional)
         .map(|((index, subject), (mean, covariance))| {
@@ -65,7 +56,7 @@ pub(in crate::fit::population) fn importance_log_likelihood(
                 };
                 let data =
                     data_objective(subject, &predictions, population.error, population.sigma);
-                let prior = eta.dot(&(&inverse * &eta)) + prior_constant;
+                let prior = eta.dot(&(inverse * &eta)) + prior_constant;
                 log_weights.push(-0.5 * (data + prior) - log_q);
             }
             subject_estimate(&log_weights, samples)
