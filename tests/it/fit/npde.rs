@@ -124,24 +124,8 @@ fn npde_of_data_from_the_model_are_standard_normal() {
         "{:?}",
         result.undecorrelated
     );
-    let values: Vec<f64> = result.values.clone();
-    let n = values.len() as f64;
-    assert_eq!(values.len(), 4 * 132);
-    assert!(values.iter().all(|v| v.is_finite()));
-    let mean = values.iter().sum::<f64>() / n;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    // Under the model the NPDE are N(0, 1): the mean has SE 1/sqrt(n) = 0.0435 and the sample
-    // variance SD sqrt(2/(n-1)) = 0.0616 (n = 528). Bounds at 3 of them: a false alarm
-    // about 1 time in 370 each, for a fixed seed none.
-    assert!(mean.abs() < 3.0 / n.sqrt(), "mean {mean}");
-    assert!(
-        (variance - 1.0).abs() < 3.0 * (2.0 / (n - 1.0)).sqrt(),
-        "variance {variance}"
-    );
-    // Kolmogorov-Smirnov at 1%: the asymptotic critical value 1.628 / sqrt(n) = 0.0708
-    // (Stephens' factor sqrt(n) + 0.12 + 0.11/sqrt(n) makes it 0.0706; either will do).
-    let distance = ks_distance(&values);
-    assert!(distance < 1.628 / n.sqrt(), "KS distance {distance}");
+    assert_eq!(result.values.len(), 4 * 132);
+    let (mean, variance, distance) = assert_standard_normal(&result.values);
     // The library's summary agrees with the independent computation.
     let summary = result.summary;
     assert_eq!(summary.n, 528);
@@ -158,19 +142,8 @@ fn npde_of_data_from_the_model_are_standard_normal() {
 fn npde_with_imputed_blq_data_from_the_model_are_standard_normal() {
     let (result, censored) = npde_and_censored(4, 1.0, 500, Some(2.0));
     assert!(censored > 528 / 10, "{censored} of 528 censored");
-    let values = result.values.clone();
-    let n = values.len() as f64;
-    assert!(values.iter().all(|v| v.is_finite()) && values.len() == 528);
-    let mean = values.iter().sum::<f64>() / n;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    // Bounds as for uncensored data: 3 SE of the mean, 3 SD of the variance, KS at 1%.
-    assert!(mean.abs() < 3.0 / n.sqrt(), "mean {mean}");
-    assert!(
-        (variance - 1.0).abs() < 3.0 * (2.0 / (n - 1.0)).sqrt(),
-        "variance {variance}"
-    );
-    let distance = ks_distance(&values);
-    assert!(distance < 1.628 / n.sqrt(), "KS distance {distance}");
+    assert_eq!(result.values.len(), 528);
+    assert_standard_normal(&result.values);
 }
 
 #[test]
@@ -192,4 +165,24 @@ fn too_few_replicates_leave_every_subject_undecorrelated() {
     assert_eq!(result.undecorrelated.len(), 12);
     assert!(result.values.iter().all(|v| v.is_nan()));
     assert_eq!(result.summary.n, 0);
+}
+
+/// Asserts that `values` look standard normal, and returns their mean, variance and KS
+/// distance. Under the model the NPDE are N(0, 1): the mean has SE 1/sqrt(n) (0.0435 for
+/// n = 528) and the sample variance SD sqrt(2/(n-1)) (0.0616); bounds at 3 of them, a false
+/// alarm about 1 time in 370 each (for a fixed seed none). Kolmogorov-Smirnov at 1%: the
+/// asymptotic critical value 1.628 / sqrt(n) = 0.0708 (Stephens' factor makes it 0.0706).
+fn assert_standard_normal(values: &[f64]) -> (f64, f64, f64) {
+    assert!(values.iter().all(|v| v.is_finite()));
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    assert!(mean.abs() < 3.0 / n.sqrt(), "mean {mean}");
+    assert!(
+        (variance - 1.0).abs() < 3.0 * (2.0 / (n - 1.0)).sqrt(),
+        "variance {variance}"
+    );
+    let distance = ks_distance(values);
+    assert!(distance < 1.628 / n.sqrt(), "KS distance {distance}");
+    (mean, variance, distance)
 }
