@@ -14,7 +14,9 @@
 #
 # How to run (from the repository root): benches/population_fit_stein.sh
 #   Environment: RUNS (3), THREADS (2), REPLICATES (200), METHODS ("focei"; "focei saem" for
-#   both), SEEDS ("2019").
+#   both), SEEDS ("2019"), COMPARE (the path of another cartsim binary, e.g. a release build
+#   of an older commit: each run then times it and this build in turn, on the same data, and
+#   prints both medians, their ratio and both sets of estimates).
 
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,18 +31,20 @@ trap 'rm -rf "$scratch"' EXIT
 
 echo "== machine: $(nproc) cores, $(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //')"
 echo "cartsim commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (uncommitted changes)')"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 cargo build --release --quiet
 cartsim="$repo/target/release/cartsim"
 # shellcheck source=benches/stein_dataset.sh
 source "$repo/benches/stein_dataset.sh"
 
+compare="${COMPARE:-}"
 fit() {
-  local started ended
+  local binary="$1" out="$2" started ended
   started=$(date +%s.%N)
-  "$cartsim" fit models/stein2019_tisagenlecleucel.yaml --data "$scratch/data.csv" \
+  "$binary" fit models/stein2019_tisagenlecleucel.yaml --data "$scratch/data.csv" \
     --estimate foldx,cmax,alpha,fb --set foldx=5850 --set cmax=16800 --set alpha=0.208 \
     --set fb=0.00474 --population --omega 0.5 --sigma 1 --replicates "$replicates" \
-    --method "$method" --threads "$threads" --out "$scratch/fit" --force > "$scratch/fit.log"
+    --method "$method" --threads "$threads" --out "$scratch/$out" --force > "$scratch/$out.log"
   ended=$(date +%s.%N)
   awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.3f\n", b - a }'
 }
@@ -52,9 +56,23 @@ for seed in $seeds; do
     "{foldx: {omega: 0.5}, cmax: {omega: 0.3}, alpha: {omega: 0.3}, fb: {omega: 0.7}}" 40
   for method in $methods; do
     echo "== seed $seed, $method, 60 IDs, $threads threads, $replicates VPC replicates"
-    for _ in $(seq "$runs"); do fit; done | tee "$scratch/times" | tr '\n' ' '; echo
-    echo "median_s=$(median < "$scratch/times")"
+    : > "$scratch/times"; : > "$scratch/compare_times"
+    for _ in $(seq "$runs"); do
+      fit "$cartsim" fit >> "$scratch/times"
+      if [ -n "$compare" ]; then fit "$compare" compare >> "$scratch/compare_times"; fi
+    done
+    echo "this build: $(tr '\n' ' ' < "$scratch/times")median_s=$(median < "$scratch/times")"
     head -n 3 "$scratch/fit.log"
-    cut -d, -f1,3,5 "$scratch/fit/estimates.csv" | column -t -s,
+    if [ -n "$compare" ]; then
+      echo "COMPARE ($compare): $(tr '\n' ' ' < "$scratch/compare_times")median_s=$(median < "$scratch/compare_times")"
+      awk -v a="$(median < "$scratch/times")" -v b="$(median < "$scratch/compare_times")" \
+        'BEGIN { printf "time ratio (this build / COMPARE): %.3f\n", a / b }'
+      head -n 3 "$scratch/compare.log"
+      paste -d, <(cut -d, -f1,3,5 "$scratch/fit/estimates.csv") \
+        <(cut -d, -f3,5 "$scratch/compare/estimates.csv") |
+        sed '1s/estimate,se$/estimate_compare,se_compare/' | column -t -s,
+    else
+      cut -d, -f1,3,5 "$scratch/fit/estimates.csv" | column -t -s,
+    fi
   done
 done

@@ -169,6 +169,13 @@ pub struct PopulationRecord {
     pub status: String,
     pub iterations: u32,
     pub objective_evaluations: u32,
+    /// How the outer search had the objective's gradient: "analytic" or "central
+    /// differences" (absent from files written before the analytic gradient).
+    #[serde(default)]
+    pub outer_gradient: String,
+    /// Evaluations of the analytic gradient (0 with central differences).
+    #[serde(default)]
+    pub gradient_evaluations: u32,
     /// SAEM's settings and work; absent for FOCE-I.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saem: Option<SaemEntry>,

@@ -7,8 +7,10 @@
 mod conditional;
 mod covariance;
 mod diagnose;
+mod gradient;
 mod mixture;
 mod npde;
+mod objective;
 mod omega;
 mod outer;
 mod predictive_check;
@@ -29,18 +31,17 @@ pub use results::{
 pub use saem::{ImportanceEstimate, SaemReport, SaemSettings};
 pub use vpc::{FittedPopulation, simulate_replicates};
 
-use super::likelihood::{BlqMethod, Datum, ErrorModel, prepare};
+use super::likelihood::{BlqMethod, ErrorModel, prepare};
 use super::subjects::predictor;
-use super::{Gradient, Scale, SimulatedSubject, fitted_curve, likelihood_data};
+use super::{Gradient, Scale, fitted_curve, likelihood_data};
 use crate::data::{DataSubject, plan_subject};
 use crate::model::Model;
 use crate::simulate::RunTemplate;
 use crate::trajectory::Trajectory;
-use conditional::conditional;
 use nalgebra::{DMatrix, DVector};
+use objective::{Objective, Subject};
 use outer::hessian;
 pub use outer::{Minimum, Surface, minimize};
-use rayon::prelude::*;
 
 /// What a population fit estimates and from where it starts.
 pub struct PopulationRequest<'a> {
@@ -80,143 +81,6 @@ pub enum PopulationMethod {
     Saem(SaemSettings),
 }
 
-/// One subject ready for estimation.
-struct Subject<'a> {
-    source: &'a DataSubject,
-    predictor: SimulatedSubject<'a>,
-    data: Vec<Option<Datum>>,
-}
-
-/// The population objective over psi = [typical values on their scales..., Omega's
-/// unconstrained values..., ln sigma...], with every subject's last mode as warm start.
-struct Objective<'a> {
-    request: &'a PopulationRequest<'a>,
-    subjects: Vec<Subject<'a>>,
-    modes: Vec<DVector<f64>>,
-    /// The modes in a mixture's second class.
-    second_modes: Vec<DVector<f64>>,
-}
-
-/// The population parameters psi stands for.
-struct Unpacked {
-    typical: Vec<f64>,
-    omega: DMatrix<f64>,
-    sigma: Vec<f64>,
-    second: Option<SecondClass>,
-}
-
-impl Unpacked {
-    /// Omega's inverse and ln det.
-    fn omega_inverse(&self) -> Result<(DMatrix<f64>, f64), String> {
-        let cholesky = (self.omega.clone().cholesky()).ok_or("Omega is not positive definite")?;
-        let log_det = cholesky.l().diagonal().iter().map(|d| 2.0 * d.ln()).sum();
-        Ok((cholesky.inverse(), log_det))
-    }
-
-    /// The (first class's) population these values stand for, with `omega` from
-    /// `omega_inverse`.
-    fn population<'a>(
-        &'a self,
-        request: &'a PopulationRequest,
-        omega: &'a (DMatrix<f64>, f64),
-    ) -> PopulationParameters<'a> {
-        PopulationParameters {
-            typical: &self.typical,
-            scales: &request.scales,
-            random: &request.random,
-            omega_inverse: &omega.0,
-            omega_log_det: omega.1,
-            error: request.error,
-            sigma: &self.sigma,
-        }
-    }
-}
-
-impl Objective<'_> {
-    fn unpack(&self, psi: &[f64]) -> Unpacked {
-        let request = self.request;
-        let m = request.estimated.len();
-        let o = request.structure.count();
-        let s = request.error.parameter_names().len();
-        let typical = psi[..m].to_vec();
-        Unpacked {
-            omega: request.structure.matrix(&psi[m..m + o]),
-            sigma: psi[m + o..m + o + s].iter().map(|v| v.exp()).collect(),
-            second: (request.mixture.as_ref()).map(|x| x.second_class(&typical, &psi[m + o + s..])),
-            typical,
-        }
-    }
-
-    /// Every subject's contribution to the objective at `psi`.
-    fn subject_objectives(&self, psi: &[f64]) -> Result<Vec<f64>, String> {
-        let (_, conditionals) = self.evaluate(psi)?;
-        Ok(conditionals.iter().map(|c| c.objective).collect())
-    }
-
-    fn conditionals(
-        &self,
-        psi: &[f64],
-        starts: &[DVector<f64>],
-    ) -> Result<Vec<Conditional>, String> {
-        let unpacked = self.unpack(psi);
-        let omega = unpacked.omega_inverse()?;
-        let population = unpacked.population(self.request, &omega);
-        let second = (unpacked.second.as_ref()).map(|class| {
-            let population = PopulationParameters {
-                typical: &class.typical,
-                ..population
-            };
-            (population, class.fraction)
-        });
-        (self.subjects.par_iter().enumerate())
-            .map(|(i, subject)| {
-                let solve = |population: &PopulationParameters, start: &DVector<f64>| {
-                    conditional(&subject.predictor, &subject.data, population, start)
-                        .map_err(|e| format!("ID {}: {e}", subject.source.id))
-                };
-                let first = solve(&population, &starts[i])?;
-                match &second {
-                    None => Ok(first),
-                    Some((other, fraction)) => Ok(mixture::combine(
-                        first,
-                        solve(other, &self.second_modes[i])?,
-                        *fraction,
-                    )),
-                }
-            })
-            .collect()
-    }
-}
-
-impl Surface for Objective<'_> {
-    type Point = Vec<Conditional>;
-
-    fn evaluate(&self, psi: &[f64]) -> Result<(f64, Vec<Conditional>), String> {
-        let conditionals = self.conditionals(psi, &self.modes)?;
-        let total = conditionals.iter().map(|c| c.objective).sum::<f64>();
-        if total.is_finite() {
-            Ok((total, conditionals))
-        } else {
-            Err("the population objective is not finite".into())
-        }
-    }
-
-    fn accept(&mut self, point: Vec<Conditional>) {
-        for (k, c) in point.into_iter().enumerate() {
-            match c.membership {
-                Some(Membership {
-                    modes: [first, second],
-                    ..
-                }) => {
-                    self.modes[k] = first;
-                    self.second_modes[k] = second;
-                }
-                None => self.modes[k] = c.eta,
-            }
-        }
-    }
-}
-
 /// Fits the population model to every subject of a dataset (all must be usable: a subject
 /// without observations or with resets is an error naming it).
 pub fn fit_population(
@@ -237,9 +101,7 @@ pub fn fit_population(
     let start = initial_psi(request)?;
     let (minimum, saem) = match request.method {
         PopulationMethod::Focei => {
-            let (value, point) = objective.evaluate(&start)?;
-            objective.accept(point);
-            let minimum = minimize(&mut objective, &start, value, 1e-9, request.max_iterations)?;
+            let minimum = minimize(&mut objective, &start, 1e-9, request.max_iterations)?;
             (minimum, None)
         }
         PopulationMethod::Saem(settings) => {
@@ -249,13 +111,18 @@ pub fn fit_population(
     };
     let (value, point) = objective.evaluate(&minimum.psi)?;
     objective.accept(point.clone());
-    let mut evaluations = minimum.evaluations + 2;
-    let curvature = hessian(&objective, &minimum.psi, value, &mut evaluations)?;
-    let gradients = request.covariance.needs_gradients().then(|| {
+    let (mut evaluations, mut gradients) = (minimum.evaluations + 1, minimum.gradients);
+    let psi = &minimum.psi;
+    let curvature = hessian(&objective, psi, value, &mut evaluations, &mut gradients)?;
+    let subject_gradients = request.covariance.needs_gradients().then(|| {
+        if objective.analytic_gradient() {
+            gradients += 1;
+            return objective.subject_gradients(psi, &point);
+        }
         let objectives = |psi: &[f64]| objective.subject_objectives(psi);
-        covariance::subject_gradients(objectives, &minimum.psi, &mut evaluations)
+        covariance::subject_gradients(objectives, psi, &mut evaluations)
     });
-    let covariances = covariance::covariances(request.covariance, &curvature, gradients);
+    let covariances = covariance::covariances(request.covariance, &curvature, subject_gradients);
     let unpacked = objective.unpack(&minimum.psi);
     let mut fit = results::assemble(results::Inputs {
         request,
@@ -275,6 +142,8 @@ pub fn fit_population(
         covariances: &covariances,
         minimum: &minimum,
         evaluations,
+        gradients,
+        analytic_gradient: objective.analytic_gradient(),
     })?;
     if let Some((settings, outcome)) = saem {
         let importance = saem::importance_log_likelihood(
@@ -320,6 +189,7 @@ fn estimate_by_saem(
         ),
         iterations: settings.exploration + settings.smoothing,
         evaluations: 0,
+        gradients: 0,
     };
     Ok((minimum, outcome))
 }

@@ -54,6 +54,21 @@ impl OmegaStructure {
         factor
     }
 
+    /// d Omega / d value for each unconstrained value at `values`: with Omega = L L',
+    /// dL L' + L dL' (dL = L_kk at (k, k) for ln L_kk, 1 at (r, c) for L_rc).
+    pub fn derivatives(&self, values: &[f64]) -> Vec<DMatrix<f64>> {
+        let (n, factor) = (self.size(), self.factor(values));
+        let entries = (0..n).map(|k| ((k, k), factor[(k, k)]));
+        let off = self.off_diagonal().into_iter().map(|at| (at, 1.0));
+        (entries.chain(off))
+            .map(|(at, value)| {
+                let mut d_factor = DMatrix::zeros(n, n);
+                d_factor[at] = value;
+                &d_factor * factor.transpose() + &factor * d_factor.transpose()
+            })
+            .collect()
+    }
+
     /// The unconstrained values of a covariance matrix (its Cholesky factor); `None` when it
     /// is not positive definite or correlates effects of different blocks.
     pub fn values(&self, omega: &DMatrix<f64>) -> Option<Vec<f64>> {

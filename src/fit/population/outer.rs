@@ -1,7 +1,9 @@
 //! The outer search of a population fit: quasi-Newton (BFGS) on the population objective over
-//! the unconstrained population parameters, with gradients and the final Hessian from
-//! central differences of the objective (each evaluation re-solving every subject's mode from
-//! the last accepted point, so the objective is smooth to about the ODE tolerance).
+//! the unconstrained population parameters, with the surface's own gradient where it has one
+//! (the final Hessian then by central differences of that gradient), otherwise gradients and
+//! the Hessian by central differences of the objective (each evaluation re-solving every
+//! subject's mode from the last accepted point, so the objective is smooth to about the ODE
+//! tolerance).
 
 use nalgebra::{DMatrix, DVector};
 
@@ -11,7 +13,8 @@ use nalgebra::{DMatrix, DVector};
 /// (step^2 times the third derivative, on a log scale) is of the same order. Each subject's
 /// gradient for the sandwich covariance (covariance.rs) uses it too.
 pub(super) const GRADIENT_STEP: f64 = 1e-3;
-/// Step of the second differences for the Hessian (error ~ noise / step^2 + step^2).
+/// Step of the second differences for the Hessian (error ~ noise / step^2 + step^2), and of
+/// the central differences of a surface's own gradient (error ~ noise / step + step^2).
 const HESSIAN_STEP: f64 = 5e-3;
 /// The longest step of one iteration on the unconstrained scale (a factor e^2 on a log scale).
 const MAX_STEP: f64 = 2.0;
@@ -20,6 +23,15 @@ const MAX_STEP: f64 = 2.0;
 pub trait Surface {
     type Point;
     fn evaluate(&self, psi: &[f64]) -> Result<(f64, Self::Point), String>;
+    /// Whether the surface computes its gradient itself (otherwise the search differences
+    /// `evaluate`).
+    fn has_gradient(&self) -> bool {
+        false
+    }
+    /// The gradient at `psi` from its evaluated `point` (called only when `has_gradient`).
+    fn gradient(&self, _psi: &[f64], _point: &Self::Point) -> Result<DVector<f64>, String> {
+        Err("this objective has no gradient of its own".into())
+    }
     /// Makes an evaluated point the current one.
     fn accept(&mut self, point: Self::Point);
 }
@@ -33,11 +45,14 @@ pub struct Minimum {
     pub iterations: u32,
     /// Objective evaluations (each solves every subject's mode).
     pub evaluations: u32,
+    /// Evaluations of the surface's own gradient (none when it is differenced).
+    pub gradients: u32,
 }
 
 struct Counter<'a, S: Surface> {
     surface: &'a mut S,
     evaluations: u32,
+    gradients: u32,
 }
 
 impl<S: Surface> Counter<'_, S> {
@@ -46,7 +61,15 @@ impl<S: Surface> Counter<'_, S> {
         self.surface.evaluate(psi)
     }
 
-    fn gradient(&mut self, psi: &[f64]) -> Result<DVector<f64>, String> {
+    /// Makes `point` (evaluated at `psi`) the current one, and the gradient there.
+    fn accept(&mut self, psi: &[f64], point: S::Point) -> Result<DVector<f64>, String> {
+        if self.surface.has_gradient() {
+            self.gradients += 1;
+            let gradient = self.surface.gradient(psi, &point);
+            self.surface.accept(point);
+            return gradient;
+        }
+        self.surface.accept(point);
         let mut gradient = DVector::zeros(psi.len());
         for k in 0..psi.len() {
             let mut up = psi.to_vec();
@@ -59,24 +82,23 @@ impl<S: Surface> Counter<'_, S> {
     }
 }
 
-/// BFGS from `start` (whose point the surface must already have accepted, with value
-/// `objective`). Stops when an iteration changes the objective by less than `tolerance`
+/// BFGS from `start`. Stops when an iteration changes the objective by less than `tolerance`
 /// (relative) and moves every coordinate by less than 1e-4, or after `max_iterations`.
 pub fn minimize<S: Surface>(
     surface: &mut S,
     start: &[f64],
-    objective: f64,
     tolerance: f64,
     max_iterations: u32,
 ) -> Result<Minimum, String> {
     let mut counter = Counter {
         surface,
         evaluations: 0,
+        gradients: 0,
     };
     let n = start.len();
     let mut psi = DVector::from_column_slice(start);
-    let mut value = objective;
-    let mut gradient = counter.gradient(psi.as_slice())?;
+    let (mut value, point) = counter.value(start)?;
+    let mut gradient = counter.accept(start, point)?;
     let mut inverse = DMatrix::identity(n, n);
     let mut first = true;
     for iteration in 1..=max_iterations {
@@ -115,14 +137,14 @@ pub fn minimize<S: Surface>(
                 },
                 iterations: iteration,
                 evaluations: counter.evaluations,
+                gradients: counter.gradients,
             });
         };
-        counter.surface.accept(point);
+        let next_gradient = counter.accept(next.as_slice(), point)?;
         let step = &next - &psi;
         let change = value - next_value;
         psi = next;
         value = next_value;
-        let next_gradient = counter.gradient(psi.as_slice())?;
         let difference = &next_gradient - &gradient;
         gradient = next_gradient;
         let curvature = difference.dot(&step);
@@ -144,6 +166,7 @@ pub fn minimize<S: Surface>(
                 reason: "relative change of the objective below tolerance".into(),
                 iterations: iteration,
                 evaluations: counter.evaluations,
+                gradients: counter.gradients,
             });
         }
     }
@@ -153,12 +176,44 @@ pub fn minimize<S: Surface>(
         reason: format!("iteration limit ({max_iterations}) reached"),
         iterations: max_iterations,
         evaluations: counter.evaluations,
+        gradients: counter.gradients,
     })
 }
 
-/// The Hessian of the objective at `psi` by second differences; with `evaluations` counting
-/// the 2 n^2 objective evaluations it takes.
+/// The Hessian of the objective at `psi`: central differences of the surface's own gradient
+/// where it has one (2 n evaluations and gradients, counted in `evaluations` and
+/// `gradients`), otherwise second differences of the objective (2 n^2 evaluations).
 pub fn hessian<S: Surface>(
+    surface: &S,
+    psi: &[f64],
+    objective: f64,
+    evaluations: &mut u32,
+    gradients: &mut u32,
+) -> Result<DMatrix<f64>, String> {
+    if !surface.has_gradient() {
+        return second_differences(surface, psi, objective, evaluations);
+    }
+    let n = psi.len();
+    let h = HESSIAN_STEP;
+    let mut columns = Vec::with_capacity(n);
+    for k in 0..n {
+        let mut pair = Vec::with_capacity(2);
+        for shift in [h, -h] {
+            let mut point = psi.to_vec();
+            point[k] += shift;
+            *evaluations += 1;
+            let evaluated = surface.evaluate(&point)?.1;
+            *gradients += 1;
+            pair.push(surface.gradient(&point, &evaluated)?);
+        }
+        columns.push((&pair[0] - &pair[1]) / (2.0 * h));
+    }
+    let hessian = DMatrix::from_columns(&columns);
+    Ok(0.5 * (&hessian + hessian.transpose()))
+}
+
+/// The Hessian by second differences of the objective.
+fn second_differences<S: Surface>(
     surface: &S,
     psi: &[f64],
     objective: f64,
@@ -209,12 +264,48 @@ mod tests {
     #[test]
     fn bfgs_finds_the_rosenbrock_minimum() {
         let mut surface = Rosenbrock;
-        let start = [-1.2, 1.0];
-        let value = surface.evaluate(&start).unwrap().0;
-        let minimum = minimize(&mut surface, &start, value, 1e-14, 500).unwrap();
+        let minimum = minimize(&mut surface, &[-1.2, 1.0], 1e-14, 500).unwrap();
         assert!(minimum.converged, "{}", minimum.reason);
         assert!((minimum.psi[0] - 1.0).abs() < 1e-3, "{:?}", minimum.psi);
         assert!((minimum.psi[1] - 1.0).abs() < 2e-3, "{:?}", minimum.psi);
+        assert_eq!(minimum.gradients, 0);
+    }
+
+    /// The same valley with its exact gradient (-2(1 - x) - 400 x (y - x^2), 200 (y - x^2)):
+    /// the search uses it instead of differences, one gradient per accepted point.
+    struct RosenbrockWithGradient;
+
+    impl Surface for RosenbrockWithGradient {
+        type Point = ();
+        fn evaluate(&self, psi: &[f64]) -> Result<(f64, ()), String> {
+            Rosenbrock.evaluate(psi)
+        }
+        fn has_gradient(&self) -> bool {
+            true
+        }
+        fn gradient(&self, psi: &[f64], _: &()) -> Result<DVector<f64>, String> {
+            let (x, y) = (psi[0], psi[1]);
+            let valley = y - x * x;
+            Ok(DVector::from_vec(vec![
+                -2.0 * (1.0 - x) - 400.0 * x * valley,
+                200.0 * valley,
+            ]))
+        }
+        fn accept(&mut self, _: ()) {}
+    }
+
+    #[test]
+    fn bfgs_uses_the_surface_gradient() {
+        let minimum = minimize(&mut RosenbrockWithGradient, &[-1.2, 1.0], 1e-14, 500).unwrap();
+        assert!(minimum.converged, "{}", minimum.reason);
+        assert!((minimum.psi[0] - 1.0).abs() < 1e-3, "{:?}", minimum.psi);
+        assert!((minimum.psi[1] - 1.0).abs() < 2e-3, "{:?}", minimum.psi);
+        assert_eq!(minimum.gradients, minimum.iterations + 1);
+        // One evaluation per line-search trial and the start, none for gradients.
+        assert!(
+            minimum.evaluations <= 30 * minimum.iterations,
+            "{minimum:?}"
+        );
     }
 
     struct Quadratic;
@@ -228,18 +319,41 @@ mod tests {
         fn accept(&mut self, _: ()) {}
     }
 
+    /// The quadratic with its gradient (6x + 2y, 2x + 10y), linear, so its central
+    /// differences are exact up to rounding too.
+    struct QuadraticWithGradient;
+
+    impl Surface for QuadraticWithGradient {
+        type Point = ();
+        fn evaluate(&self, psi: &[f64]) -> Result<(f64, ()), String> {
+            Quadratic.evaluate(psi)
+        }
+        fn has_gradient(&self) -> bool {
+            true
+        }
+        fn gradient(&self, psi: &[f64], _: &()) -> Result<DVector<f64>, String> {
+            let (x, y) = (psi[0], psi[1]);
+            Ok(DVector::from_vec(vec![
+                6.0 * x + 2.0 * y,
+                2.0 * x + 10.0 * y,
+            ]))
+        }
+        fn accept(&mut self, _: ()) {}
+    }
+
     #[test]
     fn the_hessian_of_a_quadratic_is_exact() {
-        let mut evaluations = 0;
-        let hessian = hessian(
-            &Quadratic,
-            &[0.3, -0.2],
-            Quadratic.evaluate(&[0.3, -0.2]).unwrap().0,
-            &mut evaluations,
-        )
-        .unwrap();
         let expected = DMatrix::from_row_slice(2, 2, &[6.0, 2.0, 2.0, 10.0]);
-        assert!((hessian - expected).amax() < 1e-6);
-        assert_eq!(evaluations, 8);
+        let at = [0.3, -0.2];
+        let value = Quadratic.evaluate(&at).unwrap().0;
+        let (mut evaluations, mut gradients) = (0, 0);
+        let by_values = hessian(&Quadratic, &at, value, &mut evaluations, &mut gradients);
+        assert!((by_values.unwrap() - &expected).amax() < 1e-6);
+        assert_eq!((evaluations, gradients), (8, 0));
+        let (mut evaluations, mut gradients) = (0, 0);
+        let surface = &QuadraticWithGradient;
+        let by_gradients = hessian(surface, &at, value, &mut evaluations, &mut gradients);
+        assert!((by_gradients.unwrap() - &expected).amax() < 1e-9);
+        assert_eq!((evaluations, gradients), (4, 4));
     }
 }

@@ -126,6 +126,10 @@ pub struct PopulationFit {
     pub covariance: Covariance,
     pub iterations: u32,
     pub evaluations: u32,
+    /// Evaluations of the analytic gradient of the objective (all subjects).
+    pub gradient_evaluations: u32,
+    /// Whether the outer search had the analytic gradient (otherwise central differences).
+    pub analytic_gradient: bool,
     pub subjects: Vec<SubjectEstimate>,
     /// Typical values on the natural scale, Omega's SDs and sigma, for simulating from the fit.
     pub typical: Vec<f64>,
@@ -138,6 +142,15 @@ pub struct PopulationFit {
 }
 
 impl PopulationFit {
+    /// How the objective's gradient was had, in words.
+    pub fn outer_gradient(&self) -> &'static str {
+        if self.analytic_gradient {
+            "analytic"
+        } else {
+            "central differences"
+        }
+    }
+
     /// Replaces -2LL (and AIC, BIC) by another estimate of it at the same `parameters`
     /// estimated values.
     pub(super) fn set_minus_2_log_likelihood(&mut self, value: f64, parameters: usize) {
@@ -167,6 +180,8 @@ pub(super) struct Inputs<'a> {
     pub covariances: &'a Covariances,
     pub minimum: &'a Minimum,
     pub evaluations: u32,
+    pub gradients: u32,
+    pub analytic_gradient: bool,
 }
 
 /// The fit's report from its minimum: estimates with standard errors, per-subject results,
@@ -211,6 +226,8 @@ pub(super) fn assemble(inputs: Inputs) -> Result<PopulationFit, String> {
         observations,
         iterations: inputs.minimum.iterations,
         evaluations: inputs.evaluations,
+        gradient_evaluations: inputs.gradients,
+        analytic_gradient: inputs.analytic_gradient,
         subjects,
         typical: values[..names.len()].to_vec(),
         sigma: inputs.sigma.to_vec(),

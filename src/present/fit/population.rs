@@ -186,6 +186,8 @@ fn record(
         status: fit.status.clone(),
         iterations: fit.iterations,
         objective_evaluations: fit.evaluations,
+        outer_gradient: fit.outer_gradient().into(),
+        gradient_evaluations: fit.gradient_evaluations,
         saem: fit.saem.as_ref().map(super::saem::entry),
         vpc: files.vpc,
         npde: files.npde.map(super::npde::entry),
@@ -231,7 +233,11 @@ pub fn population(
     }
     base.n = fit.subjects.len() as u64;
     base.seed = Some(files.vpc.seed);
-    let work = super::search_work(fit.iterations.into(), fit.evaluations.into());
+    let mut work = super::search_work(fit.iterations.into(), fit.evaluations.into());
+    work.insert(
+        "gradient_evaluations".into(),
+        fit.gradient_evaluations.into(),
+    );
     base.solver_statistics = work;
     base.warnings = (settings.warnings())
         .chain(
@@ -254,7 +260,7 @@ pub fn population_summary(fit: &PopulationFit, npde: Option<&Npde>) -> String {
     };
     let method = if fit.saem.is_some() { "SAEM" } else { "FOCE-I" };
     let mut text = format!(
-        "{method}: {flag} ({}), -2LL {:.4}, AIC {:.4}, BIC {:.4}, {} observations, {} IDs, {} iterations, {} objective evaluations\n",
+        "{method}: {flag} ({}), -2LL {:.4}, AIC {:.4}, BIC {:.4}, {} observations, {} IDs, {} iterations, {} objective and {} gradient evaluations ({} gradient)\n",
         fit.status,
         fit.minus_2_log_likelihood,
         fit.aic,
@@ -262,7 +268,9 @@ pub fn population_summary(fit: &PopulationFit, npde: Option<&Npde>) -> String {
         fit.observations,
         fit.subjects.len(),
         fit.iterations,
-        fit.evaluations
+        fit.evaluations,
+        fit.gradient_evaluations,
+        fit.outer_gradient()
     );
     if let Some(saem) = &fit.saem {
         text.push_str(&super::saem::summary_line(saem));
