@@ -7,6 +7,13 @@ const LARGE: f64 = 1e6;
 
 /// `value` to three significant digits: `24,000`, `0.163`, `8.55 × 10⁸`; `–` when missing.
 pub fn number(value: f64) -> String {
+    significant(value, 3)
+}
+
+/// `value` to `digits` significant digits (at least 1), as `number` writes three: `4,949`,
+/// `0.1571` and `1.59` for four.
+pub fn significant(value: f64, digits: u32) -> String {
+    let digits = digits.max(1) as i32;
     if !value.is_finite() {
         return "–".to_string();
     }
@@ -15,18 +22,19 @@ pub fn number(value: f64) -> String {
     }
     let magnitude = value.abs();
     let exponent = magnitude.log10().floor() as i32;
-    let rounded = round_significant(value, exponent);
+    let rounded = round_significant(value, exponent, digits);
     // Rounding may carry into the next decade (999.7 -> 1,000).
     let exponent = rounded.abs().log10().floor() as i32;
     if magnitude < SMALL || rounded.abs() >= LARGE {
         let mantissa = rounded / 10f64.powi(exponent);
+        let decimals = (digits - 1) as usize;
         return format!(
             "{} × 10{}",
-            trim(&format!("{mantissa:.2}")),
+            trim(&format!("{mantissa:.decimals$}")),
             superscript(exponent)
         );
     }
-    let decimals = (2 - exponent).max(0) as usize;
+    let decimals = (digits - 1 - exponent).max(0) as usize;
     let text = format!("{rounded:.decimals$}");
     let text = if decimals > 0 { trim(&text) } else { text };
     group_thousands(&text)
@@ -55,8 +63,8 @@ pub fn percent(fraction: f64) -> String {
     }
 }
 
-fn round_significant(value: f64, exponent: i32) -> f64 {
-    let scale = 10f64.powi(2 - exponent);
+fn round_significant(value: f64, exponent: i32, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits - 1 - exponent);
     if scale.is_finite() && scale > 0.0 {
         (value * scale).round() / scale
     } else {
@@ -153,6 +161,18 @@ mod tests {
         assert_eq!(number(0.0), "0");
         assert_eq!(number(f64::NAN), "–");
         assert_eq!(number(f64::INFINITY), "–");
+    }
+
+    /// A population fit's console estimates (theophylline's, see tests/data/theoph).
+    #[test]
+    fn four_significant_digits_for_estimates() {
+        assert_eq!(significant(31.8089, 4), "31.81");
+        assert_eq!(significant(1.59025, 4), "1.59");
+        assert_eq!(significant(4948.56, 4), "4,949");
+        assert_eq!(significant(0.008_334_75, 4), "0.008335");
+        assert_eq!(significant(9_999.6, 4), "10,000");
+        assert_eq!(significant(2.5e-5, 4), "2.5 × 10⁻⁵");
+        assert_eq!(significant(1.23456, 0), "1");
     }
 
     #[test]

@@ -257,8 +257,10 @@ pub fn individual_summary(fits: &[SubjectFit], intervals: Intervals) -> String {
         for e in &fit.estimates {
             let _ = write!(
                 text,
-                ", {} {:.4e} (RSE {:.1}%)",
-                e.name, e.value, e.rse_percent
+                ", {} {} (RSE {})",
+                e.name,
+                super::console_number(e.value),
+                super::console_rse(e.rse_percent)
             );
         }
         if !fit.converged || !fit.starts.agree || !fit.interval_notes.is_empty() {

@@ -113,6 +113,19 @@ fn column_names(model: &Model) -> Vec<&str> {
 }
 
 /// The counters of a fit's search, for provenance.json's solver statistics.
+/// An estimate on the console: four significant digits (`31.81`, `4,949`).
+fn console_number(value: f64) -> String {
+    crate::report::format::significant(value, 4)
+}
+
+/// A relative standard error on the console: `13.5%`, or `n/a` without a standard error.
+fn console_rse(percent: f64) -> String {
+    match percent.is_finite() {
+        true => format!("{percent:.1}%"),
+        false => "n/a".into(),
+    }
+}
+
 fn search_work(iterations: u64, evaluations: u64) -> serde_json::Map<String, serde_json::Value> {
     let mut work = serde_json::Map::new();
     work.insert("iterations".into(), iterations.into());

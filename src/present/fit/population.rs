@@ -279,12 +279,16 @@ pub fn population_summary(fit: &PopulationFit, npde: Option<&Npde>) -> String {
     for e in &fit.estimates {
         let _ = write!(
             text,
-            "  {:<24} {:>12.5e}  RSE {:>6.1}%  95% CI [{:.4e}, {:.4e}]",
-            e.name, e.value, e.rse_percent, e.low, e.high
+            "  {:<24} {:>10}  RSE {:>6}  95% CI [{}, {}]",
+            e.name,
+            super::console_number(e.value),
+            super::console_rse(e.rse_percent),
+            super::console_number(e.low),
+            super::console_number(e.high)
         );
         if let Some(errors) = e.standard_errors {
             let rse = 100.0 * errors.sandwich / e.value.abs();
-            let _ = write!(text, "  RSE sandwich {rse:.1}%");
+            let _ = write!(text, "  RSE sandwich {}", super::console_rse(rse));
         }
         if e.cv_percent.is_finite() {
             let _ = write!(text, "  CV {:.1}%", e.cv_percent);
