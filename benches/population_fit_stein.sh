@@ -70,7 +70,7 @@ for seed in $seeds; do
       head -n 3 "$scratch/compare.log"
       paste -d, <(cut -d, -f1,3,5 "$scratch/fit/estimates.csv") \
         <(cut -d, -f3,5 "$scratch/compare/estimates.csv") |
-        sed '1s/estimate,se$/estimate_compare,se_compare/' | column -t -s,
+        sed '1s/estimate,rse_percent,estimate,rse_percent$/estimate,rse_percent,estimate_compare,rse_percent_compare/' | column -t -s,
     else
       cut -d, -f1,3,5 "$scratch/fit/estimates.csv" | column -t -s,
     fi

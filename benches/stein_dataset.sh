@@ -19,14 +19,14 @@ population:
 metrics: {exposure: total}
 YAML
   "$cartsim" run "$dir/population.yaml" --out "$dir/population" --save-trajectories --force > /dev/null
-  # trajectories.csv: scenario,subject,time,output,value,observation -> NONMEM rows.
+  # trajectories.csv: scenario,ID,time,output,value,observation -> NONMEM rows.
   awk -F, -v lloq="$lloq" '
     BEGIN { print "ID,TIME,DV,AMT,EVID,CMT,MDV,CENS,LLOQ";
             split("1 3 5 7 9 11 14 17 21 28 42 56 84 112 140 180 230 280 330 365", days, " ");
             for (k in days) keep[days[k]] = 1 }
     NR > 1 && $4 == "total" && ($3 in keep) {
       censored = ($6 < lloq);
-      printf "%d,%s,%s,.,0,.,0,%d,%s\n", $2 + 1, $3, censored ? lloq : $6, censored, lloq }
+      printf "%d,%s,%s,.,0,.,0,%d,%s\n", $2, $3, censored ? lloq : $6, censored, lloq }
   ' "$dir/population/trajectories.csv" > "$dir/data.csv"
   echo "dataset: $(($(wc -l < "$dir/data.csv") - 1)) observations of $n IDs," \
        "$(awk -F, 'NR > 1 && $8 == 1' "$dir/data.csv" | wc -l) below the LLOQ"

@@ -52,7 +52,7 @@ for line in open(model):
 subjects = list(csv.DictReader(open(f"{scratch}/population/subjects.csv")))
 truth = {}
 for row in subjects:
-    key = str(int(row.get("ID") or row.get("subject")) + (0 if "ID" in row else 1))
+    key = row["ID"]  # the dataset's IDs are the run's (benches/stein_dataset.sh)
     truth[key] = {p: typical[p] * math.exp(float(row[f"eta_{p}"])) for p in typical}
 print("parameter  kind     covered/n   coverage  SE")
 for p in typical:

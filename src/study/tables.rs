@@ -22,7 +22,8 @@ fn arm_cells(study: &Study, arm: usize) -> String {
     format!("{}{grid}", text_cell(&arm.scenario))
 }
 
-/// `metrics.csv`: `scenario,<grid>,subject,status,<metrics>`, one row per arm and subject.
+/// `metrics.csv`: `scenario,<grid>,ID,status,reason,<metrics>`, one row per arm and subject;
+/// `status` is `ok` or `failed`, with why in `reason` (empty when ok).
 pub fn metrics_csv(study: &Study, rows: &[MetricRow], out: &mut dyn Write) -> io::Result<()> {
     let names: String = study
         .metrics
@@ -30,16 +31,20 @@ pub fn metrics_csv(study: &Study, rows: &[MetricRow], out: &mut dyn Write) -> io
         .into_iter()
         .map(|c| format!(",{}", study.metrics.column_name(c)))
         .collect();
-    writeln!(out, "scenario{},subject,status{names}", grid_header(study))?;
+    writeln!(
+        out,
+        "scenario{},ID,status,reason{names}",
+        grid_header(study)
+    )?;
     let prefixes: Vec<String> = (0..study.arms.len()).map(|a| arm_cells(study, a)).collect();
     for row in rows {
         out.write_all(prefixes[row.arm as usize].as_bytes())?;
         write!(out, ",{},", row.id)?;
         match &row.failure {
-            None => out.write_all(b"ok")?,
+            None => out.write_all(b"ok,")?,
             Some(failure) => {
-                let cell = text_cell(&format!("failed: {}", failure.one_line()));
-                out.write_all(cell.as_bytes())?
+                let cell = text_cell(&failure.one_line());
+                write!(out, "failed,{cell}")?
             }
         }
         write_cells(out, &row.values)?;
@@ -60,7 +65,7 @@ fn write_cells(out: &mut dyn Write, values: &[f64]) -> io::Result<()> {
     Ok(())
 }
 
-/// `subjects.csv`: `subject,<covariates>,eta_<parameter>...`, one row per subject.
+/// `subjects.csv`: `ID,<covariates>,eta_<parameter>...`, one row per subject.
 pub fn subjects_csv(
     study: &Study,
     subjects: &[SubjectRecord],
@@ -78,7 +83,7 @@ pub fn subjects_csv(
         .iter()
         .map(|p| format!(",eta_{}", p.1))
         .collect();
-    writeln!(out, "subject{covariates}{etas}")?;
+    writeln!(out, "ID{covariates}{etas}")?;
     for subject in subjects {
         write!(out, "{}", subject.id)?;
         write_cells(out, &subject.covariates)?;
@@ -169,7 +174,7 @@ pub fn trajectories_header(study: &Study) -> String {
         ""
     };
     format!(
-        "scenario{},subject,time,output,value{observation}\n",
+        "scenario{},ID,time,output,value{observation}\n",
         grid_header(study)
     )
 }
@@ -212,7 +217,8 @@ pub fn parse_metrics_csv(
             file,
             text,
             0,
-            "the header differs from what this run file writes".into(),
+            "the header differs from what this run file writes (a shard of another cartsim build?)"
+                .into(),
         ));
     }
     let grid = study.grid_names.len();
@@ -221,11 +227,11 @@ pub fn parse_metrics_csv(
     for (line, content) in lines {
         let cells = split(content);
         let bad = |what: &str| row_error(file, text, line, what.to_string());
-        if cells.len() != 3 + grid + metrics {
+        if cells.len() != 4 + grid + metrics {
             return Err(bad(&format!(
                 "{} cells, expected {}",
                 cells.len(),
-                3 + grid + metrics
+                4 + grid + metrics
             )));
         }
         let grid_values: Option<Vec<f64>> =
@@ -241,17 +247,17 @@ pub fn parse_metrics_csv(
         let id: u64 = cells[grid + 1]
             .parse()
             .map_err(|_| bad("the subject is not a whole number"))?;
-        let status = &cells[grid + 2];
-        let failure = match status.strip_prefix("failed: ") {
-            Some(message) => Some(Box::new(Diagnostic::new(message))),
-            None if status == "ok" => None,
-            None => {
+        let (status, reason) = (&cells[grid + 2], &cells[grid + 3]);
+        let failure = match (status.as_str(), reason.is_empty()) {
+            ("failed", false) => Some(Box::new(Diagnostic::new(reason.as_str()))),
+            ("ok", true) => None,
+            _ => {
                 return Err(bad(&format!(
-                    "status `{status}` is neither `ok` nor `failed: ...`"
+                    "status `{status}` with reason `{reason}`: expected `ok` with no reason, or `failed` with one"
                 )));
             }
         };
-        let values: Option<Vec<f64>> = cells[grid + 3..].iter().map(|c| number(c)).collect();
+        let values: Option<Vec<f64>> = cells[grid + 4..].iter().map(|c| number(c)).collect();
         let values = values.ok_or_else(|| bad("a metric is not a number"))?;
         rows.push(MetricRow {
             arm: arm as u32,

@@ -37,12 +37,12 @@ fn a_failed_subject_keeps_its_time_states_and_hint_in_metrics_and_on_the_console
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let metrics = read(&out, "metrics.csv");
-    let failed: Vec<&str> = metrics.lines().filter(|l| l.contains("failed: ")).collect();
-    let ok = metrics.lines().filter(|l| l.contains(",ok")).count();
+    let failed: Vec<&str> = metrics.lines().filter(|l| l.contains(",failed,")).collect();
+    let ok = metrics.lines().filter(|l| l.contains(",ok,")).count();
     assert!(!failed.is_empty() && ok > 0, "{metrics}");
     for line in &failed {
         assert!(
-            line.contains("failed: at time ")
+            line.contains(",failed,\"at time ")
                 && line.contains("states at time ")
                 && line.contains("y = ")
                 && line.contains("hint: "),
@@ -116,7 +116,7 @@ fn shards_with_failed_subjects_merge_into_the_unsharded_table() {
         String::from_utf8_lossy(&whole.stderr)
     );
     let table = read(&folder.join("merged"), "metrics.csv");
-    assert!(table.contains("failed: at time "), "{table}");
+    assert!(table.contains(",failed,\"at time "), "{table}");
     assert_eq!(table, read(&folder.join("whole"), "metrics.csv"));
     let _ = std::fs::remove_dir_all(&folder);
 }

@@ -243,7 +243,7 @@ fn a_subject_table_sets_each_subjects_parameters() {
     let cmax: Vec<f64> = metrics
         .lines()
         .skip(1)
-        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
         .collect();
     assert_eq!(cmax.len(), 3);
     // The first row is the typical subject: its Cmax on the solution against the largest value
