@@ -2,7 +2,9 @@
 //! (responder counts, medians, percentiles), with profile-likelihood intervals and the run
 //! file with the estimates written in.
 
-use super::run_files::{default_folder, load_named_study, read, seal_provenance, write_all};
+use super::run_files::{
+    default_folder, load_named_study, model_path, read, seal_provenance, write_all,
+};
 use super::{Failure, provenance};
 use crate::calibrate::{Calibration, CalibrationOverrides, CalibrationResult, check, search};
 use crate::output::{Destination, Owner, Staging, sha256_hex};
@@ -70,7 +72,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let result = pool.install(|| search(&calibration))?;
     searching.finish_and_clear();
     let run_folder = run_path.parent().unwrap_or(Path::new("."));
-    let model_path = absolute(&run_folder.join(&loaded.run.spec.model));
+    let model_path = absolute(&model_path(run_folder, &loaded.run.spec.model));
     let table = (loaded.run.spec.population.as_ref()).and_then(|p| p.table.as_ref());
     let table_path = table.map(|t| absolute(&run_folder.join(t)));
     let yaml = present::calibrated_yaml(

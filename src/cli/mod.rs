@@ -5,9 +5,11 @@
 mod calibrate;
 mod check;
 mod choices;
+mod completions;
 mod dataset;
 mod fit;
 mod merge;
+mod models;
 mod provenance;
 mod report;
 mod report_files;
@@ -20,12 +22,13 @@ mod values;
 
 use crate::diag::{Diagnostic, render_all};
 use clap::{Parser, Subcommand};
+pub use completions::{write_completions, write_man_page};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "cartsim",
-    version,
+    version = crate::version::LONG_VERSION,
     about = "Simulate CAR T-cell therapy models written in YAML"
 )]
 struct Cli {
@@ -57,14 +60,15 @@ enum Command {
     /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
     /// of `simulate`, `run`, `fit`, `trial` or `calibrate`.
     Report(report::ReportArgs),
-    /// Check model files and print `ok` or every problem found.
-    Check {
-        /// Model files to check.
-        #[arg(required = true)]
-        models: Vec<std::path::PathBuf>,
-    },
-    /// List the shipped models.
-    Models,
+    /// Check model, run, trial and calibration files and print `ok` or every problem found.
+    Check(check::CheckArgs),
+    /// List the shipped models (usable by name anywhere: `cartsim simulate stein2019`), or
+    /// copy the library (models, run, trial and calibration files) into a folder to edit.
+    Models(models::ModelsArgs),
+    /// Print a shell completion script (e.g. `cartsim completions bash > ~/.local/share/bash-completion/completions/cartsim`).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff; e.g. `cartsim man > ~/.local/share/man/man1/cartsim.1`).
+    Man,
 }
 
 /// A failed command: the diagnostics to print. Always exit code 1.
@@ -117,8 +121,10 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => report::report(&args),
-        Command::Check { models } => check::check(&models),
-        Command::Models => check::models(),
+        Command::Check(args) => check::check(&args),
+        Command::Models(args) => models::models(&args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man => completions::man(),
     }
 }
 
@@ -212,13 +218,25 @@ fn phase(message: &'static str) -> indicatif::ProgressBar {
     line
 }
 
-/// Reads, loads and compiles a model file.
+/// The text of the model file at `path` or, when there is no such file and `path` is a bare
+/// name (no folder), of the shipped model it names (`crate::library::shipped_model`): a file
+/// on disk wins.
+pub fn read_model(path: &std::path::Path) -> Result<String, Failure> {
+    let file = path.display().to_string();
+    std::fs::read_to_string(path).or_else(|error| {
+        if error.kind() == std::io::ErrorKind::NotFound && crate::library::is_bare_name(&file) {
+            return Ok(crate::library::shipped_model(&file)?.text.to_string());
+        }
+        Err(Diagnostic::new(format!("cannot read `{file}`: {error}"))
+            .hint("check the path; a shipped model is named without a folder (`cartsim models` lists them)")
+            .into())
+    })
+}
+
+/// Reads, loads and compiles a model file (or a shipped model named without a folder).
 pub fn load(path: &std::path::Path) -> Result<(crate::model::Model, String), Failure> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        Diagnostic::new(format!("cannot read `{file}`: {error}"))
-            .hint("check the path; `cartsim models` lists the shipped models under models/")
-    })?;
+    let text = read_model(path)?;
     let loaded = crate::spec::load_model(&file, &text).map_err(Failure)?;
     let model = crate::model::compile(&loaded).map_err(Failure)?;
     Ok((model, text))

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct SimulateArgs {
-    /// The model file (YAML).
+    /// The model file (YAML), or a shipped model by name (`stein2019`; see `cartsim models`).
     model: PathBuf,
     /// Output folder [default: output/<model name>/].
     #[arg(long)]

@@ -13,6 +13,7 @@ mod folders;
 mod forward_sensitivity;
 mod golden;
 mod hostile_spans;
+mod install;
 mod jacobian;
 mod library;
 mod limits;
