@@ -7,6 +7,7 @@ use super::run_files::{
 };
 use super::{Failure, provenance};
 use crate::calibrate::{Calibration, CalibrationOverrides, CalibrationResult, check, search};
+use crate::diag::count;
 use crate::output::{Destination, Owner, Staging, sha256_hex};
 use crate::present::NamedFile;
 use crate::present::calibration::{self as present, RecordSettings};
@@ -130,12 +131,13 @@ fn print_summary(
     started: Instant,
 ) {
     println!(
-        "wrote {}: calibration.csv, targets.csv, figures/ ({figures} PNG files), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} evaluations of {} patients in {:.1} s{})",
+        "wrote {}: calibration.csv, targets.csv, figures/ ({}), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} of {} in {:.1} s{})",
         directory.display(),
+        count(figures, "PNG file"),
         result.optimum.objective,
         result.objective_se,
-        result.evaluations,
-        calibration.subjects,
+        count(result.evaluations, "evaluation"),
+        count(calibration.subjects, "patient"),
         started.elapsed().as_secs_f64(),
         if result.converged {
             ""

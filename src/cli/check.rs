@@ -81,9 +81,9 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         return match problems.is_empty() {
             true => Ok(()),
             false => Err(Failure(vec![Diagnostic::new(format!(
-                "{} of {} files have problems (listed in the JSON above)",
+                "{} of {} with problems (listed in the JSON above)",
                 checked.iter().filter(|c| !c.ok).count(),
-                checked.len()
+                crate::diag::count(checked.len(), "file")
             ))])),
         };
     }

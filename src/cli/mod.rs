@@ -6,6 +6,7 @@ mod calibrate;
 mod check;
 mod choices;
 mod completions;
+mod console;
 mod dataset;
 mod fit;
 mod merge;
@@ -20,8 +21,8 @@ mod simulate;
 mod trial;
 mod values;
 
-use crate::diag::{Diagnostic, render_all};
-use clap::{Parser, Subcommand};
+use crate::diag::Diagnostic;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 pub use completions::{write_completions, write_man_page};
 use std::process::ExitCode;
 
@@ -34,6 +35,16 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No warnings, notes or progress on stderr (errors are still shown).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// More on stderr: solver decisions (such as `auto` switching to BDF).
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Colour cartsim's messages: auto (when stderr is a terminal and NO_COLOR is unset),
+    /// always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = console::ColorWhen::Auto)]
+    color: console::ColorWhen,
 }
 
 #[derive(Subcommand)]
@@ -81,7 +92,11 @@ impl From<Diagnostic> for Failure {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .color(color_before_parsing().clap())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -92,6 +107,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    console::set(cli.quiet, cli.verbose, cli.color);
     crate::interrupt::stop_on_signals();
     let Some(result) = quiet_on_broken_pipe(|| dispatch(cli.command)) else {
         return ExitCode::SUCCESS;
@@ -100,15 +116,28 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(diagnostics)) => match crate::interrupt::requested() {
             Some(signal) => {
-                eprint!("{}", render_all(&[crate::interrupt::stopped(signal)]));
+                console::errors(&[crate::interrupt::stopped(signal)]);
                 ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
             }
             None => {
-                eprint!("{}", render_all(&diagnostics));
+                console::errors(&diagnostics);
                 ExitCode::from(1)
             }
         },
     }
+}
+
+/// `--color WHEN` read ahead of clap, so that clap's own help and usage errors follow it too.
+fn color_before_parsing() -> console::ColorWhen {
+    use clap::ValueEnum;
+    let arguments: Vec<String> = std::env::args().collect();
+    let given = (arguments.iter().enumerate()).find_map(|(i, argument)| match argument.as_str() {
+        "--color" => arguments.get(i + 1).map(String::as_str),
+        other => other.strip_prefix("--color="),
+    });
+    given
+        .and_then(|when| console::ColorWhen::from_str(when, false).ok())
+        .unwrap_or(console::ColorWhen::Auto)
 }
 
 fn dispatch(command: Command) -> Result<(), Failure> {
@@ -155,7 +184,7 @@ fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
 /// Where progress is drawn: stderr when it is a terminal, nowhere otherwise.
 fn progress_target() -> indicatif::ProgressDrawTarget {
     use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() {
+    if std::io::stderr().is_terminal() && !console::quiet() {
         indicatif::ProgressDrawTarget::stderr()
     } else {
         indicatif::ProgressDrawTarget::hidden()

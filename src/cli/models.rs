@@ -92,8 +92,8 @@ fn copy(folder: &Path, force: bool) -> Result<(), Failure> {
         written.map_err(|e| Diagnostic::new(format!("cannot write `{}`: {e}", path.display())))?;
     }
     println!(
-        "copied {} files of the shipped library into {}: the models, runs/, trials/ and calibrations/",
-        targets.len(),
+        "copied {} of the shipped library into {}: the models, runs/, trials/ and calibrations/",
+        crate::diag::count(targets.len(), "file"),
         folder.display()
     );
     Ok(())

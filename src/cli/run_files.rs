@@ -99,7 +99,7 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
     })
     .map_err(Failure)?;
     for warning in &study.warnings {
-        eprint!("{warning}");
+        super::console::warning(warning);
     }
     study.keep_scenarios(scenarios, &path.display().to_string())?;
     let inputs = RunInputs {
@@ -186,7 +186,10 @@ pub(super) fn write_run_files(
     written
         .extend((files.iter().filter(|f| !f.name.starts_with("figures/"))).map(|f| f.name.clone()));
     if !shard {
-        written.push(format!("figures/ ({figures} PNG files)"));
+        written.push(format!(
+            "figures/ ({})",
+            crate::diag::count(figures, "PNG file")
+        ));
     }
     Ok(written)
 }

@@ -89,6 +89,14 @@ fn written_records_carry_version_and_commit() {
             .unwrap();
     let text = std::fs::read(repo_path("models/stein2019_tisagenlecleucel.yaml")).unwrap();
     assert_eq!(run["model"]["sha256"], cartsim::output::sha256_hex(&text));
+    // Its report names the commit and finds the shipped model by its name, unchanged.
+    stdout(&cartsim(&["report", "s", "--format", "md"], &directory));
+    let report = std::fs::read_to_string(directory.join("s/report.md")).unwrap();
+    assert!(report.contains(&format!(
+        "| cartsim version | {VERSION} (commit {COMMIT}) |"
+    )));
+    assert!(report.contains("| model | `stein2019` |") && report.contains("| matches |"));
+    assert!(report.contains("Tisagenlecleucel cellular kinetics"));
     let _ = std::fs::remove_dir_all(&directory);
 }
 

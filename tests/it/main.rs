@@ -6,6 +6,7 @@ mod calibrate;
 mod cd22;
 mod cli;
 mod closed_form;
+mod console;
 mod data;
 mod events;
 mod fit;
