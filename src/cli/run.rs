@@ -138,7 +138,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     staging.commit()?;
     writing.finish_and_clear();
     if let Some(some) = failures {
-        eprint!("{some}");
+        super::console::warning(&some);
     }
     println!(
         "wrote {}: {}, run.json ({} x {} in {:.1} s)",

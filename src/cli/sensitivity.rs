@@ -142,7 +142,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     staging.write(SensitivityRecord::FILE, to_json(&record).as_bytes())?;
     staging.commit()?;
     if let Some(some) = failed {
-        eprint!("{some}");
+        super::console::warning(&some);
     }
     println!(
         "wrote {}: {} sensitivity of {} x {} in scenario {arm_label} ({} in {:.1} s)",
