@@ -1,9 +1,10 @@
 //! The shipped model library, embedded in the binary so that it travels with it: the models,
 //! the run, trial and calibration files that use them, and how a model is named.
 //!
-//! A shipped model is named by its file stem (`stein2019_tisagenlecleucel`, `.yaml` may be
-//! added) or by a prefix of exactly one stem (`stein2019`); a prefix of several is an error
-//! listing them.
+//! A shipped model is named by its file stem (`stein2019_tisagenlecleucel`), its file name
+//! (`stein2019_tisagenlecleucel.yaml`) or a prefix of exactly one stem (`stein2019`; a prefix
+//! of several is an error listing them). A name ending in `.yaml` is a file name: never a
+//! prefix, so a mistyped file is not taken for another model.
 
 use crate::diag::Diagnostic;
 
@@ -30,13 +31,17 @@ pub fn shipped_models() -> impl Iterator<Item = ShippedModel> {
         .map(|&(file, text)| ShippedModel { file, text })
 }
 
-/// The shipped model `name` names: its whole stem, or a prefix of exactly one stem.
+/// The shipped model `name` names: its whole stem or file name, or a prefix of exactly one
+/// stem.
 pub fn shipped_model(name: &str) -> Result<ShippedModel, Diagnostic> {
-    let wanted = name.strip_suffix(".yaml").unwrap_or(name);
+    let (wanted, file_name) = match name.strip_suffix(".yaml") {
+        Some(stem) => (stem, true),
+        None => (name, false),
+    };
     if let Some(model) = shipped_models().find(|m| m.stem() == wanted) {
         return Ok(model);
     }
-    let candidates: Vec<ShippedModel> = if wanted.is_empty() {
+    let candidates: Vec<ShippedModel> = if wanted.is_empty() || file_name {
         Vec::new()
     } else {
         shipped_models()

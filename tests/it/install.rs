@@ -118,6 +118,8 @@ fn shipped_models_by_stem_or_unique_prefix() {
     let unknown = shipped_model("nosuch").unwrap_err();
     assert!(unknown.hints[0].contains("theophylline_oral_1cmt"));
     assert!(shipped_model("").is_err());
+    // A file name is never a prefix: `stein.yaml` is a missing file, not Stein 2019.
+    assert!(shipped_model("stein.yaml").is_err());
 }
 
 /// `relative` (with `..`) seen from the library file `from`, as a library path.
