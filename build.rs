@@ -62,16 +62,24 @@ fn commit(manifest: &Path) -> Option<String> {
     if same(Path::new(&top))? != same(manifest)? {
         return None;
     }
-    let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
-    watched.extend(git(manifest, &["symbolic-ref", "-q", "HEAD"]));
-    for name in watched {
-        let Some(path) = git(manifest, &["rev-parse", "--git-path", &name]) else {
-            continue;
-        };
-        let path = manifest.join(path);
-        if path.exists() {
-            println!("cargo:rerun-if-changed={}", path.display());
+    let git_path = |name: &str| {
+        git(manifest, &["rev-parse", "--git-path", name]).map(|path| manifest.join(path))
+    };
+    let mut watched: Vec<PathBuf> = ["HEAD", "packed-refs"]
+        .into_iter()
+        .flat_map(git_path)
+        .collect();
+    if let Some(branch) = git(manifest, &["symbolic-ref", "-q", "HEAD"]) {
+        // A branch's ref packed by `git gc` is written anew, loose, by the next commit: then
+        // its folder is watched for it.
+        match git_path(&branch) {
+            Some(loose) if loose.exists() => watched.push(loose),
+            Some(loose) => watched.extend(loose.parent().map(Path::to_path_buf)),
+            None => {}
         }
+    }
+    for path in watched.iter().filter(|path| path.exists()) {
+        println!("cargo:rerun-if-changed={}", path.display());
     }
     let hash = git(manifest, &["rev-parse", "--short=12", "HEAD"])?;
     let mut status = vec!["status", "--porcelain", "--untracked-files=no", "--"];
