@@ -184,12 +184,15 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
         text.push_str(&diagnostic.to_string());
         text.push('\n');
     }
-    let count = diagnostics.len();
-    text.push_str(&format!(
-        "{count} error{} found\n",
-        if count == 1 { "" } else { "s" }
-    ));
+    text.push_str(&format!("{} found\n", count(diagnostics.len(), "error")));
     text
+}
+
+/// `n` and a regular noun, plural unless `n` is 1: `1 arm`, `4 arms`, `0 files`.
+pub fn count(n: impl fmt::Display, noun: &str) -> String {
+    let n = n.to_string();
+    let plural = if n == "1" { "" } else { "s" };
+    format!("{n} {noun}{plural}")
 }
 
 /// The candidate closest to `wrong` by edit distance, if it is close enough to be a likely typo.

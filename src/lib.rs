@@ -15,7 +15,7 @@
 //! Beside the pipeline: [`diag`] (errors with where and how to fix), [`csv`] (tables as people
 //! write them), [`sensitivity`] (sensitivity analysis), [`trial`] (dose-escalation designs, pure),
 //! [`virtual_trial`] (those designs run over simulated virtual patients), [`calibrate`]
-//! (a population fitted to published aggregate results), [`library`] (shipped models), [`interrupt`] (the stop flag
+//! (a population fitted to published aggregate results), [`library`] (shipped models), [`version`] (which build), [`interrupt`] (the stop flag
 //! and the signal handlers `cli` registers).
 
 // Diagnostics are large by design (message, location, hints) and only built on the error path.
@@ -45,4 +45,5 @@ pub mod spec;
 pub mod study;
 pub mod trajectory;
 pub mod trial;
+pub mod version;
 pub mod virtual_trial;

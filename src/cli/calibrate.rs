@@ -2,9 +2,12 @@
 //! (responder counts, medians, percentiles), with profile-likelihood intervals and the run
 //! file with the estimates written in.
 
-use super::run_files::{default_folder, load_named_study, read, seal_provenance, write_all};
+use super::run_files::{
+    default_folder, load_named_study, model_path, read, seal_provenance, write_all,
+};
 use super::{Failure, provenance};
 use crate::calibrate::{Calibration, CalibrationOverrides, CalibrationResult, check, search};
+use crate::diag::count;
 use crate::output::{Destination, Owner, Staging, sha256_hex};
 use crate::present::NamedFile;
 use crate::present::calibration::{self as present, RecordSettings};
@@ -70,7 +73,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let result = pool.install(|| search(&calibration))?;
     searching.finish_and_clear();
     let run_folder = run_path.parent().unwrap_or(Path::new("."));
-    let model_path = absolute(&run_folder.join(&loaded.run.spec.model));
+    let model_path = absolute(&model_path(run_folder, &loaded.run.spec.model));
     let table = (loaded.run.spec.population.as_ref()).and_then(|p| p.table.as_ref());
     let table_path = table.map(|t| absolute(&run_folder.join(t)));
     let yaml = present::calibrated_yaml(
@@ -128,12 +131,13 @@ fn print_summary(
     started: Instant,
 ) {
     println!(
-        "wrote {}: calibration.csv, targets.csv, figures/ ({figures} PNG files), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} evaluations of {} patients in {:.1} s{})",
+        "wrote {}: calibration.csv, targets.csv, figures/ ({}), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} of {} in {:.1} s{})",
         directory.display(),
+        count(figures, "PNG file"),
         result.optimum.objective,
         result.objective_se,
-        result.evaluations,
-        calibration.subjects,
+        count(result.evaluations, "evaluation"),
+        count(calibration.subjects, "patient"),
         started.elapsed().as_secs_f64(),
         if result.converged {
             ""

@@ -2,8 +2,8 @@
 //! and read (`--delimiter`, `--ignore`, `--accept`, `--dv`, `--covariates`), the file read as a
 //! stream (its SHA-256 taken on the way), and what the output records about it.
 
-use super::Failure;
 use super::provenance as prov;
+use super::{Failure, console};
 use crate::csv::Delimiter;
 use crate::data::{CovariateRules, Dataset, DvScale, Filter, ReadOptions, Test, read_dataset};
 use crate::diag::Diagnostic;
@@ -181,10 +181,10 @@ pub fn read(
     let dataset = read_dataset(&file, &mut input, model, options).map_err(Failure)?;
     let sha256 = input.into_inner().sha256_hex();
     if let Some(summary) = dataset.dropped.summary() {
-        eprintln!("note: {file}: {summary}");
+        console::note(format_args!("{file}: {summary}"));
     }
     for note in &dataset.time_varying {
-        eprintln!("note: {file}: {note}");
+        console::note(format_args!("{file}: {note}"));
     }
     let written = |tests: &[Test]| tests.iter().map(Test::to_string).collect();
     let filter = match &options.filter {

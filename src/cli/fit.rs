@@ -7,7 +7,7 @@ mod population;
 
 use super::dataset::{DataArgs, DataFile};
 use super::values::{parameter_values, parse_assignment, positive};
-use super::{Failure, load, provenance};
+use super::{Failure, console, load, provenance};
 use crate::data::Dataset;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::{BlqMethod, ErrorModel};
@@ -202,7 +202,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let wanted = args.gradient == GradientChoice::Sensitivity;
     let (sensitivity, fallback) = crate::fit::sensitivity_or_fallback(&model, &estimated, wanted);
     if let Some(reason) = &fallback {
-        eprintln!("note: finite-difference gradients: {reason}");
+        console::note(format_args!("finite-difference gradients: {reason}"));
     }
     let start = Start {
         model: &model,
@@ -253,11 +253,11 @@ fn individuals(args: &FitArgs, start: Start) -> Result<(), Failure> {
     warn(start.dataset);
     let disagreeing = (fits.iter()).filter_map(|f| f.result.as_ref().ok().map(|s| (f, s)));
     for (f, subject) in disagreeing.filter(|(_, s)| !s.fit.starts.agree) {
-        eprintln!(
-            "warning: ID {}: the best of {} searches was reached by only {}: the likelihood has \
+        console::warn(format_args!(
+            "ID {}: the best of {} searches was reached by only {}: the likelihood has \
              several optima (see the ID's line and fit.json); check the estimates or try more `--starts`",
             f.id, subject.fit.starts.finished, subject.fit.starts.reaching_best
-        );
+        ));
     }
     print!("{}", individual_summary(&fits, args.intervals));
     println!(
@@ -292,7 +292,7 @@ fn commit(destination: &Destination, presented: Presented) -> Result<(), Failure
 /// The dataset's warnings, on stderr.
 fn warn(dataset: &Dataset) {
     for warning in &dataset.warnings {
-        eprintln!("warning: {warning}");
+        console::warn(warning);
     }
 }
 

@@ -196,10 +196,10 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     write_record(&mut staging, present::record(study, &result, settings))?;
     staging.commit()?;
     println!(
-        "wrote {}: {}, run.json, {PROVENANCE} (merged {} shards)",
+        "wrote {}: {}, run.json, {PROVENANCE} (merged {})",
         directory.display(),
         written.join(", "),
-        shards.len()
+        crate::diag::count(shards.len(), "shard")
     );
     Ok(())
 }

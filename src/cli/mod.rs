@@ -5,9 +5,12 @@
 mod calibrate;
 mod check;
 mod choices;
+mod completions;
+mod console;
 mod dataset;
 mod fit;
 mod merge;
+mod models;
 mod provenance;
 mod report;
 mod report_files;
@@ -18,19 +21,30 @@ mod simulate;
 mod trial;
 mod values;
 
-use crate::diag::{Diagnostic, render_all};
-use clap::{Parser, Subcommand};
+use crate::diag::Diagnostic;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+pub use completions::{write_completions, write_man_page};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "cartsim",
-    version,
+    version = crate::version::LONG_VERSION,
     about = "Simulate CAR T-cell therapy models written in YAML"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No warnings, notes or progress on stderr (errors are still shown).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// More on stderr: solver decisions (such as `auto` switching to BDF).
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Colour cartsim's messages: auto (when stderr is a terminal and NO_COLOR is unset),
+    /// always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = console::ColorWhen::Auto)]
+    color: console::ColorWhen,
 }
 
 #[derive(Subcommand)]
@@ -57,14 +71,15 @@ enum Command {
     /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
     /// of `simulate`, `run`, `fit`, `trial` or `calibrate`.
     Report(report::ReportArgs),
-    /// Check model files and print `ok` or every problem found.
-    Check {
-        /// Model files to check.
-        #[arg(required = true)]
-        models: Vec<std::path::PathBuf>,
-    },
-    /// List the shipped models.
-    Models,
+    /// Check model, run, trial and calibration files and print `ok` or every problem found.
+    Check(check::CheckArgs),
+    /// List the shipped models (usable by name anywhere: `cartsim simulate stein2019`), or
+    /// copy the library (models, run, trial and calibration files) into a folder to edit.
+    Models(models::ModelsArgs),
+    /// Print a shell completion script (e.g. `cartsim completions bash > ~/.local/share/bash-completion/completions/cartsim`).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff; e.g. `cartsim man > ~/.local/share/man/man1/cartsim.1`).
+    Man,
 }
 
 /// A failed command: the diagnostics to print. Always exit code 1.
@@ -77,7 +92,11 @@ impl From<Diagnostic> for Failure {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .color(color_before_parsing().clap())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -88,6 +107,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    console::set(cli.quiet, cli.verbose, cli.color);
     crate::interrupt::stop_on_signals();
     let Some(result) = quiet_on_broken_pipe(|| dispatch(cli.command)) else {
         return ExitCode::SUCCESS;
@@ -96,15 +116,28 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(diagnostics)) => match crate::interrupt::requested() {
             Some(signal) => {
-                eprint!("{}", render_all(&[crate::interrupt::stopped(signal)]));
+                console::errors(&[crate::interrupt::stopped(signal)]);
                 ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
             }
             None => {
-                eprint!("{}", render_all(&diagnostics));
+                console::errors(&diagnostics);
                 ExitCode::from(1)
             }
         },
     }
+}
+
+/// `--color WHEN` read ahead of clap, so that clap's own help and usage errors follow it too.
+fn color_before_parsing() -> console::ColorWhen {
+    use clap::ValueEnum;
+    let arguments: Vec<String> = std::env::args().collect();
+    let given = (arguments.iter().enumerate()).find_map(|(i, argument)| match argument.as_str() {
+        "--color" => arguments.get(i + 1).map(String::as_str),
+        other => other.strip_prefix("--color="),
+    });
+    given
+        .and_then(|when| console::ColorWhen::from_str(when, false).ok())
+        .unwrap_or(console::ColorWhen::Auto)
 }
 
 fn dispatch(command: Command) -> Result<(), Failure> {
@@ -117,8 +150,10 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => report::report(&args),
-        Command::Check { models } => check::check(&models),
-        Command::Models => check::models(),
+        Command::Check(args) => check::check(&args),
+        Command::Models(args) => models::models(&args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man => completions::man(),
     }
 }
 
@@ -149,7 +184,7 @@ fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
 /// Where progress is drawn: stderr when it is a terminal, nowhere otherwise.
 fn progress_target() -> indicatif::ProgressDrawTarget {
     use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() {
+    if std::io::stderr().is_terminal() && !console::quiet() {
         indicatif::ProgressDrawTarget::stderr()
     } else {
         indicatif::ProgressDrawTarget::hidden()
@@ -212,13 +247,25 @@ fn phase(message: &'static str) -> indicatif::ProgressBar {
     line
 }
 
-/// Reads, loads and compiles a model file.
+/// The text of the model file at `path` or, when there is no such file and `path` is a bare
+/// name (no folder), of the shipped model it names (`crate::library::shipped_model`): a file
+/// on disk wins.
+pub fn read_model(path: &std::path::Path) -> Result<String, Failure> {
+    let file = path.display().to_string();
+    std::fs::read_to_string(path).or_else(|error| {
+        if error.kind() == std::io::ErrorKind::NotFound && crate::library::is_bare_name(&file) {
+            return Ok(crate::library::shipped_model(&file)?.text.to_string());
+        }
+        Err(Diagnostic::new(format!("cannot read `{file}`: {error}"))
+            .hint("check the path; a shipped model is named without a folder (`cartsim models` lists them)")
+            .into())
+    })
+}
+
+/// Reads, loads and compiles a model file (or a shipped model named without a folder).
 pub fn load(path: &std::path::Path) -> Result<(crate::model::Model, String), Failure> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        Diagnostic::new(format!("cannot read `{file}`: {error}"))
-            .hint("check the path; `cartsim models` lists the shipped models under models/")
-    })?;
+    let text = read_model(path)?;
     let loaded = crate::spec::load_model(&file, &text).map_err(Failure)?;
     let model = crate::model::compile(&loaded).map_err(Failure)?;
     Ok((model, text))

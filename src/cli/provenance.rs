@@ -36,7 +36,8 @@ pub(super) fn record(
         .map_or(0, |d| d.as_secs());
     Provenance {
         kind,
-        cartsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        cartsim_version: crate::version::VERSION.to_string(),
+        cartsim_commit: crate::version::COMMIT.to_string(),
         created: utc_timestamp(now),
         command: std::env::args().collect(),
         working_directory: std::env::current_dir()

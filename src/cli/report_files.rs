@@ -38,6 +38,7 @@ pub(super) fn write_report(
                 .into_iter()
                 .flatten()
                 .find_map(|path| std::fs::read_to_string(path).ok())
+                .or_else(|| shipped_input(&input.path))
         })
         .collect();
     let now = std::time::SystemTime::now()
@@ -216,4 +217,12 @@ fn same_folder(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
+}
+
+/// The text of a shipped model an input names without a folder (`cartsim simulate stein2019`).
+fn shipped_input(path: &str) -> Option<String> {
+    crate::library::is_bare_name(path)
+        .then(|| crate::library::shipped_model(path).ok())
+        .flatten()
+        .map(|model| model.text.to_string())
 }

@@ -3,7 +3,7 @@
 
 use super::Failure;
 use super::run_files::{default_folder, load_study, run_provenance, write_record, write_run_files};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Severity, count};
 use crate::output::{Destination, Owner, Staging};
 use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
@@ -138,14 +138,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     staging.commit()?;
     writing.finish_and_clear();
     if let Some(some) = failures {
-        eprint!("{some}");
+        super::console::warning(&some);
     }
     println!(
-        "wrote {}: {}, run.json ({} subjects x {} arms in {:.1} s)",
+        "wrote {}: {}, run.json ({} x {} in {:.1} s)",
         directory.display(),
         written.join(", "),
-        range.end - range.start,
-        study.arms.len(),
+        count(range.end - range.start, "subject"),
+        count(study.arms.len(), "arm"),
         started.elapsed().as_secs_f64()
     );
     if args.report {

@@ -33,6 +33,17 @@ pub(super) fn default_folder(run: &Path, suffix: &str) -> PathBuf {
     PathBuf::from("output").join(format!("{stem}{suffix}"))
 }
 
+/// Where a run file in `folder` finds the model its `model:` names: the file there or, when
+/// there is none and `model:` is a bare name, the shipped model of that name (`cli::load`).
+pub(super) fn model_path(folder: &Path, model: &str) -> PathBuf {
+    let beside = folder.join(model);
+    if beside.exists() || !crate::library::is_bare_name(model) {
+        beside
+    } else {
+        PathBuf::from(model)
+    }
+}
+
 /// A run file loaded and checked, with the record of every input.
 pub(super) struct LoadedStudy {
     pub study: Study,
@@ -50,7 +61,7 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
     let run: Loaded<RunSpec> =
         load_yaml(&path.display().to_string(), &run_text).map_err(Failure)?;
     let folder = path.parent().unwrap_or(Path::new("."));
-    let model_path = folder.join(&run.spec.model);
+    let model_path = model_path(folder, &run.spec.model);
     let (model, model_text) = load(&model_path).map_err(|mut failure| {
         for d in &mut failure.0 {
             d.notes
@@ -88,7 +99,7 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
     })
     .map_err(Failure)?;
     for warning in &study.warnings {
-        eprint!("{warning}");
+        super::console::warning(warning);
     }
     study.keep_scenarios(scenarios, &path.display().to_string())?;
     let inputs = RunInputs {
@@ -175,7 +186,10 @@ pub(super) fn write_run_files(
     written
         .extend((files.iter().filter(|f| !f.name.starts_with("figures/"))).map(|f| f.name.clone()));
     if !shard {
-        written.push(format!("figures/ ({figures} PNG files)"));
+        written.push(format!(
+            "figures/ ({})",
+            crate::diag::count(figures, "PNG file")
+        ));
     }
     Ok(written)
 }

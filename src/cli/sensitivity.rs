@@ -3,7 +3,7 @@
 
 use super::Failure;
 use super::run_files::{LoadedStudy, default_folder, load_study, write_all};
-use crate::diag::Severity;
+use crate::diag::{Severity, count};
 use crate::output::{Destination, Owner, Staging};
 use crate::present::failed_simulations;
 use crate::present::sensitivity::{self as present, Analysis, RecordSettings};
@@ -119,7 +119,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         &present::files(study, &setup, &analysis, &arm_label)?,
     )?;
     for (metric, message) in analysis.not_estimated(&setup) {
-        eprintln!("warning: no Sobol' indices for `{metric}`: {message}");
+        super::console::warn(format_args!("no Sobol' indices for `{metric}`: {message}"));
     }
     bar.finish_and_clear();
     let failures = analysis.failures();
@@ -142,14 +142,15 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     staging.write(SensitivityRecord::FILE, to_json(&record).as_bytes())?;
     staging.commit()?;
     if let Some(some) = failed {
-        eprint!("{some}");
+        super::console::warning(&some);
     }
     println!(
-        "wrote {}: {} sensitivity of {} parameters x {} metrics in scenario {arm_label} ({total} simulations in {:.1} s)",
+        "wrote {}: {} sensitivity of {} x {} in scenario {arm_label} ({} in {:.1} s)",
         directory.display(),
         method.name(),
-        setup.parameters.len(),
-        setup.metrics.len(),
+        count(setup.parameters.len(), "parameter"),
+        count(setup.metrics.len(), "metric"),
+        count(total, "simulation"),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -5,7 +5,7 @@
 mod data;
 
 use super::values::{finite, parameter_values, parse_assignment, positive};
-use super::{Failure, load, provenance as prov};
+use super::{Failure, console, load, provenance as prov};
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::output::{Destination, Owner, Staging};
@@ -21,7 +21,7 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct SimulateArgs {
-    /// The model file (YAML).
+    /// The model file (YAML), or a shipped model by name (`stein2019`; see `cartsim models`).
     model: PathBuf,
     /// Output folder [default: output/<model name>/].
     #[arg(long)]
@@ -35,7 +35,7 @@ pub struct SimulateArgs {
     /// Override a parameter: NAME=VALUE (repeatable).
     #[arg(long = "set", value_parser = parse_assignment)]
     set: Vec<(String, f64)>,
-    /// A bolus STATE:AMOUNT@TIME (repeatable); replaces the model's doses.
+    /// A bolus STATE:AMOUNT@TIME (repeatable; the time is required); replaces the model's doses.
     #[arg(long = "dose", value_parser = parse_dose)]
     doses: Vec<DoseSpec>,
     /// A NONMEM-style dataset (CSV): simulate each ID with its doses (replacing the model's),
@@ -69,15 +69,16 @@ pub struct SimulateArgs {
     /// Linear y-axis in the figure (default: log when values span more than two decades).
     #[arg(long)]
     linear: bool,
-    /// Report solver decisions (such as `auto` switching to BDF) on stderr.
-    #[arg(long)]
-    verbose: bool,
 }
 
 fn parse_dose(text: &str) -> Result<DoseSpec, String> {
     let usage = "expected STATE:AMOUNT@TIME, e.g. --dose E:1e7@0";
     let (state, rest) = text.split_once(':').ok_or(usage)?;
-    let (amount, time) = rest.split_once('@').unwrap_or((rest, "0"));
+    let (amount, time) = rest.split_once('@').ok_or_else(|| {
+        format!(
+            "`{text}` gives no dose time; write STATE:AMOUNT@TIME, e.g. `--dose {text}@0` for a dose at time 0"
+        )
+    })?;
     let amount = finite(amount.trim())?;
     if amount < 0.0 {
         return Err(format!("the dose amount `{amount}` must not be negative"));
@@ -188,11 +189,11 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         provenance.clone(),
     )?;
     commit(&destination, &files, provenance)?;
-    if let (true, Some(switch)) = (args.verbose, &simulation.method_switch) {
-        eprintln!("note: {}", crate::record::provenance::switch_text(switch));
+    if let (true, Some(switch)) = (console::verbose(), &simulation.method_switch) {
+        console::note(crate::record::provenance::switch_text(switch));
     }
     for warning in &simulation.warnings {
-        eprintln!("warning: {warning}");
+        console::warn(warning);
     }
     println!(
         "wrote {}/trajectory.csv, trajectory.png, run.json, events.csv, metrics.csv, {PROVENANCE}",

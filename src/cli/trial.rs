@@ -140,10 +140,10 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
     staging.commit()?;
     writing.finish_and_clear();
     println!(
-        "wrote {}: operating_characteristics.csv, trials.csv, patients.csv, figures/ (3 PNG files), trial.json, provenance.json ({} trials, {} simulations in {:.1} s)",
+        "wrote {}: operating_characteristics.csv, trials.csv, patients.csv, figures/ (3 PNG files), trial.json, provenance.json ({}, {} in {:.1} s)",
         directory.display(),
-        virtual_trial.trials,
-        result.simulations,
+        crate::diag::count(virtual_trial.trials, "trial"),
+        crate::diag::count(result.simulations, "simulation"),
         started.elapsed().as_secs_f64()
     );
     print_summary(virtual_trial, &oc);

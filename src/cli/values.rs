@@ -58,3 +58,17 @@ pub(super) fn parameter_values(
         Err(Failure(problems))
     }
 }
+
+/// `--format` of the listing commands (`check`, `models`).
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum TextOrJson {
+    /// Lines for people.
+    Text,
+    /// JSON for scripts.
+    Json,
+}
+
+/// Pretty JSON of console output for scripts (not a record: nothing reads it back).
+pub(super) fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}

@@ -165,7 +165,8 @@ pub fn record(
 ) -> NamedFile {
     let record = CalibrationRecord {
         format_version: CalibrationRecord::FORMAT_VERSION,
-        cartsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        cartsim_version: crate::version::VERSION.to_string(),
+        cartsim_commit: crate::version::COMMIT.to_string(),
         command: settings.command,
         calibration_file: settings.calibration_file,
         inputs: settings.inputs,

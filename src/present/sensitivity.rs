@@ -104,7 +104,8 @@ pub fn record(
     let failures = analysis.failures();
     SensitivityRecord {
         format_version: SensitivityRecord::FORMAT_VERSION,
-        cartsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        cartsim_version: crate::version::VERSION.to_string(),
+        cartsim_commit: crate::version::COMMIT.to_string(),
         command: settings.command,
         inputs: settings.inputs,
         method: analysis.method(),

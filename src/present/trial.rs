@@ -209,7 +209,8 @@ pub fn record(
     let start = virtual_trial.design.start();
     TrialRecord {
         format_version: TrialRecord::FORMAT_VERSION,
-        cartsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        cartsim_version: crate::version::VERSION.to_string(),
+        cartsim_commit: crate::version::COMMIT.to_string(),
         command: settings.command,
         trial_file: settings.trial_file,
         inputs: settings.inputs,

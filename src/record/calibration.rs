@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 pub struct CalibrationRecord {
     pub format_version: u32,
     pub cartsim_version: String,
+    /// The git commit of the build (`version::COMMIT`); empty in records written before it.
+    #[serde(default)]
+    pub cartsim_commit: String,
     pub command: Vec<String>,
     pub calibration_file: HashedFile,
     pub inputs: RunInputs,

@@ -54,6 +54,9 @@ pub struct SubjectRecord {
 pub struct FitRecord {
     pub format_version: u32,
     pub cartsim_version: String,
+    /// The git commit of the build (`version::COMMIT`); empty in records written before it.
+    #[serde(default)]
+    pub cartsim_commit: String,
     pub command: Vec<String>,
     pub model: ModelFile,
     pub data: DatasetFacts,
@@ -126,6 +129,9 @@ pub struct SaemEntry {
 pub struct PopulationRecord {
     pub format_version: u32,
     pub cartsim_version: String,
+    /// The git commit of the build (`version::COMMIT`); empty in records written before it.
+    #[serde(default)]
+    pub cartsim_commit: String,
     pub command: Vec<String>,
     pub model: ModelFile,
     pub data: DatasetFacts,

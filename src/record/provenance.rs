@@ -80,6 +80,9 @@ pub struct InputFile {
 pub struct Provenance {
     pub kind: Kind,
     pub cartsim_version: String,
+    /// The git commit of the build (`version::COMMIT`); empty in records written before it.
+    #[serde(default)]
+    pub cartsim_commit: String,
     /// UTC time the command finished, `YYYY-MM-DD HH:MM:SS UTC`.
     pub created: String,
     pub command: Vec<String>,

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 pub struct RunRecord {
     pub format_version: u32,
     pub cartsim_version: String,
+    /// The git commit of the build (`version::COMMIT`); empty in records written before it.
+    #[serde(default)]
+    pub cartsim_commit: String,
     pub command: Vec<String>,
     pub inputs: RunInputs,
     pub run: RunDescription,

@@ -25,6 +25,9 @@ pub struct EventRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimulationSetup {
     pub cartsim_version: String,
+    /// The git commit of the build (`version::COMMIT`); empty in records written before it.
+    #[serde(default)]
+    pub cartsim_commit: String,
     pub command: Vec<String>,
     pub model: ModelFile,
     /// `--params`: the named parameter set used, if any.

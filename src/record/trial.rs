@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 pub struct TrialRecord {
     pub format_version: u32,
     pub cartsim_version: String,
+    /// The git commit of the build (`version::COMMIT`); empty in records written before it.
+    #[serde(default)]
+    pub cartsim_commit: String,
     pub command: Vec<String>,
     pub trial_file: HashedFile,
     /// The run file named by `run:`, its model and subject table.

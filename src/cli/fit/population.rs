@@ -303,7 +303,7 @@ pub(super) fn run(args: &FitArgs, start: Start) -> Result<(), Failure> {
     commit(&destination, presented)?;
     warn(start.dataset);
     if let Some(warning) = npde.as_ref().and_then(npde_warning) {
-        eprintln!("warning: {warning}");
+        crate::cli::console::warn(warning);
     }
     print!("{}", population_summary(&fit, npde.as_ref()));
     println!(

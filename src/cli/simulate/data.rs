@@ -2,7 +2,7 @@
 //! covariates and record times; what it writes is in `present::simulate::dataset_runs`.
 
 use super::{SimulateArgs, commit};
-use crate::cli::{Failure, dataset, provenance as prov};
+use crate::cli::{Failure, console, dataset, provenance as prov};
 use crate::data::{Dataset, simulate_subject};
 use crate::model::Model;
 use crate::present::simulate::{dataset_runs, failure};
@@ -52,28 +52,29 @@ pub(super) fn run(
     .map_err(Failure)?;
     commit(&args.destination(model), &files, provenance.clone())?;
     for (subject, simulation) in runs() {
-        if let (true, Some(switch)) = (args.verbose, &simulation.method_switch) {
-            eprintln!(
-                "note: ID {}: {}",
+        if let (true, Some(switch)) = (console::verbose(), &simulation.method_switch) {
+            console::note(format_args!(
+                "ID {}: {}",
                 subject.id,
                 crate::record::provenance::switch_text(switch)
-            );
+            ));
         }
     }
     for warning in &provenance.warnings {
-        eprintln!("warning: {warning}");
+        console::warn(warning);
     }
     let figures = (files.iter())
         .filter(|f| f.name.starts_with("figures/"))
         .count();
     println!(
-        "wrote {}/trajectory.csv, observations.csv, events.csv, run.json, {PROVENANCE} and {figures} figure(s) in figures/",
+        "wrote {}/trajectory.csv, observations.csv, events.csv, run.json, {PROVENANCE} and {} in figures/",
         args.destination(model).path.display(),
+        crate::diag::count(figures, "figure"),
     );
     if figures < simulations.len() {
         println!(
-            "figures drawn for {figures} of {} IDs (the first ones; `--max-figures N` draws more)",
-            simulations.len()
+            "figures drawn for {figures} of {} (the first ones; `--max-figures N` draws more)",
+            crate::diag::count(simulations.len(), "ID")
         );
     }
     Ok(())

@@ -143,6 +143,7 @@ fn record(
     FitRecord {
         format_version: FitRecord::FORMAT_VERSION,
         cartsim_version: provenance.cartsim_version.clone(),
+        cartsim_commit: provenance.cartsim_commit.clone(),
         command: provenance.command.clone(),
         model: settings.model_entry(model),
         data: settings.data.clone(),

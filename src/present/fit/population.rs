@@ -144,6 +144,7 @@ fn record(
     PopulationRecord {
         format_version: PopulationRecord::FORMAT_VERSION,
         cartsim_version: provenance.cartsim_version.clone(),
+        cartsim_commit: provenance.cartsim_commit.clone(),
         command: provenance.command.clone(),
         model: settings.model_entry(model),
         data: settings.data.clone(),

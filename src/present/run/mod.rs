@@ -75,7 +75,8 @@ pub fn record(study: &Study, result: &StudyResult, settings: RecordSettings) -> 
     let failed: Vec<_> = result.rows.iter().filter(|r| r.failure.is_some()).collect();
     RunRecord {
         format_version: RunRecord::FORMAT_VERSION,
-        cartsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        cartsim_version: crate::version::VERSION.to_string(),
+        cartsim_commit: crate::version::COMMIT.to_string(),
         command: settings.command,
         inputs: settings.inputs,
         run: description(study),

@@ -122,6 +122,7 @@ pub(super) fn setup(
     let tolerances = model.absolute_tolerances(plan.solver.atol, &plan.parameters);
     SimulationSetup {
         cartsim_version: provenance.cartsim_version.clone(),
+        cartsim_commit: provenance.cartsim_commit.clone(),
         command: provenance.command.clone(),
         model: ModelFile {
             name: model.name.clone(),
