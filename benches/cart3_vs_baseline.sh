@@ -4,11 +4,11 @@
 #
 # What it measures
 #   Both programs simulate the same virtual population (10,000 subjects from
-#   ../shared/bench/population/pop_10000.csv: rho, alpha, gamma, T0 per subject) of the
+#   benches/cart3/population/pop_10000.csv: rho, alpha, gamma, T0 per subject) of the
 #   three-state CAR T model cart3: one 1e7-cell bolus into E at day 0, daily output over days
 #   0..180, Dopri5 with rtol 1e-6 and atol 10, subjects spread over a rayon pool of 2 threads.
-#   - baseline: ../shared/bench/baseline, the right-hand side as compiled Rust on ode_solvers
-#     Dopri5 (the speed limit for this method; see ../shared/bench/README.md).
+#   - baseline: benches/cart3/baseline, the right-hand side as compiled Rust on ode_solvers
+#     Dopri5 (the speed limit for this method; see benches/cart3/README.md).
 #   - cartsim: examples/bench_cart3.rs, models/cart3.yaml loaded and compiled once through the
 #     library, then cartsim::simulate::simulate per subject.
 #   Each program times only its simulation loop (not reading files, parsing or compiling) and
@@ -19,14 +19,14 @@
 #
 # How to run (from anywhere; it works from the repository root)
 #   benches/cart3_vs_baseline.sh
-#   Environment overrides: RUNS (3), THREADS (2), N (10000; 1000 and 100000 also exist),
-#   SHARED (../shared relative to the repository root), CARGO_TARGET_DIR (cartsim's build
-#   directory, cargo's usual default `target`), BASELINE_TARGET_DIR (target/cart3-baseline).
+#   Environment overrides: RUNS (3), THREADS (2), N (10000; 1000 also ships, 100000 needs
+#   BENCH), BENCH (benches/cart3; a folder with the same layout, e.g. ../shared/bench, which also
+#   holds pop_100000.csv), CARGO_TARGET_DIR (cartsim's build directory, cargo's usual default
+#   `target`), BASELINE_TARGET_DIR (target/cart3-baseline).
 #
 # Requirements
-#   The shared benchmark directory next to the repository (../shared/bench with baseline/,
-#   population/ and cart3.json), cargo, awk and sed. The baseline crate directory may be
-#   read-only: its build goes to BASELINE_TARGET_DIR, outside it. The first run compiles both
+#   cargo, awk and sed (everything else is in the repository). The baseline crate directory may
+#   be read-only: its build goes to BASELINE_TARGET_DIR, outside it. The first run compiles both
 #   programs in release mode, which takes a few minutes on 2 cores.
 
 set -euo pipefail
@@ -37,8 +37,7 @@ cd "$repo"
 runs="${RUNS:-3}"
 threads="${THREADS:-2}"
 n="${N:-10000}"
-shared="${SHARED:-../shared}"
-bench="$shared/bench"
+bench="${BENCH:-benches/cart3}"
 population="$bench/population/pop_$n.csv"
 baseline_manifest="$bench/baseline/Cargo.toml"
 baseline_target="${BASELINE_TARGET_DIR:-target/cart3-baseline}"
@@ -46,7 +45,7 @@ cartsim_target="${CARGO_TARGET_DIR:-target}"
 
 for needed in "$baseline_manifest" "$population" "$bench/cart3.json"; do
     if [[ ! -f "$needed" ]]; then
-        echo "cart3_vs_baseline: $needed not found (is ../shared next to the repository?)" >&2
+        echo "cart3_vs_baseline: $needed not found (N=$n: only 1000 and 10000 ship; set BENCH for others)" >&2
         exit 1
     fi
 done

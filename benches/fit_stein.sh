@@ -28,7 +28,7 @@ trap 'rm -rf "$scratch"' EXIT
 echo "== machine: $(nproc) cores, $(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //')"
 echo "cartsim commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (uncommitted changes)')"
 cargo build --release --quiet
-cartsim="$repo/target/release/cartsim"
+cartsim="${CARGO_TARGET_DIR:-$repo/target}/release/cartsim"
 
 # shellcheck source=benches/stein_dataset.sh
 source "$repo/benches/stein_dataset.sh"

@@ -45,7 +45,7 @@ MODEL
 cd "$repo"
 cargo build --release --quiet
 start=$(date +%s.%N)
-./target/release/cartsim fit "$work/pheno.yaml" --data "$data" --estimate tvcl,tvv,apgr_v \
+"${CARGO_TARGET_DIR:-target}/release/cartsim" fit "$work/pheno.yaml" --data "$data" --estimate tvcl,tvv,apgr_v \
     --variability tvcl,tvv --output conc --error proportional --population \
     --threads "${THREADS:-2}" --out "$work/out"
 end=$(date +%s.%N)

@@ -33,7 +33,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 '^model name' /proc/cpuinfo | sed '
 echo "cartsim commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (uncommitted changes)')"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 cargo build --release --quiet
-cartsim="$repo/target/release/cartsim"
+cartsim="${CARGO_TARGET_DIR:-$repo/target}/release/cartsim"
 # shellcheck source=benches/stein_dataset.sh
 source "$repo/benches/stein_dataset.sh"
 

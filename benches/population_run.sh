@@ -3,7 +3,7 @@
 # figures) on the cart3 workload, against the hand-coded baseline, with peak memory.
 #
 # What it measures
-#   1. baseline (../shared/bench/baseline): N subjects from ../shared/bench/population/pop_N.csv,
+#   1. baseline (benches/cart3/baseline): N subjects from BENCH/population/pop_N.csv,
 #      cart3 single dose, days 0..180 daily, Dopri5 rtol 1e-6 atol 10, THREADS threads; it does
 #      no I/O and no metrics. Its own JSON line gives wall seconds and subjects per second.
 #   2. `cartsim run` on a run file naming models/cart3.yaml (the same settings) with the same
@@ -15,18 +15,24 @@
 #   Each of 1 and 2 runs RUNS times alternating; the script prints every run and the medians.
 #
 # How to run (from the repository root): benches/population_run.sh
-#   Environment: RUNS (3), THREADS (2), N (100000), BIG (1000000; 0 skips it), SHARED (../shared).
-# Requirements: ../shared/bench next to the repository, cargo, GNU time (/usr/bin/time), awk.
+#   Environment: RUNS (3), THREADS (2), N (10000), BIG (1000000; 0 skips it), BENCH
+#   (benches/cart3, which ships pop_1000 and pop_10000; ../shared/bench also has pop_100000),
+#   CARGO_TARGET_DIR, BASELINE_TARGET_DIR (target/cart3-baseline).
+# Requirements: cargo, GNU time (/usr/bin/time), awk.
 
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 runs="${RUNS:-3}"
 threads="${THREADS:-2}"
-n="${N:-100000}"
+n="${N:-10000}"
 big="${BIG:-1000000}"
-shared="$(cd "${SHARED:-../shared}" && pwd)"
-population="$shared/bench/population/pop_$n.csv"
+bench="$(cd "${BENCH:-benches/cart3}" && pwd)"
+population="$bench/population/pop_$n.csv"
+if [[ ! -f "$population" ]]; then
+  echo "population_run: $population not found (set BENCH to a folder that has it)" >&2
+  exit 1
+fi
 baseline_target="${BASELINE_TARGET_DIR:-target/cart3-baseline}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
@@ -34,7 +40,7 @@ trap 'rm -rf "$scratch"' EXIT
 echo "== machine: $(nproc) cores, $(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //')"
 echo "cartsim commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (uncommitted changes)')"
 cargo build --release --quiet
-CARGO_TARGET_DIR="$baseline_target" cargo build --release --quiet --manifest-path "$shared/bench/baseline/Cargo.toml"
+CARGO_TARGET_DIR="$baseline_target" cargo build --release --quiet --manifest-path "$repo/benches/cart3/baseline/Cargo.toml"
 baseline="$(find "$baseline_target/release" -maxdepth 1 -type f -perm -u+x | head -1)"
 
 cat > "$scratch/table.yaml" <<YAML
@@ -62,11 +68,11 @@ measure() { # label, command...: prints "label wall_s rss_mb"
 
 echo "== $n subjects, $threads threads"
 for run in $(seq "$runs"); do
-    "$baseline" --n "$n" --threads "$threads"
-    measure "cartsim_run" ./target/release/cartsim run "$scratch/table.yaml" --threads "$threads" --out "$scratch/out_table"
+    "$baseline" --root "$bench" --n "$n" --threads "$threads"
+    measure "cartsim_run" "${CARGO_TARGET_DIR:-target}/release/cartsim" run "$scratch/table.yaml" --threads "$threads" --out "$scratch/out_table"
 done
 if [[ "$big" != 0 ]]; then
     echo "== $big sampled subjects, $threads threads"
-    measure "cartsim_run_big" ./target/release/cartsim run "$scratch/sampled.yaml" --threads "$threads" --out "$scratch/out_big"
+    measure "cartsim_run_big" "${CARGO_TARGET_DIR:-target}/release/cartsim" run "$scratch/sampled.yaml" --threads "$threads" --out "$scratch/out_big"
     ls -la "$scratch/out_big"
 fi

@@ -1,7 +1,7 @@
 //! Benchmark: the cart3 virtual population simulated in parallel through the cartsim library.
 //!
 //! This is the cartsim side of `benches/cart3_vs_baseline.sh`, the counterpart of the hand-coded
-//! baseline in `../shared/bench/baseline`. It loads and compiles `models/cart3.yaml` once, then,
+//! baseline in `benches/cart3/baseline`. It loads and compiles `models/cart3.yaml` once, then,
 //! for every subject of a population table (`ID,rho,alpha,gamma,T0`: any column other than `ID`
 //! must name a model parameter), builds a [`RunPlan`] with the model file's doses, time grid and
 //! solver settings (Dopri5, rtol 1e-6, atol 10, days 0..180 daily) and calls [`simulate`], across
@@ -14,7 +14,7 @@
 //!
 //! ```text
 //! cargo run --release --example bench_cart3 -- \
-//!     --population ../shared/bench/population/pop_10000.csv [--threads 2] [--repeats 3]
+//!     --population benches/cart3/population/pop_10000.csv [--threads 2] [--repeats 3]
 //! ```
 
 use cartsim::model::{Model, compile};

@@ -11,7 +11,7 @@
 # Run from the repository root: scripts/calibration_convergence.sh [BINARY]
 # (default target/release/cartsim). Reads and writes only a temporary folder.
 set -euo pipefail
-binary="$(realpath "${1:-target/release/cartsim}")"
+binary="$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release/cartsim}")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cat > "$work/probit.yaml" <<'MODEL'

@@ -19,7 +19,7 @@ set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 old="$(realpath "${OLD:?set OLD to the binary built at the fixed commit}")"
-new="$(realpath "${NEW:-target/release/cartsim}")"
+new="$(realpath "${NEW:-${CARGO_TARGET_DIR:-target}/release/cartsim}")"
 scratch="$(mktemp -d)"
 # Binaries before run files said `simulation:` read only `output:`: for OLD, the shipped run
 # files are rewritten in place for the duration of its runs and restored afterwards.

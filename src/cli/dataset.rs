@@ -14,7 +14,7 @@ use crate::record::provenance::InputFile;
 use crate::record::provenance::InputRole;
 use crate::simulate::Interpolation;
 use clap::{Args, ValueEnum};
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// How the dataset is written (flattened into the commands that read one).
@@ -165,18 +165,21 @@ impl DataFile {
     }
 }
 
-/// Reads the dataset at `path` row by row (the file is never held whole), prints a note when
-/// rows were left out, and returns it with its file facts.
+/// Reads the dataset at `path` (standard input for `-`) row by row (the file is never held
+/// whole), prints a note when rows were left out, and returns it with its file facts.
 pub fn read(
     path: &Path,
     model: &Model,
     options: &ReadOptions,
 ) -> Result<(Dataset, DataFile), Failure> {
-    let file = path.display().to_string();
-    let opened = std::fs::File::open(path).map_err(|error| {
-        Diagnostic::new(format!("cannot read `{file}`: {error}"))
-            .hint("check the path given to `--data`")
-    })?;
+    let file = super::shown(path);
+    let opened: Box<dyn Read> = match super::is_standard_input(path) {
+        true => Box::new(std::io::stdin().lock()),
+        false => Box::new(std::fs::File::open(path).map_err(|error| {
+            Diagnostic::new(format!("cannot read `{file}`: {error}"))
+                .hint("check the path given to `--data`")
+        })?),
+    };
     let mut input = BufReader::with_capacity(1 << 16, HashingReader::new(opened));
     let dataset = read_dataset(&file, &mut input, model, options).map_err(Failure)?;
     let sha256 = input.into_inner().sha256_hex();

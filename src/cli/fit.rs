@@ -187,6 +187,7 @@ fn settings(
 
 pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     let started = Instant::now();
+    super::one_standard_input(&args.model, &args.data)?;
     let (model, text) = load(&args.model)?;
     destination(args, &model).check()?;
     let default_output = (args.output.as_deref())

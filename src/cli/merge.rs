@@ -3,7 +3,7 @@
 
 use super::Failure;
 use super::run_files::{
-    LoadedStudy, load_study, read, run_provenance, write_record, write_run_files,
+    LoadedStudy, default_folder, load_study, read, run_provenance, write_record, write_run_files,
 };
 use crate::diag::Diagnostic;
 use crate::output::{Destination, Owner, Staging};
@@ -22,7 +22,7 @@ pub struct MergeArgs {
     /// Shard output folders (from `cartsim run --shard K/N`), all N of them, any order.
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
-    /// Output folder (default: output/merged).
+    /// Output folder (default: output/<run file name>, where `run` without `--shard` writes).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace the output folder even when it holds something other than a run's result.
@@ -168,7 +168,8 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let loaded = run_of(first, args.run.as_deref())?;
     let study = &loaded.study;
     let result = combine(study, &shards)?;
-    let directory = (args.out.clone()).unwrap_or_else(|| PathBuf::from("output").join("merged"));
+    let run_file = (args.run.clone()).unwrap_or_else(|| PathBuf::from(&first.inputs.run_file.path));
+    let directory = (args.out.clone()).unwrap_or_else(|| default_folder(&run_file, ""));
     let mut staging = Staging::new(&Destination {
         path: directory.clone(),
         owner: Owner::Run,

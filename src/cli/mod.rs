@@ -251,7 +251,15 @@ fn phase(message: &'static str) -> indicatif::ProgressBar {
 /// name (no folder), of the shipped model it names (`crate::library::shipped_model`): a file
 /// on disk wins.
 pub fn read_model(path: &std::path::Path) -> Result<String, Failure> {
-    let file = path.display().to_string();
+    let file = shown(path);
+    if is_standard_input(path) {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
+            Diagnostic::new(format!("cannot read the model from standard input: {e}"))
+                .hint("pipe a model file's text in (`cat model.yaml | cartsim simulate -`)")
+        })?;
+        return Ok(text);
+    }
     std::fs::read_to_string(path).or_else(|error| {
         if error.kind() == std::io::ErrorKind::NotFound && crate::library::is_bare_name(&file) {
             return Ok(crate::library::shipped_model(&file)?.text.to_string());
@@ -262,9 +270,35 @@ pub fn read_model(path: &std::path::Path) -> Result<String, Failure> {
     })
 }
 
-/// Reads, loads and compiles a model file (or a shipped model named without a folder).
+/// Whether a path argument is `-`, standard input.
+pub fn is_standard_input(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Refuses a model and a dataset both read from standard input (it holds one of them).
+pub fn one_standard_input(model: &std::path::Path, data: &std::path::Path) -> Result<(), Failure> {
+    match is_standard_input(model) && is_standard_input(data) {
+        true => Err(
+            Diagnostic::new("the model and the dataset are both `-` (standard input)")
+                .hint("pipe one of them in and name the other by its path")
+                .into(),
+        ),
+        false => Ok(()),
+    }
+}
+
+/// A path as messages name it (`<standard input>` for `-`).
+pub fn shown(path: &std::path::Path) -> String {
+    match is_standard_input(path) {
+        true => "<standard input>".to_string(),
+        false => path.display().to_string(),
+    }
+}
+
+/// Reads, loads and compiles a model file (or a shipped model named without a folder, or a
+/// model piped in as `-`).
 pub fn load(path: &std::path::Path) -> Result<(crate::model::Model, String), Failure> {
-    let file = path.display().to_string();
+    let file = shown(path);
     let text = read_model(path)?;
     let loaded = crate::spec::load_model(&file, &text).map_err(Failure)?;
     let model = crate::model::compile(&loaded).map_err(Failure)?;

@@ -164,6 +164,9 @@ fn commit(
 
 pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let started = Instant::now();
+    if let Some(data) = &args.data {
+        super::one_standard_input(&args.model, data)?;
+    }
     let (model, text) = load(&args.model)?;
     let destination = args.destination(&model);
     destination.check()?;

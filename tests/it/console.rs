@@ -109,3 +109,74 @@ fn one_subject_in_one_arm_is_counted_in_the_singular() {
     assert_eq!(cartsim::diag::count(0u64, "file"), "0 files");
     let _ = std::fs::remove_dir_all(&directory);
 }
+
+/// Runs cartsim in `directory` with `input` on its standard input.
+fn piped(arguments: &[&str], directory: &std::path::Path, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cartsim"))
+        .args(arguments)
+        .current_dir(directory)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `-` reads the model (simulate) or the dataset (fit) from standard input: the same files as
+/// from the path, byte for byte; both `-` at once is refused.
+#[test]
+fn a_dash_reads_the_model_or_the_dataset_from_standard_input() {
+    let directory = scratch("console-stdin");
+    let model = std::fs::read(crate::repo_path("models/onecomp_iv_bolus.yaml")).unwrap();
+    std::fs::write(directory.join("model.yaml"), &model).unwrap();
+    let from_file = cartsim(&["simulate", "model.yaml", "--out", "file"], &directory);
+    assert!(from_file.status.success(), "{}", stderr(&from_file));
+    let from_pipe = piped(&["simulate", "-", "--out", "pipe"], &directory, &model);
+    assert!(from_pipe.status.success(), "{}", stderr(&from_pipe));
+    for table in ["trajectory.csv", "metrics.csv"] {
+        let read = |folder: &str| std::fs::read(directory.join(folder).join(table)).unwrap();
+        assert_eq!(read("file"), read("pipe"), "{table}");
+    }
+    let data =
+        b"ID,TIME,DV,AMT,EVID,CMT\n1,0,.,100,1,1\n1,1,4.5,.,0,.\n1,4,2.9,.,0,.\n1,8,1.6,.,0,.\n";
+    let fit = |data_path: &str, out: &str| {
+        piped(
+            &[
+                "fit",
+                "model.yaml",
+                "--data",
+                data_path,
+                "--estimate",
+                "cl",
+                "--out",
+                out,
+            ],
+            &directory,
+            data,
+        )
+    };
+    std::fs::write(directory.join("data.csv"), data).unwrap();
+    let (by_path, by_pipe) = (fit("data.csv", "fit_file"), fit("-", "fit_pipe"));
+    assert!(by_pipe.status.success(), "{}", stderr(&by_pipe));
+    assert!(by_path.status.success(), "{}", stderr(&by_path));
+    let estimates = |folder: &str| std::fs::read(directory.join(folder).join("estimates.csv"));
+    assert_eq!(
+        estimates("fit_file").unwrap(),
+        estimates("fit_pipe").unwrap()
+    );
+    let both = piped(
+        &["fit", "-", "--data", "-", "--estimate", "cl"],
+        &directory,
+        data,
+    );
+    assert_eq!(both.status.code(), Some(1));
+    assert!(
+        stderr(&both).contains("both `-` (standard input)"),
+        "{}",
+        stderr(&both)
+    );
+    let _ = std::fs::remove_dir_all(&directory);
+}

@@ -266,6 +266,12 @@ fn merge_refuses_shards_of_an_edited_model_or_a_truncated_table() {
     );
     std::fs::write(root.join("cart3.yaml"), format!("{model_text}\n# edited\n")).unwrap();
     succeed(&["merge", "s1", "s2", "--out", "merged"], &root);
+    // Without --out, merge writes where the unsharded run would: output/<run file name>.
+    succeed(&["merge", "s1", "s2"], &root);
+    assert_eq!(
+        std::fs::read(root.join("output/run/metrics.csv")).unwrap(),
+        std::fs::read(root.join("merged/metrics.csv")).unwrap()
+    );
     let metrics = root.join("s2/metrics.csv");
     let text = std::fs::read_to_string(&metrics).unwrap();
     std::fs::write(&metrics, &text[..text.len() - 3]).unwrap();
