@@ -97,13 +97,18 @@ fn run_of(first: &RunRecord, run: Option<&Path>) -> Result<LoadedStudy, Failure>
         .into());
     }
     let now: &RunInputs = &loaded.inputs;
-    let current = now.deciding(env!("CARGO_PKG_VERSION"));
+    let build = format!(
+        "{} (commit {})",
+        crate::version::VERSION,
+        crate::version::COMMIT
+    );
+    let current = now.deciding(&build);
     for ((what, then), (_, current)) in first.deciding().into_iter().zip(current) {
         if then != current {
             return Err(Diagnostic::new(format!(
                 "{what} has changed since the shards ran: they used {then}, now it is {current}"
             ))
-            .hint("merge with the files and the cartsim version the shards used, or run the shards again")
+            .hint("merge with the files and the cartsim build (version and commit) the shards used, or run the shards again")
             .into());
         }
     }

@@ -48,7 +48,7 @@ impl Record for RunRecord {
 
 impl RunRecord {
     /// What differs between this shard's run and `other`'s: (what, this, other) for the shard
-    /// count, the scenarios selected, the cartsim version and each input file.
+    /// count, the scenarios selected, the cartsim build (version and commit) and each input file.
     pub fn differences(&self, other: &RunRecord) -> Vec<(String, String, String)> {
         let mut differences = Vec::new();
         let count = |r: &RunRecord| r.shard.map_or(1, |s| s.n).to_string();
@@ -90,7 +90,8 @@ impl RunRecord {
 
     /// What decides a shard's numbers (see `RunInputs::deciding`).
     pub fn deciding(&self) -> [(&'static str, String); 4] {
-        self.inputs.deciding(&self.cartsim_version)
+        let build = format!("{} (commit {})", self.cartsim_version, self.cartsim_commit);
+        self.inputs.deciding(&build)
     }
 }
 
@@ -123,11 +124,11 @@ pub struct RunInputs {
 }
 
 impl RunInputs {
-    /// What decides a run's numbers, by name: the cartsim version and the SHA-256 of each
-    /// input (run file, model, subject table; "none" for no table).
-    pub fn deciding(&self, cartsim_version: &str) -> [(&'static str, String); 4] {
+    /// What decides a run's numbers, by name: the cartsim build (version and commit) and the
+    /// SHA-256 of each input (run file, model, subject table; "none" for no table).
+    pub fn deciding(&self, cartsim_build: &str) -> [(&'static str, String); 4] {
         [
-            ("the cartsim version", cartsim_version.to_string()),
+            ("the cartsim build", cartsim_build.to_string()),
             ("the run file", self.run_file.sha256.clone()),
             ("the model", self.model.sha256.clone()),
             (
