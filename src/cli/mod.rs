@@ -7,6 +7,7 @@ mod check;
 mod choices;
 mod dataset;
 mod fit;
+mod import;
 mod merge;
 mod provenance;
 mod report;
@@ -57,6 +58,8 @@ enum Command {
     /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
     /// of `simulate`, `run`, `fit`, `trial` or `calibrate`.
     Report(report::ReportArgs),
+    /// Import an SBML model (Level 2 or 3 core) as a cartsim model file.
+    Import(import::ImportArgs),
     /// Check model files and print `ok` or every problem found.
     Check {
         /// Model files to check.
@@ -117,6 +120,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => report::report(&args),
+        Command::Import(args) => import::run(&args),
         Command::Check { models } => check::check(&models),
         Command::Models => check::models(),
     }
