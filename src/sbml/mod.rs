@@ -9,6 +9,8 @@ mod mathml;
 mod names;
 mod read;
 mod roles;
+#[cfg(test)]
+mod tests;
 mod translate;
 mod yaml;
 
