@@ -6,6 +6,7 @@ mod calibrate;
 mod check;
 mod choices;
 mod dataset;
+mod export;
 mod fit;
 mod import;
 mod merge;
@@ -58,6 +59,8 @@ enum Command {
     /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
     /// of `simulate`, `run`, `fit`, `trial` or `calibrate`.
     Report(report::ReportArgs),
+    /// Export a model file to another format (SBML Level 3 Version 2).
+    Export(export::ExportArgs),
     /// Import an SBML model (Level 2 or 3 core) as a cartsim model file.
     Import(import::ImportArgs),
     /// Check model files and print `ok` or every problem found.
@@ -120,6 +123,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => report::report(&args),
+        Command::Export(args) => export::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Check { models } => check::check(&models),
         Command::Models => check::models(),

@@ -1,9 +1,11 @@
-//! SBML import: SBML Level 2 and 3 core text -> the SBML document types (`read`, with its
+//! SBML import and export. Import: SBML Level 2 and 3 core text -> the SBML document types (`read`, with its
 //! MathML reader) -> cartsim's parts (`roles`, `translate`) -> model file text (`yaml`).
 //! What cartsim cannot simulate (algebraic rules, delays, fast reactions, ...) is refused
-//! with the element's line and column. Pure: the caller reads and writes the files.
+//! with the element's line and column. Export (`export`): a model spec as SBML Level 3.
+//! Pure: the caller reads and writes the files.
 
 mod document;
+mod export;
 mod math;
 mod mathml;
 mod names;
@@ -14,6 +16,7 @@ mod tests;
 mod translate;
 mod yaml;
 
+pub use export::export;
 pub use translate::ImportOptions;
 
 use crate::diag::{Diagnostic, Location};

@@ -204,9 +204,20 @@ fn read_model(node: Node) -> Result<Model, Refusal> {
             constant: flag(c, "constant", true),
             dimensions: number_attribute(c, "spatialDimensions")?.unwrap_or(3.0),
         });
+        if let Some(point) = model
+            .compartments
+            .last_mut()
+            .filter(|c| c.dimensions == 0.0)
+        {
+            point.size = point.size.or(Some(1.0));
+        }
     }
     for s in list(node, "listOfSpecies") {
-        model.species.push(read_species(s)?);
+        let mut species = read_species(s)?;
+        // A compartment of 0 dimensions has no size: its species are amounts.
+        let point = |c: &&Compartment| c.info.id == species.compartment && c.dimensions == 0.0;
+        species.only_substance |= model.compartments.iter().find(point).is_some();
+        model.species.push(species);
     }
     for p in list(node, "listOfParameters") {
         model.parameters.push(read_parameter(p)?);
@@ -214,7 +225,7 @@ fn read_model(node: Node) -> Result<Model, Refusal> {
     for a in list(node, "listOfInitialAssignments") {
         model
             .initial_assignments
-            .push(read_rule(a, "symbol", RuleKind::Assignment)?);
+            .extend(read_rule(a, "symbol", RuleKind::Assignment)?);
     }
     for r in list(node, "listOfRules") {
         let kind = match r.tag_name().name() {
@@ -223,7 +234,7 @@ fn read_model(node: Node) -> Result<Model, Refusal> {
             other => return Err(Refusal::at(r, format!("<{other}> cannot be translated"))
                 .hint("cartsim integrates ODEs only (no algebraic equations); rewrite it as an assignment or rate rule")),
         };
-        model.rules.push(read_rule(r, "variable", kind)?);
+        model.rules.extend(read_rule(r, "variable", kind)?);
     }
     for r in list(node, "listOfReactions") {
         model.reactions.push(read_reaction(r)?);
@@ -318,19 +329,21 @@ fn read_parameter(node: Node) -> Result<Parameter, Refusal> {
     })
 }
 
-fn read_rule(node: Node, target: &str, kind: RuleKind) -> Result<Rule, Refusal> {
-    let variable = node.attribute(target).ok_or_else(|| {
-        Refusal::at(
-            node,
-            format!("<{}> without `{target}`", node.tag_name().name()),
-        )
-    })?;
-    Ok(Rule {
+/// A rule, initial assignment or event assignment; `None` without math (SBML L3V2: it then
+/// has no effect).
+fn read_rule(node: Node, target: &str, kind: RuleKind) -> Result<Option<Rule>, Refusal> {
+    let name = node.tag_name().name();
+    let variable = (node.attribute(target))
+        .ok_or_else(|| Refusal::at(node, format!("<{name}> without `{target}`")))?;
+    let Some(math) = child(node, "math") else {
+        return Ok(None);
+    };
+    Ok(Some(Rule {
         kind,
         variable: variable.to_string(),
-        math: math_of(node)?,
+        math: read_math(math)?,
         pos: position(node),
-    })
+    }))
 }
 
 fn read_reaction(node: Node) -> Result<Reaction, Refusal> {
@@ -394,7 +407,7 @@ fn read_event(node: Node) -> Result<Event, Refusal> {
         .ok_or_else(|| Refusal::at(node, "an <event> without a <trigger>"))?;
     let mut assignments = Vec::new();
     for a in list(node, "listOfEventAssignments") {
-        assignments.push(read_rule(a, "variable", RuleKind::Assignment)?);
+        assignments.extend(read_rule(a, "variable", RuleKind::Assignment)?);
     }
     Ok(Event {
         id: node.attribute("id").map(str::to_string),

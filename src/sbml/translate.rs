@@ -1,7 +1,7 @@
 //! SBML document to a cartsim model: cartsim names for SBML ids, function definitions
 //! inlined, every formula printed in cartsim's expression language, events as `when`/`set`.
 
-use super::document::{Info, Model, Pos};
+use super::document::{Event, Info, Model, Pos};
 use super::math::{Math, Op};
 use super::names::Names;
 use super::read::Refusal;
@@ -32,6 +32,10 @@ pub struct EventEntry {
     pub name: String,
     pub when: String,
     pub set: Vec<(String, String)>,
+    /// The guard event that arms this one.
+    pub after: Option<String>,
+    /// A guard (nothing to set) is recorded: a cartsim event must do something.
+    pub record: bool,
 }
 
 /// A cartsim model in its written parts, ready for the YAML writer.
@@ -184,48 +188,109 @@ impl Translator<'_> {
         let mut events: Vec<EventEntry> = Vec::new();
         for (index, event) in self.model.events.iter().enumerate() {
             let trigger = self.cartsim_math(&event.trigger, event.pos)?;
-            let when = match &trigger {
-                Math::Apply(Op::Gt | Op::Lt | Op::Geq | Op::Leq, args) if args.len() == 2 => {
-                    trigger
-                        .to_cartsim()
-                        .map_err(|why| Refusal::at_pos(event.pos, why))?
-                }
-                _ => {
-                    return Err(Refusal::at_pos(event.pos, "the event's trigger is not one comparison (<, <=, >, >=)")
-                        .hint("cartsim events fire when one comparison becomes true; split `and`/`or` triggers into several events"));
-                }
+            let Some((op, left, right)) = comparison(&trigger) else {
+                return Err(Refusal::at_pos(event.pos, "the event's trigger is not one comparison (<, <=, >, >=)")
+                    .hint("cartsim events fire when one comparison becomes true; split `and`/`or` triggers into several events"));
             };
-            let mut set = Vec::new();
-            for assignment in &event.assignments {
-                let target = symbols.iter().find(|s| s.info.id == assignment.variable);
-                if !matches!(target.map(|s| &s.role), Some(Role::State { .. })) {
-                    return Err(Refusal::at_pos(
-                        assignment.pos,
-                        format!(
-                            "the event sets `{}`, which is not a state of the model",
-                            assignment.variable
-                        ),
-                    ));
+            let print = |m: &Math| {
+                m.to_cartsim()
+                    .map_err(|why| Refusal::at_pos(event.pos, why))
+            };
+            let when = print(&trigger)?;
+            let set = self.assignments(symbols, event)?;
+            let base =
+                (event.id.as_deref()).map_or(format!("event_{}", index + 1), Names::identifier);
+            let name = unique(&events, base);
+            // SBML fires only when the trigger turns true after being false (initialValue
+            // true: not at the start if it holds then); cartsim fires at once if it holds
+            // when armed, so a guard arms it when the trigger is (or becomes) false.
+            let after = match event.initial_value && !starts_false(op, left, right) {
+                true => {
+                    let guard = unique(&events, format!("{name}_armed"));
+                    let negated = Math::Apply(negation(op), vec![left.clone(), right.clone()]);
+                    let when = print(&negated)?;
+                    events.push(EventEntry {
+                        name: guard.clone(),
+                        when,
+                        set: Vec::new(),
+                        after: None,
+                        record: true,
+                    });
+                    Some(guard)
                 }
-                set.push((
-                    self.names.of(&assignment.variable).to_string(),
-                    self.text(&assignment.math, assignment.pos)?,
-                ));
-            }
-            let base = event
-                .id
-                .as_deref()
-                .map_or(format!("event_{}", index + 1), Names::identifier);
-            let mut name = base.clone();
-            for n in 2.. {
-                if !events.iter().any(|e| e.name == name) {
-                    break;
-                }
-                name = format!("{base}_{n}");
-            }
-            events.push(EventEntry { name, when, set });
+                false => None,
+            };
+            events.push(EventEntry {
+                name,
+                when,
+                set,
+                after,
+                record: false,
+            });
         }
         Ok(events)
+    }
+
+    fn assignments(
+        &self,
+        symbols: &[Symbol],
+        event: &Event,
+    ) -> Result<Vec<(String, String)>, Refusal> {
+        let mut set = Vec::new();
+        for assignment in &event.assignments {
+            let target = symbols.iter().find(|s| s.info.id == assignment.variable);
+            if !matches!(target.map(|s| &s.role), Some(Role::State { .. })) {
+                return Err(Refusal::at_pos(
+                    assignment.pos,
+                    format!(
+                        "the event sets `{}`, which is not a state of the model",
+                        assignment.variable
+                    ),
+                ));
+            }
+            let value = self.text(&assignment.math, assignment.pos)?;
+            set.push((self.names.of(&assignment.variable).to_string(), value));
+        }
+        Ok(set)
+    }
+}
+
+fn unique(events: &[EventEntry], base: String) -> String {
+    let mut name = base.clone();
+    for n in 2.. {
+        if !events.iter().any(|e| e.name == name) {
+            break;
+        }
+        name = format!("{base}_{n}");
+    }
+    name
+}
+
+fn comparison(math: &Math) -> Option<(Op, &Math, &Math)> {
+    match math {
+        Math::Apply(op @ (Op::Gt | Op::Lt | Op::Geq | Op::Leq), args) if args.len() == 2 => {
+            Some((*op, &args[0], &args[1]))
+        }
+        _ => None,
+    }
+}
+
+fn negation(op: Op) -> Op {
+    match op {
+        Op::Gt => Op::Leq,
+        Op::Lt => Op::Geq,
+        Op::Geq => Op::Lt,
+        _ => Op::Gt,
+    }
+}
+
+/// Whether the trigger is `t >= c` (or `t > c`, `c <= t`, `c < t`) with c > 0: false at
+/// the start (0).
+fn starts_false(op: Op, left: &Math, right: &Math) -> bool {
+    match (op, left, right) {
+        (Op::Gt | Op::Geq, Math::Time, Math::Number(c)) => *c > 0.0,
+        (Op::Lt | Op::Leq, Math::Number(c), Math::Time) => *c > 0.0,
+        _ => false,
     }
 }
 

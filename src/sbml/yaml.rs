@@ -40,6 +40,12 @@ pub fn model_yaml(model: &CartsimModel, source: &str) -> String {
         for event in &model.events {
             let _ = writeln!(out, "  {}:", event.name);
             let _ = writeln!(out, "    when: {}", scalar(&event.when));
+            if let Some(after) = &event.after {
+                let _ = writeln!(out, "    after: {after}");
+            }
+            if event.record {
+                out.push_str("    record: true\n");
+            }
             if !event.set.is_empty() {
                 out.push_str("    set:\n");
                 for (state, value) in &event.set {
