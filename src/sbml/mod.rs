@@ -4,6 +4,7 @@
 //! with the element's line and column. Export (`export`): a model spec as SBML Level 3.
 //! Pure: the caller reads and writes the files.
 
+mod annotations;
 mod document;
 mod export;
 mod math;

@@ -1,7 +1,9 @@
 //! SBML text into the document types: the XML parsed by roxmltree, each component read with
 //! its position, and what cartsim cannot simulate refused where it is written.
 
+use super::annotations::{plain_text, time_unit_word, urns};
 use super::document::*;
+use super::math::Math;
 use super::mathml::{elements, read_lambda, read_math};
 use roxmltree::{Document, Node};
 
@@ -100,7 +102,7 @@ pub fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
 }
 
 /// The elements of `<listOf...>` under `node` (none when the list is absent).
-fn list<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Vec<Node<'a, 'i>> {
+pub fn list<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Vec<Node<'a, 'i>> {
     child(node, name)
         .map(|l| elements(l).collect())
         .unwrap_or_default()
@@ -148,24 +150,12 @@ fn info(node: Node) -> Result<Info, Refusal> {
     })
 }
 
-/// The text of an element (XHTML notes), whitespace collapsed.
-fn plain_text(node: Node) -> String {
-    let words: Vec<&str> = node
-        .descendants()
-        .filter(|n| n.is_text())
-        .flat_map(|n| n.text().unwrap_or_default().split_whitespace())
-        .collect();
-    words.join(" ")
-}
-
 /// The `<math>` child of `node`, read.
 fn math_of(node: Node) -> Result<Math, Refusal> {
     let math = child(node, "math")
         .ok_or_else(|| Refusal::at(node, format!("<{}> has no <math>", node.tag_name().name())))?;
     read_math(math)
 }
-
-use super::math::Math;
 
 fn read_model(node: Node) -> Result<Model, Refusal> {
     let mut model = Model {
@@ -243,59 +233,6 @@ fn read_model(node: Node) -> Result<Model, Refusal> {
         model.events.push(read_event(e)?);
     }
     Ok(model)
-}
-
-/// `day`, `hour`, `minute` or `second` for a unit definition of that many seconds; else its id.
-fn time_unit_word(model: Node, id: &str) -> String {
-    let definition = list(model, "listOfUnitDefinitions")
-        .into_iter()
-        .find(|u| u.attribute("id") == Some(id));
-    let Some(definition) = definition else {
-        return id.to_string();
-    };
-    let units = list(definition, "listOfUnits");
-    let [unit] = units.as_slice() else {
-        return id.to_string();
-    };
-    let get = |name: &str, default: f64| {
-        unit.attribute(name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    if unit.attribute("kind") != Some("second") || get("exponent", 1.0) != 1.0 {
-        return id.to_string();
-    }
-    let seconds = get("multiplier", 1.0) * 10f64.powf(get("scale", 0.0));
-    let words = [
-        (86400.0, "day"),
-        (3600.0, "hour"),
-        (60.0, "minute"),
-        (1.0, "second"),
-        (604800.0, "week"),
-    ];
-    (words.iter().find(|(s, _)| ((seconds - s) / s).abs() < 1e-9))
-        .map_or(id.to_string(), |(_, w)| w.to_string())
-}
-
-/// BioModels (and other MIRIAM) identifiers of the model, as `urn:miriam:` URNs.
-fn urns(model: Node) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    let Some(annotation) = child(model, "annotation") else {
-        return found;
-    };
-    for node in annotation.descendants().filter(|n| n.is_element()) {
-        for attribute in node.attributes().filter(|a| a.name() == "resource") {
-            let value = attribute.value();
-            let urn = match value.split_once("identifiers.org/") {
-                Some((_, rest)) => format!("urn:miriam:{}", rest.replacen('/', ":", 1)),
-                None => value.to_string(),
-            };
-            if urn.contains("biomodels.db") && !found.contains(&urn) {
-                found.push(urn);
-            }
-        }
-    }
-    found
 }
 
 fn read_species(node: Node) -> Result<Species, Refusal> {

@@ -27,51 +27,66 @@ pub struct Symbol {
 /// How deep initial values may refer to one another before a cycle is assumed.
 const MAX_DEPTH: usize = 64;
 
-/// Every symbol of the model with its role, in model order (species, compartments,
-/// parameters, species references, reactions, local parameters).
-pub fn assign_roles(model: &Model) -> Result<Vec<Symbol>, Refusal> {
-    let mut symbols = Vec::new();
-    let rules: HashMap<&str, &Rule> = model
-        .rules
-        .iter()
-        .map(|r| (r.variable.as_str(), r))
-        .collect();
-    let initials: HashMap<&str, &Rule> = model
-        .initial_assignments
-        .iter()
-        .map(|r| (r.variable.as_str(), r))
-        .collect();
-    let event_targets: Vec<&str> = (model.events.iter())
-        .flat_map(|e| e.assignments.iter().map(|a| a.variable.as_str()))
-        .collect();
-    let changing = |id: &str, placeholder: Math| -> Option<Role> {
-        match rules.get(id) {
+/// What rules, initial assignments and events set, by SBML id.
+struct Targets<'a> {
+    rules: HashMap<&'a str, &'a Rule>,
+    initials: HashMap<&'a str, &'a Rule>,
+    events: Vec<&'a str>,
+}
+
+/// Stands for an initial value until `resolve_initials` fills it in.
+const PLACEHOLDER: Math = Math::Number(f64::NAN);
+
+impl<'a> Targets<'a> {
+    fn of(model: &'a Model) -> Self {
+        let by_variable =
+            |rules: &'a [Rule]| rules.iter().map(|r| (r.variable.as_str(), r)).collect();
+        Targets {
+            rules: by_variable(&model.rules),
+            initials: by_variable(&model.initial_assignments),
+            events: (model.events.iter())
+                .flat_map(|e| e.assignments.iter().map(|a| a.variable.as_str()))
+                .collect(),
+        }
+    }
+
+    /// The role of a symbol that a rule, an event or an initial assignment sets.
+    fn set_role(&self, id: &str) -> Option<Role> {
+        match self.rules.get(id) {
             Some(rule) if rule.kind == RuleKind::Assignment => {
                 Some(Role::Derived(rule.math.clone()))
             }
             Some(rule) => Some(Role::State {
-                initial: placeholder,
+                initial: PLACEHOLDER,
                 ode: rule.math.clone(),
             }),
-            None if event_targets.contains(&id) => Some(Role::State {
-                initial: placeholder,
+            None if self.events.contains(&id) => Some(Role::State {
+                initial: PLACEHOLDER,
                 ode: Math::Number(0.0),
             }),
-            None if initials.contains_key(id) => Some(Role::Derived(placeholder)),
+            None if self.initials.contains_key(id) => Some(Role::Derived(PLACEHOLDER)),
             None => None,
         }
-    };
-    let placeholder = Math::Number(f64::NAN);
+    }
+}
+
+/// Every symbol of the model with its role, in model order (species, compartments,
+/// parameters, species references, reactions, local parameters).
+pub fn assign_roles(model: &Model) -> Result<Vec<Symbol>, Refusal> {
+    let targets = Targets::of(model);
+    let mut symbols = Vec::new();
     for s in &model.species {
-        let ode = species_ode(model, s)?;
-        let role = match rules.get(s.info.id.as_str()) {
-            Some(_) => changing(&s.info.id, placeholder.clone()),
-            None => None,
+        let role = match targets.rules.contains_key(s.info.id.as_str()) {
+            true => targets.set_role(&s.info.id),
+            false => None,
         };
-        let role = role.unwrap_or(Role::State {
-            initial: placeholder.clone(),
-            ode,
-        });
+        let role = match role {
+            Some(role) => role,
+            None => Role::State {
+                initial: PLACEHOLDER,
+                ode: species_ode(model, s)?,
+            },
+        };
         symbols.push(Symbol {
             info: s.info.clone(),
             role,
@@ -81,7 +96,7 @@ pub fn assign_roles(model: &Model) -> Result<Vec<Symbol>, Refusal> {
     let constants = (model.compartments.iter().map(|c| (&c.info, c.size)))
         .chain(model.parameters.iter().map(|p| (&p.info, p.value)));
     for (info, value) in constants {
-        let role = match (changing(&info.id, placeholder.clone()), value) {
+        let role = match (targets.set_role(&info.id), value) {
             (Some(role), _) => role,
             (None, Some(value)) => Role::Parameter(value),
             (None, None) => {
@@ -97,21 +112,35 @@ pub fn assign_roles(model: &Model) -> Result<Vec<Symbol>, Refusal> {
             is_species: false,
         });
     }
-    for reference in model
-        .reactions
-        .iter()
-        .flat_map(|r| r.reactants.iter().chain(&r.products))
-    {
+    symbols.extend(stoichiometries(model, &targets)?);
+    for reaction in &model.reactions {
+        let role = Role::Derived(local_names(reaction));
+        symbols.push(Symbol {
+            info: reaction.info.clone(),
+            role,
+            is_species: false,
+        });
+    }
+    symbols.extend(local_parameters(model)?);
+    refuse_varying_volumes(model, &symbols)?;
+    resolve_initials(model, &mut symbols, &targets.initials)?;
+    Ok(symbols)
+}
+
+/// Species references with an id: constant stoichiometries that math may use.
+fn stoichiometries(model: &Model, targets: &Targets) -> Result<Vec<Symbol>, Refusal> {
+    let mut symbols = Vec::new();
+    for reference in (model.reactions.iter()).flat_map(|r| r.reactants.iter().chain(&r.products)) {
         let Some(id) = &reference.id else { continue };
-        if rules.contains_key(id.as_str()) || event_targets.contains(&id.as_str()) {
+        if targets.rules.contains_key(id.as_str()) || targets.events.contains(&id.as_str()) {
             return Err(Refusal::at_pos(
                 reference.pos,
                 format!("the stoichiometry `{id}` changes in time"),
             )
             .hint("cartsim reactions have constant stoichiometries"));
         }
-        let role = match initials.contains_key(id.as_str()) {
-            true => Role::Derived(placeholder.clone()),
+        let role = match targets.initials.contains_key(id.as_str()) {
+            true => Role::Derived(PLACEHOLDER),
             false => Role::Parameter(reference.stoichiometry),
         };
         let info = Info {
@@ -125,17 +154,14 @@ pub fn assign_roles(model: &Model) -> Result<Vec<Symbol>, Refusal> {
             is_species: false,
         });
     }
-    for reaction in &model.reactions {
-        let rate = local_names(reaction);
-        symbols.push(Symbol {
-            info: reaction.info.clone(),
-            role: Role::Derived(rate),
-            is_species: false,
-        });
-    }
+    Ok(symbols)
+}
+
+/// Reactions' local parameters, as parameters under their global ids.
+fn local_parameters(model: &Model) -> Result<Vec<Symbol>, Refusal> {
+    let mut symbols = Vec::new();
     for reaction in &model.reactions {
         for p in &reaction.local_parameters {
-            let id = local_id(&reaction.info.id, &p.info.id);
             let value = p.value.ok_or_else(|| {
                 Refusal::at_pos(
                     p.info.pos,
@@ -143,7 +169,7 @@ pub fn assign_roles(model: &Model) -> Result<Vec<Symbol>, Refusal> {
                 )
             })?;
             let info = Info {
-                id,
+                id: local_id(&reaction.info.id, &p.info.id),
                 ..p.info.clone()
             };
             symbols.push(Symbol {
@@ -153,8 +179,6 @@ pub fn assign_roles(model: &Model) -> Result<Vec<Symbol>, Refusal> {
             });
         }
     }
-    refuse_varying_volumes(model, &symbols)?;
-    resolve_initials(model, &mut symbols, &initials)?;
     Ok(symbols)
 }
 
@@ -196,7 +220,7 @@ fn species_ode(model: &Model, species: &Species) -> Result<Math, Refusal> {
                 let rate = Math::Symbol(reaction.info.id.clone());
                 let term = match (&reference.id, reference.stoichiometry) {
                     (Some(id), _) => Math::Apply(Op::Times, vec![Math::Symbol(id.clone()), rate]),
-                    (None, s) if s == 1.0 => rate,
+                    (None, 1.0) => rate,
                     (None, s) => Math::Apply(Op::Times, vec![Math::Number(s), rate]),
                 };
                 sum = Some(match (sum, sign) {
