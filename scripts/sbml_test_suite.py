@@ -9,6 +9,7 @@ Prints attempted / passed / refused (by reason) / failed counts. Reads the suite
 Usage: sbml_test_suite.py CARTSIM SUITE_DIR WORK_DIR [CASE...]
 """
 import csv
+import json
 import math
 import os
 import re
@@ -18,6 +19,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+TIME = "<time>"
 RESERVED = {"t", "if", "and", "or", "not", "exp", "ln", "log", "log10", "sqrt", "abs",
             "min", "max", "pow", "hill"}
 
@@ -106,7 +108,7 @@ def attempt(cartsim, suite, work, number):
     if imported.returncode != 0:
         return ("refused", reason_of(imported.stderr))
     species = species_of(model)
-    outputs = "".join(f"  out_{i}: {output_expression(v, case, species)}\n"
+    outputs = "".join(f"  out_{i}: {json.dumps(output_expression(v, case, species))}\n"
                       for i, v in enumerate(case["variables"]))
     text = open(yaml_path).read()
     text = text.replace("\nsimulation:", "\noutputs:\n" + outputs + "simulation:", 1)
@@ -121,16 +123,22 @@ def attempt(cartsim, suite, work, number):
                    os.path.join(out_dir, "trajectory.csv"))
 
 
+def rows_of(path):
+    """CSV rows by column name (stripped); the first column, whatever its name (a model may
+    have a variable `time`), is TIME."""
+    rows = list(csv.reader(open(path)))
+    header = [TIME] + [name.strip() for name in rows[0][1:]]
+    return [dict(zip(header, row)) for row in rows[1:]]
+
+
 def compare(case, expected_path, simulated_path):
-    strip = lambda rows: [{("time" if k.strip().lower() == "time" else k.strip()): v
-                           for k, v in row.items()} for row in rows]
-    expected = strip(csv.DictReader(open(expected_path)))
-    simulated = strip(csv.DictReader(open(simulated_path)))
+    expected = rows_of(expected_path)
+    simulated = rows_of(simulated_path)
     if len(expected) != len(simulated):
         return ("failed", f"{len(simulated)} rows, expected {len(expected)}")
     for want, got in zip(expected, simulated):
-        if abs(float(got["time"]) - float(want["time"])) > 1e-9 * max(1.0, abs(float(want["time"]))):
-            return ("failed", f"time {got['time']} against {want['time']}")
+        if abs(float(got[TIME]) - float(want[TIME])) > 1e-9 * max(1.0, abs(float(want[TIME]))):
+            return ("failed", f"time {got[TIME]} against {want[TIME]}")
         for i, variable in enumerate(case["variables"]):
             if variable not in want:
                 return ("failed", f"no expected column {variable}")
@@ -139,7 +147,7 @@ def compare(case, expected_path, simulated_path):
             if math.isnan(e) and math.isnan(s) or e == s:
                 continue
             if not abs(s - e) <= case["absolute"] + case["relative"] * abs(e):
-                return ("failed", f"values differ ({variable} at t={want['time']}: {s} against {e})")
+                return ("failed", f"values differ ({variable} at t={want[TIME]}: {s} against {e})")
     return ("passed", "")
 
 

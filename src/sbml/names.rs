@@ -45,6 +45,11 @@ impl Names {
         self.by_id.get(id).map(String::as_str)
     }
 
+    /// Whether a symbol has this cartsim name.
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.by_id.values().any(|n| n == name)
+    }
+
     /// The name of an id known to be in the model.
     pub fn of<'a>(&'a self, id: &'a str) -> &'a str {
         self.get(id).unwrap_or(id)

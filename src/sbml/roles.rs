@@ -131,6 +131,13 @@ pub fn assign_roles(model: &Model) -> Result<Vec<Symbol>, Refusal> {
 fn stoichiometries(model: &Model, targets: &Targets) -> Result<Vec<Symbol>, Refusal> {
     let mut symbols = Vec::new();
     for reference in (model.reactions.iter()).flat_map(|r| r.reactants.iter().chain(&r.products)) {
+        if !model.species.iter().any(|s| s.info.id == reference.species) {
+            let message = format!(
+                "the reaction refers to `{}`, which is not a species",
+                reference.species
+            );
+            return Err(Refusal::at_pos(reference.pos, message));
+        }
         let Some(id) = &reference.id else { continue };
         if targets.rules.contains_key(id.as_str()) || targets.events.contains(&id.as_str()) {
             return Err(Refusal::at_pos(

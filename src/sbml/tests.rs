@@ -77,6 +77,24 @@ fn math_cartsim_cannot_express_is_refused() {
 }
 
 #[test]
+fn a_model_without_states_gets_a_clock() {
+    let rule = sbml(
+        "<listOfParameters><parameter id=\"p\" constant=\"false\"/></listOfParameters>\
+         <listOfRules><assignmentRule variable=\"p\"><math xmlns=\"http://www.w3.org/1998/Math/MathML\">\
+         <apply><times/><cn>2</cn><csymbol definitionURL=\"http://www.sbml.org/sbml/symbols/time\">t</csymbol></apply>\
+         </math></assignmentRule></listOfRules>",
+    );
+    let yaml = import("test.xml", &rule, &options()).unwrap();
+    assert!(yaml.contains("derived:\n  p: 2 * t\n"), "{yaml}");
+    assert!(yaml.contains("odes:\n  elapsed: 1\n"), "{yaml}");
+    let unknown = sbml(
+        "<listOfReactions><reaction id=\"r\"><listOfReactants><speciesReference species=\"X\"/></listOfReactants>\
+         <kineticLaw><math xmlns=\"http://www.w3.org/1998/Math/MathML\"><cn>1</cn></math></kineticLaw></reaction></listOfReactions>",
+    );
+    assert!(refused(&unknown).contains("not a species"));
+}
+
+#[test]
 fn cycles_are_refused() {
     let itself = sbml(&format!(
         "{SPECIES}<listOfFunctionDefinitions><functionDefinition id=\"f\"><math xmlns=\"http://www.w3.org/1998/Math/MathML\">\
@@ -93,9 +111,11 @@ fn cycles_are_refused() {
 
 #[test]
 fn delays_and_triggers_cartsim_lacks_are_refused() {
+    let reset = "<listOfEventAssignments><eventAssignment variable=\"A\"><math xmlns=\"http://www.w3.org/1998/Math/MathML\">\
+        <cn>0</cn></math></eventAssignment></listOfEventAssignments>";
     let event = |inside: &str| {
         sbml(&format!(
-            "{SPECIES}<listOfEvents><event id=\"e\">{inside}</event></listOfEvents>"
+            "{SPECIES}<listOfEvents><event id=\"e\">{inside}{reset}</event></listOfEvents>"
         ))
     };
     let trigger = "<trigger initialValue=\"true\" persistent=\"true\"><math xmlns=\"http://www.w3.org/1998/Math/MathML\"><apply><eq/><ci>A</ci><cn>1</cn></apply></math></trigger>";

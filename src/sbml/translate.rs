@@ -111,10 +111,7 @@ pub fn translate(model: &Model, options: &ImportOptions) -> Result<CartsimModel,
         }
     }
     if out.states.is_empty() {
-        return Err(
-            Refusal::at_pos(model.info.pos, "nothing in the model changes in time")
-                .hint("cartsim models need at least one state (a species, or a rate rule)"),
-        );
+        add_clock(&mut out, &names);
     }
     out.events = translator.events(&symbols)?;
     Ok(out)
@@ -186,7 +183,14 @@ impl Translator<'_> {
 
     fn events(&self, symbols: &[Symbol]) -> Result<Vec<EventEntry>, Refusal> {
         let mut events: Vec<EventEntry> = Vec::new();
-        for (index, event) in self.model.events.iter().enumerate() {
+        // An event that assigns nothing has no effect (and cartsim refuses one).
+        let acting = self
+            .model
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.assignments.is_empty());
+        for (index, event) in acting {
             let trigger = self.cartsim_math(&event.trigger, event.pos)?;
             let Some((op, left, right)) = comparison(&trigger) else {
                 return Err(Refusal::at_pos(event.pos, "the event's trigger is not one comparison (<, <=, >, >=)")
@@ -253,6 +257,25 @@ impl Translator<'_> {
         }
         Ok(set)
     }
+}
+
+/// A model where nothing changes in time (rules of parameters and time only) gets the one
+/// state cartsim needs: the time elapsed, `elapsed` (or `elapsed_2`, ...).
+fn add_clock(out: &mut CartsimModel, names: &Names) {
+    let mut name = String::from("elapsed");
+    for n in 2.. {
+        if !names.is_taken(&name) {
+            break;
+        }
+        name = format!("elapsed_{n}");
+    }
+    out.states.push(Entry {
+        name: name.clone(),
+        text: "0".into(),
+        unit: out.time_unit.clone(),
+        description: Some("time since the start (cartsim models need a state)".into()),
+    });
+    out.odes.push((name, "1".into()));
 }
 
 fn unique(events: &[EventEntry], base: String) -> String {

@@ -21,7 +21,7 @@ pub fn model_yaml(model: &CartsimModel, source: &str) -> String {
     if !model.derived.is_empty() {
         out.push_str("derived:\n");
         for entry in &model.derived {
-            let _ = writeln!(out, "  {}: {}", entry.name, scalar(&entry.text));
+            let _ = writeln!(out, "  {}: {}", scalar(&entry.name), scalar(&entry.text));
         }
     }
     section(
@@ -33,7 +33,7 @@ pub fn model_yaml(model: &CartsimModel, source: &str) -> String {
     );
     out.push_str("odes:\n");
     for (name, ode) in &model.odes {
-        let _ = writeln!(out, "  {name}: {}", scalar(ode));
+        let _ = writeln!(out, "  {}: {}", scalar(name), scalar(ode));
     }
     if !model.events.is_empty() {
         out.push_str("events:\n");
@@ -49,7 +49,7 @@ pub fn model_yaml(model: &CartsimModel, source: &str) -> String {
             if !event.set.is_empty() {
                 out.push_str("    set:\n");
                 for (state, value) in &event.set {
-                    let _ = writeln!(out, "      {state}: {}", scalar(value));
+                    let _ = writeln!(out, "      {}: {}", scalar(state), scalar(value));
                 }
             }
         }
@@ -83,11 +83,16 @@ fn section(out: &mut String, title: &str, entries: &[Entry], key: &str, signed: 
         }
         match fields.is_empty() {
             true => {
-                let _ = writeln!(out, "  {}: {}", entry.name, scalar(&entry.text));
+                let _ = writeln!(out, "  {}: {}", scalar(&entry.name), scalar(&entry.text));
             }
             false => {
                 let value = format!("{key}: {}", quoted_unless_number(&entry.text));
-                let _ = writeln!(out, "  {}: {{{value}, {}}}", entry.name, fields.join(", "));
+                let _ = writeln!(
+                    out,
+                    "  {}: {{{value}, {}}}",
+                    scalar(&entry.name),
+                    fields.join(", ")
+                );
             }
         }
     }
@@ -105,7 +110,8 @@ fn quoted_unless_number(text: &str) -> String {
     }
 }
 
-/// A plain scalar where YAML reads it back as the same string (or number), else quoted.
+/// A plain scalar where YAML reads it back as the same string (or number), else quoted
+/// (also names: a parameter `true` or `No` is written `"true"`, `"No"`).
 fn scalar(text: &str) -> String {
     let plain_start = text.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '(');
     let safe = text
