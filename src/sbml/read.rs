@@ -157,6 +157,26 @@ fn math_of(node: Node) -> Result<Math, Refusal> {
     read_math(math)
 }
 
+/// Units written by unit definition id (`unit_0`) as that definition's name (`1/d`) where it
+/// has one.
+fn name_units(node: Node, model: &mut Model) {
+    let definitions = list(node, "listOfUnitDefinitions");
+    let name_of = |id: &str| {
+        let definition = definitions.iter().find(|d| d.attribute("id") == Some(id));
+        definition
+            .and_then(|d| d.attribute("name"))
+            .map(str::to_string)
+    };
+    let infos = (model.compartments.iter_mut().map(|c| &mut c.info))
+        .chain(model.species.iter_mut().map(|s| &mut s.info))
+        .chain(model.parameters.iter_mut().map(|p| &mut p.info));
+    for info in infos {
+        if let Some(name) = info.units.as_deref().and_then(name_of) {
+            info.units = Some(name);
+        }
+    }
+}
+
 fn read_model(node: Node) -> Result<Model, Refusal> {
     let mut model = Model {
         info: Info {
@@ -232,6 +252,7 @@ fn read_model(node: Node) -> Result<Model, Refusal> {
     for e in list(node, "listOfEvents") {
         model.events.push(read_event(e)?);
     }
+    name_units(node, &mut model);
     Ok(model)
 }
 
