@@ -38,6 +38,7 @@ pub mod population;
 pub mod present;
 pub mod record;
 pub mod report;
+pub mod sbml;
 pub mod sensitivity;
 pub mod simulate;
 pub mod solver;

@@ -8,7 +8,9 @@ mod choices;
 mod completions;
 mod console;
 mod dataset;
+mod export;
 mod fit;
+mod import;
 mod merge;
 mod models;
 mod provenance;
@@ -71,6 +73,10 @@ enum Command {
     /// Write a report (self-contained HTML, or Markdown with its figures) of the output folder
     /// of `simulate`, `run`, `fit`, `trial` or `calibrate`.
     Report(report::ReportArgs),
+    /// Export a model file to another format (SBML Level 3 Version 2).
+    Export(export::ExportArgs),
+    /// Import an SBML model (Level 2 or 3 core) as a cartsim model file.
+    Import(import::ImportArgs),
     /// Check model, run, trial and calibration files and print `ok` or every problem found.
     Check(check::CheckArgs),
     /// List the shipped models (usable by name anywhere: `cartsim simulate stein2019`), or
@@ -150,6 +156,8 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => report::report(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Check(args) => check::check(&args),
         Command::Models(args) => models::models(&args),
         Command::Completions(args) => completions::completions(&args),

@@ -25,6 +25,7 @@ mod peaks;
 mod population;
 mod reference;
 mod report;
+mod sbml;
 mod sensitivity_analysis;
 mod stiff;
 mod tolerances;
