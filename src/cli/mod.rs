@@ -6,6 +6,7 @@ mod calibrate;
 mod check;
 mod choices;
 mod dataset;
+mod figures;
 mod fit;
 mod merge;
 mod provenance;

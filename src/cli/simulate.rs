@@ -72,6 +72,8 @@ pub struct SimulateArgs {
     /// Report solver decisions (such as `auto` switching to BDF) on stderr.
     #[arg(long)]
     verbose: bool,
+    #[command(flatten)]
+    pub figure: super::figures::FigureArgs,
 }
 
 fn parse_dose(text: &str) -> Result<DoseSpec, String> {
@@ -126,13 +128,14 @@ fn plan(model: &Model, args: &SimulateArgs, template: &RunTemplate) -> Result<Ru
 
 impl SimulateArgs {
     /// How the results are presented.
-    fn settings(&self) -> Settings {
-        Settings {
+    fn settings(&self) -> Result<Settings, Failure> {
+        Ok(Settings {
             parameter_set: self.params.clone(),
             linear: self.linear,
             default_output: self.output.clone(),
             max_figures: self.max_figures,
-        }
+            figures: self.figure.resolve(None)?,
+        })
     }
 
     /// The output folder: `--out`, or output/<model name>/.
@@ -178,7 +181,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let mut provenance = prov::record(Kind::Simulate, inputs, &plan.solver, started);
     provenance.add_simulation(None, &simulation);
     provenance.warnings = simulation.warnings.clone();
-    let settings = args.settings();
+    let settings = args.settings()?;
     let files = present::simulation(
         &model,
         &settings,

@@ -2,6 +2,7 @@
 //! for diagnostics. Nothing here evaluates an expression; `model` checks and compiles.
 
 mod calibration;
+mod figures;
 mod load;
 mod problems;
 mod run;
@@ -11,6 +12,7 @@ mod trial;
 mod types;
 
 pub use calibration::{CalibrationSpec, EstimateSpec, TargetSpec};
+pub use figures::FiguresSpec;
 pub use load::{Loaded, LoadedModel, load_model, load_yaml, location};
 pub use problems::Problems;
 pub use run::{

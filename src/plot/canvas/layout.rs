@@ -41,12 +41,12 @@ impl<'a> Layout<'a> {
     /// Lays out `panels` of `plot` in a chart area of `size` pixels, measuring category names
     /// on `root`.
     pub fn new(
-        root: &DrawingArea<BitMapBackend<'_>, Shift>,
+        root: &DrawingArea<SVGBackend<'_>, Shift>,
         plot: &'a Plot,
         panels: &[Panel],
         (area_width, area_height): (u32, u32),
     ) -> Self {
-        let (rows, columns) = grid(panels.len());
+        let (rows, columns) = grid(panels.len(), root.dim_in_pixel().0);
         let fixed_width = MARGIN + MARGIN_RIGHT + Y_LABEL_AREA + gaps(columns);
         let plot_width = area_width.saturating_sub(fixed_width) / columns as u32;
 
