@@ -10,7 +10,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use self::canvas::{Key, YAxis, draw_legend};
-use self::style::{draw_line, draw_marker, marker_indices, palette, series_style, shade, tint};
+use self::style::{draw_line, draw_marker, marker_indices, palette, shade, tint};
 use self::text::tick_format;
 
 mod canvas;
@@ -35,6 +35,7 @@ pub use population::{
 pub use sensitivity::{
     IndexBar, MorrisPoint, TornadoBar, indices_figure, morris_figure, tornado_figure,
 };
+pub use style::{Marker, PALETTE, SeriesStyle, series_style};
 pub use trial::{BarGroup, TrialPath, grouped_bars_figure, paths_figure};
 
 /// Magnitudes beyond this are clamped so axis arithmetic stays finite.

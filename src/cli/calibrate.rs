@@ -132,7 +132,7 @@ fn print_summary(
     started: Instant,
 ) {
     println!(
-        "wrote {}: calibration.csv, targets.csv, figures/ ({figures} PNG files), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} evaluations of {} patients in {:.1} s{})",
+        "wrote {}: calibration.csv, targets.csv, figures/ ({figures} files), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} evaluations of {} patients in {:.1} s{})",
         directory.display(),
         result.optimum.objective,
         result.objective_se,

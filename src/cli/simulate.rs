@@ -1,5 +1,5 @@
 //! `cartsim simulate`: one model, one parameter set, one regimen, simulated and written as
-//! trajectory.csv, trajectory.png, metrics.csv, events.csv and run.json (see
+//! trajectory.csv, the trajectory figure (PNG, SVG, PDF as asked), metrics.csv, events.csv and run.json (see
 //! `present::simulate`). With `--data`, one run per ID of a dataset (see `data`).
 
 mod data;
@@ -197,9 +197,13 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     for warning in &simulation.warnings {
         eprintln!("warning: {warning}");
     }
+    let figures: Vec<String> = (settings.figures.formats.iter())
+        .map(|f| format!("trajectory.{}", f.extension()))
+        .collect();
     println!(
-        "wrote {}/trajectory.csv, trajectory.png, run.json, events.csv, metrics.csv, {PROVENANCE}",
-        destination.path.display()
+        "wrote {}/trajectory.csv, {}, run.json, events.csv, metrics.csv, {PROVENANCE}",
+        destination.path.display(),
+        figures.join(", ")
     );
     Ok(())
 }

@@ -150,8 +150,9 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
     staging.commit()?;
     writing.finish_and_clear();
     println!(
-        "wrote {}: operating_characteristics.csv, trials.csv, patients.csv, figures/ (3 PNG files), trial.json, provenance.json ({} trials, {} simulations in {:.1} s)",
+        "wrote {}: operating_characteristics.csv, trials.csv, patients.csv, figures/ ({} files), trial.json, provenance.json ({} trials, {} simulations in {:.1} s)",
         directory.display(),
+        3 * look.formats.len(),
         virtual_trial.trials,
         result.simulations,
         started.elapsed().as_secs_f64()

@@ -25,6 +25,9 @@ const Y_LABEL_AREA: u32 = 110;
 /// bar and 4 pixels under it).
 const GAP: u32 = 18;
 const STRIP: u32 = 30;
+/// The axis descriptions' font size and line height.
+pub(super) const DESCRIPTION_FONT: u32 = 22;
+pub(super) const DESCRIPTION_LINE: u32 = 26;
 const STRIP_FILL: RGBColor = RGBColor(232, 232, 232);
 const FRAME: RGBColor = RGBColor(190, 190, 190);
 /// The least height of a row of panels, in drawing units (see `image_size`).
@@ -273,33 +276,28 @@ fn draw_strip(
     chart_area.draw_text(label, &style, at).map_err(drawing)
 }
 
-/// The axis descriptions, centred on all the panels together.
+/// The axis descriptions, centred on all the panels together (the x description on as many
+/// lines as the layout wrapped it to).
 fn draw_axis_descriptions(
     chart_area: &DrawingArea<SVGBackend<'_>, Shift>,
     layout: &Layout,
     y_label: &str,
 ) -> Result<(), PlotError> {
     let (panels_width, panels_height) = layout.panels_size();
-    let desc = TextStyle::from((FONT, 22).into_font());
-    let x_desc_at = (
+    let desc = TextStyle::from((FONT, DESCRIPTION_FONT).into_font());
+    let bottom = desc.pos(Pos::new(HPos::Center, VPos::Bottom));
+    let (x, last) = (
         layout.x0 + panels_width / 2,
         MARGIN + panels_height + layout.x_label_area,
     );
-    let y_desc_at = (
-        MARGIN,
-        layout.y0 + (panels_height - layout.strip_height) / 2,
-    );
-    let bottom = desc.pos(Pos::new(HPos::Center, VPos::Bottom));
-    let left = (desc.transform(FontTransform::Rotate270)).pos(Pos::new(HPos::Center, VPos::Top));
-    for (text, style, (x, y)) in [
-        (layout.x_desc, bottom, x_desc_at),
-        (y_label, left, y_desc_at),
-    ] {
-        chart_area
-            .draw_text(text, &style, (x as i32, y as i32))
-            .map_err(drawing)?;
+    let lines = layout.x_desc_lines.len() as u32;
+    for (k, line) in layout.x_desc_lines.iter().enumerate() {
+        let y = last - (lines - 1 - k as u32) * DESCRIPTION_LINE;
+        (chart_area.draw_text(line, &bottom, (x as i32, y as i32))).map_err(drawing)?;
     }
-    Ok(())
+    let left = (desc.transform(FontTransform::Rotate270)).pos(Pos::new(HPos::Center, VPos::Top));
+    let y = layout.y0 + (panels_height - layout.strip_height) / 2;
+    (chart_area.draw_text(y_label, &left, (MARGIN as i32, y as i32))).map_err(drawing)
 }
 
 /// The legend, one entry a row from the top of its strip: the key, then its label (cut to

@@ -10,44 +10,44 @@ use super::{PlotError, drawing};
 
 /// Okabe-Ito as `0xRRGGBB`: blue, orange, bluish green, vermillion, reddish purple, sky blue,
 /// yellow, black (blue, orange, green and red first, as figures name them by index).
-pub(super) const PALETTE: [u32; 8] = [
+pub const PALETTE: [u32; 8] = [
     0x0072b2, 0xe69f00, 0x009e73, 0xd55e00, 0xcc79a7, 0x56b4e9, 0xf0e442, 0x000000,
 ];
 /// Neutral grey for reference lines and marks that are not a series.
 pub(super) const GREY: RGBColor = RGBColor(127, 127, 127);
-/// Dash patterns (dash, gap) in drawing units; `None` is solid. Three patterns and five
-/// markers beside eight colours repeat together only after 120 series.
+/// Dash patterns (dash, gap) in drawing units; `None` is solid. Three patterns and four
+/// markers beside eight colours repeat together only after 24 series, and the colours closest
+/// under deuteranopia (orange and yellow, orange and vermillion, green and reddish purple:
+/// CIE76 Delta-E 17 to 18.3) differ in both dash and marker.
 const DASHES: [Option<(u32, u32)>; 3] = [None, Some((14, 7)), Some((4, 5))];
-const MARKERS: [Marker; 5] = [
+const MARKERS: [Marker; 4] = [
     Marker::Circle,
     Marker::Square,
     Marker::Triangle,
     Marker::Diamond,
-    Marker::Cross,
 ];
 /// Markers drawn along each line.
 const MARKS_PER_LINE: usize = 7;
 
 /// A point marker's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Marker {
+pub enum Marker {
     Circle,
     Square,
     Triangle,
     Diamond,
-    Cross,
 }
 
 /// How series `i` is drawn: its colour, dash pattern and marker.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct SeriesStyle {
+pub struct SeriesStyle {
     pub color: RGBColor,
     pub dash: Option<(u32, u32)>,
     pub marker: Marker,
 }
 
 /// The style of series `i` (from 0).
-pub(super) fn series_style(i: usize) -> SeriesStyle {
+pub fn series_style(i: usize) -> SeriesStyle {
     SeriesStyle {
         color: palette(i),
         dash: DASHES[i % DASHES.len()],
@@ -121,15 +121,6 @@ where
         Marker::Diamond => {
             let corners = vec![(0, -s), (s, 0), (0, s), (-s, 0)];
             area.draw(&(EmptyElement::at(at) + polygon(corners)))
-        }
-        Marker::Cross => {
-            let stroke = color.stroke_width(3);
-            let h = s * 4 / 5;
-            area.draw(
-                &(EmptyElement::at(at)
-                    + PathElement::new([(-h, -h), (h, h)], stroke)
-                    + PathElement::new([(-h, h), (h, -h)], stroke)),
-            )
         }
     }
     .map_err(drawing)

@@ -8,6 +8,7 @@ mod cli;
 mod closed_form;
 mod data;
 mod events;
+mod figures;
 mod fit;
 mod folders;
 mod forward_sensitivity;
