@@ -2,6 +2,7 @@
 //! for and keeps its outer 1% free of ink, the SVG parses and holds its title and axis labels
 //! as text, the PDF is one page of the size asked for with its font embedded.
 
+mod cli;
 mod colour;
 mod kinds;
 
