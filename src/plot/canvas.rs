@@ -65,6 +65,8 @@ pub(super) struct YAxis {
 pub(super) enum Key {
     /// Series i of the style cycle: its colour, dash pattern and marker.
     Series(usize),
+    /// Series i's marker alone, as `Mark::Symbol` draws it.
+    Marker(usize),
     Fill(RGBColor),
     Line(RGBColor),
     Dashed(RGBColor),
@@ -314,6 +316,10 @@ pub(super) fn draw_legend(
                 let style = series_style(i);
                 draw_line(area, vec![(4, y), (44, y)], &style, 3)?;
                 draw_marker(area, (24, y), style.marker, style.color, 5).map(Ok)?
+            }
+            Key::Marker(i) => {
+                let style = series_style(i);
+                draw_marker(area, (24, y), style.marker, style.color, 6).map(Ok)?
             }
             Key::Fill(color) => {
                 area.draw(&Rectangle::new([(8, y - 9), (40, y + 9)], color.filled()))

@@ -1,5 +1,6 @@
-//! The data figure: one subject's model curves with its observations drawn over them as dots,
-//! and observations below the limit of quantification as open down-triangles at the LLOQ.
+//! The data figure: one subject's model curves with its observations drawn over them in each
+//! curve's marker, and observations below the limit of quantification as open down-triangles
+//! at the LLOQ.
 
 use super::canvas::{Key, Mark, Panel, Plot, XAxis, render};
 use super::format::{FigureSettings, Rendered};
@@ -17,8 +18,8 @@ pub struct ObservedSeries {
     pub observations: Vec<(f64, f64, bool)>,
 }
 
-/// Curves (each in its palette colour, split where a value is not finite, or not positive on
-/// a log axis) with their observations as dots of the same colour, censored ones as open
+/// Curves (each in its style's colour and dash, split where a value is not finite, or not
+/// positive on a log axis) with their observations in its marker and colour, censored ones as open
 /// down-triangles; the legend adds a key for each kind of point drawn. `scale` chooses the y axis.
 ///
 /// Fails when a curve's length differs from `times`.
@@ -79,8 +80,11 @@ pub fn observed_figure(
         legend.push((Key::Series(i), s.name.clone()));
     }
     let grey = RGBColor(80, 80, 80);
-    if dots {
-        legend.push((Key::Dot(grey), "observed: its curve's marker".to_string()));
+    // One curve: its own marker; more: a neutral dot (each curve's key shows its marker).
+    if dots && series.len() == 1 {
+        legend.push((Key::Marker(0), "observed".to_string()));
+    } else if dots {
+        legend.push((Key::Dot(grey), "observed".to_string()));
     }
     if below {
         legend.push((Key::Below(grey), "below LLOQ (at LLOQ)".to_string()));
