@@ -1,6 +1,6 @@
-//! Figures (curves, bands, boxes, bars, trial paths) rendered to PNG: `plotters`' bitmap
-//! backend into an RGB buffer, encoded by `png`, text by `ab_glyph` from DejaVu Sans compiled
-//! into the binary (no system fonts, fontconfig or freetype).
+//! Figures (curves, bands, boxes, bars, trial paths) drawn once as SVG by `plotters` (text
+//! measured by `ab_glyph` from DejaVu Sans compiled into the binary) and written as PNG, SVG
+//! and PDF by the `format` module (no system fonts, fontconfig or freetype).
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -9,37 +9,39 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
-use self::canvas::YAxis;
+use self::canvas::{Key, YAxis, draw_legend};
+use self::style::{draw_line, draw_marker, marker_indices, palette, shade, tint};
+use self::text::tick_format;
 
 mod canvas;
 mod fit;
+mod format;
 mod observed;
 mod population;
 mod sensitivity;
+mod style;
+mod text;
 mod trial;
 pub use fit::{
-    ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
+    ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_figure,
+    scatter_figure,
 };
-pub use observed::{ObservedSeries, observed_png};
+pub use format::{FigureFormat, FigureSettings, FigureSize, Rendered};
+pub use observed::{ObservedSeries, observed_figure};
 pub use population::{
-    Bands, BoxSummary, Interval, StepCurve, bands_png, boxes_png, intervals_png, steps_png,
+    Bands, BoxSummary, Interval, StepCurve, bands_figure, boxes_figure, intervals_figure,
+    steps_figure,
 };
-pub use sensitivity::{IndexBar, MorrisPoint, TornadoBar, indices_png, morris_png, tornado_png};
-pub use trial::{BarGroup, TrialPath, grouped_bars_png, paths_png};
+pub use sensitivity::{
+    IndexBar, MorrisPoint, TornadoBar, indices_figure, morris_figure, tornado_figure,
+};
+pub use style::{Marker, PALETTE, SeriesStyle, series_style};
+pub use trial::{BarGroup, TrialPath, grouped_bars_figure, paths_figure};
 
-const MIN_WIDTH: u32 = 1200;
-const MIN_HEIGHT: u32 = 800;
-const MAX_SIDE: u32 = 10_000;
 /// Magnitudes beyond this are clamped so axis arithmetic stays finite.
 const LIMIT: f64 = 1e300;
 const MAX_DECADES: f64 = 12.0;
 const FONT: &str = "sans-serif";
-/// Tableau 10 as `0xRRGGBB`: distinct and readable on white.
-const PALETTE: [u32; 10] = [
-    0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22,
-    0x17becf,
-];
-
 /// How the y axis is scaled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum YScale {
@@ -75,10 +77,6 @@ pub struct Figure {
     pub series: Vec<Series>,
     /// Y axis scaling.
     pub scale: YScale,
-    /// Image width in pixels; smaller values are raised to 1200.
-    pub width: u32,
-    /// Image height in pixels; smaller values are raised to 800.
-    pub height: u32,
 }
 
 /// Why a figure could not be rendered.
@@ -93,12 +91,12 @@ impl fmt::Display for PlotError {
 
 impl std::error::Error for PlotError {}
 
-/// Renders `figure` to PNG bytes (8-bit RGB).
+/// Draws `figure` in each format of `settings`.
 ///
-/// Fails only when a series length differs from `times`, the image would exceed
-/// 10000 pixels on a side, or drawing/encoding fails. A figure without drawable
-/// data renders as an empty chart with its title.
-pub fn render_png(figure: &Figure) -> Result<Vec<u8>, PlotError> {
+/// Fails only when a series length differs from `times`, the PNG would exceed 10000 pixels
+/// on a side, or drawing/encoding fails. A figure without drawable data renders as an empty
+/// chart with its title.
+pub fn render_figure(figure: &Figure, settings: &FigureSettings) -> Result<Rendered, PlotError> {
     if let Some(s) = figure
         .series
         .iter()
@@ -108,16 +106,11 @@ pub fn render_png(figure: &Figure) -> Result<Vec<u8>, PlotError> {
         let message = format!("series '{name}' has {n} values but the figure has {times} times");
         return Err(PlotError(message));
     }
-    let (width, height) = (figure.width.max(MIN_WIDTH), figure.height.max(MIN_HEIGHT));
-    if width > MAX_SIDE || height > MAX_SIDE {
-        return Err(PlotError(format!(
-            "image {width}x{height} is too large (at most {MAX_SIDE} pixels a side)"
-        )));
-    }
     register_font()?;
-    let mut rgb = vec![255u8; width as usize * height as usize * 3];
+    let canvas = settings.canvas();
+    let mut svg = String::new();
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, canvas).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
         if uses_log_scale(figure) {
             let (lo, hi) = log_range(figure);
@@ -128,7 +121,7 @@ pub fn render_png(figure: &Figure) -> Result<Vec<u8>, PlotError> {
         }
         root.present().map_err(drawing)?;
     }
-    encode(&rgb, width, height)
+    format::finish(&svg, canvas, settings)
 }
 
 /// Whether `figure` gets a log10 y axis; for `YScale::Auto` this is true when the
@@ -257,28 +250,8 @@ fn segments(times: &[f64], values: &[f64], log: bool, (lo, hi): (f64, f64)) -> V
         .collect()
 }
 
-/// Tick labels for an axis over `lo..hi`: plain decimals, or `2.5e4` style throughout when
-/// the axis reaches 1e4 or lies below 1e-3 (its bottom on log axes, all of it on linear ones).
-fn tick_format(lo: f64, hi: f64, log: bool) -> impl Fn(&f64) -> String {
-    let magnitude = lo.abs().max(hi.abs());
-    let scientific = magnitude >= 1e4 || (if log { lo } else { magnitude }) < 1e-3;
-    // Both formats print a '.', so trimming zeros never eats integer digits.
-    let trim = |s: &str| s.trim_end_matches('0').trim_end_matches('.').to_string();
-    move |&v| {
-        if !log && v.abs() < 1e-9 * magnitude {
-            "0".into()
-        } else if scientific {
-            let s = format!("{v:.3e}");
-            let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-            format!("{}e{exponent}", trim(mantissa))
-        } else {
-            trim(&format!("{v:.6}"))
-        }
-    }
-}
-
 fn draw<Y>(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
     figure: &Figure,
     y_axis: Y,
     y_range: (f64, f64),
@@ -289,20 +262,16 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     // The legend sits in its own strip right of the chart, so it never hides data.
-    let labels: Vec<(usize, &str)> = (figure.series.iter().enumerate())
+    let legend: Vec<(Key, String)> = (figure.series.iter().enumerate())
         .filter(|(_, s)| !s.name.is_empty() && s.values.iter().any(|v| v.is_finite()))
-        .map(|(i, s)| (i, s.name.as_str()))
+        .map(|(i, s)| (Key::Series(i), s.name.clone()))
         .collect();
-    let longest = labels
-        .iter()
-        .map(|(_, name)| name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let strip = legend_width(labels.len(), longest);
+    let strip = text::legend_width(root, legend.iter().map(|(_, name)| name));
     let (width, _) = root.dim_in_pixel();
-    let body = root.titled(&figure.title, (FONT, 32)).map_err(drawing)?;
+    let body = text::titled(root, &figure.title)?;
     let (chart_area, legend_area) = body.split_horizontally(width.saturating_sub(strip));
     let (x0, x1) = x_range(&figure.times);
+    let plot_width = width.saturating_sub(strip + 150);
     let mut chart = ChartBuilder::on(&chart_area)
         .margin(16)
         .margin_right(24)
@@ -316,7 +285,7 @@ where
         .y_desc(&figure.y_label)
         .axis_desc_style((FONT, 22))
         .label_style((FONT, 18))
-        .x_labels(10)
+        .x_labels((plot_width / 90).clamp(3, 10) as usize)
         .y_labels(if log { 13 } else { 10 })
         .x_label_formatter(&tick_format(x0, x1, false))
         .y_label_formatter(&tick_format(y_range.0, y_range.1, log))
@@ -325,59 +294,21 @@ where
         .max_light_lines(4)
         .draw()
         .map_err(drawing)?;
-
+    let area = chart.plotting_area();
+    let count = figure.series.len();
     for (i, s) in figure.series.iter().enumerate() {
-        let runs = segments(&figure.times, &s.values, log, y_range);
-        if runs.is_empty() {
-            continue;
+        let style = series_style(i);
+        for run in segments(&figure.times, &s.values, log, y_range) {
+            let marked = marker_indices(run.len(), i, count);
+            if run.len() > 1 {
+                draw_line(area, run.clone(), &style, 2)?;
+            }
+            for k in marked {
+                draw_marker(area, run[k], style.marker, style.color, 5)?;
+            }
         }
-        let color = palette(i);
-        let isolated = runs.iter().filter(|run| run.len() == 1);
-        chart
-            .draw_series(isolated.map(|run| Circle::new(run[0], 3, color.filled())))
-            .map_err(drawing)?;
-        let style = color.stroke_width(2);
-        chart
-            .draw_series(runs.into_iter().map(|run| PathElement::new(run, style)))
-            .map_err(drawing)?;
     }
-    for (row, (i, name)) in labels.iter().enumerate() {
-        let y = 30 + 30 * row as i32;
-        let style = palette(*i).stroke_width(3);
-        legend_area
-            .draw(&PathElement::new([(8, y), (40, y)], style))
-            .map_err(drawing)?;
-        legend_area
-            .draw(&Text::new(name.to_string(), (50, y - 10), (FONT, 18)))
-            .map_err(drawing)?;
-    }
-    Ok(())
-}
-
-/// Width of the legend strip right of a chart for `entries` labels of at most `longest` characters.
-fn legend_width(entries: usize, longest: usize) -> u32 {
-    if entries == 0 {
-        0
-    } else {
-        (60 + 11 * longest as u32).clamp(140, 420)
-    }
-}
-
-fn palette(index: usize) -> RGBColor {
-    let hex = PALETTE[index % PALETTE.len()];
-    RGBColor((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
-}
-
-/// Mixes `color` with white: `amount` 0 gives white, 1 the colour itself.
-fn tint(color: RGBColor, amount: f64) -> RGBColor {
-    let mix = |c: u8| (255.0 - amount * (255.0 - f64::from(c))).round() as u8;
-    RGBColor(mix(color.0), mix(color.1), mix(color.2))
-}
-
-/// Mixes `color` with black: `amount` 0 gives the colour, 1 black.
-fn shade(color: RGBColor, amount: f64) -> RGBColor {
-    let mix = |c: u8| (f64::from(c) * (1.0 - amount)).round() as u8;
-    RGBColor(mix(color.0), mix(color.1), mix(color.2))
+    draw_legend(&legend_area, &legend)
 }
 
 fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {

@@ -43,6 +43,8 @@ pub struct CalibrateArgs {
     /// Also write report.html (as `cartsim report` does) at the end.
     #[arg(long)]
     pub report: bool,
+    #[command(flatten)]
+    pub figure: super::figures::FigureArgs,
 }
 
 /// The absolute form of `path` (as given when it cannot be resolved).
@@ -57,6 +59,8 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let file: Loaded<CalibrationSpec> =
         load_yaml(&path.display().to_string(), &text).map_err(Failure)?;
     let (loaded, run_path) = load_named_study(path, &file.spec.run, None)?;
+    let figures = (file.spec.figures.as_ref()).or(loaded.run.spec.figures.as_ref());
+    let look = args.figure.resolve(figures)?;
     let overrides = CalibrationOverrides {
         subjects: args.subjects,
         seed: args.seed,
@@ -83,7 +87,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         &model_path,
         table_path.as_deref(),
     )?;
-    let mut files = present::files(&calibration, &result)?;
+    let mut files = present::files(&calibration, &result, &look)?;
     let figures = files.len() - 2;
     files.push(NamedFile::new("calibrated.yaml", yaml));
     write_all(&mut staging, &files)?;
@@ -133,7 +137,7 @@ fn print_summary(
     println!(
         "wrote {}: calibration.csv, targets.csv, figures/ ({}), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} of {} in {:.1} s{})",
         directory.display(),
-        count(figures, "PNG file"),
+        count(figures, "file"),
         result.optimum.objective,
         result.objective_se,
         count(result.evaluations, "evaluation"),

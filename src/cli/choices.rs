@@ -4,6 +4,7 @@
 use crate::fit::Intervals;
 use crate::fit::likelihood::{BlqMethod, ErrorModel};
 use crate::fit::population::Covariance;
+use crate::plot::FigureFormat;
 use crate::report::Format;
 use crate::simulate::Interpolation;
 use crate::solver::SolverName;
@@ -69,4 +70,10 @@ choices!(Interpolation:
     (Interpolation::Nocb, "nocb", "next observation carried backward (NONMEM): a record's value holds over the interval that ends at it (default)"),
     (Interpolation::Locf, "locf", "last observation carried forward (mrgsolve): a record's value holds from its time on"),
     (Interpolation::Linear, "linear", "linear between records, constant before the first and after the last"),
+);
+
+choices!(FigureFormat:
+    (FigureFormat::Png, "png", "bitmap at --dpi (default)"),
+    (FigureFormat::Svg, "svg", "vector, text kept as text"),
+    (FigureFormat::Pdf, "pdf", "vector, one page of the figure's size, DejaVu Sans embedded"),
 );

@@ -110,6 +110,8 @@ pub struct FitArgs {
     dataset: DataArgs,
     #[command(flatten)]
     population: population::PopulationArgs,
+    #[command(flatten)]
+    pub figure: super::figures::FigureArgs,
 }
 
 /// `--gradient`: forward sensitivity equations (falling back to finite differences, with a
@@ -172,8 +174,8 @@ fn settings(
     text: &str,
     data: (&DataFile, &Dataset),
     fallback: Option<String>,
-) -> Settings {
-    Settings {
+) -> Result<Settings, Failure> {
+    Ok(Settings {
         model_file: args.model.display().to_string(),
         model_sha256: sha256_hex(text.as_bytes()),
         data: data.0.facts(data.1),
@@ -182,7 +184,8 @@ fn settings(
         blq: option_name(&args.blq),
         sensitivity: args.gradient == GradientChoice::Sensitivity && fallback.is_none(),
         gradient_fallback: fallback,
-    }
+        figures: args.figure.resolve(None)?,
+    })
 }
 
 pub fn fit(args: &FitArgs) -> Result<(), Failure> {
@@ -212,7 +215,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
         template: template(&model, args, parameters),
         estimated,
         gradient: (sensitivity.as_ref()).map_or(Gradient::FiniteDifference, Gradient::Sensitivity),
-        settings: settings(args, &text, (&data, &dataset), fallback),
+        settings: settings(args, &text, (&data, &dataset), fallback)?,
         inputs: vec![
             provenance::input(InputRole::Model, &args.model, &text),
             data.input(),

@@ -31,6 +31,8 @@ pub struct MergeArgs {
     /// The run file, when it has moved since the shards ran (its SHA-256 must match).
     #[arg(long)]
     pub run: Option<PathBuf>,
+    #[command(flatten)]
+    pub figure: super::figures::FigureArgs,
 }
 
 /// A shard's folder and its run.json.
@@ -172,6 +174,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let first = &shards[0].record;
     let loaded = run_of(first, args.run.as_deref())?;
     let study = &loaded.study;
+    let look = args.figure.resolve(loaded.run.spec.figures.as_ref())?;
     let result = combine(study, &shards)?;
     let run_file = (args.run.clone()).unwrap_or_else(|| PathBuf::from(&first.inputs.run_file.path));
     let directory = (args.out.clone()).unwrap_or_else(|| default_folder(&run_file, ""));
@@ -180,7 +183,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         owner: Owner::Run,
         force: args.force,
     })?;
-    let mut written = write_run_files(&mut staging, study, &result, false)?;
+    let mut written = write_run_files(&mut staging, study, &result, false, &look)?;
     if join_trajectories(&mut staging, &shards)? {
         written.push("trajectories.csv".into());
     }

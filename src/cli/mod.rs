@@ -9,6 +9,7 @@ mod completions;
 mod console;
 mod dataset;
 mod export;
+mod figures;
 mod fit;
 mod import;
 mod merge;

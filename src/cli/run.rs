@@ -40,6 +40,8 @@ pub struct RunArgs {
     /// Also write report.html (as `cartsim report` does) at the end.
     #[arg(long, conflicts_with = "shard")]
     pub report: bool,
+    #[command(flatten)]
+    pub figure: super::figures::FigureArgs,
 }
 
 fn parse_shard(text: &str) -> Result<(u64, u64), String> {
@@ -77,6 +79,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let loaded = load_study(&args.run, &args.scenarios)?;
     let study = &loaded.study;
+    let look = args.figure.resolve(loaded.run.spec.figures.as_ref())?;
     let range = shard_subjects(study.population.n, args.shard);
     let directory = (args.out.clone()).unwrap_or_else(|| default_folder(&args.run, ""));
     let (pool, threads) = super::worker_pool(args.threads)?;
@@ -105,7 +108,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     let writing = super::phase("writing tables and figures");
     trajectories.finish()?;
-    let mut written = write_run_files(&mut staging, study, &result, args.shard.is_some())?;
+    let mut written = write_run_files(&mut staging, study, &result, args.shard.is_some(), &look)?;
     if save {
         written.push("trajectories.csv".into());
     }

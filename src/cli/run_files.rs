@@ -5,6 +5,7 @@
 use super::{Failure, load, provenance};
 use crate::diag::Diagnostic;
 use crate::output::{Staging, sha256_hex};
+use crate::plot::FigureSettings;
 use crate::present::{NamedFile, run as present};
 use crate::record::provenance::{FILE as PROVENANCE, InputFile, InputRole, Kind, Provenance};
 use crate::record::run::{HashedFile, ModelFile, RunInputs, RunRecord};
@@ -164,6 +165,7 @@ pub(super) fn write_run_files(
     study: &Study,
     result: &StudyResult,
     shard: bool,
+    look: &FigureSettings,
 ) -> Result<Vec<String>, Failure> {
     let io = |e: std::io::Error| Diagnostic::new(format!("cannot write the results: {e}"));
     let mut file = staging.create("metrics.csv")?;
@@ -176,7 +178,7 @@ pub(super) fn write_run_files(
         .and_then(|_| file.flush())
         .map_err(io)?;
     drop(file);
-    let files = present::files(study, result, shard)?;
+    let files = present::files(study, result, shard, look)?;
     write_all(staging, &files)?;
     let figures = files
         .iter()
@@ -188,7 +190,7 @@ pub(super) fn write_run_files(
     if !shard {
         written.push(format!(
             "figures/ ({})",
-            crate::diag::count(figures, "PNG file")
+            crate::diag::count(figures, "file")
         ));
     }
     Ok(written)

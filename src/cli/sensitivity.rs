@@ -62,6 +62,8 @@ pub struct SensitivityArgs {
     /// Worker threads, at most 1024 (default, or 0: all cores); the numbers do not depend on it.
     #[arg(long, value_parser = super::thread_count)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub figure: super::figures::FigureArgs,
 }
 
 /// Runs the analysis of `method` in the worker pool, counting simulations on `bar`.
@@ -89,6 +91,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let loaded = load_study(&args.run, &[])?;
     let study = &loaded.study;
+    let look = args.figure.resolve(loaded.run.spec.figures.as_ref())?;
     let method = match args.method {
         MethodArg::Local => Method::Local,
         MethodArg::Morris => Method::Morris,
@@ -116,7 +119,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let analysis = analyse(&loaded, &setup, method, &pool, &bar);
     write_all(
         &mut staging,
-        &present::files(study, &setup, &analysis, &arm_label)?,
+        &present::files(study, &setup, &analysis, &arm_label, &look)?,
     )?;
     for (metric, message) in analysis.not_estimated(&setup) {
         super::console::warn(format_args!("no Sobol' indices for `{metric}`: {message}"));

@@ -1,5 +1,5 @@
 //! `cartsim simulate`: one model, one parameter set, one regimen, simulated and written as
-//! trajectory.csv, trajectory.png, metrics.csv, events.csv and run.json (see
+//! trajectory.csv, the trajectory figure (PNG, SVG, PDF as asked), metrics.csv, events.csv and run.json (see
 //! `present::simulate`). With `--data`, one run per ID of a dataset (see `data`).
 
 mod data;
@@ -69,6 +69,8 @@ pub struct SimulateArgs {
     /// Linear y-axis in the figure (default: log when values span more than two decades).
     #[arg(long)]
     linear: bool,
+    #[command(flatten)]
+    pub figure: super::figures::FigureArgs,
 }
 
 fn parse_dose(text: &str) -> Result<DoseSpec, String> {
@@ -127,13 +129,14 @@ fn plan(model: &Model, args: &SimulateArgs, template: &RunTemplate) -> Result<Ru
 
 impl SimulateArgs {
     /// How the results are presented.
-    fn settings(&self) -> Settings {
-        Settings {
+    fn settings(&self) -> Result<Settings, Failure> {
+        Ok(Settings {
             parameter_set: self.params.clone(),
             linear: self.linear,
             default_output: self.output.clone(),
             max_figures: self.max_figures,
-        }
+            figures: self.figure.resolve(None)?,
+        })
     }
 
     /// The output folder: `--out`, or output/<model name>/.
@@ -182,7 +185,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     let mut provenance = prov::record(Kind::Simulate, inputs, &plan.solver, started);
     provenance.add_simulation(None, &simulation);
     provenance.warnings = simulation.warnings.clone();
-    let settings = args.settings();
+    let settings = args.settings()?;
     let files = present::simulation(
         &model,
         &settings,
@@ -198,9 +201,13 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     for warning in &simulation.warnings {
         console::warn(warning);
     }
+    let figures: Vec<String> = (settings.figures.formats.iter())
+        .map(|f| format!("trajectory.{}", f.extension()))
+        .collect();
     println!(
-        "wrote {}/trajectory.csv, trajectory.png, run.json, events.csv, metrics.csv, {PROVENANCE}",
-        destination.path.display()
+        "wrote {}/trajectory.csv, {}, run.json, events.csv, metrics.csv, {PROVENANCE}",
+        destination.path.display(),
+        figures.join(", ")
     );
     Ok(())
 }

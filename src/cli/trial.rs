@@ -13,7 +13,7 @@ use crate::record::run::HashedFile;
 use crate::record::run::RunInputs;
 use crate::record::trial::TrialRecord;
 use crate::report::Format;
-use crate::spec::{Loaded, TrialSpec, load_yaml};
+use crate::spec::{FiguresSpec, Loaded, TrialSpec, load_yaml};
 use crate::virtual_trial::{
     OperatingCharacteristics, TrialOverrides, VirtualTrial, check, execute,
     operating_characteristics,
@@ -49,6 +49,8 @@ pub struct TrialArgs {
     /// Also write report.html (as `cartsim report` does) at the end.
     #[arg(long)]
     pub report: bool,
+    #[command(flatten)]
+    pub figure: super::figures::FigureArgs,
 }
 
 /// A trial file loaded and checked, with the record of every input.
@@ -59,6 +61,8 @@ struct LoadedTrial {
     inputs: RunInputs,
     /// Every input (trial file first) for provenance.json.
     files: Vec<InputFile>,
+    /// The trial file's `figures:` block, else its run file's.
+    figures: Option<FiguresSpec>,
 }
 
 /// Reads the trial file, its run file (with model and table) and checks them together.
@@ -70,6 +74,7 @@ fn load_trial(
     let text = read(path, "the trial file")?;
     let file: Loaded<TrialSpec> = load_yaml(&path.display().to_string(), &text).map_err(Failure)?;
     let (loaded, _) = load_named_study(path, &file.spec.run, run)?;
+    let figures = (file.spec.figures.clone()).or_else(|| loaded.run.spec.figures.clone());
     let mut files = vec![provenance::input(InputRole::TrialFile, path, &text)];
     files.extend(loaded.files);
     Ok(LoadedTrial {
@@ -80,6 +85,7 @@ fn load_trial(
         },
         inputs: loaded.inputs,
         files,
+        figures,
     })
 }
 
@@ -91,6 +97,7 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
     };
     let loaded = load_trial(&args.trial, args.run.as_deref(), overrides)?;
     let virtual_trial = &loaded.virtual_trial;
+    let look = args.figure.resolve(loaded.figures.as_ref())?;
     let directory = (args.out.clone()).unwrap_or_else(|| default_folder(&args.trial, ""));
     let (pool, threads) = super::worker_pool(args.threads)?;
     let mut staging = Staging::new(&Destination {
@@ -112,7 +119,10 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
         .and_then(|_| patients.flush())
         .map_err(io)?;
     drop(patients);
-    write_all(&mut staging, &present::files(virtual_trial, &result, &oc)?)?;
+    write_all(
+        &mut staging,
+        &present::files(virtual_trial, &result, &oc, &look)?,
+    )?;
     let mut provenance = provenance::record(
         Kind::Trial,
         loaded.files.clone(),
@@ -140,8 +150,9 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
     staging.commit()?;
     writing.finish_and_clear();
     println!(
-        "wrote {}: operating_characteristics.csv, trials.csv, patients.csv, figures/ (3 PNG files), trial.json, provenance.json ({}, {} in {:.1} s)",
+        "wrote {}: operating_characteristics.csv, trials.csv, patients.csv, figures/ ({}), trial.json, provenance.json ({}, {} in {:.1} s)",
         directory.display(),
+        crate::diag::count(3 * look.formats.len(), "file"),
         crate::diag::count(virtual_trial.trials, "trial"),
         crate::diag::count(result.simulations, "simulation"),
         started.elapsed().as_secs_f64()

@@ -2,20 +2,23 @@
 //! more panels of marks in data coordinates) drawn with the parent module's font, palette, tick
 //! labels and PNG encoding.
 
-use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::element::{ComposedElement, DashedPathElement};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use self::layout::{Cell, Layout};
-use super::{
-    FONT, MIN_HEIGHT, MIN_WIDTH, PlotError, drawing, encode, legend_width, register_font,
-    tick_format,
-};
+use super::format::{FigureSettings, Rendered, finish};
+use super::style::{draw_line, draw_marker, marker_indices, series_style};
+use super::text::{self, tick_format};
+use super::{FONT, PlotError, drawing, register_font};
 
 pub(super) mod categories;
 mod layout;
+mod legend;
+
+pub(super) use legend::draw_legend;
 
 /// Margins around the panels, and the y label area left of the first column.
 const MARGIN: u32 = 16;
@@ -25,11 +28,16 @@ const Y_LABEL_AREA: u32 = 110;
 /// bar and 4 pixels under it).
 const GAP: u32 = 18;
 const STRIP: u32 = 30;
+/// The axis descriptions' font size and line height.
+pub(super) const DESCRIPTION_FONT: u32 = 22;
+pub(super) const DESCRIPTION_LINE: u32 = 26;
 const STRIP_FILL: RGBColor = RGBColor(232, 232, 232);
 const FRAME: RGBColor = RGBColor(190, 190, 190);
-/// The least width of a column and height of a row of panels, in pixels (see `image_size`).
-const PANEL_WIDTH: u32 = 400;
-const PANEL_HEIGHT: u32 = 290;
+/// The least height of a row of panels, in drawing units (see `image_size`).
+const PANEL_HEIGHT: u32 = 220;
+/// The least width of a panel, and the width beside the panels (tick labels, legend, margins).
+const MIN_PANEL_WIDTH: u32 = 150;
+const FIXED_WIDTH: u32 = 330;
 
 /// The x axis of a figure.
 pub(super) enum XAxis {
@@ -58,6 +66,10 @@ pub(super) struct YAxis {
 /// How a legend entry is drawn next to its label.
 #[derive(Clone, Copy)]
 pub(super) enum Key {
+    /// Series i of the style cycle: its colour, dash pattern and marker.
+    Series(usize),
+    /// Series i's marker alone, as `Mark::Symbol` draws it.
+    Marker(usize),
     Fill(RGBColor),
     Line(RGBColor),
     Dashed(RGBColor),
@@ -69,6 +81,11 @@ pub(super) enum Key {
 
 /// Something drawn in data coordinates; coordinates must already lie within the axes' ranges.
 pub(super) enum Mark {
+    /// Series i in the style cycle: a line in its colour and dash pattern, with its marker
+    /// along it when the figure's series count is given (to space the markers of each apart).
+    Series(Vec<(f64, f64)>, usize, Option<usize>),
+    /// Series i's marker at a point (an observation of it).
+    Symbol((f64, f64), usize),
     /// A filled polygon (fewer than three points: nothing).
     Fill(Vec<(f64, f64)>, RGBColor),
     /// A polyline of the given colour and width (a single point: a dot).
@@ -112,29 +129,29 @@ pub(super) struct Plot {
     pub legend: Vec<(Key, String)>,
 }
 
-/// Rows and columns for `panels` panels: the fewest columns `c` with `c * c >= panels`, filled
+/// Rows and columns for `panels` panels on a canvas `width` units wide: the fewest columns `c`
+/// with `c * c >= panels`, but no more than leave each panel `MIN_PANEL_WIDTH` units, filled
 /// row by row (so 16 panels make 4x4, 5 make 2 rows of 3, and 0 or 1 a single chart).
-pub(super) fn grid(panels: usize) -> (usize, usize) {
-    let columns = (1..).find(|c| c * c >= panels).unwrap_or(1);
+pub(super) fn grid(panels: usize, width: u32) -> (usize, usize) {
+    let most = (width.saturating_sub(FIXED_WIDTH) / MIN_PANEL_WIDTH).max(1) as usize;
+    let columns = (1..).find(|c| c * c >= panels).unwrap_or(1).min(most);
     (panels.div_ceil(columns).max(1), columns)
 }
 
-/// The image size for a grid: at least 1200x800, and at least 400 pixels per column and 290
-/// per row (so 2x2 is 1200x800, 3x4 is 1600x870 and 4x4 is 1600x1160).
-pub(super) fn image_size((rows, columns): (usize, usize)) -> (u32, u32) {
-    (
-        MIN_WIDTH.max(PANEL_WIDTH * columns as u32),
-        MIN_HEIGHT.max(PANEL_HEIGHT * rows as u32),
-    )
+/// The canvas for a grid of `rows` on `canvas`: as tall as the settings ask, and at least 220
+/// drawing units per row (so a 4x4 grid is at least 880 units tall).
+pub(super) fn image_size((rows, _): (usize, usize), (width, height): (u32, u32)) -> (u32, u32) {
+    (width, height.max(PANEL_HEIGHT * rows as u32))
 }
 
-/// Renders `plot` to PNG bytes at [`image_size`].
-pub(super) fn render(plot: &Plot) -> Result<Vec<u8>, PlotError> {
+/// Draws `plot` in each format of `settings`, on a canvas of [`image_size`].
+pub(super) fn render(plot: &Plot, settings: &FigureSettings) -> Result<Rendered, PlotError> {
     register_font()?;
-    let (width, height) = image_size(grid(plot.panels.len()));
-    let mut rgb = vec![255u8; width as usize * height as usize * 3];
+    let canvas = settings.canvas();
+    let canvas = image_size(grid(plot.panels.len(), canvas.0), canvas);
+    let mut svg = String::new();
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, canvas).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
         let ((x0, x1), (y0, y1)) = (x_range(&plot.x), plot.y.range);
         match (is_log(&plot.x), plot.y.log) {
@@ -145,12 +162,12 @@ pub(super) fn render(plot: &Plot) -> Result<Vec<u8>, PlotError> {
         }?;
         root.present().map_err(drawing)?;
     }
-    encode(&rgb, width, height)
+    finish(&svg, canvas, settings)
 }
 
 /// The whole figure on `root`: the title, every panel, the axis descriptions and the legend.
 fn draw<X, Y>(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
     plot: &Plot,
     x_axis: X,
     y_axis: Y,
@@ -162,13 +179,9 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     // The legend sits in its own strip right of the panels, so it never hides data.
-    let longest = (plot.legend.iter())
-        .map(|(_, name)| name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let strip = legend_width(plot.legend.len(), longest);
+    let strip = text::legend_width(root, plot.legend.iter().map(|(_, name)| name));
     let (width, _) = root.dim_in_pixel();
-    let body = root.titled(&plot.title, (FONT, 32)).map_err(drawing)?;
+    let body = text::titled(root, &plot.title)?;
     let (chart_area, legend_area) = body.split_horizontally(width.saturating_sub(strip));
 
     let empty = Panel::single(Vec::new());
@@ -223,7 +236,7 @@ type TickFormat<'a> = &'a dyn Fn(&f64) -> String;
 
 /// A panel's grid lines and tick labels (under category names: no x grid lines or ticks).
 fn draw_grid<X, Y>(
-    chart: &mut ChartContext<'_, BitMapBackend<'_>, Cartesian2d<X, Y>>,
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
     layout: &Layout,
     (x_format, y_format): (TickFormat, TickFormat),
     y_log: bool,
@@ -235,7 +248,7 @@ where
     let (plot_width, plot_height) = (layout.plot_width, layout.plot_height);
     let mut mesh = chart.configure_mesh();
     mesh.label_style((FONT, 18))
-        .x_labels((plot_width / 70).clamp(4, 10) as usize)
+        .x_labels((plot_width / 70).clamp(2, 10) as usize)
         .y_labels((plot_height / 28).clamp(3, if y_log { 13 } else { 10 }) as usize)
         .x_label_formatter(x_format)
         .y_label_formatter(y_format)
@@ -251,7 +264,7 @@ where
 
 /// The grey strip above a panel, with its label.
 fn draw_strip(
-    chart_area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    chart_area: &DrawingArea<SVGBackend<'_>, Shift>,
     layout: &Layout,
     cell: &Cell,
     label: &str,
@@ -268,63 +281,28 @@ fn draw_strip(
     chart_area.draw_text(label, &style, at).map_err(drawing)
 }
 
-/// The axis descriptions, centred on all the panels together.
+/// The axis descriptions, centred on all the panels together (the x description on as many
+/// lines as the layout wrapped it to).
 fn draw_axis_descriptions(
-    chart_area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    chart_area: &DrawingArea<SVGBackend<'_>, Shift>,
     layout: &Layout,
     y_label: &str,
 ) -> Result<(), PlotError> {
     let (panels_width, panels_height) = layout.panels_size();
-    let desc = TextStyle::from((FONT, 22).into_font());
-    let x_desc_at = (
+    let desc = TextStyle::from((FONT, DESCRIPTION_FONT).into_font());
+    let bottom = desc.pos(Pos::new(HPos::Center, VPos::Bottom));
+    let (x, last) = (
         layout.x0 + panels_width / 2,
         MARGIN + panels_height + layout.x_label_area,
     );
-    let y_desc_at = (
-        MARGIN,
-        layout.y0 + (panels_height - layout.strip_height) / 2,
-    );
-    let bottom = desc.pos(Pos::new(HPos::Center, VPos::Bottom));
+    let lines = layout.x_desc_lines.len() as u32;
+    for (k, line) in layout.x_desc_lines.iter().enumerate() {
+        let y = last - (lines - 1 - k as u32) * DESCRIPTION_LINE;
+        (chart_area.draw_text(line, &bottom, (x as i32, y as i32))).map_err(drawing)?;
+    }
     let left = (desc.transform(FontTransform::Rotate270)).pos(Pos::new(HPos::Center, VPos::Top));
-    for (text, style, (x, y)) in [
-        (layout.x_desc, bottom, x_desc_at),
-        (y_label, left, y_desc_at),
-    ] {
-        chart_area
-            .draw_text(text, &style, (x as i32, y as i32))
-            .map_err(drawing)?;
-    }
-    Ok(())
-}
-
-/// The legend, one entry a row from the top of its strip: the key, then its label.
-fn draw_legend(
-    area: &DrawingArea<BitMapBackend<'_>, Shift>,
-    legend: &[(Key, String)],
-) -> Result<(), PlotError> {
-    for (row, (key, name)) in legend.iter().enumerate() {
-        let y = 30 + 30 * row as i32;
-        match *key {
-            Key::Fill(color) => {
-                area.draw(&Rectangle::new([(8, y - 9), (40, y + 9)], color.filled()))
-            }
-            Key::Line(color) => {
-                area.draw(&PathElement::new([(8, y), (40, y)], color.stroke_width(3)))
-            }
-            Key::Dashed(color) => area.draw(&DashedPathElement::new(
-                [(8, y), (40, y)],
-                8,
-                5,
-                color.stroke_width(3),
-            )),
-            Key::Dot(color) => area.draw(&Circle::new((24, y), 6, color.filled())),
-            Key::Below(color) => area.draw(&below((24, y), color, 8)),
-        }
-        .map_err(drawing)?;
-        area.draw(&Text::new(name.to_string(), (50, y - 10), (FONT, 18)))
-            .map_err(drawing)?;
-    }
-    Ok(())
+    let y = layout.y0 + (panels_height - layout.strip_height) / 2;
+    (chart_area.draw_text(y_label, &left, (MARGIN as i32, y as i32))).map_err(drawing)
 }
 
 /// The data range of an x axis (categories sit at 0, 1, … with half a slot either side).
@@ -352,7 +330,7 @@ fn below<C, DB: DrawingBackend>(at: C, color: RGBColor, size: i32) -> Triangle<C
 }
 
 fn draw_mark<'a, X, Y>(
-    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>,
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
     mark: &Mark,
 ) -> Result<(), PlotError>
 where
@@ -361,6 +339,11 @@ where
 {
     let area = chart.plotting_area();
     match mark {
+        Mark::Series(points, i, markers) => return draw_series(area, points, *i, *markers),
+        Mark::Symbol(at, i) => {
+            let style = series_style(*i);
+            return draw_marker(area, *at, style.marker, style.color, 6);
+        }
         Mark::Fill(points, color) if points.len() >= 3 => {
             area.draw(&Polygon::new(points.clone(), color.filled()))
         }
@@ -386,10 +369,33 @@ where
             } else {
                 (VPos::Top, 8)
             };
-            let style = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Center, v));
+            let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Center, v));
             area.draw(&(EmptyElement::at(*at) + Text::new(text.clone(), (0, dy), style)))
         }
         Mark::Fill(..) => Ok(()),
     }
     .map_err(drawing)
+}
+
+/// Series `i` along `points` in its style, with markers spaced for `markers` series (a lone
+/// point gets one either way).
+fn draw_series<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    area: &DrawingArea<DB, CT>,
+    points: &[(f64, f64)],
+    i: usize,
+    markers: Option<usize>,
+) -> Result<(), PlotError> {
+    let style = series_style(i);
+    if points.len() > 1 {
+        draw_line(area, points.to_vec(), &style, 2)?;
+    }
+    let marked = match (markers, points.len()) {
+        (Some(n), _) => marker_indices(points.len(), i, n),
+        (None, 1) => vec![0],
+        (None, _) => Vec::new(),
+    };
+    for k in marked {
+        draw_marker(area, points[k], style.marker, style.color, 5)?;
+    }
+    Ok(())
 }

@@ -11,9 +11,11 @@
 use plotters::style::RGBColor;
 
 use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
+use super::format::{FigureSettings, Rendered};
+use super::style::GREY;
 use super::{PlotError, decades_around, extent, padded_linear, palette, segments, shade, x_range};
 
-/// The most subjects [`fits_png`] draws in one image (a 4x4 grid). Split more subjects into
+/// The most subjects [`fits_figure`] draws in one image (a 4x4 grid). Split more subjects into
 /// pages with `panels.chunks(PANELS_PER_PAGE)`, one image each; more panels are an error.
 pub const PANELS_PER_PAGE: usize = 16;
 
@@ -64,7 +66,7 @@ pub enum Reference {
 
 /// The colours of the fitted line (also the scatter reference), observations and BLQ markers.
 pub(super) fn fit_colours() -> [RGBColor; 3] {
-    [palette(0), shade(palette(7), 0.65), palette(3)]
+    [palette(0), shade(GREY, 0.3), palette(3)]
 }
 
 /// Small multiples, one panel per subject in the order given, laid out in a grid of up to 4x4
@@ -75,12 +77,13 @@ pub(super) fn fit_colours() -> [RGBColor; 3] {
 ///
 /// Fails when a panel's `fitted` and `times` differ in length, or when there are more than
 /// [`PANELS_PER_PAGE`] panels. No panels draws an empty chart with the title.
-pub fn fits_png(
+pub fn fits_figure(
     title: &str,
     x_label: &str,
     y_label: &str,
     panels: &[SubjectPanel],
-) -> Result<Vec<u8>, PlotError> {
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     if panels.len() > PANELS_PER_PAGE {
         return Err(PlotError(format!(
             "fits: {} panels, but at most {PANELS_PER_PAGE} fit in one image; split the subjects \
@@ -129,29 +132,33 @@ pub fn fits_png(
         legend.push((Key::Line(fitted), "individual fit".to_string()));
     }
     legend.extend(point_legend(marks(), "BLQ, at LLOQ"));
-    render(&Plot {
-        title: title.to_string(),
-        x: XAxis::Numeric {
-            label: x_label.to_string(),
-            range: x_range,
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: XAxis::Numeric {
+                label: x_label.to_string(),
+                range: x_range,
+                log: false,
+            },
+            y,
+            panels,
+            legend,
         },
-        y,
-        panels,
-        legend,
-    })
+        settings,
+    )
 }
 
 /// A scatter plot of `points` (dots; censored points as BLQ triangles) over a reference line:
 /// see [`Reference`] for the line and the axes it implies. No points draws the reference line
 /// on default axes.
-pub fn scatter_png(
+pub fn scatter_figure(
     title: &str,
     x_label: &str,
     y_label: &str,
     points: &[ScatterPoint],
     reference: Reference,
-) -> Result<Vec<u8>, PlotError> {
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let xs = || points.iter().map(|p| p.x);
     let ys = || points.iter().map(|p| p.y);
     let positive = |v: f64| v.is_finite() && v > 0.0;
@@ -204,21 +211,24 @@ pub fn scatter_png(
         Reference::Zero { .. } => "BLQ",
     };
     legend.extend(point_legend(marks.iter(), blq));
-    render(&Plot {
-        title: title.to_string(),
-        x: XAxis::Numeric {
-            label: x_label.to_string(),
-            range: x.0,
-            log: x.1,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: XAxis::Numeric {
+                label: x_label.to_string(),
+                range: x.0,
+                log: x.1,
+            },
+            y: YAxis {
+                label: y_label.to_string(),
+                range: y.0,
+                log: y.1,
+            },
+            panels: Panel::single(marks),
+            legend,
         },
-        y: YAxis {
-            label: y_label.to_string(),
-            range: y.0,
-            log: y.1,
-        },
-        panels: Panel::single(marks),
-        legend,
-    })
+        settings,
+    )
 }
 
 /// Observations on a linear time axis over `x` and the y axis `y`: dots, and open triangles

@@ -1,7 +1,9 @@
-//! The data figure: one subject's model curves with its observations drawn over them as dots,
-//! and observations below the limit of quantification as open down-triangles at the LLOQ.
+//! The data figure: one subject's model curves with its observations drawn over them in each
+//! curve's marker, and observations below the limit of quantification as open down-triangles
+//! at the LLOQ.
 
 use super::canvas::{Key, Mark, Panel, Plot, XAxis, render};
+use super::format::{FigureSettings, Rendered};
 use super::{PlotError, YScale, palette, x_range, y_axis};
 use plotters::style::RGBColor;
 
@@ -16,17 +18,18 @@ pub struct ObservedSeries {
     pub observations: Vec<(f64, f64, bool)>,
 }
 
-/// Curves (each in its palette colour, split where a value is not finite, or not positive on
-/// a log axis) with their observations as dots of the same colour, censored ones as open
+/// Curves (each in its style's colour and dash, split where a value is not finite, or not
+/// positive on a log axis) with their observations in its marker and colour, censored ones as open
 /// down-triangles; the legend adds a key for each kind of point drawn. `scale` chooses the y axis.
 ///
 /// Fails when a curve's length differs from `times`.
-pub fn observed_png(
+pub fn observed_figure(
     (title, x_label, y_label): (&str, &str, &str),
     times: &[f64],
     series: &[ObservedSeries],
     scale: YScale,
-) -> Result<Vec<u8>, PlotError> {
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     if let Some(s) = series.iter().find(|s| s.values.len() != times.len()) {
         let (name, n, count) = (&s.name, s.values.len(), times.len());
         return Err(PlotError(format!(
@@ -58,7 +61,7 @@ pub fn observed_png(
         for run in points.split(|&(t, v)| !t.is_finite() || !drawable(v)) {
             if !run.is_empty() {
                 let path = run.iter().map(|&(t, v)| (t.clamp(x0, x1), fit(v)));
-                marks.push(Mark::Line(path.collect(), color, 2));
+                marks.push(Mark::Series(path.collect(), i, None));
             }
         }
         for &(t, v, censored) in &s.observations {
@@ -71,34 +74,41 @@ pub fn observed_png(
                 Mark::Below(at, color, 7)
             } else {
                 dots = true;
-                Mark::Dot(at, color, 5)
+                Mark::Symbol(at, i)
             });
         }
-        legend.push((Key::Line(color), s.name.clone()));
+        legend.push((Key::Series(i), s.name.clone()));
     }
     let grey = RGBColor(80, 80, 80);
-    if dots {
+    // One curve: its own marker; more: a neutral dot (each curve's key shows its marker).
+    if dots && series.len() == 1 {
+        legend.push((Key::Marker(0), "observed".to_string()));
+    } else if dots {
         legend.push((Key::Dot(grey), "observed".to_string()));
     }
     if below {
         legend.push((Key::Below(grey), "below LLOQ (at LLOQ)".to_string()));
     }
-    render(&Plot {
-        title: title.to_string(),
-        x: XAxis::Numeric {
-            label: x_label.to_string(),
-            range: (x0, x1),
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: XAxis::Numeric {
+                label: x_label.to_string(),
+                range: (x0, x1),
+                log: false,
+            },
+            y,
+            panels: Panel::single(marks),
+            legend,
         },
-        y,
-        panels: Panel::single(marks),
-        legend,
-    })
+        settings,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plot::testing::png;
 
     fn series(values: Vec<f64>, observations: Vec<(f64, f64, bool)>) -> ObservedSeries {
         ObservedSeries {
@@ -115,7 +125,8 @@ mod tests {
             vec![0.0, 10.0, 1.0, 0.1],
             vec![(1.0, 9.0, false), (3.0, 0.5, true)],
         );
-        let png = observed_png(("t", "x", "y"), &times, &[curve], YScale::Auto).unwrap();
+        let drawn = observed_figure(("t", "x", "y"), &times, &[curve], YScale::Auto, &png());
+        let png = drawn.unwrap().files.remove(0).1;
         let decoder = png::Decoder::new(std::io::Cursor::new(png));
         let mut reader = decoder.read_info().unwrap();
         let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
@@ -131,7 +142,7 @@ mod tests {
     #[test]
     fn refuses_a_curve_of_the_wrong_length() {
         let curve = series(vec![1.0], Vec::new());
-        let error = observed_png(("t", "x", "y"), &[0.0, 1.0], &[curve], YScale::Auto);
+        let error = observed_figure(("t", "x", "y"), &[0.0, 1.0], &[curve], YScale::Auto, &png());
         assert!(error.is_err_and(|e| e.0.contains("has 1 values")));
     }
 }

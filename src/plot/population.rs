@@ -11,6 +11,7 @@ use plotters::style::Color;
 
 use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
 use super::fit::{ObservedPoint, observation_marks, point_legend, time_range};
+use super::format::{FigureSettings, Rendered};
 use super::{PlotError, YScale, extent, padded_linear, palette, shade, tint, x_range, y_axis};
 
 /// Percentile bands of one output over time for one scenario.
@@ -72,17 +73,18 @@ pub(super) fn band_colours() -> [plotters::style::RGBColor; 4] {
 }
 
 /// Shaded 5–95% band (light), 25–75% band (darker), median line, the typical subject as a
-/// dashed line in a second colour, and any observations on top as in `fits_png`. The y axis
+/// dashed line in a second colour, and any observations on top as in `fits_figure`. The y axis
 /// is log10 when the positive finite values, observations included, span more than two
 /// decades (the `YScale::Auto` rule), linear from zero otherwise.
 ///
 /// Fails when a percentile (or a non-empty `typical`) has a different length from `times`.
-pub fn bands_png(
+pub fn bands_figure(
     title: &str,
     x_label: &str,
     y_label: &str,
     bands: &Bands,
-) -> Result<Vec<u8>, PlotError> {
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let n = bands.times.len();
     let columns = [
         ("p05", &bands.p05),
@@ -149,28 +151,32 @@ pub fn bands_png(
         legend.push((Key::Dashed(colour), "observed 5th, 95th".to_string()));
     }
     legend.extend(point_legend(marks.iter(), "BLQ, at LLOQ"));
-    render(&Plot {
-        title: title.to_string(),
-        x: XAxis::Numeric {
-            label: x_label.to_string(),
-            range: (x0, x1),
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: XAxis::Numeric {
+                label: x_label.to_string(),
+                range: (x0, x1),
+                log: false,
+            },
+            y,
+            panels: Panel::single(marks),
+            legend,
         },
-        y,
-        panels: Panel::single(marks),
-        legend,
-    })
+        settings,
+    )
 }
 
 /// Points with vertical error bars (low to high), one category per slot, labelled with the
 /// category names (wrapped to fit) and the estimate written beside each point. The y axis runs
 /// from 0 to 1 when `unit_interval` is true, else linearly from zero over the finite values.
-pub fn intervals_png(
+pub fn intervals_figure(
     title: &str,
     y_label: &str,
     intervals: &[Interval],
     unit_interval: bool,
-) -> Result<Vec<u8>, PlotError> {
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let range = if unit_interval {
         (0.0, 1.03)
     } else {
@@ -207,24 +213,32 @@ pub fn intervals_png(
             marks.push(Mark::Note(at, describe(interval), above));
         }
     }
-    render(&Plot {
-        title: title.to_string(),
-        x: categories(intervals.iter().map(|i| i.label.clone()), Vec::new(), ""),
-        y: YAxis {
-            label: y_label.to_string(),
-            range,
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: categories(intervals.iter().map(|i| i.label.clone()), Vec::new(), ""),
+            y: YAxis {
+                label: y_label.to_string(),
+                range,
+                log: false,
+            },
+            panels: Panel::single(marks),
+            legend: Vec::new(),
         },
-        panels: Panel::single(marks),
-        legend: Vec::new(),
-    })
+        settings,
+    )
 }
 
 /// Box plots per category: box from the 25th to the 75th percentile, a line at the median and
 /// whiskers to the 5th and 95th percentiles (as the x axis note says), with `n` under each
 /// label. Log y when every finite value is positive and they span more than two decades
 /// (quantities such as random effects, which take both signs, stay linear).
-pub fn boxes_png(title: &str, y_label: &str, boxes: &[BoxSummary]) -> Result<Vec<u8>, PlotError> {
+pub fn boxes_figure(
+    title: &str,
+    y_label: &str,
+    boxes: &[BoxSummary],
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let values = || {
         boxes
             .iter()
@@ -273,24 +287,28 @@ pub fn boxes_png(title: &str, y_label: &str, boxes: &[BoxSummary]) -> Result<Vec
     let notes = boxes.iter().map(|b| format!("n = {}", b.n)).collect();
     let description =
         "box: 25th–75th percentile · line: median · whiskers: 5th and 95th percentiles";
-    render(&Plot {
-        title: title.to_string(),
-        x: categories(boxes.iter().map(|b| b.label.clone()), notes, description),
-        y,
-        panels: Panel::single(marks),
-        legend: Vec::new(),
-    })
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: categories(boxes.iter().map(|b| b.label.clone()), notes, description),
+            y,
+            panels: Panel::single(marks),
+            legend: Vec::new(),
+        },
+        settings,
+    )
 }
 
 /// Right-continuous step curves extended to `end` (when it lies beyond a curve's last point),
 /// on a y axis from 0 to 1. Points are taken in time order; NaN points are skipped.
-pub fn steps_png(
+pub fn steps_figure(
     title: &str,
     x_label: &str,
     y_label: &str,
     curves: &[StepCurve],
     end: f64,
-) -> Result<Vec<u8>, PlotError> {
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let range = (0.0, 1.03);
     let mut marks = Vec::new();
     let mut legend = Vec::new();
@@ -315,37 +333,37 @@ pub fn steps_png(
             path.push((end, last_s));
         }
         times.extend(points.iter().map(|p| p.0));
-        marks.push(Mark::Line(path, palette(i), 3));
+        marks.push(Mark::Series(path, i, Some(curves.len())));
         if !curve.label.is_empty() {
-            legend.push((Key::Line(palette(i)), curve.label.clone()));
+            legend.push((Key::Series(i), curve.label.clone()));
         }
     }
     let (lo, hi) = x_range(&times);
     let clamp_x = |m: Mark| match m {
-        Mark::Line(path, c, w) => Mark::Line(
-            path.into_iter()
-                .map(|(t, s)| (t.clamp(lo, hi), s))
-                .collect(),
-            c,
-            w,
-        ),
+        Mark::Series(path, i, n) => {
+            let path = path.into_iter().map(|(t, s)| (t.clamp(lo, hi), s));
+            Mark::Series(path.collect(), i, n)
+        }
         other => other,
     };
-    render(&Plot {
-        title: title.to_string(),
-        x: XAxis::Numeric {
-            label: x_label.to_string(),
-            range: (lo, hi),
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: XAxis::Numeric {
+                label: x_label.to_string(),
+                range: (lo, hi),
+                log: false,
+            },
+            y: YAxis {
+                label: y_label.to_string(),
+                range,
+                log: false,
+            },
+            panels: Panel::single(marks.into_iter().map(clamp_x).collect()),
+            legend,
         },
-        y: YAxis {
-            label: y_label.to_string(),
-            range,
-            log: false,
-        },
-        panels: Panel::single(marks.into_iter().map(clamp_x).collect()),
-        legend,
-    })
+        settings,
+    )
 }
 
 pub(super) fn categories(

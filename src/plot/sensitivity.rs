@@ -4,7 +4,9 @@
 use plotters::style::Color;
 
 use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
+use super::format::{FigureSettings, Rendered};
 use super::population::{categories, significant};
+use super::style::GREY;
 use super::{PlotError, extent, padded_linear, palette, shade, tint};
 
 /// One parameter's bar pair in a tornado chart: the metric's relative change (a fraction) when
@@ -40,12 +42,13 @@ fn or_zero(v: f64) -> f64 {
 /// Tornado chart: parameters ordered by their largest change (largest left), a bar from 0 to
 /// the percent change of the metric for the lowered (first colour) and the raised (second
 /// colour) parameter, side by side. `change` is the fraction X of the +-X% moves.
-pub fn tornado_png(
+pub fn tornado_figure(
     title: &str,
     metric: &str,
     change: f64,
     bars: &[TornadoBar],
-) -> Result<Vec<u8>, PlotError> {
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let mut sorted = bars.to_vec();
     let swing = |b: &TornadoBar| or_zero(b.low).abs().max(or_zero(b.high).abs());
     sorted.sort_by(|a, b| swing(b).total_cmp(&swing(a)));
@@ -71,34 +74,41 @@ pub fn tornado_png(
         }
         marks.push(Mark::Line(
             vec![(i as f64 - 0.45, fit(0.0)), (i as f64 + 0.45, fit(0.0))],
-            palette(7),
+            GREY,
             1,
         ));
     }
     let change = significant(100.0 * change);
-    render(&Plot {
-        title: title.to_string(),
-        x: categories(
-            sorted.iter().map(|b| b.label.clone()),
-            Vec::new(),
-            "parameter (largest effect first)",
-        ),
-        y: YAxis {
-            label: format!("change in {metric} (%)"),
-            range,
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: categories(
+                sorted.iter().map(|b| b.label.clone()),
+                Vec::new(),
+                "parameter (largest effect first)",
+            ),
+            y: YAxis {
+                label: format!("change in {metric} (%)"),
+                range,
+                log: false,
+            },
+            panels: Panel::single(marks),
+            legend: vec![
+                (Key::Fill(colours[0]), format!("parameter -{change}%")),
+                (Key::Fill(colours[1]), format!("parameter +{change}%")),
+            ],
         },
-        panels: Panel::single(marks),
-        legend: vec![
-            (Key::Fill(colours[0]), format!("parameter -{change}%")),
-            (Key::Fill(colours[1]), format!("parameter +{change}%")),
-        ],
-    })
+        settings,
+    )
 }
 
 /// Sobol' indices: per parameter a bar for S1 (first colour) and ST (second colour) with its
 /// bootstrap interval as an error bar; the y axis covers 0 to 1 and any interval beyond.
-pub fn indices_png(title: &str, bars: &[IndexBar]) -> Result<Vec<u8>, PlotError> {
+pub fn indices_figure(
+    title: &str,
+    bars: &[IndexBar],
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let values = bars.iter().flat_map(|b| {
         [
             b.first.0, b.first.1, b.first.2, b.total.0, b.total.1, b.total.2,
@@ -131,28 +141,36 @@ pub fn indices_png(title: &str, bars: &[IndexBar]) -> Result<Vec<u8>, PlotError>
             }
         }
     }
-    render(&Plot {
-        title: title.to_string(),
-        x: categories(
-            bars.iter().map(|b| b.label.clone()),
-            Vec::new(),
-            "parameter · error bars: 95% bootstrap intervals",
-        ),
-        y: YAxis {
-            label: "Sobol' index".into(),
-            range,
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: categories(
+                bars.iter().map(|b| b.label.clone()),
+                Vec::new(),
+                "parameter · error bars: 95% bootstrap intervals",
+            ),
+            y: YAxis {
+                label: "Sobol' index".into(),
+                range,
+                log: false,
+            },
+            panels: Panel::single(marks),
+            legend: vec![
+                (Key::Fill(colours[0]), "first order S1".into()),
+                (Key::Fill(colours[1]), "total ST".into()),
+            ],
         },
-        panels: Panel::single(marks),
-        legend: vec![
-            (Key::Fill(colours[0]), "first order S1".into()),
-            (Key::Fill(colours[1]), "total ST".into()),
-        ],
-    })
+        settings,
+    )
 }
 
 /// Morris plane: sigma against mu* with each parameter labelled; both axes from 0.
-pub fn morris_png(title: &str, unit: &str, points: &[MorrisPoint]) -> Result<Vec<u8>, PlotError> {
+pub fn morris_figure(
+    title: &str,
+    unit: &str,
+    points: &[MorrisPoint],
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let top = |values: &mut dyn Iterator<Item = f64>| {
         let (_, high) = extent(values, f64::is_finite).unwrap_or((0.0, 1.0));
         if high > 0.0 { 1.15 * high } else { 1.0 }
@@ -161,7 +179,7 @@ pub fn morris_png(title: &str, unit: &str, points: &[MorrisPoint]) -> Result<Vec
     let y_top = top(&mut points.iter().map(|p| p.sigma));
     let mut marks = vec![Mark::Dashed(
         vec![(0.0, 0.0), (x_top.min(y_top), x_top.min(y_top))],
-        palette(7),
+        GREY,
         1,
     )];
     for (i, point) in points.iter().enumerate() {
@@ -171,21 +189,24 @@ pub fn morris_png(title: &str, unit: &str, points: &[MorrisPoint]) -> Result<Vec
             marks.push(Mark::Note(at, point.label.clone(), true));
         }
     }
-    render(&Plot {
-        title: title.to_string(),
-        x: XAxis::Numeric {
-            label: format!("mu* (mean |elementary effect|, {unit})"),
-            range: (0.0, x_top),
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: XAxis::Numeric {
+                label: format!("mu* (mean |elementary effect|, {unit})"),
+                range: (0.0, x_top),
+                log: false,
+            },
+            y: YAxis {
+                label: format!("sigma ({unit})"),
+                range: (0.0, y_top),
+                log: false,
+            },
+            panels: Panel::single(marks),
+            legend: vec![(Key::Dashed(GREY), "sigma = mu*".into())],
         },
-        y: YAxis {
-            label: format!("sigma ({unit})"),
-            range: (0.0, y_top),
-            log: false,
-        },
-        panels: Panel::single(marks),
-        legend: vec![(Key::Dashed(palette(7)), "sigma = mu*".into())],
-    })
+        settings,
+    )
 }
 
 #[cfg(test)]

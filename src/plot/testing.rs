@@ -4,7 +4,12 @@ use std::collections::HashSet;
 
 use plotters::style::RGBColor;
 
-use super::PlotError;
+use super::{FigureSettings, PlotError, Rendered};
+
+/// PNG only, at the default size.
+pub fn png() -> FigureSettings {
+    FigureSettings::default()
+}
 
 /// A decoded figure: width, height and RGB pixels.
 pub struct Image {
@@ -32,8 +37,9 @@ impl Image {
 }
 
 /// Decodes PNG bytes, checking the size is at least 1200x800 and the image is not blank.
-pub fn decode(result: Result<Vec<u8>, PlotError>) -> Image {
-    let bytes = result.expect("renders");
+pub fn decode(result: Result<Rendered, PlotError>) -> Image {
+    let rendered = result.expect("renders");
+    let bytes = rendered.bytes(super::FigureFormat::Png).expect("a PNG");
     let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
         .read_info()
         .unwrap();

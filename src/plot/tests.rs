@@ -17,20 +17,20 @@ fn figure(times: Vec<f64>, series: Vec<Vec<f64>>, scale: YScale) -> Figure {
         times,
         series,
         scale,
-        width: 1300,
-        height: 850,
     }
 }
 
-/// Renders, decodes the PNG, checks its size and returns the RGB pixels.
+/// Renders at the default settings, decodes the PNG, checks its size and returns the pixels.
 fn render_ok(fig: &Figure) -> Vec<[u8; 3]> {
-    let bytes = render_png(fig).expect("renders");
+    let settings = FigureSettings::default();
+    let rendered = render_figure(fig, &settings).expect("renders");
+    let bytes = rendered.bytes(FigureFormat::Png).expect("a PNG").to_vec();
     let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
         .read_info()
         .unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).expect("PNG decodes");
-    let expected = (fig.width.max(MIN_WIDTH), fig.height.max(MIN_HEIGHT));
+    let expected = settings.pixels(settings.canvas());
     assert_eq!(
         (info.width, info.height, info.color_type),
         (expected.0, expected.1, png::ColorType::Rgb)
@@ -55,17 +55,13 @@ fn png_has_requested_size_and_real_content() {
     let pixels = render_ok(&figure(times, vec![rise, vec![3.0; 100]], YScale::Auto));
     let distinct: std::collections::HashSet<_> = pixels.iter().collect();
     assert!(distinct.len() > 20, "only {} colours", distinct.len());
-    assert!(title_ink(&pixels, 1300) > 100, "title not rendered");
+    assert!(title_ink(&pixels, 1370) > 100, "title not rendered");
 }
 
 #[test]
-fn empty_figure_renders_with_title_at_minimum_size() {
-    let fig = Figure {
-        width: 10,
-        height: 10,
-        ..figure(vec![], vec![], YScale::Auto)
-    };
-    assert!(title_ink(&render_ok(&fig), MIN_WIDTH as usize) > 100);
+fn empty_figure_renders_with_title() {
+    let fig = figure(vec![], vec![], YScale::Auto);
+    assert!(title_ink(&render_ok(&fig), 1370) > 100);
 }
 
 #[test]
@@ -110,17 +106,20 @@ fn bad_and_degenerate_values_render_on_every_scale() {
 
 #[test]
 fn bad_shapes_are_errors() {
-    let err = render_png(&figure(vec![0.0, 1.0], vec![vec![1.0]], YScale::Auto)).unwrap_err();
+    let png = FigureSettings::default();
+    let err =
+        render_figure(&figure(vec![0.0, 1.0], vec![vec![1.0]], YScale::Auto), &png).unwrap_err();
     assert!(
         err.to_string()
             .contains("'s0' has 1 values but the figure has 2 times"),
         "{err}"
     );
-    let huge = Figure {
-        width: 100_000,
-        ..figure(vec![], vec![], YScale::Auto)
+    let huge = FigureSettings {
+        dpi: 2000.0,
+        size: FigureSize::SLIDE,
+        ..png
     };
-    assert!(render_png(&huge).is_err());
+    assert!(render_figure(&figure(vec![], vec![], YScale::Auto), &huge).is_err());
 }
 
 #[test]
@@ -137,11 +136,11 @@ fn axis_helpers() {
     );
     assert_eq!(
         labels(0.0, 3e4, false, &[0.0, 5e3, 2.5e4]),
-        ["0", "5e3", "2.5e4"]
+        ["0", "5×10³", "2.5×10⁴"]
     );
     assert_eq!(
         labels(1e-7, 1e5, true, &[1e-7, 1.0, 1e5]),
-        ["1e-7", "1e0", "1e5"]
+        ["10⁻⁷", "10⁰", "10⁵"]
     );
     assert_eq!(
         labels(0.1, 100.0, true, &[0.1, 2.0, 100.0]),

@@ -4,7 +4,9 @@
 use plotters::style::Color;
 
 use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
+use super::format::{FigureSettings, Rendered};
 use super::population::{categories, significant};
+use super::style::GREY;
 use super::{PlotError, extent, palette, shade, tint};
 
 /// One category's bars, one value per group (NaN: no bar), drawn left to right.
@@ -24,14 +26,15 @@ pub struct TrialPath {
 /// Grouped bars: per category one bar per entry of `groups` (their legend names, coloured
 /// `colours` from the palette), with its value written above when there are few bars. The y
 /// axis runs from 0 to `top` (or over the values, when `top` is `None`).
-pub fn grouped_bars_png(
+pub fn grouped_bars_figure(
     title: &str,
     y_label: &str,
     x_description: &str,
     groups: &[(&str, usize)],
     bars: &[BarGroup],
     top: Option<f64>,
-) -> Result<Vec<u8>, PlotError> {
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let highest = extent(
         bars.iter().flat_map(|b| b.values.iter().copied()),
         f64::is_finite,
@@ -57,32 +60,40 @@ pub fn grouped_bars_png(
             }
         }
     }
-    render(&Plot {
-        title: title.to_string(),
-        x: categories(
-            bars.iter().map(|b| b.label.clone()),
-            Vec::new(),
-            x_description,
-        ),
-        y: YAxis {
-            label: y_label.to_string(),
-            range,
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: categories(
+                bars.iter().map(|b| b.label.clone()),
+                Vec::new(),
+                x_description,
+            ),
+            y: YAxis {
+                label: y_label.to_string(),
+                range,
+                log: false,
+            },
+            panels: Panel::single(marks),
+            legend: (groups.iter())
+                .map(|&(name, colour)| (Key::Fill(palette(colour)), name.to_string()))
+                .collect(),
         },
-        panels: Panel::single(marks),
-        legend: (groups.iter())
-            .map(|&(name, colour)| (Key::Fill(palette(colour)), name.to_string()))
-            .collect(),
-    })
+        settings,
+    )
 }
 
 /// Example trial paths, one panel each: the level given (1 = lowest of `levels`) against the
 /// patient number, a step line through the cohorts, each patient a dot (red: DLT, grey: none).
-pub fn paths_png(title: &str, levels: usize, paths: &[TrialPath]) -> Result<Vec<u8>, PlotError> {
+pub fn paths_figure(
+    title: &str,
+    levels: usize,
+    paths: &[TrialPath],
+    settings: &FigureSettings,
+) -> Result<Rendered, PlotError> {
     let longest = (paths.iter().flat_map(|p| p.patients.iter().map(|q| q.0)))
         .max()
         .unwrap_or(1);
-    let (dlt, none, line) = (palette(3), palette(7), shade(palette(0), 0.1));
+    let (dlt, none, line) = (palette(3), GREY, shade(palette(0), 0.1));
     let panels = paths
         .iter()
         .map(|path| {
@@ -107,23 +118,26 @@ pub fn paths_png(title: &str, levels: usize, paths: &[TrialPath]) -> Result<Vec<
             }
         })
         .collect();
-    render(&Plot {
-        title: title.to_string(),
-        x: XAxis::Numeric {
-            label: "patient (enrolment order)".into(),
-            range: (0.0, longest as f64 + 1.0),
-            log: false,
+    render(
+        &Plot {
+            title: title.to_string(),
+            x: XAxis::Numeric {
+                label: "patient (enrolment order)".into(),
+                range: (0.0, longest as f64 + 1.0),
+                log: false,
+            },
+            y: YAxis {
+                label: "dose level (1 = lowest)".into(),
+                range: (0.5, levels as f64 + 0.5),
+                log: false,
+            },
+            panels,
+            legend: vec![
+                (Key::Line(line), "level given".into()),
+                (Key::Dot(dlt), "DLT".into()),
+                (Key::Dot(none), "no DLT".into()),
+            ],
         },
-        y: YAxis {
-            label: "dose level (1 = lowest)".into(),
-            range: (0.5, levels as f64 + 0.5),
-            log: false,
-        },
-        panels,
-        legend: vec![
-            (Key::Line(line), "level given".into()),
-            (Key::Dot(dlt), "DLT".into()),
-            (Key::Dot(none), "no DLT".into()),
-        ],
-    })
+        settings,
+    )
 }

@@ -7,6 +7,7 @@ use super::NamedFile;
 use crate::calibrate::{Calibration, CalibrationResult, QuantityKind, Statistic};
 use crate::csv::{number_cell, text_cell};
 use crate::diag::Diagnostic;
+use crate::plot::FigureSettings;
 use crate::record::calibration::{CalibrationRecord, EstimateRecord};
 use crate::record::run::{HashedFile, RunInputs};
 use crate::record::{Record, to_json};
@@ -138,12 +139,13 @@ fn entry<'a>(map: &'a mut Mapping, key: &str) -> &'a mut Mapping {
 pub fn files(
     calibration: &Calibration,
     result: &CalibrationResult,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let mut files = vec![
         NamedFile::new("calibration.csv", calibration_csv(calibration, result)),
         NamedFile::new("targets.csv", targets_csv(calibration, result)),
     ];
-    files.extend(figures::figures(calibration, result)?);
+    files.extend(figures::figures(calibration, result, look)?);
     Ok(files)
 }
 

@@ -12,6 +12,7 @@ pub mod simulate;
 pub mod trial;
 
 use crate::diag::{Diagnostic, Severity};
+use crate::plot::Rendered;
 
 /// A file of an output folder, not yet written: its name relative to the folder, and its bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,13 @@ impl NamedFile {
             name: name.into(),
             bytes: bytes.into(),
         }
+    }
+
+    /// A figure's files: `stem` (its name without extension) with each format's extension.
+    pub fn figure(stem: &str, rendered: Rendered) -> Vec<NamedFile> {
+        (rendered.files.into_iter())
+            .map(|(format, bytes)| NamedFile::new(format!("{stem}.{}", format.extension()), bytes))
+            .collect()
     }
 }
 

@@ -5,6 +5,7 @@ mod figures;
 
 use super::NamedFile;
 use crate::diag::Diagnostic;
+use crate::plot::FigureSettings;
 use crate::record::Record;
 use crate::record::run::RunInputs;
 use crate::record::sensitivity::{
@@ -67,6 +68,7 @@ pub fn files(
     setup: &Setup,
     analysis: &Analysis,
     scenario: &str,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let (mut files, figures) = match analysis {
         Analysis::Local(result) => (
@@ -77,15 +79,15 @@ pub fn files(
                     local_curves_csv(study, setup, result),
                 ),
             ],
-            figures::local(study, setup, result, scenario)?,
+            figures::local(study, setup, result, scenario, look)?,
         ),
         Analysis::Morris(result) => (
             vec![NamedFile::new("morris.csv", morris_csv(setup, result))],
-            figures::morris(setup, result, scenario)?,
+            figures::morris(setup, result, scenario, look)?,
         ),
         Analysis::Sobol(outcome) => (
             vec![NamedFile::new("sobol.csv", sobol_csv(setup, outcome))],
-            figures::sobol(setup, outcome, scenario)?,
+            figures::sobol(setup, outcome, scenario, look)?,
         ),
     };
     files.extend(figures);

@@ -7,6 +7,7 @@ use super::NamedFile;
 use crate::csv::number_cell;
 use crate::csv::text_cell;
 use crate::diag::Diagnostic;
+use crate::plot::FigureSettings;
 use crate::record::provenance::Provenance;
 use crate::record::run::{HashedFile, RunInputs};
 use crate::record::trial::{DesignRecord, ReadoutRecord, TrialRecord, TrialTotals};
@@ -133,6 +134,7 @@ pub fn files(
     virtual_trial: &VirtualTrial,
     result: &TrialResult,
     oc: &OperatingCharacteristics,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let mut files = vec![
         NamedFile::new(
@@ -141,7 +143,7 @@ pub fn files(
         ),
         NamedFile::new("trials.csv", trials_csv(virtual_trial, result)),
     ];
-    files.extend(figures::figures(virtual_trial, result, oc)?);
+    files.extend(figures::figures(virtual_trial, result, oc, look)?);
     Ok(files)
 }
 

@@ -19,6 +19,8 @@ pub struct CalibrationSpec {
     /// Seed of the virtual patients (`--seed` overrides; default: the run file's population
     /// seed).
     pub seed: Option<u64>,
+    /// Formats and size of the figures (the command line overrides them).
+    pub figures: Option<super::FiguresSpec>,
 }
 
 fn default_subjects() -> u64 {

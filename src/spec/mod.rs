@@ -2,6 +2,7 @@
 //! for diagnostics. Nothing here evaluates an expression; `model` checks and compiles.
 
 mod calibration;
+mod figures;
 mod kind;
 mod load;
 mod problems;
@@ -12,6 +13,7 @@ mod trial;
 mod types;
 
 pub use calibration::{CalibrationSpec, EstimateSpec, TargetSpec};
+pub use figures::FiguresSpec;
 pub use kind::{FileKind, file_kind};
 pub use load::{Loaded, LoadedModel, load_model, load_yaml, location};
 pub use problems::Problems;

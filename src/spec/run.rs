@@ -28,6 +28,8 @@ pub struct RunSpec {
     pub metrics: MetricsSpec,
     /// Settings of `cartsim sensitivity` (the command line overrides them).
     pub sensitivity: Option<SensitivitySpec>,
+    /// Formats and size of the figures (the command line overrides them).
+    pub figures: Option<super::FiguresSpec>,
 }
 
 /// The `simulation:` block (formerly `output:`): span, output grid, solver settings and the

@@ -29,6 +29,8 @@ pub struct TrialSpec {
     #[serde(default = "default_reference_patients")]
     pub reference_patients: u64,
     pub accrual: Option<AccrualSpec>,
+    /// Formats and size of the figures (the command line overrides them).
+    pub figures: Option<super::FiguresSpec>,
 }
 
 fn default_trials() -> u64 {

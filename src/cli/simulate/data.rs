@@ -39,7 +39,7 @@ pub(super) fn run(
         (provenance.warnings).extend(simulation.warnings.iter().map(|w| format!("ID {id}: {w}")));
     }
     let facts = data_file.facts(&dataset);
-    let (settings, record) = (args.settings(), provenance.clone());
+    let (settings, record) = (args.settings()?, provenance.clone());
     let files = dataset_runs(
         model,
         &settings,

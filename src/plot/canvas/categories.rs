@@ -9,7 +9,7 @@ use super::super::{FONT, PlotError, drawing};
 
 /// Font sizes tried from the largest down until every name fits in `MAX_LINES` lines; the
 /// smallest is used regardless, with longer names cut short.
-const LABEL_SIZES: [u32; 4] = [18, 16, 14, 13];
+const LABEL_SIZES: [u32; 2] = [20, 18];
 const MAX_LINES: usize = 4;
 
 /// Category names laid out for their slots, with their notes.
@@ -22,7 +22,7 @@ pub(super) struct Labels<'a> {
 impl<'a> Labels<'a> {
     /// Lays out `names` for slots `slot` pixels wide, measuring text on `area`.
     pub fn new(
-        area: &DrawingArea<BitMapBackend<'_>, Shift>,
+        area: &DrawingArea<SVGBackend<'_>, Shift>,
         names: &[String],
         notes: &'a [String],
         slot: u32,
@@ -42,8 +42,8 @@ impl<'a> Labels<'a> {
     /// Draws a tick and the name (and note) under each slot of `chart`'s x axis.
     pub fn draw<X, Y>(
         &self,
-        root: &DrawingArea<BitMapBackend<'_>, Shift>,
-        chart: &ChartContext<'_, BitMapBackend<'_>, Cartesian2d<X, Y>>,
+        root: &DrawingArea<SVGBackend<'_>, Shift>,
+        chart: &ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
     ) -> Result<(), PlotError>
     where
         X: Ranged<ValueType = f64>,
@@ -127,7 +127,7 @@ pub(in crate::plot) fn wrap(
 
 /// Names wrapped to `slot` pixels: the font size and each name's lines.
 fn layout(
-    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
     labels: &[String],
     slot: u32,
 ) -> (u32, Vec<Vec<String>>) {

@@ -4,8 +4,12 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::categories::Labels;
-use super::{GAP, MARGIN, MARGIN_RIGHT, Panel, Plot, STRIP, XAxis, Y_LABEL_AREA, grid};
+use super::super::FONT;
+use super::categories::{Labels, wrap};
+use super::{
+    DESCRIPTION_FONT, DESCRIPTION_LINE, GAP, MARGIN, MARGIN_RIGHT, Panel, Plot, STRIP, XAxis,
+    Y_LABEL_AREA, grid,
+};
 
 /// The panels' places in the chart area, and the category names under the x axis if any.
 pub(super) struct Layout<'a> {
@@ -23,8 +27,9 @@ pub(super) struct Layout<'a> {
     /// The top left corner of the first panel's plotting area.
     pub x0: u32,
     pub y0: u32,
-    /// The description written under the x axis, and its category names if it has them.
-    pub x_desc: &'a str,
+    /// The description written under the x axis, wrapped to the width of the panels, and its
+    /// category names if it has them.
+    pub x_desc_lines: Vec<String>,
     pub labels: Option<Labels<'a>>,
 }
 
@@ -41,12 +46,12 @@ impl<'a> Layout<'a> {
     /// Lays out `panels` of `plot` in a chart area of `size` pixels, measuring category names
     /// on `root`.
     pub fn new(
-        root: &DrawingArea<BitMapBackend<'_>, Shift>,
+        root: &DrawingArea<SVGBackend<'_>, Shift>,
         plot: &'a Plot,
         panels: &[Panel],
         (area_width, area_height): (u32, u32),
     ) -> Self {
-        let (rows, columns) = grid(panels.len());
+        let (rows, columns) = grid(panels.len(), root.dim_in_pixel().0);
         let fixed_width = MARGIN + MARGIN_RIGHT + Y_LABEL_AREA + gaps(columns);
         let plot_width = area_width.saturating_sub(fixed_width) / columns as u32;
 
@@ -61,7 +66,13 @@ impl<'a> Layout<'a> {
                 (description, Some(Labels::new(root, labels, notes, slot)))
             }
         };
-        let x_label_area = (labels.as_ref()).map_or(70, |l| l.area_height(!x_desc.is_empty()));
+        let style = TextStyle::from((FONT, DESCRIPTION_FONT).into_font());
+        let width_of = |s: &str| root.estimate_text_size(s, &style).map_or(u32::MAX, |d| d.0);
+        let room = columns as u32 * plot_width + gaps(columns);
+        let x_desc_lines = wrap(x_desc, room.max(1), width_of);
+        let extra = x_desc_lines.len().saturating_sub(1) as u32 * DESCRIPTION_LINE;
+        let x_label_area =
+            extra + (labels.as_ref()).map_or(70, |l| l.area_height(!x_desc.is_empty()));
         let strip_height = if panels.iter().any(|p| !p.label.is_empty()) {
             STRIP
         } else {
@@ -79,7 +90,7 @@ impl<'a> Layout<'a> {
             x_label_area,
             x0: MARGIN + Y_LABEL_AREA,
             y0: MARGIN + strip_height,
-            x_desc,
+            x_desc_lines,
             labels,
         }
     }

@@ -1,8 +1,8 @@
 //! Unit tests of the fit figures.
 
 use crate::plot::canvas::{grid, image_size};
-use crate::plot::population::{Bands, bands_png};
-use crate::plot::testing::{Image, decode};
+use crate::plot::population::{Bands, bands_figure};
+use crate::plot::testing::{Image, decode, png};
 
 use super::*;
 
@@ -48,7 +48,13 @@ fn subject(k: usize) -> SubjectPanel {
 }
 
 fn fits(panels: &[SubjectPanel]) -> Image {
-    decode(fits_png("Individual fits", "days", "copies/µg", panels))
+    decode(fits_figure(
+        "Individual fits",
+        "days",
+        "copies/µg",
+        panels,
+        &png(),
+    ))
 }
 
 fn uncensored(mut panel: SubjectPanel) -> SubjectPanel {
@@ -61,7 +67,9 @@ fn fits_draw_fitted_lines_observations_and_blq_markers_in_a_grid() {
     let panels: Vec<SubjectPanel> = (0..PANELS_PER_PAGE).map(subject).collect();
     assert!(panels.iter().any(|p| p.observed.iter().any(|o| o.censored)));
     let image = fits(&panels);
-    let (width, height) = image_size(grid(PANELS_PER_PAGE));
+    let settings = png();
+    let canvas = settings.canvas();
+    let (width, height) = settings.pixels(image_size(grid(PANELS_PER_PAGE, canvas.0), canvas));
     assert_eq!(
         (image.width, image.height),
         (width as usize, height as usize)
@@ -95,7 +103,8 @@ fn fits_draw_fitted_lines_observations_and_blq_markers_in_a_grid() {
 #[test]
 fn a_single_subject_fills_the_figure() {
     let image = fits(&[subject(3)]);
-    assert_eq!((image.width, image.height), (1200, 800));
+    // The default size: 174 x 116 mm at 200 dpi.
+    assert_eq!((image.width, image.height), (1370, 914));
     let [fitted, observed, blq] = fit_colours();
     assert!(image.count(fitted) > 2_000);
     assert!(image.count(observed) > 500);
@@ -106,14 +115,16 @@ fn a_single_subject_fills_the_figure() {
 fn fits_with_mismatched_lengths_or_too_many_panels_are_errors() {
     let mut bad = subject(0);
     bad.fitted.pop();
-    let err = fits_png("t", "x", "y", &[subject(1), bad]).unwrap_err();
+    let err = fits_figure("t", "x", "y", &[subject(1), bad], &png()).unwrap_err();
     assert!(
         err.to_string()
             .contains("panel 'ID 1' has 365 fitted values but 366 times"),
         "{err}"
     );
     let many: Vec<SubjectPanel> = (0..=PANELS_PER_PAGE).map(subject).collect();
-    let err = fits_png("t", "x", "y", &many).unwrap_err().to_string();
+    let err = fits_figure("t", "x", "y", &many, &png())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("17 panels, but at most 16"), "{err}");
     for page in many.chunks(PANELS_PER_PAGE) {
         fits(page);
@@ -153,7 +164,14 @@ fn degenerate_fits_render() {
 }
 
 fn scatter(points: &[ScatterPoint], reference: Reference) -> Image {
-    decode(scatter_png("Scatter", "x", "y", points, reference))
+    decode(scatter_figure(
+        "Scatter",
+        "x",
+        "y",
+        points,
+        reference,
+        &png(),
+    ))
 }
 
 /// Observed versus predicted for every sample of the subjects, the predictions being the
@@ -251,13 +269,13 @@ fn bands_carry_observations_for_a_visual_predictive_check() {
         observed,
         observed_percentiles: [curve(1e4), curve(1e5), curve(5e5)],
     };
-    let image = decode(bands_png("VPC", "days", "copies/µg", &bands));
+    let image = decode(bands_figure("VPC", "days", "copies/µg", &bands, &png()));
     let [_, observed, blq] = fit_colours();
     let percentile_lines = crate::plot::palette(5);
     assert!(image.count(observed) > 1_000, "{}", image.count(observed));
     assert!(image.count(blq) > 100, "{}", image.count(blq));
     assert!(image.count(percentile_lines) > 1_000);
-    let plain = decode(bands_png(
+    let plain = decode(bands_figure(
         "VPC",
         "days",
         "copies/µg",
@@ -266,6 +284,7 @@ fn bands_carry_observations_for_a_visual_predictive_check() {
             observed_percentiles: Default::default(),
             ..bands
         },
+        &png(),
     ));
     assert_eq!(plain.count(blq), 0);
     assert_eq!(plain.count(percentile_lines), 0);
@@ -273,7 +292,7 @@ fn bands_carry_observations_for_a_visual_predictive_check() {
 
 #[test]
 fn grids_are_as_square_as_possible() {
-    let shapes: Vec<_> = [0, 1, 2, 3, 5, 9, 10, 16].map(grid).to_vec();
+    let shapes: Vec<_> = [0, 1, 2, 3, 5, 9, 10, 16].map(|n| grid(n, 1200)).to_vec();
     assert_eq!(
         shapes,
         [
@@ -287,4 +306,7 @@ fn grids_are_as_square_as_possible() {
             (4, 4)
         ]
     );
+    // A single column (85 mm is about 500 units) keeps panels at least 150 units wide.
+    assert_eq!(grid(16, 500), (16, 1));
+    assert_eq!(grid(16, 650), (8, 2));
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::plot::canvas::categories::wrap;
-use crate::plot::testing::{Image, decode};
+use crate::plot::testing::{Image, decode, png};
 use crate::plot::tint;
 
 const NAN: f64 = f64::NAN;
@@ -34,7 +34,13 @@ fn car_t_bands() -> Bands {
 }
 
 fn bands_image(bands: &Bands) -> Image {
-    decode(bands_png("CAR T cells", "days", "cells/µL", bands))
+    decode(bands_figure(
+        "CAR T cells",
+        "days",
+        "cells/µL",
+        bands,
+        &png(),
+    ))
 }
 
 #[test]
@@ -101,14 +107,18 @@ fn bands_over_seven_decades_get_a_log_axis_and_zeros_sit_on_its_floor() {
 fn bands_with_mismatched_lengths_are_errors_naming_the_column() {
     let mut bands = car_t_bands();
     bands.p75.truncate(2);
-    let err = bands_png("t", "x", "y", &bands).unwrap_err().to_string();
+    let err = bands_figure("t", "x", "y", &bands, &png())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("p75 has 2 values but there are 181 times"),
         "{err}"
     );
     let mut bands = car_t_bands();
     bands.typical.push(1.0);
-    let err = bands_png("t", "x", "y", &bands).unwrap_err().to_string();
+    let err = bands_figure("t", "x", "y", &bands, &png())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("typical has 182 values"), "{err}");
 }
 
@@ -159,7 +169,13 @@ fn intervals_draw_each_category_in_its_colour_with_its_label() {
         interval("mid (1e6/kg)", 0.71, 0.68, 0.74),
         interval("high (1e7/kg) with lymphodepletion", 0.93, 0.91, 0.95),
     ];
-    let image = decode(intervals_png("Response", "fraction", &intervals, true));
+    let image = decode(intervals_figure(
+        "Response",
+        "fraction",
+        &intervals,
+        true,
+        &png(),
+    ));
     for i in 0..3 {
         assert!(
             image.count(palette(i)) > 300,
@@ -174,7 +190,13 @@ fn intervals_draw_each_category_in_its_colour_with_its_label() {
             ..i.clone()
         })
         .collect();
-    let bare = decode(intervals_png("Response", "fraction", &unlabelled, true));
+    let bare = decode(intervals_figure(
+        "Response",
+        "fraction",
+        &unlabelled,
+        true,
+        &png(),
+    ));
     assert!(
         image.ink(0.9..1.0) > bare.ink(0.9..1.0) + 300,
         "category labels missing"
@@ -196,7 +218,13 @@ fn degenerate_intervals_render() {
     ];
     for case in &cases {
         for unit in [true, false] {
-            decode(intervals_png("Degenerate", "fraction", case, unit));
+            decode(intervals_figure(
+                "Degenerate",
+                "fraction",
+                case,
+                unit,
+                &png(),
+            ));
         }
     }
 }
@@ -221,7 +249,7 @@ fn boxes_fill_each_category_on_a_log_axis() {
         summary("mid (1e6/kg)", [3e5, 4e6, 1.5e7, 5e7, 2.5e8]),
         summary("high (1e7/kg)", [4e6, 5e7, 2e8, 6e8, 3e9]),
     ];
-    let image = decode(boxes_png("Cmax", "cells/µL", &boxes));
+    let image = decode(boxes_figure("Cmax", "cells/µL", &boxes, &png()));
     for i in 0..3 {
         let fill = image.count(tint(palette(i), 0.35));
         assert!(fill > 5_000, "box {i} fill: {fill}");
@@ -244,7 +272,7 @@ fn degenerate_boxes_render() {
         ],
     ];
     for case in &cases {
-        decode(boxes_png("Degenerate", "cells", case));
+        decode(boxes_figure("Degenerate", "cells", case, &png()));
     }
 }
 
@@ -267,7 +295,14 @@ fn step_curves_are_drawn_in_palette_order() {
         curve("mid", km(0.08)),
         curve("high", km(0.03)),
     ];
-    let image = decode(steps_png("PFS", "days", "fraction", &curves, 180.0));
+    let image = decode(steps_figure(
+        "PFS",
+        "days",
+        "fraction",
+        &curves,
+        180.0,
+        &png(),
+    ));
     for i in 0..3 {
         assert!(
             image.count(palette(i)) > 1_000,
@@ -298,7 +333,14 @@ fn degenerate_step_curves_render() {
         (vec![curve("same time", vec![(1.0, 1.0), (1.0, 0.5)])], 1.0),
     ];
     for (curves, end) in &cases {
-        decode(steps_png("Degenerate", "days", "fraction", curves, *end));
+        decode(steps_figure(
+            "Degenerate",
+            "days",
+            "fraction",
+            curves,
+            *end,
+            &png(),
+        ));
     }
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::plot::testing::decode;
+use crate::plot::testing::{decode, png};
 
 #[test]
 fn tornado_draws_a_bar_per_move_in_the_two_colours() {
@@ -20,7 +20,7 @@ fn tornado_draws_a_bar_per_move_in_the_two_colours() {
             high: f64::NAN,
         },
     ];
-    let image = decode(tornado_png("cmax: tornado", "cmax", 0.2, &bars));
+    let image = decode(tornado_figure("cmax: tornado", "cmax", 0.2, &bars, &png()));
     // Outlines in the palette colours (the fills are tints of them).
     assert!(image.count(palette(0)) > 100 && image.count(palette(1)) > 100);
 }
@@ -39,7 +39,7 @@ fn index_bars_and_the_morris_plane_render() {
             total: (0.05, 0.04, 0.06),
         },
     ];
-    let image = decode(indices_png("Sobol'", &bars));
+    let image = decode(indices_figure("Sobol'", &bars, &png()));
     assert!(image.count(shade(palette(0), 0.4)) > 20, "error bars drawn");
     let points = [
         MorrisPoint {
@@ -58,6 +58,6 @@ fn index_bars_and_the_morris_plane_render() {
             sigma: 0.1,
         },
     ];
-    let image = decode(morris_png("Morris", "cmax per range", &points));
+    let image = decode(morris_figure("Morris", "cmax per range", &points, &png()));
     assert!(image.count(palette(0)) > 50 && image.count(palette(1)) > 50);
 }

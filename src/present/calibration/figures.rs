@@ -5,7 +5,10 @@ use crate::calibrate::{Calibration, CalibrationResult, Profile, Quantity, Statis
 use crate::diag::Diagnostic;
 use crate::metrics::summary::PROFILE_RISE;
 use crate::metrics::summary::wilson_interval;
-use crate::plot::{Figure, Interval, PlotError, Series, YScale, intervals_png, render_png};
+use crate::plot::{
+    Figure, FigureSettings, Interval, PlotError, Rendered, Series, YScale, intervals_figure,
+    render_figure,
+};
 use crate::present::NamedFile;
 
 /// The normal quantile of a two-sided 95% interval.
@@ -15,35 +18,43 @@ fn failed(error: PlotError) -> Diagnostic {
     Diagnostic::new(format!("cannot draw the figures: {error}"))
 }
 
-/// figures/target_<k>.png (from 1) and figures/profile_<parameter>_<kind>.png.
+/// figures/target_<k> (from 1) and figures/profile_<parameter>_<kind>, in each format of `look`.
 pub(super) fn figures(
     calibration: &Calibration,
     result: &CalibrationResult,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let mut files = Vec::new();
     let targets = calibration.targets.iter().zip(&result.optimum.targets);
     for (k, (target, value)) in targets.enumerate() {
-        let png = target_png(k, target, value.simulated, calibration.subjects)?;
-        files.push(NamedFile::new(format!("figures/target_{}.png", k + 1), png));
+        let drawn = target_figure(k, target, value.simulated, calibration.subjects, look)?;
+        files.extend(NamedFile::figure(
+            &format!("figures/target_{}", k + 1),
+            drawn,
+        ));
     }
     for (quantity, profile) in calibration.quantities.iter().zip(&result.profiles) {
         let name = format!(
-            "figures/profile_{}_{}.png",
+            "figures/profile_{}_{}",
             quantity.parameter,
             quantity.kind.word()
         );
-        files.push(NamedFile::new(name, profile_png(quantity, profile)?));
+        files.extend(NamedFile::figure(
+            &name,
+            profile_figure(quantity, profile, look)?,
+        ));
     }
     Ok(files)
 }
 
 /// Target k (from 0): observed with its 95% interval beside the simulated value.
-fn target_png(
+fn target_figure(
     k: usize,
     target: &Target,
     simulated: f64,
     subjects: u64,
-) -> Result<Vec<u8>, Diagnostic> {
+    look: &FigureSettings,
+) -> Result<Rendered, Diagnostic> {
     let (observed, y_label, unit) = match target.statistic {
         Statistic::Count { responders, n } => {
             let (low, high) = wilson_interval(responders as usize, n as usize);
@@ -96,11 +107,15 @@ fn target_png(
         target.metric,
         target.scenario
     );
-    intervals_png(&title, &y_label, &[observed, simulated], unit).map_err(failed)
+    intervals_figure(&title, &y_label, &[observed, simulated], unit, look).map_err(failed)
 }
 
 /// A quantity's profile: the rise of -2LL against its value, with the 3.84 line.
-fn profile_png(quantity: &Quantity, profile: &Profile) -> Result<Vec<u8>, Diagnostic> {
+fn profile_figure(
+    quantity: &Quantity,
+    profile: &Profile,
+    look: &FigureSettings,
+) -> Result<Rendered, Diagnostic> {
     let minimum = profile
         .points
         .iter()
@@ -126,8 +141,6 @@ fn profile_png(quantity: &Quantity, profile: &Profile) -> Result<Vec<u8>, Diagno
             },
         ],
         scale: YScale::Linear,
-        width: 1200,
-        height: 800,
     };
-    render_png(&figure).map_err(failed)
+    render_figure(&figure, look).map_err(failed)
 }

@@ -6,7 +6,8 @@ use crate::data::Observation;
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::plot::{
-    ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_png, scatter_png,
+    FigureSettings, ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel,
+    fits_figure, scatter_figure,
 };
 use crate::present::NamedFile;
 use crate::trajectory::Trajectory;
@@ -79,11 +80,12 @@ pub(super) fn subject_panels(
 }
 
 /// Each subject's panels (its ID, curve and observations), in pages of `PANELS_PER_PAGE`
-/// titled `heading`: figures/fits_1.png, fits_2.png, ...
+/// titled `heading`: figures/fits_1, fits_2, ... in each format of `look`.
 pub(super) fn fit_pages<'a>(
     model: &Model,
     heading: &str,
     subjects: impl Iterator<Item = (&'a str, &'a Trajectory, Vec<&'a Observation>)>,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let mut panels = Vec::new();
     let mut columns = Vec::new();
@@ -98,14 +100,14 @@ pub(super) fn fit_pages<'a>(
     let x_label = model.time_label();
     let y_label = y_label(model, &columns);
     let pages = panels.len().div_ceil(PANELS_PER_PAGE);
-    (panels.chunks(PANELS_PER_PAGE).enumerate())
-        .map(|(k, page)| {
-            let title = format!("{heading}: {} (page {} of {pages})", model.name, k + 1);
-            let png = fits_png(&title, &x_label, &y_label, page)
-                .map_err(draw_error("the fits figure"))?;
-            Ok(NamedFile::new(format!("figures/fits_{}.png", k + 1), png))
-        })
-        .collect()
+    let mut files = Vec::new();
+    for (k, page) in panels.chunks(PANELS_PER_PAGE).enumerate() {
+        let title = format!("{heading}: {} (page {} of {pages})", model.name, k + 1);
+        let drawn = fits_figure(&title, &x_label, &y_label, page, look)
+            .map_err(draw_error("the fits figure"))?;
+        files.extend(NamedFile::figure(&format!("figures/fits_{}", k + 1), drawn));
+    }
+    Ok(files)
 }
 
 /// A scatter plot: its file under figures/, title, axis labels, points and reference line.
@@ -119,18 +121,31 @@ pub(super) struct Scatter<'a> {
 }
 
 impl Scatter<'_> {
-    /// The figure; `what` names it in the error when it cannot be drawn.
-    pub(super) fn draw(&self, what: &str) -> Result<NamedFile, Diagnostic> {
-        let png = scatter_png(
+    /// The figure's files in each format of `look`.
+    fn draw(&self, look: &FigureSettings) -> Result<Vec<NamedFile>, Diagnostic> {
+        let drawn = scatter_figure(
             self.title,
             self.x_label,
             self.y_label,
             &self.points,
             self.reference,
+            look,
         )
-        .map_err(draw_error(what))?;
-        Ok(NamedFile::new(format!("figures/{}.png", self.file), png))
+        .map_err(draw_error(self.file))?;
+        Ok(NamedFile::figure(&format!("figures/{}", self.file), drawn))
     }
+}
+
+/// The files of every scatter plot, in order.
+pub(super) fn draw_scatters(
+    scatters: &[Scatter],
+    look: &FigureSettings,
+) -> Result<Vec<NamedFile>, Diagnostic> {
+    let drawn: Vec<Vec<NamedFile>> = scatters
+        .iter()
+        .map(|s| s.draw(look))
+        .collect::<Result<_, _>>()?;
+    Ok(drawn.concat())
 }
 
 /// Points (x, y) picked from each item, marked censored as its observation is.

@@ -2,13 +2,14 @@
 //! quantity), predictions.csv (each observation with its prediction and residual), fit.json,
 //! the goodness-of-fit figures; and the summary printed at the end.
 
-use super::figures::{Scatter, drawn_value, fit_pages, points};
+use super::figures::{Scatter, draw_scatters, drawn_value, fit_pages, points};
 use super::{Presented, Settings, assemble, column_names, estimated_parameters, search_work};
 use crate::csv::text_cell;
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::{FitRequest, FittedSubject, Intervals, Residual, SubjectFit};
 use crate::model::Model;
+use crate::plot::FigureSettings;
 use crate::plot::Reference;
 use crate::present::NamedFile;
 use crate::record::fit::{FitRecord, SubjectOutcome, SubjectRecord};
@@ -88,6 +89,7 @@ fn diagnostic_figures(
     model: &Model,
     log: bool,
     fits: &[SubjectFit],
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let residuals: Vec<&Residual> = fitted(fits).flat_map(|(_, s)| &s.residuals).collect();
     let pick = |f: fn(&Residual) -> (f64, f64)| points(&residuals, |r| &r.observation, f);
@@ -118,9 +120,7 @@ fn diagnostic_figures(
             reference: Reference::Zero { log_x: log },
         },
     ];
-    (scatters.iter())
-        .map(|s| s.draw(&format!("figures/{}.png", s.file)))
-        .collect()
+    draw_scatters(&scatters, look)
 }
 
 /// fit.json: the settings, every ID's result, and the provenance.
@@ -219,9 +219,9 @@ pub fn individual(
         let observations = s.residuals.iter().map(|r| &r.observation).collect();
         (id, &s.curve, observations)
     });
-    let mut figures = fit_pages(model, "Individual fits", subjects)?;
+    let mut figures = fit_pages(model, "Individual fits", subjects, &settings.figures)?;
     let log = request.settings.error == ErrorModel::LogAdditive;
-    figures.extend(diagnostic_figures(model, log, fits)?);
+    figures.extend(diagnostic_figures(model, log, fits, &settings.figures)?);
     let provenance = completed(base, request, fits, settings);
     Ok(assemble(
         tables,

@@ -18,6 +18,7 @@ use super::NamedFile;
 use crate::diag::Diagnostic;
 use crate::fit::Scale;
 use crate::model::Model;
+use crate::plot::FigureSettings;
 use crate::record::ModelFile;
 use crate::record::dataset::DatasetFacts;
 use crate::record::fit::EstimatedParameter;
@@ -39,6 +40,8 @@ pub struct Settings {
     /// were refused when they were asked for but cannot be used.
     pub sensitivity: bool,
     pub gradient_fallback: Option<String>,
+    /// The formats and size figures are drawn in.
+    pub figures: FigureSettings,
 }
 
 impl Settings {

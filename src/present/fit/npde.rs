@@ -3,11 +3,12 @@
 //! marked as BLQ, and npde_qq.png (against N(0, 1) quantiles, all alike); the record
 //! entry, the warning for IDs that could not be decorrelated, and the console line.
 
-use super::figures::Scatter;
+use super::figures::{Scatter, draw_scatters};
 use crate::diag::Diagnostic;
 use crate::fit::likelihood::ErrorModel;
 use crate::fit::population::{Npde, PopulationFit, PopulationRequest};
 use crate::metrics::summary::normal_quantile;
+use crate::plot::FigureSettings;
 use crate::plot::{Reference, ScatterPoint};
 use crate::present::NamedFile;
 use crate::record::fit::NpdeEntry;
@@ -59,6 +60,7 @@ pub(super) fn figures(
     request: &PopulationRequest,
     fit: &PopulationFit,
     npde: &Npde,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let residuals = fit.subjects.iter().flat_map(|s| &s.residuals);
     let pairs: Vec<(f64, f64, f64, bool)> = (residuals.zip(&npde.values))
@@ -99,5 +101,5 @@ pub(super) fn figures(
             reference: Reference::Identity { log: false },
         },
     ];
-    scatters.iter().map(|s| s.draw(s.file)).collect()
+    draw_scatters(&scatters, look)
 }

@@ -3,7 +3,7 @@
 //! time and PRED, individual fits, random effects, NPDE, visual predictive checks); and the
 //! summary printed at the end.
 
-use super::figures::{Scatter, drawn_value, fit_pages, points};
+use super::figures::{Scatter, draw_scatters, drawn_value, fit_pages, points};
 use super::population_tables::{estimated_names, estimates_csv, predictions_csv, subjects_csv};
 use super::{Presented, Settings, assemble, draw_error, estimated_parameters};
 use crate::diag::Diagnostic;
@@ -11,7 +11,7 @@ use crate::fit::likelihood::ErrorModel;
 use crate::fit::population::{
     Covariance, Npde, PopulationFit, PopulationRequest, PopulationResidual, PredictiveCheck,
 };
-use crate::plot::{BoxSummary, Reference, boxes_png};
+use crate::plot::{BoxSummary, FigureSettings, Reference, boxes_figure};
 use crate::present::NamedFile;
 use crate::record::fit::{PopulationRecord, VpcEntry};
 use crate::record::provenance::Provenance;
@@ -57,6 +57,7 @@ pub struct PopulationFiles<'a> {
 fn scatter_figures(
     request: &PopulationRequest,
     fit: &PopulationFit,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let log = request.error == ErrorModel::LogAdditive;
     let residuals: Vec<&PopulationResidual> =
@@ -97,14 +98,15 @@ fn scatter_figures(
             reference: Reference::Zero { log_x: log },
         },
     ];
-    scatters.iter().map(|s| s.draw(s.file)).collect()
+    draw_scatters(&scatters, look)
 }
 
 /// The spread of each random effect's empirical Bayes estimates.
 fn random_effects_figure(
     request: &PopulationRequest,
     fit: &PopulationFit,
-) -> Result<NamedFile, Diagnostic> {
+    look: &FigureSettings,
+) -> Result<Vec<NamedFile>, Diagnostic> {
     let names = estimated_names(request);
     let boxes: Vec<BoxSummary> = (request.random.iter().enumerate())
         .map(|(effect, &k)| {
@@ -122,13 +124,14 @@ fn random_effects_figure(
             }
         })
         .collect();
-    let png = boxes_png(
+    let drawn = boxes_figure(
         "Random effects (empirical Bayes estimates)",
         "eta (estimation scale)",
         &boxes,
+        look,
     )
     .map_err(draw_error("the random effects"))?;
-    Ok(NamedFile::new("figures/random_effects.png", png))
+    Ok(NamedFile::figure("figures/random_effects", drawn))
 }
 
 /// population.json: the settings, the estimates and objective, and the provenance.
@@ -215,22 +218,23 @@ pub fn population(
         let observations = subject.residuals.iter().map(|r| &r.observation).collect();
         (subject.id.as_str(), curve, observations)
     });
-    let pages = fit_pages(model, "Individual fits (IPRED)", subjects)?;
+    let look = &settings.figures;
+    let pages = fit_pages(model, "Individual fits (IPRED)", subjects, look)?;
     let mut after: Vec<NamedFile> = files.check.map(super::vpc::csv).into_iter().collect();
     if let Some(saem) = &fit.saem {
-        after.extend(super::saem::files(fit, saem)?);
+        after.extend(super::saem::files(fit, saem, look)?);
     }
     after.extend(pages);
-    after.extend(scatter_figures(request, fit)?);
-    after.push(random_effects_figure(request, fit)?);
+    after.extend(scatter_figures(request, fit, look)?);
+    after.extend(random_effects_figure(request, fit, look)?);
     if let Some(npde) = files.npde {
-        after.extend(super::npde::figures(request, fit, npde)?);
+        after.extend(super::npde::figures(request, fit, npde, look)?);
     }
     if let Some(check) = files.check {
-        after.extend(super::vpc::figures(check, model)?);
+        after.extend(super::vpc::figures(check, model, look)?);
     }
     if let Some(corrected) = files.corrected {
-        after.push(super::vpc::corrected_figure(corrected, model)?);
+        after.extend(super::vpc::corrected_figure(corrected, model, look)?);
     }
     base.n = fit.subjects.len() as u64;
     base.seed = Some(files.vpc.seed);

@@ -4,7 +4,7 @@
 use crate::csv::number_cell;
 use crate::diag::Diagnostic;
 use crate::fit::population::{PopulationFit, SaemReport};
-use crate::plot::{Figure, Series, YScale, render_png};
+use crate::plot::{Figure, FigureSettings, Series, YScale, render_figure};
 use crate::present::NamedFile;
 use crate::record::fit::SaemEntry;
 use std::fmt::Write;
@@ -27,11 +27,12 @@ pub(super) fn entry(report: &SaemReport) -> SaemEntry {
     }
 }
 
-/// saem.csv and figures/saem.png: the estimates (named as in estimates.csv) after each
+/// saem.csv and figures/saem (one file per format): the estimates (named as in estimates.csv) after each
 /// iteration, iteration 0 the start.
 pub(super) fn files(
     fit: &PopulationFit,
     report: &SaemReport,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let names: Vec<&str> = fit.estimates.iter().map(|e| e.name.as_str()).collect();
     let mut text = format!("iteration,phase,{}\n", names.join(","));
@@ -64,14 +65,12 @@ pub(super) fn files(
         times: (0..report.history.len()).map(|k| k as f64).collect(),
         series,
         scale: YScale::Linear,
-        width: 1400,
-        height: 800,
     };
-    let png = render_png(&figure).map_err(|e| Diagnostic::new(format!("figures/saem.png: {e}")))?;
-    Ok(vec![
-        NamedFile::new("saem.csv", text),
-        NamedFile::new("figures/saem.png", png),
-    ])
+    let drawn =
+        render_figure(&figure, look).map_err(|e| Diagnostic::new(format!("figures/saem: {e}")))?;
+    let mut files = vec![NamedFile::new("saem.csv", text)];
+    files.extend(NamedFile::figure("figures/saem", drawn));
+    Ok(files)
 }
 
 /// The summary's line on the likelihood and the sampler.

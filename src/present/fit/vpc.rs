@@ -10,7 +10,7 @@ use crate::csv::number_cell;
 use crate::diag::Diagnostic;
 use crate::fit::population::PredictiveCheck;
 use crate::model::Model;
-use crate::plot::{Bands, Interval, bands_png, intervals_png};
+use crate::plot::{Bands, FigureSettings, Interval, Rendered, intervals_figure};
 use crate::present::NamedFile;
 use std::fmt::Write;
 
@@ -59,11 +59,12 @@ pub(super) fn csv(check: &PredictiveCheck) -> NamedFile {
 }
 
 /// The simulated percentile bands with the observations and their percentile lines.
-fn bands_figure(
+fn bands(
     check: &PredictiveCheck,
     model: &Model,
     title: &str,
-) -> Result<Vec<u8>, Diagnostic> {
+    look: &FigureSettings,
+) -> Result<Rendered, Diagnostic> {
     let bins = &check.bins;
     let pick = |k: usize| bins.iter().map(|b| b.pooled[k]).collect::<Vec<_>>();
     let bands = Bands {
@@ -81,29 +82,35 @@ fn bands_figure(
             .map(|k| bins.iter().map(|b| b.observed_percentiles[k]).collect()),
     };
     let y_label = y_label(model, &[check.column]);
-    bands_png(title, &model.time_label(), &y_label, &bands)
+    crate::plot::bands_figure(title, &model.time_label(), &y_label, &bands, look)
         .map_err(draw_error("the visual predictive check"))
 }
 
-/// figures/vpc_pc.png: the prediction-corrected check.
+/// figures/vpc_pc: the prediction-corrected check.
 pub(super) fn corrected_figure(
     check: &PredictiveCheck,
     model: &Model,
-) -> Result<NamedFile, Diagnostic> {
+    look: &FigureSettings,
+) -> Result<Vec<NamedFile>, Diagnostic> {
     let title = format!("Prediction-corrected VPC ({} replicates)", check.replicates);
-    let png = bands_figure(check, model, &title)?;
-    Ok(NamedFile::new("figures/vpc_pc.png", png))
+    let drawn = bands(check, model, &title, look)?;
+    Ok(NamedFile::figure("figures/vpc_pc", drawn))
 }
 
-/// The percentile bands with the observations, and the BLQ fractions.
+/// The percentile bands with the observations, and the BLQ fractions when some observation
+/// is BLQ.
 pub(super) fn figures(
     check: &PredictiveCheck,
     model: &Model,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let bins = &check.bins;
     let title = format!("Visual predictive check ({} replicates)", check.replicates);
     let failed = draw_error("the visual predictive check");
-    let vpc = bands_figure(check, model, &title)?;
+    let mut files = NamedFile::figure("figures/vpc", bands(check, model, &title, look)?);
+    if !bins.iter().any(|b| b.observed_blq > 0.0) {
+        return Ok(files);
+    }
     let intervals: Vec<Interval> = (bins.iter())
         .map(|b| Interval {
             label: format!("t {}", (b.time * 1000.0).round() / 1000.0),
@@ -112,15 +119,14 @@ pub(super) fn figures(
             high: b.simulated_blq[2],
         })
         .collect();
-    let blq = intervals_png(
+    let blq = intervals_figure(
         "BLQ fraction per time bin: observed (point), simulated 90% interval (bar)",
         "fraction below LLOQ",
         &intervals,
         true,
+        look,
     )
     .map_err(&failed)?;
-    Ok(vec![
-        NamedFile::new("figures/vpc.png", vpc),
-        NamedFile::new("figures/vpc_blq.png", blq),
-    ])
+    files.extend(NamedFile::figure("figures/vpc_blq", blq));
+    Ok(files)
 }

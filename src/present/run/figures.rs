@@ -3,16 +3,16 @@
 //! relapse-free curves.
 
 use crate::plot::{
-    Bands, BoxSummary, Figure, Interval, PlotError, Series, StepCurve, YScale, bands_png,
-    boxes_png, intervals_png, render_png, steps_png,
+    Bands, BoxSummary, Figure, FigureSettings, Interval, PlotError, Rendered, Series, StepCurve,
+    YScale, bands_figure, boxes_figure, intervals_figure, render_figure, steps_figure,
 };
 use crate::study::{ArmSummary, MetricSummary, Study, StudyResult};
 use rayon::prelude::*;
 
-/// A figure to draw: its file name and how to render it.
+/// A figure to draw: its file name without extension and how to render it.
 type Drawing = (
     String,
-    Box<dyn Fn() -> Result<Vec<u8>, PlotError> + Send + Sync>,
+    Box<dyn Fn(&FigureSettings) -> Result<Rendered, PlotError> + Send + Sync>,
 );
 
 /// A file-name-safe form of a label.
@@ -65,12 +65,14 @@ fn arm_labels(study: &Study) -> Vec<String> {
         .collect()
 }
 
-/// Every figure as (file name under the output folder, PNG bytes), drawn in parallel.
+/// Every figure as (file name under the output folder without extension, its files), drawn in
+/// parallel.
 pub fn figures(
     study: &Study,
     result: &StudyResult,
     summaries: &[ArmSummary],
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+    look: &FigureSettings,
+) -> Result<Vec<(String, Rendered)>, String> {
     let mut files: Vec<Drawing> = Vec::new();
     let time_label = study.model.time_label();
     for output in 0..study.tracked.len() {
@@ -82,7 +84,7 @@ pub fn figures(
     files.extend(relapse_free_figure(study, summaries, &labels, &time_label));
     files
         .into_par_iter()
-        .map(|(name, draw)| draw().map(|png| (name, png)).map_err(|e| e.to_string()))
+        .map(|(name, draw)| draw(look).map(|f| (name, f)).map_err(|e| e.to_string()))
         .collect()
 }
 
@@ -118,8 +120,8 @@ fn output_figures(
         let title = format!("{name}: {label}, {n} subjects, percentile bands");
         let (x_label, y_label) = (time_label.to_string(), y_label.clone());
         files.push((
-            format!("figures/bands_{}_{}.png", slug(&label), slug(name)),
-            Box::new(move || bands_png(&title, &x_label, &y_label, &bands)),
+            format!("figures/bands_{}_{}", slug(&label), slug(name)),
+            Box::new(move |look| bands_figure(&title, &x_label, &y_label, &bands, look)),
         ));
     }
     let figure = Figure {
@@ -129,12 +131,10 @@ fn output_figures(
         times: result.times.clone(),
         series: medians,
         scale: YScale::Auto,
-        width: 1400,
-        height: 900,
     };
     files.push((
-        format!("figures/medians_{}.png", slug(name)),
-        Box::new(move || render_png(&figure)),
+        format!("figures/medians_{}", slug(name)),
+        Box::new(move |look| render_figure(&figure, look)),
     ));
     Ok(())
 }
@@ -193,8 +193,10 @@ fn response_figure(summaries: &[ArmSummary], labels: &[String]) -> Option<Drawin
         .collect();
     let title = "Response per scenario (typical subject's dose), Wilson 95% CI";
     Some((
-        "figures/response.png".into(),
-        Box::new(move || intervals_png(title, "fraction responding", &intervals, true)),
+        "figures/response".into(),
+        Box::new(move |look| {
+            intervals_figure(title, "fraction responding", &intervals, true, look)
+        }),
     ))
 }
 
@@ -235,8 +237,8 @@ fn exposure_figures(study: &Study, summaries: &[ArmSummary], labels: &[String]) 
         let title = format!("{what} of {exposure} per scenario");
         let y_label = format!("{what}{unit}");
         files.push((
-            format!("figures/{name}.png"),
-            Box::new(move || boxes_png(&title, &y_label, &boxes)),
+            format!("figures/{name}"),
+            Box::new(move |look| boxes_figure(&title, &y_label, &boxes, look)),
         ));
     }
     files
@@ -272,7 +274,9 @@ fn relapse_free_figure(
     let title = "Relapse-free fraction of responders (Kaplan-Meier)";
     let (x_label, end) = (time_label.to_string(), study.template.end);
     Some((
-        "figures/relapse_free.png".into(),
-        Box::new(move || steps_png(title, &x_label, "relapse-free fraction", &curves, end)),
+        "figures/relapse_free".into(),
+        Box::new(move |look| {
+            steps_figure(title, &x_label, "relapse-free fraction", &curves, end, look)
+        }),
     ))
 }

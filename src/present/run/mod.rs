@@ -6,6 +6,7 @@ mod figures;
 
 use super::NamedFile;
 use crate::diag::Diagnostic;
+use crate::plot::FigureSettings;
 use crate::population::Transform;
 use crate::record::Record;
 use crate::record::provenance::Provenance;
@@ -49,6 +50,7 @@ pub fn files(
     study: &Study,
     result: &StudyResult,
     shard: bool,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let summaries = summarize(study, &result.rows);
     let mut files = vec![
@@ -60,11 +62,12 @@ pub fn files(
         let bytes = serde_json::to_vec(&state).map_err(|e| Diagnostic::new(e.to_string()))?;
         files.push(NamedFile::new(ShardState::FILE, bytes));
     } else {
-        let pngs = figures(study, result, &summaries)
+        let drawn = figures(study, result, &summaries, look)
             .map_err(|e| Diagnostic::new(format!("cannot draw the figures: {e}")))?;
         files.extend(
-            pngs.into_iter()
-                .map(|(name, png)| NamedFile::new(name, png)),
+            drawn
+                .into_iter()
+                .flat_map(|(stem, f)| NamedFile::figure(&stem, f)),
         );
     }
     Ok(files)

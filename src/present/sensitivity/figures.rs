@@ -3,8 +3,8 @@
 
 use crate::diag::Diagnostic;
 use crate::plot::{
-    Figure, IndexBar, MorrisPoint, PlotError, Series, TornadoBar, YScale, indices_png, morris_png,
-    render_png, tornado_png,
+    Figure, FigureSettings, IndexBar, MorrisPoint, PlotError, Series, TornadoBar, YScale,
+    indices_figure, morris_figure, render_figure, tornado_figure,
 };
 use crate::present::NamedFile;
 use crate::sensitivity::{LocalResult, MorrisResult, Setup, SobolOutcome};
@@ -31,7 +31,13 @@ fn file_part(name: &str) -> String {
 }
 
 /// A tornado chart per metric, and the coefficients of every tracked output over time.
-pub(super) fn local(study: &Study, setup: &Setup, result: &LocalResult, scenario: &str) -> Figures {
+pub(super) fn local(
+    study: &Study,
+    setup: &Setup,
+    result: &LocalResult,
+    scenario: &str,
+    look: &FigureSettings,
+) -> Figures {
     let mut figures = Vec::new();
     for (m, metric) in setup.metrics.iter().enumerate() {
         let bars: Vec<TornadoBar> = (setup.parameters.iter().enumerate())
@@ -42,10 +48,11 @@ pub(super) fn local(study: &Study, setup: &Setup, result: &LocalResult, scenario
             })
             .collect();
         let title = format!("{}: tornado, {scenario}", metric.name());
-        let png = tornado_png(&title, metric.name(), setup.change, &bars).map_err(failed)?;
-        figures.push(NamedFile::new(
-            format!("figures/tornado_{}.png", file_part(metric.name())),
-            png,
+        let drawn =
+            tornado_figure(&title, metric.name(), setup.change, &bars, look).map_err(failed)?;
+        figures.extend(NamedFile::figure(
+            &format!("figures/tornado_{}", file_part(metric.name())),
+            drawn,
         ));
     }
     let times = study.output_times();
@@ -66,20 +73,23 @@ pub(super) fn local(study: &Study, setup: &Setup, result: &LocalResult, scenario
             times: times.clone(),
             series,
             scale: YScale::Linear,
-            width: 1200,
-            height: 800,
         };
-        let png = render_png(&figure).map_err(failed)?;
-        figures.push(NamedFile::new(
-            format!("figures/over_time_{}.png", file_part(output)),
-            png,
+        let drawn = render_figure(&figure, look).map_err(failed)?;
+        figures.extend(NamedFile::figure(
+            &format!("figures/over_time_{}", file_part(output)),
+            drawn,
         ));
     }
     Ok(figures)
 }
 
 /// The (mu*, sigma) plane per metric.
-pub(super) fn morris(setup: &Setup, result: &MorrisResult, scenario: &str) -> Figures {
+pub(super) fn morris(
+    setup: &Setup,
+    result: &MorrisResult,
+    scenario: &str,
+    look: &FigureSettings,
+) -> Figures {
     let mut figures = Vec::new();
     for (metric, effects) in setup.metrics.iter().zip(&result.effects) {
         let points: Vec<MorrisPoint> = (setup.ranges.iter().zip(effects))
@@ -91,17 +101,22 @@ pub(super) fn morris(setup: &Setup, result: &MorrisResult, scenario: &str) -> Fi
             .collect();
         let title = format!("{}: Morris screening, {scenario}", metric.name());
         let unit = format!("{} per range", metric.name());
-        let png = morris_png(&title, &unit, &points).map_err(failed)?;
-        figures.push(NamedFile::new(
-            format!("figures/morris_{}.png", file_part(metric.name())),
-            png,
+        let drawn = morris_figure(&title, &unit, &points, look).map_err(failed)?;
+        figures.extend(NamedFile::figure(
+            &format!("figures/morris_{}", file_part(metric.name())),
+            drawn,
         ));
     }
     Ok(figures)
 }
 
 /// S1 and ST bars with intervals per metric whose indices could be estimated.
-pub(super) fn sobol(setup: &Setup, outcome: &SobolOutcome, scenario: &str) -> Figures {
+pub(super) fn sobol(
+    setup: &Setup,
+    outcome: &SobolOutcome,
+    scenario: &str,
+    look: &FigureSettings,
+) -> Figures {
     let mut figures = Vec::new();
     for (metric, result) in setup.metrics.iter().zip(&outcome.indices) {
         let Ok(result) = result else { continue };
@@ -117,10 +132,10 @@ pub(super) fn sobol(setup: &Setup, outcome: &SobolOutcome, scenario: &str) -> Fi
             metric.name(),
             setup.n
         );
-        let png = indices_png(&title, &bars).map_err(failed)?;
-        figures.push(NamedFile::new(
-            format!("figures/sobol_{}.png", file_part(metric.name())),
-            png,
+        let drawn = indices_figure(&title, &bars, look).map_err(failed)?;
+        figures.extend(NamedFile::figure(
+            &format!("figures/sobol_{}", file_part(metric.name())),
+            drawn,
         ));
     }
     Ok(figures)

@@ -8,7 +8,7 @@ use crate::csv::text_cell;
 use crate::data::{DataSubject, Dataset};
 use crate::diag::Diagnostic;
 use crate::model::{Model, units_label};
-use crate::plot::{ObservedSeries, YScale, observed_png};
+use crate::plot::{ObservedSeries, Rendered, observed_figure};
 use crate::present::NamedFile;
 use crate::record::dataset::DatasetFacts;
 use crate::record::provenance::Provenance;
@@ -35,10 +35,8 @@ pub fn dataset_runs(
     let runs: Vec<(&DataSubject, &Simulation)> = dataset.subjects.iter().zip(simulations).collect();
     let columns = drawn_columns(dataset, model.columns().len());
     let drawn = runs.len().min(settings.max_figures);
-    let figures: Vec<Result<Vec<u8>, Diagnostic>> = (runs[..drawn].par_iter())
-        .map(|&(subject, simulation)| {
-            figure(model, subject, simulation, &columns, settings.scale())
-        })
+    let figures: Vec<Result<Rendered, Diagnostic>> = (runs[..drawn].par_iter())
+        .map(|&(subject, simulation)| figure(model, subject, simulation, &columns, settings))
         .collect();
     let problems: Vec<Diagnostic> = (figures.iter())
         .filter_map(|f| f.as_ref().err().cloned())
@@ -54,7 +52,7 @@ pub fn dataset_runs(
     let names = figure_names(&dataset.subjects);
     files.extend(
         (names.into_iter().zip(figures))
-            .map(|(name, png)| NamedFile::new(name, png.unwrap_or_default())),
+            .flat_map(|(name, drawn)| drawn.map_or(Vec::new(), |f| NamedFile::figure(&name, f))),
     );
     provenance.files = Some(file_list(&files, 3));
     let record = SimulateDataRecord {
@@ -108,8 +106,8 @@ fn figure(
     subject: &DataSubject,
     simulation: &Simulation,
     columns: &[usize],
-    scale: YScale,
-) -> Result<Vec<u8>, Diagnostic> {
+    settings: &Settings,
+) -> Result<Rendered, Diagnostic> {
     let trajectory = &simulation.trajectory;
     let series: Vec<ObservedSeries> = (columns.iter())
         .map(|&column| ObservedSeries {
@@ -128,16 +126,17 @@ fn figure(
         .collect();
     let title = format!("{}: ID {}", model.title, subject.id);
     let y_label = units_label(columns.iter().map(|&c| model.column_unit(c)));
-    observed_png(
+    observed_figure(
         (&title, &model.time_label(), &y_label),
         &trajectory.times,
         &series,
-        scale,
+        settings.scale(),
+        &settings.figures,
     )
     .map_err(|e| Diagnostic::new(format!("ID {}: cannot draw the figure: {e}", subject.id)))
 }
 
-/// figures/ID_<id>.png per subject: characters other than letters, digits, `-`, `_` and `.`
+/// figures/ID_<id> per subject (without extension): characters other than letters, digits, `-`, `_` and `.`
 /// become `_`; a name taken already gets a number appended (from the subject's position).
 fn figure_names(subjects: &[DataSubject]) -> Vec<String> {
     let mut taken = HashSet::new();
@@ -149,10 +148,10 @@ fn figure_names(subjects: &[DataSubject]) -> Vec<String> {
                     _ => '_',
                 })
                 .collect();
-            let mut name = format!("figures/ID_{safe}.png");
+            let mut name = format!("figures/ID_{safe}");
             let mut suffix = k + 1;
             while !taken.insert(name.clone()) {
-                name = format!("figures/ID_{safe}_{suffix}.png");
+                name = format!("figures/ID_{safe}_{suffix}");
                 suffix += 1;
             }
             name

@@ -9,7 +9,7 @@ pub use data::dataset_runs;
 use super::NamedFile;
 use crate::diag::Diagnostic;
 use crate::model::{ColumnKind, Model, units_label};
-use crate::plot::{Figure, Series, YScale, render_png};
+use crate::plot::{Figure, FigureSettings, Series, YScale, render_figure};
 use crate::record::provenance::{FILE as PROVENANCE, InputRole, Provenance};
 use crate::record::simulate::{EventRecord, SimulateRecord, SimulationSetup};
 use crate::record::{DoseRecord, ModelFile, TimeSpan};
@@ -28,6 +28,8 @@ pub struct Settings {
     pub default_output: Option<String>,
     /// With `--data`: figures are drawn for at most this many IDs (the first ones).
     pub max_figures: usize,
+    /// The formats and size figures are drawn in.
+    pub figures: FigureSettings,
 }
 
 impl Settings {
@@ -54,7 +56,8 @@ pub fn metric_columns(model: &Model) -> Vec<usize> {
         .collect()
 }
 
-/// One simulation's files, in the order written: trajectory.csv, trajectory.png, run.json,
+/// One simulation's files, in the order written: trajectory.csv, the trajectory figure (one
+/// file per format), run.json,
 /// events.csv, metrics.csv. `peaks` are the Cmax and Tmax of `metric_columns`; `provenance`
 /// is the run's (its list of files is filled in here), embedded in run.json.
 pub fn simulation(
@@ -65,22 +68,26 @@ pub fn simulation(
     peaks: &[Option<Peak>],
     mut provenance: Provenance,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
-    let png = render_png(&figure(model, simulation, settings.scale()))
-        .map_err(|e| Diagnostic::new(format!("cannot draw the figure: {e}")))?;
+    let drawn = render_figure(
+        &figure(model, simulation, settings.scale()),
+        &settings.figures,
+    )
+    .map_err(|e| Diagnostic::new(format!("cannot draw the figure: {e}")))?;
     let trajectory = &simulation.trajectory;
     let names = metric_columns(model)
         .into_iter()
         .map(|k| trajectory.columns[k].as_str());
-    let mut files = vec![
-        NamedFile::new("trajectory.csv", trajectory.to_csv()),
-        NamedFile::new("trajectory.png", png),
+    let mut files = vec![NamedFile::new("trajectory.csv", trajectory.to_csv())];
+    files.extend(NamedFile::figure("trajectory", drawn));
+    let record_at = files.len();
+    files.extend([
         NamedFile::new("events.csv", events_csv(simulation)),
         NamedFile::new(
             "metrics.csv",
             crate::metrics::table(trajectory, names.zip(peaks.iter().copied())),
         ),
-    ];
-    provenance.files = Some(file_list(&files, 2));
+    ]);
+    provenance.files = Some(file_list(&files, record_at));
     let record = SimulateRecord {
         format_version: SimulateRecord::FORMAT_VERSION,
         setup: setup(model, settings, &plan.template(), &provenance),
@@ -98,7 +105,10 @@ pub fn simulation(
         wall_time_seconds: provenance.wall_time_seconds,
         provenance,
     };
-    files.insert(2, NamedFile::new(SimulateRecord::FILE, to_json(&record)));
+    files.insert(
+        record_at,
+        NamedFile::new(SimulateRecord::FILE, to_json(&record)),
+    );
     Ok(files)
 }
 
@@ -174,8 +184,6 @@ fn figure(model: &Model, simulation: &Simulation, scale: YScale) -> Figure {
             })
             .collect(),
         scale,
-        width: 1400,
-        height: 900,
     }
 }
 

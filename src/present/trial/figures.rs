@@ -2,7 +2,9 @@
 //! and DLTs per trial at each level, and example trial paths.
 
 use crate::diag::Diagnostic;
-use crate::plot::{BarGroup, PlotError, TrialPath, grouped_bars_png, paths_png};
+use crate::plot::{
+    BarGroup, FigureSettings, PlotError, Rendered, TrialPath, grouped_bars_figure, paths_figure,
+};
 use crate::present::NamedFile;
 use crate::virtual_trial::{OperatingCharacteristics, TrialResult, VirtualTrial};
 
@@ -13,11 +15,12 @@ fn failed(error: PlotError) -> Diagnostic {
     Diagnostic::new(format!("cannot draw the figures: {error}"))
 }
 
-/// figures/selection.png, figures/allocation.png and figures/paths.png.
+/// figures/selection, figures/allocation and figures/paths in each format of `look`.
 pub(super) fn figures(
     virtual_trial: &VirtualTrial,
     result: &TrialResult,
     oc: &OperatingCharacteristics,
+    look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
     let toxicity = &virtual_trial.toxicity;
     let efficacy = virtual_trial.efficacy.as_ref();
@@ -47,13 +50,14 @@ pub(super) fn figures(
         describe.push_str(&format!("; response: {}", efficacy.describe("by", unit)));
     }
     let trials = oc.trials;
-    let selection_png = grouped_bars_png(
+    let selection = grouped_bars_figure(
         &format!("{design}: dose selected in {trials} virtual trials"),
         "percent",
         &describe,
         &groups,
         &selection,
         Some(100.0),
+        look,
     )
     .map_err(failed)?;
     let allocation: Vec<BarGroup> = (oc.levels.iter())
@@ -66,20 +70,21 @@ pub(super) fn figures(
     if efficacy.is_some() {
         groups.push(("responses", 2));
     }
-    let allocation_png = grouped_bars_png(
+    let allocation = grouped_bars_figure(
         &format!("{design}: patients, DLTs and responses per trial"),
         "mean per trial",
         "dose level",
         &groups,
         &allocation,
         None,
+        look,
     )
     .map_err(failed)?;
-    Ok(vec![
-        NamedFile::new("figures/selection.png", selection_png),
-        NamedFile::new("figures/allocation.png", allocation_png),
-        NamedFile::new("figures/paths.png", paths(virtual_trial, result, &design)?),
-    ])
+    let paths = paths(virtual_trial, result, &design, look)?;
+    let mut files = NamedFile::figure("figures/selection", selection);
+    files.extend(NamedFile::figure("figures/allocation", allocation));
+    files.extend(NamedFile::figure("figures/paths", paths));
+    Ok(files)
 }
 
 /// The first trials' paths, each labelled with its selection.
@@ -87,7 +92,8 @@ fn paths(
     virtual_trial: &VirtualTrial,
     result: &TrialResult,
     design: &str,
-) -> Result<Vec<u8>, Diagnostic> {
+    look: &FigureSettings,
+) -> Result<Rendered, Diagnostic> {
     let names = virtual_trial.level_names();
     let paths: Vec<TrialPath> = (result.runs.iter().take(EXAMPLE_PATHS).enumerate())
         .map(|(k, run)| TrialPath {
@@ -102,7 +108,7 @@ fn paths(
         })
         .collect();
     let title = format!("{design}: the first {} trials", paths.len());
-    paths_png(&title, names.len(), &paths).map_err(failed)
+    paths_figure(&title, names.len(), &paths, look).map_err(failed)
 }
 
 /// The design as figure titles name it.

@@ -1,0 +1,94 @@
+//! The figure settings from the command line and from a run file's `figures:` block.
+
+use crate::cli::{cartsim, scratch};
+use crate::repo_path;
+
+/// Points per millimetre.
+const PT_PER_MM: f64 = 72.0 / 25.4;
+
+/// The width of a PDF's first MediaBox, in points.
+fn page_width(pdf: &std::path::Path) -> f64 {
+    let text = String::from_utf8_lossy(&std::fs::read(pdf).unwrap()).to_string();
+    let after = text.split_once("/MediaBox [").unwrap().1;
+    after.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+#[test]
+fn simulate_writes_each_format_asked_at_the_size_asked() {
+    let directory = scratch("figures-simulate");
+    let model = repo_path("models/onecomp_iv_bolus.yaml")
+        .display()
+        .to_string();
+    let arguments = ["simulate", &model, "--out", "out", "--figures", "svg,pdf"];
+    let output = cartsim(
+        &[&arguments[..], &["--figure-size", "120x80"]].concat(),
+        &directory,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = directory.join("out");
+    assert!(!out.join("trajectory.png").exists());
+    assert!(out.join("trajectory.svg").exists());
+    // 120 mm is 340.2 pt; the canvas is whole drawing units (0.17 mm).
+    assert!((page_width(&out.join("trajectory.pdf")) - 120.0 * PT_PER_MM).abs() < 0.6);
+}
+
+#[test]
+fn a_run_files_figures_block_applies_and_the_command_line_overrides_it() {
+    let directory = scratch("figures-run");
+    let model = repo_path("models/onecomp_iv_bolus.yaml")
+        .display()
+        .to_string();
+    let run = format!("model: {model}\nfigures:\n  formats: [pdf]\n  size: single\n");
+    std::fs::write(directory.join("run.yaml"), run).unwrap();
+    let output = cartsim(&["run", "run.yaml", "--out", "a"], &directory);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let figures: Vec<_> = std::fs::read_dir(directory.join("a/figures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!figures.is_empty());
+    for figure in &figures {
+        assert_eq!(figure.extension().unwrap(), "pdf", "{}", figure.display());
+        // 85 mm is 240.9 pt.
+        assert!(
+            (page_width(figure) - 85.0 * PT_PER_MM).abs() < 0.6,
+            "{}",
+            figure.display()
+        );
+    }
+    let output = cartsim(
+        &["run", "run.yaml", "--out", "b", "--figures", "png"],
+        &directory,
+    );
+    assert!(output.status.success());
+    let names: Vec<_> = std::fs::read_dir(directory.join("b/figures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(names.iter().all(|n| n.ends_with(".png")), "{names:?}");
+}
+
+#[test]
+fn a_bad_figures_block_is_an_error_with_a_hint() {
+    let directory = scratch("figures-bad");
+    let model = repo_path("models/onecomp_iv_bolus.yaml")
+        .display()
+        .to_string();
+    let run = format!("model: {model}\nfigures:\n  size: poster\n");
+    std::fs::write(directory.join("run.yaml"), run).unwrap();
+    let output = cartsim(&["run", "run.yaml", "--out", "a"], &directory);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`figures: size` is `poster`"), "{stderr}");
+    assert!(stderr.contains("single (85 mm)"), "{stderr}");
+    let output = cartsim(&["run", "run.yaml", "--figure-size", "9x9"], &directory);
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+}
