@@ -12,3 +12,8 @@ pub const COMMIT: &str = env!("CARTSIM_COMMIT");
 /// What `cartsim --version` prints after the name: `0.1.0 (commit 1a2b3c4d5e6f)`,
 /// `0.1.0 (commit 1a2b3c4d5e6f-dirty)` or `0.1.0 (unknown commit)`.
 pub const LONG_VERSION: &str = env!("CARTSIM_LONG_VERSION");
+
+/// A build as run records compare it: `0.1.0 (commit 1a2b3c4d5e6f)`.
+pub fn build(version: &str, commit: &str) -> String {
+    format!("{version} (commit {commit})")
+}

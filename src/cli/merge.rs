@@ -99,11 +99,7 @@ fn run_of(first: &RunRecord, run: Option<&Path>) -> Result<LoadedStudy, Failure>
         .into());
     }
     let now: &RunInputs = &loaded.inputs;
-    let build = format!(
-        "{} (commit {})",
-        crate::version::VERSION,
-        crate::version::COMMIT
-    );
+    let build = crate::version::build(crate::version::VERSION, crate::version::COMMIT);
     let current = now.deciding(&build);
     for ((what, then), (_, current)) in first.deciding().into_iter().zip(current) {
         if then != current {

@@ -90,7 +90,7 @@ impl RunRecord {
 
     /// What decides a shard's numbers (see `RunInputs::deciding`).
     pub fn deciding(&self) -> [(&'static str, String); 4] {
-        let build = format!("{} (commit {})", self.cartsim_version, self.cartsim_commit);
+        let build = crate::version::build(&self.cartsim_version, &self.cartsim_commit);
         self.inputs.deciding(&build)
     }
 }

@@ -249,7 +249,10 @@ pub fn subject_gradient(
         }
         gradient[index] = explicit + laplace;
     }
-    Ok(gradient)
+    match gradient.iter().all(|g| g.is_finite()) {
+        true => Ok(gradient),
+        false => Err("the analytic gradient is not finite at the mode".into()),
+    }
 }
 
 #[cfg(test)]

@@ -62,14 +62,15 @@ impl<S: Surface> Counter<'_, S> {
     }
 
     /// Makes `point` (evaluated at `psi`) the current one, and the gradient there.
+    /// A surface gradient that cannot be had at this point (a singular mode Hessian, a
+    /// non-finite term) falls back to the differences.
     fn accept(&mut self, psi: &[f64], point: S::Point) -> Result<DVector<f64>, String> {
-        if self.surface.has_gradient() {
-            self.gradients += 1;
-            let gradient = self.surface.gradient(psi, &point);
-            self.surface.accept(point);
-            return gradient;
-        }
+        let own = (self.surface.has_gradient()).then(|| self.surface.gradient(psi, &point));
         self.surface.accept(point);
+        if let Some(Ok(gradient)) = own {
+            self.gradients += 1;
+            return Ok(gradient);
+        }
         let mut gradient = DVector::zeros(psi.len());
         for k in 0..psi.len() {
             let mut up = psi.to_vec();
@@ -182,7 +183,8 @@ pub fn minimize<S: Surface>(
 
 /// The Hessian of the objective at `psi`: central differences of the surface's own gradient
 /// where it has one (2 n evaluations and gradients, counted in `evaluations` and
-/// `gradients`), otherwise second differences of the objective (2 n^2 evaluations).
+/// `gradients`), otherwise, or when the gradient fails at a shifted point, second differences
+/// of the objective (2 n^2 evaluations).
 pub fn hessian<S: Surface>(
     surface: &S,
     psi: &[f64],
@@ -204,7 +206,10 @@ pub fn hessian<S: Surface>(
             *evaluations += 1;
             let evaluated = surface.evaluate(&point)?.1;
             *gradients += 1;
-            pair.push(surface.gradient(&point, &evaluated)?);
+            match surface.gradient(&point, &evaluated) {
+                Ok(gradient) => pair.push(gradient),
+                Err(_) => return second_differences(surface, psi, objective, evaluations),
+            }
         }
         columns.push((&pair[0] - &pair[1]) / (2.0 * h));
     }
@@ -317,6 +322,50 @@ mod tests {
             Ok((3.0 * x * x + 2.0 * x * y + 5.0 * y * y, ()))
         }
         fn accept(&mut self, _: ()) {}
+    }
+
+    /// A surface that claims a gradient and cannot give it: the search and the Hessian fall
+    /// back to differences of the objective and still find the minimum and the exact Hessian.
+    struct FailingGradient;
+
+    impl Surface for FailingGradient {
+        type Point = ();
+        fn evaluate(&self, psi: &[f64]) -> Result<(f64, ()), String> {
+            Quadratic.evaluate(psi)
+        }
+        fn has_gradient(&self) -> bool {
+            true
+        }
+        fn gradient(&self, _: &[f64], _: &()) -> Result<DVector<f64>, String> {
+            Err("singular".into())
+        }
+        fn accept(&mut self, _: ()) {}
+    }
+
+    #[test]
+    fn a_failing_surface_gradient_falls_back_to_differences() {
+        let minimum = minimize(&mut FailingGradient, &[0.3, -0.2], 1e-14, 200).unwrap();
+        assert!(minimum.converged, "{}", minimum.reason);
+        assert!(
+            minimum.psi.iter().all(|p| p.abs() < 1e-3),
+            "{:?}",
+            minimum.psi
+        );
+        assert_eq!(minimum.gradients, 0);
+        let (mut evaluations, mut gradients) = (0, 0);
+        let at = [0.3, -0.2];
+        let value = Quadratic.evaluate(&at).unwrap().0;
+        let hessian = hessian(
+            &FailingGradient,
+            &at,
+            value,
+            &mut evaluations,
+            &mut gradients,
+        );
+        let expected = DMatrix::from_row_slice(2, 2, &[6.0, 2.0, 2.0, 10.0]);
+        assert!((hessian.unwrap() - expected).amax() < 1e-6);
+        // The first shifted point's evaluation, then the 8 of the second differences.
+        assert_eq!(evaluations, 9);
     }
 
     /// The quadratic with its gradient (6x + 2y, 2x + 10y), linear, so its central
