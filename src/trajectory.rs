@@ -2,6 +2,7 @@
 //! form, and the peak of a column.
 
 use std::fmt::Write;
+use std::sync::Arc;
 
 /// The largest value of a column (Cmax) and when it is reached (Tmax).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -12,8 +13,8 @@ pub struct Peak {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trajectory {
-    /// Column names: states then outputs, in file order.
-    pub columns: Vec<String>,
+    /// Column names: states then outputs, in file order (shared by every trajectory of a model).
+    pub columns: Arc<[String]>,
     pub times: Vec<f64>,
     /// Row-major values, `columns.len()` per time.
     pub values: Vec<f64>,
@@ -45,7 +46,7 @@ impl Trajectory {
     /// CSV with a `time` column; numbers in shortest round-trip form.
     pub fn to_csv(&self) -> String {
         let mut text = String::from("time");
-        for column in &self.columns {
+        for column in self.columns.iter() {
             text.push(',');
             text.push_str(column);
         }

@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn margins_read_the_minimum_by_the_deadline_and_the_maximum_after_the_response() {
         let trajectory = Trajectory {
-            columns: vec!["T".into()],
+            columns: vec!["T".to_string()].into(),
             times: vec![0.0, 1.0, 2.0, 3.0],
             values: vec![100.0, 5.0, 1.0, 50.0],
         };

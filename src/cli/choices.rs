@@ -72,8 +72,30 @@ choices!(Interpolation:
     (Interpolation::Linear, "linear", "linear between records, constant before the first and after the last"),
 );
 
-choices!(FigureFormat:
-    (FigureFormat::Png, "png", "bitmap at --dpi (default)"),
-    (FigureFormat::Svg, "svg", "vector, text kept as text"),
-    (FigureFormat::Pdf, "pdf", "vector, one page of the figure's size, DejaVu Sans embedded"),
+/// `--figures`: a figure format, or none at all (batch runs that only want the tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigureChoice {
+    Png,
+    Svg,
+    Pdf,
+    None,
+}
+
+impl FigureChoice {
+    /// The format chosen; `None` for `none`.
+    pub fn format(self) -> Option<FigureFormat> {
+        match self {
+            FigureChoice::Png => Some(FigureFormat::Png),
+            FigureChoice::Svg => Some(FigureFormat::Svg),
+            FigureChoice::Pdf => Some(FigureFormat::Pdf),
+            FigureChoice::None => None,
+        }
+    }
+}
+
+choices!(FigureChoice:
+    (FigureChoice::Png, "png", "bitmap at --dpi (default)"),
+    (FigureChoice::Svg, "svg", "vector, text kept as text"),
+    (FigureChoice::Pdf, "pdf", "vector, one page of the figure's size, DejaVu Sans embedded"),
+    (FigureChoice::None, "none", "no figures (tables and records only; the fastest batch run)"),
 );

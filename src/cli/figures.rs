@@ -4,6 +4,7 @@
 use clap::Args;
 
 use super::Failure;
+use super::choices::FigureChoice;
 use super::values::positive;
 use crate::diag::Diagnostic;
 use crate::plot::{FigureFormat, FigureSettings, FigureSize};
@@ -17,9 +18,14 @@ const SIZE_HINT: &str =
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct FigureArgs {
-    /// Figure formats, comma-separated [default: png, or the file's `figures: formats`].
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "png,svg,pdf")]
-    figures: Vec<FigureFormat>,
+    /// Figure formats, comma-separated, or none [default: png, or the file's `figures: formats`].
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "png,svg,pdf|none"
+    )]
+    figures: Vec<FigureChoice>,
     /// Figure size: single (85 mm column), double (174 mm page), slide (16:9) or WIDTHxHEIGHT
     /// in mm [default: double].
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
@@ -35,7 +41,7 @@ impl FigureArgs {
         let file = file.cloned().unwrap_or_default();
         let defaults = FigureSettings::default();
         let formats = match (&self.figures, &file.formats) {
-            (given, _) if !given.is_empty() => given.clone(),
+            (given, _) if !given.is_empty() => command_line_formats(given)?,
             (_, Some(names)) => file_formats(names)?,
             _ => defaults.formats,
         };
@@ -60,6 +66,17 @@ impl FigureArgs {
     }
 }
 
+/// `--figures`: the formats, or none when `none` is given alone.
+fn command_line_formats(given: &[FigureChoice]) -> Result<Vec<FigureFormat>, Failure> {
+    let formats: Vec<FigureFormat> = given.iter().filter_map(|c| c.format()).collect();
+    if !formats.is_empty() && formats.len() < given.len() {
+        return Err(Diagnostic::new("`--figures` names `none` with formats")
+            .hint("give `--figures none` alone, or only formats (png, svg, pdf)")
+            .into());
+    }
+    Ok(formats)
+}
+
 /// Each format once, in the order first given.
 fn dedup(formats: Vec<FigureFormat>) -> Vec<FigureFormat> {
     let mut unique = Vec::new();
@@ -76,16 +93,17 @@ fn file_formats(names: &[String]) -> Result<Vec<FigureFormat>, Failure> {
         .map(|name| {
             FigureFormat::named(name).ok_or_else(|| {
                 Diagnostic::new(format!("`figures: formats` names `{name}`"))
-                    .hint("use png, svg or pdf")
+                    .hint("use png, svg or pdf, or `formats: [none]` for no figures")
             })
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    if formats.is_empty() {
-        return Err(Diagnostic::new("`figures: formats` is empty")
-            .hint("name at least one of png, svg, pdf, or leave `formats` out for png")
-            .into());
+        .collect::<Result<Vec<_>, _>>();
+    match (names, formats) {
+        ([none], _) if none.trim().eq_ignore_ascii_case("none") => Ok(Vec::new()),
+        ([], _) => Err(Diagnostic::new("`figures: formats` is empty")
+            .hint("name at least one of png, svg, pdf, `[none]` for no figures, or leave `formats` out for png")
+            .into()),
+        (_, formats) => Ok(formats?),
     }
-    Ok(formats)
 }
 
 /// The file's preset or explicit millimetres, if it gives either.

@@ -187,7 +187,7 @@ pub(super) fn write_run_files(
     let mut written: Vec<String> = ["metrics.csv", "subjects.csv"].map(String::from).to_vec();
     written
         .extend((files.iter().filter(|f| !f.name.starts_with("figures/"))).map(|f| f.name.clone()));
-    if !shard {
+    if figures > 0 {
         written.push(format!(
             "figures/ ({})",
             crate::diag::count(figures, "file")

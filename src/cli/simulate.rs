@@ -201,13 +201,12 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
     for warning in &simulation.warnings {
         console::warn(warning);
     }
-    let figures: Vec<String> = (settings.figures.formats.iter())
-        .map(|f| format!("trajectory.{}", f.extension()))
+    let figures: String = (settings.figures.formats.iter())
+        .map(|f| format!(", trajectory.{}", f.extension()))
         .collect();
     println!(
-        "wrote {}/trajectory.csv, {}, run.json, events.csv, metrics.csv, {PROVENANCE}",
+        "wrote {}/trajectory.csv{figures}, run.json, events.csv, metrics.csv, {PROVENANCE}",
         destination.path.display(),
-        figures.join(", ")
     );
     Ok(())
 }

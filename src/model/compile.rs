@@ -201,6 +201,7 @@ fn assemble(spec: &ModelSpec, lowered: Lowered) -> Model {
         events,
         state_atol: spec.states.iter().map(|(_, s)| s.atol).collect(),
         jacobian: std::sync::OnceLock::new(),
+        trajectory_columns: std::sync::OnceLock::new(),
         output_program: graph.varying_program(&output_roots),
         ode_roots,
         output_roots,

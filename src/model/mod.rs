@@ -103,6 +103,8 @@ pub struct Model {
     pub state_atol: Vec<Option<f64>>,
     /// The symbolic Jacobian, built when an implicit method first asks for it.
     jacobian: std::sync::OnceLock<jacobian::Jacobian>,
+    /// States then outputs, the columns of every trajectory, built on first use.
+    trajectory_columns: std::sync::OnceLock<std::sync::Arc<[String]>>,
     output_program: Program,
     ode_roots: Vec<NodeId>,
     output_roots: Vec<NodeId>,
@@ -166,8 +168,24 @@ impl Model {
         atol
     }
 
+    /// The column names of this model's trajectories: states then outputs, in file order.
+    pub fn trajectory_columns(&self) -> std::sync::Arc<[String]> {
+        let names = || {
+            (self.states.iter().map(|s| s.name.clone()))
+                .chain(self.outputs.iter().map(|o| o.name.clone()))
+                .collect()
+        };
+        self.trajectory_columns.get_or_init(names).clone()
+    }
+
     pub fn register_count(&self) -> usize {
         self.graph.len()
+    }
+
+    /// A zeroed register file for `setup`, filled rather than `calloc`ed: glibc's calloc skips
+    /// its per-thread cache, which made this allocation a visible cost of a population run.
+    pub fn new_registers(&self) -> Vec<f64> {
+        std::iter::repeat_n(0.0, self.register_count()).collect()
     }
 
     /// Computes every parameter-only value into `registers` (once per parameter set).

@@ -23,7 +23,8 @@ pub(super) struct Driver<'a, 'w> {
     width: usize,
     /// The states at each sample time, `width` per sample; NaN until integrated.
     state_rows: Vec<f64>,
-    state_names: Vec<String>,
+    /// The model's trajectory columns; the first `width` are the state names.
+    columns: std::sync::Arc<[String]>,
     integrator: Integrator<'w>,
     watch: Option<&'w RefCell<EventWatch<'a>>>,
     /// The states at the current time.
@@ -36,6 +37,35 @@ pub(super) struct Driver<'a, 'w> {
     checked: usize,
     /// The times of the model's time switches at the start, when schedules change parameters.
     switch_times: Vec<f64>,
+}
+
+/// The integrator of `plan` from its start, with `registers` after the model's setup.
+pub(super) fn integrator_for<'a>(
+    model: &'a Model,
+    plan: &RunPlan,
+    registers: Vec<f64>,
+) -> Integrator<'a> {
+    let state_atol = model.absolute_tolerances(plan.solver.atol, &plan.parameters);
+    // ode_solvers takes one absolute tolerance: the smallest of the per-state ones.
+    let options = SolverOptions {
+        atol: state_atol.iter().copied().fold(f64::INFINITY, f64::min),
+        ..plan.solver
+    };
+    Integrator {
+        model,
+        parameters: plan.parameters.clone(),
+        ramps: Vec::new(),
+        ramped: RefCell::new(Vec::new()),
+        registers: RefCell::new(registers),
+        options,
+        stats: Stats::default(),
+        observer: None,
+        state_atol,
+        switched: None,
+        implicit_failed: false,
+        notes: Vec::new(),
+        states_time: None,
+    }
 }
 
 impl<'a: 'w, 'w> Driver<'a, 'w> {
@@ -60,39 +90,22 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
         };
         let sampling = samples(clock, &schedule.breakpoints, &requested);
         let width = model.states.len();
-        let state_atol = model.absolute_tolerances(plan.solver.atol, &plan.parameters);
-        // ode_solvers takes one absolute tolerance: the smallest of the per-state ones.
-        let options = SolverOptions {
-            atol: state_atol.iter().copied().fold(f64::INFINITY, f64::min),
-            ..plan.solver
-        };
         let switch_times = match plan.schedules.is_empty() {
             true => Vec::new(),
             false => model.switch_times(&registers),
         };
-        let integrator = Integrator {
-            model,
-            parameters: plan.parameters.clone(),
-            ramps: Vec::new(),
-            ramped: RefCell::new(Vec::new()),
-            registers: RefCell::new(registers),
-            options,
-            stats: Stats::default(),
-            observer: None,
-            state_atol,
-            switched: None,
-            implicit_failed: false,
-            notes: Vec::new(),
-            states_time: None,
-        };
-        let state_names: Vec<String> = model.states.iter().map(|s| s.name.clone()).collect();
-        apply_boluses(&schedule.doses, plan.start, &mut y, &state_names)?;
+        let integrator = integrator_for(model, plan, registers);
+        let columns = model.trajectory_columns();
+        let state_names = &columns[..width];
+        apply_boluses(&schedule.doses, plan.start, &mut y, state_names)?;
+        let mut rates: Vec<f64> = std::iter::repeat_n(0.0, width).collect();
         check_start_rates(
             model,
             &mut integrator.registers.borrow_mut(),
             plan,
             &y,
-            &state_names,
+            state_names,
+            &mut rates,
         )?;
         let mut stopped = None;
         if let Some(cell) = watch {
@@ -114,12 +127,12 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
             sampling,
             width,
             state_rows,
-            state_names,
+            columns,
             integrator,
             watch,
             y,
             stopped,
-            rates: vec![0.0; width],
+            rates,
             checked: 0,
             switch_times,
         })
@@ -142,7 +155,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
 
     /// The solver's failure as the run's error, with the states it left and their time.
     fn fail(&self, failure: SegmentFailure, origin: f64) -> SimError {
-        let states = (self.state_names.iter().cloned())
+        let states = (self.columns[..self.width].iter().cloned())
             .zip(self.y.iter().copied())
             .collect();
         segment_error(
@@ -216,7 +229,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
                 .zip(&self.switch_times)
                 .any(|(now, then)| now.to_bits() != then.to_bits());
             if moved {
-                let states = (self.state_names.iter().cloned())
+                let states = (self.columns[..self.width].iter().cloned())
                     .zip(self.y.iter().copied())
                     .collect();
                 return Err(switch_moved(model, schedules, a, states));
@@ -336,7 +349,12 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
     /// At the breakpoint `b` ending (a, b): its doses, events holding there, the jumps of
     /// switches between (a, b) and (b, next), its row, and the finite check of the rows so far.
     fn at_breakpoint(&mut self, a: f64, b: f64, next: Option<f64>) -> Result<(), SimError> {
-        apply_boluses(&self.schedule.doses, b, &mut self.y, &self.state_names)?;
+        apply_boluses(
+            &self.schedule.doses,
+            b,
+            &mut self.y,
+            &self.columns[..self.width],
+        )?;
         if let Some(cell) = self.watch
             && cell.borrow_mut().fire_holding(b, &mut self.y)?
         {
@@ -355,7 +373,13 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
             self.record_row(index);
         }
         let times = &self.sampling.times;
-        self.checked = check_finite(&self.state_names, times, &self.state_rows, self.checked, b)?;
+        self.checked = check_finite(
+            &self.columns[..self.width],
+            times,
+            &self.state_rows,
+            self.checked,
+            b,
+        )?;
         Ok(())
     }
 
@@ -364,21 +388,35 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
     pub fn finish(mut self) -> Result<Simulation, SimError> {
         let times = &self.sampling.times;
         let clock = self.clock;
-        let (times, state_rows) = requested_rows(
-            &self.requested,
-            &self.sampling.row_of,
-            &self.state_rows,
-            self.width,
-            self.stopped.map(|time| {
-                (
-                    time,
-                    times.partition_point(|&t| t < time - clock.tolerance(time)),
-                    self.y.as_slice(),
-                )
-            }),
-        );
+        // Every requested time its own sample and no stop (the usual run): the rows as they are.
+        let own_rows = self.stopped.is_none()
+            && self.sampling.row_of.len() == times.len()
+            && self
+                .sampling
+                .row_of
+                .iter()
+                .enumerate()
+                .all(|(i, &row)| i == row);
+        let (times, state_rows) = if own_rows {
+            let rows = std::mem::take(&mut self.state_rows);
+            (std::mem::take(&mut self.requested), rows)
+        } else {
+            requested_rows(
+                &self.requested,
+                &self.sampling.row_of,
+                &self.state_rows,
+                self.width,
+                self.stopped.map(|time| {
+                    (
+                        time,
+                        times.partition_point(|&t| t < time - clock.tolerance(time)),
+                        self.y.as_slice(),
+                    )
+                }),
+            )
+        };
         if let Some(time) = self.stopped {
-            check_finite(&self.state_names, &times, &state_rows, 0, time)?;
+            check_finite(&self.columns[..self.width], &times, &state_rows, 0, time)?;
         }
         let stats = self.integrator.stats;
         let method_switch = self.integrator.switched.take();
@@ -391,7 +429,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
             &state_rows,
         ));
         let registers = self.integrator.registers.into_inner();
-        let trajectory = assemble(self.model, self.plan, registers, &times, &state_rows)?;
+        let trajectory = assemble(self.model, self.plan, registers, times, &state_rows)?;
         Ok(Simulation {
             trajectory,
             stats,

@@ -22,6 +22,7 @@ mod peaks;
 mod plan;
 mod schedules;
 mod times;
+mod window;
 
 use crate::solver::{MethodSwitch, Stats};
 use crate::trajectory::Trajectory;
@@ -100,7 +101,7 @@ fn simulate_from(
     resume: Option<&[f64]>,
 ) -> Result<Simulation, SimError> {
     check_plan(model, plan)?;
-    let mut registers = vec![0.0; model.register_count()];
+    let mut registers = model.new_registers();
     model.setup(&mut registers, &plan.parameters);
     let y = initial_states(model, plan, &registers, resume)?;
     let watch = (!model.events.is_empty()).then(|| {

@@ -121,13 +121,13 @@ pub(super) fn assemble(
     model: &Model,
     plan: &RunPlan,
     mut registers: Vec<f64>,
-    times: &[f64],
+    times: Vec<f64>,
     state_rows: &[f64],
 ) -> Result<Trajectory, SimError> {
     let states = model.states.len();
     let outputs = model.outputs.len();
     let mut values = Vec::with_capacity(times.len() * (states + outputs));
-    let mut output_values = vec![0.0; outputs];
+    let mut output_values: Vec<f64> = std::iter::repeat_n(0.0, outputs).collect();
     let mut parameters = plan.parameters.clone();
     for (index, &t) in times.iter().enumerate() {
         let row = &state_rows[index * states..(index + 1) * states];
@@ -160,31 +160,25 @@ pub(super) fn assemble(
         values.extend_from_slice(row);
         values.extend_from_slice(&output_values);
     }
-    let columns = model
-        .states
-        .iter()
-        .map(|s| s.name.clone())
-        .chain(model.outputs.iter().map(|o| o.name.clone()))
-        .collect();
     Ok(Trajectory {
-        columns,
-        times: times.to_vec(),
+        columns: model.trajectory_columns(),
+        times,
         values,
     })
 }
 
 /// Refuses a start where some d(state)/dt is not finite (a division by zero, a log of 0 in
-/// the ODEs or the parameters they use), naming the ODE.
+/// the ODEs or the parameters they use), naming the ODE; `rates` is room for one per state.
 pub(super) fn check_start_rates(
     model: &Model,
     registers: &mut [f64],
     plan: &RunPlan,
     states: &[f64],
     names: &[String],
+    rates: &mut [f64],
 ) -> Result<(), SimError> {
-    let mut rates = vec![0.0; states.len()];
     model.set_switches(registers, plan.start);
-    model.rhs(registers, plan.start, states, &plan.parameters, &mut rates);
+    model.rhs(registers, plan.start, states, &plan.parameters, rates);
     match rates.iter().position(|r| !r.is_finite()) {
         None => Ok(()),
         Some(bad) => Err(SimError {

@@ -13,6 +13,7 @@
 //! is taken as smooth (the vertex is then off by up to a sample spacing).
 
 use super::times::{Clock, schedule};
+use super::window::simulate_window;
 use super::{RunPlan, SimError, Simulation, simulate, simulate_from};
 use crate::model::{DoseEvent, Model};
 use crate::trajectory::{Peak, Trajectory};
@@ -130,7 +131,7 @@ impl Search<'_> {
             times: None,
             solver: plan.solver,
         };
-        let mut registers = vec![0.0; model.register_count()];
+        let mut registers = model.new_registers();
         model.setup(&mut registers, &plan.parameters);
         let breakpoints: Vec<f64> = schedule(model, &window, &registers, clock)
             .breakpoints
@@ -155,13 +156,13 @@ impl Search<'_> {
                 ..window
             }
         };
-        let solved = if self.restart {
-            let states = &trajectory.row(first)[..model.states.len()];
-            simulate_from(model, &window, Some(states))?
-        } else {
-            simulate(model, &window)?
+        let states = &trajectory.row(first)[..model.states.len()];
+        let solved = match (self.restart, breakpoints.is_empty()) {
+            (true, true) => simulate_window(model, &window, states)?,
+            (true, false) => simulate_from(model, &window, Some(states))?.trajectory,
+            (false, _) => simulate(model, &window)?.trajectory,
         };
-        Ok((solved.trajectory, breakpoints))
+        Ok((solved, breakpoints))
     }
 }
 

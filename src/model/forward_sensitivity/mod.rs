@@ -257,6 +257,7 @@ impl Model {
             events: self.events_with_companions(&layout),
             state_atol,
             jacobian: std::sync::OnceLock::new(),
+            trajectory_columns: std::sync::OnceLock::new(),
             output_program: graph.varying_program(&output_roots),
             ode_roots,
             output_roots,

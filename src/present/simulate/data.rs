@@ -162,7 +162,7 @@ fn figure_names(subjects: &[DataSubject]) -> Vec<String> {
 fn trajectory_csv(runs: &[(&DataSubject, &Simulation)]) -> String {
     let mut text = String::from("ID,time");
     if let Some((_, first)) = runs.first() {
-        for column in &first.trajectory.columns {
+        for column in first.trajectory.columns.iter() {
             let _ = write!(text, ",{column}");
         }
     }

@@ -48,7 +48,7 @@ fn sensitivity_of_one_compartment_elimination_is_exact() {
     let layout = sensitivity.sensitivity_layout().unwrap();
     let result = trajectory(&sensitivity, &run_plan(&sensitivity));
     assert_eq!(
-        result.columns,
+        *result.columns,
         [
             "y",
             "d(y)/d(k)",
