@@ -106,15 +106,11 @@ fn every_kind_in_every_format_holds_its_text_and_size() {
             "{}: {media_box:?}",
             kind.name
         );
+        // Text is drawn as glyph outlines: the page needs no font.
         let text = String::from_utf8_lossy(pdf);
         assert!(
-            text.contains("/FontFile2"),
-            "{}: font not embedded",
-            kind.name
-        );
-        assert!(
-            text.contains("DejaVuSans"),
-            "{}: not DejaVu Sans",
+            !text.contains("/Font"),
+            "{}: the PDF needs a font",
             kind.name
         );
     }
