@@ -9,10 +9,10 @@ use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
 use crate::record::run::ShardSlice;
 use crate::report::Format;
-use crate::study::{TrajectorySink, execute, shard_subjects, trajectories_header};
+use crate::study::{Study, TrajectorySink, execute, shard_subjects, trajectories_header};
 use clap::Args;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Args)]
@@ -37,6 +37,11 @@ pub struct RunArgs {
     /// Also write trajectories.csv (every subject, time and output; grows with n).
     #[arg(long)]
     pub save_trajectories: bool,
+    /// Also write observations.csv: every subject's doses and simulated observations (the
+    /// population's `residual`, censored below its `lloq`) as a NONMEM dataset `cartsim fit`
+    /// reads.
+    #[arg(long)]
+    pub save_observations: bool,
     /// Also write report.html (as `cartsim report` does) at the end.
     #[arg(long, conflicts_with = "shard")]
     pub report: bool,
@@ -54,24 +59,28 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     }
 }
 
-/// The trajectories.csv of `--save-trajectories`, streamed as subjects finish.
-struct Trajectories(Option<BufWriter<std::fs::File>>);
+/// A table streamed as subjects finish: trajectories.csv of `--save-trajectories`,
+/// observations.csv of `--save-observations` (named by the first field).
+struct Streamed(&'static str, Option<BufWriter<std::fs::File>>);
 
-impl Trajectories {
+impl Streamed {
     fn append(&mut self, text: &str) -> Result<(), Diagnostic> {
-        match self.0.as_mut() {
-            Some(file) => file.write_all(text.as_bytes()).map_err(Self::failed),
+        let name = self.0;
+        match self.1.as_mut() {
+            Some(file) => (file.write_all(text.as_bytes())).map_err(|e| Self::failed(name, e)),
             None => Ok(()),
         }
     }
 
     fn finish(self) -> Result<(), Diagnostic> {
-        self.0
-            .map_or(Ok(()), |mut file| file.flush().map_err(Self::failed))
+        let name = self.0;
+        self.1.map_or(Ok(()), |mut file| {
+            file.flush().map_err(|e| Self::failed(name, e))
+        })
     }
 
-    fn failed(error: std::io::Error) -> Diagnostic {
-        Diagnostic::new(format!("cannot write trajectories.csv: {error}"))
+    fn failed(name: &str, error: std::io::Error) -> Diagnostic {
+        Diagnostic::new(format!("cannot write {name}: {error}"))
     }
 }
 
@@ -88,12 +97,19 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         owner: Owner::Run,
         force: args.force,
     })?;
-    let mut trajectories = Trajectories(None);
+    let mut trajectories = Streamed("trajectories.csv", None);
     if args.save_trajectories {
-        trajectories = Trajectories(Some(staging.create("trajectories.csv")?));
+        trajectories.1 = Some(staging.create(trajectories.0)?);
         trajectories.append(&trajectories_header(study))?;
     }
+    let mut observations = Streamed("observations.csv", None);
+    if args.save_observations {
+        let header = observations_header(study, &args.run)?;
+        observations.1 = Some(staging.create(observations.0)?);
+        observations.append(&header)?;
+    }
     let mut sink = |text: &str| trajectories.append(text);
+    let mut observation_sink = |text: &str| observations.append(text);
     let bar = super::progress_bar(range.end - range.start, "subjects");
     let progress = || bar.inc(1);
     let save = args.save_trajectories;
@@ -102,15 +118,20 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             study,
             range.clone(),
             save.then_some(&mut sink as TrajectorySink),
+            (args.save_observations).then_some(&mut observation_sink as TrajectorySink),
             &progress,
         )
     })?;
     bar.finish_and_clear();
     let writing = super::phase("writing tables and figures");
     trajectories.finish()?;
+    observations.finish()?;
     let mut written = write_run_files(&mut staging, study, &result, args.shard.is_some(), &look)?;
     if save {
         written.push("trajectories.csv".into());
+    }
+    if args.save_observations {
+        written.push("observations.csv".into());
     }
     let shard = args.shard.map(|(k, n)| ShardSlice {
         k,
@@ -156,4 +177,16 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         println!("wrote {}", report.display());
     }
     Ok(())
+}
+
+/// observations.csv's header, or why the run file cannot have one (no `population.residual`).
+fn observations_header(study: &Study, run_file: &Path) -> Result<String, Diagnostic> {
+    study.observations_header().ok_or_else(|| {
+        Diagnostic::new(format!(
+            "`--save-observations` needs a residual error model, and {} has none",
+            run_file.display()
+        ))
+        .path("population.residual")
+        .hint("add `residual: {output: NAME, model: exponential, sd: 0.3, lloq: 1}` under `population:` (the output observed, its error and optional limit of quantification)")
+    })
 }

@@ -170,6 +170,9 @@ pub struct ResidualSpec {
     pub sd: f64,
     /// With `combined`: the additive SD (`sd` is then the proportional one).
     pub sd_additive: Option<f64>,
+    /// Limit of quantification: observations below it are censored in observations.csv
+    /// (`run --save-observations`).
+    pub lloq: Option<f64>,
 }
 
 /// The `metrics:` block.
