@@ -254,3 +254,46 @@ metrics: {{exposure: conc}}
             .all(|r| r[3] == if r[11] == "1" { "100" } else { "300" })
     );
 }
+
+#[test]
+fn observations_need_a_residual_and_listed_times_must_increase_within_the_span() {
+    let directory = scratch("save-observations-refused");
+    let model = repo_path("models/onecomp_iv_bolus.yaml")
+        .display()
+        .to_string();
+    let write = |name: &str, simulation: &str, residual: &str| {
+        let text =
+            format!("model: {model}\nsimulation: {simulation}\npopulation: {{n: 2{residual}}}\n");
+        std::fs::write(directory.join(name), text).unwrap();
+    };
+    write("none.yaml", "{end: 24, step: 4}", "");
+    write(
+        "unsorted.yaml",
+        "{times: [4, 2, 30], end: 24}",
+        ", residual: {output: conc, model: additive, sd: 0.1}",
+    );
+    write(
+        "lloq.yaml",
+        "{end: 24, times: [1, 2]}",
+        ", residual: {output: conc, model: additive, sd: 0.1, lloq: 0}",
+    );
+    for (file, message) in [
+        (
+            "none.yaml",
+            "`--save-observations` needs a residual error model",
+        ),
+        (
+            "unsorted.yaml",
+            "`times` must increase and lie from start 0 to end 24",
+        ),
+        ("lloq.yaml", "`lloq` is 0; it must be a finite number > 0"),
+    ] {
+        let output = cartsim(
+            &["run", file, "--save-observations", "--out", "out"],
+            &directory,
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{file}: {stderr}");
+        assert!(stderr.contains(message), "{file}: {stderr}");
+    }
+}
