@@ -60,21 +60,39 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
 }
 
 /// A table streamed as subjects finish: trajectories.csv of `--save-trajectories`,
-/// observations.csv of `--save-observations` (named by the first field).
-struct Streamed(&'static str, Option<BufWriter<std::fs::File>>);
+/// observations.csv of `--save-observations`.
+struct Streamed {
+    name: &'static str,
+    /// `None` when the table was not asked for.
+    file: Option<BufWriter<std::fs::File>>,
+}
 
 impl Streamed {
+    /// The table `name` with `header`, in the staging folder when `wanted`.
+    fn open(
+        staging: &mut Staging,
+        name: &'static str,
+        header: Option<String>,
+    ) -> Result<Streamed, Diagnostic> {
+        let mut table = Streamed { name, file: None };
+        if let Some(header) = header {
+            table.file = Some(staging.create(name)?);
+            table.append(&header)?;
+        }
+        Ok(table)
+    }
+
     fn append(&mut self, text: &str) -> Result<(), Diagnostic> {
-        let name = self.0;
-        match self.1.as_mut() {
+        let name = self.name;
+        match self.file.as_mut() {
             Some(file) => (file.write_all(text.as_bytes())).map_err(|e| Self::failed(name, e)),
             None => Ok(()),
         }
     }
 
     fn finish(self) -> Result<(), Diagnostic> {
-        let name = self.0;
-        self.1.map_or(Ok(()), |mut file| {
+        let name = self.name;
+        (self.file).map_or(Ok(()), |mut file| {
             file.flush().map_err(|e| Self::failed(name, e))
         })
     }
@@ -97,17 +115,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         owner: Owner::Run,
         force: args.force,
     })?;
-    let mut trajectories = Streamed("trajectories.csv", None);
-    if args.save_trajectories {
-        trajectories.1 = Some(staging.create(trajectories.0)?);
-        trajectories.append(&trajectories_header(study))?;
-    }
-    let mut observations = Streamed("observations.csv", None);
-    if args.save_observations {
-        let header = observations_header(study, &args.run)?;
-        observations.1 = Some(staging.create(observations.0)?);
-        observations.append(&header)?;
-    }
+    let header = (args.save_trajectories).then(|| trajectories_header(study));
+    let mut trajectories = Streamed::open(&mut staging, "trajectories.csv", header)?;
+    let header = match args.save_observations {
+        true => Some(observations_header(study, &args.run)?),
+        false => None,
+    };
+    let mut observations = Streamed::open(&mut staging, "observations.csv", header)?;
     let mut sink = |text: &str| trajectories.append(text);
     let mut observation_sink = |text: &str| observations.append(text);
     let bar = super::progress_bar(range.end - range.start, "subjects");
