@@ -4,7 +4,7 @@
 # What it measures
 #   60 virtual Stein patients are simulated with `cartsim run` (log-normal variability: omega
 #   0.5 on foldx, 0.3 on cmax and alpha, 0.7 on fb, CV 31-79%; log-additive residual error SD
-#   0.56), sampled at 20 times from day 1 to 365, values below an LLOQ of 40 copies/ug
+#   0.56), sampled at 20 times from day 1 to 365 and day 0, values below an LLOQ of 40 copies/ug
 #   censored. Then a fit (FOCE-I, SAEM, or both) of the typical values of foldx, cmax, alpha and
 #   fb, their variability (diagonal Omega), and the residual SD (M3 for BLQ, sensitivity
 #   gradients), from starting values 30-50% off, on THREADS threads: wall time of the whole

@@ -26,6 +26,7 @@ pub mod cli;
 pub mod csv;
 pub mod data;
 pub mod diag;
+pub mod export;
 pub mod expr;
 pub mod fit;
 pub mod interrupt;

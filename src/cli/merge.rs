@@ -141,18 +141,21 @@ fn combine(study: &Study, shards: &[ShardFolder]) -> Result<StudyResult, Failure
     Ok(merger.finish())
 }
 
-/// The shards' trajectories.csv joined (one header), when every shard wrote one.
-fn join_trajectories(staging: &mut Staging, shards: &[ShardFolder]) -> Result<bool, Failure> {
-    let paths: Vec<PathBuf> = (shards.iter())
-        .map(|s| s.folder.join("trajectories.csv"))
-        .collect();
+/// The shards' `name` (trajectories.csv, observations.csv) joined (one header), when every
+/// shard wrote one.
+fn join_streamed(
+    staging: &mut Staging,
+    shards: &[ShardFolder],
+    name: &str,
+) -> Result<bool, Failure> {
+    let paths: Vec<PathBuf> = shards.iter().map(|s| s.folder.join(name)).collect();
     if !paths.iter().all(|p| p.exists()) {
         return Ok(false);
     }
-    let failed = |e: std::io::Error| Diagnostic::new(format!("cannot write trajectories.csv: {e}"));
-    let mut out = staging.create("trajectories.csv")?;
+    let failed = |e: std::io::Error| Diagnostic::new(format!("cannot write {name}: {e}"));
+    let mut out = staging.create(name)?;
     for (k, path) in paths.iter().enumerate() {
-        let text = read(path, "a shard's trajectories")?;
+        let text = read(path, &format!("a shard's {name}"))?;
         let text = whole(&path.display().to_string(), &text)?;
         let body = match k {
             0 => text,
@@ -180,8 +183,10 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         force: args.force,
     })?;
     let mut written = write_run_files(&mut staging, study, &result, false, &look)?;
-    if join_trajectories(&mut staging, &shards)? {
-        written.push("trajectories.csv".into());
+    for name in ["trajectories.csv", "observations.csv"] {
+        if join_streamed(&mut staging, &shards, name)? {
+            written.push(name.into());
+        }
     }
     let settings = RecordSettings {
         command: std::env::args().collect(),

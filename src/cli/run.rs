@@ -9,10 +9,10 @@ use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
 use crate::record::run::ShardSlice;
 use crate::report::Format;
-use crate::study::{TrajectorySink, execute, shard_subjects, trajectories_header};
+use crate::study::{Study, TrajectorySink, execute, shard_subjects, trajectories_header};
 use clap::Args;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Args)]
@@ -37,6 +37,11 @@ pub struct RunArgs {
     /// Also write trajectories.csv (every subject, time and output; grows with n).
     #[arg(long)]
     pub save_trajectories: bool,
+    /// Also write observations.csv: every subject's doses and simulated observations (the
+    /// population's `residual`, censored below its `lloq`) as a NONMEM dataset `cartsim fit`
+    /// reads.
+    #[arg(long)]
+    pub save_observations: bool,
     /// Also write report.html (as `cartsim report` does) at the end.
     #[arg(long, conflicts_with = "shard")]
     pub report: bool,
@@ -54,24 +59,46 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     }
 }
 
-/// The trajectories.csv of `--save-trajectories`, streamed as subjects finish.
-struct Trajectories(Option<BufWriter<std::fs::File>>);
+/// A table streamed as subjects finish: trajectories.csv of `--save-trajectories`,
+/// observations.csv of `--save-observations`.
+struct Streamed {
+    name: &'static str,
+    /// `None` when the table was not asked for.
+    file: Option<BufWriter<std::fs::File>>,
+}
 
-impl Trajectories {
+impl Streamed {
+    /// The table `name` with `header`, in the staging folder when `wanted`.
+    fn open(
+        staging: &mut Staging,
+        name: &'static str,
+        header: Option<String>,
+    ) -> Result<Streamed, Diagnostic> {
+        let mut table = Streamed { name, file: None };
+        if let Some(header) = header {
+            table.file = Some(staging.create(name)?);
+            table.append(&header)?;
+        }
+        Ok(table)
+    }
+
     fn append(&mut self, text: &str) -> Result<(), Diagnostic> {
-        match self.0.as_mut() {
-            Some(file) => file.write_all(text.as_bytes()).map_err(Self::failed),
+        let name = self.name;
+        match self.file.as_mut() {
+            Some(file) => (file.write_all(text.as_bytes())).map_err(|e| Self::failed(name, e)),
             None => Ok(()),
         }
     }
 
     fn finish(self) -> Result<(), Diagnostic> {
-        self.0
-            .map_or(Ok(()), |mut file| file.flush().map_err(Self::failed))
+        let name = self.name;
+        (self.file).map_or(Ok(()), |mut file| {
+            file.flush().map_err(|e| Self::failed(name, e))
+        })
     }
 
-    fn failed(error: std::io::Error) -> Diagnostic {
-        Diagnostic::new(format!("cannot write trajectories.csv: {error}"))
+    fn failed(name: &str, error: std::io::Error) -> Diagnostic {
+        Diagnostic::new(format!("cannot write {name}: {error}"))
     }
 }
 
@@ -88,12 +115,15 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         owner: Owner::Run,
         force: args.force,
     })?;
-    let mut trajectories = Trajectories(None);
-    if args.save_trajectories {
-        trajectories = Trajectories(Some(staging.create("trajectories.csv")?));
-        trajectories.append(&trajectories_header(study))?;
-    }
+    let header = (args.save_trajectories).then(|| trajectories_header(study));
+    let mut trajectories = Streamed::open(&mut staging, "trajectories.csv", header)?;
+    let header = match args.save_observations {
+        true => Some(observations_header(study, &args.run)?),
+        false => None,
+    };
+    let mut observations = Streamed::open(&mut staging, "observations.csv", header)?;
     let mut sink = |text: &str| trajectories.append(text);
+    let mut observation_sink = |text: &str| observations.append(text);
     let bar = super::progress_bar(range.end - range.start, "subjects");
     let progress = || bar.inc(1);
     let save = args.save_trajectories;
@@ -102,15 +132,20 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             study,
             range.clone(),
             save.then_some(&mut sink as TrajectorySink),
+            (args.save_observations).then_some(&mut observation_sink as TrajectorySink),
             &progress,
         )
     })?;
     bar.finish_and_clear();
     let writing = super::phase("writing tables and figures");
     trajectories.finish()?;
+    observations.finish()?;
     let mut written = write_run_files(&mut staging, study, &result, args.shard.is_some(), &look)?;
     if save {
         written.push("trajectories.csv".into());
+    }
+    if args.save_observations {
+        written.push("observations.csv".into());
     }
     let shard = args.shard.map(|(k, n)| ShardSlice {
         k,
@@ -156,4 +191,16 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         println!("wrote {}", report.display());
     }
     Ok(())
+}
+
+/// observations.csv's header, or why the run file cannot have one (no `population.residual`).
+fn observations_header(study: &Study, run_file: &Path) -> Result<String, Diagnostic> {
+    study.observations_header().ok_or_else(|| {
+        Diagnostic::new(format!(
+            "`--save-observations` needs a residual error model, and {} has none",
+            run_file.display()
+        ))
+        .path("population.residual")
+        .hint("add `residual: {output: NAME, model: exponential, sd: 0.3, lloq: 1}` under `population:` (the output observed, its error and optional limit of quantification)")
+    })
 }

@@ -3,6 +3,7 @@
 //! `present::simulate`). With `--data`, one run per ID of a dataset (see `data`).
 
 mod data;
+mod nonmem;
 
 use super::values::{finite, parameter_values, parse_assignment, positive};
 use super::{Failure, console, load, provenance as prov};
@@ -51,6 +52,24 @@ pub struct SimulateArgs {
     max_figures: usize,
     #[command(flatten)]
     dataset: super::dataset::DataArgs,
+    /// Also write the doses and a column observed at every output time (with `--residual`
+    /// error, censored below `--lloq`) as a NONMEM dataset (CSV, ID 1) that `cartsim fit` reads.
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "data")]
+    nonmem_out: Option<PathBuf>,
+    /// With `--nonmem-out`: the state or output observed [default: the model's only output].
+    #[arg(long, value_name = "NAME", requires = "nonmem_out")]
+    observe: Option<String>,
+    /// With `--nonmem-out`: residual error MODEL:SD (additive, proportional, exponential) or
+    /// combined:PROPORTIONAL:ADDITIVE [default: none].
+    #[arg(long, requires = "nonmem_out", value_parser = nonmem::parse_residual)]
+    residual: Option<crate::population::ResidualModel>,
+    /// With `--nonmem-out`: limit of quantification; observations below it are written with
+    /// BLQ = 1 and DV = LLOQ (Beal's M3).
+    #[arg(long, requires = "nonmem_out", value_parser = positive)]
+    lloq: Option<f64>,
+    /// With `--nonmem-out`: the seed of the residual error's random numbers.
+    #[arg(long, requires = "nonmem_out", default_value_t = 1)]
+    seed: u64,
     /// Last time to simulate.
     #[arg(long, value_parser = finite)]
     end: Option<f64>,
@@ -195,6 +214,9 @@ pub fn run(args: &SimulateArgs) -> Result<(), Failure> {
         provenance.clone(),
     )?;
     commit(&destination, &files, provenance)?;
+    if let Some(path) = &args.nonmem_out {
+        nonmem::write(args, &model, &plan, &simulation, path)?;
+    }
     if let (true, Some(switch)) = (console::verbose(), &simulation.method_switch) {
         console::note(crate::record::provenance::switch_text(switch));
     }

@@ -34,6 +34,7 @@
 
 mod columns;
 mod filter;
+pub mod nonmem;
 mod record;
 mod simulate;
 mod subject;

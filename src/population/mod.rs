@@ -79,7 +79,42 @@ pub enum ResidualModel {
     Exponential { sd: f64 },
 }
 
+/// Why a residual error model cannot be made from its name and SDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResidualNameError {
+    Unknown,
+    /// `combined` without its additive SD.
+    CombinedNeedsAdditive,
+}
+
 impl ResidualModel {
+    /// The models' names, as run files and the command line write them.
+    pub const NAMES: [&'static str; 4] = ["additive", "proportional", "combined", "exponential"];
+
+    /// The model named `name` with SD `sd` (for `combined` the proportional one, `additive`
+    /// the additive one).
+    pub fn named(
+        name: &str,
+        sd: f64,
+        additive: Option<f64>,
+    ) -> Result<ResidualModel, ResidualNameError> {
+        match name {
+            "additive" => Ok(ResidualModel::Additive { sd }),
+            "proportional" => Ok(ResidualModel::Proportional { sd }),
+            "exponential" => Ok(ResidualModel::Exponential { sd }),
+            "combined" => match additive {
+                Some(additive) if additive >= 0.0 && additive.is_finite() => {
+                    Ok(ResidualModel::Combined {
+                        additive,
+                        proportional: sd,
+                    })
+                }
+                _ => Err(ResidualNameError::CombinedNeedsAdditive),
+            },
+            _ => Err(ResidualNameError::Unknown),
+        }
+    }
+
     /// An observation of `prediction` with standard normal deviate `deviate`.
     pub fn observe(&self, prediction: f64, deviate: f64) -> f64 {
         match *self {
@@ -99,6 +134,16 @@ impl ResidualModel {
 pub struct Residual {
     pub output: String,
     pub model: ResidualModel,
+    /// Observations below it are censored in observations.csv (`run --save-observations`).
+    pub lloq: Option<f64>,
+}
+
+/// Standard normal deviates for the residual error of subject `id` of a population seeded
+/// `seed`, one per output time: a stream of its own (the seed's next key).
+pub fn residual_deviates(seed: u64, id: u64, count: usize) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x005e_ed0f_4e51_d0a1);
+    rng.set_stream(id);
+    (0..count).map(|_| rng.sample(StandardNormal)).collect()
 }
 
 /// A checked virtual population.
@@ -204,9 +249,7 @@ impl Population {
     /// Standard normal deviates for the residual error of subject `id`, one per output time:
     /// a stream of its own (the seed's next key), the same in every scenario.
     pub fn residual_deviates(&self, id: u64, count: usize) -> Vec<f64> {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x005e_ed0f_4e51_d0a1);
-        rng.set_stream(id);
-        (0..count).map(|_| rng.sample(StandardNormal)).collect()
+        residual_deviates(self.seed, id, count)
     }
 
     /// The typical subject's covariates as (parameter index, value): a sampled covariate at

@@ -40,6 +40,9 @@ pub struct RunOutputSpec {
     pub start: Option<f64>,
     pub end: Option<f64>,
     pub step: Option<f64>,
+    /// Output at exactly these times (start and end are added), as in model files; `end`
+    /// defaults to the last.
+    pub times: Option<Vec<f64>>,
     /// Outputs (or states) whose percentile bands are computed; default: every output.
     pub outputs: Option<Vec<String>>,
     pub solver: Option<SolverName>,
@@ -52,6 +55,7 @@ const MODEL_SIMULATION: RunOutputSpec = RunOutputSpec {
     start: None,
     end: None,
     step: None,
+    times: None,
     outputs: None,
     solver: None,
     rtol: None,
@@ -170,6 +174,9 @@ pub struct ResidualSpec {
     pub sd: f64,
     /// With `combined`: the additive SD (`sd` is then the proportional one).
     pub sd_additive: Option<f64>,
+    /// Limit of quantification: observations below it are censored in observations.csv
+    /// (`run --save-observations`).
+    pub lloq: Option<f64>,
 }
 
 /// The `metrics:` block.

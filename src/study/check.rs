@@ -170,6 +170,9 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
         plan.step = output.step.unwrap_or(plan.step.min(plan.end - plan.start));
         plan.times = None;
     }
+    if let Some(times) = &output.times {
+        listed_times(problems, model, &mut plan, times);
+    }
     plan.solver = plan.solver.overridden(&SolverOverrides {
         method: output.solver,
         rtol: output.rtol,
@@ -222,6 +225,35 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
         }
     }
     ok.then_some(plan)
+}
+
+/// `simulation.times`: output at these times (increasing, within the span; `end` defaults to
+/// the last), the step their smallest gap unless given, as a model file's `times` are read.
+fn listed_times(problems: &mut Problems, model: &Model, plan: &mut RunTemplate, times: &[f64]) {
+    let output = problems.file.spec.simulation();
+    let key = problems.file.spec.simulation_key();
+    let mut listed = model.simulation.clone();
+    listed.start = plan.start;
+    listed.end = (output.end).unwrap_or_else(|| times.iter().copied().fold(plan.start, f64::max));
+    listed.step = output.step;
+    listed.times = Some(times.to_vec());
+    let (step, grid) = listed.grid(None);
+    (plan.end, plan.step, plan.times) = (listed.end, step, grid);
+    let inside = |t: &f64| t.is_finite() && *t >= plan.start && *t <= plan.end;
+    if !times.iter().all(inside) || times.windows(2).any(|w| w[1] <= w[0]) {
+        let d = problems.at(
+            &format!("{key}.times"),
+            format!(
+                "`times` must increase and lie from start {} to end {}",
+                number(plan.start),
+                number(plan.end)
+            ),
+        );
+        amend(
+            d,
+            "list each output time once, in increasing order, within the span",
+        );
+    }
 }
 
 /// The outputs whose percentile bands are computed: `simulation.outputs`, or every model output

@@ -66,6 +66,8 @@ struct SubjectOutcome {
     rows: Vec<MetricRow>,
     steps: u64,
     trajectories: String,
+    /// observations.csv rows (`--save-observations`; see `observations.rs`).
+    observations: String,
     /// The first simulated observation that is not a finite number, described.
     bad_observation: Option<String>,
 }
@@ -138,13 +140,18 @@ impl Study {
         times: &[f64],
         bands: &[Mutex<BandSet>],
         save_trajectories: bool,
+        save_observations: bool,
     ) -> SubjectOutcome {
         let mut rows = Vec::with_capacity(self.arms.len());
         let mut steps = 0;
         let mut trajectories = String::new();
+        let mut observations = String::new();
         let mut bad_observation = None;
         let worker = rayon::current_thread_index().unwrap_or(0) % bands.len();
-        let deviates = match (&self.population.residual, save_trajectories) {
+        let deviates = match (
+            &self.population.residual,
+            save_trajectories || save_observations,
+        ) {
             (Some(_), true) => self.population.residual_deviates(subject.id, times.len()),
             _ => Vec::new(),
         };
@@ -166,6 +173,17 @@ impl Study {
                             arm,
                             subject.id,
                             times,
+                            simulation,
+                            &deviates,
+                        );
+                        bad_observation = bad_observation.or(bad);
+                    }
+                    if save_observations {
+                        let arm = (arm_index, arm);
+                        let bad = self.write_observations(
+                            &mut observations,
+                            arm,
+                            subject,
                             simulation,
                             &deviates,
                         );
@@ -197,6 +215,7 @@ impl Study {
             rows,
             steps,
             trajectories,
+            observations,
             bad_observation,
         }
     }
@@ -252,12 +271,13 @@ impl Study {
 
 /// Runs subjects `range` (positions from 0) of the study in every arm on the current rayon
 /// pool. `trajectories` receives the long-format trajectory text block by block, in subject
-/// order, when given. Fails only when a subject cannot be sampled or the sink fails; a subject
+/// order, when given; `observations` the observations.csv rows likewise. Fails only when a subject cannot be sampled or the sink fails; a subject
 /// whose simulation fails gets a row saying why.
 pub fn execute(
     study: &Study,
     range: Range<u64>,
     mut trajectories: Option<TrajectorySink>,
+    mut observations: Option<TrajectorySink>,
     progress: Progress,
 ) -> Result<StudyResult, Diagnostic> {
     let times = study.output_times();
@@ -277,6 +297,7 @@ pub fn execute(
     let mut rows_by_arm: Vec<Vec<MetricRow>> = vec![Vec::new(); study.arms.len()];
     let mut steps = 0;
     let save = trajectories.is_some();
+    let observe = observations.is_some();
     let mut start = range.start;
     while start < range.end {
         let end = (start + BLOCK).min(range.end);
@@ -292,7 +313,7 @@ pub fn execute(
         let outcomes: Vec<SubjectOutcome> = sampled
             .par_iter()
             .map(|subject| {
-                let outcome = study.run_subject(subject, &times, &bands, save);
+                let outcome = study.run_subject(subject, &times, &bands, save, observe);
                 progress();
                 outcome
             })
@@ -311,6 +332,9 @@ pub fn execute(
             }
             if let Some(sink) = trajectories.as_mut() {
                 sink(&outcome.trajectories)?;
+            }
+            if let Some(sink) = observations.as_mut() {
+                sink(&outcome.observations)?;
             }
         }
         start = end;

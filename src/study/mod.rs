@@ -6,6 +6,7 @@ mod bands;
 mod check;
 mod execute;
 mod metrics;
+mod observations;
 mod shards;
 mod summary;
 mod tables;

@@ -3,6 +3,7 @@
 //! row and column); and (in `simulate`) `cartsim simulate --data` end to end.
 
 mod formats;
+mod nonmem;
 mod simulate;
 mod time_varying;
 

@@ -9,6 +9,7 @@ mod closed_form;
 mod console;
 mod data;
 mod events;
+mod export;
 mod figures;
 mod fit;
 mod folders;

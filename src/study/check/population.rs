@@ -7,8 +7,8 @@ use super::{Problems, amend, non_negative};
 use crate::diag::number;
 use crate::model::Model;
 use crate::population::{
-    Covariate, Population, RandomEffects, Residual, ResidualModel, SubjectTable, Transform,
-    read_table,
+    Covariate, Population, RandomEffects, Residual, ResidualModel, ResidualNameError, SubjectTable,
+    Transform, read_table,
 };
 use crate::spec::{PopulationSpec, ResidualSpec};
 use crate::study::{Arm, Study};
@@ -258,43 +258,38 @@ fn check_residual(
             format!("`sd` is {}; it must be a finite number >= 0", number(sd)),
         );
     }
-    let model_error = match residual.model.as_str() {
-        "additive" => Some(ResidualModel::Additive { sd }),
-        "proportional" => Some(ResidualModel::Proportional { sd }),
-        "exponential" => Some(ResidualModel::Exponential { sd }),
-        "combined" => match residual.sd_additive {
-            Some(additive) if additive >= 0.0 && additive.is_finite() => {
-                Some(ResidualModel::Combined {
-                    additive,
-                    proportional: sd,
-                })
-            }
-            _ => {
-                problems.at(
-                    path,
-                    "`combined` needs `sd_additive` (>= 0) besides `sd` (proportional)",
-                );
-                None
-            }
-        },
-        other => {
+    let model_error = match ResidualModel::named(&residual.model, sd, residual.sd_additive) {
+        Ok(model) => Some(model),
+        Err(ResidualNameError::CombinedNeedsAdditive) => {
+            problems.at(
+                path,
+                "`combined` needs `sd_additive` (>= 0) besides `sd` (proportional)",
+            );
+            None
+        }
+        Err(ResidualNameError::Unknown) => {
+            let other = residual.model.as_str();
             let d = problems.at(
                 &format!("{path}.model"),
                 format!("unknown residual error model `{other}`"),
             );
             *d = d
                 .clone()
-                .suggest(
-                    other,
-                    ["additive", "proportional", "combined", "exponential"],
-                )
+                .suggest(other, ResidualModel::NAMES)
                 .note("models: additive, proportional, combined, exponential");
             None
         }
     };
+    if let Some(lloq) = residual.lloq.filter(|l| !(l.is_finite() && *l > 0.0)) {
+        problems.at(
+            &format!("{path}.lloq"),
+            format!("`lloq` is {}; it must be a finite number > 0", number(lloq)),
+        );
+    }
     Some(Residual {
         output: residual.output.clone(),
         model: model_error?,
+        lloq: residual.lloq,
     })
 }
 

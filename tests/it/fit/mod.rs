@@ -10,6 +10,7 @@ mod population_cli;
 mod profile;
 mod saem;
 mod sandwich;
+mod saved_observations;
 mod starts;
 mod time_varying;
 

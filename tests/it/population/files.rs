@@ -14,6 +14,7 @@ fn the_same_seed_gives_the_same_files_for_any_thread_count_and_sharding() {
         "--threads",
         "1",
         "--save-trajectories",
+        "--save-observations",
         "--out",
         &folder("one"),
     ]);
@@ -23,6 +24,7 @@ fn the_same_seed_gives_the_same_files_for_any_thread_count_and_sharding() {
         "--threads",
         "2",
         "--save-trajectories",
+        "--save-observations",
         "--out",
         &folder("two"),
     ]);
@@ -37,6 +39,7 @@ fn the_same_seed_gives_the_same_files_for_any_thread_count_and_sharding() {
             "--shard",
             &shard,
             "--save-trajectories",
+            "--save-observations",
             "--out",
             &out,
         ]);
@@ -57,6 +60,7 @@ fn the_same_seed_gives_the_same_files_for_any_thread_count_and_sharding() {
             "summary.csv",
             "percentiles.csv",
             "trajectories.csv",
+            "observations.csv",
         ] {
             assert!(
                 read(&one, file) == read(&root.join(other), file),

@@ -107,7 +107,7 @@ population: {n: 6, seed: 3, variability: {rho: {omega: 0.5}}}
     assert_eq!(levels[1], ("a".into(), 0.04, 1e10));
     assert_eq!(levels[3], ("a".into(), 0.05, 1e9));
     assert_eq!(levels[11], ("b".into(), 0.05, 1e11));
-    let result = cartsim::study::execute(&study, 0..6, None, &|| {}).unwrap();
+    let result = cartsim::study::execute(&study, 0..6, None, None, &|| {}).unwrap();
     assert_eq!(result.rows.len(), 72);
     for (row_a, row_b) in result.rows[..36].iter().zip(&result.rows[36..]) {
         assert_eq!(row_a.id, row_b.id);
@@ -143,7 +143,7 @@ metrics: {exposure: total, persistence_from: 150}
 ",
     )
     .unwrap_or_else(|d| panic!("{}", render_all(&d)));
-    let result = cartsim::study::execute(&study, 0..1, None, &|| {}).unwrap();
+    let result = cartsim::study::execute(&study, 0..1, None, None, &|| {}).unwrap();
     let columns: Vec<String> = study
         .metrics
         .columns()
@@ -188,6 +188,6 @@ fn progress_is_reported_once_per_subject() {
     let count = || {
         finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     };
-    cartsim::study::execute(&study, 0..7, None, &count).unwrap();
+    cartsim::study::execute(&study, 0..7, None, None, &count).unwrap();
     assert_eq!(finished.into_inner(), 7);
 }

@@ -1,0 +1,299 @@
+//! Simulated observations as a NONMEM dataset: the writer's rows read back by the reader to the
+//! doses, observations (residual error computed here, censoring at the LLOQ) and covariates
+//! written; `simulate --nonmem-out` against the one-compartment closed form; `run
+//! --save-observations` against the run's own trajectories.csv observations.
+
+use super::{CONC, M, WEIGHT, three};
+use crate::cli::{cartsim, scratch};
+use crate::repo_path;
+use cartsim::data::nonmem::{NonmemLayout, ObservationDesign, SubjectRecords};
+use cartsim::data::{ReadOptions, read_dataset};
+use cartsim::model::DoseEvent;
+use cartsim::population::ResidualModel;
+
+const SD: f64 = 0.3;
+const LLOQ: f64 = 0.05;
+
+fn written(column: usize, lloq: Option<f64>) -> String {
+    let model = three();
+    let design = ObservationDesign {
+        column,
+        residual: ResidualModel::Exponential { sd: SD },
+        lloq,
+    };
+    let layout = NonmemLayout::new(&model, &design, &[WEIGHT], 2);
+    let doses = [
+        DoseEvent {
+            state: 0,
+            time: 0.0,
+            amount: 10.0,
+            duration: None,
+        },
+        DoseEvent {
+            state: 1,
+            time: 2.0,
+            amount: 4.0,
+            duration: Some(0.5),
+        },
+    ];
+    let mut text = layout.header();
+    for (id, weight) in [(7, 61.5), (8, 80.0)] {
+        let records = SubjectRecords {
+            id,
+            arm: 2,
+            covariates: &[weight],
+            doses: &doses,
+            times: &[0.0, 1.0, 2.0, 3.0],
+            predictions: &[1.0, 0.5, 0.06, 0.04],
+            deviates: &[0.0, 1.0, -1.0, 2.0],
+        };
+        assert_eq!(layout.write_subject(&mut text, &design, &records), None);
+    }
+    text
+}
+
+#[test]
+fn written_rows_read_back_to_doses_observations_and_covariates() {
+    let text = written(CONC, Some(LLOQ));
+    let model = three();
+    let dataset = read_dataset(
+        "written.csv",
+        text.as_bytes(),
+        &model,
+        &ReadOptions::default(),
+    )
+    .unwrap_or_else(|d| panic!("{}\n{text}", cartsim::diag::render_all(&d)));
+    // ARM is not a parameter of THREE: ignored, with a warning.
+    assert_eq!(dataset.warnings.len(), 1, "{:?}", dataset.warnings);
+    assert_eq!(dataset.subjects.len(), 2);
+    let subject = &dataset.subjects[1];
+    assert_eq!(subject.id, "8");
+    assert_eq!(subject.covariates, vec![(2, 80.0)]);
+    assert_eq!(subject.doses.len(), 2);
+    assert_eq!((subject.doses[1].state, subject.doses[1].amount), (1, 4.0));
+    // RATE = 4 / 0.5 = 8 reads back as a duration of 4 / 8.
+    assert_eq!(subject.doses[1].duration, Some(0.5));
+    // y = f exp(0.3 e): 1, 0.5 e^0.3, 0.06 e^-0.3 = 0.0444 (< LLOQ: censored at 0.05),
+    // 0.04 e^0.6 = 0.0729.
+    let expected = [
+        (1.0, false),
+        (0.5 * 0.3f64.exp(), false),
+        (LLOQ, true),
+        (0.04 * 0.6f64.exp(), false),
+    ];
+    for (observation, (value, censored)) in subject.observations.iter().zip(expected) {
+        assert_eq!(observation.column, CONC);
+        // Written with Rust's shortest round-trip formatting: read back exactly.
+        assert_eq!(observation.value, value);
+        assert_eq!(observation.censored, censored);
+        assert_eq!(observation.lloq, Some(LLOQ));
+    }
+}
+
+#[test]
+fn a_state_is_observed_through_cmt_and_doses_precede_observations_at_equal_times() {
+    let text = written(M, None);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "ID,TIME,DV,AMT,RATE,EVID,CMT,MDV,BLQ,ARM,weight");
+    assert_eq!(lines[1], "7,0,.,10,0,1,1,1,0,2,61.5");
+    assert_eq!(lines[2], "7,0,1,.,.,0,2,0,0,2,61.5");
+    assert_eq!(lines[4], "7,2,.,4,8,1,2,1,0,2,61.5");
+    let dataset = read_dataset(
+        "written.csv",
+        text.as_bytes(),
+        &three(),
+        &ReadOptions::default(),
+    )
+    .unwrap_or_else(|d| panic!("{}", cartsim::diag::render_all(&d)));
+    let observations = &dataset.subjects[0].observations;
+    assert_eq!(observations.len(), 4);
+    assert!(observations.iter().all(|o| o.column == M && !o.censored));
+}
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn simulate_nonmem_out_is_the_closed_form_censored_at_the_lloq() {
+    let directory = scratch("nonmem-out");
+    let output = cartsim(
+        &[
+            "simulate",
+            "onecomp_iv_bolus",
+            "--out",
+            "sim",
+            "--nonmem-out",
+            "data.csv",
+            "--lloq",
+            "0.5",
+        ],
+        &directory,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = read(&directory.join("data.csv"));
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        lines[0].join(","),
+        "ID,TIME,DV,AMT,RATE,EVID,CMT,MDV,BLQ,LLOQ,DVID"
+    );
+    assert_eq!(lines[1].join(","), "1,0,.,100,0,1,1,1,0,.,.");
+    // Without --residual DV is the prediction: C(t) = 100 / 50 exp(-0.1 t) (rtol 1e-8, so
+    // 1e-7 relative), censored at LLOQ 0.5 from t = 10 ln 4 = 13.9 h on.
+    assert_eq!(lines.len(), 2 + 49);
+    for row in &lines[2..] {
+        let time: f64 = row[1].parse().unwrap();
+        let exact = 2.0 * (-0.1 * time).exp();
+        let dv: f64 = row[2].parse().unwrap();
+        if exact < 0.5 {
+            assert_eq!((row[2], row[8], row[9]), ("0.5", "1", "0.5"), "t = {time}");
+        } else {
+            assert!(
+                (dv / exact - 1.0).abs() < 1e-7,
+                "t = {time}: {dv} vs {exact}"
+            );
+            assert_eq!(row[8], "0");
+        }
+        assert_eq!((row[5], row[7], row[10]), ("0", "0", "1"));
+    }
+    let bad = cartsim(
+        &[
+            "simulate",
+            "onecomp_iv_bolus",
+            "--out",
+            "sim",
+            "--force",
+            "--nonmem-out",
+            "d.csv",
+            "--residual",
+            "lognormal:0.2",
+        ],
+        &directory,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a residual error model"));
+}
+
+#[test]
+fn run_save_observations_matches_the_trajectories_observations() {
+    let directory = scratch("save-observations");
+    let model = repo_path("models/onecomp_iv_bolus.yaml")
+        .display()
+        .to_string();
+    let run = format!(
+        "model: {model}
+simulation: {{end: 24, step: 4, outputs: [conc]}}
+scenarios:
+  low: {{}}
+  high: {{doses: [{{state: A, amount: 300, time: 0}}]}}
+population:
+  n: 12
+  seed: 5
+  variability: {{CL: {{omega: 0.3}}}}
+  covariates: {{V: {{distribution: lognormal, median: 50, omega: 0.2}}}}
+  residual: {{output: conc, model: proportional, sd: 0.2, lloq: 0.4}}
+metrics: {{exposure: conc}}
+"
+    );
+    std::fs::write(directory.join("run.yaml"), run).unwrap();
+    let output = cartsim(
+        &[
+            "run",
+            "run.yaml",
+            "--out",
+            "out",
+            "--save-observations",
+            "--save-trajectories",
+        ],
+        &directory,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let observations = read(&directory.join("out/observations.csv"));
+    let trajectories = read(&directory.join("out/trajectories.csv"));
+    let mut lines = observations.lines();
+    assert_eq!(
+        lines.next(),
+        Some("ID,TIME,DV,AMT,RATE,EVID,CMT,MDV,BLQ,LLOQ,DVID,ARM,V")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // 12 subjects x 2 arms x (1 dose + 7 times).
+    assert_eq!(rows.len(), 12 * 2 * 8);
+    // trajectories.csv: scenario,subject,time,output,value,observation.
+    let mut compared = 0;
+    for line in trajectories.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let arm = if cells[0] == "low" { 1 } else { 2 };
+        // IDs: arm x 100 + subject (subjects 1 to 12 need two digits).
+        let id = format!("{}", arm * 100 + cells[1].parse::<u32>().unwrap());
+        let row = (rows.iter())
+            .find(|r| r[0] == id && r[1] == cells[2] && r[5] == "0")
+            .unwrap_or_else(|| panic!("no observation row for {line}"));
+        let observation: f64 = cells[5].parse().unwrap();
+        if observation < 0.4 {
+            assert_eq!((row[2], row[8]), ("0.4", "1"), "{line}");
+        } else {
+            assert_eq!((row[2], row[8]), (cells[5], "0"), "{line}");
+        }
+        assert_eq!(row[11], arm.to_string());
+        compared += 1;
+    }
+    assert_eq!(compared, 12 * 2 * 7);
+    let doses: Vec<&Vec<&str>> = rows.iter().filter(|r| r[5] == "1").collect();
+    assert_eq!(doses.len(), 24);
+    assert!(
+        doses
+            .iter()
+            .all(|r| r[3] == if r[11] == "1" { "100" } else { "300" })
+    );
+}
+
+#[test]
+fn observations_need_a_residual_and_listed_times_must_increase_within_the_span() {
+    let directory = scratch("save-observations-refused");
+    let model = repo_path("models/onecomp_iv_bolus.yaml")
+        .display()
+        .to_string();
+    let write = |name: &str, simulation: &str, residual: &str| {
+        let text =
+            format!("model: {model}\nsimulation: {simulation}\npopulation: {{n: 2{residual}}}\n");
+        std::fs::write(directory.join(name), text).unwrap();
+    };
+    write("none.yaml", "{end: 24, step: 4}", "");
+    write(
+        "unsorted.yaml",
+        "{times: [4, 2, 30], end: 24}",
+        ", residual: {output: conc, model: additive, sd: 0.1}",
+    );
+    write(
+        "lloq.yaml",
+        "{end: 24, times: [1, 2]}",
+        ", residual: {output: conc, model: additive, sd: 0.1, lloq: 0}",
+    );
+    for (file, message) in [
+        (
+            "none.yaml",
+            "`--save-observations` needs a residual error model",
+        ),
+        (
+            "unsorted.yaml",
+            "`times` must increase and lie from start 0 to end 24",
+        ),
+        ("lloq.yaml", "`lloq` is 0; it must be a finite number > 0"),
+    ] {
+        let output = cartsim(
+            &["run", file, "--save-observations", "--out", "out"],
+            &directory,
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{file}: {stderr}");
+        assert!(stderr.contains(message), "{file}: {stderr}");
+    }
+}
