@@ -63,7 +63,7 @@ YAML
 measure() {
     local out="$1"; shift
     /usr/bin/time -f "%e %M" -o "$scratch/time" "$@" > "$out" 2>&1 || { cat "$out" >&2; exit 1; }
-    awk '{ printf "%s %d", $1, $2 / 1024 }' "$scratch/time"
+    awk '{ printf "%s %d\n", $1, $2 / 1024 }' "$scratch/time"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

@@ -5,11 +5,12 @@
 
 use super::events::EventWatch;
 use super::outcome::{assemble, check_finite, check_start_rates, negative_states, segment_error};
+use super::plan::integrator_for;
 use super::schedules::{on_segment, switch_moved};
 use super::times::{Samples, Schedule, requested_rows, samples, schedule, warn_outside};
 use super::{Clock, RunPlan, SimError, Simulation, apply_boluses, listed_times, output_times};
 use crate::model::Model;
-use crate::solver::{Integrator, Piece, Ramp, SegmentFailure, SolverOptions, Stats};
+use crate::solver::{Integrator, Piece, Ramp, SegmentFailure};
 use std::cell::RefCell;
 
 pub(super) struct Driver<'a, 'w> {
@@ -37,35 +38,6 @@ pub(super) struct Driver<'a, 'w> {
     checked: usize,
     /// The times of the model's time switches at the start, when schedules change parameters.
     switch_times: Vec<f64>,
-}
-
-/// The integrator of `plan` from its start, with `registers` after the model's setup.
-pub(super) fn integrator_for<'a>(
-    model: &'a Model,
-    plan: &RunPlan,
-    registers: Vec<f64>,
-) -> Integrator<'a> {
-    let state_atol = model.absolute_tolerances(plan.solver.atol, &plan.parameters);
-    // ode_solvers takes one absolute tolerance: the smallest of the per-state ones.
-    let options = SolverOptions {
-        atol: state_atol.iter().copied().fold(f64::INFINITY, f64::min),
-        ..plan.solver
-    };
-    Integrator {
-        model,
-        parameters: plan.parameters.clone(),
-        ramps: Vec::new(),
-        ramped: RefCell::new(Vec::new()),
-        registers: RefCell::new(registers),
-        options,
-        stats: Stats::default(),
-        observer: None,
-        state_atol,
-        switched: None,
-        implicit_failed: false,
-        notes: Vec::new(),
-        states_time: None,
-    }
 }
 
 impl<'a: 'w, 'w> Driver<'a, 'w> {

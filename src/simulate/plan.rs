@@ -1,11 +1,13 @@
 //! What a simulation is asked to do: a run plan (one run's parameters, doses, span, output grid
 //! and solver settings), and the template the runs of a batch, a data set or a fit are planned
-//! from (everything but the doses, with base parameters each run may change).
+//! from (everything but the doses, with base parameters each run may change), and the
+//! integrator a plan starts with.
 
 use super::schedules::{ParameterSchedule, values_at};
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model, Regimen};
-use crate::solver::{SolverOptions, SolverOverrides};
+use crate::solver::{Integrator, SolverOptions, SolverOverrides, Stats};
+use std::cell::RefCell;
 
 /// Everything needed to run one simulation.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,5 +127,34 @@ impl RunTemplate {
             times: self.times.clone(),
             solver: self.solver,
         }
+    }
+}
+
+/// The integrator of `plan` from its start, with `registers` after the model's setup.
+pub(super) fn integrator_for<'a>(
+    model: &'a Model,
+    plan: &RunPlan,
+    registers: Vec<f64>,
+) -> Integrator<'a> {
+    let state_atol = model.absolute_tolerances(plan.solver.atol, &plan.parameters);
+    // ode_solvers takes one absolute tolerance: the smallest of the per-state ones.
+    let options = SolverOptions {
+        atol: state_atol.iter().copied().fold(f64::INFINITY, f64::min),
+        ..plan.solver
+    };
+    Integrator {
+        model,
+        parameters: plan.parameters.clone(),
+        ramps: Vec::new(),
+        ramped: RefCell::new(Vec::new()),
+        registers: RefCell::new(registers),
+        options,
+        stats: Stats::default(),
+        observer: None,
+        state_atol,
+        switched: None,
+        implicit_failed: false,
+        notes: Vec::new(),
+        states_time: None,
     }
 }

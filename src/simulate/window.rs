@@ -4,8 +4,8 @@
 //! on such a window; anything else, and any failure, goes through `simulate_from`, so errors
 //! read as they always do.
 
-use super::driver::integrator_for;
 use super::outcome::assemble;
+use super::plan::integrator_for;
 use super::times::{Clock, output_times};
 use super::{RunPlan, SimError, check_plan, simulate_from};
 use crate::solver::Piece;
