@@ -223,12 +223,12 @@ fn initial_step<S: SliceSystem>(system: &S, y: &[f64], s: &Settings, h_max: f64)
 fn stages<S: SliceSystem>(system: &S, b: &mut Buffers, x: f64, h: f64) {
     for s in 1..7 {
         let (done, rest) = b.k.split_at_mut(s);
-        for (i, y_next) in b.y_next.iter_mut().enumerate() {
-            let mut sum = b.y[i];
-            for (k_j, a) in done.iter().zip(A[s - 1]) {
-                sum += k_j[i] * h * a;
+        // A whole vector per coefficient, as nalgebra does: each state's sum in the same order.
+        b.y_next.copy_from_slice(&b.y);
+        for (k_j, a) in done.iter().zip(A[s - 1]) {
+            for (y_next, k) in b.y_next.iter_mut().zip(k_j) {
+                *y_next += k * h * a;
             }
-            *y_next = sum;
         }
         system.rhs(x + h * C[s], &b.y_next, &mut rest[0]);
         if s == 5 {
@@ -238,16 +238,30 @@ fn stages<S: SliceSystem>(system: &S, b: &mut Buffers, x: f64, h: f64) {
     b.k.swap(1, 6);
 }
 
-/// The weighted sum `(k1 w1 + k3 w3 + k4 w4 + k5 w5 + k6 w6 + k7 w7) * h` at state `i` (stage
-/// 7 sits in `k[1]`).
-fn weighted(k: &[Vec<f64>; 7], weights: &[f64; 6], h: f64, i: usize) -> f64 {
-    (k[0][i] * weights[0]
-        + k[2][i] * weights[1]
-        + k[3][i] * weights[2]
-        + k[4][i] * weights[3]
-        + k[5][i] * weights[4]
-        + k[1][i] * weights[5])
-        * h
+/// The weighted sums `(k1 w1 + k3 w3 + k4 w4 + k5 w5 + k6 w6 + k7 w7) * h` of every state
+/// (stage 7 sits in `k[1]`), passed to `each(i, sum)`.
+fn weighted(k: &[Vec<f64>; 7], w: &[f64; 6], h: f64, mut each: impl FnMut(usize, f64)) {
+    let n = k[0].len();
+    let (k1, k3, k4, k5, k6, k7) = (
+        &k[0][..n],
+        &k[2][..n],
+        &k[3][..n],
+        &k[4][..n],
+        &k[5][..n],
+        &k[1][..n],
+    );
+    for i in 0..n {
+        each(
+            i,
+            (k1[i] * w[0]
+                + k3[i] * w[1]
+                + k4[i] * w[2]
+                + k5[i] * w[3]
+                + k6[i] * w[4]
+                + k7[i] * w[5])
+                * h,
+        );
+    }
 }
 
 /// ode_solvers' `Dopri5::integrate` from local time 0 and state `y0`, its results in `points`.
@@ -291,16 +305,15 @@ pub(super) fn integrate<S: SliceSystem>(
         stages(system, &mut b, x, h);
         stats.num_eval += 6;
         if s.dense {
-            for i in 0..dim {
-                b.rcont[4][i] = weighted(&b.k, &D, h, i);
-            }
+            let r4 = &mut b.rcont[4][..dim];
+            weighted(&b.k, &D, h, |i, sum| r4[i] = sum);
         }
         let mut err = 0.0;
-        for i in 0..dim {
-            let estimate = weighted(&b.k, &E, h, i);
-            let sc_i = s.atol + b.y[i].abs().max(b.y_next[i].abs()) * s.rtol;
+        let (y, y_next) = (&b.y[..dim], &b.y_next[..dim]);
+        weighted(&b.k, &E, h, |i, estimate| {
+            let sc_i = s.atol + y[i].abs().max(y_next[i].abs()) * s.rtol;
             err += (estimate / sc_i) * (estimate / sc_i);
-        }
+        });
         err = (err / dim as f64).sqrt();
         if !controller.accept(err, h, &mut h_new) {
             last = false;
