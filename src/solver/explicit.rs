@@ -1,8 +1,11 @@
 //! The explicit Runge-Kutta methods through ode_solvers: the model as an ode_solvers `System`,
-//! dispatch to fixed-size vectors for up to 16 states, dense output without its end-point trap,
+//! dispatch to fixed-size vectors for up to 16 states (Dopri5 above them: the slice stepper of
+//! `dopri5.rs`, the same steps without allocating), dense output without its end-point trap,
 //! and, when a call fails, the point it can be resumed from and the work it did.
 
 use super::StepObserver;
+use super::dopri5::{self, SliceSystem};
+use super::results::{Points, Results};
 use super::stiffness::StiffnessWatch;
 use super::{Integrator, Piece, PieceRhs, SegmentFailure, SolverOptions};
 use crate::spec::SolverName;
@@ -45,24 +48,33 @@ pub(super) struct Interrupted {
     pub recorded: usize,
 }
 
+impl SliceSystem for SegmentSystem<'_, '_> {
+    #[inline]
+    fn rhs(&self, x: f64, y: &[f64], dy: &mut [f64]) {
+        self.calls.rhs.set(self.calls.rhs.get() + 1);
+        self.rhs.derivatives(x, y, dy);
+    }
+
+    fn step_end(&mut self, x: f64, y: &[f64]) -> bool {
+        self.calls.solout.set(self.calls.solout.get() + 1);
+        let event = self
+            .observer
+            .is_some_and(|observer| observer.borrow_mut().observe(self.rhs.origin + x, y));
+        event || self.stiffness.observe(&self.rhs, x, y)
+    }
+}
+
 impl<D: Dim> System<f64, OVector<f64, D>> for SegmentSystem<'_, '_>
 where
     DefaultAllocator: Allocator<D>,
 {
     #[inline]
     fn system(&self, x: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>) {
-        self.calls.rhs.set(self.calls.rhs.get() + 1);
-        self.rhs.derivatives(x, y.as_slice(), dy.as_mut_slice());
+        self.rhs(x, y.as_slice(), dy.as_mut_slice());
     }
 
     fn solout(&mut self, x: f64, y: &OVector<f64, D>, _dy: &OVector<f64, D>) -> bool {
-        self.calls.solout.set(self.calls.solout.get() + 1);
-        let event = self.observer.is_some_and(|observer| {
-            observer
-                .borrow_mut()
-                .observe(self.rhs.origin + x, y.as_slice())
-        });
-        event || self.stiffness.observe(&self.rhs, x, y.as_slice())
+        self.step_end(x, y.as_slice())
     }
 }
 
@@ -128,23 +140,30 @@ impl Integrator<'_> {
         };
         let calls = Calls::default();
         let watch_stiffness = self.options.method == SolverName::Auto && !self.implicit_failed;
-        let stiffness = StiffnessWatch::new(watch_stiffness, piece.dense.map(|(_, step)| step));
+        let stiffness = StiffnessWatch::new(
+            watch_stiffness,
+            (options.rtol, options.atol),
+            piece.dense.map(|(_, step)| step),
+        );
         let system = SegmentSystem {
             rhs: self.piece_rhs(piece),
             observer: self.observer,
             calls: &calls,
             stiffness: &stiffness,
         };
-        let outcome = dispatch!(
-            y.len(),
-            integrate_sized,
-            &system,
-            y,
-            piece,
-            options,
-            method,
-            record
-        );
+        let outcome = match (method, y.len()) {
+            (Explicit::Dopri5, 17..) => integrate_slices(&system, y, piece, options, record),
+            (_, n) => dispatch!(
+                n,
+                integrate_sized,
+                &system,
+                y,
+                piece,
+                options,
+                method,
+                record
+            ),
+        };
         self.stats.solver_calls += 1;
         self.stats.rhs_evaluations += stiffness.evaluations.get();
         match outcome {
@@ -194,11 +213,85 @@ pub(super) struct Stopped {
     pub accepted: u64,
 }
 
-/// One solver call on vectors of dimension `D`. Dense calls integrate a hair past the last
+/// How far a call integrates and its output step. Dense calls integrate a hair past the last
 /// dense point, so ode_solvers interpolates it inside a step instead of extrapolating it from an
 /// earlier one (its dense-output trap when the last point equals the end); the right-hand side
 /// is smooth there because time switches are frozen per segment. Sparse calls return the exact
 /// end state.
+fn call_span(piece: &Piece) -> (f64, f64, OutputType) {
+    match piece.dense {
+        Some((count, step)) => {
+            let last = count as f64 * step;
+            // A millionth of a step past the last point (never an absolute amount: with a step
+            // of 1e-20, 1e-8 past the end meant 1e12 dense points), and at least a few ulps.
+            let hair = (1e-6 * step).max(8.0 * f64::EPSILON * last.abs());
+            (last + hair, step, OutputType::Dense)
+        }
+        None => (piece.length, piece.length, OutputType::Sparse),
+    }
+}
+
+/// `auto` tests for stiffness every 100 steps (Hairer's estimate of h * |lambda|, 15 times in a
+/// row over the stability limit): a stiff model moves to BDF early, a long accurate non-stiff
+/// run never does.
+fn stiffness_check(options: SolverOptions) -> u32 {
+    match options.method {
+        SolverName::Auto => 100,
+        _ => 1000,
+    }
+}
+
+/// A finished call's outcome: its points passed on, its failure (or the stiffness found by
+/// `auto`'s own test) with where to resume.
+fn conclude<R: Results + ?Sized>(
+    outcome: Result<ode_solvers::dop_shared::Stats, IntegrationError>,
+    results: &R,
+    system: &SegmentSystem<'_, '_>,
+    y: &mut [f64],
+    dense: Option<(usize, f64)>,
+    record: &mut dyn FnMut(usize, &[f64]),
+) -> Result<ode_solvers::dop_shared::Stats, Stopped> {
+    match outcome {
+        Ok(_) if system.stiffness.stiff_at.get().is_some() => {
+            let x = system.stiffness.stiff_at.get().unwrap_or(0.0);
+            let error = IntegrationError::StiffnessDetected { x };
+            Err(stopped(error, results, y, dense, system.calls, record))
+        }
+        Ok(stats) => {
+            take_results(results, y, dense, record);
+            Ok(stats)
+        }
+        Err(error) => Err(stopped(error, results, y, dense, system.calls, record)),
+    }
+}
+
+/// One Dopri5 call on slices (models above the fixed sizes): ode_solvers' steps without its
+/// allocations.
+fn integrate_slices(
+    system: &SegmentSystem<'_, '_>,
+    y: &mut [f64],
+    piece: &Piece,
+    options: SolverOptions,
+    record: &mut dyn FnMut(usize, &[f64]),
+) -> Result<ode_solvers::dop_shared::Stats, Stopped> {
+    let (x_end, dx, output) = call_span(piece);
+    let dense = output == OutputType::Dense;
+    let settings = dopri5::Settings {
+        x_end,
+        dx,
+        rtol: options.rtol,
+        atol: options.atol,
+        max_steps: options.max_steps,
+        stiffness_check: stiffness_check(options),
+        dense,
+    };
+    let capacity = piece.dense.map_or(1, |(count, _)| count + 2);
+    let mut points = Points::new(y.len(), dense, capacity);
+    let outcome = dopri5::integrate(&mut { *system }, y, &settings, &mut points);
+    conclude(outcome, &points, system, y, piece.dense, record)
+}
+
+/// One solver call on vectors of dimension `D` (see `call_span`).
 fn integrate_sized<D: Dim>(
     dimension: D,
     system: &SegmentSystem<'_, '_>,
@@ -211,25 +304,8 @@ fn integrate_sized<D: Dim>(
 where
     DefaultAllocator: Allocator<D>,
 {
-    let (length, dense) = (piece.length, piece.dense);
-    // `auto` tests for stiffness every 100 steps (Hairer's estimate of h * |lambda|, 15 times
-    // in a row over the stability limit): a stiff model moves to BDF early, a long accurate
-    // non-stiff run never does.
-    let stiffness_check = match options.method {
-        SolverName::Auto => 100,
-        _ => 1000,
-    };
     let start = OVector::<f64, D>::from_column_slice_generic(dimension, U1, y);
-    let (x_end, dx, output) = match dense {
-        Some((count, step)) => {
-            let last = count as f64 * step;
-            // A millionth of a step past the last point (never an absolute amount: with a step
-            // of 1e-20, 1e-8 past the end meant 1e12 dense points), and at least a few ulps.
-            let hair = (1e-6 * step).max(8.0 * f64::EPSILON * last.abs());
-            (last + hair, step, OutputType::Dense)
-        }
-        None => (length, length, OutputType::Sparse),
-    };
+    let (x_end, dx, output) = call_span(piece);
     // Dopri5 and Dop853 share ode_solvers' API; the controller constants are each method's
     // own defaults (safety, beta, minimum and maximum step factors).
     macro_rules! run {
@@ -249,53 +325,51 @@ where
                 x_end,
                 0.0,
                 options.max_steps,
-                stiffness_check,
+                stiffness_check(options),
                 output,
             );
             let outcome = solver.integrate();
-            let results = solver.y_out();
-            match outcome {
-                Ok(_) if system.stiffness.stiff_at.get().is_some() => {
-                    let x = system.stiffness.stiff_at.get().unwrap_or(0.0);
-                    let error = IntegrationError::StiffnessDetected { x };
-                    Err(stopped(error, results, y, dense, system.calls, record))
-                }
-                Ok(stats) => {
-                    take_results(results, y, dense, record);
-                    Ok(stats)
-                }
-                Err(error) => Err(stopped(error, results, y, dense, system.calls, record)),
-            }
+            conclude(
+                outcome,
+                solver.y_out().as_slice(),
+                system,
+                y,
+                piece.dense,
+                record,
+            )
         }};
     }
     match method {
         Explicit::Dopri5 => run!(Dopri5, 0.04, 0.2, 10.0),
         Explicit::Dop853 => run!(Dop853, 0.0, 0.333, 6.0),
-        Explicit::Rk4 => super::rk4::integrate(system, start, y, options, length, dense, record),
+        Explicit::Rk4 => {
+            let length = piece.length;
+            super::rk4::integrate(system, start, y, options, length, piece.dense, record)
+        }
     }
 }
 
 /// Passes dense points to `record` and leaves in `y` the last dense point (dense) or the exact
 /// end state (sparse). Dense results start with the initial point.
-fn take_results<D: Dim>(
-    results: &[OVector<f64, D>],
+fn take_results<R: Results + ?Sized>(
+    results: &R,
     y: &mut [f64],
     dense: Option<(usize, f64)>,
     record: &mut dyn FnMut(usize, &[f64]),
-) where
-    DefaultAllocator: Allocator<D>,
-{
+) {
     let last = match dense {
         Some((count, _)) => {
-            for (k, state) in results.iter().enumerate().skip(1).take(count) {
-                record(k, state.as_slice());
+            for k in 1..=count.min(results.count().saturating_sub(1)) {
+                if let Some(state) = results.point(k) {
+                    record(k, state);
+                }
             }
-            results.get(count)
+            results.point(count)
         }
         None => results.last(),
     };
     if let Some(last) = last {
-        y.copy_from_slice(last.as_slice());
+        y.copy_from_slice(last);
     }
 }
 
@@ -303,18 +377,15 @@ fn take_results<D: Dim>(
 /// step is a result), a dense call from its last dense point (passed to `record` with those
 /// before it). Accepted steps: sparse results after the first, or `solout` calls less the dense
 /// points (ode_solvers calls it once per step and once per dense point).
-fn stopped<D: Dim>(
+fn stopped<R: Results + ?Sized>(
     error: IntegrationError,
-    results: &[OVector<f64, D>],
+    results: &R,
     y: &mut [f64],
     dense: Option<(usize, f64)>,
     calls: &Calls,
     record: &mut dyn FnMut(usize, &[f64]),
-) -> Stopped
-where
-    DefaultAllocator: Allocator<D>,
-{
-    let points = results.len().saturating_sub(1);
+) -> Stopped {
+    let points = results.count().saturating_sub(1);
     let (resume, recorded, accepted) = match dense {
         Some((count, step)) => {
             let recorded = points.min(count);
@@ -329,7 +400,7 @@ where
                 | IntegrationError::StiffnessDetected { x } => *x,
             };
             if let Some(last) = results.last() {
-                y.copy_from_slice(last.as_slice());
+                y.copy_from_slice(last);
             }
             (resume, 0, points as u64)
         }

@@ -1,11 +1,14 @@
 //! Integrating one smooth segment of a model: explicit Runge-Kutta methods with ode_solvers (on
-//! fixed-size vectors for up to 16 states, no allocation per step, dynamic vectors above),
+//! fixed-size vectors for up to 16 states, no allocation per step; Dopri5 on preallocated slices
+//! above, other methods on dynamic vectors),
 //! implicit BDF and SDIRK with diffsol, and `auto`, which starts explicit and switches to BDF
 //! for the rest of the run when the explicit solver detects stiffness (or reaches `max_steps`),
 //! resuming from the explicit method's last accepted step or output point.
 
+mod dopri5;
 mod explicit;
 mod implicit;
+mod results;
 mod rk4;
 mod stiff;
 mod stiffness;

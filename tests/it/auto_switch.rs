@@ -108,3 +108,66 @@ fn auto_keeps_the_explicit_steps_before_the_switch_and_counts_them() {
         dopri5.stats
     );
 }
+
+/// The largest relative difference between two trajectories over values whose reference is
+/// above `floor`.
+fn deviation(values: &[f64], reference: &[f64], floor: f64) -> f64 {
+    (values.iter().zip(reference))
+        .filter(|(_, r)| r.abs() > floor)
+        .map(|(v, r)| ((v - r) / r).abs())
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn auto_on_singh_switches_early_and_goes_on_from_the_switch_not_from_the_start() {
+    let singh = shipped("singh2021_idecel.yaml");
+    let settings = |method, end| Run {
+        params: Some("dose150"),
+        method: Some(method),
+        end,
+        ..Run::default()
+    };
+    let auto = run(&singh, settings(SolverName::Auto, None));
+    let bdf = run(&singh, settings(SolverName::Bdf, None));
+    let switch = auto.method_switch.as_ref().expect("auto must switch").time;
+    // Dopri5's steps are within a factor 3 of its stability limit from day 4 (h * rho >= 1,
+    // rho = 206/day): the switch comes early, not after 8,000 explicit steps at day 59.6.
+    assert!(switch < 10.0, "switched at day {switch}");
+    // Before the switch, auto's rows are Dopri5's.
+    let end = switch.floor() - 1.0;
+    let dopri5 = run(&singh, settings(SolverName::Dopri5, Some(end)));
+    let rows = dopri5.trajectory.times.len() - 1;
+    let width = dopri5.trajectory.columns.len();
+    assert_eq!(
+        auto.trajectory.values[..rows * width],
+        dopri5.trajectory.values[..rows * width]
+    );
+    // After it, BDF went on from auto's own state: a BDF run from day 0 (a restart) would
+    // end bit for bit where the plain BDF run ends, and would cost the explicit steps plus all
+    // of BDF's.
+    let last =
+        |s: &cartsim::simulate::Simulation| s.trajectory.row(s.trajectory.times.len() - 1).to_vec();
+    assert_ne!(last(&auto), last(&bdf));
+    assert!(
+        auto.stats.accepted_steps < dopri5.stats.accepted_steps + bdf.stats.accepted_steps,
+        "auto {:?}, dopri5 to day {end} {:?}, bdf {:?}",
+        auto.stats,
+        dopri5.stats,
+        bdf.stats
+    );
+    // Accuracy against a tight Dop853 reference: BDF at the model's rtol 1e-8 is measured
+    // 3.4e-5 from it over the year (values above 1e-3), so 1e-3 bounds both with room.
+    let reference = run(
+        &singh,
+        Run {
+            rtol: Some(1e-12),
+            atol: Some(1e-12),
+            ..settings(SolverName::Dop853, None)
+        },
+    );
+    let truth = &reference.trajectory.values;
+    for (name, result) in [("auto", &auto), ("bdf", &bdf)] {
+        let error = deviation(&result.trajectory.values, truth, 1e-3);
+        assert!(error < 1e-3, "{name}: {error:e} from the reference");
+    }
+}

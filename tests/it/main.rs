@@ -29,6 +29,7 @@ mod reference;
 mod report;
 mod sbml;
 mod sensitivity_analysis;
+mod state_count;
 mod stiff;
 mod tolerances;
 mod trial;
