@@ -20,6 +20,7 @@ mod observed;
 mod population;
 mod sensitivity;
 mod style;
+mod survival;
 mod text;
 mod trial;
 pub use fit::{
@@ -28,14 +29,12 @@ pub use fit::{
 };
 pub use format::{FigureFormat, FigureSettings, FigureSize, Rendered};
 pub use observed::{ObservedSeries, observed_figure};
-pub use population::{
-    Bands, BoxSummary, Interval, StepCurve, bands_figure, boxes_figure, intervals_figure,
-    steps_figure,
-};
+pub use population::{Bands, BoxSummary, Interval, bands_figure, boxes_figure, intervals_figure};
 pub use sensitivity::{
     IndexBar, MorrisPoint, TornadoBar, indices_figure, morris_figure, tornado_figure,
 };
 pub use style::{Marker, PALETTE, SeriesStyle, series_style};
+pub use survival::{StepCurve, steps_figure};
 pub use trial::{BarGroup, TrialPath, grouped_bars_figure, paths_figure};
 
 /// Magnitudes beyond this are clamped so axis arithmetic stays finite.
@@ -231,8 +230,7 @@ fn y_axis(
     } else {
         padded_linear(extent(values, f64::is_finite))
     };
-    let label = label.to_string();
-    (YAxis { label, range, log }, move |v: f64| {
+    (YAxis::new(label, range, log), move |v: f64| {
         v.clamp(range.0, range.1)
     })
 }

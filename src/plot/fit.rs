@@ -101,11 +101,8 @@ pub fn fits_figure(
     }
     let values = (panels.iter())
         .flat_map(|p| (p.fitted.iter().copied()).chain(p.observed.iter().map(|o| o.value)));
-    let y = YAxis {
-        label: y_label.to_string(),
-        range: decades_around(extent(values, |v| v.is_finite() && v > 0.0)),
-        log: true,
-    };
+    let positive = extent(values, |v| v.is_finite() && v > 0.0);
+    let y = YAxis::new(y_label, decades_around(positive), true);
     let times: Vec<f64> = panels
         .iter()
         .flat_map(|p| p.times.iter().copied())
@@ -133,17 +130,7 @@ pub fn fits_figure(
     }
     legend.extend(point_legend(marks(), "BLQ, at LLOQ"));
     render(
-        &Plot {
-            title: title.to_string(),
-            x: XAxis::Numeric {
-                label: x_label.to_string(),
-                range: x_range,
-                log: false,
-            },
-            y,
-            panels,
-            legend,
-        },
+        &Plot::new(title, (XAxis::linear(x_label, x_range), y), panels, legend),
         settings,
     )
 }
@@ -212,21 +199,19 @@ pub fn scatter_figure(
     };
     legend.extend(point_legend(marks.iter(), blq));
     render(
-        &Plot {
-            title: title.to_string(),
-            x: XAxis::Numeric {
-                label: x_label.to_string(),
-                range: x.0,
-                log: x.1,
-            },
-            y: YAxis {
-                label: y_label.to_string(),
-                range: y.0,
-                log: y.1,
-            },
-            panels: Panel::single(marks),
+        &Plot::single(
+            title,
+            (
+                XAxis::Numeric {
+                    label: x_label.to_string(),
+                    range: x.0,
+                    log: x.1,
+                },
+                YAxis::new(y_label, y.0, y.1),
+            ),
+            marks,
             legend,
-        },
+        ),
         settings,
     )
 }

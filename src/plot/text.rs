@@ -67,14 +67,24 @@ pub(super) fn fitted<DB: DrawingBackend>(
     label: &str,
     room: u32,
 ) -> String {
-    if width_of(area, label, LEGEND_FONT) <= room {
+    fitted_in(area, label, room, LEGEND_FONT)
+}
+
+/// `label` cut with an ellipsis to fit `room` in a font of `size`.
+pub(super) fn fitted_in<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    room: u32,
+    size: u32,
+) -> String {
+    if width_of(area, label, size) <= room {
         return label.to_string();
     }
     let mut cut: String = label.to_string();
     while cut.chars().count() > 1 {
         cut.pop();
         let candidate = format!("{}…", cut.trim_end());
-        if width_of(area, &candidate, LEGEND_FONT) <= room {
+        if width_of(area, &candidate, size) <= room {
             return candidate;
         }
     }

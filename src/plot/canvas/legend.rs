@@ -9,7 +9,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::super::style::{draw_line, draw_marker, series_style};
 use super::super::text::{self, LEGEND_FONT};
 use super::super::{FONT, PlotError, drawing};
-use super::{Key, below};
+use super::Key;
+use super::marks::below;
 
 /// The legend, one entry a row from the top of its strip: the key, then its label (cut to
 /// fit the strip).
