@@ -9,6 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use self::layout::{Cell, Layout};
 use self::marks::draw_mark;
+use super::floor::draw_band;
 use super::format::{FigureSettings, Rendered, finish};
 use super::text::{self, tick_format};
 use super::{FONT, PlotError, drawing, register_font};
@@ -17,11 +18,12 @@ pub(super) mod categories;
 mod layout;
 mod legend;
 mod marks;
+mod plots;
 mod table;
 
-pub(super) use legend::draw_legend;
+pub(super) use legend::{draw_legend, place_legend};
 pub(super) use marks::Mark;
-pub(super) use table::TickTable;
+pub(super) use table::{CellText, TickTable};
 
 /// Margins around the panels, and the y label area left of the first column.
 const MARGIN: u32 = 16;
@@ -70,6 +72,8 @@ pub(super) struct YAxis {
     pub log: bool,
     /// Category names written at y = 0, 1, … instead of numeric ticks (empty: numeric).
     pub names: Vec<String>,
+    /// On a log axis, the floor under which values are drawn in a labelled band.
+    pub floor: Option<f64>,
 }
 
 /// How a legend entry is drawn next to its label.
@@ -114,81 +118,6 @@ pub(super) struct Plot {
     pub legend: Vec<(Key, String)>,
     /// Text under the x axis' ticks (single-panel figures with a linear x axis only).
     pub table: Option<TickTable>,
-}
-
-impl XAxis {
-    /// A linear numeric axis over `range`.
-    pub fn linear(label: &str, range: (f64, f64)) -> XAxis {
-        let label = label.to_string();
-        XAxis::Numeric {
-            label,
-            range,
-            log: false,
-        }
-    }
-}
-
-impl YAxis {
-    /// A linear axis over `range`.
-    pub fn linear(label: &str, range: (f64, f64)) -> YAxis {
-        YAxis::new(label, range, false)
-    }
-
-    /// A numeric axis over `range`, log10 when `log`.
-    pub fn new(label: &str, range: (f64, f64), log: bool) -> YAxis {
-        let (label, names) = (label.to_string(), Vec::new());
-        YAxis {
-            label,
-            range,
-            log,
-            names,
-        }
-    }
-
-    /// One slot per name, `names[i]` at y = i (the first at the bottom).
-    pub fn categories(label: &str, names: Vec<String>) -> YAxis {
-        let range = (-0.5, names.len().max(1) as f64 - 0.5);
-        YAxis {
-            names,
-            ..YAxis::linear(label, range)
-        }
-    }
-}
-
-impl Plot {
-    /// Panels sharing the axes `x` and `y`.
-    pub fn new(
-        title: &str,
-        (x, y): (XAxis, YAxis),
-        panels: Vec<Panel>,
-        legend: Vec<(Key, String)>,
-    ) -> Plot {
-        let title = title.to_string();
-        Plot {
-            title,
-            x,
-            y,
-            panels,
-            legend,
-            table: None,
-        }
-    }
-
-    /// The same plot with `table` under its x axis.
-    pub fn with_table(self, table: TickTable) -> Plot {
-        let table = Some(table);
-        Plot { table, ..self }
-    }
-
-    /// A single chart of `marks` on the axes `x` and `y`.
-    pub fn single(
-        title: &str,
-        axes: (XAxis, YAxis),
-        marks: Vec<Mark>,
-        legend: Vec<(Key, String)>,
-    ) -> Plot {
-        Plot::new(title, axes, Panel::single(marks), legend)
-    }
 }
 
 /// Rows and columns for `panels` panels on a canvas `width` units wide: the fewest columns `c`
@@ -240,11 +169,9 @@ where
     Y: AsRangedCoord<Value = f64> + Clone,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    // The legend sits in its own strip right of the panels, so it never hides data.
-    let strip = text::legend_width(root, plot.legend.iter().map(|(_, name)| name));
-    let (width, _) = root.dim_in_pixel();
+    // The legend sits beside or under the panels, so it never hides data.
     let body = text::titled(root, &plot.title)?;
-    let (chart_area, legend_area) = body.split_horizontally(width.saturating_sub(strip));
+    let (chart_area, legend_area) = place_legend(root, body, &plot.legend);
 
     let empty = Panel::single(Vec::new());
     let panels = if plot.panels.is_empty() {
@@ -287,6 +214,9 @@ where
             let corners = [(left as i32, top as i32), (right as i32, bottom as i32)];
             let frame = Rectangle::new(corners, FRAME.stroke_width(1));
             chart_area.draw(&frame).map_err(drawing)?;
+        }
+        if let Some(floor) = plot.y.floor {
+            draw_band(chart.plotting_area(), (x_lo, x_hi), y_lo, floor)?;
         }
         for mark in &panel.marks {
             draw_mark(&mut chart, mark)?;

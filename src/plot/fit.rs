@@ -11,6 +11,7 @@
 use plotters::style::RGBColor;
 
 use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
+use super::floor::LogAxis;
 use super::format::{FigureSettings, Rendered};
 use super::style::GREY;
 use super::{PlotError, decades_around, extent, padded_linear, palette, segments, shade, x_range};
@@ -103,6 +104,10 @@ pub fn fits_figure(
         .flat_map(|p| (p.fitted.iter().copied()).chain(p.observed.iter().map(|o| o.value)));
     let positive = extent(values, |v| v.is_finite() && v > 0.0);
     let y = YAxis::new(y_label, decades_around(positive), true);
+    let no_floor = LogAxis {
+        range: y.range,
+        floor: None,
+    };
     let times: Vec<f64> = panels
         .iter()
         .flat_map(|p| p.times.iter().copied())
@@ -112,7 +117,7 @@ pub fn fits_figure(
     let [fitted, ..] = fit_colours();
     let panels: Vec<Panel> = (panels.iter())
         .map(|p| {
-            let runs = segments(&p.times, &p.fitted, true, y.range);
+            let runs = segments(&p.times, &p.fitted, Some(no_floor), y.range);
             let mut marks: Vec<Mark> = (runs.into_iter())
                 .map(|run| Mark::Line(run, fitted, 2))
                 .collect();

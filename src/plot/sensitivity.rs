@@ -86,7 +86,7 @@ pub fn tornado_figure(
     let names = sorted.iter().rev().map(|b| b.label.clone()).collect();
     let axes = (
         XAxis::linear(&format!("change in {metric} (%)"), range),
-        YAxis::categories("parameter (largest effect at the top)", names),
+        YAxis::categories("parameter", names),
     );
     let legend = vec![
         (Key::Fill(colours[0]), format!("parameter -{change}%")),

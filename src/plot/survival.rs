@@ -1,7 +1,7 @@
 //! Kaplan–Meier figures: right-continuous step curves with their censored subjects marked
 //! and the number at risk under the time axis.
 
-use super::canvas::{Key, Mark, Plot, TickTable, XAxis, YAxis, render};
+use super::canvas::{CellText, Key, Mark, Plot, TickTable, XAxis, YAxis, render};
 use super::format::{FigureSettings, Rendered};
 use super::{PlotError, series_style, x_range};
 use crate::metrics::summary::number_at_risk;
@@ -75,12 +75,12 @@ pub fn steps_figure(
         YAxis::linear(y_label, range),
     );
     let plot = Plot::single(title, axes, marks, legend);
-    let rows: Vec<(usize, Box<dyn Fn(f64) -> String>)> = (curves.iter().enumerate())
+    let rows: Vec<(usize, CellText)> = (curves.iter().enumerate())
         .filter(|(_, c)| !c.observations.is_empty())
         .map(|(i, c)| {
             let observations = c.observations.clone();
             let count = move |t: f64| number_at_risk(&observations, t).to_string();
-            (i, Box::new(count) as Box<dyn Fn(f64) -> String>)
+            (i, Box::new(count) as CellText)
         })
         .collect();
     if rows.is_empty() {

@@ -61,6 +61,18 @@ pub(super) fn legend_width<DB: DrawingBackend>(
     longest.map_or(0, |w| (w.saturating_add(84)).clamp(LEGEND_MIN, most))
 }
 
+/// The width a legend entry needs for the longest of `labels` (key and label), `None`
+/// without labels.
+pub(super) fn legend_entry_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: impl Iterator<Item = impl AsRef<str>>,
+) -> Option<u32> {
+    let longest = labels
+        .map(|l| width_of(root, l.as_ref(), LEGEND_FONT))
+        .max();
+    longest.map(|w| w.saturating_add(84))
+}
+
 /// `label` cut with an ellipsis to fit `room` in the legend's font.
 pub(super) fn fitted<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

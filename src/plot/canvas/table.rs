@@ -15,9 +15,12 @@ pub(super) const TABLE_LINE: u32 = 24;
 
 /// Rows of text under the x axis: each row's series (its key, the style cycle's `i`) and its
 /// text at an x value, written under every x tick.
+/// A row's text at an x value.
+pub(in crate::plot) type CellText = Box<dyn Fn(f64) -> String>;
+
 pub(in crate::plot) struct TickTable {
     pub heading: String,
-    pub rows: Vec<(usize, Box<dyn Fn(f64) -> String>)>,
+    pub rows: Vec<(usize, CellText)>,
 }
 
 impl TickTable {

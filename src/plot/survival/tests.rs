@@ -1,6 +1,7 @@
-use std::f64::{INFINITY as INF, NAN};
-
 use super::*;
+
+const NAN: f64 = f64::NAN;
+const INF: f64 = f64::INFINITY;
 use crate::plot::format::FigureFormat;
 use crate::plot::palette;
 use crate::plot::testing::{decode, png};
