@@ -157,6 +157,27 @@ pub fn table<'a>(
     text
 }
 
+/// Units of the quantities metrics are computed on.
+pub struct Units<'a> {
+    pub exposure: Option<&'a str>,
+    pub tumor: Option<&'a str>,
+    pub time: &'a str,
+}
+
+/// The unit of a metric by its name; `None` for fractions, counts and ratios.
+pub fn metric_unit(metric: &str, units: &Units) -> Option<String> {
+    let time = Some(units.time.to_string());
+    match metric {
+        "cmax" | "clast" => units.exposure.map(String::from),
+        m if m.starts_with("auc") => units.exposure.map(|u| format!("{u} × {}", units.time)),
+        "nadir" => units.tumor.map(String::from),
+        "expansion_fold" => Some("fold".to_string()),
+        "response" | "relapse" | "failed" => None,
+        m if m.starts_with('t') => time,
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

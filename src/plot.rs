@@ -9,17 +9,20 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
-use self::canvas::{Key, YAxis, draw_legend};
+use self::canvas::{Key, YAxis, draw_legend, place_legend};
+use self::floor::{LogAxis, draw_band, log_axis};
 use self::style::{draw_line, draw_marker, marker_indices, palette, shade, tint};
 use self::text::tick_format;
 
 mod canvas;
 mod fit;
+mod floor;
 mod format;
 mod observed;
 mod population;
 mod sensitivity;
 mod style;
+mod survival;
 mod text;
 mod trial;
 pub use fit::{
@@ -28,14 +31,12 @@ pub use fit::{
 };
 pub use format::{FigureFormat, FigureSettings, FigureSize, Rendered};
 pub use observed::{ObservedSeries, observed_figure};
-pub use population::{
-    Bands, BoxSummary, Interval, StepCurve, bands_figure, boxes_figure, intervals_figure,
-    steps_figure,
-};
+pub use population::{Bands, BoxSummary, Interval, bands_figure, boxes_figure, intervals_figure};
 pub use sensitivity::{
     IndexBar, MorrisPoint, TornadoBar, indices_figure, morris_figure, tornado_figure,
 };
 pub use style::{Marker, PALETTE, SeriesStyle, series_style};
+pub use survival::{StepCurve, steps_figure};
 pub use trial::{BarGroup, TrialPath, grouped_bars_figure, paths_figure};
 
 /// Magnitudes beyond this are clamped so axis arithmetic stays finite.
@@ -45,11 +46,13 @@ const FONT: &str = "sans-serif";
 /// How the y axis is scaled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum YScale {
-    /// Log10 when the positive finite values span more than two decades, else linear.
+    /// Log10 when the positive finite values span more than two decades and none is negative,
+    /// else linear (so values of both signs are all drawn).
     Auto,
     /// Linear axis from `min(0, min)` to the maximum, with 5% headroom.
     Linear,
-    /// Log10 axis; non-positive and non-finite values are left out (the line is split there).
+    /// Log10 axis; values at or below its floor (`FLOOR_FRACTION` of the largest, zeros and
+    /// negatives included) are drawn in a labelled band under it.
     Log,
 }
 
@@ -113,11 +116,12 @@ pub fn render_figure(figure: &Figure, settings: &FigureSettings) -> Result<Rende
         let root = SVGBackend::with_string(&mut svg, canvas).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
         if uses_log_scale(figure) {
-            let (lo, hi) = log_range(figure);
-            draw(&root, figure, (lo..hi).log_scale(), (lo, hi), true)?;
+            let axis = log_axis(all_values(figure));
+            let (lo, hi) = axis.range;
+            draw(&root, figure, (lo..hi).log_scale(), (lo, hi), Some(axis))?;
         } else {
             let (lo, hi) = linear_range(figure);
-            draw(&root, figure, lo..hi, (lo, hi), false)?;
+            draw(&root, figure, lo..hi, (lo, hi), None)?;
         }
         root.present().map_err(drawing)?;
     }
@@ -125,12 +129,22 @@ pub fn render_figure(figure: &Figure, settings: &FigureSettings) -> Result<Rende
 }
 
 /// Whether `figure` gets a log10 y axis; for `YScale::Auto` this is true when the
-/// positive finite values across all series satisfy `max / min_positive > 100`.
+/// positive finite values across all series satisfy `max / min_positive > 100` and no finite
+/// value is negative.
 pub fn uses_log_scale(figure: &Figure) -> bool {
-    match figure.scale {
+    auto_log(figure.scale, all_values(figure))
+}
+
+/// Whether `scale` makes a log axis for `values` (see `YScale`).
+fn auto_log(scale: YScale, values: impl Iterator<Item = f64> + Clone) -> bool {
+    match scale {
         YScale::Linear => false,
         YScale::Log => true,
-        YScale::Auto => positive_extent(figure).is_some_and(|(lo, hi)| hi / lo > 100.0),
+        YScale::Auto => {
+            let negative = values.clone().any(|v| v.is_finite() && v < 0.0);
+            let positive = extent(values, |v| v.is_finite() && v > 0.0);
+            !negative && positive.is_some_and(|(lo, hi)| hi / lo > 100.0)
+        }
     }
 }
 
@@ -157,12 +171,8 @@ fn extent(values: impl Iterator<Item = f64>, keep: fn(f64) -> bool) -> Option<(f
     (!kept.is_empty()).then(|| (lo, kept.iter().copied().fold(lo, f64::max)))
 }
 
-fn all_values(figure: &Figure) -> impl Iterator<Item = f64> + '_ {
+fn all_values(figure: &Figure) -> impl Iterator<Item = f64> + Clone + '_ {
     figure.series.iter().flat_map(|s| s.values.iter().copied())
-}
-
-fn positive_extent(figure: &Figure) -> Option<(f64, f64)> {
-    extent(all_values(figure), |v| v.is_finite() && v > 0.0)
 }
 
 fn x_range(times: &[f64]) -> (f64, f64) {
@@ -192,11 +202,6 @@ fn padded_linear(finite_extent: Option<(f64, f64)>) -> (f64, f64) {
     (if lo < 0.0 { lo - headroom } else { lo }, hi + headroom)
 }
 
-/// The log axis range of `figure`: whole decades around its positive data.
-fn log_range(figure: &Figure) -> (f64, f64) {
-    decades_around(positive_extent(figure))
-}
-
 /// Whole decades around a positive extent, at most `MAX_DECADES` below the top.
 fn decades_around(positive_extent: Option<(f64, f64)>) -> (f64, f64) {
     let (lo, hi) = positive_extent.unwrap_or((1.0, 10.0));
@@ -212,38 +217,40 @@ fn decades_around(positive_extent: Option<(f64, f64)>) -> (f64, f64) {
 
 type Run = Vec<(f64, f64)>;
 
-/// The y axis for `values` under `scale` (`Auto`: log10 when the positive finite values span
-/// more than two decades), and the function that places a non-NaN value on it (clamped into
-/// its range, so non-positive values sit on a log floor).
+/// The y axis for `values` under `scale` (see `YScale`), and the function that places a
+/// value on it (clamped into its range; on a log axis, values at or below its floor in the
+/// band under it).
 fn y_axis(
     label: &str,
     values: impl Iterator<Item = f64> + Clone,
     scale: YScale,
 ) -> (YAxis, impl Fn(f64) -> f64) {
-    let positive = extent(values.clone(), |v| v.is_finite() && v > 0.0);
-    let log = match scale {
-        YScale::Auto => positive.is_some_and(|(lo, hi)| hi / lo > 100.0),
-        YScale::Linear => false,
-        YScale::Log => true,
-    };
-    let range = if log {
-        decades_around(positive)
+    let log = auto_log(scale, values.clone());
+    let axis = if log {
+        log_axis(values)
     } else {
-        padded_linear(extent(values, f64::is_finite))
+        let range = padded_linear(extent(values, f64::is_finite));
+        LogAxis { range, floor: None }
     };
-    let label = label.to_string();
-    (YAxis { label, range, log }, move |v: f64| {
-        v.clamp(range.0, range.1)
-    })
+    let y = YAxis {
+        floor: axis.floor,
+        ..YAxis::new(label, axis.range, log)
+    };
+    (y, move |v: f64| axis.place(v))
 }
 
-/// Drawable runs of a series; points that can't be drawn split the line, and on a log axis so
-/// do points below its floor (drawing them on the bottom edge would suggest a plateau).
+/// Drawable runs of a series; points that can't be drawn split the line. On a log axis with a
+/// floor band, values at or below the floor are drawn in the band; without one, points below
+/// the axis split the line too (drawing them on the bottom edge would suggest a plateau).
 /// Values are clamped into the y range so every coordinate stays on the canvas.
-fn segments(times: &[f64], values: &[f64], log: bool, (lo, hi): (f64, f64)) -> Vec<Run> {
+fn segments(times: &[f64], values: &[f64], log: Option<LogAxis>, (lo, hi): (f64, f64)) -> Vec<Run> {
     let points: Run = times.iter().copied().zip(values.iter().copied()).collect();
-    let drawable = |&(t, v): &(f64, f64)| t.is_finite() && v.is_finite() && (!log || v >= lo);
-    let clamp = |&(t, v): &(f64, f64)| (t.clamp(-LIMIT, LIMIT), v.clamp(lo, hi));
+    let banded = log.is_some_and(|axis| axis.floor.is_some());
+    let drawable = |&(t, v): &(f64, f64)| {
+        t.is_finite() && !v.is_nan() && (banded || v.is_finite() && (log.is_none() || v >= lo))
+    };
+    let place = |v: f64| log.map_or(v, |axis| axis.place(v)).clamp(lo, hi);
+    let clamp = |&(t, v): &(f64, f64)| (t.clamp(-LIMIT, LIMIT), place(v));
     (points.split(|p| !drawable(p)))
         .filter(|run| !run.is_empty())
         .map(|run| run.iter().map(clamp).collect())
@@ -255,23 +262,21 @@ fn draw<Y>(
     figure: &Figure,
     y_axis: Y,
     y_range: (f64, f64),
-    log: bool,
+    log: Option<LogAxis>,
 ) -> Result<(), PlotError>
 where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    // The legend sits in its own strip right of the chart, so it never hides data.
+    // The legend sits beside or under the chart, so it never hides data.
     let legend: Vec<(Key, String)> = (figure.series.iter().enumerate())
         .filter(|(_, s)| !s.name.is_empty() && s.values.iter().any(|v| v.is_finite()))
         .map(|(i, s)| (Key::Series(i), s.name.clone()))
         .collect();
-    let strip = text::legend_width(root, legend.iter().map(|(_, name)| name));
-    let (width, _) = root.dim_in_pixel();
     let body = text::titled(root, &figure.title)?;
-    let (chart_area, legend_area) = body.split_horizontally(width.saturating_sub(strip));
+    let (chart_area, legend_area) = place_legend(root, body, &legend);
     let (x0, x1) = x_range(&figure.times);
-    let plot_width = width.saturating_sub(strip + 150);
+    let plot_width = chart_area.dim_in_pixel().0.saturating_sub(150);
     let mut chart = ChartBuilder::on(&chart_area)
         .margin(16)
         .margin_right(24)
@@ -286,15 +291,21 @@ where
         .axis_desc_style((FONT, 22))
         .label_style((FONT, 18))
         .x_labels((plot_width / 90).clamp(3, 10) as usize)
-        .y_labels(if log { 13 } else { 10 })
+        .y_labels(if log.is_some() { 13 } else { 10 })
         .x_label_formatter(&tick_format(x0, x1, false))
-        .y_label_formatter(&tick_format(y_range.0, y_range.1, log))
+        .y_label_formatter(&tick_format(y_range.0, y_range.1, log.is_some()))
         .bold_line_style(RGBColor(215, 215, 215))
         .light_line_style(RGBColor(240, 240, 240))
         .max_light_lines(4)
         .draw()
         .map_err(drawing)?;
     let area = chart.plotting_area();
+    if let Some(LogAxis {
+        floor: Some(floor), ..
+    }) = log
+    {
+        draw_band(area, (x0, x1), y_range.0, floor)?;
+    }
     let count = figure.series.len();
     for (i, s) in figure.series.iter().enumerate() {
         let style = series_style(i);

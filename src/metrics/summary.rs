@@ -154,9 +154,31 @@ pub fn kaplan_meier(start: f64, observations: &[(f64, bool)]) -> Vec<(f64, f64)>
     curve
 }
 
+/// The number at risk at `time` among (time, event) observations: those whose time is at or
+/// after it (as `kaplan_meier` counts them; NaN times are not counted).
+pub fn number_at_risk(observations: &[(f64, bool)], time: f64) -> usize {
+    observations.iter().filter(|(t, _)| *t >= time).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_number_at_risk_counts_subjects_not_yet_out() {
+        let observations = [
+            (2.0, true),
+            (5.0, false),
+            (5.0, true),
+            (f64::NAN, true),
+            (9.0, false),
+        ];
+        // By hand: at 0 all four with a time; at 5 the two at 5 and the one at 9; after 9 none.
+        let counts: Vec<usize> = [0.0, 2.0, 2.5, 5.0, 9.0, 9.5]
+            .map(|t| number_at_risk(&observations, t))
+            .to_vec();
+        assert_eq!(counts, [4, 4, 3, 3, 1, 0]);
+    }
 
     /// Reference quantiles: Python's statistics.NormalDist().inv_cdf (Wichura's AS241, 16 digits).
     #[test]

@@ -2,28 +2,37 @@
 //! more panels of marks in data coordinates) drawn with the parent module's font, palette, tick
 //! labels and PNG encoding.
 
+use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
-use plotters::coord::{CoordTranslate, Shift};
-use plotters::element::{ComposedElement, DashedPathElement};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use self::layout::{Cell, Layout};
+use self::marks::draw_mark;
+use super::floor::draw_band;
 use super::format::{FigureSettings, Rendered, finish};
-use super::style::{draw_line, draw_marker, marker_indices, series_style};
 use super::text::{self, tick_format};
 use super::{FONT, PlotError, drawing, register_font};
 
 pub(super) mod categories;
 mod layout;
 mod legend;
+mod marks;
+mod plots;
+mod table;
 
-pub(super) use legend::draw_legend;
+pub(super) use legend::{draw_legend, place_legend};
+pub(super) use marks::Mark;
+pub(super) use table::{CellText, TickTable};
 
 /// Margins around the panels, and the y label area left of the first column.
 const MARGIN: u32 = 16;
 const MARGIN_RIGHT: u32 = 24;
 const Y_LABEL_AREA: u32 = 110;
+/// The font of category names on a y axis, and the room beside them: the y description, its
+/// gap and the space before the axis.
+const NAME_FONT: u32 = 18;
+const NAME_ROOM: u32 = DESCRIPTION_LINE + 30;
 /// Space between panels, and the height of the strip above each holding its label (a grey
 /// bar and 4 pixels under it).
 const GAP: u32 = 18;
@@ -61,6 +70,10 @@ pub(super) struct YAxis {
     pub label: String,
     pub range: (f64, f64),
     pub log: bool,
+    /// Category names written at y = 0, 1, … instead of numeric ticks (empty: numeric).
+    pub names: Vec<String>,
+    /// On a log axis, the floor under which values are drawn in a labelled band.
+    pub floor: Option<f64>,
 }
 
 /// How a legend entry is drawn next to its label.
@@ -77,30 +90,6 @@ pub(super) enum Key {
     Dot(RGBColor),
     /// An open triangle pointing down, as `Mark::Below`.
     Below(RGBColor),
-}
-
-/// Something drawn in data coordinates; coordinates must already lie within the axes' ranges.
-pub(super) enum Mark {
-    /// Series i in the style cycle: a line in its colour and dash pattern, with its marker
-    /// along it when the figure's series count is given (to space the markers of each apart).
-    Series(Vec<(f64, f64)>, usize, Option<usize>),
-    /// Series i's marker at a point (an observation of it).
-    Symbol((f64, f64), usize),
-    /// A filled polygon (fewer than three points: nothing).
-    Fill(Vec<(f64, f64)>, RGBColor),
-    /// A polyline of the given colour and width (a single point: a dot).
-    Line(Vec<(f64, f64)>, RGBColor, u32),
-    /// A dashed polyline of the given colour and width.
-    Dashed(Vec<(f64, f64)>, RGBColor, u32),
-    /// A rectangle between two corners.
-    Rect([(f64, f64); 2], ShapeStyle),
-    /// A filled dot of the given radius in pixels.
-    Dot((f64, f64), RGBColor, u32),
-    /// An open triangle pointing down, centred on a point and reaching `size` pixels from it:
-    /// a value known only to lie below the point (an observation below the LLOQ, drawn at it).
-    Below((f64, f64), RGBColor, u32),
-    /// A short text centred above (`true`) or below (`false`) a point.
-    Note((f64, f64), String, bool),
 }
 
 /// The marks drawn over one copy of the axes, with a label written in a strip above them.
@@ -127,6 +116,8 @@ pub(super) struct Plot {
     pub y: YAxis,
     pub panels: Vec<Panel>,
     pub legend: Vec<(Key, String)>,
+    /// Text under the x axis' ticks (single-panel figures with a linear x axis only).
+    pub table: Option<TickTable>,
 }
 
 /// Rows and columns for `panels` panels on a canvas `width` units wide: the fewest columns `c`
@@ -178,11 +169,9 @@ where
     Y: AsRangedCoord<Value = f64> + Clone,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    // The legend sits in its own strip right of the panels, so it never hides data.
-    let strip = text::legend_width(root, plot.legend.iter().map(|(_, name)| name));
-    let (width, _) = root.dim_in_pixel();
+    // The legend sits beside or under the panels, so it never hides data.
     let body = text::titled(root, &plot.title)?;
-    let (chart_area, legend_area) = body.split_horizontally(width.saturating_sub(strip));
+    let (chart_area, legend_area) = place_legend(root, body, &plot.legend);
 
     let empty = Panel::single(Vec::new());
     let panels = if plot.panels.is_empty() {
@@ -209,13 +198,25 @@ where
             .y_label_area_size(cell.y_area)
             .build_cartesian_2d(x_axis.clone(), y_axis.clone())
             .map_err(drawing)?;
-        draw_grid(&mut chart, &layout, (&x_format, &y_format), plot.y.log)?;
+        let y_names = !plot.y.names.is_empty();
+        draw_grid(
+            &mut chart,
+            &layout,
+            (&x_format, &y_format),
+            (plot.y.log, y_names),
+        )?;
+        if y_names && cell.y_area > 0 {
+            draw_y_names(&chart_area, &layout, &cell, &plot.y)?;
+        }
         if panels.len() > 1 {
             // A frame keeps panels without tick labels apart from their neighbours.
             let (right, bottom) = (left + layout.plot_width, top + layout.plot_height);
             let corners = [(left as i32, top as i32), (right as i32, bottom as i32)];
             let frame = Rectangle::new(corners, FRAME.stroke_width(1));
             chart_area.draw(&frame).map_err(drawing)?;
+        }
+        if let Some(floor) = plot.y.floor {
+            draw_band(chart.plotting_area(), (x_lo, x_hi), y_lo, floor)?;
         }
         for mark in &panel.marks {
             draw_mark(&mut chart, mark)?;
@@ -228,6 +229,9 @@ where
         }
     }
     draw_axis_descriptions(&chart_area, &layout, &plot.y.label)?;
+    if let Some(table) = &plot.table {
+        table::draw_table(&chart_area, &layout, table, (x_lo, x_hi))?;
+    }
     draw_legend(&legend_area, &plot.legend)
 }
 
@@ -239,7 +243,7 @@ fn draw_grid<X, Y>(
     chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
     layout: &Layout,
     (x_format, y_format): (TickFormat, TickFormat),
-    y_log: bool,
+    (y_log, y_names): (bool, bool),
 ) -> Result<(), PlotError>
 where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
@@ -248,7 +252,7 @@ where
     let (plot_width, plot_height) = (layout.plot_width, layout.plot_height);
     let mut mesh = chart.configure_mesh();
     mesh.label_style((FONT, 18))
-        .x_labels((plot_width / 70).clamp(2, 10) as usize)
+        .x_labels(x_label_count(plot_width))
         .y_labels((plot_height / 28).clamp(3, if y_log { 13 } else { 10 }) as usize)
         .x_label_formatter(x_format)
         .y_label_formatter(y_format)
@@ -258,6 +262,9 @@ where
     if layout.labels.is_some() {
         // Category names are written below, one per slot, instead of numeric ticks.
         mesh.disable_x_mesh().x_labels(0);
+    }
+    if y_names {
+        mesh.disable_y_mesh().y_labels(0);
     }
     mesh.draw().map_err(drawing)
 }
@@ -293,7 +300,7 @@ fn draw_axis_descriptions(
     let bottom = desc.pos(Pos::new(HPos::Center, VPos::Bottom));
     let (x, last) = (
         layout.x0 + panels_width / 2,
-        MARGIN + panels_height + layout.x_label_area,
+        MARGIN + panels_height + layout.x_label_area - layout.table_height,
     );
     let lines = layout.x_desc_lines.len() as u32;
     for (k, line) in layout.x_desc_lines.iter().enumerate() {
@@ -303,6 +310,38 @@ fn draw_axis_descriptions(
     let left = (desc.transform(FontTransform::Rotate270)).pos(Pos::new(HPos::Center, VPos::Top));
     let y = layout.y0 + (panels_height - layout.strip_height) / 2;
     (chart_area.draw_text(y_label, &left, (MARGIN as i32, y as i32))).map_err(drawing)
+}
+
+/// The category names of `y` left of a panel, right-aligned, cut to the label area.
+fn draw_y_names(
+    chart_area: &DrawingArea<SVGBackend<'_>, Shift>,
+    layout: &Layout,
+    cell: &Cell,
+    y: &YAxis,
+) -> Result<(), PlotError> {
+    let style =
+        TextStyle::from((FONT, NAME_FONT).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+    let (lo, hi) = y.range;
+    let room = layout.y_label_area.saturating_sub(NAME_ROOM);
+    for (i, name) in y.names.iter().enumerate() {
+        let fraction = (hi - i as f64) / (hi - lo);
+        let at_y = cell.top as f64 + fraction * f64::from(layout.plot_height);
+        let at = (cell.left as i32 - 10, at_y.round() as i32);
+        let name = text::fitted_in(chart_area, name, room, NAME_FONT);
+        chart_area.draw_text(&name, &style, at).map_err(drawing)?;
+    }
+    Ok(())
+}
+
+/// How many x tick labels a panel `plot_width` wide gets.
+fn x_label_count(plot_width: u32) -> usize {
+    (plot_width / 70).clamp(2, 10) as usize
+}
+
+/// The x ticks plotters draws on a linear axis over `range` under a panel `plot_width` wide.
+fn x_ticks((x0, x1): (f64, f64), plot_width: u32) -> Vec<f64> {
+    let axis = plotters::coord::types::RangedCoordf64::from(x0..x1);
+    axis.key_points(x_label_count(plot_width))
 }
 
 /// The data range of an x axis (categories sit at 0, 1, … with half a slot either side).
@@ -315,87 +354,4 @@ fn x_range(x: &XAxis) -> (f64, f64) {
 
 fn is_log(x: &XAxis) -> bool {
     matches!(x, XAxis::Numeric { log: true, .. })
-}
-
-type Triangle<C, DB> = ComposedElement<C, DB, Polygon<(i32, i32)>, PathElement<(i32, i32)>>;
-
-/// An open triangle pointing down at `at`, reaching `size` pixels from it, filled white so a
-/// line behind it does not show through.
-fn below<C, DB: DrawingBackend>(at: C, color: RGBColor, size: i32) -> Triangle<C, DB> {
-    let (half, up) = (size * 7 / 8, size / 2);
-    let corners = vec![(-half, -up), (half, -up), (0, size), (-half, -up)];
-    EmptyElement::at(at)
-        + Polygon::new(corners.clone(), WHITE.filled())
-        + PathElement::new(corners, color.stroke_width(2))
-}
-
-fn draw_mark<'a, X, Y>(
-    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
-    mark: &Mark,
-) -> Result<(), PlotError>
-where
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    let area = chart.plotting_area();
-    match mark {
-        Mark::Series(points, i, markers) => return draw_series(area, points, *i, *markers),
-        Mark::Symbol(at, i) => {
-            let style = series_style(*i);
-            return draw_marker(area, *at, style.marker, style.color, 6);
-        }
-        Mark::Fill(points, color) if points.len() >= 3 => {
-            area.draw(&Polygon::new(points.clone(), color.filled()))
-        }
-        Mark::Line(points, color, width) if points.len() == 1 => {
-            area.draw(&Circle::new(points[0], width + 2, color.filled()))
-        }
-        Mark::Line(points, color, width) => area.draw(&PathElement::new(
-            points.clone(),
-            color.stroke_width(*width),
-        )),
-        Mark::Dashed(points, color, width) => area.draw(&DashedPathElement::new(
-            points.iter().copied(),
-            12,
-            7,
-            color.stroke_width(*width),
-        )),
-        Mark::Rect(corners, style) => area.draw(&Rectangle::new(*corners, *style)),
-        Mark::Dot(at, color, radius) => area.draw(&Circle::new(*at, *radius, color.filled())),
-        Mark::Below(at, color, size) => area.draw(&below(*at, *color, *size as i32)),
-        Mark::Note(at, text, above) => {
-            let (v, dy) = if *above {
-                (VPos::Bottom, -8)
-            } else {
-                (VPos::Top, 8)
-            };
-            let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Center, v));
-            area.draw(&(EmptyElement::at(*at) + Text::new(text.clone(), (0, dy), style)))
-        }
-        Mark::Fill(..) => Ok(()),
-    }
-    .map_err(drawing)
-}
-
-/// Series `i` along `points` in its style, with markers spaced for `markers` series (a lone
-/// point gets one either way).
-fn draw_series<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
-    area: &DrawingArea<DB, CT>,
-    points: &[(f64, f64)],
-    i: usize,
-    markers: Option<usize>,
-) -> Result<(), PlotError> {
-    let style = series_style(i);
-    if points.len() > 1 {
-        draw_line(area, points.to_vec(), &style, 2)?;
-    }
-    let marked = match (markers, points.len()) {
-        (Some(n), _) => marker_indices(points.len(), i, n),
-        (None, 1) => vec![0],
-        (None, _) => Vec::new(),
-    };
-    for k in marked {
-        draw_marker(area, points[k], style.marker, style.color, 5)?;
-    }
-    Ok(())
 }

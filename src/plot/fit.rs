@@ -11,6 +11,7 @@
 use plotters::style::RGBColor;
 
 use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
+use super::floor::LogAxis;
 use super::format::{FigureSettings, Rendered};
 use super::style::GREY;
 use super::{PlotError, decades_around, extent, padded_linear, palette, segments, shade, x_range};
@@ -101,10 +102,11 @@ pub fn fits_figure(
     }
     let values = (panels.iter())
         .flat_map(|p| (p.fitted.iter().copied()).chain(p.observed.iter().map(|o| o.value)));
-    let y = YAxis {
-        label: y_label.to_string(),
-        range: decades_around(extent(values, |v| v.is_finite() && v > 0.0)),
-        log: true,
+    let positive = extent(values, |v| v.is_finite() && v > 0.0);
+    let y = YAxis::new(y_label, decades_around(positive), true);
+    let no_floor = LogAxis {
+        range: y.range,
+        floor: None,
     };
     let times: Vec<f64> = panels
         .iter()
@@ -115,7 +117,7 @@ pub fn fits_figure(
     let [fitted, ..] = fit_colours();
     let panels: Vec<Panel> = (panels.iter())
         .map(|p| {
-            let runs = segments(&p.times, &p.fitted, true, y.range);
+            let runs = segments(&p.times, &p.fitted, Some(no_floor), y.range);
             let mut marks: Vec<Mark> = (runs.into_iter())
                 .map(|run| Mark::Line(run, fitted, 2))
                 .collect();
@@ -133,17 +135,7 @@ pub fn fits_figure(
     }
     legend.extend(point_legend(marks(), "BLQ, at LLOQ"));
     render(
-        &Plot {
-            title: title.to_string(),
-            x: XAxis::Numeric {
-                label: x_label.to_string(),
-                range: x_range,
-                log: false,
-            },
-            y,
-            panels,
-            legend,
-        },
+        &Plot::new(title, (XAxis::linear(x_label, x_range), y), panels, legend),
         settings,
     )
 }
@@ -212,21 +204,19 @@ pub fn scatter_figure(
     };
     legend.extend(point_legend(marks.iter(), blq));
     render(
-        &Plot {
-            title: title.to_string(),
-            x: XAxis::Numeric {
-                label: x_label.to_string(),
-                range: x.0,
-                log: x.1,
-            },
-            y: YAxis {
-                label: y_label.to_string(),
-                range: y.0,
-                log: y.1,
-            },
-            panels: Panel::single(marks),
+        &Plot::single(
+            title,
+            (
+                XAxis::Numeric {
+                    label: x_label.to_string(),
+                    range: x.0,
+                    log: x.1,
+                },
+                YAxis::new(y_label, y.0, y.1),
+            ),
+            marks,
             legend,
-        },
+        ),
         settings,
     )
 }

@@ -2,7 +2,7 @@
 //! curve's marker, and observations below the limit of quantification as open down-triangles
 //! at the LLOQ.
 
-use super::canvas::{Key, Mark, Panel, Plot, XAxis, render};
+use super::canvas::{Key, Mark, Plot, XAxis, render};
 use super::format::{FigureSettings, Rendered};
 use super::{PlotError, YScale, palette, x_range, y_axis};
 use plotters::style::RGBColor;
@@ -90,17 +90,7 @@ pub fn observed_figure(
         legend.push((Key::Below(grey), "below LLOQ (at LLOQ)".to_string()));
     }
     render(
-        &Plot {
-            title: title.to_string(),
-            x: XAxis::Numeric {
-                label: x_label.to_string(),
-                range: (x0, x1),
-                log: false,
-            },
-            y,
-            panels: Panel::single(marks),
-            legend,
-        },
+        &Plot::single(title, (XAxis::linear(x_label, (x0, x1)), y), marks, legend),
         settings,
     )
 }

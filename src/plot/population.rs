@@ -1,5 +1,5 @@
-//! Population figures: percentile bands over time, interval estimates and box plots per
-//! category, and Kaplan–Meier style step curves.
+//! Population figures: percentile bands over time, and interval estimates and box plots per
+//! category.
 //!
 //! Each function is pure: it validates its input, describes the figure as marks in data
 //! coordinates (see the `canvas` module) and renders it to PNG bytes at 1200x800 with the
@@ -9,10 +9,10 @@
 
 use plotters::style::Color;
 
-use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
+use super::canvas::{Key, Mark, Plot, XAxis, YAxis, render};
 use super::fit::{ObservedPoint, observation_marks, point_legend, time_range};
 use super::format::{FigureSettings, Rendered};
-use super::{PlotError, YScale, extent, padded_linear, palette, shade, tint, x_range, y_axis};
+use super::{PlotError, YScale, extent, padded_linear, palette, shade, tint, y_axis};
 
 /// Percentile bands of one output over time for one scenario.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,14 +51,6 @@ pub struct BoxSummary {
     pub p75: f64,
     pub p95: f64,
     pub n: usize,
-}
-
-/// A step curve (Kaplan–Meier style): `(time, fraction)` where the fraction changes,
-/// starting at `(t0, 1.0)`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepCurve {
-    pub label: String,
-    pub points: Vec<(f64, f64)>,
 }
 
 /// The band colours, lightest first: 5–95%, 25–75%, median line, typical subject line.
@@ -152,17 +144,7 @@ pub fn bands_figure(
     }
     legend.extend(point_legend(marks.iter(), "BLQ, at LLOQ"));
     render(
-        &Plot {
-            title: title.to_string(),
-            x: XAxis::Numeric {
-                label: x_label.to_string(),
-                range: (x0, x1),
-                log: false,
-            },
-            y,
-            panels: Panel::single(marks),
-            legend,
-        },
+        &Plot::single(title, (XAxis::linear(x_label, (x0, x1)), y), marks, legend),
         settings,
     )
 }
@@ -214,17 +196,15 @@ pub fn intervals_figure(
         }
     }
     render(
-        &Plot {
-            title: title.to_string(),
-            x: categories(intervals.iter().map(|i| i.label.clone()), Vec::new(), ""),
-            y: YAxis {
-                label: y_label.to_string(),
-                range,
-                log: false,
-            },
-            panels: Panel::single(marks),
-            legend: Vec::new(),
-        },
+        &Plot::single(
+            title,
+            (
+                categories(intervals.iter().map(|i| i.label.clone()), Vec::new(), ""),
+                YAxis::linear(y_label, range),
+            ),
+            marks,
+            Vec::new(),
+        ),
         settings,
     )
 }
@@ -288,80 +268,15 @@ pub fn boxes_figure(
     let description =
         "box: 25th–75th percentile · line: median · whiskers: 5th and 95th percentiles";
     render(
-        &Plot {
-            title: title.to_string(),
-            x: categories(boxes.iter().map(|b| b.label.clone()), notes, description),
-            y,
-            panels: Panel::single(marks),
-            legend: Vec::new(),
-        },
-        settings,
-    )
-}
-
-/// Right-continuous step curves extended to `end` (when it lies beyond a curve's last point),
-/// on a y axis from 0 to 1. Points are taken in time order; NaN points are skipped.
-pub fn steps_figure(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    curves: &[StepCurve],
-    end: f64,
-    settings: &FigureSettings,
-) -> Result<Rendered, PlotError> {
-    let range = (0.0, 1.03);
-    let mut marks = Vec::new();
-    let mut legend = Vec::new();
-    let mut times = vec![end];
-    for (i, curve) in curves.iter().enumerate() {
-        let mut points: Vec<(f64, f64)> = (curve.points.iter())
-            .filter(|(t, s)| t.is_finite() && !s.is_nan())
-            .map(|&(t, s)| (t, s.clamp(range.0, range.1)))
-            .collect();
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let Some(&(last_t, last_s)) = points.last() else {
-            continue;
-        };
-        let mut path = Vec::with_capacity(2 * points.len() + 1);
-        for (k, &(t, s)) in points.iter().enumerate() {
-            if k > 0 {
-                path.push((t, points[k - 1].1));
-            }
-            path.push((t, s));
-        }
-        if end.is_finite() && end > last_t {
-            path.push((end, last_s));
-        }
-        times.extend(points.iter().map(|p| p.0));
-        marks.push(Mark::Series(path, i, Some(curves.len())));
-        if !curve.label.is_empty() {
-            legend.push((Key::Series(i), curve.label.clone()));
-        }
-    }
-    let (lo, hi) = x_range(&times);
-    let clamp_x = |m: Mark| match m {
-        Mark::Series(path, i, n) => {
-            let path = path.into_iter().map(|(t, s)| (t.clamp(lo, hi), s));
-            Mark::Series(path.collect(), i, n)
-        }
-        other => other,
-    };
-    render(
-        &Plot {
-            title: title.to_string(),
-            x: XAxis::Numeric {
-                label: x_label.to_string(),
-                range: (lo, hi),
-                log: false,
-            },
-            y: YAxis {
-                label: y_label.to_string(),
-                range,
-                log: false,
-            },
-            panels: Panel::single(marks.into_iter().map(clamp_x).collect()),
-            legend,
-        },
+        &Plot::single(
+            title,
+            (
+                categories(boxes.iter().map(|b| b.label.clone()), notes, description),
+                y,
+            ),
+            marks,
+            Vec::new(),
+        ),
         settings,
     )
 }

@@ -3,7 +3,7 @@
 
 use plotters::style::Color;
 
-use super::canvas::{Key, Mark, Panel, Plot, XAxis, YAxis, render};
+use super::canvas::{Key, Mark, Plot, XAxis, YAxis, render};
 use super::format::{FigureSettings, Rendered};
 use super::population::{categories, significant};
 use super::style::GREY;
@@ -39,9 +39,10 @@ fn or_zero(v: f64) -> f64 {
     if v.is_finite() { v } else { 0.0 }
 }
 
-/// Tornado chart: parameters ordered by their largest change (largest left), a bar from 0 to
-/// the percent change of the metric for the lowered (first colour) and the raised (second
-/// colour) parameter, side by side. `change` is the fraction X of the +-X% moves.
+/// Tornado chart: one row per parameter, ordered by its largest change (largest at the top),
+/// with a horizontal bar from 0 to the percent change of the metric for the lowered (first
+/// colour, upper bar) and the raised (second colour, lower bar) parameter. `change` is the
+/// fraction X of the +-X% moves.
 pub fn tornado_figure(
     title: &str,
     metric: &str,
@@ -61,45 +62,37 @@ pub fn tornado_figure(
     ));
     let fit = |v: f64| v.clamp(range.0, range.1);
     let colours = [palette(0), palette(1)];
+    let rows = sorted.len();
     let mut marks = Vec::new();
     for (i, bar) in sorted.iter().enumerate() {
+        // Row i from the top sits at y = rows - 1 - i.
+        let y = (rows - 1 - i) as f64;
         for (side, (value, colour)) in [(bar.low, colours[0]), (bar.high, colours[1])]
             .into_iter()
             .enumerate()
         {
-            let x = i as f64 + if side == 0 { -0.2 } else { 0.2 };
-            let corners = [(x - 0.18, fit(0.0)), (x + 0.18, fit(percent(value)))];
+            let centre = y + if side == 0 { 0.2 } else { -0.2 };
+            let corners = [
+                (fit(0.0), centre - 0.18),
+                (fit(percent(value)), centre + 0.18),
+            ];
             marks.push(Mark::Rect(corners, tint(colour, 0.55).filled()));
             marks.push(Mark::Rect(corners, colour.stroke_width(2)));
         }
-        marks.push(Mark::Line(
-            vec![(i as f64 - 0.45, fit(0.0)), (i as f64 + 0.45, fit(0.0))],
-            GREY,
-            1,
-        ));
     }
+    let zero = vec![(fit(0.0), -0.5), (fit(0.0), rows.max(1) as f64 - 0.5)];
+    marks.push(Mark::Line(zero, GREY, 1));
     let change = significant(100.0 * change);
-    render(
-        &Plot {
-            title: title.to_string(),
-            x: categories(
-                sorted.iter().map(|b| b.label.clone()),
-                Vec::new(),
-                "parameter (largest effect first)",
-            ),
-            y: YAxis {
-                label: format!("change in {metric} (%)"),
-                range,
-                log: false,
-            },
-            panels: Panel::single(marks),
-            legend: vec![
-                (Key::Fill(colours[0]), format!("parameter -{change}%")),
-                (Key::Fill(colours[1]), format!("parameter +{change}%")),
-            ],
-        },
-        settings,
-    )
+    let names = sorted.iter().rev().map(|b| b.label.clone()).collect();
+    let axes = (
+        XAxis::linear(&format!("change in {metric} (%)"), range),
+        YAxis::categories("parameter", names),
+    );
+    let legend = vec![
+        (Key::Fill(colours[0]), format!("parameter -{change}%")),
+        (Key::Fill(colours[1]), format!("parameter +{change}%")),
+    ];
+    render(&Plot::single(title, axes, marks, legend), settings)
 }
 
 /// Sobol' indices: per parameter a bar for S1 (first colour) and ST (second colour) with its
@@ -142,24 +135,22 @@ pub fn indices_figure(
         }
     }
     render(
-        &Plot {
-            title: title.to_string(),
-            x: categories(
-                bars.iter().map(|b| b.label.clone()),
-                Vec::new(),
-                "parameter · error bars: 95% bootstrap intervals",
+        &Plot::single(
+            title,
+            (
+                categories(
+                    bars.iter().map(|b| b.label.clone()),
+                    Vec::new(),
+                    "parameter · error bars: 95% bootstrap intervals",
+                ),
+                YAxis::linear("Sobol' index", range),
             ),
-            y: YAxis {
-                label: "Sobol' index".into(),
-                range,
-                log: false,
-            },
-            panels: Panel::single(marks),
-            legend: vec![
+            marks,
+            vec![
                 (Key::Fill(colours[0]), "first order S1".into()),
                 (Key::Fill(colours[1]), "total ST".into()),
             ],
-        },
+        ),
         settings,
     )
 }
@@ -190,21 +181,18 @@ pub fn morris_figure(
         }
     }
     render(
-        &Plot {
-            title: title.to_string(),
-            x: XAxis::Numeric {
-                label: format!("mu* (mean |elementary effect|, {unit})"),
-                range: (0.0, x_top),
-                log: false,
-            },
-            y: YAxis {
-                label: format!("sigma ({unit})"),
-                range: (0.0, y_top),
-                log: false,
-            },
-            panels: Panel::single(marks),
-            legend: vec![(Key::Dashed(GREY), "sigma = mu*".into())],
-        },
+        &Plot::single(
+            title,
+            (
+                XAxis::linear(
+                    &format!("mu* (mean |elementary effect|, {unit})"),
+                    (0.0, x_top),
+                ),
+                YAxis::linear(&format!("sigma ({unit})"), (0.0, y_top)),
+            ),
+            marks,
+            vec![(Key::Dashed(GREY), "sigma = mu*".into())],
+        ),
         settings,
     )
 }

@@ -146,13 +146,106 @@ fn axis_helpers() {
         labels(0.1, 100.0, true, &[0.1, 2.0, 100.0]),
         ["0.1", "2", "100"]
     );
-    let decades = |values| log_range(&figure(vec![0.0, 1.0], vec![values], YScale::Log));
-    let (lo, hi) = decades(vec![3.0, 4e5]);
+    let decades = |values: Vec<f64>| floor::log_axis(values.into_iter());
+    let (lo, hi) = decades(vec![3.0, 4e5]).range;
     assert_eq!((lo.log10().round(), hi.log10().round()), (0.0, 6.0));
-    assert_eq!(decades(vec![1e-300, 1e5]).0.log10().round(), -7.0);
+    // 1e-300 is below the floor 1e-6 x 1e5 = 0.1: a band of 0.12 x 6 decades under it.
+    let banded = decades(vec![1e-300, 1e5]);
+    assert_eq!(banded.floor, Some(1e5 * 1e-6));
+    assert!((banded.range.0.log10() - (-1.0 - 0.72)).abs() < 1e-6);
     let values = [1.0, 2.0, 0.0, 4.0, f64::NAN];
+    let no_floor = floor::LogAxis {
+        range: (1.0, 10.0),
+        floor: None,
+    };
     assert_eq!(
-        segments(&[0.0, 1.0, 2.0, 3.0, 4.0], &values, true, (1.0, 10.0)).len(),
+        segments(
+            &[0.0, 1.0, 2.0, 3.0, 4.0],
+            &values,
+            Some(no_floor),
+            (1.0, 10.0)
+        )
+        .len(),
         2
     );
+}
+
+/// The points of the SVG polylines stroked in `colour` at width 2 (a series' line).
+fn series_points(svg: &str, colour: RGBColor) -> Vec<(f64, f64)> {
+    let stroke = format!(
+        "stroke=\"#{:02X}{:02X}{:02X}\"",
+        colour.0, colour.1, colour.2
+    );
+    (svg.split("<polyline").skip(1))
+        .map(|tag| tag.split("/>").next().unwrap())
+        .filter(|tag| tag.contains(&stroke) && tag.contains("stroke-width=\"2\""))
+        .flat_map(|tag| {
+            let points = tag
+                .split("points=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let pairs: Vec<(f64, f64)> = (points.split_whitespace())
+                .filter_map(|p| p.split_once(','))
+                .map(|(x, y)| (x.parse().unwrap(), y.parse().unwrap()))
+                .collect();
+            pairs
+        })
+        .collect()
+}
+
+fn svg_of(figure: &Figure) -> String {
+    let settings = FigureSettings {
+        formats: vec![FigureFormat::Svg],
+        ..FigureSettings::default()
+    };
+    let rendered = render_figure(figure, &settings).unwrap();
+    String::from_utf8(rendered.bytes(FigureFormat::Svg).unwrap().to_vec()).unwrap()
+}
+
+#[test]
+fn zeros_on_a_log_axis_are_drawn_in_the_band_under_its_floor() {
+    // 1e5 down to 1 and then zeros: the zeros lie below the floor 1e-6 x 1e5 = 0.1.
+    let values = vec![1e5, 1e3, 10.0, 1.0, 0.0, 0.0];
+    let figure = figure(
+        vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+        vec![values],
+        YScale::Auto,
+    );
+    assert!(uses_log_scale(&figure));
+    let svg = svg_of(&figure);
+    let band = svg
+        .split("<rect")
+        .map(|tag| tag.split("/>").next().unwrap())
+        .find(|tag| tag.contains("fill=\"#E4E4E4\""))
+        .expect("a floor band");
+    let number = |name: &str| -> f64 {
+        let after = band.split(&format!(" {name}=\"")).nth(1).unwrap();
+        after.split('"').next().unwrap().parse().unwrap()
+    };
+    let (top, bottom) = (number("y"), number("y") + number("height"));
+    let points = series_points(&svg, palette(0));
+    // Every value is drawn, in one line: six points, the last two inside the band.
+    assert_eq!(points.len(), 6, "{points:?}");
+    for &(_, y) in &points[4..] {
+        assert!(
+            top < y && y < bottom,
+            "{y} outside the band {top}..{bottom}"
+        );
+    }
+    assert!(points[3].1 < top, "1.0 is above the floor");
+}
+
+#[test]
+fn an_output_that_changes_sign_gets_a_linear_axis_with_every_value() {
+    let values = vec![-20.0, -5.0, 0.5, 40.0, 400.0];
+    let figure = figure(vec![0.0, 1.0, 2.0, 3.0, 4.0], vec![values], YScale::Auto);
+    assert!(!uses_log_scale(&figure));
+    let points = series_points(&svg_of(&figure), palette(0));
+    assert_eq!(points.len(), 5, "{points:?}");
+    // Linear: equal value steps are equal pixel steps (0.5 pixel of SVG rounding per point).
+    let per_unit = (points[0].1 - points[4].1) / 420.0;
+    assert!(((points[0].1 - points[1].1) - 15.0 * per_unit).abs() <= 1.0);
 }

@@ -61,20 +61,42 @@ pub(super) fn legend_width<DB: DrawingBackend>(
     longest.map_or(0, |w| (w.saturating_add(84)).clamp(LEGEND_MIN, most))
 }
 
+/// The width a legend entry needs for the longest of `labels` (key and label), `None`
+/// without labels.
+pub(super) fn legend_entry_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: impl Iterator<Item = impl AsRef<str>>,
+) -> Option<u32> {
+    let longest = labels
+        .map(|l| width_of(root, l.as_ref(), LEGEND_FONT))
+        .max();
+    longest.map(|w| w.saturating_add(84))
+}
+
 /// `label` cut with an ellipsis to fit `room` in the legend's font.
 pub(super) fn fitted<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     label: &str,
     room: u32,
 ) -> String {
-    if width_of(area, label, LEGEND_FONT) <= room {
+    fitted_in(area, label, room, LEGEND_FONT)
+}
+
+/// `label` cut with an ellipsis to fit `room` in a font of `size`.
+pub(super) fn fitted_in<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    room: u32,
+    size: u32,
+) -> String {
+    if width_of(area, label, size) <= room {
         return label.to_string();
     }
     let mut cut: String = label.to_string();
     while cut.chars().count() > 1 {
         cut.pop();
         let candidate = format!("{}…", cut.trim_end());
-        if width_of(area, &candidate, LEGEND_FONT) <= room {
+        if width_of(area, &candidate, size) <= room {
             return candidate;
         }
     }

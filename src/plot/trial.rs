@@ -61,23 +61,21 @@ pub fn grouped_bars_figure(
         }
     }
     render(
-        &Plot {
-            title: title.to_string(),
-            x: categories(
-                bars.iter().map(|b| b.label.clone()),
-                Vec::new(),
-                x_description,
+        &Plot::single(
+            title,
+            (
+                categories(
+                    bars.iter().map(|b| b.label.clone()),
+                    Vec::new(),
+                    x_description,
+                ),
+                YAxis::linear(y_label, range),
             ),
-            y: YAxis {
-                label: y_label.to_string(),
-                range,
-                log: false,
-            },
-            panels: Panel::single(marks),
-            legend: (groups.iter())
+            marks,
+            (groups.iter())
                 .map(|&(name, colour)| (Key::Fill(palette(colour)), name.to_string()))
                 .collect(),
-        },
+        ),
         settings,
     )
 }
@@ -119,25 +117,19 @@ pub fn paths_figure(
         })
         .collect();
     render(
-        &Plot {
-            title: title.to_string(),
-            x: XAxis::Numeric {
-                label: "patient (enrolment order)".into(),
-                range: (0.0, longest as f64 + 1.0),
-                log: false,
-            },
-            y: YAxis {
-                label: "dose level (1 = lowest)".into(),
-                range: (0.5, levels as f64 + 0.5),
-                log: false,
-            },
+        &Plot::new(
+            title,
+            (
+                XAxis::linear("patient (enrolment order)", (0.0, longest as f64 + 1.0)),
+                YAxis::linear("dose level (1 = lowest)", (0.5, levels as f64 + 0.5)),
+            ),
             panels,
-            legend: vec![
+            vec![
                 (Key::Line(line), "level given".into()),
                 (Key::Dot(dlt), "DLT".into()),
                 (Key::Dot(none), "no DLT".into()),
             ],
-        },
+        ),
         settings,
     )
 }

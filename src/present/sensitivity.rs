@@ -83,7 +83,7 @@ pub fn files(
         ),
         Analysis::Morris(result) => (
             vec![NamedFile::new("morris.csv", morris_csv(setup, result))],
-            figures::morris(setup, result, scenario, look)?,
+            figures::morris(study, setup, result, scenario, look)?,
         ),
         Analysis::Sobol(outcome) => (
             vec![NamedFile::new("sobol.csv", sobol_csv(setup, outcome))],

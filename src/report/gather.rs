@@ -4,9 +4,10 @@
 
 use super::captions;
 use super::model::{self, ModelSection};
-use super::tables::{self, Figure, Results, Units};
+use super::tables::{self, Figure, Results};
 use super::{InputCheck, ProvenanceSection, ReportData, format};
 use crate::diag::Diagnostic;
+use crate::metrics::Units;
 use crate::output::sha256_hex;
 use crate::record::calibration::CalibrationRecord;
 use crate::record::fit::{FitRecord, NpdeEntry, PopulationRecord};

@@ -3,6 +3,7 @@
 //! estimates.csv and fit.json of a fit).
 
 use crate::csv::{plain, split_quoted};
+use crate::metrics::{Units, metric_unit};
 use crate::record::fit::{FitRecord, SubjectOutcome};
 use base64::Engine;
 use serde::Serialize;
@@ -98,27 +99,6 @@ pub struct FitRow {
     pub observations: f64,
     /// The search's status, or why the ID could not be fitted.
     pub status: String,
-}
-
-/// Units of the quantities metrics are computed on.
-pub struct Units<'a> {
-    pub exposure: Option<&'a str>,
-    pub tumor: Option<&'a str>,
-    pub time: &'a str,
-}
-
-/// The unit of a metric by its name; `None` for fractions, counts and ratios.
-pub fn metric_unit(metric: &str, units: &Units) -> Option<String> {
-    let time = Some(units.time.to_string());
-    match metric {
-        "cmax" | "clast" => units.exposure.map(String::from),
-        m if m.starts_with("auc") => units.exposure.map(|u| format!("{u} × {}", units.time)),
-        "nadir" => units.tumor.map(String::from),
-        "expansion_fold" => Some("fold".to_string()),
-        "response" | "relapse" | "failed" => None,
-        m if m.starts_with('t') => time,
-        _ => None,
-    }
 }
 
 /// The rows of a CSV file written by cartsim, as header -> cell maps.

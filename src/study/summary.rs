@@ -30,6 +30,8 @@ pub struct ArmSummary {
     /// times are observed, non-relapsing responders censored at the end of the run. Empty
     /// without response and relapse criteria.
     pub relapse_free: Vec<(f64, f64)>,
+    /// The responders behind `relapse_free`: (relapse time, true) or (end of the run, false).
+    pub relapse_observations: Vec<(f64, bool)>,
     pub responders: usize,
 }
 
@@ -101,17 +103,18 @@ pub fn summarize(study: &Study, rows: &[MetricRow]) -> Vec<ArmSummary> {
                 .filter(|r| response.is_some_and(|k| r.values[k] == 1.0))
                 .copied()
                 .collect();
+            let relapse_observations: Vec<(f64, bool)> = match (relapse, relapse_time) {
+                (Some(flag), Some(time)) => responders
+                    .iter()
+                    .map(|r| match r.values[flag] == 1.0 {
+                        true => (r.values[time], true),
+                        false => (study.template.end, false),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             let relapse_free = match (relapse, relapse_time) {
-                (Some(flag), Some(time)) => {
-                    let observations: Vec<(f64, bool)> = responders
-                        .iter()
-                        .map(|r| match r.values[flag] == 1.0 {
-                            true => (r.values[time], true),
-                            false => (study.template.end, false),
-                        })
-                        .collect();
-                    kaplan_meier(study.template.start, &observations)
-                }
+                (Some(_), Some(_)) => kaplan_meier(study.template.start, &relapse_observations),
                 _ => Vec::new(),
             };
             ArmSummary {
@@ -119,6 +122,7 @@ pub fn summarize(study: &Study, rows: &[MetricRow]) -> Vec<ArmSummary> {
                 failed: arm_rows.len() - simulated.len(),
                 metrics,
                 relapse_free,
+                relapse_observations,
                 responders: responders.len(),
             }
         })

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use super::super::FONT;
 use super::categories::{Labels, wrap};
 use super::{
-    DESCRIPTION_FONT, DESCRIPTION_LINE, GAP, MARGIN, MARGIN_RIGHT, Panel, Plot, STRIP, XAxis,
-    Y_LABEL_AREA, grid,
+    DESCRIPTION_FONT, DESCRIPTION_LINE, GAP, MARGIN, MARGIN_RIGHT, NAME_FONT, NAME_ROOM, Panel,
+    Plot, STRIP, XAxis, Y_LABEL_AREA, grid,
 };
 
 /// The panels' places in the chart area, and the category names under the x axis if any.
@@ -22,8 +22,13 @@ pub(super) struct Layout<'a> {
     pub plot_height: u32,
     /// The height of the strip above each panel holding its label; 0 when none has a label.
     pub strip_height: u32,
-    /// The height of the tick label area under the last panel of each column.
+    /// The height of the tick label area under the last panel of each column (the table under
+    /// the axis included).
     pub x_label_area: u32,
+    /// The height of the table under the axis description (0 without one).
+    pub table_height: u32,
+    /// The width of the tick label area left of the first column (with the y description).
+    pub y_label_area: u32,
     /// The top left corner of the first panel's plotting area.
     pub x0: u32,
     pub y0: u32,
@@ -52,7 +57,8 @@ impl<'a> Layout<'a> {
         (area_width, area_height): (u32, u32),
     ) -> Self {
         let (rows, columns) = grid(panels.len(), root.dim_in_pixel().0);
-        let fixed_width = MARGIN + MARGIN_RIGHT + Y_LABEL_AREA + gaps(columns);
+        let y_label_area = y_label_area(root, &plot.y.names);
+        let fixed_width = MARGIN + MARGIN_RIGHT + y_label_area + gaps(columns);
         let plot_width = area_width.saturating_sub(fixed_width) / columns as u32;
 
         let (x_desc, labels) = match &plot.x {
@@ -71,8 +77,10 @@ impl<'a> Layout<'a> {
         let room = columns as u32 * plot_width + gaps(columns);
         let x_desc_lines = wrap(x_desc, room.max(1), width_of);
         let extra = x_desc_lines.len().saturating_sub(1) as u32 * DESCRIPTION_LINE;
-        let x_label_area =
-            extra + (labels.as_ref()).map_or(70, |l| l.area_height(!x_desc.is_empty()));
+        let table_height = plot.table.as_ref().map_or(0, |t| t.height());
+        let x_label_area = extra
+            + table_height
+            + (labels.as_ref()).map_or(70, |l| l.area_height(!x_desc.is_empty()));
         let strip_height = if panels.iter().any(|p| !p.label.is_empty()) {
             STRIP
         } else {
@@ -88,7 +96,9 @@ impl<'a> Layout<'a> {
             plot_height,
             strip_height,
             x_label_area,
-            x0: MARGIN + Y_LABEL_AREA,
+            table_height,
+            y_label_area,
+            x0: MARGIN + y_label_area,
             y0: MARGIN + strip_height,
             x_desc_lines,
             labels,
@@ -99,7 +109,7 @@ impl<'a> Layout<'a> {
     /// panel of each column.
     pub fn cell(&self, i: usize) -> Cell {
         let (row, column) = ((i / self.columns) as u32, (i % self.columns) as u32);
-        let y_area = if column == 0 { Y_LABEL_AREA } else { 0 };
+        let y_area = if column == 0 { self.y_label_area } else { 0 };
         let x_area = if i + self.columns >= self.count {
             self.x_label_area
         } else {
@@ -121,6 +131,19 @@ impl<'a> Layout<'a> {
             self.rows as u32 * (self.strip_height + self.plot_height) + gaps(self.rows),
         )
     }
+}
+
+/// The y label area: `Y_LABEL_AREA`, or wide enough for the longest category name beside
+/// the y description, up to 40% of the canvas (longer names are cut).
+fn y_label_area(root: &DrawingArea<SVGBackend<'_>, Shift>, names: &[String]) -> u32 {
+    let style = TextStyle::from((FONT, NAME_FONT).into_font());
+    let widest = (names.iter())
+        .map(|n| root.estimate_text_size(n, &style).map_or(0, |d| d.0))
+        .max();
+    let most = root.dim_in_pixel().0 * 2 / 5;
+    widest.map_or(Y_LABEL_AREA, |w| {
+        (w + NAME_ROOM).clamp(Y_LABEL_AREA, most.max(Y_LABEL_AREA))
+    })
 }
 
 /// The space between `n` panels side by side (or one above the other).

@@ -269,6 +269,7 @@ fn relapse_free_figure(
         .map(|(s, label)| StepCurve {
             label: format!("{label}, {} responders", s.responders),
             points: s.relapse_free.clone(),
+            observations: s.relapse_observations.clone(),
         })
         .collect();
     let title = "Relapse-free fraction of responders (Kaplan-Meier)";

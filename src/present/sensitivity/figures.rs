@@ -2,12 +2,13 @@
 //! Morris plane, Sobol' index bars.
 
 use crate::diag::Diagnostic;
+use crate::metrics::{Units, metric_unit};
 use crate::plot::{
     Figure, FigureSettings, IndexBar, MorrisPoint, PlotError, Series, TornadoBar, YScale,
     indices_figure, morris_figure, render_figure, tornado_figure,
 };
 use crate::present::NamedFile;
-use crate::sensitivity::{LocalResult, MorrisResult, Setup, SobolOutcome};
+use crate::sensitivity::{LocalResult, MetricChoice, MorrisResult, Setup, SobolOutcome};
 use crate::study::Study;
 
 type Figures = Result<Vec<NamedFile>, Diagnostic>;
@@ -83,8 +84,28 @@ pub(super) fn local(
     Ok(figures)
 }
 
-/// The (mu*, sigma) plane per metric.
+/// The unit of a metric's values: a metric column's (`metrics::metric_unit`) or a state's or
+/// output's; `None` when unknown or a fraction.
+fn unit_of(study: &Study, metric: &MetricChoice) -> Option<String> {
+    match metric {
+        MetricChoice::Column { name, .. } => {
+            let column = |c: &Option<(String, usize)>| {
+                c.as_ref().and_then(|(_, k)| study.model.column_unit(*k))
+            };
+            let units = Units {
+                exposure: column(&study.metrics.exposure),
+                tumor: column(&study.metrics.tumor),
+                time: &study.model.time_unit,
+            };
+            metric_unit(name, &units)
+        }
+        MetricChoice::At { column, .. } => study.model.column_unit(*column).map(String::from),
+    }
+}
+
+/// The (mu*, sigma) plane per metric, both axes in the metric's unit per parameter range.
 pub(super) fn morris(
+    study: &Study,
     setup: &Setup,
     result: &MorrisResult,
     scenario: &str,
@@ -100,7 +121,8 @@ pub(super) fn morris(
             })
             .collect();
         let title = format!("{}: Morris screening, {scenario}", metric.name());
-        let unit = format!("{} per range", metric.name());
+        let unit = unit_of(study, metric).unwrap_or_else(|| metric.name().to_string());
+        let unit = format!("{unit} per parameter range");
         let drawn = morris_figure(&title, &unit, &points, look).map_err(failed)?;
         figures.extend(NamedFile::figure(
             &format!("figures/morris_{}", file_part(metric.name())),

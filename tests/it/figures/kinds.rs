@@ -148,6 +148,7 @@ fn steps(look: &FigureSettings) -> Result<Rendered, PlotError> {
                     )
                 })
                 .collect(),
+            observations: (1..=20).map(|j| (10.0 * j as f64, j % 3 != 0)).collect(),
         })
         .collect();
     steps_figure(
@@ -267,7 +268,7 @@ pub const KINDS: &[Kind] = &[
     Kind {
         name: "steps",
         title: "Relapse-free",
-        labels: &["time (day)", "fraction"],
+        labels: &["time (day)", "fraction", "number at risk"],
         draw: steps,
     },
     Kind {
