@@ -14,19 +14,9 @@ pub(super) enum Dialect {
     R,
 }
 
-fn is_truth(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Binary(op, _, _) => {
-            op.is_comparison() || matches!(op, BinaryOp::And | BinaryOp::Or)
-        }
-        ExprKind::Unary(UnaryOp::Not, _) => true,
-        _ => false,
-    }
-}
-
 /// A condition: a number `x` is `x != 0`.
 fn truth(e: &Expr, dialect: Dialect) -> String {
-    match is_truth(e) {
+    match e.is_truth_value() {
         true => text(e, dialect),
         false => format!("({} != 0)", text(e, dialect)),
     }

@@ -9,6 +9,20 @@ pub struct Expr {
     pub span: Range<usize>,
 }
 
+impl Expr {
+    /// Whether the expression is a truth value (a comparison, `and`, `or`, `not`) rather than
+    /// a number: exporters write a number `x` used as a condition as `x != 0`.
+    pub fn is_truth_value(&self) -> bool {
+        match &self.kind {
+            ExprKind::Binary(op, _, _) => {
+                op.is_comparison() || matches!(op, BinaryOp::And | BinaryOp::Or)
+            }
+            ExprKind::Unary(UnaryOp::Not, _) => true,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Number(f64),

@@ -214,19 +214,9 @@ fn condition(text: &ExprText, what: &str) -> Result<String, Diagnostic> {
     ))
 }
 
-fn is_truth(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Binary(op, _, _) => {
-            op.is_comparison() || matches!(op, BinaryOp::And | BinaryOp::Or)
-        }
-        ExprKind::Unary(UnaryOp::Not, _) => true,
-        _ => false,
-    }
-}
-
 /// A truth value in MathML: a number `x` is `x != 0`.
 fn truth(e: &Expr) -> String {
-    match is_truth(e) {
+    match e.is_truth_value() {
         true => content(e),
         false => format!("<apply><neq/>{}<cn>0</cn></apply>", content(e)),
     }
@@ -234,7 +224,7 @@ fn truth(e: &Expr) -> String {
 
 /// A number in MathML: a truth value `b` is `piecewise(1 if b, otherwise 0)`.
 fn mathml(e: &Expr) -> String {
-    match is_truth(e) {
+    match e.is_truth_value() {
         true => format!(
             "<piecewise><piece><cn>1</cn>{}</piece><otherwise><cn>0</cn></otherwise></piecewise>",
             content(e)
