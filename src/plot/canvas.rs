@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use self::layout::{Cell, Layout};
 use self::marks::draw_mark;
-use super::floor::draw_band;
+use super::floor::{draw_band, draw_band_label};
 use super::format::{FigureSettings, Rendered, finish};
 use super::text::{self, tick_format};
 use super::{FONT, PlotError, drawing, register_font};
@@ -220,6 +220,9 @@ where
         }
         for mark in &panel.marks {
             draw_mark(&mut chart, mark)?;
+        }
+        if let Some(floor) = plot.y.floor {
+            draw_band_label(chart.plotting_area(), x_lo, y_lo, floor)?;
         }
         if let (Some(labels), true) = (&layout.labels, cell.x_area > 0) {
             labels.draw(root, &chart)?;

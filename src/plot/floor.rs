@@ -65,7 +65,7 @@ impl LogAxis {
     }
 }
 
-/// The band under `floor` across `x`, filled grey and labelled with the floor.
+/// The band under `floor` across `x`, filled grey (drawn before the data).
 pub(super) fn draw_band<DB, CT>(
     area: &DrawingArea<DB, CT>,
     (x0, x1): (f64, f64),
@@ -79,7 +79,20 @@ where
     let band = Rectangle::new([(x0, bottom), (x1, floor)], BAND_FILL.filled());
     area.draw(&band).map_err(drawing)?;
     let edge = PathElement::new([(x0, floor), (x1, floor)], BAND_INK.stroke_width(1));
-    area.draw(&edge).map_err(drawing)?;
+    area.draw(&edge).map_err(drawing)
+}
+
+/// The band's label, drawn after the data so that bands and lines inside it do not hide it.
+pub(super) fn draw_band_label<DB, CT>(
+    area: &DrawingArea<DB, CT>,
+    x0: f64,
+    bottom: f64,
+    floor: f64,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
     let style = TextStyle::from((FONT, 18).into_font())
         .color(&BAND_INK)
         .pos(Pos::new(HPos::Left, VPos::Center));
