@@ -5,7 +5,8 @@ use crate::diag::Diagnostic;
 use crate::expr::RESERVED_NAMES;
 use crate::spec::LoadedModel;
 
-fn is_identifier(name: &str) -> bool {
+/// Whether `name` is a valid name in a model file: a letter or `_`, then letters, digits, `_`.
+pub(crate) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

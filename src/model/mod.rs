@@ -2,6 +2,7 @@
 //! breakpoints known. Pure and shareable across threads.
 
 mod check;
+pub(crate) use check::is_identifier;
 mod columns;
 mod compile;
 mod events;

@@ -3,6 +3,7 @@
 
 use super::roles::Symbol;
 use crate::expr::RESERVED_NAMES;
+use crate::model::is_identifier;
 use std::collections::HashMap;
 
 /// The cartsim name of every SBML id.
@@ -81,12 +82,4 @@ impl Names {
         }
         name
     }
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

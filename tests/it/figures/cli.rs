@@ -92,3 +92,65 @@ fn a_bad_figures_block_is_an_error_with_a_hint() {
     let output = cartsim(&["run", "run.yaml", "--figure-size", "9x9"], &directory);
     assert_eq!(output.status.code(), Some(2), "a usage error");
 }
+
+/// Every figure file a folder holds, at its top and in figures/.
+fn figure_files(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    [folder.to_path_buf(), folder.join("figures")]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let extension = path.extension().and_then(|e| e.to_str());
+            matches!(extension, Some("png" | "svg" | "pdf"))
+        })
+        .collect()
+}
+
+#[test]
+fn figures_none_writes_the_tables_and_no_figure() {
+    let directory = scratch("figures-none");
+    let model = repo_path("models/onecomp_iv_bolus.yaml")
+        .display()
+        .to_string();
+    let simulate = ["simulate", &model, "--out", "s", "--figures", "none"];
+    let output = cartsim(&simulate, &directory);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(directory.join("s/trajectory.csv").exists());
+    assert_eq!(
+        figure_files(&directory.join("s")),
+        Vec::<std::path::PathBuf>::new()
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("trajectory.png"), "{stdout}");
+
+    let run = format!("model: {model}\npopulation: {{n: 5}}\nfigures: {{formats: [none]}}\n");
+    std::fs::write(directory.join("run.yaml"), run).unwrap();
+    let output = cartsim(&["run", "run.yaml", "--out", "r"], &directory);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(directory.join("r/metrics.csv").exists());
+    assert_eq!(
+        figure_files(&directory.join("r")),
+        Vec::<std::path::PathBuf>::new()
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("figures/"));
+
+    // `none` beside a format is refused, naming the flag.
+    let mixed = ["simulate", &model, "--out", "m", "--figures", "none,png"];
+    let output = cartsim(&mixed, &directory);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`--figures` names `none` with formats"),
+        "{stderr}"
+    );
+    assert!(!directory.join("m").exists());
+}
