@@ -6,6 +6,7 @@
 
 pub mod phases;
 pub mod response;
+pub mod selection;
 pub mod summary;
 
 use crate::trajectory::{Peak, Trajectory};

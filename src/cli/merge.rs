@@ -5,13 +5,14 @@ use super::Failure;
 use super::run_files::{
     LoadedStudy, default_folder, load_study, read, run_provenance, write_record, write_run_files,
 };
+use super::run_tables::{RunTables, Streamed};
 use crate::diag::Diagnostic;
 use crate::output::{Destination, Owner, Staging};
 use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
 use crate::record::run::{RunInputs, RunRecord, ShardState, every_shard_once};
 use crate::record::{Record, from_json};
-use crate::study::{Merger, Shard, Study, StudyResult, Table, whole};
+use crate::study::{Merger, RunSink, Shard, Study, StudyResult, Table, whole};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -114,7 +115,11 @@ fn run_of(first: &RunRecord, run: Option<&Path>) -> Result<LoadedStudy, Failure>
 }
 
 /// Every shard's state and tables, combined into the result of one unsharded run.
-fn combine(study: &Study, shards: &[ShardFolder]) -> Result<StudyResult, Failure> {
+fn combine(
+    study: &Study,
+    shards: &[ShardFolder],
+    sink: &mut dyn RunSink,
+) -> Result<StudyResult, Failure> {
     let mut merger = Merger::new(study);
     for shard in shards {
         let path = |name: &str| shard.folder.join(name);
@@ -128,7 +133,7 @@ fn combine(study: &Study, shards: &[ShardFolder]) -> Result<StudyResult, Failure
                 file: file.display().to_string(),
             })
         };
-        merger.add(&Shard {
+        let shard = Shard {
             folder: shard.folder.display().to_string(),
             k: shard.k,
             parts: shard.n,
@@ -136,7 +141,8 @@ fn combine(study: &Study, shards: &[ShardFolder]) -> Result<StudyResult, Failure
             state,
             metrics: table("metrics.csv", "a shard's metrics")?,
             subjects: table("subjects.csv", "a shard's subjects")?,
-        })?;
+        };
+        merger.add(&shard, sink)?;
     }
     Ok(merger.finish())
 }
@@ -174,7 +180,6 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let loaded = run_of(first, args.run.as_deref())?;
     let study = &loaded.study;
     let look = args.figure.resolve(loaded.run.spec.figures.as_ref())?;
-    let result = combine(study, &shards)?;
     let run_file = (args.run.clone()).unwrap_or_else(|| PathBuf::from(&first.inputs.run_file.path));
     let directory = (args.out.clone()).unwrap_or_else(|| default_folder(&run_file, ""));
     let mut staging = Staging::new(&Destination {
@@ -182,7 +187,12 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         owner: Owner::Run,
         force: args.force,
     })?;
-    let mut written = write_run_files(&mut staging, study, &result, false, &look)?;
+    let trajectories = Streamed::open(&mut staging, "trajectories.csv", None)?;
+    let observations = Streamed::open(&mut staging, "observations.csv", None)?;
+    let mut tables = RunTables::open(&mut staging, study, trajectories, observations)?;
+    let result = combine(study, &shards, &mut tables)?;
+    let summaries = tables.finish(&result.tally)?;
+    let mut written = write_run_files(&mut staging, study, &result, &summaries, false, &look)?;
     for name in ["trajectories.csv", "observations.csv"] {
         if join_streamed(&mut staging, &shards, name)? {
             written.push(name.into());

@@ -19,6 +19,7 @@ mod report;
 mod report_files;
 mod run;
 mod run_files;
+mod run_tables;
 mod sensitivity;
 mod simulate;
 mod trial;

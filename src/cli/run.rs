@@ -3,15 +3,15 @@
 
 use super::Failure;
 use super::run_files::{default_folder, load_study, run_provenance, write_record, write_run_files};
+use super::run_tables::{RunTables, Streamed};
 use crate::diag::{Diagnostic, Severity, count};
 use crate::output::{Destination, Owner, Staging};
 use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
 use crate::record::run::ShardSlice;
 use crate::report::Format;
-use crate::study::{Study, TrajectorySink, execute, shard_subjects, trajectories_header};
+use crate::study::{Study, execute, shard_subjects, trajectories_header};
 use clap::Args;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -59,49 +59,6 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     }
 }
 
-/// A table streamed as subjects finish: trajectories.csv of `--save-trajectories`,
-/// observations.csv of `--save-observations`.
-struct Streamed {
-    name: &'static str,
-    /// `None` when the table was not asked for.
-    file: Option<BufWriter<std::fs::File>>,
-}
-
-impl Streamed {
-    /// The table `name` with `header`, in the staging folder when `wanted`.
-    fn open(
-        staging: &mut Staging,
-        name: &'static str,
-        header: Option<String>,
-    ) -> Result<Streamed, Diagnostic> {
-        let mut table = Streamed { name, file: None };
-        if let Some(header) = header {
-            table.file = Some(staging.create(name)?);
-            table.append(&header)?;
-        }
-        Ok(table)
-    }
-
-    fn append(&mut self, text: &str) -> Result<(), Diagnostic> {
-        let name = self.name;
-        match self.file.as_mut() {
-            Some(file) => (file.write_all(text.as_bytes())).map_err(|e| Self::failed(name, e)),
-            None => Ok(()),
-        }
-    }
-
-    fn finish(self) -> Result<(), Diagnostic> {
-        let name = self.name;
-        (self.file).map_or(Ok(()), |mut file| {
-            file.flush().map_err(|e| Self::failed(name, e))
-        })
-    }
-
-    fn failed(name: &str, error: std::io::Error) -> Diagnostic {
-        Diagnostic::new(format!("cannot write {name}: {error}"))
-    }
-}
-
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let loaded = load_study(&args.run, &args.scenarios)?;
@@ -116,32 +73,22 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         force: args.force,
     })?;
     let header = (args.save_trajectories).then(|| trajectories_header(study));
-    let mut trajectories = Streamed::open(&mut staging, "trajectories.csv", header)?;
+    let trajectories = Streamed::open(&mut staging, "trajectories.csv", header)?;
     let header = match args.save_observations {
         true => Some(observations_header(study, &args.run)?),
         false => None,
     };
-    let mut observations = Streamed::open(&mut staging, "observations.csv", header)?;
-    let mut sink = |text: &str| trajectories.append(text);
-    let mut observation_sink = |text: &str| observations.append(text);
+    let observations = Streamed::open(&mut staging, "observations.csv", header)?;
+    let mut tables = RunTables::open(&mut staging, study, trajectories, observations)?;
     let bar = super::progress_bar(range.end - range.start, "subjects");
     let progress = || bar.inc(1);
-    let save = args.save_trajectories;
-    let result = pool.install(|| {
-        execute(
-            study,
-            range.clone(),
-            save.then_some(&mut sink as TrajectorySink),
-            (args.save_observations).then_some(&mut observation_sink as TrajectorySink),
-            &progress,
-        )
-    })?;
+    let result = pool.install(|| execute(study, range.clone(), &mut tables, &progress))?;
     bar.finish_and_clear();
     let writing = super::phase("writing tables and figures");
-    trajectories.finish()?;
-    observations.finish()?;
-    let mut written = write_run_files(&mut staging, study, &result, args.shard.is_some(), &look)?;
-    if save {
+    let summaries = tables.finish(&result.tally)?;
+    let shard = args.shard.is_some();
+    let mut written = write_run_files(&mut staging, study, &result, &summaries, shard, &look)?;
+    if args.save_trajectories {
         written.push("trajectories.csv".into());
     }
     if args.save_observations {

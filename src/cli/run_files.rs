@@ -11,8 +11,7 @@ use crate::record::provenance::{FILE as PROVENANCE, InputFile, InputRole, Kind, 
 use crate::record::run::{HashedFile, ModelFile, RunInputs, RunRecord};
 use crate::record::{Record, to_json};
 use crate::spec::{Loaded, RunSpec, load_yaml};
-use crate::study::{Study, StudyInputs, StudyResult, check};
-use std::io::Write;
+use crate::study::{ArmSummary, Study, StudyInputs, StudyResult, check};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -158,27 +157,18 @@ pub(super) fn write_all(staging: &mut Staging, files: &[NamedFile]) -> Result<()
         .try_for_each(|file| staging.write(&file.name, &file.bytes))
 }
 
-/// Writes the tables, and the figures or (for a shard) the shard state, of a finished run;
-/// returns what was written, figures counted.
+/// Writes the summary tables, and the figures or (for a shard) the shard state, of a finished
+/// run (whose metrics.csv and subjects.csv were streamed: `RunTables`); returns what was
+/// written, figures counted.
 pub(super) fn write_run_files(
     staging: &mut Staging,
     study: &Study,
     result: &StudyResult,
+    summaries: &[ArmSummary],
     shard: bool,
     look: &FigureSettings,
 ) -> Result<Vec<String>, Failure> {
-    let io = |e: std::io::Error| Diagnostic::new(format!("cannot write the results: {e}"));
-    let mut file = staging.create("metrics.csv")?;
-    present::metrics_table(study, result, &mut file)
-        .and_then(|_| file.flush())
-        .map_err(io)?;
-    drop(file);
-    let mut file = staging.create("subjects.csv")?;
-    present::subjects_table(study, result, &mut file)
-        .and_then(|_| file.flush())
-        .map_err(io)?;
-    drop(file);
-    let files = present::files(study, result, shard, look)?;
+    let files = present::files(study, result, summaries, shard, look)?;
     write_all(staging, &files)?;
     let figures = files
         .iter()

@@ -83,16 +83,38 @@ pub fn normal_quantile(probability: f64) -> f64 {
 /// h = (n - 1) · `probability`, the quantile is x⌊h⌋ + (h - ⌊h⌋)(x⌊h⌋₊₁ - x⌊h⌋). NaN for empty
 /// input or a probability outside [0, 1]. `sorted` must be in ascending order.
 pub fn quantile(sorted: &[f64], probability: f64) -> f64 {
-    if sorted.is_empty() || !(0.0..=1.0).contains(&probability) {
+    quantile_of(sorted.len() as u64, probability, |rank| {
+        sorted[rank as usize]
+    })
+}
+
+/// The order statistics (0-based ranks) the type-7 quantile at `probability` of `n` values
+/// needs: one, or two to interpolate between; none when it is NaN.
+pub fn quantile_ranks(n: u64, probability: f64) -> Vec<u64> {
+    if n == 0 || !(0.0..=1.0).contains(&probability) {
+        return Vec::new();
+    }
+    let position = probability * (n - 1) as f64;
+    let lower = position.floor() as u64;
+    match position - lower as f64 == 0.0 {
+        true => vec![lower],
+        false => vec![lower, lower + 1],
+    }
+}
+
+/// The type-7 quantile (see `quantile`) of `n` values given their order statistics:
+/// `order(rank)` is the value at `rank` (0-based, ascending), asked only for `quantile_ranks`.
+pub fn quantile_of(n: u64, probability: f64, order: impl Fn(u64) -> f64) -> f64 {
+    if n == 0 || !(0.0..=1.0).contains(&probability) {
         return f64::NAN;
     }
-    let position = probability * (sorted.len() - 1) as f64;
-    let lower = position.floor() as usize;
+    let position = probability * (n - 1) as f64;
+    let lower = position.floor() as u64;
     let fraction = position - lower as f64;
     if fraction == 0.0 {
-        sorted[lower]
+        order(lower)
     } else {
-        sorted[lower] + fraction * (sorted[lower + 1] - sorted[lower])
+        order(lower) + fraction * (order(lower + 1) - order(lower))
     }
 }
 

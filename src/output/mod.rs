@@ -192,6 +192,9 @@ fn sibling(target: &Path, what: &str) -> PathBuf {
     parent.join(format!(".{name}.cartsim-{what}-{}", std::process::id()))
 }
 
+/// The staging folder's subfolder of scratch files (see `Staging::scratch`).
+const SCRATCH: &str = ".scratch";
+
 /// A command's result being written into a staging folder beside its destination; `commit`
 /// swaps it in for the previous result. Dropped without `commit`, it removes what it wrote.
 pub struct Staging {
@@ -267,6 +270,22 @@ impl Staging {
             .map_err(|e| failure("write", &path, e))
     }
 
+    /// A file for the command's own use while it runs (a table spilled to disk), in the
+    /// staging folder but not part of the result: `commit` removes it with the others.
+    pub fn scratch(&mut self, name: &str) -> Result<(PathBuf, File), Diagnostic> {
+        let folder = self.folder.join(SCRATCH);
+        std::fs::create_dir_all(&folder).map_err(|e| failure("create folder", &folder, e))?;
+        let path = folder.join(name);
+        let file = (File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true))
+        .open(&path)
+        .map_err(|e| failure("write", &path, e))?;
+        Ok((path, file))
+    }
+
     /// Replaces the previous result with this one: the old folder is renamed aside, the
     /// staging folder renamed into place, then the old one removed. When the second rename
     /// fails, the old folder is renamed back. Writes the record first (see `record`).
@@ -274,6 +293,10 @@ impl Staging {
     pub fn commit(mut self) -> Result<(), Diagnostic> {
         if let Some(signal) = crate::interrupt::requested() {
             return Err(crate::interrupt::stopped(signal));
+        }
+        let scratch = self.folder.join(SCRATCH);
+        if scratch.exists() {
+            std::fs::remove_dir_all(&scratch).map_err(|e| failure("remove", &scratch, e))?;
         }
         if let Some(mut record) = self.record.take() {
             let mut files = self.files.clone();

@@ -1,11 +1,13 @@
 //! The batch: every subject of a range in every arm, in parallel (rayon) and reproducibly.
 //! Subjects are processed in blocks; within a block each worker adds to its own band sketches
-//! (integer counts, merged exactly at the end), and rows come back in subject order, so the
-//! result does not depend on the thread count. A stop request (`interrupt`) ends it after the
+//! (integer counts, merged exactly at the end), and each block's rows go to a `RunSink` in
+//! subject order (nothing per subject is kept), so the result does not depend on the thread
+//! count and memory does not grow with the population. A stop request (`interrupt`) ends it after the
 //! block in progress, whose remaining simulations then fail at once.
 
 use super::bands::BandSet;
 use super::metrics::MetricRow;
+use super::summary::Tally;
 use super::{Arm, Study};
 use crate::diag::Diagnostic;
 use crate::population::Subject;
@@ -24,8 +26,23 @@ const BLOCK: u64 = 4096;
 /// Called once per finished subject, from the worker threads.
 pub type Progress<'a> = &'a (dyn Fn() + Sync);
 
-/// Receives the long-format trajectory text, block by block in subject order.
-pub type TrajectorySink<'a> = &'a mut dyn FnMut(&str) -> Result<(), Diagnostic>;
+/// One block of finished subjects, in subject order.
+pub struct Block<'a> {
+    pub subjects: &'a [SubjectRecord],
+    /// Sorted by arm, then subject.
+    pub rows: &'a [MetricRow],
+    /// Long-format trajectory rows (empty unless the sink wants them).
+    pub trajectories: &'a str,
+    /// observations.csv rows (empty unless the sink wants them).
+    pub observations: &'a str,
+}
+
+/// Where a run's per-subject results go (files, for `cartsim run`), block by block.
+pub trait RunSink {
+    /// Whether the block's trajectories and observations text is wanted (built only then).
+    fn wants(&self) -> (bool, bool);
+    fn block(&mut self, block: Block) -> Result<(), Diagnostic>;
+}
 
 /// One subject's simulation in one arm: the time of its first dose (the start when there is
 /// none), and the exposure output's peak on the solver's solution.
@@ -46,13 +63,46 @@ pub struct SubjectRecord {
     pub etas: Vec<f64>,
 }
 
-/// Everything a population run produces before it is written.
+/// A `RunSink` keeping every subject and row in memory (small runs, tests); it asks for no
+/// trajectory or observation text.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub subjects: Vec<SubjectRecord>,
+    /// Per arm, its rows in subject order.
+    pub per_arm: Vec<Vec<MetricRow>>,
+}
+
+impl Collected {
+    /// Every row, sorted by arm, then subject (as metrics.csv).
+    pub fn rows(&self) -> Vec<&MetricRow> {
+        self.per_arm.iter().flatten().collect()
+    }
+}
+
+impl RunSink for Collected {
+    fn wants(&self) -> (bool, bool) {
+        (false, false)
+    }
+
+    fn block(&mut self, block: Block) -> Result<(), Diagnostic> {
+        self.subjects.extend_from_slice(block.subjects);
+        for row in block.rows {
+            let arm = row.arm as usize;
+            if self.per_arm.len() <= arm {
+                self.per_arm.resize(arm + 1, Vec::new());
+            }
+            self.per_arm[arm].push(row.clone());
+        }
+        Ok(())
+    }
+}
+
+/// What a population run keeps of its subjects (their rows went to a `RunSink`).
 #[derive(Debug, Clone)]
 pub struct StudyResult {
     pub times: Vec<f64>,
-    pub subjects: Vec<SubjectRecord>,
-    /// Sorted by arm, then subject.
-    pub rows: Vec<MetricRow>,
+    /// The rows counted per arm, for the summary and the failures.
+    pub tally: Tally,
     pub bands: BandSet,
     /// Per arm, the typical subject's tracked values (`[time * outputs + output]`), or why its
     /// simulation failed.
@@ -270,14 +320,13 @@ impl Study {
 }
 
 /// Runs subjects `range` (positions from 0) of the study in every arm on the current rayon
-/// pool. `trajectories` receives the long-format trajectory text block by block, in subject
-/// order, when given; `observations` the observations.csv rows likewise. Fails only when a subject cannot be sampled or the sink fails; a subject
-/// whose simulation fails gets a row saying why.
+/// pool, giving each block of finished subjects to `sink` in subject order. Fails only when a
+/// subject cannot be sampled or the sink fails; a subject whose simulation fails gets a row
+/// saying why.
 pub fn execute(
     study: &Study,
     range: Range<u64>,
-    mut trajectories: Option<TrajectorySink>,
-    mut observations: Option<TrajectorySink>,
+    sink: &mut dyn RunSink,
     progress: Progress,
 ) -> Result<StudyResult, Diagnostic> {
     let times = study.output_times();
@@ -293,11 +342,9 @@ pub fn execute(
                 .map(|run| study.tracked_values(&run.simulation, times.len()))
         })
         .collect();
-    let mut subjects = Vec::new();
-    let mut rows_by_arm: Vec<Vec<MetricRow>> = vec![Vec::new(); study.arms.len()];
+    let mut tally = Tally::new(study);
     let mut steps = 0;
-    let save = trajectories.is_some();
-    let observe = observations.is_some();
+    let (save, observe) = sink.wants();
     let mut start = range.start;
     while start < range.end {
         let end = (start + BLOCK).min(range.end);
@@ -319,24 +366,32 @@ pub fn execute(
             })
             .collect();
         crate::interrupt::check()?;
+        if let Some(problem) = outcomes.iter().find_map(|o| o.bad_observation.clone()) {
+            return Err(Diagnostic::new(problem)
+                .path("population.residual.sd")
+                .hint("the residual `sd` is far too large: for `proportional` and `exponential` it is a fraction (0.2 means 20%), for `additive` it is in the output's units"));
+        }
+        let mut rows: Vec<MetricRow> = Vec::with_capacity(outcomes.len() * study.arms.len());
+        let (mut subjects, mut trajectories, mut observations) = (
+            Vec::with_capacity(outcomes.len()),
+            String::new(),
+            String::new(),
+        );
         for outcome in outcomes {
-            if let Some(problem) = outcome.bad_observation {
-                return Err(Diagnostic::new(problem)
-                    .path("population.residual.sd")
-                    .hint("the residual `sd` is far too large: for `proportional` and `exponential` it is a fraction (0.2 means 20%), for `additive` it is in the output's units"));
-            }
             steps += outcome.steps;
             subjects.push(outcome.record);
-            for row in outcome.rows {
-                rows_by_arm[row.arm as usize].push(row);
-            }
-            if let Some(sink) = trajectories.as_mut() {
-                sink(&outcome.trajectories)?;
-            }
-            if let Some(sink) = observations.as_mut() {
-                sink(&outcome.observations)?;
-            }
+            rows.extend(outcome.rows);
+            trajectories.push_str(&outcome.trajectories);
+            observations.push_str(&outcome.observations);
         }
+        rows.sort_by_key(|row| row.arm);
+        rows.iter().for_each(|row| tally.add(row));
+        sink.block(Block {
+            subjects: &subjects,
+            rows: &rows,
+            trajectories: &trajectories,
+            observations: &observations,
+        })?;
         start = end;
     }
     let mut merged = empty();
@@ -348,8 +403,7 @@ pub fn execute(
     }
     Ok(StudyResult {
         times,
-        subjects,
-        rows: rows_by_arm.into_iter().flatten().collect(),
+        tally,
         bands: merged,
         typical,
         steps,

@@ -13,13 +13,15 @@ mod tables;
 
 pub use bands::{BandSet, RELATIVE_ERROR, Sketch};
 pub use check::{StudyInputs, check, check_scenarios_in};
-pub use execute::{Progress, StudyResult, SubjectRecord, TrajectorySink, execute};
+pub use execute::{Block, Collected, Progress, RunSink, StudyResult, SubjectRecord, execute};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
 pub use shards::{Merger, Shard, Table, shard_subjects, whole};
-pub use summary::{ArmSummary, MetricSummary, summarize};
+pub use summary::{
+    ArmSummary, ArmValues, MetricSummary, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows,
+};
 pub use tables::{
-    metrics_csv, parse_metrics_csv, parse_subjects_csv, percentiles_csv, subjects_csv, summary_csv,
-    trajectories_header,
+    metrics_header, metrics_rows, parse_metrics_csv, parse_subjects_csv, percentiles_csv,
+    subjects_header, subjects_rows, summary_csv, trajectories_header,
 };
 
 use crate::diag::Diagnostic;

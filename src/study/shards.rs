@@ -4,8 +4,9 @@
 
 use super::Study;
 use super::bands::BandSet;
-use super::execute::{StudyResult, SubjectRecord};
+use super::execute::{Block, RunSink, StudyResult, SubjectRecord};
 use super::metrics::MetricRow;
+use super::summary::Tally;
 use super::tables::{parse_metrics_csv, parse_subjects_csv};
 use crate::diag::Diagnostic;
 use crate::record::run::ShardState;
@@ -55,12 +56,12 @@ pub struct Shard {
     pub subjects: Table,
 }
 
-/// Shards combined one at a time, in shard order.
+/// Shards combined one at a time, in shard order: their rows and subjects go on to a
+/// `RunSink` as one run's would, their bands and counts are merged.
 pub struct Merger<'a> {
     study: &'a Study,
     bands: BandSet,
-    per_arm: Vec<Vec<MetricRow>>,
-    subjects: Vec<SubjectRecord>,
+    tally: Tally,
     typical: Vec<Result<Vec<f64>, Diagnostic>>,
     steps: u64,
 }
@@ -74,16 +75,15 @@ impl<'a> Merger<'a> {
                 study.tracked.len(),
                 study.output_times().len(),
             ),
-            per_arm: vec![Vec::new(); study.arms.len()],
-            subjects: Vec::new(),
+            tally: Tally::new(study),
             typical: Vec::new(),
             steps: 0,
         }
     }
 
-    /// Adds the next shard: its bands, steps, rows and subjects (the typical curves are the
-    /// first shard's; every shard computes the same).
-    pub fn add(&mut self, shard: &Shard) -> Result<(), Diagnostic> {
+    /// Adds the next shard: its bands and steps, and its rows and subjects given to `sink`
+    /// (the typical curves are the first shard's; every shard computes the same).
+    pub fn add(&mut self, shard: &Shard, sink: &mut dyn RunSink) -> Result<(), Diagnostic> {
         self.bands
             .merge(&shard.state.bands)
             .map_err(Diagnostic::new)?;
@@ -91,19 +91,21 @@ impl<'a> Merger<'a> {
         if shard.k == 1 {
             self.typical = shard.state.typical();
         }
-        let (rows, subjects) = self.tables(shard)?;
-        for row in rows {
-            self.per_arm[row.arm as usize].push(row);
-        }
-        self.subjects.extend(subjects);
-        Ok(())
+        let (mut rows, subjects) = self.tables(shard)?;
+        rows.sort_by_key(|row| row.arm);
+        rows.iter().for_each(|row| self.tally.add(row));
+        sink.block(Block {
+            subjects: &subjects,
+            rows: &rows,
+            trajectories: "",
+            observations: "",
+        })
     }
 
     pub fn finish(self) -> StudyResult {
         StudyResult {
             times: self.study.output_times(),
-            subjects: self.subjects,
-            rows: self.per_arm.into_iter().flatten().collect(),
+            tally: self.tally,
             bands: self.bands,
             typical: self.typical,
             steps: self.steps,

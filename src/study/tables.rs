@@ -22,23 +22,23 @@ fn arm_cells(study: &Study, arm: usize) -> String {
     format!("{}{grid}", text_cell(&arm.scenario))
 }
 
-/// `metrics.csv`: `scenario,<grid>,ID,status,reason,<metrics>`, one row per arm and subject;
-/// `status` is `ok` or `failed`, with why in `reason` (empty when ok).
-pub fn metrics_csv(study: &Study, rows: &[MetricRow], out: &mut dyn Write) -> io::Result<()> {
-    let names: String = study
-        .metrics
-        .columns()
-        .into_iter()
+/// The header of `metrics.csv`: `scenario,<grid>,ID,status,reason,<metrics>`, one row per arm
+/// and subject (see `metrics_rows`).
+pub fn metrics_header(study: &Study) -> String {
+    let names: String = (study.metrics.columns().into_iter())
         .map(|c| format!(",{}", study.metrics.column_name(c)))
         .collect();
-    writeln!(
-        out,
-        "scenario{},ID,status,reason{names}",
-        grid_header(study)
-    )?;
-    let prefixes: Vec<String> = (0..study.arms.len()).map(|a| arm_cells(study, a)).collect();
+    format!("scenario{},ID,status,reason{names}\n", grid_header(study))
+}
+
+/// Rows of `metrics.csv` (under `metrics_header`); `status` is `ok` or `failed`, with why in
+/// `reason` (empty when ok).
+pub fn metrics_rows(study: &Study, rows: &[MetricRow], out: &mut dyn Write) -> io::Result<()> {
+    let mut prefixes: Vec<Option<String>> = vec![None; study.arms.len()];
     for row in rows {
-        out.write_all(prefixes[row.arm as usize].as_bytes())?;
+        let prefix =
+            prefixes[row.arm as usize].get_or_insert_with(|| arm_cells(study, row.arm as usize));
+        out.write_all(prefix.as_bytes())?;
         write!(out, ",{},", row.id)?;
         match &row.failure {
             None => out.write_all(b"ok,")?,
@@ -65,25 +65,20 @@ fn write_cells(out: &mut dyn Write, values: &[f64]) -> io::Result<()> {
     Ok(())
 }
 
-/// `subjects.csv`: `ID,<covariates>,eta_<parameter>...`, one row per subject.
-pub fn subjects_csv(
-    study: &Study,
-    subjects: &[SubjectRecord],
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let covariates: String = study
-        .covariate_names()
-        .iter()
+/// The header of `subjects.csv`: `ID,<covariates>,eta_<parameter>...`, one row per subject
+/// (see `subjects_rows`).
+pub fn subjects_header(study: &Study) -> String {
+    let covariates: String = (study.covariate_names().iter())
         .map(|n| format!(",{n}"))
         .collect();
-    let etas: String = study
-        .population
-        .effects
-        .parameters
-        .iter()
+    let etas: String = (study.population.effects.parameters.iter())
         .map(|p| format!(",eta_{}", p.1))
         .collect();
-    writeln!(out, "ID{covariates}{etas}")?;
+    format!("ID{covariates}{etas}\n")
+}
+
+/// Rows of `subjects.csv` (under `subjects_header`).
+pub fn subjects_rows(subjects: &[SubjectRecord], out: &mut dyn Write) -> io::Result<()> {
     for subject in subjects {
         write!(out, "{}", subject.id)?;
         write_cells(out, &subject.covariates)?;
@@ -205,14 +200,13 @@ pub fn parse_metrics_csv(
     file: &str,
     text: &str,
 ) -> Result<Vec<MetricRow>, Diagnostic> {
-    let mut expected = Vec::new();
-    metrics_csv(study, &[], &mut expected).map_err(|e| Diagnostic::new(e.to_string()))?;
+    let expected = metrics_header(study);
     let mut lines = text.lines().enumerate();
     let header = lines
         .next()
         .map(|(_, h)| format!("{h}\n"))
         .unwrap_or_default();
-    if header.as_bytes() != expected.as_slice() {
+    if header != expected {
         return Err(row_error(
             file,
             text,

@@ -1,6 +1,6 @@
-//! The files of a population run (`run`, a shard, `merge`): its tables (metrics.csv and
-//! subjects.csv streamed, as they grow with the population), figures or shard state, the
-//! run.json record and the run's part of the provenance.
+//! The files of a population run (`run`, a shard, `merge`) besides the tables streamed as it
+//! runs (metrics.csv, subjects.csv: see `study::RunSink`): summary and percentile tables,
+//! figures or shard state, the run.json record and the run's part of the provenance.
 
 mod figures;
 
@@ -15,13 +15,9 @@ use crate::record::run::{
     ScenarioFailure, ShardSlice, ShardState, SubjectFailure,
 };
 use crate::record::{DoseRecord, TimeSpan};
-use crate::study::{
-    RELATIVE_ERROR, Study, StudyResult, metrics_csv, percentiles_csv, subjects_csv, summarize,
-    summary_csv,
-};
+use crate::study::{ArmSummary, RELATIVE_ERROR, Study, StudyResult, percentiles_csv, summary_csv};
 use figures::figures;
 pub use figures::slug;
-use std::io::{self, Write};
 
 /// What a run's record says besides its results: how it was run.
 pub struct RecordSettings {
@@ -35,26 +31,16 @@ pub struct RecordSettings {
     pub provenance: Option<Provenance>,
 }
 
-/// metrics.csv, one row per arm and subject.
-pub fn metrics_table(study: &Study, result: &StudyResult, out: &mut dyn Write) -> io::Result<()> {
-    metrics_csv(study, &result.rows, out)
-}
-
-/// subjects.csv, one row per subject.
-pub fn subjects_table(study: &Study, result: &StudyResult, out: &mut dyn Write) -> io::Result<()> {
-    subjects_csv(study, &result.subjects, out)
-}
-
 /// summary.csv and percentiles.csv, then shard_state.json (a shard) or the figures.
 pub fn files(
     study: &Study,
     result: &StudyResult,
+    summaries: &[ArmSummary],
     shard: bool,
     look: &FigureSettings,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
-    let summaries = summarize(study, &result.rows);
     let mut files = vec![
-        NamedFile::new("summary.csv", summary_csv(study, &summaries)),
+        NamedFile::new("summary.csv", summary_csv(study, summaries)),
         NamedFile::new("percentiles.csv", percentiles_csv(study, result)),
     ];
     if shard {
@@ -62,7 +48,7 @@ pub fn files(
         let bytes = serde_json::to_vec(&state).map_err(|e| Diagnostic::new(e.to_string()))?;
         files.push(NamedFile::new(ShardState::FILE, bytes));
     } else {
-        let drawn = figures(study, result, &summaries, look)
+        let drawn = figures(study, result, summaries, look)
             .map_err(|e| Diagnostic::new(format!("cannot draw the figures: {e}")))?;
         files.extend(
             drawn
@@ -75,7 +61,7 @@ pub fn files(
 
 /// run.json of a finished run, shard or merge.
 pub fn record(study: &Study, result: &StudyResult, settings: RecordSettings) -> RunRecord {
-    let failed: Vec<_> = result.rows.iter().filter(|r| r.failure.is_some()).collect();
+    let (simulations, failed) = result.tally.simulations();
     RunRecord {
         format_version: RunRecord::FORMAT_VERSION,
         cartsim_version: crate::version::VERSION.to_string(),
@@ -87,12 +73,12 @@ pub fn record(study: &Study, result: &StudyResult, settings: RecordSettings) -> 
         merged_from: settings.merged_from,
         scenarios_selected: settings.scenarios_selected,
         threads: settings.threads,
-        simulations: result.rows.len() as u64,
-        failed_simulations: failed.len() as u64,
-        first_failure: failed.first().map(|r| SubjectFailure {
-            subject: r.id,
-            scenario: study.arms[r.arm as usize].scenario.clone(),
-            message: r.failure.as_ref().map(|f| f.one_line()).unwrap_or_default(),
+        simulations,
+        failed_simulations: failed,
+        first_failure: (result.tally.first_failure()).map(|(arm, id, why)| SubjectFailure {
+            subject: id,
+            scenario: study.arms[arm].scenario.clone(),
+            message: why.one_line(),
         }),
         solver_steps: result.steps,
         typical_subject_failures: typical_failures(study, result)
@@ -109,18 +95,15 @@ pub fn record(study: &Study, result: &StudyResult, settings: RecordSettings) -> 
 /// The simulations that failed, as one console diagnostic (an error when all did); `None`
 /// when none failed.
 pub fn failures(study: &Study, result: &StudyResult) -> Option<Diagnostic> {
-    let mut failed = result.rows.iter().filter(|r| r.failure.is_some());
-    let first = failed.next()?;
-    let which = format!(
-        "subject {}, scenario {}, ",
-        first.id, study.arms[first.arm as usize].scenario
-    );
+    let (arm, id, why) = result.tally.first_failure()?;
+    let (simulations, failed) = result.tally.simulations();
+    let which = format!("subject {id}, scenario {}, ", study.arms[arm].scenario);
     Some(super::failed_simulations(
-        1 + failed.count(),
-        result.rows.len(),
+        failed as usize,
+        simulations as usize,
         "rows marked `failed` in metrics.csv",
         &which,
-        first.failure.as_deref()?,
+        why,
     ))
 }
 
@@ -197,23 +180,18 @@ pub fn provenance(mut base: Provenance, study: &Study, result: &StudyResult) -> 
     base.scenarios.dedup();
     base.n = study.population.n;
     base.seed = Some(study.population.seed);
-    let failed = result.rows.iter().filter(|r| r.failure.is_some());
+    let (simulations, failed) = result.tally.simulations();
     base.solver_statistics.extend([
         ("accepted_steps".to_string(), result.steps.into()),
-        ("simulations".to_string(), result.rows.len().into()),
-        (
-            "failed_simulations".to_string(),
-            failed.clone().count().into(),
-        ),
+        ("simulations".to_string(), simulations.into()),
+        ("failed_simulations".to_string(), failed.into()),
     ]);
-    base.warnings = failed
-        .take(1)
-        .map(|r| {
+    base.warnings = (result.tally.first_failure().into_iter())
+        .map(|(arm, id, why)| {
             format!(
-                "simulations failed; the first: subject {}, scenario {}: {}",
-                r.id,
-                study.arms[r.arm as usize].scenario,
-                r.failure.as_ref().map(|f| f.one_line()).unwrap_or_default()
+                "simulations failed; the first: subject {id}, scenario {}: {}",
+                study.arms[arm].scenario,
+                why.one_line()
             )
         })
         .chain(

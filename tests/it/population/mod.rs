@@ -6,6 +6,7 @@ mod errors;
 mod failures;
 mod files;
 mod sampling;
+mod summaries;
 
 use crate::{repo_path, shipped};
 use cartsim::diag::{Diagnostic, render_all};

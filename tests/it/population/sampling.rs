@@ -107,9 +107,11 @@ population: {n: 6, seed: 3, variability: {rho: {omega: 0.5}}}
     assert_eq!(levels[1], ("a".into(), 0.04, 1e10));
     assert_eq!(levels[3], ("a".into(), 0.05, 1e9));
     assert_eq!(levels[11], ("b".into(), 0.05, 1e11));
-    let result = cartsim::study::execute(&study, 0..6, None, None, &|| {}).unwrap();
-    assert_eq!(result.rows.len(), 72);
-    for (row_a, row_b) in result.rows[..36].iter().zip(&result.rows[36..]) {
+    let mut collected = cartsim::study::Collected::default();
+    cartsim::study::execute(&study, 0..6, &mut collected, &|| {}).unwrap();
+    let rows = collected.rows();
+    assert_eq!(rows.len(), 72);
+    for (row_a, row_b) in rows[..36].iter().zip(&rows[36..]) {
         assert_eq!(row_a.id, row_b.id);
         assert_eq!(
             format!("{:?}", row_a.values),
@@ -119,9 +121,7 @@ population: {n: 6, seed: 3, variability: {rho: {omega: 0.5}}}
         );
     }
     let cmax = |arm: usize| -> Vec<f64> {
-        result
-            .rows
-            .iter()
+        rows.iter()
             .filter(|r| r.arm as usize == arm)
             .map(|r| r.values[0])
             .collect()
@@ -143,14 +143,16 @@ metrics: {exposure: total, persistence_from: 150}
 ",
     )
     .unwrap_or_else(|d| panic!("{}", render_all(&d)));
-    let result = cartsim::study::execute(&study, 0..1, None, None, &|| {}).unwrap();
+    let mut collected = cartsim::study::Collected::default();
+    cartsim::study::execute(&study, 0..1, &mut collected, &|| {}).unwrap();
     let columns: Vec<String> = study
         .metrics
         .columns()
         .into_iter()
         .map(|c| study.metrics.column_name(c))
         .collect();
-    let value = |name: &str| result.rows[0].values[columns.iter().position(|c| c == name).unwrap()];
+    let value =
+        |name: &str| collected.rows()[0].values[columns.iter().position(|c| c == name).unwrap()];
     let (cmax, tmax, alpha, beta, fb, foldx) = (24000.0, 9.3, 0.16, 0.0032, 0.0079, 3900.0);
     assert!(
         (value("cmax") - cmax).abs() < 1e-6 * cmax,
@@ -188,6 +190,7 @@ fn progress_is_reported_once_per_subject() {
     let count = || {
         finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     };
-    cartsim::study::execute(&study, 0..7, None, None, &count).unwrap();
+    let mut collected = cartsim::study::Collected::default();
+    cartsim::study::execute(&study, 0..7, &mut collected, &count).unwrap();
     assert_eq!(finished.into_inner(), 7);
 }

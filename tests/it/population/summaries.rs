@@ -1,0 +1,183 @@
+//! The tables a run streams (metrics.csv arm after arm, across blocks of subjects) and the
+//! summaries computed from them afterwards, checked against an independent recomputation.
+
+use super::*;
+use cartsim::study::{MetricRow, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows};
+
+/// Type-7 quantile of sorted values, written for this test (R's default, numpy's "linear").
+fn type7(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = p * (sorted.len() - 1) as f64;
+    let lo = h.floor() as usize;
+    match h - lo as f64 {
+        0.0 => sorted[lo],
+        f => sorted[lo] + f * (sorted[lo + 1] - sorted[lo]),
+    }
+}
+
+fn cell(text: &str) -> f64 {
+    if text.is_empty() {
+        f64::NAN
+    } else {
+        text.parse().unwrap()
+    }
+}
+
+/// 5,000 subjects in two arms cross the run's blocks of 4,096 subjects: metrics.csv must hold
+/// the first arm's rows, then the second's, each in subject order, and summary.csv's
+/// percentiles and counts must be what sorting metrics.csv's columns gives. The percentiles
+/// are compared exactly: both sides interpolate the same two order statistics with the same
+/// arithmetic, so any difference is a wrong order statistic.
+#[test]
+fn summaries_of_a_run_across_blocks_match_a_recomputation_from_metrics_csv() {
+    let root = scratch("summaries");
+    let run = root.join("run.yaml");
+    let model = repo_path("models/cart3.yaml");
+    std::fs::write(
+        &run,
+        format!(
+            "model: {}
+simulation: {{end: 40, step: 1}}
+scenarios:
+  single: {{doses: [{{state: E, amount: 1e7, time: 0}}]}}
+  low: {{doses: [{{state: E, amount: 1e6, time: 0}}]}}
+population:
+  n: 5000
+  seed: 3
+  variability: {{rho: {{omega: 0.3}}, alpha: {{omega: 0.3}}, T0: {{omega: 0.5}}}}
+metrics: {{exposure: EM, tumor: T, lloq: 1e3, response: {{below: 1e9, by: 28}}, relapse: {{above: 5e10}}}}
+",
+            model.display()
+        ),
+    )
+    .unwrap();
+    let out = root.join("out");
+    succeed(&[
+        "run",
+        &run.display().to_string(),
+        "--figures",
+        "none",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert!(
+        !out.join(".scratch").exists(),
+        "scratch files are not part of the result"
+    );
+    let metrics = read(&out, "metrics.csv");
+    let mut lines = metrics.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 10_000);
+    let subjects_csv = read(&out, "subjects.csv");
+    let subjects: Vec<&str> = (subjects_csv.lines().skip(1))
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    for (k, row) in rows.iter().enumerate() {
+        let (arm, subject) = (k / 5000, k % 5000);
+        assert_eq!(row[0], ["single", "low"][arm], "row {k}");
+        assert_eq!(row[1], subjects[subject], "row {k}");
+    }
+    let summary = read(&out, "summary.csv");
+    let mut checked = 0;
+    for line in summary.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (scenario, metric) = (cells[0], cells[1]);
+        if metric == "failed" {
+            continue;
+        }
+        let column = header.iter().position(|h| *h == metric).unwrap();
+        let arm_rows = rows.iter().filter(|r| r[0] == scenario);
+        let mut values: Vec<f64> = arm_rows
+            .map(|r| cell(r[column]))
+            .filter(|v| v.is_finite())
+            .collect();
+        values.sort_by(f64::total_cmp);
+        let flag = matches!(metric, "response" | "relapse");
+        if flag {
+            let ones = values.iter().filter(|&&v| v == 1.0).count() as f64;
+            assert_eq!(cell(cells[2]), 5000.0, "{line}");
+            assert_eq!(cell(cells[8]), ones / 5000.0, "{line}");
+        } else {
+            assert_eq!(cell(cells[2]), values.len() as f64, "{line}");
+            for (k, p) in [0.05, 0.25, 0.5, 0.75, 0.95].into_iter().enumerate() {
+                let expected = type7(&values, p);
+                let found = cell(cells[3 + k]);
+                assert!(
+                    found.to_bits() == expected.to_bits() || (found.is_nan() && expected.is_nan()),
+                    "{scenario} {metric} p{p}: {found} vs {expected}"
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2 * 12, "{checked} summary rows checked");
+}
+
+/// Beyond `RELAPSE_OBSERVATIONS_KEPT` responders the relapse-free curve is drawn through
+/// corners of the exact curve: with every non-relapsing responder censored at the end, the
+/// Kaplan-Meier curve after the i-th relapse (in time order) is 1 - i/responders, so at each
+/// corner (t, S) of the thinned curve S must be 1 - (relapses at or before t)/responders
+/// (the relapse times here are distinct). 1e-12: the two sides divide the same integers.
+#[test]
+fn a_thinned_relapse_free_curve_keeps_exact_corners() {
+    let study = study(
+        "model: cart3.yaml
+simulation: {end: 100, step: 1}
+metrics: {exposure: EM, tumor: T, lloq: 1e3, response: {below: 1e9, by: 28}, relapse: {above: 5e10}}
+",
+    )
+    .unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let columns: Vec<String> = (study.metrics.columns().into_iter())
+        .map(|c| study.metrics.column_name(c))
+        .collect();
+    let at = |name: &str| columns.iter().position(|c| c == name).unwrap();
+    let responders = RELAPSE_OBSERVATIONS_KEPT + 20_000;
+    let mut tally = Tally::new(&study);
+    let mut rows = Vec::new();
+    for k in 0..responders as u64 {
+        let mut values = vec![f64::NAN; columns.len()];
+        values[at("response")] = 1.0;
+        // Two thirds relapse, at distinct times spread over (0, 100) in scrambled order.
+        let relapsed = k % 3 != 0;
+        values[at("relapse")] = if relapsed { 1.0 } else { 0.0 };
+        if relapsed {
+            values[at("time_to_relapse")] = ((k * 7919) % 1_000_003) as f64 * 1e-4;
+        }
+        let row = MetricRow {
+            arm: 0,
+            index: k,
+            id: k + 1,
+            failure: None,
+            values: values.into_boxed_slice(),
+        };
+        tally.add(&row);
+        rows.push(row);
+    }
+    let mut values = |arm, visit: &mut dyn FnMut(&[f64])| {
+        visit_rows(&rows, arm, visit);
+        Ok(())
+    };
+    let summaries = summarize(&study, &tally, &mut values).unwrap();
+    let summary = &summaries[0];
+    assert_eq!(summary.responders, responders);
+    assert!(summary.relapse_observations.is_empty());
+    let mut times: Vec<f64> = (rows.iter())
+        .map(|r| r.values[at("time_to_relapse")])
+        .filter(|t| t.is_finite())
+        .collect();
+    times.sort_by(f64::total_cmp);
+    assert!((1_900..=2_001).contains(&summary.relapse_free.len()));
+    assert_eq!(summary.relapse_free[0], (0.0, 1.0));
+    for &(t, s) in &summary.relapse_free[1..] {
+        let relapsed_by_t = times.partition_point(|&x| x <= t);
+        let exact = 1.0 - relapsed_by_t as f64 / responders as f64;
+        assert!((s - exact).abs() < 1e-12, "at {t}: {s} vs {exact}");
+    }
+    assert_eq!(
+        summary.relapse_free.last().unwrap().0,
+        *times.last().unwrap()
+    );
+}
