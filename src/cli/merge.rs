@@ -189,7 +189,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     })?;
     let trajectories = Streamed::open(&mut staging, "trajectories.csv", None)?;
     let observations = Streamed::open(&mut staging, "observations.csv", None)?;
-    let mut tables = RunTables::open(&mut staging, study, trajectories, observations)?;
+    let mut tables = RunTables::open(&mut staging, study, (trajectories, None), observations)?;
     let result = combine(study, &shards, &mut tables)?;
     let summaries = tables.finish(&result.tally)?;
     let mut written = write_run_files(&mut staging, study, &result, &summaries, false, &look)?;

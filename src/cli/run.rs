@@ -10,7 +10,7 @@ use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
 use crate::record::run::ShardSlice;
 use crate::report::Format;
-use crate::study::{Study, execute, shard_subjects, trajectories_header};
+use crate::study::{Study, TrajectorySelection, execute, shard_subjects, trajectories_header};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -37,6 +37,24 @@ pub struct RunArgs {
     /// Also write trajectories.csv (every subject, time and output; grows with n).
     #[arg(long)]
     pub save_trajectories: bool,
+    /// With --save-trajectories: only these outputs or states (comma-separated; default: the
+    /// run's `simulation.outputs`, else every output).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAMES",
+        requires = "save_trajectories"
+    )]
+    pub trajectory_outputs: Vec<String>,
+    /// With --save-trajectories: only these times (comma-separated), each one of the run's
+    /// output times (default: all).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "TIMES",
+        requires = "save_trajectories"
+    )]
+    pub trajectory_times: Vec<f64>,
     /// Also write observations.csv: every subject's doses and simulated observations (the
     /// population's `residual`, censored below its `lloq`) as a NONMEM dataset `cartsim fit`
     /// reads.
@@ -74,11 +92,18 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     })?;
     let header = (args.save_trajectories).then(|| trajectories_header(study));
     let trajectories = Streamed::open(&mut staging, "trajectories.csv", header)?;
+    let selection = TrajectorySelection::new(
+        study,
+        &args.trajectory_outputs,
+        &args.trajectory_times,
+        ["--trajectory-outputs", "--trajectory-times"],
+    )?;
     let header = match args.save_observations {
         true => Some(observations_header(study, &args.run)?),
         false => None,
     };
     let observations = Streamed::open(&mut staging, "observations.csv", header)?;
+    let trajectories = (trajectories, Some(selection));
     let mut tables = RunTables::open(&mut staging, study, trajectories, observations)?;
     let bar = super::progress_bar(range.end - range.start, "subjects");
     let progress = || bar.inc(1);

@@ -7,8 +7,8 @@
 use crate::diag::Diagnostic;
 use crate::output::Staging;
 use crate::study::{
-    ArmSummary, Block, RunSink, Study, Tally, metrics_header, metrics_rows, subjects_header,
-    subjects_rows, summarize,
+    ArmSummary, Block, RunSink, Study, Tally, TrajectorySelection, metrics_header, metrics_rows,
+    subjects_header, subjects_rows, summarize,
 };
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -91,17 +91,20 @@ pub(super) struct RunTables<'a> {
     /// Per arm, the simulated rows' metric values as little-endian f64, row after row.
     values: Vec<Spill>,
     subjects: BufWriter<File>,
-    pub trajectories: Streamed,
-    pub observations: Streamed,
+    /// trajectories.csv and what goes in it, when asked for.
+    trajectories: Streamed,
+    selection: Option<TrajectorySelection>,
+    observations: Streamed,
 }
 
 impl<'a> RunTables<'a> {
     /// Opens metrics.csv and subjects.csv (with their headers) and the scratch files;
-    /// `trajectories` and `observations` are the optional streamed tables.
+    /// `trajectories` (with what goes in it) and `observations` are the optional streamed
+    /// tables.
     pub fn open(
         staging: &mut Staging,
         study: &'a Study,
-        trajectories: Streamed,
+        (trajectories, selection): (Streamed, Option<TrajectorySelection>),
         observations: Streamed,
     ) -> Result<RunTables<'a>, Diagnostic> {
         let mut metrics = staging.create("metrics.csv")?;
@@ -123,6 +126,7 @@ impl<'a> RunTables<'a> {
             later_arms,
             values,
             subjects,
+            selection: selection.filter(|_| trajectories.file.is_some()),
             trajectories,
             observations,
         })
@@ -171,11 +175,8 @@ impl<'a> RunTables<'a> {
 }
 
 impl RunSink for RunTables<'_> {
-    fn wants(&self) -> (bool, bool) {
-        (
-            self.trajectories.file.is_some(),
-            self.observations.file.is_some(),
-        )
+    fn wants(&self) -> (Option<TrajectorySelection>, bool) {
+        (self.selection.clone(), self.observations.file.is_some())
     }
 
     fn block(&mut self, block: Block) -> Result<(), Diagnostic> {

@@ -8,6 +8,7 @@
 use super::bands::BandSet;
 use super::metrics::MetricRow;
 use super::summary::Tally;
+use super::tables::TrajectorySelection;
 use super::{Arm, Study};
 use crate::diag::Diagnostic;
 use crate::population::Subject;
@@ -39,8 +40,8 @@ pub struct Block<'a> {
 
 /// Where a run's per-subject results go (files, for `cartsim run`), block by block.
 pub trait RunSink {
-    /// Whether the block's trajectories and observations text is wanted (built only then).
-    fn wants(&self) -> (bool, bool);
+    /// Which trajectories (if any) and whether observations text is wanted (built only then).
+    fn wants(&self) -> (Option<TrajectorySelection>, bool);
     fn block(&mut self, block: Block) -> Result<(), Diagnostic>;
 }
 
@@ -80,8 +81,8 @@ impl Collected {
 }
 
 impl RunSink for Collected {
-    fn wants(&self) -> (bool, bool) {
-        (false, false)
+    fn wants(&self) -> (Option<TrajectorySelection>, bool) {
+        (None, false)
     }
 
     fn block(&mut self, block: Block) -> Result<(), Diagnostic> {
@@ -189,7 +190,7 @@ impl Study {
         subject: &Subject,
         times: &[f64],
         bands: &[Mutex<BandSet>],
-        save_trajectories: bool,
+        save_trajectories: Option<&TrajectorySelection>,
         save_observations: bool,
     ) -> SubjectOutcome {
         let mut rows = Vec::with_capacity(self.arms.len());
@@ -200,7 +201,7 @@ impl Study {
         let worker = rayon::current_thread_index().unwrap_or(0) % bands.len();
         let deviates = match (
             &self.population.residual,
-            save_trajectories || save_observations,
+            save_trajectories.is_some() || save_observations,
         ) {
             (Some(_), true) => self.population.residual_deviates(subject.id, times.len()),
             _ => Vec::new(),
@@ -217,12 +218,11 @@ impl Study {
                     if let Ok(mut set) = bands[worker].lock() {
                         set.insert_subject(arm_index, &tracked);
                     }
-                    if save_trajectories {
+                    if let Some(selection) = save_trajectories {
                         let bad = self.write_trajectory(
                             &mut trajectories,
-                            arm,
-                            subject.id,
-                            times,
+                            (arm, subject.id),
+                            (times, selection),
                             simulation,
                             &deviates,
                         );
@@ -275,9 +275,8 @@ impl Study {
     fn write_trajectory(
         &self,
         text: &mut String,
-        arm: &Arm,
-        id: u64,
-        times: &[f64],
+        (arm, id): (&Arm, u64),
+        (times, selection): (&[f64], &TrajectorySelection),
         simulation: &Simulation,
         deviates: &[f64],
     ) -> Option<String> {
@@ -292,7 +291,10 @@ impl Study {
             .enumerate()
             .take(times.len())
         {
-            for (name, column) in &self.tracked {
+            if selection.rows.get(row) == Some(&false) {
+                continue;
+            }
+            for (name, column) in &selection.columns {
                 let value = simulation.trajectory.values[row * width + column];
                 let scenario = crate::csv::text_cell(&arm.scenario);
                 let _ = write!(text, "{scenario}{grid},{id},{time},{name},{value}");
@@ -345,6 +347,7 @@ pub fn execute(
     let mut tally = Tally::new(study);
     let mut steps = 0;
     let (save, observe) = sink.wants();
+    let save = save.as_ref();
     let mut start = range.start;
     while start < range.end {
         let end = (start + BLOCK).min(range.end);

@@ -20,8 +20,8 @@ pub use summary::{
     ArmSummary, ArmValues, MetricSummary, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows,
 };
 pub use tables::{
-    metrics_header, metrics_rows, parse_metrics_csv, parse_subjects_csv, percentiles_csv,
-    subjects_header, subjects_rows, summary_csv, trajectories_header,
+    TrajectorySelection, metrics_header, metrics_rows, parse_metrics_csv, parse_subjects_csv,
+    percentiles_csv, subjects_header, subjects_rows, summary_csv, trajectories_header,
 };
 
 use crate::diag::Diagnostic;

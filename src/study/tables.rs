@@ -174,6 +174,64 @@ pub fn trajectories_header(study: &Study) -> String {
     )
 }
 
+/// Which trajectory values trajectories.csv gets: these (name, trajectory column) at the output
+/// times whose `rows` entry is true.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrajectorySelection {
+    pub columns: Vec<(String, usize)>,
+    pub rows: Vec<bool>,
+}
+
+impl TrajectorySelection {
+    /// `outputs` (states or outputs; empty: the run's tracked outputs) at `times` (each one of
+    /// the run's output times, to within the run's time tolerance; empty: all). `flags` names
+    /// the command-line options, for messages.
+    pub fn new(
+        study: &Study,
+        outputs: &[String],
+        times: &[f64],
+        flags: [&str; 2],
+    ) -> Result<TrajectorySelection, Diagnostic> {
+        let mut columns = Vec::new();
+        for name in outputs {
+            let Some(column) = Study::column(&study.model, name) else {
+                let known = Study::column_names(&study.model);
+                return Err(Diagnostic::new(format!(
+                    "`{} {name}`: the model has no output or state `{name}`",
+                    flags[0]
+                ))
+                .suggest(name, known.iter().copied())
+                .note(format!("outputs and states: {}", known.join(", "))));
+            };
+            columns.push((name.clone(), column));
+        }
+        if columns.is_empty() {
+            columns = study.tracked.clone();
+        }
+        let grid = study.output_times();
+        let clock = crate::simulate::Clock::new(study.template.step);
+        let mut rows = vec![times.is_empty(); grid.len()];
+        for &time in times {
+            match grid.iter().position(|&t| clock.same(t, time)) {
+                Some(row) => rows[row] = true,
+                None => {
+                    let nearest = (grid.iter().copied())
+                        .min_by(|a, b| (a - time).abs().total_cmp(&(b - time).abs()));
+                    return Err(Diagnostic::new(format!(
+                        "`{} {time}`: not one of the run's output times",
+                        flags[1]
+                    ))
+                    .hint(match nearest {
+                        Some(t) => format!("the nearest output time is {}; the run's `simulation:` sets the grid (`step`, `times`)", crate::diag::number(t)),
+                        None => "the run has no output times".to_string(),
+                    }));
+                }
+            }
+        }
+        Ok(TrajectorySelection { columns, rows })
+    }
+}
+
 fn row_error(file: &str, text: &str, line: usize, message: String) -> Diagnostic {
     Diagnostic::new(format!("row {}: {message}", line + 1))
         .at(Some(Location {

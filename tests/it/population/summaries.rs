@@ -181,3 +181,70 @@ metrics: {exposure: EM, tumor: T, lloq: 1e3, response: {below: 1e9, by: 28}, rel
         *times.last().unwrap()
     );
 }
+
+/// `--trajectory-times` keeps those rows of the table `--trajectory-outputs` alone gives,
+/// unchanged and in the same order (states and outputs alike); a time off the output grid is
+/// refused with the nearest one, and either option without `--save-trajectories` is a usage
+/// error.
+#[test]
+fn a_trajectory_subset_is_the_matching_rows_of_the_full_table() {
+    let root = scratch("trajectory-subset");
+    let run = fixture("cart3_small.yaml");
+    let folder = |name: &str| root.join(name).display().to_string();
+    let (all, subset) = (folder("all"), folder("subset"));
+    let names = ["--save-trajectories", "--trajectory-outputs", "T,EM"];
+    succeed(
+        &[
+            &["run", &run, "--figures", "none", "--out", &all][..],
+            &names,
+        ]
+        .concat(),
+    );
+    let times = ["--trajectory-times", "28,0"];
+    succeed(
+        &[
+            &["run", &run, "--figures", "none", "--out", &subset][..],
+            &names,
+            &times,
+        ]
+        .concat(),
+    );
+    let full = read(&root.join("all"), "trajectories.csv");
+    let header = full.lines().next().unwrap();
+    let columns: Vec<&str> = header.split(',').collect();
+    let cell = |line: &str, name: &str| {
+        let k = columns.iter().position(|c| *c == name).unwrap();
+        line.split(',').nth(k).unwrap().to_string()
+    };
+    let outputs: Vec<String> = full.lines().skip(1).map(|l| cell(l, "output")).collect();
+    assert!(outputs.iter().all(|o| o == "T" || o == "EM") && outputs.contains(&"T".into()));
+    let expected: Vec<&str> = (full.lines().skip(1))
+        .filter(|line| ["0", "28"].contains(&cell(line, "time").as_str()))
+        .collect();
+    let kept = read(&root.join("subset"), "trajectories.csv");
+    let mut lines = kept.lines();
+    assert_eq!(lines.next(), Some(header));
+    let kept: Vec<&str> = lines.collect();
+    // 2 scenarios x 25 subjects x 2 times x 2 names.
+    assert_eq!(kept.len(), 2 * 25 * 2 * 2);
+    assert_eq!(kept, expected);
+    let bad = ["--save-trajectories", "--trajectory-times", "27.5"];
+    let refused = cartsim(&[&["run", &run, "--out", &folder("bad")][..], &bad].concat());
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("`--trajectory-times 27.5`: not one of the run's output times"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the nearest output time is 27"), "{stderr}");
+    assert!(!root.join("bad").exists());
+    let usage = cartsim(&[
+        "run",
+        &run,
+        "--trajectory-outputs",
+        "T",
+        "--out",
+        &folder("usage"),
+    ]);
+    assert_eq!(usage.status.code(), Some(2));
+}
