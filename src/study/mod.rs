@@ -8,14 +8,16 @@ mod execute;
 mod metrics;
 mod observations;
 mod shards;
+mod sink;
 mod summary;
 mod tables;
 
 pub use bands::{BandSet, RELATIVE_ERROR, Sketch};
 pub use check::{StudyInputs, check, check_scenarios_in};
-pub use execute::{Block, Collected, Progress, RunSink, StudyResult, SubjectRecord, execute};
+pub use execute::{Progress, StudyResult, SubjectRecord, execute};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
 pub use shards::{Merger, Shard, Table, shard_subjects, whole};
+pub use sink::{Block, Collected, RunSink};
 pub use summary::{
     ArmSummary, ArmValues, MetricSummary, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows,
 };

@@ -4,8 +4,9 @@
 
 use super::Study;
 use super::bands::BandSet;
-use super::execute::{Block, RunSink, StudyResult, SubjectRecord};
+use super::execute::{StudyResult, SubjectRecord};
 use super::metrics::MetricRow;
+use super::sink::{Block, RunSink};
 use super::summary::Tally;
 use super::tables::{parse_metrics_csv, parse_subjects_csv};
 use crate::diag::Diagnostic;
