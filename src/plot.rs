@@ -24,6 +24,7 @@ mod sensitivity;
 mod style;
 mod survival;
 mod text;
+mod trajectory;
 mod trial;
 pub use fit::{
     ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_figure,
@@ -37,6 +38,7 @@ pub use sensitivity::{
 };
 pub use style::{Marker, PALETTE, SeriesStyle, series_style};
 pub use survival::{StepCurve, steps_figure};
+pub use trajectory::{TrajectoryFigure, UnitPanel, trajectory_figure};
 pub use trial::{BarGroup, TrialPath, grouped_bars_figure, paths_figure};
 
 /// Magnitudes beyond this are clamped so axis arithmetic stays finite.
@@ -225,6 +227,20 @@ fn y_axis(
     values: impl Iterator<Item = f64> + Clone,
     scale: YScale,
 ) -> (YAxis, impl Fn(f64) -> f64) {
+    let (y, log) = scaled_axis(label, values, scale);
+    let axis = log.unwrap_or(LogAxis {
+        range: y.range,
+        floor: None,
+    });
+    (y, move |v: f64| axis.place(v))
+}
+
+/// The y axis for `values` under `scale` (see `YScale`), with its floor when log.
+fn scaled_axis(
+    label: &str,
+    values: impl Iterator<Item = f64> + Clone,
+    scale: YScale,
+) -> (YAxis, Option<LogAxis>) {
     let log = auto_log(scale, values.clone());
     let axis = if log {
         log_axis(values)
@@ -236,7 +252,7 @@ fn y_axis(
         floor: axis.floor,
         ..YAxis::new(label, axis.range, log)
     };
-    (y, move |v: f64| axis.place(v))
+    (y, log.then_some(axis))
 }
 
 /// Drawable runs of a series; points that can't be drawn split the line. On a log axis with a

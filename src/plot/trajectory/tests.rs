@@ -1,0 +1,3 @@
+//! Unit tests of the trajectory figure.
+
+use super::*;
