@@ -76,6 +76,8 @@ pub(super) struct YAxis {
     pub names: Vec<String>,
     /// On a log axis, the floor under which values are drawn in a labelled band.
     pub floor: Option<f64>,
+    /// Whether the floor is a limit of quantification (labelled as one).
+    pub lloq: bool,
 }
 
 /// How a legend entry is drawn next to its label.

@@ -73,7 +73,7 @@ pub fn trajectory_figure(
     let mut first = 0;
     let mut panels = Vec::new();
     for (k, unit) in figure.panels.iter().enumerate() {
-        let (y, log) = scaled_axis(&unit.unit, unit_values(unit), figure.scale);
+        let (y, log) = scaled_axis(&unit.unit, unit_values(unit), figure.scale, None);
         let mut marks = event_marks(&events, (x0, x1), y.range, k == 0);
         for (i, s) in (first..).zip(&unit.series) {
             let runs = segments(&figure.times, &s.values, log, y.range);

@@ -73,7 +73,7 @@ where
         draw_mark(&mut chart, mark)?;
     }
     if let Some(floor) = y.floor {
-        draw_band_label(chart.plotting_area(), x_lo, y_lo, floor)?;
+        draw_band_label(chart.plotting_area(), x_lo, y_lo, (floor, y.lloq))?;
     }
     if let (Some(labels), true) = (&layout.labels, cell.x_area > 0) {
         labels.draw(place.root, &chart)?;

@@ -72,6 +72,7 @@ fn observed(look: &FigureSettings) -> Result<Rendered, PlotError> {
         name: "conc".into(),
         values: decay(1.0),
         observations: vec![(2.0, 5e4, false), (30.0, 1.0, true)],
+        lloq: Some(1.0),
     };
     let labels = ("Observed", "time (hour)", "mg/L");
     observed_figure(labels, &times(), &[series], YScale::Auto, look)
