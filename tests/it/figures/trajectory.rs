@@ -144,3 +144,27 @@ fn three_units_make_three_panels_each_drawing_every_value() {
         );
     }
 }
+
+#[test]
+fn an_html_report_embeds_the_svg_and_markdown_keeps_the_png() {
+    let directory = scratch("figures-report-svg");
+    std::fs::write(directory.join("three.yaml"), MODEL).unwrap();
+    let arguments = [
+        "simulate",
+        "three.yaml",
+        "--out",
+        "out",
+        "--figures",
+        "png,svg",
+    ];
+    assert!(cartsim(&arguments, &directory).status.success());
+    assert!(cartsim(&["report", "out"], &directory).status.success());
+    let html = std::fs::read_to_string(directory.join("out/report.html")).unwrap();
+    // The template escapes `/` in attributes as `&#x2f;`, which the browser reads back.
+    assert!(html.contains("<img src=\"data:image&#x2f;svg+xml;base64,"));
+    assert!(!html.contains("data:image&#x2f;png"));
+    let markdown = ["report", "out", "--format", "md"];
+    assert!(cartsim(&markdown, &directory).status.success());
+    let md = std::fs::read_to_string(directory.join("out/report.md")).unwrap();
+    assert!(md.contains("(trajectory.png)") && !md.contains(".svg)"));
+}
