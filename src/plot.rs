@@ -10,7 +10,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use self::canvas::{Key, YAxis, draw_legend, place_legend};
-use self::floor::{LogAxis, draw_band, log_axis};
+use self::floor::{LogAxis, draw_band, log_axis, log_axis_at};
 use self::style::{draw_line, draw_marker, marker_indices, palette, shade, tint};
 use self::text::tick_format;
 
@@ -24,6 +24,7 @@ mod sensitivity;
 mod style;
 mod survival;
 mod text;
+mod trajectory;
 mod trial;
 pub use fit::{
     ObservedPoint, PANELS_PER_PAGE, Reference, ScatterPoint, SubjectPanel, fits_figure,
@@ -37,6 +38,7 @@ pub use sensitivity::{
 };
 pub use style::{Marker, PALETTE, SeriesStyle, series_style};
 pub use survival::{StepCurve, steps_figure};
+pub use trajectory::{TrajectoryFigure, UnitPanel, trajectory_figure};
 pub use trial::{BarGroup, TrialPath, grouped_bars_figure, paths_figure};
 
 /// Magnitudes beyond this are clamped so axis arithmetic stays finite.
@@ -225,18 +227,39 @@ fn y_axis(
     values: impl Iterator<Item = f64> + Clone,
     scale: YScale,
 ) -> (YAxis, impl Fn(f64) -> f64) {
+    placed(scaled_axis(label, values, scale, None))
+}
+
+/// A y axis and the function that places a value on it (see `y_axis`).
+fn placed((y, log): (YAxis, Option<LogAxis>)) -> (YAxis, impl Fn(f64) -> f64) {
+    let axis = log.unwrap_or(LogAxis {
+        range: y.range,
+        floor: None,
+    });
+    (y, move |v: f64| axis.place(v))
+}
+
+/// The y axis for `values` under `scale` (see `YScale`), with its floor when log: at `lloq`
+/// when one is given (and lies below the largest value), else a fraction of the largest.
+fn scaled_axis(
+    label: &str,
+    values: impl Iterator<Item = f64> + Clone,
+    scale: YScale,
+    lloq: Option<f64>,
+) -> (YAxis, Option<LogAxis>) {
     let log = auto_log(scale, values.clone());
     let axis = if log {
-        log_axis(values)
+        log_axis_at(values, lloq)
     } else {
         let range = padded_linear(extent(values, f64::is_finite));
         LogAxis { range, floor: None }
     };
     let y = YAxis {
         floor: axis.floor,
+        lloq: axis.floor.is_some() && axis.floor == lloq,
         ..YAxis::new(label, axis.range, log)
     };
-    (y, move |v: f64| axis.place(v))
+    (y, log.then_some(axis))
 }
 
 /// Drawable runs of a series; points that can't be drawn split the line. On a log axis with a

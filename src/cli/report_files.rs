@@ -167,13 +167,20 @@ fn read_provenance(dir: &Path) -> Result<Provenance, Failure> {
     })
 }
 
-/// The PNG figures the record lists (top level, then figures/), in report order.
-fn figures(dir: &Path, files: &[String]) -> Result<Vec<(String, Vec<u8>)>, Failure> {
+/// The PNG figures the record lists (top level, then figures/), in report order, each with
+/// its SVG when the record lists one beside it.
+type FigureFiles = Vec<(String, Vec<u8>, Option<Vec<u8>>)>;
+fn figures(dir: &Path, files: &[String]) -> Result<FigureFiles, Failure> {
     let mut names: Vec<&String> = files.iter().filter(|n| n.ends_with(".png")).collect();
     names.sort_by_key(|n| (n.contains('/'), crate::report::figure_order(n)));
+    let read_svg = |name: &str| {
+        let svg = format!("{}.svg", name.trim_end_matches(".png"));
+        let listed = files.contains(&svg);
+        listed.then(|| read_listed(dir, &svg)).transpose()
+    };
     names
         .into_iter()
-        .map(|name| Ok((name.clone(), read_listed(dir, name)?)))
+        .map(|name| Ok((name.clone(), read_listed(dir, name)?, read_svg(name)?)))
         .collect()
 }
 

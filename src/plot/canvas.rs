@@ -3,21 +3,20 @@
 //! labels and PNG encoding.
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use self::layout::{Cell, Layout};
-use self::marks::draw_mark;
-use super::floor::{draw_band, draw_band_label};
+use self::panel::{PanelPlace, draw_panel};
 use super::format::{FigureSettings, Rendered, finish};
-use super::text::{self, tick_format};
+use super::text;
 use super::{FONT, PlotError, drawing, register_font};
 
 pub(super) mod categories;
 mod layout;
 mod legend;
 mod marks;
+mod panel;
 mod plots;
 mod table;
 
@@ -44,6 +43,9 @@ const STRIP_FILL: RGBColor = RGBColor(232, 232, 232);
 const FRAME: RGBColor = RGBColor(190, 190, 190);
 /// The least height of a row of panels, in drawing units (see `image_size`).
 const PANEL_HEIGHT: u32 = 220;
+/// The least height of a stacked panel (see `Panel::y`), and the height beside the panels.
+const STACKED_PANEL_HEIGHT: u32 = 150;
+const STACKED_FIXED_HEIGHT: u32 = 200;
 /// The least width of a panel, and the width beside the panels (tick labels, legend, margins).
 const MIN_PANEL_WIDTH: u32 = 150;
 const FIXED_WIDTH: u32 = 330;
@@ -74,6 +76,8 @@ pub(super) struct YAxis {
     pub names: Vec<String>,
     /// On a log axis, the floor under which values are drawn in a labelled band.
     pub floor: Option<f64>,
+    /// Whether the floor is a limit of quantification (labelled as one).
+    pub lloq: bool,
 }
 
 /// How a legend entry is drawn next to its label.
@@ -90,12 +94,17 @@ pub(super) enum Key {
     Dot(RGBColor),
     /// An open triangle pointing down, as `Mark::Below`.
     Below(RGBColor),
+    /// A dose's triangle, as `Mark::Dose`.
+    Dose(RGBColor),
 }
 
 /// The marks drawn over one copy of the axes, with a label written in a strip above them.
 pub(super) struct Panel {
     pub label: String,
     pub marks: Vec<Mark>,
+    /// The panel's own y axis, described beside it (panels with their own stack in one column
+    /// sharing the x axis); `None`: the plot's.
+    pub y: Option<YAxis>,
 }
 
 impl Panel {
@@ -104,11 +113,13 @@ impl Panel {
         vec![Panel {
             label: String::new(),
             marks,
+            y: None,
         }]
     }
 }
 
-/// A complete figure description: panels sharing one x and one y axis, laid out by [`grid`].
+/// A complete figure description: panels sharing one x and one y axis, laid out by [`grid`]
+/// (or stacked, each on its own y axis: see [`Panel::y`]).
 /// No panels draws the axes once, empty.
 pub(super) struct Plot {
     pub title: String,
@@ -135,40 +146,43 @@ pub(super) fn image_size((rows, _): (usize, usize), (width, height): (u32, u32))
     (width, height.max(PANEL_HEIGHT * rows as u32))
 }
 
+/// The canvas for `panels` stacked panels on `canvas`: as tall as the settings ask, and at
+/// least `STACKED_PANEL_HEIGHT` drawing units per panel besides the title and the time axis.
+fn stacked_size(panels: usize, (width, height): (u32, u32)) -> (u32, u32) {
+    let least = STACKED_PANEL_HEIGHT * panels as u32 + STACKED_FIXED_HEIGHT;
+    (width, height.max(least))
+}
+
 /// Draws `plot` in each format of `settings`, on a canvas of [`image_size`].
 pub(super) fn render(plot: &Plot, settings: &FigureSettings) -> Result<Rendered, PlotError> {
     register_font()?;
     let canvas = settings.canvas();
-    let canvas = image_size(grid(plot.panels.len(), canvas.0), canvas);
+    let canvas = match plot.panels.iter().any(|p| p.y.is_some()) {
+        true => stacked_size(plot.panels.len(), canvas),
+        false => image_size(grid(plot.panels.len(), canvas.0), canvas),
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, canvas).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
-        let ((x0, x1), (y0, y1)) = (x_range(&plot.x), plot.y.range);
-        match (is_log(&plot.x), plot.y.log) {
-            (false, false) => draw(&root, plot, x0..x1, y0..y1),
-            (false, true) => draw(&root, plot, x0..x1, (y0..y1).log_scale()),
-            (true, false) => draw(&root, plot, (x0..x1).log_scale(), y0..y1),
-            (true, true) => draw(&root, plot, (x0..x1).log_scale(), (y0..y1).log_scale()),
-        }?;
+        draw(&root, plot)?;
         root.present().map_err(drawing)?;
     }
     finish(&svg, canvas, settings)
 }
 
+/// The rows and columns of `panels`: stacked in one column when some has a y axis of its own
+/// (see [`Panel::y`]), else the [`grid`] for a canvas `width` units wide.
+pub(super) fn plot_grid(panels: &[Panel], width: u32) -> (usize, usize) {
+    if panels.iter().any(|p| p.y.is_some()) {
+        (panels.len(), 1)
+    } else {
+        grid(panels.len(), width)
+    }
+}
+
 /// The whole figure on `root`: the title, every panel, the axis descriptions and the legend.
-fn draw<X, Y>(
-    root: &DrawingArea<SVGBackend<'_>, Shift>,
-    plot: &Plot,
-    x_axis: X,
-    y_axis: Y,
-) -> Result<(), PlotError>
-where
-    X: AsRangedCoord<Value = f64> + Clone,
-    X::CoordDescType: ValueFormatter<f64>,
-    Y: AsRangedCoord<Value = f64> + Clone,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
+fn draw(root: &DrawingArea<SVGBackend<'_>, Shift>, plot: &Plot) -> Result<(), PlotError> {
     // The legend sits beside or under the panels, so it never hides data.
     let body = text::titled(root, &plot.title)?;
     let (chart_area, legend_area) = place_legend(root, body, &plot.legend);
@@ -180,119 +194,40 @@ where
         &plot.panels
     };
     let layout = Layout::new(root, plot, panels, chart_area.dim_in_pixel());
-    let ((x_lo, x_hi), (y_lo, y_hi)) = (x_range(&plot.x), plot.y.range);
-    let x_format = tick_format(x_lo, x_hi, is_log(&plot.x));
-    let y_format = tick_format(y_lo, y_hi, plot.y.log);
+    let (x0, x1) = x_range(&plot.x);
     for (i, panel) in panels.iter().enumerate() {
-        let cell = layout.cell(i);
-        let (left, top) = (cell.left, cell.top);
-        let area = chart_area.clone().shrink(
-            (left - cell.y_area, top),
-            (
-                cell.y_area + layout.plot_width,
-                layout.plot_height + cell.x_area,
-            ),
-        );
-        let mut chart = ChartBuilder::on(&area)
-            .x_label_area_size(cell.x_area)
-            .y_label_area_size(cell.y_area)
-            .build_cartesian_2d(x_axis.clone(), y_axis.clone())
-            .map_err(drawing)?;
-        let y_names = !plot.y.names.is_empty();
-        draw_grid(
-            &mut chart,
-            &layout,
-            (&x_format, &y_format),
-            (plot.y.log, y_names),
-        )?;
-        if y_names && cell.y_area > 0 {
-            draw_y_names(&chart_area, &layout, &cell, &plot.y)?;
-        }
-        if panels.len() > 1 {
-            // A frame keeps panels without tick labels apart from their neighbours.
-            let (right, bottom) = (left + layout.plot_width, top + layout.plot_height);
-            let corners = [(left as i32, top as i32), (right as i32, bottom as i32)];
-            let frame = Rectangle::new(corners, FRAME.stroke_width(1));
-            chart_area.draw(&frame).map_err(drawing)?;
-        }
-        if let Some(floor) = plot.y.floor {
-            draw_band(chart.plotting_area(), (x_lo, x_hi), y_lo, floor)?;
-        }
-        for mark in &panel.marks {
-            draw_mark(&mut chart, mark)?;
-        }
-        if let Some(floor) = plot.y.floor {
-            draw_band_label(chart.plotting_area(), x_lo, y_lo, floor)?;
-        }
-        if let (Some(labels), true) = (&layout.labels, cell.x_area > 0) {
-            labels.draw(root, &chart)?;
-        }
-        if layout.strip_height > 0 {
-            draw_strip(&chart_area, &layout, &cell, &panel.label)?;
-        }
+        let y = panel.y.as_ref().unwrap_or(&plot.y);
+        let place = PanelPlace {
+            root,
+            chart_area: &chart_area,
+            layout: &layout,
+            cell: layout.cell(i),
+            framed: panels.len() > 1,
+        };
+        let what = (plot, panel, y);
+        let (y0, y1) = y.range;
+        match (is_log(&plot.x), y.log) {
+            (false, false) => draw_panel(&place, what, x0..x1, y0..y1),
+            (false, true) => draw_panel(&place, what, x0..x1, (y0..y1).log_scale()),
+            (true, false) => draw_panel(&place, what, (x0..x1).log_scale(), y0..y1),
+            (true, true) => draw_panel(&place, what, (x0..x1).log_scale(), (y0..y1).log_scale()),
+        }?;
     }
     draw_axis_descriptions(&chart_area, &layout, &plot.y.label)?;
+    if layout.stacked {
+        for (i, panel) in panels.iter().enumerate() {
+            let label = panel.y.as_ref().map_or(&plot.y.label, |y| &y.label);
+            draw_y_description(&chart_area, &layout, &layout.cell(i), label)?;
+        }
+    }
     if let Some(table) = &plot.table {
-        table::draw_table(&chart_area, &layout, table, (x_lo, x_hi))?;
+        table::draw_table(&chart_area, &layout, table, (x0, x1))?;
     }
     draw_legend(&legend_area, &plot.legend)
 }
 
-/// Writes the value of a tick.
-type TickFormat<'a> = &'a dyn Fn(&f64) -> String;
-
-/// A panel's grid lines and tick labels (under category names: no x grid lines or ticks).
-fn draw_grid<X, Y>(
-    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
-    layout: &Layout,
-    (x_format, y_format): (TickFormat, TickFormat),
-    (y_log, y_names): (bool, bool),
-) -> Result<(), PlotError>
-where
-    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
-    let (plot_width, plot_height) = (layout.plot_width, layout.plot_height);
-    let mut mesh = chart.configure_mesh();
-    mesh.label_style((FONT, 18))
-        .x_labels(x_label_count(plot_width))
-        .y_labels((plot_height / 28).clamp(3, if y_log { 13 } else { 10 }) as usize)
-        .x_label_formatter(x_format)
-        .y_label_formatter(y_format)
-        .bold_line_style(RGBColor(215, 215, 215))
-        .light_line_style(RGBColor(240, 240, 240))
-        .max_light_lines(4);
-    if layout.labels.is_some() {
-        // Category names are written below, one per slot, instead of numeric ticks.
-        mesh.disable_x_mesh().x_labels(0);
-    }
-    if y_names {
-        mesh.disable_y_mesh().y_labels(0);
-    }
-    mesh.draw().map_err(drawing)
-}
-
-/// The grey strip above a panel, with its label.
-fn draw_strip(
-    chart_area: &DrawingArea<SVGBackend<'_>, Shift>,
-    layout: &Layout,
-    cell: &Cell,
-    label: &str,
-) -> Result<(), PlotError> {
-    let (left, top) = (cell.left as i32, (cell.top - layout.strip_height) as i32);
-    let right = left + layout.plot_width as i32;
-    let bar = Rectangle::new(
-        [(left, top), (right, top + STRIP as i32 - 4)],
-        STRIP_FILL.filled(),
-    );
-    chart_area.draw(&bar).map_err(drawing)?;
-    let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    let at = (left + 8, top + (STRIP as i32 - 4) / 2);
-    chart_area.draw_text(label, &style, at).map_err(drawing)
-}
-
 /// The axis descriptions, centred on all the panels together (the x description on as many
-/// lines as the layout wrapped it to).
+/// lines as the layout wrapped it to; stacked panels' y descriptions are each beside its own).
 fn draw_axis_descriptions(
     chart_area: &DrawingArea<SVGBackend<'_>, Shift>,
     layout: &Layout,
@@ -310,30 +245,29 @@ fn draw_axis_descriptions(
         let y = last - (lines - 1 - k as u32) * DESCRIPTION_LINE;
         (chart_area.draw_text(line, &bottom, (x as i32, y as i32))).map_err(drawing)?;
     }
-    let left = (desc.transform(FontTransform::Rotate270)).pos(Pos::new(HPos::Center, VPos::Top));
+    if layout.stacked {
+        return Ok(());
+    }
     let y = layout.y0 + (panels_height - layout.strip_height) / 2;
-    (chart_area.draw_text(y_label, &left, (MARGIN as i32, y as i32))).map_err(drawing)
+    (chart_area.draw_text(y_label, &y_description(), (MARGIN as i32, y as i32))).map_err(drawing)
 }
 
-/// The category names of `y` left of a panel, right-aligned, cut to the label area.
-fn draw_y_names(
+/// A stacked panel's y description, left of its cell and centred on it, cut to its height.
+fn draw_y_description(
     chart_area: &DrawingArea<SVGBackend<'_>, Shift>,
     layout: &Layout,
     cell: &Cell,
-    y: &YAxis,
+    label: &str,
 ) -> Result<(), PlotError> {
-    let style =
-        TextStyle::from((FONT, NAME_FONT).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
-    let (lo, hi) = y.range;
-    let room = layout.y_label_area.saturating_sub(NAME_ROOM);
-    for (i, name) in y.names.iter().enumerate() {
-        let fraction = (hi - i as f64) / (hi - lo);
-        let at_y = cell.top as f64 + fraction * f64::from(layout.plot_height);
-        let at = (cell.left as i32 - 10, at_y.round() as i32);
-        let name = text::fitted_in(chart_area, name, room, NAME_FONT);
-        chart_area.draw_text(&name, &style, at).map_err(drawing)?;
-    }
-    Ok(())
+    let label = text::fitted_in(chart_area, label, layout.plot_height, DESCRIPTION_FONT);
+    let y = cell.top + layout.plot_height / 2;
+    (chart_area.draw_text(&label, &y_description(), (MARGIN as i32, y as i32))).map_err(drawing)
+}
+
+/// The style of a y description: written upwards, its top at the left margin.
+fn y_description() -> TextStyle<'static> {
+    let desc = TextStyle::from((FONT, DESCRIPTION_FONT).into_font());
+    (desc.transform(FontTransform::Rotate270)).pos(Pos::new(HPos::Center, VPos::Top))
 }
 
 /// How many x tick labels a panel `plot_width` wide gets.

@@ -125,6 +125,7 @@ pub fn fits_figure(
             Panel {
                 label: p.label.clone(),
                 marks,
+                y: None,
             }
         })
         .collect();

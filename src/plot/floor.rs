@@ -1,6 +1,7 @@
-//! The floor of a log axis: a stated fraction of the largest value (`FLOOR_FRACTION`); values
-//! at or below it (zeros and negatives included) are drawn in a grey band under it, labelled,
-//! instead of being dropped or drawn as a line on the axis' edge.
+//! The floor of a log axis: the limit of quantification when one is known, else a stated
+//! fraction of the largest value (`FLOOR_FRACTION`); values at or below it (zeros and negatives
+//! included) are drawn in a grey band under it, labelled, instead of being dropped or drawn as a
+//! line on the axis' edge.
 
 use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
@@ -28,6 +29,12 @@ pub(super) struct LogAxis {
 /// below `FLOOR_FRACTION` of the largest; else from the band under that floor up to the
 /// decade above the largest.
 pub(super) fn log_axis(values: impl Iterator<Item = f64>) -> LogAxis {
+    log_axis_at(values, None)
+}
+
+/// The log axis for `values` as `log_axis` makes it, but with its floor at `lloq` when one is
+/// given, positive and below the largest value.
+pub(super) fn log_axis_at(values: impl Iterator<Item = f64>, lloq: Option<f64>) -> LogAxis {
     let finite: Vec<f64> = values.filter(|v| v.is_finite()).collect();
     let positive = super::extent(finite.iter().copied(), |v| v > 0.0);
     let Some((_, hi)) = positive else {
@@ -36,7 +43,8 @@ pub(super) fn log_axis(values: impl Iterator<Item = f64>) -> LogAxis {
             floor: None,
         };
     };
-    let floor = hi * FLOOR_FRACTION;
+    let lloq = lloq.filter(|&l| l.is_finite() && l > 0.0 && l < hi);
+    let floor = lloq.unwrap_or(hi * FLOOR_FRACTION);
     if !finite.iter().any(|&v| v <= floor) {
         return LogAxis {
             range: decades_around(positive),
@@ -87,7 +95,7 @@ pub(super) fn draw_band_label<DB, CT>(
     area: &DrawingArea<DB, CT>,
     x0: f64,
     bottom: f64,
-    floor: f64,
+    (floor, lloq): (f64, bool),
 ) -> Result<(), PlotError>
 where
     DB: DrawingBackend,
@@ -97,7 +105,11 @@ where
         .color(&BAND_INK)
         .pos(Pos::new(HPos::Left, VPos::Center));
     let at = (x0, bottom * (floor / bottom).powf(0.7));
-    let label = Text::new(band_label(floor), (8, 0), style);
+    let text = match lloq {
+        true => format!("≤ LLOQ ({})", significant(floor)),
+        false => band_label(floor),
+    };
+    let label = Text::new(text, (8, 0), style);
     area.draw(&(EmptyElement::at(at) + label)).map_err(drawing)
 }
 

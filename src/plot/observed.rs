@@ -4,7 +4,7 @@
 
 use super::canvas::{Key, Mark, Plot, XAxis, render};
 use super::format::{FigureSettings, Rendered};
-use super::{PlotError, YScale, palette, x_range, y_axis};
+use super::{PlotError, YScale, palette, placed, scaled_axis, x_range};
 use plotters::style::RGBColor;
 
 /// One observed quantity: the model's curve and the observations of it.
@@ -16,11 +16,15 @@ pub struct ObservedSeries {
     pub values: Vec<f64>,
     /// (time, value, censored); a censored observation's value is its LLOQ.
     pub observations: Vec<(f64, f64, bool)>,
+    /// The limit of quantification of these observations, when known: a log axis' floor is
+    /// at the smallest one of the figure, values below it drawn in the band under it.
+    pub lloq: Option<f64>,
 }
 
 /// Curves (each in its style's colour and dash, split where a value is not finite, or not
 /// positive on a log axis) with their observations in its marker and colour, censored ones as open
-/// down-triangles; the legend adds a key for each kind of point drawn. `scale` chooses the y axis.
+/// down-triangles; the legend adds a key for each kind of point drawn. `scale` chooses the y axis;
+/// a log one has its floor at the series' LLOQ when one is known.
 ///
 /// Fails when a curve's length differs from `times`.
 pub fn observed_figure(
@@ -41,7 +45,8 @@ pub fn observed_figure(
             .iter()
             .flat_map(|s| (s.values.iter().copied()).chain(s.observations.iter().map(|o| o.1)))
     };
-    let (y, fit) = y_axis(y_label, values(), scale);
+    let lloq = (series.iter().filter_map(|s| s.lloq)).reduce(f64::min);
+    let (y, fit) = placed(scaled_axis(y_label, values(), scale, lloq));
     let observed_times = series
         .iter()
         .flat_map(|s| s.observations.iter().map(|o| o.0));
@@ -105,6 +110,7 @@ mod tests {
             name: "conc".into(),
             values,
             observations,
+            lloq: None,
         }
     }
 
@@ -127,6 +133,26 @@ mod tests {
             .filter(|p| p == &[colour.0, colour.1, colour.2])
             .count();
         assert!(coloured > 300, "{coloured} pixels of the curve colour");
+    }
+
+    #[test]
+    fn a_known_lloq_is_the_log_axis_floor_and_names_its_band() {
+        let times = [0.0, 1.0, 2.0, 3.0];
+        let mut curve = series(vec![0.0, 100.0, 1.0, 0.01], vec![(3.0, 0.5, true)]);
+        curve.lloq = Some(0.5);
+        let look = FigureSettings {
+            formats: vec![crate::plot::FigureFormat::Svg],
+            ..png()
+        };
+        let drawn = observed_figure(("t", "x", "y"), &times, &[curve], YScale::Log, &look);
+        let svg = String::from_utf8(drawn.unwrap().files.remove(0).1).unwrap();
+        assert!(svg.contains("≤ LLOQ (0.5)"), "no LLOQ band label");
+        // Without it the floor is 10⁻⁶ of the largest value, and 0.01 lies above it.
+        let axis = crate::plot::floor::log_axis_at([0.0, 100.0, 0.01].into_iter(), Some(0.5));
+        assert_eq!(axis.floor, Some(0.5));
+        assert!(axis.place(0.01) < 0.5 && axis.place(0.0) < 0.5 && axis.place(1.0) == 1.0);
+        let fraction = crate::plot::floor::log_axis([0.0, 100.0, 0.01].into_iter());
+        assert_eq!(fraction.floor, Some(100.0 * 1e-6));
     }
 
     #[test]

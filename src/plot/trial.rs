@@ -113,6 +113,7 @@ pub fn paths_figure(
             Panel {
                 label: path.label.clone(),
                 marks,
+                y: None,
             }
         })
         .collect();

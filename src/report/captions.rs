@@ -64,7 +64,8 @@ pub fn caption(file: &str, scenarios: &[String]) -> String {
 const FIXED_CAPTIONS: [(&str, &str); 21] = [
     (
         "trajectory",
-        "Every state and output of the model over time.",
+        "Every state and output of the model over time, one panel per unit; triangles on the \
+         time axis mark doses, dashed lines the recorded events.",
     ),
     (
         "response",

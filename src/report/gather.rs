@@ -32,8 +32,9 @@ pub struct Folder {
     pub operating_characteristics_csv: Option<String>,
     /// targets.csv of a calibration.
     pub targets_csv: Option<String>,
-    /// (path inside the folder, PNG bytes), in the order to show them.
-    pub figures: Vec<(String, Vec<u8>)>,
+    /// (path inside the folder, PNG bytes, SVG bytes when the folder has the figure as SVG
+    /// too), in the order to show them.
+    pub figures: Vec<(String, Vec<u8>, Option<Vec<u8>>)>,
     /// The text of each input file of the provenance, in its order; `None` when unreadable.
     pub inputs: Vec<Option<String>>,
     /// When the report is made.
@@ -207,10 +208,11 @@ pub fn gather(folder: Folder) -> ReportData {
         .unwrap_or_default();
     let results = Results {
         figures: (folder.figures.iter())
-            .map(|(file, png)| Figure {
+            .map(|(file, png, svg)| Figure {
                 caption: captions::caption(file, &record.scenarios),
                 file: file.clone(),
                 data_uri: tables::data_uri(png),
+                svg_uri: svg.as_deref().map(tables::svg_uri),
             })
             .collect(),
         scenarios,

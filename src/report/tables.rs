@@ -32,6 +32,9 @@ pub struct Figure {
     pub file: String,
     pub caption: String,
     pub data_uri: String,
+    /// The figure as an SVG data URI, when the folder has it as SVG (the HTML report shows it
+    /// instead of the PNG; Markdown keeps the PNG).
+    pub svg_uri: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -308,6 +311,14 @@ pub fn figure_order(file: &str) -> (usize, String, u64) {
         rank,
         text.to_string(),
         stem[text.len()..].parse().unwrap_or(0),
+    )
+}
+
+/// An SVG document as a `data:` URI.
+pub fn svg_uri(svg: &[u8]) -> String {
+    format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
     )
 }
 

@@ -8,7 +8,7 @@ use super::super::FONT;
 use super::categories::{Labels, wrap};
 use super::{
     DESCRIPTION_FONT, DESCRIPTION_LINE, GAP, MARGIN, MARGIN_RIGHT, NAME_FONT, NAME_ROOM, Panel,
-    Plot, STRIP, XAxis, Y_LABEL_AREA, grid,
+    Plot, STRIP, XAxis, Y_LABEL_AREA, plot_grid,
 };
 
 /// The panels' places in the chart area, and the category names under the x axis if any.
@@ -17,6 +17,8 @@ pub(super) struct Layout<'a> {
     pub columns: usize,
     /// Panels drawn (at least one).
     pub count: usize,
+    /// Whether the panels are stacked each on its own y axis (see `Panel::y`).
+    pub stacked: bool,
     /// The size of every panel's plotting area.
     pub plot_width: u32,
     pub plot_height: u32,
@@ -56,7 +58,7 @@ impl<'a> Layout<'a> {
         panels: &[Panel],
         (area_width, area_height): (u32, u32),
     ) -> Self {
-        let (rows, columns) = grid(panels.len(), root.dim_in_pixel().0);
+        let (rows, columns) = plot_grid(panels, root.dim_in_pixel().0);
         let y_label_area = y_label_area(root, &plot.y.names);
         let fixed_width = MARGIN + MARGIN_RIGHT + y_label_area + gaps(columns);
         let plot_width = area_width.saturating_sub(fixed_width) / columns as u32;
@@ -92,6 +94,7 @@ impl<'a> Layout<'a> {
             rows,
             columns,
             count: panels.len(),
+            stacked: panels.iter().any(|p| p.y.is_some()),
             plot_width,
             plot_height,
             strip_height,

@@ -11,7 +11,7 @@ use super::super::style::{draw_line, draw_marker, series_style};
 use super::super::text::{self, LEGEND_FONT};
 use super::super::{FONT, PlotError, drawing};
 use super::Key;
-use super::marks::below;
+use super::marks::{below, dose};
 
 /// Where the legend goes: its area and how many entries a row it holds.
 pub(in crate::plot) struct LegendArea<'a> {
@@ -101,6 +101,7 @@ pub(in crate::plot) fn draw_legend(
             )),
             Key::Dot(color) => area.draw(&Circle::new((24, y), 6, color.filled())),
             Key::Below(color) => area.draw(&below((24, y), color, 8)),
+            Key::Dose(color) => area.draw(&dose((24, y + 6), color)),
         }
         .map_err(drawing)?;
         let style = TextStyle::from((FONT, LEGEND_FONT).into_font())

@@ -33,8 +33,27 @@ pub(in crate::plot) enum Mark {
     /// A short vertical stroke of the given colour through a point (a censored subject on a
     /// Kaplan–Meier curve).
     Tick((f64, f64), RGBColor),
+    /// A small filled triangle pointing up, its base centred on a point on the bottom of the
+    /// axes (a dose time on the time axis).
+    Dose((f64, f64), RGBColor),
+    /// A label written under a point at the top of the axes, beside a vertical line through
+    /// it: right of the line, or left when `leftward`; `row` lines down, so that labels of
+    /// lines close together do not overlap.
+    Flag {
+        at: (f64, f64),
+        text: String,
+        leftward: bool,
+        row: u32,
+    },
 }
 
+/// A dose's triangle pointing up, its base centred on `at`.
+pub(super) fn dose<C, DB: DrawingBackend>(at: C, color: RGBColor) -> Triangle<C, DB> {
+    let corners = vec![(-7, 0), (7, 0), (0, -13), (-7, 0)];
+    EmptyElement::at(at)
+        + Polygon::new(corners.clone(), color.filled())
+        + PathElement::new(corners, color.stroke_width(1))
+}
 type Triangle<C, DB> = ComposedElement<C, DB, Polygon<(i32, i32)>, PathElement<(i32, i32)>>;
 
 /// An open triangle pointing down at `at`, reaching `size` pixels from it, filled white so a
@@ -93,6 +112,22 @@ where
         Mark::Tick(at, color) => {
             let stroke = PathElement::new([(0, -9), (0, 9)], color.stroke_width(3));
             area.draw(&(EmptyElement::at(*at) + stroke))
+        }
+        Mark::Dose(at, color) => area.draw(&dose(*at, *color)),
+        Mark::Flag {
+            at,
+            text,
+            leftward,
+            row,
+        } => {
+            let (h, dx) = if *leftward {
+                (HPos::Right, -6)
+            } else {
+                (HPos::Left, 6)
+            };
+            let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(h, VPos::Top));
+            let dy = 6 + 22 * *row as i32;
+            area.draw(&(EmptyElement::at(*at) + Text::new(text.clone(), (dx, dy), style)))
         }
         Mark::Fill(..) => Ok(()),
     }

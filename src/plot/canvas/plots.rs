@@ -30,6 +30,7 @@ impl YAxis {
             log,
             names,
             floor: None,
+            lloq: false,
         }
     }
 

@@ -122,6 +122,10 @@ fn figure(
                     _ => (o.time, o.value, o.censored),
                 })
                 .collect(),
+            lloq: (subject.observations.iter())
+                .filter(|o| o.column == column)
+                .filter_map(|o| o.lloq)
+                .reduce(f64::min),
         })
         .collect();
     let title = format!("{}: ID {}", model.title, subject.id);

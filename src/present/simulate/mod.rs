@@ -9,7 +9,7 @@ pub use data::dataset_runs;
 use super::NamedFile;
 use crate::diag::Diagnostic;
 use crate::model::{ColumnKind, Model, units_label};
-use crate::plot::{Figure, FigureSettings, Series, YScale, render_figure};
+use crate::plot::{FigureSettings, Series, TrajectoryFigure, UnitPanel, YScale, trajectory_figure};
 use crate::record::provenance::{FILE as PROVENANCE, InputRole, Provenance};
 use crate::record::simulate::{EventRecord, SimulateRecord, SimulationSetup};
 use crate::record::{DoseRecord, ModelFile, TimeSpan};
@@ -68,8 +68,8 @@ pub fn simulation(
     peaks: &[Option<Peak>],
     mut provenance: Provenance,
 ) -> Result<Vec<NamedFile>, Diagnostic> {
-    let drawn = render_figure(
-        &figure(model, simulation, settings.scale()),
+    let drawn = trajectory_figure(
+        &figure(model, plan, simulation, settings.scale()),
         &settings.figures,
     )
     .map_err(|e| Diagnostic::new(format!("cannot draw the figure: {e}")))?;
@@ -169,20 +169,38 @@ pub(super) fn doses(model: &Model, doses: &[crate::model::DoseEvent]) -> Vec<Dos
         .collect()
 }
 
-/// The trajectory figure: every state and output against time.
-fn figure(model: &Model, simulation: &Simulation, scale: YScale) -> Figure {
+/// The trajectory figure: every state and output against time, one panel per unit (in the
+/// order each unit first appears; columns without a unit together), the doses of `plan` and
+/// the recorded events marked.
+fn figure(
+    model: &Model,
+    plan: &RunPlan,
+    simulation: &Simulation,
+    scale: YScale,
+) -> TrajectoryFigure {
     let trajectory = &simulation.trajectory;
-    Figure {
+    let mut panels: Vec<UnitPanel> = Vec::new();
+    for (column, name) in model.columns().iter().zip(trajectory.columns.iter()) {
+        let unit = units_label([column.unit]);
+        let series = Series {
+            name: name.clone(),
+            values: trajectory.column(name).unwrap_or_default(),
+        };
+        match panels.iter_mut().find(|p| p.unit == unit) {
+            Some(panel) => panel.series.push(series),
+            None => panels.push(UnitPanel {
+                unit,
+                series: vec![series],
+            }),
+        }
+    }
+    TrajectoryFigure {
         title: model.title.clone(),
         x_label: model.time_label(),
-        y_label: units_label(model.columns().iter().map(|c| c.unit)),
         times: trajectory.times.clone(),
-        series: (trajectory.columns.iter())
-            .map(|name| Series {
-                name: name.clone(),
-                values: trajectory.column(name).unwrap_or_default(),
-            })
-            .collect(),
+        panels,
+        doses: plan.doses.iter().map(|d| d.time).collect(),
+        events: simulation.events.clone(),
         scale,
     }
 }

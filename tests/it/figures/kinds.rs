@@ -42,11 +42,37 @@ fn line_chart(look: &FigureSettings) -> Result<Rendered, PlotError> {
     render_figure(&figure, look)
 }
 
+/// Three units in three panels, a dose and a recorded event.
+fn trajectory(look: &FigureSettings) -> Result<Rendered, PlotError> {
+    let unit = |unit: &str, k: usize, shift: f64| UnitPanel {
+        unit: unit.into(),
+        series: vec![Series {
+            name: format!("series {k}"),
+            values: decay(k as f64).iter().map(|v| v - shift).collect(),
+        }],
+    };
+    let figure = TrajectoryFigure {
+        title: "Trajectory".into(),
+        x_label: "time (day)".into(),
+        times: times(),
+        panels: vec![
+            unit("cells", 1, 0.0),
+            unit("pg/mL", 2, 0.0),
+            unit("%", 3, 5e4),
+        ],
+        doses: vec![0.0, 14.0],
+        events: vec![("relapse".into(), 30.0)],
+        scale: YScale::Auto,
+    };
+    trajectory_figure(&figure, look)
+}
+
 fn observed(look: &FigureSettings) -> Result<Rendered, PlotError> {
     let series = ObservedSeries {
         name: "conc".into(),
         values: decay(1.0),
         observations: vec![(2.0, 5e4, false), (30.0, 1.0, true)],
+        lloq: Some(1.0),
     };
     let labels = ("Observed", "time (hour)", "mg/L");
     observed_figure(labels, &times(), &[series], YScale::Auto, look)
@@ -228,6 +254,12 @@ pub const KINDS: &[Kind] = &[
         title: "Line chart",
         labels: &["time (day)", "cells/µL"],
         draw: line_chart,
+    },
+    Kind {
+        name: "trajectory panels",
+        title: "Trajectory",
+        labels: &["time (day)", "cells", "pg/mL", "%", "relapse"],
+        draw: trajectory,
     },
     Kind {
         name: "observed",

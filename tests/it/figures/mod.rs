@@ -5,6 +5,7 @@
 mod cli;
 mod colour;
 mod kinds;
+mod trajectory;
 
 use cartsim::plot::{FigureFormat, FigureSettings, FigureSize, Rendered};
 use kinds::{KINDS, Kind};
