@@ -12,7 +12,9 @@ use plotters::style::Color;
 use super::canvas::{Key, Mark, Plot, XAxis, YAxis, render};
 use super::fit::{ObservedPoint, observation_marks, point_legend, time_range};
 use super::format::{FigureSettings, Rendered};
-use super::{PlotError, YScale, extent, padded_linear, palette, shade, tint, y_axis};
+use super::{
+    PlotError, YScale, extent, padded_linear, palette, placed, scaled_axis, shade, tint, y_axis,
+};
 
 /// Percentile bands of one output over time for one scenario.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -30,6 +32,9 @@ pub struct Bands {
     /// The observations' 5th, 50th and 95th percentiles at `times` (NaN where unknown), drawn
     /// as lines over the bands; empty to omit.
     pub observed_percentiles: [Vec<f64>; 3],
+    /// The output's limit of quantification: the floor of a log axis (values below it drawn in
+    /// the band under it); `None` puts the floor at a fraction of the largest value.
+    pub lloq: Option<f64>,
 }
 
 /// An interval estimate for one category, e.g. a response fraction with its 95% CI.
@@ -101,7 +106,7 @@ pub fn bands_figure(
     }
     let values = (columns.iter().flat_map(|(_, v)| v.iter().copied()))
         .chain(bands.observed.iter().map(|o| o.value));
-    let (y, fit) = y_axis(y_label, values, YScale::Auto);
+    let (y, fit) = placed(scaled_axis(y_label, values, YScale::Auto, bands.lloq));
     let (x0, x1) = time_range(&bands.times, &bands.observed);
     let points = |values: &[f64]| -> Vec<(f64, f64)> {
         (bands.times.iter().zip(values))

@@ -268,6 +268,7 @@ fn bands_carry_observations_for_a_visual_predictive_check() {
         times: times.clone(),
         observed,
         observed_percentiles: [curve(1e4), curve(1e5), curve(5e5)],
+        lloq: None,
     };
     let image = decode(bands_figure("VPC", "days", "copies/µg", &bands, &png()));
     let [_, observed, blq] = fit_colours();
@@ -282,6 +283,7 @@ fn bands_carry_observations_for_a_visual_predictive_check() {
         &Bands {
             observed: Vec::new(),
             observed_percentiles: Default::default(),
+            lloq: None,
             ..bands
         },
         &png(),

@@ -30,6 +30,7 @@ fn car_t_bands() -> Bands {
         times,
         observed: Vec::new(),
         observed_percentiles: Default::default(),
+        lloq: None,
     }
 }
 
@@ -134,6 +135,7 @@ fn degenerate_bands_render() {
         times,
         observed: Vec::new(),
         observed_percentiles: Default::default(),
+        lloq: None,
     };
     let cases = [
         Bands::default(),
@@ -310,4 +312,43 @@ fn interval_notes_use_three_significant_digits_and_whole_integers() {
     assert_eq!(significant(123_456.0), "1.23e5");
     assert_eq!(significant(-0.0001234), "-1.23e-4");
     assert_eq!(significant(100.0), "100");
+}
+
+/// A band figure with an LLOQ puts its log floor there: values below it (zeros included) in
+/// the band labelled with it, instead of 10⁻⁶ of the largest value.
+#[test]
+fn bands_with_an_lloq_floor_their_log_axis_at_it() {
+    let times: Vec<f64> = (0..=40).map(f64::from).collect();
+    let curve = car_t(&times, 1e9);
+    let zeros_late = |scale: f64| -> Vec<f64> {
+        (curve.iter().zip(&times))
+            .map(|(&v, &t)| if t > 30.0 { 0.0 } else { v * scale })
+            .collect()
+    };
+    let bands = Bands {
+        p05: zeros_late(0.1),
+        p25: zeros_late(0.5),
+        p50: zeros_late(1.0),
+        p75: zeros_late(2.0),
+        p95: zeros_late(10.0),
+        times,
+        typical: Vec::new(),
+        observed: Vec::new(),
+        observed_percentiles: Default::default(),
+        lloq: Some(1e3),
+    };
+    let look = FigureSettings {
+        formats: vec![crate::plot::FigureFormat::Svg],
+        ..png()
+    };
+    let drawn = bands_figure("t", "x", "y", &bands, &look).unwrap();
+    let svg = String::from_utf8(drawn.files[0].1.clone()).unwrap();
+    assert!(svg.contains("≤ LLOQ (1000)"), "no LLOQ band label");
+    let without = Bands {
+        lloq: None,
+        ..bands
+    };
+    let drawn = bands_figure("t", "x", "y", &without, &look).unwrap();
+    let svg = String::from_utf8(drawn.files[0].1.clone()).unwrap();
+    assert!(!svg.contains("LLOQ"), "a band labelled LLOQ without one");
 }

@@ -80,6 +80,7 @@ fn bands(
             .collect(),
         observed_percentiles: [0, 1, 2]
             .map(|k| bins.iter().map(|b| b.observed_percentiles[k]).collect()),
+        lloq: None,
     };
     let y_label = y_label(model, &[check.column]);
     crate::plot::bands_figure(title, &model.time_label(), &y_label, &bands, look)

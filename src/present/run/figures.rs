@@ -139,6 +139,20 @@ fn output_figures(
     Ok(())
 }
 
+/// The limit of quantification of tracked output `output`: the residual error's `lloq` when
+/// it observes that output, else the metrics' `lloq` when it is the exposure output.
+fn output_lloq(study: &Study, output: usize) -> Option<f64> {
+    let name = &study.tracked.get(output)?.0;
+    let residual = (study.population.residual.as_ref()).filter(|r| &r.output == name);
+    let exposure = (study.metrics.exposure.as_ref()).filter(|(exposure, _)| exposure == name);
+    match (residual.and_then(|r| r.lloq), exposure) {
+        (Some(lloq), _) => Some(lloq),
+        (None, Some(_)) => Some(study.metrics.lloq),
+        (None, None) => None,
+    }
+    .filter(|&lloq| lloq > 0.0)
+}
+
 /// One arm's percentile bands of one output, with the typical subject's trajectory (none when
 /// it failed).
 fn arm_bands(
@@ -170,6 +184,7 @@ fn arm_bands(
         typical,
         observed: Vec::new(),
         observed_percentiles: Default::default(),
+        lloq: output_lloq(study, output),
     })
 }
 
