@@ -51,6 +51,9 @@ pub(super) fn run(
     )
     .map_err(Failure)?;
     commit(&args.destination(model), &files, provenance.clone())?;
+    if let Some(out) = &args.nonmem_out {
+        super::nonmem::write_dataset(args, model, &base, &dataset, &simulations, out)?;
+    }
     for (subject, simulation) in runs() {
         if let (true, Some(switch)) = (console::verbose(), &simulation.method_switch) {
             console::note(format_args!(
