@@ -198,3 +198,47 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::export;
+    use crate::spec::load_model;
+
+    fn exported(extra: &str) -> Result<String, String> {
+        let text = format!(
+            "name: m\nparameters: {{k: 1}}\nstates: {{A: 1}}\nodes: {{A: -k * A}}\n{extra}simulation: {{end: 1, step: 0.5}}\n"
+        );
+        let spec = load_model("m.yaml", &text).unwrap().spec;
+        export(&spec).map_err(|d| d.message)
+    }
+
+    #[test]
+    fn stop_and_after_or_repeat_false_on_a_set_are_refused_by_name() {
+        let stop = exported("events: {end: {when: A < 0.5, stop: true}}\n").unwrap_err();
+        assert_eq!(stop, "event `end`'s `stop` has no SBML core form");
+        let events = "events:\n  low: {when: A < 0.5, record: true}\n  top: {when: A < 0.4, after: low, set: {A: 1}}\n";
+        let after = exported(events).unwrap_err();
+        assert_eq!(after, "event `top`'s `after` has no SBML core form");
+        let once = "events: {top: {when: A < 0.4, set: {A: 1}, repeat: false}}\n";
+        let once = exported(once).unwrap_err();
+        assert_eq!(once, "event `top`'s `repeat: false` has no SBML core form");
+    }
+
+    #[test]
+    fn record_only_events_are_left_out_and_made_up_ids_are_new() {
+        // `low` only records: no SBML event. The dose event's id `dose_1_1` is a parameter's
+        // name here, so the event becomes `dose_1_1_2`.
+        let events = "events:\n  low: {when: A < 0.5, record: true}\n  high: {when: A > 2, after: low, record: true}\n";
+        let doses = "doses:\n  - {state: A, amount: 1, time: 0}\n";
+        let text = format!("{events}{doses}");
+        let sbml = exported(&text).unwrap();
+        assert!(
+            !sbml.contains("id=\"low\"") && !sbml.contains("id=\"high\""),
+            "{sbml}"
+        );
+        let sbml = exported(doses).unwrap();
+        assert!(sbml.contains("<event id=\"dose_1_1\""), "{sbml}");
+        let taken = exported(&format!("derived: {{dose_1_1: 2 * A}}\n{doses}")).unwrap();
+        assert!(taken.contains("<event id=\"dose_1_1_2\""), "{taken}");
+    }
+}
