@@ -50,9 +50,16 @@ pub(super) fn run(
         record,
     )
     .map_err(Failure)?;
+    let nonmem = match &args.nonmem_out {
+        Some(out) => Some((
+            out,
+            super::nonmem::dataset_text(args, model, &base, &dataset, &simulations)?,
+        )),
+        None => None,
+    };
     commit(&args.destination(model), &files, provenance.clone())?;
-    if let Some(out) = &args.nonmem_out {
-        super::nonmem::write_dataset(args, model, &base, &dataset, &simulations, out)?;
+    if let Some((out, text)) = nonmem {
+        super::nonmem::write_file(&text, out)?;
     }
     for (subject, simulation) in runs() {
         if let (true, Some(switch)) = (console::verbose(), &simulation.method_switch) {

@@ -97,22 +97,22 @@ pub(super) fn write(
     };
     let mut text = layout.header();
     let bad = layout.write_subject(&mut text, &design, &records);
-    commit(text, bad, path)
+    refuse_bad(bad)?;
+    write_file(&text, path)
 }
 
-/// Writes each ID of `dataset` again, simulated (`simulations`, in the same order): its doses,
+/// The text of each ID of `dataset` again, simulated (`simulations`, in the same order): its doses,
 /// its covariates (those that change within the ID at each row with their value there; a
 /// parameter another ID has as a covariate at `base`'s value) and its observation records,
 /// observed with `--residual` error and censored below `--lloq` (the residual error of ID n
 /// drawn from stream n of `--seed`, as a population's are).
-pub(super) fn write_dataset(
+pub(super) fn dataset_text(
     args: &SimulateArgs,
     model: &Model,
     base: &RunTemplate,
     dataset: &Dataset,
     simulations: &[Simulation],
-    path: &Path,
-) -> Result<(), Failure> {
+) -> Result<String, Failure> {
     let design = design(
         args,
         dataset_column(model, args.observe.as_deref(), dataset)?,
@@ -168,7 +168,8 @@ pub(super) fn write_dataset(
         let wrong = layout.write_subject_with_schedules(&mut text, &design, &records, &schedules);
         bad = bad.or(wrong);
     }
-    commit(text, bad, path)
+    refuse_bad(bad)?;
+    Ok(text)
 }
 
 /// The column observed in a dataset written again: `--observe`, else the one its
@@ -203,9 +204,9 @@ fn dataset_column(
     }
 }
 
-/// Writes `text` to `path`, unless an observation was not a finite number (`bad`: time,
-/// prediction, observation).
-fn commit(text: String, bad: Option<(f64, f64, f64)>, path: &Path) -> Result<(), Failure> {
+/// The error for an observation that is not a finite number (`bad`: time, prediction,
+/// observation).
+fn refuse_bad(bad: Option<(f64, f64, f64)>) -> Result<(), Failure> {
     if let Some((time, prediction, observation)) = bad {
         return Err(Diagnostic::new(format!(
             "the simulated observation at time {} is {observation} (prediction {})",
@@ -215,6 +216,11 @@ fn commit(text: String, bad: Option<(f64, f64, f64)>, path: &Path) -> Result<(),
         .hint("the `--residual` SD is far too large: for `proportional` and `exponential` it is a fraction (0.2 means 20%)")
         .into());
     }
+    Ok(())
+}
+
+/// Writes the dataset's text to `path`.
+pub(super) fn write_file(text: &str, path: &Path) -> Result<(), Failure> {
     let name = path.display().to_string();
     std::fs::write(path, text)
         .map_err(|e| Diagnostic::new(format!("cannot write `{name}`: {e}")))?;

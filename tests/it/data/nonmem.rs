@@ -387,4 +387,22 @@ fn simulate_data_nonmem_out_observes_the_datasets_records_as_the_closed_form() {
     // Below the LLOQ: ID 1 at 30 (4.84 / 40 = 0.12) and ID 2 at 12 (2 e^-2 = 0.27).
     assert_eq!(observed, 9);
     assert_eq!(lines.iter().filter(|r| r[8] == "1").count(), 2);
+    // NONMEM needs numeric IDs: refused before anything is written.
+    std::fs::write(directory.join("a.csv"), dataset.replace("\n2,", "\nB2,")).unwrap();
+    let arguments = [
+        "simulate",
+        "onecomp_iv_bolus",
+        "--data",
+        "a.csv",
+        "--out",
+        "a",
+    ];
+    let refused = cartsim(
+        &[&arguments[..], &["--nonmem-out", "a.csv.out"]].concat(),
+        &directory,
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ID `B2` is not a whole number"), "{stderr}");
+    assert!(!directory.join("a").exists() && !directory.join("a.csv.out").exists());
 }
