@@ -53,10 +53,12 @@ pub struct SimulateArgs {
     #[command(flatten)]
     dataset: super::dataset::DataArgs,
     /// Also write the doses and a column observed at every output time (with `--residual`
-    /// error, censored below `--lloq`) as a NONMEM dataset (CSV, ID 1) that `cartsim fit` reads.
-    #[arg(long, value_name = "FILE.csv", conflicts_with = "data")]
+    /// error, censored below `--lloq`) as a NONMEM dataset (CSV, ID 1) that `cartsim fit` reads;
+    /// with `--data`, each ID's doses, covariates and observation records, observed again.
+    #[arg(long, value_name = "FILE.csv")]
     nonmem_out: Option<PathBuf>,
-    /// With `--nonmem-out`: the state or output observed [default: the model's only output].
+    /// With `--nonmem-out`: the state or output observed [default: the model's only output;
+    /// with `--data`, the one the dataset's observations belong to].
     #[arg(long, value_name = "NAME", requires = "nonmem_out")]
     observe: Option<String>,
     /// With `--nonmem-out`: residual error MODEL:SD (additive, proportional, exponential) or

@@ -8,10 +8,12 @@
 //! censored as M3 expects: BLQ 1 and DV set to the LLOQ (the reader's convention: the limit is
 //! the row's LLOQ, or its DV). At equal times a dose row comes before the observation row, so
 //! NONMEM, like the simulator, observes after the dose. An observed output is named by its
-//! 1-based number in DVID; an observed state by its 1-based number in CMT.
+//! 1-based number in DVID; an observed state by its 1-based number in CMT. A covariate that
+//! changes within a subject (a dataset's schedule) is written at each row with its value there.
 
 use crate::model::{DoseEvent, Model};
 use crate::population::ResidualModel;
+use crate::simulate::ParameterSchedule;
 use std::fmt::Write;
 
 /// What is observed and how: a trajectory column, its residual error and its LLOQ.
@@ -58,6 +60,12 @@ pub struct SubjectRecords<'a> {
     pub predictions: &'a [f64],
     /// Standard normal deviates of the residual error, one per time.
     pub deviates: &'a [f64],
+}
+
+/// A subject's records and its covariates' schedules (layout position, schedule).
+struct Rows<'a> {
+    records: &'a SubjectRecords<'a>,
+    schedules: &'a [(usize, &'a ParameterSchedule)],
 }
 
 impl NonmemLayout {
@@ -110,11 +118,24 @@ impl NonmemLayout {
         design: &ObservationDesign,
         records: &SubjectRecords,
     ) -> Option<(f64, f64, f64)> {
+        self.write_subject_with_schedules(text, design, records, &[])
+    }
+
+    /// `write_subject`, with the covariates at the positions `schedules` name (in the layout's
+    /// order) written at each row with their schedule's value at its time.
+    pub fn write_subject_with_schedules(
+        &self,
+        text: &mut String,
+        design: &ObservationDesign,
+        records: &SubjectRecords,
+        schedules: &[(usize, &ParameterSchedule)],
+    ) -> Option<(f64, f64, f64)> {
+        let rows = Rows { records, schedules };
         let mut bad = None;
         let mut doses = records.doses.iter().peekable();
         for (k, (&time, &prediction)) in records.times.iter().zip(records.predictions).enumerate() {
             while let Some(dose) = doses.next_if(|d| d.time <= time) {
-                self.dose_row(text, records, dose);
+                self.dose_row(text, &rows, dose);
             }
             if !prediction.is_finite() {
                 continue;
@@ -137,15 +158,17 @@ impl NonmemLayout {
                 records.id,
                 u8::from(censored)
             );
-            self.tail(text, records, RowKind::Observation { lloq: design.lloq });
+            let observation = RowKind::Observation { lloq: design.lloq };
+            self.tail(text, &rows, observation, time);
         }
         for dose in doses {
-            self.dose_row(text, records, dose);
+            self.dose_row(text, &rows, dose);
         }
         bad
     }
 
-    fn dose_row(&self, text: &mut String, records: &SubjectRecords, dose: &DoseEvent) {
+    fn dose_row(&self, text: &mut String, rows: &Rows, dose: &DoseEvent) {
+        let records = rows.records;
         let rate = dose.duration.map_or(0.0, |d| dose.amount / d);
         let _ = write!(
             text,
@@ -155,12 +178,13 @@ impl NonmemLayout {
             dose.amount,
             dose.state + 1
         );
-        self.tail(text, records, RowKind::Dose);
+        self.tail(text, rows, RowKind::Dose, dose.time);
     }
 
     /// LLOQ and DVID (an observation row's; `.` on a dose row), ARM and covariate cells, and
-    /// the line's end.
-    fn tail(&self, text: &mut String, records: &SubjectRecords, row: RowKind) {
+    /// the line's end, for a row at `time`.
+    fn tail(&self, text: &mut String, rows: &Rows, row: RowKind, time: f64) {
+        let records = rows.records;
         let observation = match row {
             RowKind::Dose => None,
             RowKind::Observation { lloq } => Some(lloq),
@@ -183,7 +207,11 @@ impl NonmemLayout {
         if self.arm {
             let _ = write!(text, ",{}", records.arm);
         }
-        for value in records.covariates {
+        for (k, value) in records.covariates.iter().enumerate() {
+            let value = match rows.schedules.iter().find(|(position, _)| *position == k) {
+                Some((_, schedule)) => schedule.value_at(time),
+                None => *value,
+            };
             let _ = write!(text, ",{value}");
         }
         text.push('\n');

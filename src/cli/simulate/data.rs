@@ -50,7 +50,17 @@ pub(super) fn run(
         record,
     )
     .map_err(Failure)?;
+    let nonmem = match &args.nonmem_out {
+        Some(out) => Some((
+            out,
+            super::nonmem::dataset_text(args, model, &base, &dataset, &simulations)?,
+        )),
+        None => None,
+    };
     commit(&args.destination(model), &files, provenance.clone())?;
+    if let Some((out, text)) = nonmem {
+        super::nonmem::write_file(&text, out)?;
+    }
     for (subject, simulation) in runs() {
         if let (true, Some(switch)) = (console::verbose(), &simulation.method_switch) {
             console::note(format_args!(

@@ -1,14 +1,16 @@
 //! `cartsim simulate --nonmem-out FILE.csv`: the run's doses and a column observed at every
 //! output time with residual error and BLQ censoring, as a NONMEM dataset of ID 1
-//! (`data::nonmem`) that `cartsim fit` reads.
+//! (`data::nonmem`) that `cartsim fit` reads; with `--data`, each ID of the dataset with its
+//! doses, covariates and observation records, observed in its simulation.
 
 use super::SimulateArgs;
 use crate::cli::Failure;
+use crate::data::Dataset;
 use crate::data::nonmem::{NonmemLayout, ObservationDesign, SubjectRecords};
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::population::{ResidualModel, ResidualNameError, residual_deviates};
-use crate::simulate::{RunPlan, Simulation};
+use crate::simulate::{ParameterSchedule, RunPlan, RunTemplate, Simulation};
 use crate::study::Study;
 use std::path::Path;
 
@@ -59,6 +61,16 @@ fn observed_column(model: &Model, observe: Option<&str>) -> Result<usize, Diagno
     }
 }
 
+/// The design of `--nonmem-out`: the observed column (`column` when `--observe` is not given),
+/// `--residual` (none by default) and `--lloq`.
+fn design(args: &SimulateArgs, column: usize) -> ObservationDesign {
+    ObservationDesign {
+        column,
+        residual: (args.residual).unwrap_or(ResidualModel::Additive { sd: 0.0 }),
+        lloq: args.lloq,
+    }
+}
+
 /// Writes the dataset of `simulation` (of `plan`) to `path`.
 pub(super) fn write(
     args: &SimulateArgs,
@@ -67,11 +79,7 @@ pub(super) fn write(
     simulation: &Simulation,
     path: &Path,
 ) -> Result<(), Failure> {
-    let design = ObservationDesign {
-        column: observed_column(model, args.observe.as_deref())?,
-        residual: (args.residual).unwrap_or(ResidualModel::Additive { sd: 0.0 }),
-        lloq: args.lloq,
-    };
+    let design = design(args, observed_column(model, args.observe.as_deref())?);
     let layout = NonmemLayout::new(model, &design, &[], 1);
     let trajectory = &simulation.trajectory;
     let rows = trajectory.times.len();
@@ -88,9 +96,118 @@ pub(super) fn write(
         deviates: &residual_deviates(args.seed, 1, rows),
     };
     let mut text = layout.header();
-    if let Some((time, prediction, observation)) =
-        layout.write_subject(&mut text, &design, &records)
-    {
+    let bad = layout.write_subject(&mut text, &design, &records);
+    refuse_bad(bad)?;
+    write_file(&text, path)
+}
+
+/// The text of each ID of `dataset` again, simulated (`simulations`, in the same order): its doses,
+/// its covariates (those that change within the ID at each row with their value there; a
+/// parameter another ID has as a covariate at `base`'s value) and its observation records,
+/// observed with `--residual` error and censored below `--lloq` (the residual error of ID n
+/// drawn from stream n of `--seed`, as a population's are).
+pub(super) fn dataset_text(
+    args: &SimulateArgs,
+    model: &Model,
+    base: &RunTemplate,
+    dataset: &Dataset,
+    simulations: &[Simulation],
+) -> Result<String, Failure> {
+    let design = design(
+        args,
+        dataset_column(model, args.observe.as_deref(), dataset)?,
+    );
+    let mut covariates: Vec<usize> = Vec::new();
+    for subject in &dataset.subjects {
+        for &(parameter, _) in &subject.covariates {
+            if !covariates.contains(&parameter) {
+                covariates.push(parameter);
+            }
+        }
+    }
+    let layout = NonmemLayout::new(model, &design, &covariates, 1);
+    let mut text = layout.header();
+    let mut bad = None;
+    for (subject, simulation) in dataset.subjects.iter().zip(simulations) {
+        let id: u64 = subject.id.trim().parse().map_err(|_| {
+            Diagnostic::new(format!(
+                "ID `{}` is not a whole number, which a NONMEM dataset needs",
+                subject.id
+            ))
+            .hint("number the IDs of the dataset 1, 2, 3, ... to write it with `--nonmem-out`")
+        })?;
+        let trajectory = &simulation.trajectory;
+        let times: Vec<f64> = subject.observations.iter().map(|o| o.time).collect();
+        let predictions: Vec<f64> = (times.iter())
+            .map(|&t| {
+                let row = trajectory
+                    .times
+                    .partition_point(|&s| s <= t)
+                    .saturating_sub(1);
+                trajectory.row(row)[design.column]
+            })
+            .collect();
+        let values: Vec<f64> = (covariates.iter())
+            .map(|&p| {
+                let own = subject.covariates.iter().find(|c| c.0 == p);
+                own.map_or(base.parameters[p], |c| c.1)
+            })
+            .collect();
+        let schedules: Vec<(usize, &ParameterSchedule)> = (subject.schedules.iter())
+            .filter_map(|s| Some((covariates.iter().position(|&p| p == s.parameter)?, s)))
+            .collect();
+        let records = SubjectRecords {
+            id,
+            arm: 1,
+            covariates: &values,
+            doses: &subject.doses,
+            times: &times,
+            predictions: &predictions,
+            deviates: &residual_deviates(args.seed, id, times.len()),
+        };
+        let wrong = layout.write_subject_with_schedules(&mut text, &design, &records, &schedules);
+        bad = bad.or(wrong);
+    }
+    refuse_bad(bad)?;
+    Ok(text)
+}
+
+/// The column observed in a dataset written again: `--observe`, else the one its
+/// observations belong to.
+fn dataset_column(
+    model: &Model,
+    observe: Option<&str>,
+    dataset: &Dataset,
+) -> Result<usize, Diagnostic> {
+    if observe.is_some() {
+        return observed_column(model, observe);
+    }
+    let mut columns: Vec<usize> = (dataset.subjects.iter())
+        .flat_map(|s| s.observations.iter().map(|o| o.column))
+        .collect();
+    columns.sort_unstable();
+    columns.dedup();
+    let names = Study::column_names(model);
+    match columns.as_slice() {
+        [column] => Ok(*column),
+        [] => observed_column(model, None),
+        several => Err(Diagnostic::new(format!(
+            "the dataset observes {} columns ({}); `--nonmem-out` writes one",
+            several.len(),
+            several
+                .iter()
+                .map(|&c| names[c])
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .hint("name the one to write with `--observe NAME`")),
+    }
+}
+
+/// The error for an observation that is not a finite number (`bad`: time, prediction,
+/// observation).
+fn refuse_bad(bad: Option<(f64, f64, f64)>) -> Result<(), Failure> {
+    if let Some((time, prediction, observation)) = bad {
         return Err(Diagnostic::new(format!(
             "the simulated observation at time {} is {observation} (prediction {})",
             crate::diag::number(time),
@@ -99,6 +216,11 @@ pub(super) fn write(
         .hint("the `--residual` SD is far too large: for `proportional` and `exponential` it is a fraction (0.2 means 20%)")
         .into());
     }
+    Ok(())
+}
+
+/// Writes the dataset's text to `path`.
+pub(super) fn write_file(text: &str, path: &Path) -> Result<(), Failure> {
     let name = path.display().to_string();
     std::fs::write(path, text)
         .map_err(|e| Diagnostic::new(format!("cannot write `{name}`: {e}")))?;

@@ -297,3 +297,112 @@ fn observations_need_a_residual_and_listed_times_must_increase_within_the_span()
         assert!(stderr.contains(message), "{file}: {stderr}");
     }
 }
+
+#[test]
+fn simulate_data_nonmem_out_observes_the_datasets_records_as_the_closed_form() {
+    // onecomp_iv_bolus (dA/dt = -CL/V A, conc = A/V) over a dataset: ID 1 (V 40, CL 5, so
+    // k = 0.125) a bolus of 100 at 0 and 60 infused over 3 (RATE 20) from 3; ID 2 (V 50) a
+    // bolus of 100 at 0 and CL 5 then 10 from its record at 8: read nocb, k = 0.1 up to 4 and
+    // 0.2 after. Each observation row comes back at its own time with the closed form (rtol
+    // 1e-8, so 1e-7 relative), censored below the LLOQ 0.5; CL is written at each row with its
+    // value there.
+    let directory = scratch("nonmem-out-data");
+    let dataset = "ID,TIME,DV,AMT,RATE,EVID,CMT,MDV,V,CL
+1,0,.,100,0,1,1,1,40,5
+1,0.5,1,.,.,0,.,0,40,5
+1,2,1,.,.,0,.,0,40,5
+1,3,.,60,20,1,1,1,40,5
+1,4,1,.,.,0,.,0,40,5
+1,7.5,1,.,.,0,.,0,40,5
+1,30,1,.,.,0,.,0,40,5
+2,0,.,100,0,1,A,1,50,5
+2,1,1,.,.,0,.,0,50,5
+2,4,1,.,.,0,.,0,50,5
+2,8,1,.,.,0,.,0,50,10
+2,12,1,.,.,0,.,0,50,10
+";
+    std::fs::write(directory.join("d.csv"), dataset).unwrap();
+    let output = cartsim(
+        &[
+            "simulate",
+            "onecomp_iv_bolus",
+            "--data",
+            "d.csv",
+            "--out",
+            "sim",
+            "--nonmem-out",
+            "out.csv",
+            "--lloq",
+            "0.5",
+        ],
+        &directory,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = read(&directory.join("out.csv"));
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        lines[0].join(","),
+        "ID,TIME,DV,AMT,RATE,EVID,CMT,MDV,BLQ,LLOQ,DVID,V,CL"
+    );
+    assert_eq!(lines[1].join(","), "1,0,.,100,0,1,1,1,0,.,.,40,5");
+    assert_eq!(lines[4].join(","), "1,3,.,60,20,1,1,1,0,.,.,40,5");
+    assert_eq!(lines.len(), 1 + 12);
+    let infusion = |s: f64, k: f64| match s {
+        s if s <= 0.0 => 0.0,
+        s if s < 3.0 => 20.0 / k * (1.0 - (-k * s).exp()),
+        s => 20.0 / k * (1.0 - (-3.0 * k).exp()) * (-k * (s - 3.0)).exp(),
+    };
+    let first = |t: f64| (100.0 * (-0.125 * t).exp() + infusion(t - 3.0, 0.125)) / 40.0;
+    let second = |t: f64| match t {
+        t if t <= 4.0 => 2.0 * (-0.1 * t).exp(),
+        t => 2.0 * (-0.4f64).exp() * (-0.2 * (t - 4.0)).exp(),
+    };
+    let mut observed = 0;
+    for row in lines[1..].iter().filter(|r| r[5] == "0") {
+        let time: f64 = row[1].parse().unwrap();
+        let exact = if row[0] == "1" {
+            first(time)
+        } else {
+            second(time)
+        };
+        let cl = if row[0] == "2" && time > 4.0 {
+            "10"
+        } else {
+            "5"
+        };
+        assert_eq!((row[7], row[10], row[12]), ("0", "1", cl), "{row:?}");
+        if exact < 0.5 {
+            assert_eq!((row[2], row[8], row[9]), ("0.5", "1", "0.5"), "{row:?}");
+        } else {
+            let dv: f64 = row[2].parse().unwrap();
+            assert!((dv / exact - 1.0).abs() < 1e-7, "{row:?}: {dv} vs {exact}");
+            assert_eq!(row[8], "0", "{row:?}");
+        }
+        observed += 1;
+    }
+    // Below the LLOQ: ID 1 at 30 (4.84 / 40 = 0.12) and ID 2 at 12 (2 e^-2 = 0.27).
+    assert_eq!(observed, 9);
+    assert_eq!(lines.iter().filter(|r| r[8] == "1").count(), 2);
+    // NONMEM needs numeric IDs: refused before anything is written.
+    std::fs::write(directory.join("a.csv"), dataset.replace("\n2,", "\nB2,")).unwrap();
+    let arguments = [
+        "simulate",
+        "onecomp_iv_bolus",
+        "--data",
+        "a.csv",
+        "--out",
+        "a",
+    ];
+    let refused = cartsim(
+        &[&arguments[..], &["--nonmem-out", "a.csv.out"]].concat(),
+        &directory,
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ID `B2` is not a whole number"), "{stderr}");
+    assert!(!directory.join("a").exists() && !directory.join("a.csv.out").exists());
+}
