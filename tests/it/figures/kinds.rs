@@ -124,6 +124,7 @@ fn bands(look: &FigureSettings) -> Result<Rendered, PlotError> {
         typical: band(1.1),
         observed: points(7),
         observed_percentiles: [Vec::new(), Vec::new(), Vec::new()],
+        lloq: None,
     };
     bands_figure("Bands", "time (day)", "cells/µL", &bands, look)
 }
