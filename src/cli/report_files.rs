@@ -6,7 +6,7 @@ use super::Failure;
 use crate::diag::Diagnostic;
 use crate::output::Additions;
 use crate::record::provenance::{FILE as PROVENANCE, Kind, Provenance};
-use crate::report::{CommandRecord, Folder, Format, check, gather, render};
+use crate::report::{CommandRecord, FigureFiles, Folder, Format, check, gather, render};
 use std::path::{Path, PathBuf};
 
 /// Writes the report of `dir`; returns the file written.
@@ -74,13 +74,13 @@ pub(super) fn write_report(
         let stem = name.trim_end_matches(".md");
         for figure in &mut data.results.figures {
             let copy = format!("{stem}_files/{}", figure.file);
-            let png = std::fs::read(dir.join(&figure.file)).map_err(|e| {
+            let bytes = std::fs::read(dir.join(&figure.file)).map_err(|e| {
                 Diagnostic::new(format!(
                     "cannot read `{}`: {e}",
                     dir.join(&figure.file).display()
                 ))
             })?;
-            staging.write(&copy, &png)?;
+            staging.write(&copy, &bytes)?;
             figure.file = copy;
         }
     }
@@ -167,20 +167,27 @@ fn read_provenance(dir: &Path) -> Result<Provenance, Failure> {
     })
 }
 
-/// The PNG figures the record lists (top level, then figures/), in report order, each with
-/// its SVG when the record lists one beside it.
-type FigureFiles = Vec<(String, Vec<u8>, Option<Vec<u8>>)>;
-fn figures(dir: &Path, files: &[String]) -> Result<FigureFiles, Failure> {
-    let mut names: Vec<&String> = files.iter().filter(|n| n.ends_with(".png")).collect();
-    names.sort_by_key(|n| (n.contains('/'), crate::report::figure_order(n)));
-    let read_svg = |name: &str| {
-        let svg = format!("{}.svg", name.trim_end_matches(".png"));
-        let listed = files.contains(&svg);
-        listed.then(|| read_listed(dir, &svg)).transpose()
+/// The figures the record lists as PNG or SVG (top level, then figures/), in report order,
+/// each in whichever of the two formats the record lists.
+fn figures(dir: &Path, files: &[String]) -> Result<Vec<FigureFiles>, Failure> {
+    let mut stems: Vec<&str> = (files.iter())
+        .filter_map(|n| (n.strip_suffix(".png")).or_else(|| n.strip_suffix(".svg")))
+        .collect();
+    stems.sort_by_key(|&stem| (stem.contains('/'), crate::report::figure_order(stem), stem));
+    stems.dedup();
+    let read = |stem: &str, extension: &str| {
+        let name = format!("{stem}.{extension}");
+        let listed = files.contains(&name);
+        let file = || Ok::<_, Failure>((name.clone(), read_listed(dir, &name)?));
+        listed.then(file).transpose()
     };
-    names
-        .into_iter()
-        .map(|name| Ok((name.clone(), read_listed(dir, name)?, read_svg(name)?)))
+    (stems.into_iter())
+        .map(|stem| {
+            Ok(FigureFiles {
+                png: read(stem, "png")?,
+                svg: read(stem, "svg")?,
+            })
+        })
         .collect()
 }
 

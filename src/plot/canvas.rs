@@ -49,6 +49,11 @@ const STACKED_FIXED_HEIGHT: u32 = 200;
 /// The least width of a panel, and the width beside the panels (tick labels, legend, margins).
 const MIN_PANEL_WIDTH: u32 = 150;
 const FIXED_WIDTH: u32 = 330;
+/// The least height of a grid's panels together, in drawing units: room for a y description
+/// of some 20 characters beside them. A figure whose title, legend under the chart and table
+/// under the axis leave less (long legend labels at the `single` size) is drawn taller (see
+/// `with_room`).
+const MIN_PANELS_HEIGHT: u32 = 200;
 
 /// The x axis of a figure.
 pub(super) enum XAxis {
@@ -159,7 +164,7 @@ pub(super) fn render(plot: &Plot, settings: &FigureSettings) -> Result<Rendered,
     let canvas = settings.canvas();
     let canvas = match plot.panels.iter().any(|p| p.y.is_some()) {
         true => stacked_size(plot.panels.len(), canvas),
-        false => image_size(grid(plot.panels.len(), canvas.0), canvas),
+        false => with_room(plot, image_size(grid(plot.panels.len(), canvas.0), canvas))?,
     };
     let mut svg = String::new();
     {
@@ -169,6 +174,25 @@ pub(super) fn render(plot: &Plot, settings: &FigureSettings) -> Result<Rendered,
         root.present().map_err(drawing)?;
     }
     finish(&svg, canvas, settings)
+}
+
+/// `canvas` made taller when the title, the legend and the tick label areas (all as tall
+/// whatever the canvas' height) leave `plot`'s panels less than `MIN_PANELS_HEIGHT`.
+fn with_room(plot: &Plot, (width, height): (u32, u32)) -> Result<(u32, u32), PlotError> {
+    let mut scratch = String::new();
+    let root = SVGBackend::with_string(&mut scratch, (width, height)).into_drawing_area();
+    let (chart_area, _) = place_legend(&root, text::titled(&root, &plot.title)?, &plot.legend);
+    let empty = Panel::single(Vec::new());
+    let panels = if plot.panels.is_empty() {
+        &empty
+    } else {
+        &plot.panels
+    };
+    let layout = Layout::new(&root, plot, panels, chart_area.dim_in_pixel());
+    // The panels get all of the added height, less a unit a row for rounding.
+    let short = MIN_PANELS_HEIGHT.saturating_sub(layout.panels_size().1);
+    let rounding = if short > 0 { layout.rows as u32 } else { 0 };
+    Ok((width, height + short + rounding))
 }
 
 /// The rows and columns of `panels`: stacked in one column when some has a y axis of its own

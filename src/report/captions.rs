@@ -4,11 +4,7 @@ use crate::present::run::slug;
 
 /// What a figure of a cartsim output folder shows, from its file name and the run's scenarios.
 pub fn caption(file: &str, scenarios: &[String]) -> String {
-    let stem = file
-        .rsplit('/')
-        .next()
-        .unwrap_or(file)
-        .trim_end_matches(".png");
+    let stem = super::tables::figure_stem(file);
     let metric = |name: &str| match name {
         "cmax" => "Cmax".to_string(),
         "auc_0_28" => "AUC from day 0 to 28".to_string(),

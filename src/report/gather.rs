@@ -32,13 +32,19 @@ pub struct Folder {
     pub operating_characteristics_csv: Option<String>,
     /// targets.csv of a calibration.
     pub targets_csv: Option<String>,
-    /// (path inside the folder, PNG bytes, SVG bytes when the folder has the figure as SVG
-    /// too), in the order to show them.
-    pub figures: Vec<(String, Vec<u8>, Option<Vec<u8>>)>,
+    /// The figures, in the order to show them.
+    pub figures: Vec<FigureFiles>,
     /// The text of each input file of the provenance, in its order; `None` when unreadable.
     pub inputs: Vec<Option<String>>,
     /// When the report is made.
     pub date: String,
+}
+
+/// One figure of an output folder in the formats a report can show: each, when the folder has
+/// it, as its path inside the folder and its bytes (at least one of the two).
+pub struct FigureFiles {
+    pub png: Option<(String, Vec<u8>)>,
+    pub svg: Option<(String, Vec<u8>)>,
 }
 
 /// The record a command leaves beside provenance.json, read through its type.
@@ -208,12 +214,7 @@ pub fn gather(folder: Folder) -> ReportData {
         .unwrap_or_default();
     let results = Results {
         figures: (folder.figures.iter())
-            .map(|(file, png, svg)| Figure {
-                caption: captions::caption(file, &record.scenarios),
-                file: file.clone(),
-                data_uri: tables::data_uri(png),
-                svg_uri: svg.as_deref().map(tables::svg_uri),
-            })
+            .filter_map(|files| figure(files, &record.scenarios))
             .collect(),
         scenarios,
         fractions,
@@ -345,4 +346,22 @@ fn provenance_section(record: &Provenance, inputs: Vec<InputCheck>) -> Provenanc
         solver: pairs(record.solver.as_object()),
         statistics: pairs(Some(&record.solver_statistics)),
     }
+}
+
+/// A figure as the reports show it: the Markdown links the PNG (else the SVG), the HTML shows
+/// the SVG (else the PNG) and names the file it shows. `None` without either file.
+fn figure(files: &FigureFiles, scenarios: &[String]) -> Option<Figure> {
+    let (file, _) = files.png.as_ref().or(files.svg.as_ref())?;
+    let (shown, shown_uri) = match (&files.svg, &files.png) {
+        (Some((svg, bytes)), _) => (svg, tables::svg_uri(bytes)),
+        (None, Some((png, bytes))) => (png, tables::data_uri(bytes)),
+        (None, None) => return None,
+    };
+    Some(Figure {
+        caption: captions::caption(file, scenarios),
+        file: file.clone(),
+        svg_only: files.png.is_none(),
+        shown: shown.clone(),
+        shown_uri,
+    })
 }

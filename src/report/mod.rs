@@ -12,7 +12,7 @@ mod tables;
 mod trial;
 
 pub use calibration::TARGETS;
-pub use gather::{CommandRecord, Folder, gather};
+pub use gather::{CommandRecord, FigureFiles, Folder, gather};
 pub use tables::figure_order;
 pub use trial::OPERATING_CHARACTERISTICS;
 

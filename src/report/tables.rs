@@ -28,13 +28,15 @@ pub struct Results {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
-    /// The path inside the output folder.
+    /// The file the Markdown report links, its path inside the output folder: the PNG, else
+    /// the SVG.
     pub file: String,
     pub caption: String,
-    pub data_uri: String,
-    /// The figure as an SVG data URI, when the folder has it as SVG (the HTML report shows it
-    /// instead of the PNG; Markdown keeps the PNG).
-    pub svg_uri: Option<String>,
+    /// Whether the folder has the figure as SVG only (the Markdown report says so).
+    pub svg_only: bool,
+    /// The file the HTML report shows (the SVG, else the PNG), and it as a `data:` URI.
+    pub shown: String,
+    pub shown_uri: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -297,11 +299,7 @@ pub fn figure_order(file: &str) -> (usize, String, u64) {
         "iwres_vs_prediction",
         "ID_",
     ];
-    let stem = file
-        .rsplit('/')
-        .next()
-        .unwrap_or(file)
-        .trim_end_matches(".png");
+    let stem = figure_stem(file);
     let rank = ORDER
         .iter()
         .position(|p| stem.starts_with(p))
@@ -312,6 +310,15 @@ pub fn figure_order(file: &str) -> (usize, String, u64) {
         text.to_string(),
         stem[text.len()..].parse().unwrap_or(0),
     )
+}
+
+/// A figure file's name without its folder and its `.png` or `.svg` extension.
+pub fn figure_stem(file: &str) -> &str {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    (name
+        .strip_suffix(".png")
+        .or_else(|| name.strip_suffix(".svg")))
+    .unwrap_or(name)
 }
 
 /// An SVG document as a `data:` URI.

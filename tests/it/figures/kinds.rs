@@ -166,7 +166,8 @@ fn boxes(look: &FigureSettings) -> Result<Rendered, PlotError> {
 fn steps(look: &FigureSettings) -> Result<Rendered, PlotError> {
     let curves: Vec<StepCurve> = (0..3)
         .map(|k| StepCurve {
-            label: format!("arm {k}"),
+            // Labels as long as a run's (see `room`): the legend goes under the chart.
+            label: format!("arm {k} (9e7 cells), 812 responders"),
             points: (0..10)
                 .map(|j| {
                     (

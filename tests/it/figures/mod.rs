@@ -5,6 +5,7 @@
 mod cli;
 mod colour;
 mod kinds;
+mod room;
 mod trajectory;
 
 use cartsim::plot::{FigureFormat, FigureSettings, FigureSize, Rendered};

@@ -3,6 +3,7 @@
 //! outside the file is referenced, and the provenance hashes are those of the input files.
 
 mod errors;
+mod formats;
 
 use crate::cli::{cartsim, scratch};
 use crate::repo_path;
