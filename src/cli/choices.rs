@@ -96,6 +96,6 @@ impl FigureChoice {
 choices!(FigureChoice:
     (FigureChoice::Png, "png", "bitmap at --dpi (default)"),
     (FigureChoice::Svg, "svg", "vector, text kept as text"),
-    (FigureChoice::Pdf, "pdf", "vector, one page of the figure's size, DejaVu Sans embedded"),
+    (FigureChoice::Pdf, "pdf", "vector, one page of the figure's size, text drawn as outlines (needs no font)"),
     (FigureChoice::None, "none", "no figures (tables and records only; the fastest batch run)"),
 );
