@@ -14,6 +14,17 @@ use cartsim::population::ResidualModel;
 const SD: f64 = 0.3;
 const LLOQ: f64 = 0.05;
 
+/// Runs `cartsim arguments` in `directory`, which must succeed, and reads the file `written`.
+fn run_and_read(directory: &std::path::Path, arguments: &[&str], written: &str) -> String {
+    let output = cartsim(arguments, directory);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    read(&directory.join(written))
+}
+
 fn written(column: usize, lloq: Option<f64>) -> String {
     let model = three();
     let design = ObservationDesign {
@@ -117,7 +128,8 @@ fn read(path: &std::path::Path) -> String {
 #[test]
 fn simulate_nonmem_out_is_the_closed_form_censored_at_the_lloq() {
     let directory = scratch("nonmem-out");
-    let output = cartsim(
+    let text = run_and_read(
+        &directory,
         &[
             "simulate",
             "onecomp_iv_bolus",
@@ -128,14 +140,8 @@ fn simulate_nonmem_out_is_the_closed_form_censored_at_the_lloq() {
             "--lloq",
             "0.5",
         ],
-        &directory,
+        "data.csv",
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = read(&directory.join("data.csv"));
     let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(
         lines[0].join(","),
@@ -322,7 +328,8 @@ fn simulate_data_nonmem_out_observes_the_datasets_records_as_the_closed_form() {
 2,12,1,.,.,0,.,0,50,10
 ";
     std::fs::write(directory.join("d.csv"), dataset).unwrap();
-    let output = cartsim(
+    let text = run_and_read(
+        &directory,
         &[
             "simulate",
             "onecomp_iv_bolus",
@@ -335,14 +342,8 @@ fn simulate_data_nonmem_out_observes_the_datasets_records_as_the_closed_form() {
             "--lloq",
             "0.5",
         ],
-        &directory,
+        "out.csv",
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = read(&directory.join("out.csv"));
     let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(
         lines[0].join(","),
