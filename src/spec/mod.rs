@@ -18,7 +18,7 @@ pub use kind::{FileKind, file_kind};
 pub use load::{Loaded, LoadedModel, load_model, load_yaml, location};
 pub use problems::Problems;
 pub use run::{
-    BoundsSpec, CovariateSpec, MetricsSpec, PopulationSpec, RelapseSpec, ResidualSpec,
+    BoundsSpec, CovariateSpec, MetricsSpec, PeakSpec, PopulationSpec, RelapseSpec, ResidualSpec,
     ResponseSpec, RunOutputSpec, RunSpec, ScenarioSpec, SensitivitySpec, VariabilitySpec,
 };
 pub use source_map::{Position, SourceMap};

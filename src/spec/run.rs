@@ -195,6 +195,18 @@ pub struct MetricsSpec {
     pub contraction_window: Option<f64>,
     /// Persistence half-life window: from this long after Tmax to Tlast (default 60).
     pub persistence_from: Option<f64>,
+    /// Where Cmax and Tmax are read: on the solver's solution (default) or on the output grid.
+    pub peak: Option<PeakSpec>,
+}
+
+/// `metrics.peak`: Cmax and Tmax located on the solver's solution between output times (two
+/// more solves of the windows around the grid peak), or read off the output grid as NCA of
+/// sampled data does (faster; never above the solution's peak).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeakSpec {
+    Solution,
+    Grid,
 }
 
 /// Response: the tumor output below `below` by time `by`.

@@ -107,11 +107,13 @@ impl Study {
         let failed = |e: SimError| e.diagnostic();
         let simulation = simulate(&self.model, &plan).map_err(failed)?;
         let exposure_peak = match &self.metrics.exposure {
-            Some((_, column)) => locate_peaks(&self.model, &plan, &simulation, &[*column])
-                .map_err(failed)?
-                .pop()
-                .flatten(),
-            None => None,
+            Some((_, column)) if self.metrics.peak_on_solution => {
+                locate_peaks(&self.model, &plan, &simulation, &[*column])
+                    .map_err(failed)?
+                    .pop()
+                    .flatten()
+            }
+            _ => None,
         };
         Ok(ArmRun {
             simulation,

@@ -30,6 +30,8 @@ pub struct MetricSettings {
     pub lloq: f64,
     pub response: Option<ResponseCriteria>,
     pub windows: PhaseWindows,
+    /// Cmax and Tmax located on the solver's solution (else read off the output grid).
+    pub peak_on_solution: bool,
     /// Names of the model's recorded events, in file order.
     pub events: Vec<String>,
 }
@@ -149,6 +151,7 @@ impl MetricSettings {
             lloq,
             response,
             windows,
+            peak_on_solution: spec.peak != Some(crate::spec::PeakSpec::Grid),
             events: model
                 .events
                 .iter()

@@ -1,5 +1,6 @@
 //! The tables a run streams (metrics.csv arm after arm, across blocks of subjects) and the
-//! summaries computed from them afterwards, checked against an independent recomputation.
+//! summaries computed from them afterwards, checked against an independent recomputation; the
+//! trajectory subsets and the grid peak.
 
 use super::*;
 use cartsim::study::{MetricRow, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows};
@@ -247,4 +248,66 @@ fn a_trajectory_subset_is_the_matching_rows_of_the_full_table() {
         &folder("usage"),
     ]);
     assert_eq!(usage.status.code(), Some(2));
+}
+
+/// `metrics: {peak: grid}` reads Cmax and Tmax off the output grid: each subject's cmax is the
+/// largest EM value trajectories.csv holds for it (exactly: the same numbers) and tmax its first
+/// time; on the solver's solution (the default) cmax is never below it.
+#[test]
+fn a_grid_peak_is_the_largest_sampled_value() {
+    let root = scratch("grid-peak");
+    let model = repo_path("models/cart3.yaml");
+    let write = |name: &str, peak: &str| {
+        let path = root.join(name);
+        let text = format!(
+            "model: {}\nsimulation: {{end: 30, step: 1}}\npopulation: {{n: 40, seed: 5, variability: {{rho: {{omega: 0.4}}}}}}\nmetrics: {{exposure: EM{peak}}}\n",
+            model.display()
+        );
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let per_subject = |folder: &Path| -> Vec<(f64, f64)> {
+        let metrics = read(folder, "metrics.csv");
+        let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+        let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        (metrics.lines().skip(1))
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .map(|c| (cell(c[at("cmax")]), cell(c[at("tmax")])))
+            .collect()
+    };
+    let save = ["--save-trajectories", "--figures", "none", "--out"];
+    let grid = root.join("grid");
+    let run = write("grid.yaml", ", peak: grid");
+    succeed(&[&["run", &run][..], &save, &[&grid.display().to_string()]].concat());
+    let solution = root.join("solution");
+    let run = write("solution.yaml", "");
+    succeed(
+        &[
+            &["run", &run][..],
+            &save,
+            &[&solution.display().to_string()],
+        ]
+        .concat(),
+    );
+    let trajectories = read(&grid, "trajectories.csv");
+    let mut sampled: Vec<(f64, f64)> = Vec::new();
+    let mut last_id = "";
+    for line in trajectories.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (id, time, value) = (cells[1], cell(cells[2]), cell(cells[4]));
+        if id != last_id {
+            sampled.push((f64::NEG_INFINITY, f64::NAN));
+            last_id = id;
+        }
+        let peak = sampled.last_mut().unwrap();
+        if value > peak.0 {
+            *peak = (value, time);
+        }
+    }
+    let on_grid = per_subject(&grid);
+    assert_eq!(on_grid.len(), 40);
+    assert_eq!(on_grid, sampled);
+    for ((cmax, _), (grid_cmax, _)) in per_subject(&solution).iter().zip(&on_grid) {
+        assert!(cmax >= grid_cmax, "{cmax} < {grid_cmax}");
+    }
 }
