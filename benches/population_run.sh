@@ -20,7 +20,8 @@
 #
 # How to run (from the repository root): benches/population_run.sh
 #   Environment: RUNS (3), THREADS ("1 2"), N (10000; BENCH=../shared/bench has 100000),
-#   SCALE ("100000 1000000"; "" skips), FIGURES (png; none skips drawing), BENCH
+#   SCALE ("100000 1000000"; "" skips), FIGURES (png; none skips drawing), PEAK (unset: the
+#   default Cmax on the solver's solution; grid: read off the output grid), BENCH
 #   (benches/cart3), CARGO_TARGET_DIR, BASELINE_TARGET_DIR (target/cart3-baseline).
 # Requirements: cargo, GNU time (/usr/bin/time), awk, sed.
 
@@ -50,7 +51,7 @@ CARGO_TARGET_DIR="$baseline_target" cargo build --release --quiet --manifest-pat
 baseline="$baseline_target/release/rust-baseline"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-metrics='{exposure: EM, tumor: T, lloq: 1e3, response: {below: 1e9, by: 28}, relapse: {above: 1e11}}'
+metrics="{exposure: EM, tumor: T, lloq: 1e3, response: {below: 1e9, by: 28}, relapse: {above: 1e11}${PEAK:+, peak: $PEAK}}"
 simulation='{end: 180, step: 1, solver: dopri5, rtol: 1e-6, atol: 10}'
 cat > "$scratch/table.yaml" <<YAML
 model: $repo/models/cart3.yaml
