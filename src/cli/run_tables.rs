@@ -151,6 +151,9 @@ impl<'a> RunTables<'a> {
         let width = study.metrics.columns().len();
         let values = &mut self.values;
         summarize(study, tally, &mut |arm, visit| {
+            if width == 0 {
+                return Ok(()); // no metric columns: nothing was spilled
+            }
             let spill = &mut values[arm];
             let path = spill.path.clone();
             let failed = |e: std::io::Error| {

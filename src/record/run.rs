@@ -163,6 +163,9 @@ pub struct RunDescription {
     pub solver: serde_json::Value,
     pub percentile_method: String,
     pub auc_method: String,
+    /// Where Cmax and Tmax were read (`metrics.peak`); absent in records before it existed.
+    #[serde(default)]
+    pub cmax_method: String,
 }
 
 /// A scenario at one grid point, with its typical subject's doses.

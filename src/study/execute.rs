@@ -29,7 +29,8 @@ const BLOCK: u64 = 4096;
 pub type Progress<'a> = &'a (dyn Fn() + Sync);
 
 /// One subject's simulation in one arm: the time of its first dose (the start when there is
-/// none), and the exposure output's peak on the solver's solution.
+/// none), and the exposure output's peak on the solver's solution (none with `peak: grid`,
+/// whose metrics read it off the output grid).
 pub(crate) struct ArmRun {
     pub simulation: Simulation,
     pub first_dose: f64,
@@ -94,7 +95,7 @@ impl Study {
     }
 
     /// Simulates one parameter vector in one arm with the span, output grid and solver of
-    /// `base`, and locates the exposure output's peak on the solution.
+    /// `base`, and locates the exposure output's peak on the solution (unless `peak: grid`).
     pub(crate) fn simulate_arm(
         &self,
         arm: &Arm,

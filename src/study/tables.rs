@@ -183,8 +183,9 @@ pub struct TrajectorySelection {
 }
 
 impl TrajectorySelection {
-    /// `outputs` (states or outputs; empty: the run's tracked outputs) at `times` (each one of
-    /// the run's output times, to within the run's time tolerance; empty: all). `flags` names
+    /// `outputs` (states or outputs, each once however often named; empty: the run's tracked
+    /// outputs) at `times` (each one of the run's output times, to within the run's time
+    /// tolerance; empty: all). `flags` names
     /// the command-line options, for messages.
     pub fn new(
         study: &Study,
@@ -203,7 +204,9 @@ impl TrajectorySelection {
                 .suggest(name, known.iter().copied())
                 .note(format!("outputs and states: {}", known.join(", "))));
             };
-            columns.push((name.clone(), column));
+            if !columns.iter().any(|(known, _)| known == name) {
+                columns.push((name.clone(), column));
+            }
         }
         if columns.is_empty() {
             columns = study.tracked.clone();

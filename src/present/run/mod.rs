@@ -170,6 +170,11 @@ pub fn description(study: &Study) -> RunDescription {
             100.0 * RELATIVE_ERROR
         ),
         auc_method: "linear-up/log-down trapezoidal rule".to_string(),
+        cmax_method: match study.metrics.peak_on_solution {
+            true => "on the solver's solution (the windows around the grid peak solved again)",
+            false => "largest value at the output times (metrics.peak: grid)",
+        }
+        .to_string(),
     }
 }
 

@@ -311,3 +311,27 @@ fn a_grid_peak_is_the_largest_sampled_value() {
         assert!(cmax >= grid_cmax, "{cmax} < {grid_cmax}");
     }
 }
+
+/// A run with no metric column at all (a model without outputs, no `metrics:`) still writes
+/// its tables: nothing is spilled, and no pass over the metric values is made.
+#[test]
+fn a_run_without_metric_columns_writes_its_tables() {
+    let root = scratch("no-metrics");
+    let model = root.join("model.yaml");
+    std::fs::write(
+        &model,
+        "name: decay\nstates: {A: {initial: 10, unit: mg}}\nparameters: {k: {value: 0.1, unit: 1/h}}\nodes: {A: -k * A}\nsimulation: {end: 5, step: 1}\n",
+    )
+    .unwrap();
+    let run = root.join("run.yaml");
+    let population = "population: {n: 3, seed: 1, variability: {k: {omega: 0.2}}}";
+    std::fs::write(&run, format!("model: {}\n{population}\n", model.display())).unwrap();
+    let out = root.join("out");
+    let (run, out_text) = (run.display().to_string(), out.display().to_string());
+    succeed(&["run", &run, "--figures", "none", "--out", &out_text]);
+    assert_eq!(read(&out, "metrics.csv").lines().count(), 1 + 3);
+    assert_eq!(
+        read(&out, "summary.csv").lines().nth(1),
+        Some("base,failed,3,,,,,,0,,")
+    );
+}
