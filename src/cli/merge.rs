@@ -12,9 +12,10 @@ use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
 use crate::record::run::{RunInputs, RunRecord, ShardState, every_shard_once};
 use crate::record::{Record, from_json};
-use crate::study::{Merger, RunSink, Shard, Study, StudyResult, Table, whole};
+use crate::study::{Merger, RunSink, Shard, Study, StudyResult, Table, cut_short};
 use clap::Args;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -147,30 +148,55 @@ fn combine(
     Ok(merger.finish())
 }
 
-/// The shards' `name` (trajectories.csv, observations.csv) joined (one header), when every
-/// shard wrote one.
-fn join_streamed(
-    staging: &mut Staging,
-    shards: &[ShardFolder],
-    name: &str,
-) -> Result<bool, Failure> {
-    let paths: Vec<PathBuf> = shards.iter().map(|s| s.folder.join(name)).collect();
-    if !paths.iter().all(|p| p.exists()) {
-        return Ok(false);
-    }
+/// The shards' `name` (trajectories.csv or observations.csv, which their run.json says they
+/// wrote) joined into one table without holding it: the header once, then every shard's rows.
+/// Refused when a shard's file is missing, cut short, or has another header.
+fn join_streamed(staging: &mut Staging, shards: &[ShardFolder], name: &str) -> Result<(), Failure> {
     let failed = |e: std::io::Error| Diagnostic::new(format!("cannot write {name}: {e}"));
     let mut out = staging.create(name)?;
-    for (k, path) in paths.iter().enumerate() {
-        let text = read(path, &format!("a shard's {name}"))?;
-        let text = whole(&path.display().to_string(), &text)?;
-        let body = match k {
-            0 => text,
-            _ => text.split_once('\n').map_or("", |(_, b)| b),
+    let mut header: Option<String> = None;
+    for shard in shards {
+        let path = shard.folder.join(name);
+        let file = path.display().to_string();
+        let unreadable = |e: std::io::Error| {
+            Diagnostic::new(format!("cannot read a shard's {name} `{file}`: {e}"))
+                .hint("the shard's run.json says it wrote this table: run the shard again")
         };
-        out.write_all(body.as_bytes()).map_err(failed)?;
+        let mut reader = BufReader::with_capacity(1 << 16, File::open(&path).map_err(unreadable)?);
+        let mut line = String::new();
+        reader.read_line(&mut line).map_err(unreadable)?;
+        match &header {
+            None => out.write_all(line.as_bytes()).map_err(failed)?,
+            Some(first) if *first != line => {
+                return Err(Diagnostic::new(format!(
+                    "`{file}` has another header than the first shard's {name}"
+                ))
+                .note(format!("first shard: {}", first.trim_end()))
+                .note(format!("this shard: {}", line.trim_end()))
+                .hint("merge the shards of one run, unedited")
+                .into());
+            }
+            Some(_) => {}
+        }
+        let (mut complete, mut last) = (usize::from(line.ends_with('\n')), line.bytes().last());
+        loop {
+            let chunk = reader.fill_buf().map_err(unreadable)?;
+            if chunk.is_empty() {
+                break;
+            }
+            out.write_all(chunk).map_err(failed)?;
+            complete += chunk.iter().filter(|&&b| b == b'\n').count();
+            last = chunk.last().copied();
+            let length = chunk.len();
+            reader.consume(length);
+        }
+        if last.is_some_and(|b| b != b'\n') {
+            return Err(cut_short(&file, complete + 1).into());
+        }
+        header.get_or_insert(line);
     }
     out.flush().map_err(failed)?;
-    Ok(true)
+    Ok(())
 }
 
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
@@ -193,10 +219,14 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let result = combine(study, &shards, &mut tables)?;
     let summaries = tables.finish(&result.tally)?;
     let mut written = write_run_files(&mut staging, study, &result, &summaries, false, &look)?;
-    for name in ["trajectories.csv", "observations.csv"] {
-        if join_streamed(&mut staging, &shards, name)? {
-            written.push(name.into());
-        }
+    let extra_tables = first.extra_tables.clone();
+    let joined = [
+        ("trajectories.csv", extra_tables.trajectories.is_some()),
+        ("observations.csv", extra_tables.observations),
+    ];
+    for (name, _) in joined.iter().filter(|(_, wrote)| *wrote) {
+        join_streamed(&mut staging, &shards, name)?;
+        written.push(name.to_string());
     }
     let settings = RecordSettings {
         command: std::env::args().collect(),
@@ -211,6 +241,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         scenarios_selected: first.scenarios_selected.clone(),
         threads: None,
         wall_time_seconds: started.elapsed().as_secs_f64(),
+        extra_tables,
         provenance: Some(run_provenance(&loaded, &result, started)),
     };
     write_record(&mut staging, present::record(study, &result, settings))?;

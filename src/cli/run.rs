@@ -8,7 +8,7 @@ use crate::diag::{Diagnostic, Severity, count};
 use crate::output::{Destination, Owner, Staging};
 use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
-use crate::record::run::ShardSlice;
+use crate::record::run::{ExtraTables, ShardSlice, TrajectoryTable};
 use crate::report::Format;
 use crate::study::{Study, TrajectorySelection, execute, shard_subjects, trajectories_header};
 use clap::Args;
@@ -103,6 +103,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         false => None,
     };
     let observations = Streamed::open(&mut staging, "observations.csv", header)?;
+    let extra_tables = ExtraTables {
+        trajectories: (args.save_trajectories).then(|| trajectory_table(study, &selection)),
+        observations: args.save_observations,
+    };
     let trajectories = (trajectories, Some(selection));
     let mut tables = RunTables::open(&mut staging, study, trajectories, observations)?;
     let bar = super::progress_bar(range.end - range.start, "subjects");
@@ -137,6 +141,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         scenarios_selected: args.scenarios.clone(),
         threads: Some(threads),
         wall_time_seconds: started.elapsed().as_secs_f64(),
+        extra_tables,
         provenance,
     };
     write_record(&mut staging, present::record(study, &result, settings))?;
@@ -163,6 +168,22 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         println!("wrote {}", report.display());
     }
     Ok(())
+}
+
+/// What trajectories.csv holds under `selection`, for run.json.
+fn trajectory_table(study: &Study, selection: &TrajectorySelection) -> TrajectoryTable {
+    let every = selection.rows.iter().all(|&kept| kept);
+    TrajectoryTable {
+        outputs: (selection.columns.iter())
+            .map(|(name, _)| name.clone())
+            .collect(),
+        times: match every {
+            true => Vec::new(),
+            false => (study.output_times().into_iter().zip(&selection.rows))
+                .filter_map(|(time, &kept)| kept.then_some(time))
+                .collect(),
+        },
+    }
 }
 
 /// observations.csv's header, or why the run file cannot have one (no `population.residual`).

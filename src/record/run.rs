@@ -36,6 +36,9 @@ pub struct RunRecord {
     pub solver_steps: u64,
     pub typical_subject_failures: Vec<ScenarioFailure>,
     pub wall_time_seconds: f64,
+    /// The tables written besides the standard ones (absent in records before it existed).
+    #[serde(default)]
+    pub extra_tables: ExtraTables,
     /// The same record as provenance.json (a shard writes none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
@@ -63,6 +66,10 @@ impl RunRecord {
                 selected(self),
                 selected(other),
             ));
+        }
+        let extra = |r: &RunRecord| r.extra_tables.describe();
+        if extra(self) != extra(other) {
+            differences.push(("the extra tables".into(), extra(self), extra(other)));
         }
         for ((what, one), (_, two)) in self.deciding().into_iter().zip(other.deciding()) {
             if one != two {
@@ -92,6 +99,50 @@ impl RunRecord {
     pub fn deciding(&self) -> [(&'static str, String); 4] {
         let build = crate::version::build(&self.cartsim_version, &self.cartsim_commit);
         self.inputs.deciding(&build)
+    }
+}
+
+/// What a run wrote besides its standard tables (`--save-trajectories`, `--save-observations`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExtraTables {
+    /// trajectories.csv, when written.
+    pub trajectories: Option<TrajectoryTable>,
+    /// Whether observations.csv was written.
+    pub observations: bool,
+}
+
+/// What trajectories.csv holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrajectoryTable {
+    /// Its states and outputs, in column order.
+    pub outputs: Vec<String>,
+    /// Its output times; empty: every output time of the run.
+    pub times: Vec<f64>,
+}
+
+impl ExtraTables {
+    /// The tables in words, for messages: "trajectories.csv (EM at 0, 7), observations.csv".
+    pub fn describe(&self) -> String {
+        let mut tables = Vec::new();
+        if let Some(table) = &self.trajectories {
+            let times = match table.times.is_empty() {
+                true => "every output time".to_string(),
+                false => (table.times.iter().map(|t| crate::diag::number(*t)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            tables.push(format!(
+                "trajectories.csv ({} at {times})",
+                table.outputs.join(", ")
+            ));
+        }
+        if self.observations {
+            tables.push("observations.csv".to_string());
+        }
+        match tables.is_empty() {
+            true => "none".to_string(),
+            false => tables.join(", "),
+        }
     }
 }
 

@@ -51,7 +51,7 @@ pub struct FigureFiles {
 #[derive(Debug, Clone)]
 pub enum CommandRecord {
     Simulate(SimulateRun),
-    Run(RunRecord),
+    Run(Box<RunRecord>),
     Fit(FitRecord),
     Population(Box<PopulationRecord>),
     Trial(Box<TrialRecord>),
@@ -64,7 +64,7 @@ impl CommandRecord {
     pub fn read(kind: Kind, text: &str, path: &str) -> Result<CommandRecord, Diagnostic> {
         Ok(match kind {
             Kind::Simulate => CommandRecord::Simulate(SimulateRun::from_json(text, path)?),
-            Kind::Run => CommandRecord::Run(record::from_json(text, path)?),
+            Kind::Run => CommandRecord::Run(Box::new(record::from_json(text, path)?)),
             Kind::Fit => CommandRecord::Fit(record::from_json(text, path)?),
             Kind::Population => CommandRecord::Population(Box::new(record::from_json(text, path)?)),
             Kind::Trial => CommandRecord::Trial(Box::new(record::from_json(text, path)?)),

@@ -16,7 +16,7 @@ pub use bands::{BandSet, RELATIVE_ERROR, Sketch};
 pub use check::{StudyInputs, check, check_scenarios_in};
 pub use execute::{Progress, StudyResult, SubjectRecord, execute};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
-pub use shards::{Merger, Shard, Table, shard_subjects, whole};
+pub use shards::{Merger, Shard, Table, cut_short, shard_subjects, whole};
 pub use sink::{Block, Collected, RunSink};
 pub use summary::{
     ArmSummary, ArmValues, MetricSummary, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows,

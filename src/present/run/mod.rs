@@ -11,8 +11,8 @@ use crate::population::Transform;
 use crate::record::Record;
 use crate::record::provenance::Provenance;
 use crate::record::run::{
-    ArmRecord, EffectScale, PopulationRecord, RandomEffect, RunDescription, RunInputs, RunRecord,
-    ScenarioFailure, ShardSlice, ShardState, SubjectFailure,
+    ArmRecord, EffectScale, ExtraTables, PopulationRecord, RandomEffect, RunDescription, RunInputs,
+    RunRecord, ScenarioFailure, ShardSlice, ShardState, SubjectFailure,
 };
 use crate::record::{DoseRecord, TimeSpan};
 use crate::study::{ArmSummary, RELATIVE_ERROR, Study, StudyResult, percentiles_csv, summary_csv};
@@ -28,6 +28,7 @@ pub struct RecordSettings {
     pub scenarios_selected: Vec<String>,
     pub threads: Option<usize>,
     pub wall_time_seconds: f64,
+    pub extra_tables: ExtraTables,
     pub provenance: Option<Provenance>,
 }
 
@@ -88,6 +89,7 @@ pub fn record(study: &Study, result: &StudyResult, settings: RecordSettings) -> 
             })
             .collect(),
         wall_time_seconds: settings.wall_time_seconds,
+        extra_tables: settings.extra_tables,
         provenance: settings.provenance,
     }
 }

@@ -158,6 +158,71 @@ fn merge_refuses_a_shard_record_of_another_format_version() {
 }
 
 #[test]
+fn merge_refuses_shards_that_saved_other_trajectories_or_a_cut_short_one() {
+    let root = scratch("merge-extra-tables");
+    let run = fixture("cart3_small.yaml");
+    let folder = |name: &str| root.join(name).display().to_string();
+    let shard = |k: u32, extra: &[&str]| {
+        let mut args = vec!["run", &run, "--save-trajectories", "--out"];
+        let (out, slice) = (folder(&format!("shard{k}")), format!("{k}/2"));
+        args.extend([out.as_str(), "--shard", slice.as_str()]);
+        args.extend(extra);
+        succeed(&args);
+    };
+    shard(1, &["--trajectory-outputs", "EM"]);
+    shard(
+        2,
+        &["--trajectory-outputs", "EM,T", "--trajectory-times", "0,7"],
+    );
+    let merge = || {
+        cartsim(&[
+            "merge",
+            &folder("shard1"),
+            &folder("shard2"),
+            "--out",
+            &folder("m"),
+        ])
+    };
+    let output = merge();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the extra tables differs"), "{stderr}");
+    assert!(
+        stderr.contains("trajectories.csv (EM at every output time)")
+            && stderr.contains("trajectories.csv (EM, T at 0, 7)"),
+        "{stderr}"
+    );
+    assert!(!root.join("m").exists());
+
+    // The same subset in both: merged, and run.json says what trajectories.csv holds.
+    shard(2, &["--trajectory-outputs", "EM"]);
+    assert!(merge().status.success());
+    let record = read(&root.join("m"), "run.json");
+    assert!(
+        record.contains("\"outputs\": [\n        \"EM\"\n      ]"),
+        "{record}"
+    );
+    let merged = read(&root.join("m"), "trajectories.csv");
+    let rows = |name: &str| read(&root.join(name), "trajectories.csv").lines().count() - 1;
+    assert_eq!(merged.lines().count() - 1, rows("shard1") + rows("shard2"));
+
+    // A shard's trajectories.csv cut short mid-row is refused with its row; nothing is written.
+    let path = root.join("shard2/trajectories.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, &text[..text.len() - 3]).unwrap();
+    std::fs::remove_dir_all(root.join("m")).unwrap();
+    let output = merge();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = text.lines().count();
+    assert!(
+        stderr.contains(&format!("row {last} is cut short")),
+        "{stderr}"
+    );
+    assert!(!root.join("m").exists());
+}
+
+#[test]
 fn subjects_are_the_same_in_every_scenario_and_selection() {
     let root = scratch("common-random-numbers");
     let run = fixture("cart3_small.yaml");
