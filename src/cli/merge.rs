@@ -12,7 +12,7 @@ use crate::present::run::{self as present, RecordSettings};
 use crate::record::provenance::FILE as PROVENANCE;
 use crate::record::run::{RunInputs, RunRecord, ShardState, every_shard_once};
 use crate::record::{Record, from_json};
-use crate::study::{Merger, RunSink, Shard, Study, StudyResult, Table, cut_short};
+use crate::study::{Merger, RunSink, Shard, Study, StudyResult, TableSource, cut_short};
 use clap::Args;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -127,12 +127,15 @@ fn combine(
         let state_path = path(ShardState::FILE);
         let state_text = read(&state_path, "a shard's state")?;
         let state = from_json(&state_text, &state_path.display().to_string())?;
-        let table = |name: &str, what: &str| -> Result<Table, Failure> {
+        let table = |name: &str| {
             let file = path(name);
-            Ok(Table {
-                text: read(&file, what)?,
+            TableSource {
                 file: file.display().to_string(),
-            })
+                open: Box::new(move || {
+                    let reader = BufReader::with_capacity(1 << 16, File::open(&file)?);
+                    Ok(Box::new(reader) as Box<dyn BufRead>)
+                }),
+            }
         };
         let shard = Shard {
             folder: shard.folder.display().to_string(),
@@ -140,8 +143,8 @@ fn combine(
             parts: shard.n,
             simulations: shard.record.simulations,
             state,
-            metrics: table("metrics.csv", "a shard's metrics")?,
-            subjects: table("subjects.csv", "a shard's subjects")?,
+            metrics: table("metrics.csv"),
+            subjects: table("subjects.csv"),
         };
         merger.add(&shard, sink)?;
     }

@@ -23,7 +23,7 @@ use std::ops::Range;
 use std::sync::Mutex;
 
 /// Subjects per block: bounds the memory of rows in flight.
-const BLOCK: u64 = 4096;
+pub(super) const BLOCK: u64 = 4096;
 
 /// Called once per finished subject, from the worker threads.
 pub type Progress<'a> = &'a (dyn Fn() + Sync);

@@ -7,6 +7,7 @@ mod check;
 mod execute;
 mod metrics;
 mod observations;
+mod shard_rows;
 mod shards;
 mod sink;
 mod summary;
@@ -16,14 +17,15 @@ pub use bands::{BandSet, RELATIVE_ERROR, Sketch};
 pub use check::{StudyInputs, check, check_scenarios_in};
 pub use execute::{Progress, StudyResult, SubjectRecord, execute};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
-pub use shards::{Merger, Shard, Table, cut_short, shard_subjects, whole};
+pub use shard_rows::TableSource;
+pub use shards::{Merger, Shard, cut_short, shard_subjects, whole};
 pub use sink::{Block, Collected, RunSink};
 pub use summary::{
     ArmSummary, ArmValues, MetricSummary, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows,
 };
 pub use tables::{
-    TrajectorySelection, metrics_header, metrics_rows, parse_metrics_csv, parse_subjects_csv,
-    percentiles_csv, subjects_header, subjects_rows, summary_csv, trajectories_header,
+    TrajectorySelection, metrics_header, metrics_rows, percentiles_csv, subjects_header,
+    subjects_rows, summary_csv, trajectories_header,
 };
 
 use crate::diag::Diagnostic;

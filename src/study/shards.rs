@@ -4,11 +4,13 @@
 
 use super::Study;
 use super::bands::BandSet;
-use super::execute::{StudyResult, SubjectRecord};
+use super::execute::{BLOCK, StudyResult, SubjectRecord};
 use super::metrics::MetricRow;
+use super::shard_rows::{
+    Lines, TableSource, check_metrics_header, parse_metrics_row, parse_subject_row,
+};
 use super::sink::{Block, RunSink};
 use super::summary::Tally;
-use super::tables::{parse_metrics_csv, parse_subjects_csv};
 use crate::diag::Diagnostic;
 use crate::record::run::ShardState;
 use std::ops::Range;
@@ -42,12 +44,6 @@ pub fn cut_short(file: &str, row: usize) -> Diagnostic {
     .hint("the shard's table was cut short: run the shard again")
 }
 
-/// A table's file name and text.
-pub struct Table {
-    pub file: String,
-    pub text: String,
-}
-
 /// What `merge` reads of one shard.
 pub struct Shard {
     /// The shard's folder, for messages.
@@ -58,8 +54,8 @@ pub struct Shard {
     /// Simulations its record counts.
     pub simulations: u64,
     pub state: ShardState,
-    pub metrics: Table,
-    pub subjects: Table,
+    pub metrics: TableSource,
+    pub subjects: TableSource,
 }
 
 /// Shards combined one at a time, in shard order: their rows and subjects go on to a
@@ -88,7 +84,8 @@ impl<'a> Merger<'a> {
     }
 
     /// Adds the next shard: its bands and steps, and its rows and subjects given to `sink`
-    /// (the typical curves are the first shard's; every shard computes the same).
+    /// block by block (the typical curves are the first shard's; every shard computes the
+    /// same). Its tables are checked against each other and its slice as they are read.
     pub fn add(&mut self, shard: &Shard, sink: &mut dyn RunSink) -> Result<(), Diagnostic> {
         self.bands
             .merge(&shard.state.bands)
@@ -97,15 +94,81 @@ impl<'a> Merger<'a> {
         if shard.k == 1 {
             self.typical = shard.state.typical();
         }
-        let (mut rows, subjects) = self.tables(shard)?;
-        rows.sort_by_key(|row| row.arm);
-        rows.iter().for_each(|row| self.tally.add(row));
-        sink.block(Block {
-            subjects: &subjects,
-            rows: &rows,
-            trajectories: "",
-            observations: "",
-        })
+        let study = self.study;
+        let range = shard_subjects(study.population.n, Some((shard.k, shard.parts)));
+        let count = self.counted(shard, range.end - range.start)?;
+        let mut subjects = Lines::open(&shard.subjects)?;
+        subjects.skip(1)?;
+        let mut arms = Vec::with_capacity(study.arms.len());
+        for arm in 0..study.arms.len() {
+            let mut lines = Lines::open(&shard.metrics)?;
+            match arm {
+                0 => match lines.next_row()? {
+                    Some((_, header)) => check_metrics_header(study, &shard.metrics.file, header)?,
+                    None => return Err(ended(&shard.subjects)),
+                },
+                _ => lines.skip(1 + arm * count)?,
+            }
+            arms.push(lines);
+        }
+        let widths = (
+            study.covariate_names().len(),
+            study.population.effects.parameters.len(),
+        );
+        let mut first = 0;
+        while first < count {
+            let size = (count - first).min(BLOCK as usize);
+            let mut block = Vec::with_capacity(size);
+            for offset in first..first + size {
+                let row = subjects.next_row()?.ok_or_else(|| ended(&shard.metrics))?;
+                let subject = parse_subject_row(&shard.subjects.file, row, widths)?;
+                let index = range.start + offset as u64;
+                block.push(SubjectRecord { index, ..subject });
+            }
+            let mut rows = Vec::with_capacity(size * arms.len());
+            for (arm, lines) in arms.iter_mut().enumerate() {
+                for subject in &block {
+                    let row = lines.next_row()?.ok_or_else(|| ended(&shard.metrics))?;
+                    let line = row.0;
+                    let row = parse_metrics_row(study, &shard.metrics.file, row)?;
+                    rows.push(placed(shard, (arm, line), row, subject, count)?);
+                }
+            }
+            rows.iter().for_each(|row| self.tally.add(row));
+            sink.block(Block {
+                subjects: &block,
+                rows: &rows,
+                trajectories: "",
+                observations: "",
+            })?;
+            first += size;
+        }
+        Ok(())
+    }
+
+    /// The subjects of a shard, refused unless its subjects.csv holds the `expected` subjects
+    /// and its metrics.csv one row per subject and arm, as its record counts.
+    fn counted(&self, shard: &Shard, expected: u64) -> Result<usize, Diagnostic> {
+        let subjects = Lines::open(&shard.subjects)?.count()?.saturating_sub(1);
+        let rows = Lines::open(&shard.metrics)?.count()?.saturating_sub(1);
+        if subjects as u64 != expected
+            || rows != subjects * self.study.arms.len()
+            || shard.simulations != rows as u64
+        {
+            return Err(self.miscounted(shard, subjects, rows));
+        }
+        Ok(subjects)
+    }
+
+    fn miscounted(&self, shard: &Shard, subjects: usize, rows: usize) -> Diagnostic {
+        let range = shard_subjects(self.study.population.n, Some((shard.k, shard.parts)));
+        Diagnostic::new(format!(
+            "`{}` holds {subjects} subjects and {rows} rows; shard {}/{} should hold {} subjects",
+            shard.folder,
+            shard.k,
+            shard.parts,
+            range.end - range.start
+        ))
     }
 
     pub fn finish(self) -> StudyResult {
@@ -117,53 +180,46 @@ impl<'a> Merger<'a> {
             steps: self.steps,
         }
     }
+}
 
-    /// A shard's metrics and subjects, checked against each other and its record, with the
-    /// subjects' positions in the whole population.
-    fn tables(&self, shard: &Shard) -> Result<(Vec<MetricRow>, Vec<SubjectRecord>), Diagnostic> {
-        let study = self.study;
-        let range = shard_subjects(study.population.n, Some((shard.k, shard.parts)));
-        let (metrics, subjects) = (&shard.metrics, &shard.subjects);
-        let rows = parse_metrics_csv(study, &metrics.file, whole(&metrics.file, &metrics.text)?)?;
-        let mut shard_subjects = parse_subjects_csv(
-            study,
-            &subjects.file,
-            whole(&subjects.file, &subjects.text)?,
-        )?;
-        let count = shard_subjects.len();
-        if count as u64 != range.end - range.start
-            || rows.len() != count * study.arms.len()
-            || shard.simulations != rows.len() as u64
-        {
-            return Err(Diagnostic::new(format!(
-                "`{}` holds {count} subjects and {} rows; shard {}/{} should hold {} subjects",
-                shard.folder,
-                rows.len(),
-                shard.k,
-                shard.parts,
-                range.end - range.start
-            )));
-        }
-        for (offset, subject) in shard_subjects.iter_mut().enumerate() {
-            subject.index = range.start + offset as u64;
-        }
-        let mut placed = Vec::with_capacity(rows.len());
-        for (k, mut row) in rows.into_iter().enumerate() {
-            let subject = &shard_subjects[k % count];
-            if row.id != subject.id {
-                return Err(Diagnostic::new(format!(
-                    "`{}` row {}: subject {}, where subjects.csv has subject {} (row {})",
-                    metrics.file,
-                    k + 2,
-                    row.id,
-                    subject.id,
-                    k % count + 2
-                ))
-                .hint("the shard's tables were edited or mixed up: run the shard again"));
-            }
-            row.index = range.start + (k % count) as u64;
-            placed.push(row);
-        }
-        Ok((placed, shard_subjects))
+/// A table that ended before the rows its count promised (it changed while merge read it).
+fn ended(table: &TableSource) -> Diagnostic {
+    Diagnostic::new(format!("`{}` ended early", table.file))
+        .hint("a shard's tables must not change while `merge` reads them")
+}
+
+/// A shard's metrics row for `subject`, refused when it is of another arm or subject than its
+/// place in the table (arm `arm`, line `line`) says; with the subject's position.
+fn placed(
+    shard: &Shard,
+    (arm, line): (usize, usize),
+    row: MetricRow,
+    subject: &SubjectRecord,
+    count: usize,
+) -> Result<MetricRow, Diagnostic> {
+    let refuse = |message: String| {
+        Err(Diagnostic::new(format!(
+            "`{}` row {}: {message}",
+            shard.metrics.file,
+            line + 1
+        ))
+        .hint("the shard's tables were edited or mixed up: run the shard again"))
+    };
+    if row.arm as usize != arm {
+        return refuse(format!(
+            "a row of another scenario or grid point than the rows around it (metrics.csv lists each arm's {count} subjects in turn)"
+        ));
     }
+    if row.id != subject.id {
+        return refuse(format!(
+            "subject {}, where subjects.csv has subject {} (row {})",
+            row.id,
+            subject.id,
+            line - arm * count + 1
+        ));
+    }
+    Ok(MetricRow {
+        index: subject.index,
+        ..row
+    })
 }

@@ -1,5 +1,5 @@
 //! The CSV tables of a population run (metrics, subjects, summary, percentiles, trajectories)
-//! the shards' metrics and subjects read back for `merge`. Numbers are written in shortest
+//! as `cartsim run` writes them. Numbers are written in shortest
 //! round-trip form, so reading and rewriting a table reproduces it byte for byte.
 
 use super::Study;
@@ -8,8 +8,8 @@ use super::execute::{StudyResult, SubjectRecord};
 use super::metrics::MetricRow;
 use super::summary::{ArmSummary, SUMMARY_PROBABILITIES};
 use crate::csv::number_cell;
-use crate::csv::{inert, split_quoted as split, text_cell};
-use crate::diag::{Diagnostic, Location};
+use crate::csv::text_cell;
+use crate::diag::Diagnostic;
 use std::io::{self, Write};
 
 fn grid_header(study: &Study) -> String {
@@ -233,127 +233,4 @@ impl TrajectorySelection {
         }
         Ok(TrajectorySelection { columns, rows })
     }
-}
-
-fn row_error(file: &str, text: &str, line: usize, message: String) -> Diagnostic {
-    Diagnostic::new(format!("row {}: {message}", line + 1))
-        .at(Some(Location {
-            file: file.to_string(),
-            line: line + 1,
-            column: 1,
-            length: text.lines().nth(line).map_or(1, |l| l.len().max(1)),
-            source_line: text.lines().nth(line).map(str::to_string),
-        }))
-        .hint("merge reads the files `cartsim run --shard` wrote; do not edit them")
-}
-
-fn number(text: &str) -> Option<f64> {
-    if text.is_empty() {
-        Some(f64::NAN)
-    } else {
-        text.parse().ok()
-    }
-}
-
-/// Reads a shard's `metrics.csv` back into rows.
-pub fn parse_metrics_csv(
-    study: &Study,
-    file: &str,
-    text: &str,
-) -> Result<Vec<MetricRow>, Diagnostic> {
-    let expected = metrics_header(study);
-    let mut lines = text.lines().enumerate();
-    let header = lines
-        .next()
-        .map(|(_, h)| format!("{h}\n"))
-        .unwrap_or_default();
-    if header != expected {
-        return Err(row_error(
-            file,
-            text,
-            0,
-            "the header differs from what this run file writes (a shard of another cartsim build?)"
-                .into(),
-        ));
-    }
-    let grid = study.grid_names.len();
-    let metrics = study.metrics.columns().len();
-    let mut rows = Vec::new();
-    for (line, content) in lines {
-        let cells = split(content);
-        let bad = |what: &str| row_error(file, text, line, what.to_string());
-        if cells.len() != 4 + grid + metrics {
-            return Err(bad(&format!(
-                "{} cells, expected {}",
-                cells.len(),
-                4 + grid + metrics
-            )));
-        }
-        let grid_values: Option<Vec<f64>> =
-            cells[1..=grid].iter().map(|c| c.parse().ok()).collect();
-        let arm = grid_values.and_then(|g| {
-            study
-                .arms
-                .iter()
-                .position(|a| inert(&a.scenario) == cells[0] && a.grid == g)
-        });
-        let arm =
-            arm.ok_or_else(|| bad("the scenario and grid values match no arm of the run file"))?;
-        let id: u64 = cells[grid + 1]
-            .parse()
-            .map_err(|_| bad("the subject is not a whole number"))?;
-        let (status, reason) = (&cells[grid + 2], &cells[grid + 3]);
-        let failure = match (status.as_str(), reason.is_empty()) {
-            ("failed", false) => Some(Box::new(Diagnostic::new(reason.as_str()))),
-            ("ok", true) => None,
-            _ => {
-                return Err(bad(&format!(
-                    "status `{status}` with reason `{reason}`: expected `ok` with no reason, or `failed` with one"
-                )));
-            }
-        };
-        let values: Option<Vec<f64>> = cells[grid + 4..].iter().map(|c| number(c)).collect();
-        let values = values.ok_or_else(|| bad("a metric is not a number"))?;
-        rows.push(MetricRow {
-            arm: arm as u32,
-            index: 0,
-            id,
-            failure,
-            values: values.into_boxed_slice(),
-        });
-    }
-    Ok(rows)
-}
-
-/// Reads a shard's `subjects.csv` back.
-pub fn parse_subjects_csv(
-    study: &Study,
-    file: &str,
-    text: &str,
-) -> Result<Vec<SubjectRecord>, Diagnostic> {
-    let covariates = study.covariate_names().len();
-    let etas = study.population.effects.parameters.len();
-    let mut subjects = Vec::new();
-    for (line, content) in text.lines().enumerate().skip(1) {
-        let cells = split(content);
-        let values: Option<Vec<f64>> = cells.iter().skip(1).map(|c| number(c)).collect();
-        let (Ok(id), Some(values)) = (cells[0].parse::<u64>(), values) else {
-            return Err(row_error(file, text, line, "not a subject row".into()));
-        };
-        if values.len() != covariates + etas {
-            return Err(row_error(
-                file,
-                text,
-                line,
-                format!("{} values, expected {}", values.len(), covariates + etas),
-            ));
-        }
-        subjects.push(SubjectRecord {
-            index: 0,
-            id,
-            covariates: values[..covariates].to_vec(),
-            etas: values[covariates..].to_vec(),
-        });
-    }
-    Ok(subjects)
 }
