@@ -14,14 +14,17 @@
 #      ratio cartsim/baseline (1 = as fast as the hand-coded loop; the issue's goal is >= 0.8).
 #   2. For each n in SCALE (default 100000 1000000; add 10000000 for the 1e7 point, about 15
 #      minutes on 2 cores), `cartsim run` on n subjects sampled by cartsim itself with
-#      cart3.json's variability, 2 threads: wall time and peak RSS (GNU time).
+#      cart3.json's variability, 2 threads: wall time and peak RSS (GNU time). With MERGE=1,
+#      the same n also run as two shards and merged: merge's wall time and peak RSS, and
+#      whether its tables are byte-identical to the unsharded run's.
 #   The machine (cores, CPU), the commit and the load average before and after are printed:
 #   timings on a shared machine are only comparable within one run of this script.
 #
 # How to run (from the repository root): benches/population_run.sh
 #   Environment: RUNS (3), THREADS ("1 2"), N (10000; BENCH=../shared/bench has 100000),
-#   SCALE ("100000 1000000"; "" skips), FIGURES (png; none skips drawing), PEAK (unset: the
-#   default Cmax on the solver's solution; grid: read off the output grid), BENCH
+#   SCALE ("100000 1000000"; "" skips), MERGE (unset; 1 adds the merge), FIGURES (png; none
+#   skips drawing), PEAK (unset: the default Cmax on the solver's solution; grid: read off the
+#   output grid), BENCH
 #   (benches/cart3), CARGO_TARGET_DIR, BASELINE_TARGET_DIR (target/cart3-baseline).
 # Requirements: cargo, GNU time (/usr/bin/time), awk, sed.
 
@@ -33,6 +36,7 @@ threads_list="${THREADS:-1 2}"
 n="${N:-10000}"
 scale="${SCALE-100000 1000000}"
 figures="${FIGURES:-png}"
+merge="${MERGE:-}"
 bench="$(cd "${BENCH:-benches/cart3}" && pwd)"
 population="$bench/population/pop_$n.csv"
 if [[ ! -f "$population" ]]; then
@@ -98,5 +102,18 @@ YAML
     read -r wall rss < <(measure "$scratch/log" "$cartsim" run "$scratch/sampled.yaml" \
         --threads 2 --figures "$figures" --out "$scratch/out_big" --force)
     echo "== $big sampled subjects, 2 threads: wall ${wall} s, peak RSS ${rss} MB"
+    if [[ -n "$merge" ]]; then
+        for k in 1 2; do
+            measure "$scratch/log" "$cartsim" run "$scratch/sampled.yaml" --shard "$k/2" \
+                --threads 2 --figures none --out "$scratch/shard$k" --force > /dev/null
+        done
+        read -r wall rss < <(measure "$scratch/log" "$cartsim" merge "$scratch/shard1" \
+            "$scratch/shard2" --figures "$figures" --out "$scratch/merged" --force)
+        same=identical
+        for table in metrics.csv subjects.csv summary.csv percentiles.csv; do
+            cmp -s "$scratch/out_big/$table" "$scratch/merged/$table" || same="DIFFERENT ($table)"
+        done
+        echo "   merge of 2 shards: wall ${wall} s, peak RSS ${rss} MB; tables $same to the run's"
+    fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

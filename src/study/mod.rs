@@ -17,8 +17,8 @@ pub use bands::{BandSet, RELATIVE_ERROR, Sketch};
 pub use check::{StudyInputs, check, check_scenarios_in};
 pub use execute::{Progress, StudyResult, SubjectRecord, execute};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
-pub use shard_rows::TableSource;
-pub use shards::{Merger, Shard, cut_short, shard_subjects, whole};
+pub use shard_rows::{TableSource, cut_short};
+pub use shards::{Merger, Shard, shard_subjects};
 pub use sink::{Block, Collected, RunSink};
 pub use summary::{
     ArmSummary, ArmValues, MetricSummary, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows,

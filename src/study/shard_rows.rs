@@ -5,7 +5,6 @@
 use super::Study;
 use super::execute::SubjectRecord;
 use super::metrics::MetricRow;
-use super::shards::cut_short;
 use super::tables::metrics_header;
 use crate::csv::{inert, split_quoted as split};
 use crate::diag::{Diagnostic, Location};
@@ -68,6 +67,15 @@ impl<'a> Lines<'a> {
         while self.next_row()?.is_some() {}
         Ok(self.read)
     }
+}
+
+/// The error for a shard's table `file` whose row `row` (from 1, the header included) has no
+/// final line break.
+pub fn cut_short(file: &str, row: usize) -> Diagnostic {
+    Diagnostic::new(format!(
+        "`{file}`: row {row} is cut short (the file does not end with a line break)"
+    ))
+    .hint("the shard's table was cut short: run the shard again")
 }
 
 fn unreadable(source: &TableSource, error: std::io::Error) -> Diagnostic {

@@ -27,23 +27,6 @@ pub fn shard_subjects(n: u64, shard: Option<(u64, u64)>) -> Range<u64> {
     }
 }
 
-/// A shard's table, refused when its last row is cut short (no final line break).
-pub fn whole<'a>(file: &str, text: &'a str) -> Result<&'a str, Diagnostic> {
-    match text.is_empty() || text.ends_with('\n') {
-        true => Ok(text),
-        false => Err(cut_short(file, text.lines().count())),
-    }
-}
-
-/// The error for a shard's table `file` whose row `row` (from 1, the header included) has no
-/// final line break.
-pub fn cut_short(file: &str, row: usize) -> Diagnostic {
-    Diagnostic::new(format!(
-        "`{file}`: row {row} is cut short (the file does not end with a line break)"
-    ))
-    .hint("the shard's table was cut short: run the shard again")
-}
-
 /// What `merge` reads of one shard.
 pub struct Shard {
     /// The shard's folder, for messages.
