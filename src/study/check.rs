@@ -1,7 +1,7 @@
 //! Run file to study: every name resolved against the model, every number checked, all problems
 //! reported in one pass with the run file's line and column.
 
-use super::metrics::MetricSettings;
+use super::metrics::{MetricSettings, non_negative, positive};
 use super::{Arm, Study};
 use crate::diag::Diagnostic;
 use crate::diag::Severity;
@@ -16,16 +16,6 @@ mod arms;
 mod population;
 use arms::check_arms;
 use population::check_population;
-
-/// A finite number above 0.
-pub(super) fn positive(x: f64) -> bool {
-    x.is_finite() && x > 0.0
-}
-
-/// A finite number at or above 0.
-pub(super) fn non_negative(x: f64) -> bool {
-    x.is_finite() && x >= 0.0
-}
 
 /// What `check` needs besides the run file: the compiled model and, when the population names
 /// a `table`, that file's name and text (the CLI reads files; checking does not).

@@ -6,17 +6,15 @@
 //! block in progress, whose remaining simulations then fail at once.
 
 use super::bands::BandSet;
-use super::metrics::MetricRow;
+use super::metrics::{ArmRun, MetricRow};
 use super::sink::{Block, RunSink};
+use super::summary::StudyResult;
 use super::summary::Tally;
-use super::tables::TrajectorySelection;
+use super::tables::{SubjectRecord, TrajectorySelection};
 use super::{Arm, Study};
 use crate::diag::Diagnostic;
 use crate::population::Subject;
-use crate::simulate::{
-    RunTemplate, SimError, Simulation, listed_times, locate_peaks, output_times, simulate,
-};
-use crate::trajectory::Peak;
+use crate::simulate::{RunTemplate, SimError, Simulation, locate_peaks, simulate};
 use rayon::prelude::*;
 use std::fmt::Write;
 use std::ops::Range;
@@ -27,40 +25,6 @@ pub(super) const BLOCK: u64 = 4096;
 
 /// Called once per finished subject, from the worker threads.
 pub type Progress<'a> = &'a (dyn Fn() + Sync);
-
-/// One subject's simulation in one arm: the time of its first dose (the start when there is
-/// none), and the exposure output's peak on the solver's solution (none with `peak: grid`,
-/// whose metrics read it off the output grid).
-pub(crate) struct ArmRun {
-    pub simulation: Simulation,
-    pub first_dose: f64,
-    pub exposure_peak: Option<Peak>,
-}
-
-/// One subject's sampled values, for `subjects.csv`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SubjectRecord {
-    pub index: u64,
-    pub id: u64,
-    /// Covariate values (table columns, then sampled covariates), as `Study::covariate_names`.
-    pub covariates: Vec<f64>,
-    /// Random effects, in the order of `RandomEffects::parameters`.
-    pub etas: Vec<f64>,
-}
-
-/// What a population run keeps of its subjects (their rows went to a `RunSink`).
-#[derive(Debug, Clone)]
-pub struct StudyResult {
-    pub times: Vec<f64>,
-    /// The rows counted per arm, for the summary and the failures.
-    pub tally: Tally,
-    pub bands: BandSet,
-    /// Per arm, the typical subject's tracked values (`[time * outputs + output]`), or why its
-    /// simulation failed.
-    pub typical: Vec<Result<Vec<f64>, Diagnostic>>,
-    /// Solver steps over all subjects and arms (accepted + rejected).
-    pub steps: u64,
-}
 
 struct SubjectOutcome {
     record: SubjectRecord,
@@ -74,26 +38,6 @@ struct SubjectOutcome {
 }
 
 impl Study {
-    /// Output times of every subject.
-    pub fn output_times(&self) -> Vec<f64> {
-        match &self.template.times {
-            Some(listed) => listed_times(self.template.start, self.template.end, listed),
-            None => output_times(self.template.start, self.template.end, self.template.step),
-        }
-    }
-
-    /// Names of `SubjectRecord::covariates`.
-    pub fn covariate_names(&self) -> Vec<String> {
-        let table = self
-            .population
-            .table
-            .iter()
-            .flat_map(|t| t.columns.iter().map(|c| c.0.clone()));
-        table
-            .chain(self.population.covariates.iter().map(|c| c.name.clone()))
-            .collect()
-    }
-
     /// Simulates one parameter vector in one arm with the span, output grid and solver of
     /// `base`, and locates the exposure output's peak on the solution (unless `peak: grid`).
     pub(crate) fn simulate_arm(

@@ -1,14 +1,23 @@
 //! Per-subject metrics of a population run: which columns exist (exposure, tumor response,
 //! recorded events) and one subject's row, computed from its trajectory.
 
-use super::check::{non_negative, positive};
-use super::execute::ArmRun;
 use crate::diag::Diagnostic;
 use crate::metrics::nca;
 use crate::metrics::phases::{PhaseWindows, phases_of};
 use crate::metrics::response::{ResponseCriteria, tumor_metrics};
 use crate::model::Model;
+use crate::simulate::Simulation;
 use crate::spec::MetricsSpec;
+use crate::trajectory::Peak;
+
+/// One subject's simulation in one arm: the time of its first dose (the start when there is
+/// none), and the exposure output's peak on the solver's solution (none with `peak: grid`,
+/// whose metrics read it off the output grid).
+pub(crate) struct ArmRun {
+    pub simulation: Simulation,
+    pub first_dose: f64,
+    pub exposure_peak: Option<Peak>,
+}
 
 /// What a metric column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,4 +282,14 @@ impl MetricSettings {
         }
         values
     }
+}
+
+/// A finite number above 0 (the run file's checks share it).
+pub(super) fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+/// A finite number at or above 0.
+pub(super) fn non_negative(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
 }

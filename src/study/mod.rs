@@ -15,23 +15,24 @@ mod tables;
 
 pub use bands::{BandSet, RELATIVE_ERROR, Sketch};
 pub use check::{StudyInputs, check, check_scenarios_in};
-pub use execute::{Progress, StudyResult, SubjectRecord, execute};
+pub use execute::{Progress, execute};
 pub use metrics::{MetricColumn, MetricRow, MetricSettings};
 pub use shard_rows::{TableSource, cut_short};
 pub use shards::{Merger, Shard, shard_subjects};
 pub use sink::{Block, Collected, RunSink};
 pub use summary::{
-    ArmSummary, ArmValues, MetricSummary, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows,
+    ArmSummary, ArmValues, MetricSummary, RELAPSE_OBSERVATIONS_KEPT, StudyResult, Tally, summarize,
+    visit_rows,
 };
 pub use tables::{
-    TrajectorySelection, metrics_header, metrics_rows, percentiles_csv, subjects_header,
-    subjects_rows, summary_csv, trajectories_header,
+    SubjectRecord, TrajectorySelection, metrics_header, metrics_rows, percentiles_csv,
+    subjects_header, subjects_rows, summary_csv, trajectories_header,
 };
 
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model, Regimen};
 use crate::population::Population;
-use crate::simulate::RunTemplate;
+use crate::simulate::{RunTemplate, listed_times, output_times};
 
 /// One arm: a scenario at one grid point, with its typical parameter values and doses.
 #[derive(Debug, Clone)]
@@ -85,6 +86,26 @@ pub struct Study {
 }
 
 impl Study {
+    /// Output times of every subject.
+    pub fn output_times(&self) -> Vec<f64> {
+        match &self.template.times {
+            Some(listed) => listed_times(self.template.start, self.template.end, listed),
+            None => output_times(self.template.start, self.template.end, self.template.step),
+        }
+    }
+
+    /// Names of `SubjectRecord::covariates`.
+    pub fn covariate_names(&self) -> Vec<String> {
+        let table = self
+            .population
+            .table
+            .iter()
+            .flat_map(|t| t.columns.iter().map(|c| c.0.clone()));
+        table
+            .chain(self.population.covariates.iter().map(|c| c.name.clone()))
+            .collect()
+    }
+
     /// The trajectory column of a state or output name.
     pub fn column(model: &Model, name: &str) -> Option<usize> {
         model.state_index(name).or_else(|| {

@@ -3,9 +3,8 @@
 //! checked against the run file, with the file, row and text in every error.
 
 use super::Study;
-use super::execute::SubjectRecord;
 use super::metrics::MetricRow;
-use super::tables::metrics_header;
+use super::tables::{SubjectRecord, metrics_header};
 use crate::csv::{inert, split_quoted as split};
 use crate::diag::{Diagnostic, Location};
 use std::io::BufRead;

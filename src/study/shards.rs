@@ -4,13 +4,15 @@
 
 use super::Study;
 use super::bands::BandSet;
-use super::execute::{BLOCK, StudyResult, SubjectRecord};
+use super::execute::BLOCK;
 use super::metrics::MetricRow;
 use super::shard_rows::{
     Lines, TableSource, check_metrics_header, parse_metrics_row, parse_subject_row,
 };
 use super::sink::{Block, RunSink};
+use super::summary::StudyResult;
 use super::summary::Tally;
+use super::tables::SubjectRecord;
 use crate::diag::Diagnostic;
 use crate::record::run::ShardState;
 use std::ops::Range;

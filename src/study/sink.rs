@@ -2,9 +2,8 @@
 //! `RunSink` trait (files, for `cartsim run`: `cli/run_tables.rs`) and `Collected`, which keeps
 //! them in memory.
 
-use super::execute::SubjectRecord;
 use super::metrics::MetricRow;
-use super::tables::TrajectorySelection;
+use super::tables::{SubjectRecord, TrajectorySelection};
 use crate::diag::Diagnostic;
 
 /// One block of finished subjects, in subject order.

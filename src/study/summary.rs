@@ -1,13 +1,29 @@
 //! Summaries per arm over subjects: percentiles of each metric (exact, type 7), response and
 //! relapse fractions with Wilson 95% intervals, and the relapse-free curve of responders. Rows
 //! are counted as they stream by (`Tally`); the percentiles come from a few passes over the
-//! arm's metric values afterwards, so no run holds every row in memory.
+//! arm's metric values afterwards, so no run holds every row in memory. `StudyResult` is what
+//! a run keeps for them: the tally, the bands and the typical subjects.
 
 use super::Study;
+use super::bands::BandSet;
 use super::metrics::{MetricColumn, MetricRow};
 use crate::diag::Diagnostic;
 use crate::metrics::selection::order_statistics;
 use crate::metrics::summary::{kaplan_meier, quantile_of, quantile_ranks, wilson_interval};
+
+/// What a population run keeps of its subjects (their rows went to a `RunSink`).
+#[derive(Debug, Clone)]
+pub struct StudyResult {
+    pub times: Vec<f64>,
+    /// The rows counted per arm, for the summary and the failures.
+    pub tally: Tally,
+    pub bands: BandSet,
+    /// Per arm, the typical subject's tracked values (`[time * outputs + output]`), or why its
+    /// simulation failed.
+    pub typical: Vec<Result<Vec<f64>, Diagnostic>>,
+    /// Solver steps over all subjects and arms (accepted + rejected).
+    pub steps: u64,
+}
 
 /// Percentiles reported for every numeric metric.
 pub const SUMMARY_PROBABILITIES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];

@@ -4,13 +4,24 @@
 
 use super::Study;
 use super::bands::BAND_PROBABILITIES;
-use super::execute::{StudyResult, SubjectRecord};
 use super::metrics::MetricRow;
+use super::summary::StudyResult;
 use super::summary::{ArmSummary, SUMMARY_PROBABILITIES};
 use crate::csv::number_cell;
 use crate::csv::text_cell;
 use crate::diag::Diagnostic;
 use std::io::{self, Write};
+
+/// One subject's sampled values, for `subjects.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectRecord {
+    pub index: u64,
+    pub id: u64,
+    /// Covariate values (table columns, then sampled covariates), as `Study::covariate_names`.
+    pub covariates: Vec<f64>,
+    /// Random effects, in the order of `RandomEffects::parameters`.
+    pub etas: Vec<f64>,
+}
 
 fn grid_header(study: &Study) -> String {
     study.grid_names.iter().map(|n| format!(",{n}")).collect()
