@@ -21,7 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 TIME = "<time>"
 RESERVED = {"t", "if", "and", "or", "not", "exp", "ln", "log", "log10", "sqrt", "abs",
-            "min", "max", "pow", "hill"}
+            "min", "max", "pow", "hill", "sin", "cos", "tan", "asin", "arcsin", "acos",
+            "arccos", "atan", "arctan", "sinh", "cosh", "tanh", "asinh", "arcsinh", "acosh",
+            "arccosh", "atanh", "arctanh", "floor", "ceil", "ceiling"}
 
 
 def settings_of(path):

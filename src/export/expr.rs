@@ -103,6 +103,20 @@ fn call(function: Function, args: &[Expr], dialect: Dialect) -> String {
         Function::Log10 => one("log10"),
         Function::Sqrt => one("sqrt"),
         Function::Abs => one(if cpp { "fabs" } else { "abs" }),
+        Function::Sin => one("sin"),
+        Function::Cos => one("cos"),
+        Function::Tan => one("tan"),
+        Function::Asin => one("asin"),
+        Function::Acos => one("acos"),
+        Function::Atan => one("atan"),
+        Function::Sinh => one("sinh"),
+        Function::Cosh => one("cosh"),
+        Function::Tanh => one("tanh"),
+        Function::Asinh => one("asinh"),
+        Function::Acosh => one("acosh"),
+        Function::Atanh => one("atanh"),
+        Function::Floor => one("floor"),
+        Function::Ceil => one(if cpp { "ceil" } else { "ceiling" }),
         Function::Min | Function::Max => {
             let name = if function == Function::Min {
                 "min"

@@ -35,6 +35,20 @@ pub enum UnaryKind {
     Log10,
     Sqrt,
     Abs,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Asinh,
+    Acosh,
+    Atanh,
+    Floor,
+    Ceil,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -267,6 +281,20 @@ impl Graph {
             Function::Log10 => unary(UnaryKind::Log10),
             Function::Sqrt => unary(UnaryKind::Sqrt),
             Function::Abs => unary(UnaryKind::Abs),
+            Function::Sin => unary(UnaryKind::Sin),
+            Function::Cos => unary(UnaryKind::Cos),
+            Function::Tan => unary(UnaryKind::Tan),
+            Function::Asin => unary(UnaryKind::Asin),
+            Function::Acos => unary(UnaryKind::Acos),
+            Function::Atan => unary(UnaryKind::Atan),
+            Function::Sinh => unary(UnaryKind::Sinh),
+            Function::Cosh => unary(UnaryKind::Cosh),
+            Function::Tanh => unary(UnaryKind::Tanh),
+            Function::Asinh => unary(UnaryKind::Asinh),
+            Function::Acosh => unary(UnaryKind::Acosh),
+            Function::Atanh => unary(UnaryKind::Atanh),
+            Function::Floor => unary(UnaryKind::Floor),
+            Function::Ceil => unary(UnaryKind::Ceil),
         };
         self.unary(kind, a)
     }

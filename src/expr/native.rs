@@ -4,14 +4,15 @@
 //!
 //! Additions, subtractions, products, quotients, square roots, negation, absolute values,
 //! comparisons and selections are single IEEE-754 instructions in both (products are never
-//! fused into a hardware multiply-add). Everything else (exp, ln, log10, powers, min, max) calls
-//! the very Rust functions the interpreter calls. `CARTSIM_JIT=off` in the environment turns
+//! fused into a hardware multiply-add). Everything else (exp, logarithms, trigonometric and
+//! hyperbolic functions and their inverses, floor, ceil, powers, min, max) calls the very Rust
+//! functions the interpreter calls (`library`). `CARTSIM_JIT=off` in the environment turns
 //! native code off (for hosts that forbid executable memory, or to compare); a host Cranelift
 //! cannot target falls back to the interpreter silently.
 
 use super::graph::UnaryKind;
 use super::parse::BinaryOp;
-use super::program::{Instruction, Op, apply_binary, apply_unary};
+use super::program::{Instruction, Op};
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{
     AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature, Value, types,
@@ -22,6 +23,9 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+mod library;
+use library::library;
 
 /// The compiled function: (registers, t, states, parameters).
 type Entry = unsafe extern "C" fn(*mut f64, f64, *const f64, *const f64);
@@ -86,40 +90,6 @@ pub fn compile(instructions: &[Instruction]) -> Option<NativeProgram> {
         return None;
     }
     translate(instructions).ok()
-}
-
-/// The library functions the code calls: each is the interpreter's own arithmetic.
-macro_rules! library {
-    ($($name:ident: fn($($argument:ident: $type:ty),*) = $body:expr;)*) => {
-        $(extern "C" fn $name($($argument: $type),*) -> f64 { $body })*
-        /// (symbol, address, argument types) of every library function.
-        fn library() -> Vec<(&'static str, *const u8, Vec<types::Type>)> {
-            vec![$((
-                stringify!($name),
-                $name as *const u8,
-                vec![$(native_type::<$type>()),*],
-            )),*]
-        }
-    };
-}
-
-library! {
-    cartsim_exp: fn(x: f64) = apply_unary(UnaryKind::Exp, x);
-    cartsim_ln: fn(x: f64) = apply_unary(UnaryKind::Ln, x);
-    cartsim_log10: fn(x: f64) = apply_unary(UnaryKind::Log10, x);
-    cartsim_power: fn(a: f64, b: f64) = apply_binary(BinaryOp::Power, a, b);
-    cartsim_min: fn(a: f64, b: f64) = apply_binary(BinaryOp::Min, a, b);
-    cartsim_max: fn(a: f64, b: f64) = apply_binary(BinaryOp::Max, a, b);
-    cartsim_powi: fn(x: f64, n: i32) = x.powi(n);
-}
-
-/// The Cranelift type of an argument of a library function.
-fn native_type<T: 'static>() -> types::Type {
-    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<i32>() {
-        types::I32
-    } else {
-        types::F64
-    }
 }
 
 fn translate(instructions: &[Instruction]) -> Result<NativeProgram, String> {
@@ -294,7 +264,7 @@ impl Emitter<'_> {
             Op::Time => t,
             Op::Unary(kind, a) => {
                 let a = self.read(a)?;
-                self.unary(kind, a)
+                self.unary(kind, a)?
             }
             Op::Square(a) => {
                 let a = self.read(a)?;
@@ -340,8 +310,10 @@ impl Emitter<'_> {
         })
     }
 
-    fn unary(&mut self, kind: UnaryKind, x: Value) -> Value {
-        match kind {
+    /// Negation, absolute values and square roots are single instructions, the logical
+    /// negation a comparison; every other function calls the library.
+    fn unary(&mut self, kind: UnaryKind, x: Value) -> Result<Value, String> {
+        Ok(match kind {
             UnaryKind::Negate => self.builder.ins().fneg(x),
             UnaryKind::Abs => self.builder.ins().fabs(x),
             UnaryKind::Sqrt => self.builder.ins().sqrt(x),
@@ -350,10 +322,12 @@ impl Emitter<'_> {
                 let is_zero = self.builder.ins().fcmp(FloatCC::Equal, x, zero);
                 self.truth(is_zero)
             }
-            UnaryKind::Exp => self.call("cartsim_exp", &[x]),
-            UnaryKind::Ln => self.call("cartsim_ln", &[x]),
-            UnaryKind::Log10 => self.call("cartsim_log10", &[x]),
-        }
+            _ => {
+                let symbol = library::unary_symbol(kind)
+                    .ok_or_else(|| format!("no library function computes {kind:?}"))?;
+                self.call(symbol, &[x])
+            }
+        })
     }
 
     fn binary(&mut self, op: BinaryOp, a: Value, b: Value) -> Value {

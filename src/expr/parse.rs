@@ -71,63 +71,6 @@ impl BinaryOp {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Function {
-    If,
-    Exp,
-    Ln,
-    Log10,
-    Sqrt,
-    Abs,
-    Min,
-    Max,
-    Pow,
-    Hill,
-}
-
-impl Function {
-    fn from_name(name: &str) -> Option<Function> {
-        Some(match name {
-            "if" => Function::If,
-            "exp" => Function::Exp,
-            "ln" | "log" => Function::Ln,
-            "log10" => Function::Log10,
-            "sqrt" => Function::Sqrt,
-            "abs" => Function::Abs,
-            "min" => Function::Min,
-            "max" => Function::Max,
-            "pow" => Function::Pow,
-            "hill" => Function::Hill,
-            _ => return None,
-        })
-    }
-
-    /// The accepted argument counts, as (minimum, maximum).
-    fn arity(self) -> (usize, usize) {
-        match self {
-            Function::If | Function::Hill => (3, 3),
-            Function::Pow => (2, 2),
-            Function::Min | Function::Max => (2, usize::MAX),
-            _ => (1, 1),
-        }
-    }
-
-    fn usage(self) -> &'static str {
-        match self {
-            Function::If => "if(condition, value_if_true, value_if_false)",
-            Function::Hill => "hill(x, n, k) = x^n / (k^n + x^n)",
-            Function::Pow => "pow(base, exponent)",
-            Function::Min => "min(a, b, ...)",
-            Function::Max => "max(a, b, ...)",
-            Function::Exp => "exp(x)",
-            Function::Ln => "ln(x) (natural log; log(x) is the same)",
-            Function::Log10 => "log10(x)",
-            Function::Sqrt => "sqrt(x)",
-            Function::Abs => "abs(x)",
-        }
-    }
-}
-
 /// A syntax error at a byte range of the expression text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParseError {
@@ -346,16 +289,18 @@ impl Parser {
 
     fn call(&mut self, name: String, name_span: Range<usize>) -> Result<Expr, ParseError> {
         let Some(function) = Function::from_name(&name) else {
-            let known = [
-                "if", "exp", "ln", "log", "log10", "sqrt", "abs", "min", "max", "pow", "hill",
-            ];
-            let mut error = ParseError::new(format!("unknown function `{name}`"), name_span);
-            if let Some(best) = crate::diag::closest(&name, known) {
-                error = error.with_hint(format!("did you mean `{best}`?"));
+            let known = FUNCTIONS.iter().map(|&(known, _)| known);
+            let error = ParseError::new(format!("unknown function `{name}`"), name_span);
+            return Err(if let Some(rewrite) = functions::rewrite_hint(&name) {
+                error.with_hint(rewrite)
+            } else if let Some(best) = crate::diag::closest(&name, known.clone()) {
+                error.with_hint(format!("did you mean `{best}`?"))
             } else {
-                error = error.with_hint(format!("functions: {}", known.join(", ")));
-            }
-            return Err(error);
+                error.with_hint(format!(
+                    "functions: {}",
+                    known.collect::<Vec<_>>().join(", ")
+                ))
+            });
         };
         self.advance();
         let mut arguments = Vec::new();
@@ -400,7 +345,9 @@ fn plural_arguments(minimum: usize, maximum: usize) -> String {
 }
 
 mod drop;
+mod functions;
 mod tokens;
+pub use functions::{FUNCTIONS, Function};
 use tokens::{Token, describe, tokenize};
 #[cfg(test)]
 mod tests;

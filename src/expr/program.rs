@@ -197,6 +197,20 @@ pub fn apply_unary(kind: UnaryKind, x: f64) -> f64 {
         UnaryKind::Log10 => x.log10(),
         UnaryKind::Sqrt => x.sqrt(),
         UnaryKind::Abs => x.abs(),
+        UnaryKind::Sin => x.sin(),
+        UnaryKind::Cos => x.cos(),
+        UnaryKind::Tan => x.tan(),
+        UnaryKind::Asin => x.asin(),
+        UnaryKind::Acos => x.acos(),
+        UnaryKind::Atan => x.atan(),
+        UnaryKind::Sinh => x.sinh(),
+        UnaryKind::Cosh => x.cosh(),
+        UnaryKind::Tanh => x.tanh(),
+        UnaryKind::Asinh => x.asinh(),
+        UnaryKind::Acosh => x.acosh(),
+        UnaryKind::Atanh => x.atanh(),
+        UnaryKind::Floor => x.floor(),
+        UnaryKind::Ceil => x.ceil(),
     }
 }
 

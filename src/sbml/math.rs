@@ -1,6 +1,7 @@
 //! SBML math as read from MathML, and its printing in cartsim's expression language (with
 //! the fewest parentheses that keep its meaning under cartsim's operator precedence).
 
+use super::elementary::{Elementary, Form};
 use crate::diag::number;
 
 /// An operator of MathML content markup that cartsim can express.
@@ -27,6 +28,8 @@ pub enum Op {
     Implies,
     Min,
     Max,
+    /// A trigonometric or hyperbolic function, an inverse, `floor` or `ceiling`.
+    Elementary(Elementary),
 }
 
 /// One expression of SBML math.
@@ -204,6 +207,7 @@ fn print_apply(op: Op, args: &[Math]) -> Result<Printed, String> {
         (Op::Exp, [x]) => call("exp", &[x]),
         (Op::Ln, [x]) => call("ln", &[x]),
         (Op::Min, _) => call("min", &refs),
+        (Op::Elementary(function), [x]) => print_elementary(function, x),
         (Op::Max, _) => call("max", &refs),
         (Op::Not, [x]) => Ok(Printed::new(
             format!("not {}", truth(x)?.at_least(NOT)),
@@ -260,6 +264,21 @@ fn binary(a: &Math, op: &str, b: &Math, left: u8, right: u8) -> Result<Printed, 
 fn call(name: &str, args: &[&Math]) -> Result<Printed, String> {
     let printed: Result<Vec<String>, String> = args.iter().map(|a| Ok(a.print()?.text)).collect();
     Ok(Printed::atom(format!("{name}({})", printed?.join(", "))))
+}
+
+/// `f(x)`, `1 / f(x)` or `f(1 / x)`.
+fn print_elementary(function: Elementary, x: &Math) -> Result<Printed, String> {
+    match function.form {
+        Form::Direct => call(function.function, &[x]),
+        Form::ReciprocalOfValue => {
+            let value = call(function.function, &[x])?;
+            Ok(Printed::new(format!("1 / {}", value.text), PRODUCT))
+        }
+        Form::OfReciprocal => {
+            let reciprocal = Math::Apply(Op::Divide, vec![Math::Number(1.0), x.clone()]);
+            call(function.function, &[&reciprocal])
+        }
+    }
 }
 
 /// An operand of a comparison: a comparison or logical value is wrapped as `if(x, 1, 0)`

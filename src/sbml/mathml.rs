@@ -1,6 +1,7 @@
 //! The MathML content reader: a `<math>` element (or what it wraps) into `Math`, refusing
 //! what cartsim cannot express with the element and its position.
 
+use super::elementary::elementary;
 use super::math::{Math, Op};
 use super::read::Refusal;
 use roxmltree::Node;
@@ -182,20 +183,20 @@ fn read_apply(node: Node) -> Result<Math, Refusal> {
         "log" => one(10.0, args).map(|(base, x)| Math::Log(base, x)),
         "csymbol" => Err(Refusal::at(head, "a call of an SBML csymbol (delay or rateOf) has no cartsim form")
             .hint("cartsim models have no delays")),
-        _ => match operator(name) {
-            Some(op) => check_arity(node, op, args),
+        _ => match operator(name).or_else(|| elementary(name).map(Op::Elementary)) {
+            Some(op) => check_arity(node, name, op, args),
             None => Err(Refusal::at(head, format!("MathML <{name}> has no cartsim form"))
-                .hint("cartsim has +, -, *, /, ^, root, abs, exp, ln, log, min, max, comparisons, and, or, not, xor and piecewise")),
+                .hint("cartsim has +, -, *, /, ^, root, abs, exp, ln, log, min, max, trigonometric and hyperbolic functions and their inverses, floor, ceiling, comparisons, and, or, not, xor and piecewise")),
         },
     }
 }
 
-fn check_arity(node: Node, op: Op, args: Vec<Math>) -> Result<Math, Refusal> {
+fn check_arity(node: Node, name: &str, op: Op, args: Vec<Math>) -> Result<Math, Refusal> {
     let count = args.len();
     let fits = match op {
         Op::Minus => count == 1 || count == 2,
         Op::Divide | Op::Power | Op::Implies => count == 2,
-        Op::Abs | Op::Exp | Op::Ln | Op::Not => count == 1,
+        Op::Abs | Op::Exp | Op::Ln | Op::Not | Op::Elementary(_) => count == 1,
         Op::Eq | Op::Neq | Op::Gt | Op::Lt | Op::Geq | Op::Leq => count >= 2,
         Op::Min | Op::Max => count >= 1,
         Op::Plus | Op::Times | Op::And | Op::Or | Op::Xor => true,
@@ -204,7 +205,7 @@ fn check_arity(node: Node, op: Op, args: Vec<Math>) -> Result<Math, Refusal> {
         true => Ok(Math::Apply(op, args)),
         false => Err(Refusal::at(
             node,
-            format!("`{op:?}` cannot take {count} arguments"),
+            format!("MathML <{name}> cannot take {count} arguments"),
         )),
     }
 }

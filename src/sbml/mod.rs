@@ -6,6 +6,7 @@
 
 mod annotations;
 mod document;
+mod elementary;
 mod export;
 mod math;
 mod mathml;

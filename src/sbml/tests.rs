@@ -65,7 +65,11 @@ fn malformed_files_are_refused_with_a_position() {
 
 #[test]
 fn math_cartsim_cannot_express_is_refused() {
-    assert!(refused(&rate_rule("<apply><sin/><ci>A</ci></apply>")).contains("<sin>"));
+    assert!(refused(&rate_rule("<apply><factorial/><ci>A</ci></apply>")).contains("<factorial>"));
+    assert_eq!(
+        refused(&rate_rule("<apply><sin/><ci>A</ci><ci>A</ci></apply>")),
+        "MathML <sin> cannot take 2 arguments"
+    );
     assert!(refused(&rate_rule("<apply><divide/><ci>A</ci></apply>")).contains("arguments"));
     assert!(refused(&rate_rule("<apply/>")).contains("empty"));
     assert!(refused(&rate_rule("<ci>nowhere</ci>")).contains("`nowhere` is not defined"));
@@ -125,6 +129,12 @@ fn delays_and_triggers_cartsim_lacks_are_refused() {
     assert!(refused(&event(&format!("{trigger}{delay}"))).contains("<delay>"));
 }
 
+/// The MathML function `name` applied to `x`.
+fn elementary(name: &str, x: Math) -> Math {
+    let function = super::elementary::elementary(name).unwrap();
+    Math::Apply(Op::Elementary(function), vec![x])
+}
+
 /// The printed text, parsed by cartsim, has the tree's meaning: evaluated on both sides.
 #[test]
 fn printing_keeps_the_meaning_under_cartsims_precedence() {
@@ -171,6 +181,26 @@ fn printing_keeps_the_meaning_under_cartsims_precedence() {
         (Apply(Op::Xor, vec![n(1.0), n(1.0), n(1.0)]), 1.0),
         (Apply(Op::Gt, vec![n(3.0), n(2.0), n(1.0)]), 1.0),
         (Apply(Op::Power, vec![n(2.0), n(-1.0)]), 0.5),
+        (
+            Apply(Op::Power, vec![elementary("sec", n(0.5)), n(2.0)]),
+            (1.0 / 0.5f64.cos()).powi(2),
+        ),
+        (
+            Apply(Op::Minus, vec![elementary("coth", n(2.0))]),
+            -(1.0 / 2f64.tanh()),
+        ),
+        (
+            Apply(Op::Divide, vec![n(1.0), elementary("csc", n(3.0))]),
+            1.0 / (1.0 / 3f64.sin()),
+        ),
+        // arccot(x) = atan(1 / x), negative for x < 0 (the SBML Test Suite's case 957 gives
+        // arccot(-0.1) = -1.471127674).
+        (elementary("arccot", n(-0.1)), (1.0 / -0.1f64).atan()),
+        (
+            elementary("arcsech", Apply(Op::Plus, vec![n(0.2), n(0.22)])),
+            (1.0 / (0.2f64 + 0.22)).acosh(),
+        ),
+        (elementary("ceiling", n(-1.5)), -1.0),
     ];
     for (math, expected) in cases {
         let text = math.to_cartsim().unwrap();

@@ -17,6 +17,7 @@ mod figures;
 mod fit;
 mod folders;
 mod forward_sensitivity;
+mod functions;
 mod golden;
 mod hostile_spans;
 mod install;

@@ -5,7 +5,8 @@
 use crate::repo_path;
 use std::process::Command;
 
-fn simulate(model: &std::path::Path, folder: &std::path::Path, jit: &str) -> Vec<u8> {
+/// `cartsim simulate` of `model` into `folder` with `CARTSIM_JIT=jit`: the trajectory's bytes.
+pub fn simulate(model: &std::path::Path, folder: &std::path::Path, jit: &str) -> Vec<u8> {
     let output = Command::new(env!("CARGO_BIN_EXE_cartsim"))
         .args(["simulate", &model.display().to_string(), "--out"])
         .arg(folder)

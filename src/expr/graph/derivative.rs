@@ -2,6 +2,8 @@
 //! (sensitivities), built as nodes of the same graph so they compile to the same kind of
 //! register program. Known zeros and ones are simplified away as the derivative is built.
 
+mod unary;
+
 use super::{Graph, Node, NodeClass, NodeId, UnaryKind};
 use crate::expr::parse::BinaryOp;
 use std::collections::HashMap;
@@ -175,27 +177,7 @@ impl Graph {
                 if self.is_constant(da, 0.0) {
                     zero
                 } else {
-                    match kind {
-                        UnaryKind::Negate => self.d_negate(da),
-                        UnaryKind::Not => zero,
-                        UnaryKind::Exp => self.d_multiply(node, da),
-                        UnaryKind::Ln => self.d_divide(da, a),
-                        UnaryKind::Log10 => {
-                            let scale = self.constant(std::f64::consts::LN_10);
-                            let denominator = self.d_multiply(a, scale);
-                            self.d_divide(da, denominator)
-                        }
-                        UnaryKind::Sqrt => {
-                            let two = self.constant(2.0);
-                            let denominator = self.d_multiply(two, node);
-                            self.d_divide(da, denominator)
-                        }
-                        UnaryKind::Abs => {
-                            let non_negative = self.binary(BinaryOp::GreaterEqual, a, zero);
-                            let negative = self.d_negate(da);
-                            self.d_select(non_negative, da, negative)
-                        }
-                    }
+                    self.unary_derivative(kind, node, a, da)
                 }
             }
             Node::Binary(op, a, b) => {

@@ -77,6 +77,21 @@ fn symbolic_derivatives_match_finite_differences_for_every_function() {
         "if(x > z, x * x, y)",
         "not (x < y) * x",
         "(x < y) + k",
+        "sin(x * y)",
+        "cos(x^2)",
+        "tan(x)",
+        "asin(x - 1)",
+        "arcsin(x / 2)",
+        "acos(x - 1)",
+        "atan(x * y)",
+        "sinh(2 * x)",
+        "cosh(x)",
+        "tanh(x)",
+        "asinh(x * y)",
+        "acosh(x)",
+        "atanh(x - 1)",
+        "floor(3 * x) * x",
+        "ceil(x) * x + ceiling(x * y)",
     ];
     let point = [1.3, 0.7, 0.9];
     for text in texts {
@@ -112,6 +127,12 @@ fn native_code_matches_the_interpreter_bit_for_bit() {
         "(x and y) + 2 * (x or z) + 4 * not(y)",
         "if(x > y, x / z, if(z, y, k)) + hill(x, k, y)",
         "t * x + exp(-k * t)",
+        "sin(x) + cos(y) + tan(z)",
+        "asin(x) * acos(y) * atan(z)",
+        "sinh(x) - cosh(y) / tanh(z)",
+        "asinh(x) + acosh(y) + atanh(z)",
+        "floor(x) + ceil(y) * floor(z + t)",
+        "sin(t) * tan(k) + cosh(x) * acos(x)",
     ];
     let special = [
         0.0,
@@ -171,4 +192,27 @@ fn derivatives_of_powers_at_zero_are_their_limits() {
             "{text}: {positive}"
         );
     }
+}
+
+/// Derivatives of the inverse and hyperbolic functions where a careless formula loses them:
+/// d tanh(x) = 1 / cosh(x)^2 at x = 25 (1 - tanh(x)^2 rounds to 0 there), and d asin(x) near
+/// x = 1, where 1 - x^2 cancels and (1 - x)(1 + x) keeps full precision.
+#[test]
+fn derivatives_of_tanh_far_out_and_of_asin_near_one_keep_their_precision() {
+    let derivative_at = |text: &str, x: f64| {
+        let (mut graph, root) = lowered(text);
+        let mut memo = DerivativeMemo::new();
+        let derivative = graph.derivative(root, Variable::State(0), &mut memo);
+        value(&graph, derivative, [x, 0.0, 0.0])
+    };
+    // 1 / cosh(25)^2 = 4 e^-50 / (1 + e^-50)^2; to 1e-14 relative (a few roundings).
+    let far = 4.0 * (-50f64).exp() / (1.0 + (-50f64).exp()).powi(2);
+    let got = derivative_at("tanh(x)", 25.0);
+    assert!((got - far).abs() <= 1e-14 * far, "{got} vs {far}");
+    // 1 / sqrt(1 - x^2) at x = 1 - 2^-40: 1 - x^2 = 2^-39 - 2^-80 exactly, so the slope is
+    // 2^19.5 (1 - 2^-41)^-0.5 = 2^19.5 (1 + 2^-42) to 1e-24; asked to 1e-14 relative.
+    let x = 1.0 - 2f64.powi(-40);
+    let slope = 2f64.powf(19.5) * (1.0 + 2f64.powi(-42));
+    let got = derivative_at("asin(x)", x);
+    assert!((got - slope).abs() <= 1e-14 * slope, "{got} vs {slope}");
 }

@@ -51,6 +51,66 @@ fn every_function() {
     assert_eq!(value("pow(2, 0.5)"), 2f64.sqrt());
 }
 
+#[test]
+fn trigonometric_hyperbolic_and_step_functions_and_their_aliases() {
+    use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, FRAC_PI_6};
+    // Closed forms: the exact values where the function is exact in floating point, else
+    // within 4 ulp-sized steps (2e-16 relative) of the textbook value.
+    let close = |text: &str, expected: f64| {
+        let got = value(text);
+        assert!(
+            (got - expected).abs() <= 2e-16 * expected.abs().max(1.0) * 4.0,
+            "{text}: {got} vs {expected}"
+        );
+    };
+    assert_eq!(value("sin(0)"), 0.0);
+    assert_eq!(value("cos(0)"), 1.0);
+    close("sin(asin(0.5))", 0.5);
+    close("tan(atan(3))", 3.0);
+    close("asin(0.5)", FRAC_PI_6);
+    close("arcsin(0.5)", FRAC_PI_6);
+    close("acos(0)", FRAC_PI_2);
+    close("arccos(0.5)", 2.0 * FRAC_PI_6);
+    close("atan(1)", FRAC_PI_4);
+    close("arctan(1)", FRAC_PI_4);
+    close("sin(x)^2 + cos(x)^2", 1.0);
+    let e = std::f64::consts::E;
+    close("sinh(1)", (e - 1.0 / e) / 2.0);
+    close("cosh(1)", (e + 1.0 / e) / 2.0);
+    close("tanh(1)", (e * e - 1.0) / (e * e + 1.0));
+    close("asinh(sinh(1.5))", 1.5);
+    close("arcsinh(sinh(1.5))", 1.5);
+    close("acosh(cosh(2))", 2.0);
+    close("arccosh(cosh(2))", 2.0);
+    close("atanh(tanh(0.5))", 0.5);
+    close("arctanh(tanh(0.5))", 0.5);
+    assert_eq!(value("floor(2.7) + floor(-2.5)"), 2.0 - 3.0);
+    assert_eq!(
+        value("ceil(2.1) + ceiling(-2.5) + ceil(3)"),
+        3.0 - 2.0 + 3.0
+    );
+}
+
+#[test]
+fn wrong_argument_counts_and_missing_functions_say_how_to_write_them() {
+    let wrong = error("sin(x, 2)");
+    assert_eq!(wrong.message, "`sin` takes 1 argument, found 2");
+    assert_eq!(wrong.span, 0..9);
+    assert_eq!(wrong.hint.unwrap(), "usage: sin(x) (x in radians)");
+    assert_eq!(
+        error("ceiling()").message,
+        "`ceiling` takes 1 argument, found 0"
+    );
+    assert_eq!(
+        error("arccos(1, 2, 3)").hint.unwrap(),
+        "usage: acos(x) (arccos(x) is the same)"
+    );
+    assert_eq!(error("tanh").message, "`tanh` is a function");
+    assert_eq!(error("sec(x)").hint.unwrap(), "write 1 / cos(x)");
+    assert_eq!(error("sinn(x)").hint.unwrap(), "did you mean `sin`?");
+    assert_eq!(error("floar(x)").hint.unwrap(), "did you mean `floor`?");
+}
+
 fn error(text: &str) -> ParseError {
     parse(text).expect_err(text)
 }

@@ -1,10 +1,11 @@
-//! `cartsim export --to mrgsolve` and `--to nlmixr2` on every shipped model: the text is what
-//! the tools' syntax needs (R is not installed here): mrgsolve's `$ODE`, `$MAIN` and `$TABLE`
-//! C++ compiled by g++ in a harness written here, nlmixr2's `model()` evaluated by a little R
-//! evaluator written here (`r_eval`), and both compared with cartsim's own right-hand side,
-//! initial states and outputs at random states and times; structural checks (every state has
-//! one ODE and an initial value, every parameter is declared with its value); the models
-//! refused, with their reason.
+//! `cartsim export --to mrgsolve` and `--to nlmixr2` on every shipped model and on one using
+//! every function of the expression language: the text is what the tools' syntax needs (R is
+//! not installed here): mrgsolve's `$ODE`, `$MAIN` and `$TABLE` C++ compiled by g++ in a
+//! harness written here, nlmixr2's `model()` evaluated by a little R evaluator written here
+//! (`r_eval`), and both compared with cartsim's own right-hand side, initial states and
+//! outputs at random states and times; structural checks (every state has one ODE and an
+//! initial value, every parameter is declared with its value); the models refused, with their
+//! reason.
 
 mod mrgsolve;
 mod nlmixr2;
@@ -23,8 +24,9 @@ const REFUSED: [(&str, &str); 2] = [
     ("cd22_antigen_escape", "extinction floor"),
 ];
 
-/// Every shipped model: (file stem, spec, compiled model).
-fn shipped_models() -> Vec<(String, ModelSpec, Model)> {
+/// Every shipped model, and the model using every function of the expression language
+/// (crate::functions): (file stem, spec, compiled model).
+fn exported_models() -> Vec<(String, ModelSpec, Model)> {
     let mut models = Vec::new();
     for entry in std::fs::read_dir(repo_path("models")).unwrap() {
         let path = entry.unwrap().path();
@@ -40,6 +42,14 @@ fn shipped_models() -> Vec<(String, ModelSpec, Model)> {
     }
     models.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(models.len() >= 10, "{} shipped models", models.len());
+    let every_function = crate::functions::EVERY_FUNCTION;
+    models.push((
+        "every_function".into(),
+        load_model("every_function.yaml", every_function)
+            .unwrap()
+            .spec,
+        crate::model_from("every_function.yaml", every_function),
+    ));
     models
 }
 

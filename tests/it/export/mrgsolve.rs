@@ -2,7 +2,7 @@
 //! of `$GLOBAL`, `$MAIN`, `$ODE` and `$TABLE` compiled by g++ in a harness that prints the
 //! initial states, derivatives and outputs, compared with cartsim's.
 
-use super::{REFUSED, assert_same, points, shipped_models, truth};
+use super::{REFUSED, assert_same, exported_models, points, truth};
 use crate::cli::scratch;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -93,14 +93,14 @@ fn harness(
 }
 
 #[test]
-fn mrgsolve_export_compiles_and_matches_cartsim_on_every_exportable_shipped_model() {
+fn mrgsolve_export_compiles_and_matches_cartsim_on_every_exportable_model() {
     if Command::new("g++").arg("--version").output().is_err() {
         eprintln!("g++ is not installed: the mrgsolve export's C++ is not compiled");
         return;
     }
     let directory = scratch("mrgsolve");
     let mut refused = Vec::new();
-    for (stem, spec, model) in shipped_models() {
+    for (stem, spec, model) in exported_models() {
         let text = match cartsim::export::mrgsolve(&spec) {
             Ok(text) => text,
             Err(diagnostic) => {

@@ -2,7 +2,7 @@
 //! checks, and `model()` evaluated by `r_eval` at random states and times against cartsim.
 
 use super::r_eval::evaluate;
-use super::{REFUSED, assert_same, points, shipped_models, truth};
+use super::{REFUSED, assert_same, exported_models, points, truth};
 use std::collections::HashMap;
 
 /// A statement of `model()`: what it assigns and the expression.
@@ -56,9 +56,9 @@ fn read(text: &str, function: &str) -> (Vec<(String, f64)>, Vec<Statement>) {
 }
 
 #[test]
-fn nlmixr2_export_evaluates_to_cartsim_on_every_exportable_shipped_model() {
+fn nlmixr2_export_evaluates_to_cartsim_on_every_exportable_model() {
     let mut refused = Vec::new();
-    for (stem, spec, model) in shipped_models() {
+    for (stem, spec, model) in exported_models() {
         let text = match cartsim::export::nlmixr2(&spec) {
             Ok(text) => text,
             Err(diagnostic) => {

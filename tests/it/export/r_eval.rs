@@ -1,7 +1,8 @@
 //! A small evaluator of the R arithmetic nlmixr2 and rxode2 model blocks use, written for the
 //! tests (independent of cartsim's expression code): numbers, names, `+ - * / ^` (`^` right
 //! associative and above unary minus, as R has it), comparisons, `!`, `&&`, `||`,
-//! parentheses and `exp log log10 sqrt abs min max ifelse`.
+//! parentheses and `exp log log10 sqrt abs min max ifelse`, the trigonometric and hyperbolic
+//! functions and their inverses (`asin`, ..., `atanh`), `floor` and `ceiling`.
 
 use std::collections::HashMap;
 
@@ -152,6 +153,20 @@ impl Parser<'_> {
             ("log10", [x]) => x.log10(),
             ("sqrt", [x]) => x.sqrt(),
             ("abs", [x]) => x.abs(),
+            ("sin", [x]) => x.sin(),
+            ("cos", [x]) => x.cos(),
+            ("tan", [x]) => x.tan(),
+            ("asin", [x]) => x.asin(),
+            ("acos", [x]) => x.acos(),
+            ("atan", [x]) => x.atan(),
+            ("sinh", [x]) => x.sinh(),
+            ("cosh", [x]) => x.cosh(),
+            ("tanh", [x]) => x.tanh(),
+            ("asinh", [x]) => x.asinh(),
+            ("acosh", [x]) => x.acosh(),
+            ("atanh", [x]) => x.atanh(),
+            ("floor", [x]) => x.floor(),
+            ("ceiling", [x]) => x.ceil(),
             ("min", _) => args.iter().copied().fold(f64::INFINITY, f64::min),
             ("max", _) => args.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             ("ifelse", [c, yes, no]) => {
@@ -197,6 +212,7 @@ fn r_precedence_as_r_has_it() {
         ("ifelse(a > 1 && b.c < 3, 1, 2)", 2.0),
         ("max(1, a, -b.c) + min(a, 1e-1)", 2.1),
         ("log(exp(2)) + sqrt(16) + abs(-1) + log10(100)", 9.0),
+        ("floor(-a / 4) + ceiling(b.c / 2) + cos(0) + sinh(0)", 2.0),
     ] {
         assert!((evaluate(text, &values) - expected).abs() < 1e-12, "{text}");
     }
