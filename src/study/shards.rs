@@ -90,7 +90,7 @@ impl<'a> Merger<'a> {
             match arm {
                 0 => match lines.next_row()? {
                     Some((_, header)) => check_metrics_header(study, &shard.metrics.file, header)?,
-                    None => return Err(ended(&shard.subjects)),
+                    None => return Err(ended(&shard.metrics)),
                 },
                 _ => lines.skip(1 + arm * count)?,
             }
@@ -105,7 +105,7 @@ impl<'a> Merger<'a> {
             let size = (count - first).min(BLOCK as usize);
             let mut block = Vec::with_capacity(size);
             for offset in first..first + size {
-                let row = subjects.next_row()?.ok_or_else(|| ended(&shard.metrics))?;
+                let row = subjects.next_row()?.ok_or_else(|| ended(&shard.subjects))?;
                 let subject = parse_subject_row(&shard.subjects.file, row, widths)?;
                 let index = range.start + offset as u64;
                 block.push(SubjectRecord { index, ..subject });
