@@ -90,7 +90,13 @@ impl<'a> Merger<'a> {
             match arm {
                 0 => match lines.next_row()? {
                     Some((_, header)) => check_metrics_header(study, &shard.metrics.file, header)?,
-                    None => return Err(ended(&shard.metrics)),
+                    None => {
+                        return Err(Diagnostic::new(format!(
+                            "`{}` is empty: it has no header row",
+                            shard.metrics.file
+                        ))
+                        .hint("the shard's table was cut short: run the shard again"));
+                    }
                 },
                 _ => lines.skip(1 + arm * count)?,
             }

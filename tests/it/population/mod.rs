@@ -5,6 +5,7 @@
 mod errors;
 mod failures;
 mod files;
+mod merging;
 mod sampling;
 mod summaries;
 
