@@ -43,8 +43,11 @@ pub struct NonmemLayout {
 /// A dose row, or an observation row with its LLOQ.
 #[derive(Clone, Copy)]
 enum RowKind {
-    Dose,
-    Observation { lloq: Option<f64> },
+    /// A dose or a reset.
+    Event,
+    Observation {
+        lloq: Option<f64>,
+    },
 }
 
 /// One subject's records: doses, and predictions of the observed column with their deviates.
@@ -55,11 +58,20 @@ pub struct SubjectRecords<'a> {
     /// Covariate values in the layout's order.
     pub covariates: &'a [f64],
     pub doses: &'a [DoseEvent],
+    /// Times of resets (EVID 3), ascending; each is written before the doses at its time, as
+    /// the dataset reader applies them.
+    pub resets: &'a [f64],
     /// Output times and the observed column's prediction at each.
     pub times: &'a [f64],
     pub predictions: &'a [f64],
     /// Standard normal deviates of the residual error, one per time.
     pub deviates: &'a [f64],
+}
+
+/// The doses and resets of a subject not yet written.
+struct Events<'a> {
+    doses: std::iter::Peekable<std::slice::Iter<'a, DoseEvent>>,
+    resets: std::iter::Peekable<std::iter::Copied<std::slice::Iter<'a, f64>>>,
 }
 
 /// A subject's records and its covariates' schedules (layout position, schedule).
@@ -132,11 +144,12 @@ impl NonmemLayout {
     ) -> Option<(f64, f64, f64)> {
         let rows = Rows { records, schedules };
         let mut bad = None;
-        let mut doses = records.doses.iter().peekable();
+        let mut events = Events {
+            doses: records.doses.iter().peekable(),
+            resets: records.resets.iter().copied().peekable(),
+        };
         for (k, (&time, &prediction)) in records.times.iter().zip(records.predictions).enumerate() {
-            while let Some(dose) = doses.next_if(|d| d.time <= time) {
-                self.dose_row(text, &rows, dose);
-            }
+            self.events_until(text, &rows, &mut events, time);
             if !prediction.is_finite() {
                 continue;
             }
@@ -161,10 +174,28 @@ impl NonmemLayout {
             let observation = RowKind::Observation { lloq: design.lloq };
             self.tail(text, &rows, observation, time);
         }
-        for dose in doses {
-            self.dose_row(text, &rows, dose);
-        }
+        self.events_until(text, &rows, &mut events, f64::INFINITY);
         bad
+    }
+
+    /// The doses and resets up to `until`, in time order, a reset before the doses at its time.
+    fn events_until(&self, text: &mut String, rows: &Rows, events: &mut Events, until: f64) {
+        loop {
+            let reset = events.resets.peek().copied().filter(|&r| r <= until);
+            let dose = (events.doses.peek()).filter(|d| d.time <= until);
+            match (reset, dose.map(|d| d.time)) {
+                (Some(reset), next) if next.is_none_or(|t| reset <= t) => {
+                    events.resets.next();
+                    let _ = write!(text, "{},{reset},.,.,.,3,.,1,0", rows.records.id);
+                    self.tail(text, rows, RowKind::Event, reset);
+                }
+                (_, Some(_)) => match events.doses.next() {
+                    Some(dose) => self.dose_row(text, rows, dose),
+                    None => break,
+                },
+                _ => break,
+            }
+        }
     }
 
     fn dose_row(&self, text: &mut String, rows: &Rows, dose: &DoseEvent) {
@@ -178,7 +209,7 @@ impl NonmemLayout {
             dose.amount,
             dose.state + 1
         );
-        self.tail(text, rows, RowKind::Dose, dose.time);
+        self.tail(text, rows, RowKind::Event, dose.time);
     }
 
     /// LLOQ and DVID (an observation row's; `.` on a dose row), ARM and covariate cells, and
@@ -186,7 +217,7 @@ impl NonmemLayout {
     fn tail(&self, text: &mut String, rows: &Rows, row: RowKind, time: f64) {
         let records = rows.records;
         let observation = match row {
-            RowKind::Dose => None,
+            RowKind::Event => None,
             RowKind::Observation { lloq } => Some(lloq),
         };
         if self.lloq {

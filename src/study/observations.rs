@@ -80,6 +80,7 @@ impl Study {
             arm: arm_index + 1,
             covariates: &covariates,
             doses: &doses,
+            resets: &[],
             times: &trajectory.times[..rows],
             predictions: &predictions,
             deviates,

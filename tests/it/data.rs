@@ -4,6 +4,7 @@
 
 mod formats;
 mod nonmem;
+mod nonmem_resets;
 mod simulate;
 mod time_varying;
 

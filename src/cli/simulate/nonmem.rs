@@ -1,7 +1,7 @@
 //! `cartsim simulate --nonmem-out FILE.csv`: the run's doses and a column observed at every
 //! output time with residual error and BLQ censoring, as a NONMEM dataset of ID 1
 //! (`data::nonmem`) that `cartsim fit` reads; with `--data`, each ID of the dataset with its
-//! doses, covariates and observation records, observed in its simulation.
+//! doses, resets, covariates and observation records, observed in its simulation.
 
 use super::SimulateArgs;
 use crate::cli::Failure;
@@ -91,6 +91,7 @@ pub(super) fn write(
         arm: 1,
         covariates: &[],
         doses: &plan.doses,
+        resets: &[],
         times: &trajectory.times,
         predictions: &predictions,
         deviates: &residual_deviates(args.seed, 1, rows),
@@ -161,6 +162,7 @@ pub(super) fn dataset_text(
             arm: 1,
             covariates: &values,
             doses: &subject.doses,
+            resets: &subject.resets,
             times: &times,
             predictions: &predictions,
             deviates: &residual_deviates(args.seed, id, times.len()),

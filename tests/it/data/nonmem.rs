@@ -54,6 +54,7 @@ fn written(column: usize, lloq: Option<f64>) -> String {
             arm: 2,
             covariates: &[weight],
             doses: &doses,
+            resets: &[],
             times: &[0.0, 1.0, 2.0, 3.0],
             predictions: &[1.0, 0.5, 0.06, 0.04],
             deviates: &[0.0, 1.0, -1.0, 2.0],
