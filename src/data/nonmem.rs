@@ -61,6 +61,9 @@ pub struct SubjectRecords<'a> {
     /// Times of resets (EVID 3), ascending; each is written before the doses at its time, as
     /// the dataset reader applies them.
     pub resets: &'a [f64],
+    /// Times of EVID 2 rows (other events: an output time, or where a covariate's value is
+    /// recorded that no other row shows), ascending.
+    pub other_events: &'a [f64],
     /// Output times and the observed column's prediction at each.
     pub times: &'a [f64],
     pub predictions: &'a [f64],
@@ -68,10 +71,11 @@ pub struct SubjectRecords<'a> {
     pub deviates: &'a [f64],
 }
 
-/// The doses and resets of a subject not yet written.
+/// The doses, resets and EVID 2 rows of a subject not yet written.
 struct Events<'a> {
     doses: std::iter::Peekable<std::slice::Iter<'a, DoseEvent>>,
     resets: std::iter::Peekable<std::iter::Copied<std::slice::Iter<'a, f64>>>,
+    others: std::iter::Peekable<std::iter::Copied<std::slice::Iter<'a, f64>>>,
 }
 
 /// A subject's records and its covariates' schedules (layout position, schedule).
@@ -147,6 +151,7 @@ impl NonmemLayout {
         let mut events = Events {
             doses: records.doses.iter().peekable(),
             resets: records.resets.iter().copied().peekable(),
+            others: records.other_events.iter().copied().peekable(),
         };
         for (k, (&time, &prediction)) in records.times.iter().zip(records.predictions).enumerate() {
             self.events_until(text, &rows, &mut events, time);
@@ -178,22 +183,34 @@ impl NonmemLayout {
         bad
     }
 
-    /// The doses and resets up to `until`, in time order, a reset before the doses at its time.
+    /// The resets, doses and EVID 2 rows up to `until`, in time order; at one time a reset
+    /// first, then the doses, then the EVID 2 row.
     fn events_until(&self, text: &mut String, rows: &Rows, events: &mut Events, until: f64) {
         loop {
             let reset = events.resets.peek().copied().filter(|&r| r <= until);
-            let dose = (events.doses.peek()).filter(|d| d.time <= until);
-            match (reset, dose.map(|d| d.time)) {
-                (Some(reset), next) if next.is_none_or(|t| reset <= t) => {
+            let dose = (events.doses.peek())
+                .map(|d| d.time)
+                .filter(|&t| t <= until);
+            let other = events.others.peek().copied().filter(|&t| t <= until);
+            let first = [reset, dose, other].into_iter().flatten().reduce(f64::min);
+            let id = rows.records.id;
+            match first {
+                None => break,
+                Some(time) if reset == Some(time) => {
                     events.resets.next();
-                    let _ = write!(text, "{},{reset},.,.,.,3,.,1,0", rows.records.id);
-                    self.tail(text, rows, RowKind::Event, reset);
+                    let _ = write!(text, "{id},{time},.,.,.,3,.,1,0");
+                    self.tail(text, rows, RowKind::Event, time);
                 }
-                (_, Some(_)) => match events.doses.next() {
-                    Some(dose) => self.dose_row(text, rows, dose),
-                    None => break,
-                },
-                _ => break,
+                Some(time) if dose == Some(time) => {
+                    if let Some(dose) = events.doses.next() {
+                        self.dose_row(text, rows, dose);
+                    }
+                }
+                Some(time) => {
+                    events.others.next();
+                    let _ = write!(text, "{id},{time},.,.,.,2,.,1,0");
+                    self.tail(text, rows, RowKind::Event, time);
+                }
             }
         }
     }

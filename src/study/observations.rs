@@ -81,6 +81,7 @@ impl Study {
             covariates: &covariates,
             doses: &doses,
             resets: &[],
+            other_events: &[],
             times: &trajectory.times[..rows],
             predictions: &predictions,
             deviates,

@@ -4,7 +4,7 @@
 
 mod formats;
 mod nonmem;
-mod nonmem_resets;
+mod nonmem_rows;
 mod simulate;
 mod time_varying;
 

@@ -1,12 +1,12 @@
 //! `cartsim simulate --nonmem-out FILE.csv`: the run's doses and a column observed at every
 //! output time with residual error and BLQ censoring, as a NONMEM dataset of ID 1
 //! (`data::nonmem`) that `cartsim fit` reads; with `--data`, each ID of the dataset with its
-//! doses, resets, covariates and observation records, observed in its simulation.
+//! doses, resets, EVID 2 rows, covariates and observation records, observed in its simulation.
 
 use super::SimulateArgs;
 use crate::cli::Failure;
-use crate::data::Dataset;
 use crate::data::nonmem::{NonmemLayout, ObservationDesign, SubjectRecords};
+use crate::data::{DataSubject, Dataset};
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::population::{ResidualModel, ResidualNameError, residual_deviates};
@@ -92,6 +92,7 @@ pub(super) fn write(
         covariates: &[],
         doses: &plan.doses,
         resets: &[],
+        other_events: &[],
         times: &trajectory.times,
         predictions: &predictions,
         deviates: &residual_deviates(args.seed, 1, rows),
@@ -163,6 +164,7 @@ pub(super) fn dataset_text(
             covariates: &values,
             doses: &subject.doses,
             resets: &subject.resets,
+            other_events: &other_events(subject),
             times: &times,
             predictions: &predictions,
             deviates: &residual_deviates(args.seed, id, times.len()),
@@ -172,6 +174,24 @@ pub(super) fn dataset_text(
     }
     refuse_bad(bad)?;
     Ok(text)
+}
+
+/// The times of a dataset ID's EVID 2 rows written again: its output times and its covariates'
+/// record times where it has no observation, dose or reset (which show the value themselves).
+fn other_events(subject: &DataSubject) -> Vec<f64> {
+    let mut shown: Vec<f64> = (subject.observations.iter().map(|o| o.time))
+        .chain(subject.doses.iter().map(|d| d.time))
+        .chain(subject.resets.iter().copied())
+        .collect();
+    shown.sort_by(f64::total_cmp);
+    let records = (subject.schedules.iter()).flat_map(|s| s.records.iter().map(|r| r.0));
+    let mut times: Vec<f64> = (subject.output_times.iter().copied())
+        .chain(records)
+        .filter(|t| shown.binary_search_by(|s| s.total_cmp(t)).is_err())
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    times
 }
 
 /// The column observed in a dataset written again: `--observe`, else the one its

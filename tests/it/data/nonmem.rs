@@ -55,6 +55,7 @@ fn written(column: usize, lloq: Option<f64>) -> String {
             covariates: &[weight],
             doses: &doses,
             resets: &[],
+            other_events: &[],
             times: &[0.0, 1.0, 2.0, 3.0],
             predictions: &[1.0, 0.5, 0.06, 0.04],
             deviates: &[0.0, 1.0, -1.0, 2.0],

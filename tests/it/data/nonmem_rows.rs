@@ -1,6 +1,7 @@
-//! `simulate --data --nonmem-out` keeps a dataset's resets: EVID 3 and 4 come back as reset rows
-//! (a reset before the doses at its time), so reading the written dataset again simulates the
-//! same thing; checked against the one-compartment closed form.
+//! `simulate --data --nonmem-out` keeps what a dataset's other rows do: EVID 3 and 4 come back as
+//! reset rows (a reset before the doses at its time), EVID 2 rows with the covariate values they
+//! carry, so reading the written dataset again simulates the same thing; checked against the
+//! one-compartment closed form.
 
 use crate::cli::{cartsim, scratch};
 
@@ -80,5 +81,49 @@ fn nonmem_out_writes_resets_and_reads_back_to_the_same_dataset() {
         );
     }
     // The written dataset read and written again: the same file, to the byte.
+    assert_eq!(write("out.csv", "again.csv", "second"), text);
+}
+
+#[test]
+fn nonmem_out_keeps_a_covariate_change_recorded_on_an_evid_2_row() {
+    // CL 5, then 10 from an EVID 2 row at 4 (`--covariates locf`: from its time on); a bolus of
+    // 100 at 0 into V 40, observed at 2 and 8. Without that row the written dataset would move
+    // the change to 8 and predict 100/40 e^(-1) at 8 instead of 100/40 e^(-0.5 - 1).
+    let directory = scratch("nonmem-out-evid2");
+    let dataset = "ID,TIME,DV,AMT,RATE,EVID,CMT,MDV,V,CL
+1,0,.,100,0,1,1,1,40,5
+1,2,1,.,.,0,.,0,40,5
+1,4,.,.,.,2,.,1,40,10
+1,8,1,.,.,0,.,0,40,10
+";
+    std::fs::write(directory.join("d.csv"), dataset).unwrap();
+    let write = |data: &str, out: &str, folder: &str| {
+        let arguments = [
+            "simulate",
+            "onecomp_iv_bolus",
+            "--data",
+            data,
+            "--out",
+            folder,
+        ];
+        let rest = ["--covariates", "locf", "--nonmem-out", out];
+        succeed(&directory, &[&arguments[..], &rest].concat());
+        std::fs::read_to_string(directory.join(out)).unwrap()
+    };
+    let text = write("d.csv", "out.csv", "first");
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let evid_2: Vec<(&str, &str)> = (rows.iter())
+        .filter(|r| r[5] == "2")
+        .map(|r| (r[1], *r.last().unwrap()))
+        .collect();
+    assert_eq!(evid_2, [("4", "10")], "{text}");
+    let at_8 = rows.iter().find(|r| r[5] == "0" && r[1] == "8").unwrap();
+    let dv: f64 = at_8[2].parse().unwrap();
+    let exact = 100.0 / 40.0 * (-0.125f64 * 4.0 - 0.25 * 4.0).exp();
+    assert!((dv - exact).abs() <= 1e-7 * exact, "{dv} vs {exact}");
     assert_eq!(write("out.csv", "again.csv", "second"), text);
 }
