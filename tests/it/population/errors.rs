@@ -144,3 +144,49 @@ fn an_unknown_output_is_named_with_its_article() {
         "{e}"
     );
 }
+
+/// observations.csv numbers subject k of arm a as a x 10^m + k: with subject IDs near the
+/// largest 64-bit number that cannot fit, and the run is refused at once (the search for the
+/// power of ten looped forever, saturating at u64::MAX). The last shard of the largest `n`
+/// holds one subject, so the run would otherwise be short.
+#[test]
+fn observation_ids_past_64_bits_are_refused_instead_of_looping() {
+    let root = scratch("observation-ids");
+    let run = root.join("run.yaml");
+    let n = u64::MAX;
+    std::fs::write(
+        &run,
+        format!(
+            "model: {}\nsimulation: {{end: 5, step: 1}}\nscenarios:\n  a: {{doses: [{{state: E, amount: 1e7, time: 0}}]}}\n  b: {{doses: [{{state: E, amount: 1e6, time: 0}}]}}\npopulation: {{n: {n}, seed: 1, residual: {{output: EM, model: proportional, sd: 0.2}}}}\n",
+            repo_path("models/cart3.yaml").display()
+        ),
+    )
+    .unwrap();
+    let shard = format!("{n}/{n}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cartsim"))
+        .args(["run", &run.display().to_string(), "--shard", &shard])
+        .args(["--save-observations", "--figures", "none", "--out"])
+        .arg(root.join("out"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("cartsim run did not end within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let e = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("with 2 arms and IDs up to 18446744073709551615")
+            && e.contains("population.n")
+            && e.contains("--scenario NAME"),
+        "{e}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
+    assert_eq!(left.len(), 1, "only run.yaml: no output or staging folder");
+}
