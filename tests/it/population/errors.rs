@@ -81,6 +81,11 @@ fn bad_tables_scenarios_and_shards_fail_cleanly_with_exit_codes() {
         "{stderr}"
     );
     assert!(stderr.contains("subjects.csv:3:3"), "{stderr}");
+    // The table's own error only: no `missing key n` for a run file whose `table:` failed.
+    assert!(
+        stderr.ends_with("1 error found\n") && !stderr.contains("missing key"),
+        "{stderr}"
+    );
     assert!(
         !root.join("out").exists(),
         "nothing is written for bad input"
