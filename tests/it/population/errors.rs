@@ -195,3 +195,44 @@ fn observation_ids_past_64_bits_are_refused_instead_of_looping() {
     let left: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
     assert_eq!(left.len(), 1, "only run.yaml: no output or staging folder");
 }
+
+/// Subject tables as spreadsheets save them: empty columns after the last one are named as
+/// unnamed columns (not "column `` is not a parameter"), a number too large is not told to
+/// use `NA` for missing values (a table may not miss any), and an ID too large for 64 bits
+/// is called too large, not "not a positive whole number".
+#[test]
+fn subject_table_cells_from_spreadsheets_get_errors_that_fit_them() {
+    let parameters = ["rho", "alpha"];
+    let read = |text: &str| cartsim::population::read_table("s.csv", text, &parameters);
+    let e = read("ID,rho,,\n1,0.8,,\n").unwrap_err();
+    assert_eq!(
+        e.message,
+        "column 3 of the subject table's header has no name"
+    );
+    assert_eq!(
+        e.location.as_ref().map(|l| (l.line, l.column)),
+        Some((1, 8))
+    );
+    assert!(e.hints[0].contains("delete the column"), "{e:?}");
+    let e = read("ID,rho\n1,1e400\n").unwrap_err();
+    assert_eq!(
+        e.message,
+        "row 2, column `rho`: `1e400` is not a finite number"
+    );
+    assert_eq!(e.hints, ["write numbers like 70, 0.3 or 1e9; no units"]);
+    let e = read("ID,rho\n1,0,8\n").unwrap_err();
+    assert!(e.message.contains("row 2 has 3 cells"), "{e:?}");
+    let e = read("ID,rho\n1,\"0,8\"\n").unwrap_err();
+    assert_eq!(e.hints.len(), 1, "{e:?}");
+    assert!(e.hints[0].contains("write `0.8`"), "{e:?}");
+    let e = read("ID,rho\n99999999999999999999,0.8\n").unwrap_err();
+    assert_eq!(
+        e.message,
+        "row 2, column `ID`: `99999999999999999999` is too large for an ID (at most 18446744073709551615)"
+    );
+    let e = read("ID,rho\n0,0.8\n").unwrap_err();
+    assert!(
+        e.message.contains("`0` is not a positive whole number"),
+        "{e:?}"
+    );
+}
