@@ -253,11 +253,7 @@ impl<R: BufRead> Table<R> {
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         match std::str::from_utf8(bytes) {
             Ok(text) => Ok(Some((line, text.to_string()))),
-            Err(error) => Err(Diagnostic::new(format!(
-                "line {line} of `{}` is not UTF-8 text (byte {} of the line)",
-                self.file,
-                error.valid_up_to() + 1
-            ))
+            Err(error) => Err(crate::diag::not_utf8(&self.file, line, bytes, error.valid_up_to())
             .hint("save the file as UTF-8 (Excel: `CSV UTF-8`; R: `write.csv(..., fileEncoding = \"UTF-8\")`)")),
         }
     }
