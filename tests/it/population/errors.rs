@@ -236,3 +236,30 @@ fn subject_table_cells_from_spreadsheets_get_errors_that_fit_them() {
         "{e:?}"
     );
 }
+
+/// Counts that are not whole numbers from 0 are named in words, not as Rust's types (`u64`,
+/// `as u128`, `floating point`).
+#[test]
+fn counts_out_of_range_are_named_without_type_names() {
+    let cases = [
+        ("-3", "found integer `-3`, expected a whole number from 0"),
+        ("2.5", "found number `2.5`, expected a whole number from 0"),
+        (
+            "100000000000000000000",
+            "found integer `100000000000000000000`, expected a whole number from 0 to 18446744073709551615",
+        ),
+    ];
+    for (n, message) in cases {
+        let e = errors(&format!("model: cart3.yaml\npopulation: {{n: {n}}}\n"));
+        assert!(
+            e.contains(message) && e.contains("run.yaml:2:17") && !e.contains("u64"),
+            "{e}"
+        );
+    }
+    let e = errors("model: cart3.yaml\nmetrics: {peak: grd}\n");
+    assert!(
+        e.contains("unknown value `grd`") && e.contains("did you mean `grid`?"),
+        "{e}"
+    );
+    assert!(!e.contains("indentation"), "{e}");
+}
