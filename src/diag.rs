@@ -183,11 +183,18 @@ pub fn utf8_text(file: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 
 /// Line `line` of `file` is not UTF-8: `text` is the line (or the rest of the file from its
 /// start), UTF-8 up to byte `valid`. The error points at that byte, shown in the line as
-/// read with replacement characters, and names what it would be in Latin-1 (Windows-1252),
-/// the encoding most often behind it.
+/// read with replacement characters (control characters too, so that a binary file prints
+/// no terminal escapes), and names what it would be in Latin-1 (Windows-1252), the encoding
+/// most often behind it.
 pub fn not_utf8(file: &str, line: usize, text: &[u8], valid: usize) -> Diagnostic {
     let end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
-    let shown = String::from_utf8_lossy(&text[..end]);
+    let line_text = text[..end].strip_suffix(b"\r").unwrap_or(&text[..end]);
+    let shown: String = (String::from_utf8_lossy(line_text).chars())
+        .map(|c| match c.is_control() && c != '\t' {
+            true => char::REPLACEMENT_CHARACTER,
+            false => c,
+        })
+        .collect();
     let column = String::from_utf8_lossy(&text[..valid]).chars().count() + 1;
     let byte = text[valid];
     let label = match byte {
@@ -203,7 +210,7 @@ pub fn not_utf8(file: &str, line: usize, text: &[u8], valid: usize) -> Diagnosti
         line,
         column,
         length: 1,
-        source_line: Some(shown.trim_end_matches('\r').to_string()),
+        source_line: Some(shown),
     }))
     .label(label)
 }

@@ -307,5 +307,17 @@ fn latin1_files_are_refused_at_the_byte_with_line_and_column() {
             "{arguments:?}: {stderr}"
         );
     }
+    // A binary file: the line shown holds no control characters (terminal escapes).
+    std::fs::write(directory.join("binary.csv"), b"\x1b[31m\x00\xff\r\n").unwrap();
+    let output = crate::cli::cartsim(
+        &["simulate", "good.yaml", "--data", "binary.csv"],
+        &directory,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("binary.csv:1:"), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\0'),
+        "{stderr}"
+    );
     assert!(!directory.join("output").exists());
 }
