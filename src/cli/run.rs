@@ -52,6 +52,7 @@ pub struct RunArgs {
         long,
         value_delimiter = ',',
         value_name = "TIMES",
+        value_parser = super::values::finite,
         requires = "save_trajectories"
     )]
     pub trajectory_times: Vec<f64>,
