@@ -167,6 +167,54 @@ pub fn number(value: f64) -> String {
     }
 }
 
+/// `bytes`, the text of `file`, as a string; or, when they are not UTF-8, the error at the
+/// first byte that is not (see `not_utf8`). Callers add how to save the file as UTF-8.
+pub fn utf8_text(file: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = error.utf8_error().valid_up_to();
+        let bytes = error.as_bytes();
+        let start = (bytes[..valid].iter())
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let line = 1 + bytes[..start].iter().filter(|&&b| b == b'\n').count();
+        not_utf8(file, line, &bytes[start..], valid - start)
+    })
+}
+
+/// Line `line` of `file` is not UTF-8: `text` is the line (or the rest of the file from its
+/// start), UTF-8 up to byte `valid`. The error points at that byte, shown in the line as
+/// read with replacement characters (control characters too, so that a binary file prints
+/// no terminal escapes), and names what it would be in Latin-1 (Windows-1252), the encoding
+/// most often behind it.
+pub fn not_utf8(file: &str, line: usize, text: &[u8], valid: usize) -> Diagnostic {
+    let end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+    let line_text = text[..end].strip_suffix(b"\r").unwrap_or(&text[..end]);
+    let shown: String = (String::from_utf8_lossy(line_text).chars())
+        .map(|c| match c.is_control() && c != '\t' {
+            true => char::REPLACEMENT_CHARACTER,
+            false => c,
+        })
+        .collect();
+    let column = String::from_utf8_lossy(&text[..valid]).chars().count() + 1;
+    let byte = text[valid];
+    let label = match byte {
+        0xA0.. => format!("byte 0x{byte:02X}: `{}` in Latin-1", char::from(byte)),
+        _ => format!("byte 0x{byte:02X}"),
+    };
+    Diagnostic::new(format!(
+        "line {line} of `{file}` is not UTF-8 text (byte {} of the line)",
+        valid + 1
+    ))
+    .at(Some(Location {
+        file: file.to_string(),
+        line,
+        column,
+        length: 1,
+        source_line: Some(shown),
+    }))
+    .label(label)
+}
+
 /// A length of time in a model's unit, as words: `28 days`, `1 day`, `12 h` (a unit that is
 /// not a plain English word stays as written).
 pub fn duration(value: f64, unit: &str) -> String {

@@ -72,6 +72,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         path: directory.clone(),
         owner: Owner::Calibrate,
         force: args.force,
+        inputs: [path.clone()]
+            .into_iter()
+            .chain(provenance::paths(&loaded.files))
+            .collect(),
     })?;
     let searching = super::phase("calibrating (searching, then profiling each estimate)");
     let result = pool.install(|| search(&calibration))?;

@@ -149,6 +149,7 @@ fn destination(args: &FitArgs, model: &Model) -> Destination {
         path: args.out.clone().unwrap_or(folder),
         owner: Owner::Fit,
         force: args.force,
+        inputs: vec![args.model.clone(), args.data.clone()],
     }
 }
 

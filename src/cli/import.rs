@@ -32,9 +32,10 @@ pub struct ImportArgs {
 
 pub fn run(args: &ImportArgs) -> Result<(), Failure> {
     let file = args.model.display().to_string();
-    let text = std::fs::read_to_string(&args.model).map_err(|error| {
+    let bytes = std::fs::read(&args.model).map_err(|error| {
         Diagnostic::new(format!("cannot read `{file}`: {error}")).hint("check the path")
     })?;
+    let text = super::utf8_text(&file, bytes)?;
     let options = ImportOptions {
         sbml_ids: args.ids,
         end: args.end,

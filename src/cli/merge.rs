@@ -1,11 +1,11 @@
 //! `cartsim merge`: combines the folders of `cartsim run --shard K/N` into the files one
 //! unsharded run writes (identical metrics, subjects and summaries; bands merged exactly).
 
-use super::Failure;
 use super::run_files::{
     LoadedStudy, default_folder, load_study, read, run_provenance, write_record, write_run_files,
 };
 use super::run_tables::{RunTables, Streamed};
+use super::{Failure, provenance};
 use crate::diag::Diagnostic;
 use crate::output::{Destination, Owner, Staging};
 use crate::present::run::{self as present, RecordSettings};
@@ -215,6 +215,9 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         path: directory.clone(),
         owner: Owner::Run,
         force: args.force,
+        inputs: (args.shards.iter().cloned())
+            .chain(provenance::paths(&loaded.files))
+            .collect(),
     })?;
     let trajectories = Streamed::open(&mut staging, "trajectories.csv", None)?;
     let observations = Streamed::open(&mut staging, "observations.csv", None)?;

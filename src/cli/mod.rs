@@ -263,20 +263,34 @@ fn phase(message: &'static str) -> indicatif::ProgressBar {
 pub fn read_model(path: &std::path::Path) -> Result<String, Failure> {
     let file = shown(path);
     if is_standard_input(path) {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(|e| {
             Diagnostic::new(format!("cannot read the model from standard input: {e}"))
                 .hint("pipe a model file's text in (`cat model.yaml | cartsim simulate -`)")
         })?;
-        return Ok(text);
+        return utf8_text(&file, bytes);
     }
-    std::fs::read_to_string(path).or_else(|error| {
-        if error.kind() == std::io::ErrorKind::NotFound && crate::library::is_bare_name(&file) {
-            return Ok(crate::library::shipped_model(&file)?.text.to_string());
+    match std::fs::read(path) {
+        Ok(bytes) => utf8_text(&file, bytes),
+        Err(error)
+            if error.kind() == std::io::ErrorKind::NotFound
+                && crate::library::is_bare_name(&file) =>
+        {
+            Ok(crate::library::shipped_model(&file)?.text.to_string())
         }
-        Err(Diagnostic::new(format!("cannot read `{file}`: {error}"))
+        Err(error) => Err(Diagnostic::new(format!("cannot read `{file}`: {error}"))
             .hint("check the path; a shipped model is named without a folder (`cartsim models` lists them)")
-            .into())
+            .into()),
+    }
+}
+
+/// The text of a file the command line read (`file` as messages name it): its bytes as
+/// UTF-8, or the error at the first byte that is not, with how to save it as UTF-8.
+pub fn utf8_text(file: &str, bytes: Vec<u8>) -> Result<String, Failure> {
+    crate::diag::utf8_text(file, bytes).map_err(|diagnostic| {
+        diagnostic
+            .hint("save the file as UTF-8 (an editor's `Save as` with encoding UTF-8, or `iconv -f latin1 -t utf-8`)")
+            .into()
     })
 }
 

@@ -3,7 +3,7 @@
 
 use crate::record::provenance::{InputFile, InputRole, Kind, Provenance};
 use crate::report::format::utc_timestamp;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// An input file: its path as given, its absolute path, and the SHA-256 of its text.
@@ -21,6 +21,13 @@ pub(super) fn input_hashed(role: InputRole, path: &Path, sha256: &str) -> InputF
             .map(|p| p.display().to_string()),
         sha256: sha256.to_string(),
     }
+}
+
+/// The files of `inputs` (their absolute paths where known), for `output::Destination`.
+pub(super) fn paths(inputs: &[InputFile]) -> Vec<PathBuf> {
+    (inputs.iter())
+        .map(|i| PathBuf::from(i.absolute_path.as_ref().unwrap_or(&i.path)))
+        .collect()
 }
 
 /// The provenance of a command that started at `started`, with the program, the command line,

@@ -1,9 +1,9 @@
 //! `cartsim run`: a run file's scenarios x grid x population, in parallel, with tables,
 //! figures and provenance; `--shard K/N` runs a slice for `cartsim merge`.
 
-use super::Failure;
 use super::run_files::{default_folder, load_study, run_provenance, write_record, write_run_files};
 use super::run_tables::{RunTables, Streamed};
+use super::{Failure, provenance};
 use crate::diag::{Diagnostic, Severity, count};
 use crate::output::{Destination, Owner, Staging};
 use crate::present::run::{self as present, RecordSettings};
@@ -52,6 +52,7 @@ pub struct RunArgs {
         long,
         value_delimiter = ',',
         value_name = "TIMES",
+        value_parser = super::values::finite,
         requires = "save_trajectories"
     )]
     pub trajectory_times: Vec<f64>,
@@ -89,6 +90,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         path: directory.clone(),
         owner: Owner::Run,
         force: args.force,
+        inputs: provenance::paths(&loaded.files),
     })?;
     let header = (args.save_trajectories).then(|| trajectories_header(study));
     let trajectories = Streamed::open(&mut staging, "trajectories.csv", header)?;

@@ -17,12 +17,13 @@ use std::time::Instant;
 
 /// Reads a text file for a run, naming what it is for in the error.
 pub(super) fn read(path: &Path, what: &str) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|error| {
+    let bytes = std::fs::read(path).map_err(|error| {
         Failure::from(
             Diagnostic::new(format!("cannot read {what} `{}`: {error}", path.display()))
                 .hint("paths in a run file are relative to the run file's folder"),
         )
-    })
+    })?;
+    super::utf8_text(&path.display().to_string(), bytes)
 }
 
 /// `output/<run file name><suffix>`: where a command writes without `--out`.

@@ -1,8 +1,8 @@
 //! `cartsim sensitivity`: local coefficients, Morris screening or Sobol' indices of a run
 //! file's metrics, in parallel and reproducibly, with CSV tables, figures and provenance.
 
-use super::Failure;
 use super::run_files::{LoadedStudy, default_folder, load_study, write_all};
+use super::{Failure, provenance};
 use crate::diag::{Severity, count};
 use crate::output::{Destination, Owner, Staging};
 use crate::present::failed_simulations;
@@ -114,6 +114,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         path: directory.clone(),
         owner: Owner::Sensitivity,
         force: args.force,
+        inputs: provenance::paths(&loaded.files),
     })?;
     let arm_label = study.arms[setup.arm].label(&study.grid_names);
     let analysis = analyse(&loaded, &setup, method, &pool, &bar);

@@ -167,6 +167,11 @@ impl SimulateArgs {
             path,
             owner: Owner::Simulate,
             force: self.force,
+            inputs: [Some(&self.model), self.data.as_ref()]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect(),
         }
     }
 }

@@ -104,6 +104,7 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
         path: directory.clone(),
         owner: Owner::Trial,
         force: args.force,
+        inputs: provenance::paths(&loaded.files),
     })?;
     let levels = virtual_trial.levels().len() as u64;
     let work = levels * virtual_trial.reference_patients + virtual_trial.trials;

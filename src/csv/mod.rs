@@ -118,13 +118,19 @@ pub fn number(text: &str) -> Result<Option<f64>, NotANumber> {
 
 /// How to write a number, for a cell `text` that is not one.
 pub fn number_hint(text: &str) -> String {
+    decimal_comma_hint(text).unwrap_or_else(|| {
+        "write numbers like 0.5 or 1e6; `.`, `NA` or an empty cell marks a missing value".into()
+    })
+}
+
+/// For a cell `text` that is a number written with a decimal comma (`2,5`): how to write it.
+pub fn decimal_comma_hint(text: &str) -> Option<String> {
     let comma = text.replacen(',', ".", 1);
-    if text.contains(',') && comma.parse::<f64>().is_ok() {
-        return format!(
+    (text.contains(',') && comma.parse::<f64>().is_ok()).then(|| {
+        format!(
             "decimal commas are not read: write `{comma}` (save the file with `.` as the decimal mark)"
-        );
-    }
-    "write numbers like 0.5 or 1e6; `.`, `NA` or an empty cell marks a missing value".to_string()
+        )
+    })
 }
 
 /// Whether a line is a comment: its first character (after blanks and an opening quote) is
@@ -247,11 +253,7 @@ impl<R: BufRead> Table<R> {
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         match std::str::from_utf8(bytes) {
             Ok(text) => Ok(Some((line, text.to_string()))),
-            Err(error) => Err(Diagnostic::new(format!(
-                "line {line} of `{}` is not UTF-8 text (byte {} of the line)",
-                self.file,
-                error.valid_up_to() + 1
-            ))
+            Err(error) => Err(crate::diag::not_utf8(&self.file, line, bytes, error.valid_up_to())
             .hint("save the file as UTF-8 (Excel: `CSV UTF-8`; R: `write.csv(..., fileEncoding = \"UTF-8\")`)")),
         }
     }

@@ -2,6 +2,7 @@
 //! as output times; resets split the run into pieces that each start from the initial states.
 
 use super::DataSubject;
+use crate::diag::number;
 use crate::model::Model;
 use crate::simulate::{RunPlan, RunTemplate, SimError, Simulation, simulate};
 
@@ -26,13 +27,15 @@ pub fn plan_subject(base: &RunTemplate, subject: &DataSubject) -> Result<RunPlan
             if rows.is_nan() || rows > MAX_ROWS {
                 return Err(SimError {
                     message: format!(
-                        "ID {}: the output grid from {start} to {end} every {} would have {rows:.3e} rows (the limit is {MAX_ROWS:e})",
-                        subject.id, base.step
+                        "the output grid from {} to {} every {} would have {rows:.3e} rows (the limit is {MAX_ROWS:e})",
+                        number(start),
+                        number(end),
+                        number(base.step)
                     ),
                     time: start,
                     states: Vec::new(),
                     states_time: start,
-                    hint: "check the dataset's TIME values, or use a larger `--step`".into(),
+                    hint: "the ID runs from its first record (or the model's start) to its last (or the model's end): check its TIME values, or use a larger `--step`".into(),
                 });
             }
             let first = ((start - base.start) / base.step).ceil() as i64;

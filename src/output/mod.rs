@@ -108,19 +108,22 @@ pub fn owner(folder: &Path) -> Option<Owner> {
         .map(|_| Owner::Run)
 }
 
-/// Where a command writes its result: the folder (`--out`), the command, and whether
-/// `--force` lets it replace a folder that holds something else.
+/// Where a command writes its result: the folder (`--out`), the command, whether `--force`
+/// lets it replace a folder that holds something else, and the command's input files.
 #[derive(Debug, Clone)]
 pub struct Destination {
     pub path: PathBuf,
     pub owner: Owner,
     pub force: bool,
+    /// Files the command reads: a folder holding one is never replaced, even with `force`.
+    pub inputs: Vec<PathBuf>,
 }
 
 impl Destination {
     /// Refuses a folder the result may not replace: the current folder, the home folder, the
-    /// root or an ancestor of them (always), and a non-empty folder that holds no result of
-    /// the same command (unless `force`). Commands call it before they start working.
+    /// root or an ancestor of them, and a folder holding one of the command's inputs (always),
+    /// and a non-empty folder that holds no result of the same command (unless `force`).
+    /// Commands call it before they start working.
     pub fn check(&self) -> Result<(), Diagnostic> {
         let shown = self.path.display();
         let metadata = match std::fs::metadata(&self.path) {
@@ -138,6 +141,15 @@ impl Destination {
         if let Some(what) = protected(&real) {
             return Err(Diagnostic::new(format!(
                 "`{shown}` is {what}: cartsim replaces its output folder as a whole, so it never writes into it"
+            ))
+            .hint(format!("write into a new subfolder, e.g. `--out {}`", self.path.join("results").display())));
+        }
+        let holds =
+            |input: &&PathBuf| std::fs::canonicalize(input).is_ok_and(|i| i.starts_with(&real));
+        if let Some(input) = self.inputs.iter().find(holds) {
+            return Err(Diagnostic::new(format!(
+                "`{shown}` holds `{}`, an input of this command: cartsim replaces its output folder as a whole, so it never writes where its inputs are",
+                input.display()
             ))
             .hint(format!("write into a new subfolder, e.g. `--out {}`", self.path.join("results").display())));
         }

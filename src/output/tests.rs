@@ -13,6 +13,7 @@ fn destination(path: &Path, owner: Owner, force: bool) -> Destination {
         path: path.to_path_buf(),
         owner,
         force,
+        inputs: Vec::new(),
     }
 }
 

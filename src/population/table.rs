@@ -108,6 +108,13 @@ fn read_header(file: &str, header: &Row, parameters: &[&str]) -> Result<Layout, 
         let name = cell.text.as_str();
         if name.is_empty() && k == 0 {
             row_names = Some(k);
+        } else if name.is_empty() {
+            return Err(Diagnostic::new(format!(
+                "column {} of the subject table's header has no name",
+                k + 1
+            ))
+            .at(header.locate(file, cell))
+            .hint("name it after the parameter it sets, or delete the column (a spreadsheet may have saved empty columns after the last one)"));
         } else if name.eq_ignore_ascii_case("id") {
             id_column = Some(k);
         } else if let Some(parameter) = parameters.iter().position(|p| *p == name) {
@@ -173,8 +180,15 @@ fn read_cells(
             continue;
         } else if Some(k) == id_column {
             let id: u64 = trimmed.parse().ok().filter(|&id| id > 0).ok_or_else(|| {
-                bad(&format!("`{trimmed}` is not a positive whole number"))
-                    .hint("IDs are 1, 2, 3, ...")
+                let digits = trimmed.bytes().all(|b| b.is_ascii_digit());
+                match digits && trimmed.bytes().any(|b| b != b'0') {
+                    true => bad(&format!(
+                        "`{trimmed}` is too large for an ID (at most {})",
+                        u64::MAX
+                    )),
+                    false => bad(&format!("`{trimmed}` is not a positive whole number")),
+                }
+                .hint("IDs are 1, 2, 3, ...")
             })?;
             ids.push(id);
         } else {
@@ -185,9 +199,9 @@ fn read_cells(
                         .hint("every subject needs a value in every column"));
                 }
                 Err(csv::NotANumber) => {
-                    return Err(bad(&format!("`{trimmed}` is not a finite number"))
-                        .hint("write numbers like 70, 0.3 or 1e9; no units")
-                        .hint(csv::number_hint(trimmed)));
+                    let hint = csv::decimal_comma_hint(trimmed)
+                        .unwrap_or_else(|| "write numbers like 70, 0.3 or 1e9; no units".into());
+                    return Err(bad(&format!("`{trimmed}` is not a finite number")).hint(hint));
                 }
             };
             values.push(value);

@@ -46,22 +46,25 @@ pub struct SimError {
 }
 
 impl SimError {
-    /// The failure as a diagnostic: "at time T: why", the states it left as a note, and the
-    /// hint; callers put what failed in front of the message.
+    /// The failure as a diagnostic: "at time T: why", the states it left as a note (none when
+    /// it failed before the run started), and the hint; callers put what failed in front of
+    /// the message.
     pub fn diagnostic(&self) -> Diagnostic {
         let states: Vec<String> = (self.states.iter())
             .map(|(name, value)| format!("{name} = {}", crate::diag::number(*value)))
             .collect();
-        let diagnostic = Diagnostic::new(format!(
+        let mut diagnostic = Diagnostic::new(format!(
             "at time {}: {}",
             crate::diag::number(self.time),
             self.message
-        ))
-        .note(format!(
-            "states at time {}: {}",
-            crate::diag::number(self.states_time),
-            states.join(", ")
         ));
+        if !states.is_empty() {
+            diagnostic = diagnostic.note(format!(
+                "states at time {}: {}",
+                crate::diag::number(self.states_time),
+                states.join(", ")
+            ));
+        }
         match self.hint.is_empty() {
             true => diagnostic,
             false => diagnostic.hint(self.hint.clone()),

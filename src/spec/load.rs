@@ -148,11 +148,28 @@ pub fn yaml_error(file: &str, text: &str, error: &serde_yaml::Error) -> Diagnost
         }
         location
     });
+    let at_tab = (location.as_ref()).and_then(|l| {
+        l.source_line
+            .as_ref()?
+            .chars()
+            .nth(l.column.checked_sub(1)?)
+    }) == Some('\t');
+    if at_tab {
+        return Diagnostic::new("a tab indents this line; YAML indents with spaces only")
+            .at(location)
+            .hint("replace the tab with spaces (two per level, as elsewhere in the file)");
+    }
     let mut diagnostic = Diagnostic::new(reword(&message)).at(location);
     if let Some(path) = path {
         diagnostic = diagnostic.path(path);
     }
-    if let Some((unknown, expected)) = unknown_field(&message) {
+    if let Some(number) = too_large_number(&message) {
+        diagnostic.message = format!("`{number}` is beyond the largest number, about 1.8e308");
+        diagnostic = diagnostic
+            .hint("write a finite number (a value this large is a typo or a unit mix-up)");
+    } else if let Some((value, expected)) = unknown_variant(&message) {
+        diagnostic = diagnostic.suggest(&value, expected.iter().map(String::as_str));
+    } else if let Some((unknown, expected)) = unknown_field(&message) {
         diagnostic = diagnostic
             .suggest(&unknown, expected.iter().map(String::as_str))
             .note(format!("allowed keys here: {}", expected.join(", ")));
@@ -184,14 +201,41 @@ fn split_path(message: &str) -> (Option<String>, String) {
 fn reword(message: &str) -> String {
     let message = message
         .replace("unknown field", "unknown key")
-        .replace("missing field", "missing key");
+        .replace("missing field", "missing key")
+        .replace("unknown variant", "unknown value");
     match message.find(", expected one of") {
         Some(cut) if message.starts_with("unknown key") => message[..cut].to_string(),
         _ => message
             .replace("invalid type: ", "wrong type: found ")
             .replace(", expected f64", ", expected a number")
-            .replace(", expected u32", ", expected a whole number"),
+            .replace(", expected u32", ", expected a whole number")
+            .replace(
+                " as u128, expected u64",
+                ", expected a whole number from 0 to 18446744073709551615",
+            )
+            .replace(", expected u64", ", expected a whole number from 0")
+            .replace(" as u128", "")
+            .replace(" as i128", "")
+            .replace("found floating point", "found number"),
     }
+}
+
+/// For `invalid type: string "1e400", expected f64`: the text, a number too large for f64
+/// (the YAML reader takes it for a string).
+fn too_large_number(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("invalid type: string \"")?;
+    let (text, expected) = rest.split_once('"')?;
+    let infinite = text.parse::<f64>().is_ok_and(f64::is_infinite);
+    (infinite && expected.starts_with(", expected f64")).then_some(text)
+}
+
+/// For "unknown variant `x`, expected one of `a`, `b`" (or "`a` or `b`"): the value and the
+/// allowed ones.
+fn unknown_variant(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown variant `")?;
+    let (value, rest) = rest.split_once('`')?;
+    let expected = rest.split('`').skip(1).step_by(2).map(str::to_string);
+    Some((value.to_string(), expected.collect()))
 }
 
 /// For "unknown field `x`, expected one of `a`, `b`": the unknown name and the allowed ones.

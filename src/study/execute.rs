@@ -87,7 +87,7 @@ impl Study {
         times: &[f64],
         bands: &[Mutex<BandSet>],
         save_trajectories: Option<&TrajectorySelection>,
-        save_observations: bool,
+        observation_id_stride: Option<u64>,
     ) -> SubjectOutcome {
         let mut rows = Vec::with_capacity(self.arms.len());
         let mut steps = 0;
@@ -97,7 +97,7 @@ impl Study {
         let worker = rayon::current_thread_index().unwrap_or(0) % bands.len();
         let deviates = match (
             &self.population.residual,
-            save_trajectories.is_some() || save_observations,
+            save_trajectories.is_some() || observation_id_stride.is_some(),
         ) {
             (Some(_), true) => self.population.residual_deviates(subject.id, times.len()),
             _ => Vec::new(),
@@ -124,11 +124,12 @@ impl Study {
                         );
                         bad_observation = bad_observation.or(bad);
                     }
-                    if save_observations {
+                    if let Some(id_stride) = observation_id_stride {
                         let arm = (arm_index, arm);
                         let bad = self.write_observations(
                             &mut observations,
                             arm,
+                            id_stride,
                             subject,
                             simulation,
                             &deviates,
@@ -244,6 +245,7 @@ pub fn execute(
     let mut steps = 0;
     let (save, observe) = sink.wants();
     let save = save.as_ref();
+    let observe = (observe.then(|| study.observation_id_stride())).transpose()?;
     let mut start = range.start;
     while start < range.end {
         let end = (start + BLOCK).min(range.end);

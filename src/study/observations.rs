@@ -5,6 +5,7 @@
 
 use super::{Arm, Study};
 use crate::data::nonmem::{NonmemLayout, ObservationDesign, SubjectRecords};
+use crate::diag::Diagnostic;
 use crate::population::Subject;
 use crate::simulate::Simulation;
 
@@ -35,30 +36,44 @@ impl Study {
         Some(self.observations_layout(&design).header())
     }
 
-    /// The dataset ID of `subject` in arm `arm_index` (from 0): its own ID in a run of one
-    /// arm; else arm number (from 1) x a power of ten above every subject ID, plus its ID
-    /// (2017: subject 17 in the second arm of a population of at most 999), so that every ID
-    /// of the file is one subject in one arm and its rows are contiguous.
-    fn dataset_id(&self, arm_index: usize, subject: &Subject) -> u64 {
+    /// The stride of observations.csv's IDs, worked out once per run: subject k of arm a
+    /// (from 1) is ID a x stride + k, the stride the smallest power of ten above every subject
+    /// ID (2017: subject 17 in the second arm of a population of at most 999), so that every
+    /// ID of the file is one subject in one arm and its rows are contiguous; 0 in a run of one
+    /// arm, whose IDs are the subjects' own. Refused when the last arm's IDs would not fit in
+    /// 64 bits.
+    pub(crate) fn observation_id_stride(&self) -> Result<u64, Diagnostic> {
         if self.arms.len() == 1 {
-            return subject.id;
+            return Ok(0);
         }
         let largest = (self.population.table.as_ref())
             .and_then(|t| t.ids.iter().max().copied())
             .unwrap_or(self.population.n);
-        let mut stride = 10u64;
-        while stride <= largest {
-            stride = stride.saturating_mul(10);
+        let arms = self.arms.len() as u64;
+        let mut stride = Some(10u64);
+        while let Some(power) = stride.filter(|&power| power <= largest) {
+            stride = power.checked_mul(10);
         }
-        (arm_index as u64 + 1) * stride + subject.id
+        let last = stride.and_then(|s| s.checked_mul(arms)?.checked_add(largest));
+        match (stride, last) {
+            (Some(stride), Some(_)) => Ok(stride),
+            _ => Err(Diagnostic::new(format!(
+                "observations.csv numbers subject k of scenario (arm) a as a x 10^m + k, with 10^m above every subject ID; with {arms} arms and IDs up to {largest} these pass the largest ID, {}",
+                u64::MAX
+            ))
+            .path("population.n")
+            .hint("save the observations of one scenario at a time (`--scenario NAME`), or use fewer subjects")),
+        }
     }
 
-    /// Appends the rows of `subject` in `arms[arm_index]` to `text`; returns the first
+    /// Appends the rows of `subject` in `arms[arm_index]` to `text`, under its ID with
+    /// `id_stride` (`observation_id_stride`); returns the first
     /// simulated observation that is not a finite number (of a finite prediction), described.
     pub(crate) fn write_observations(
         &self,
         text: &mut String,
         (arm_index, arm): (usize, &Arm),
+        id_stride: u64,
         subject: &Subject,
         simulation: &Simulation,
         deviates: &[f64],
@@ -76,7 +91,7 @@ impl Study {
             .collect();
         let covariates: Vec<f64> = subject.covariates.iter().map(|c| c.1).collect();
         let records = SubjectRecords {
-            id: self.dataset_id(arm_index, subject),
+            id: (arm_index as u64 + 1) * id_stride + subject.id,
             arm: arm_index + 1,
             covariates: &covariates,
             doses: &doses,

@@ -196,7 +196,7 @@ pub struct TrajectorySelection {
 impl TrajectorySelection {
     /// `outputs` (states or outputs, each once however often named; empty: the run's tracked
     /// outputs) at `times` (each one of the run's output times, to within the run's time
-    /// tolerance; empty: all). `flags` names
+    /// tolerance, so never an infinite time; empty: all). `flags` names
     /// the command-line options, for messages.
     pub fn new(
         study: &Study,
@@ -226,7 +226,7 @@ impl TrajectorySelection {
         let clock = crate::simulate::Clock::new(study.template.step);
         let mut rows = vec![times.is_empty(); grid.len()];
         for &time in times {
-            match grid.iter().position(|&t| clock.same(t, time)) {
+            match (grid.iter()).position(|&t| time.is_finite() && clock.same(t, time)) {
                 Some(row) => rows[row] = true,
                 None => {
                     let nearest = (grid.iter().copied())

@@ -117,6 +117,45 @@ fn folders_of_other_files_or_commands_are_refused_unless_forced() {
     );
 }
 
+#[test]
+fn a_folder_holding_an_input_is_never_replaced_even_forced() {
+    let root = scratch("folders-inputs");
+    std::fs::create_dir_all(root.join("study")).unwrap();
+    let onecomp = std::fs::read(repo_path("models/onecomp_iv_bolus.yaml")).unwrap();
+    std::fs::write(root.join("study/model.yaml"), &onecomp).unwrap();
+    let data = repo_path("tests/fixtures/data/onecomp.csv");
+    std::fs::copy(&data, root.join("study/data.csv")).unwrap();
+    let model = "study/model.yaml";
+    let error = fail(&["simulate", model, "--out", "study", "--force"], &root);
+    assert!(
+        error.contains("`study` holds `study/model.yaml`, an input of this command"),
+        "{error}"
+    );
+    assert!(error.contains("--out study/results"), "{error}");
+    let shipped = "onecomp_iv_bolus";
+    let with_data = ["simulate", shipped, "--data", "study/data.csv"];
+    let error = fail(
+        &[&with_data[..], &["--out", "study", "--force"]].concat(),
+        &root,
+    );
+    assert!(error.contains("holds `study/data.csv`"), "{error}");
+    // A folder holding an earlier result of the same command is replaced without `--force`,
+    // but not once an input has been put there.
+    succeed(&["simulate", model, "--out", "result"], &root);
+    std::fs::copy(root.join(model), root.join("result/edited.yaml")).unwrap();
+    let error = fail(
+        &["simulate", "result/edited.yaml", "--out", "result"],
+        &root,
+    );
+    assert!(error.contains("holds `result/edited.yaml`"), "{error}");
+    assert!(root.join("result/edited.yaml").exists());
+    assert_eq!(
+        tree(&root.join("study")),
+        ["data.csv", "model.yaml"],
+        "the inputs are untouched"
+    );
+}
+
 /// A run file of `n` cart3 subjects (one scenario) in `folder`, for the signal test.
 fn cart3_run(folder: &Path, name: &str, n: u64) -> PathBuf {
     let path = folder.join(name);

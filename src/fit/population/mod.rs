@@ -250,7 +250,8 @@ pub fn individual_curves(
 ) -> Result<Vec<Trajectory>, String> {
     (fit.subjects.iter().zip(subjects))
         .map(|(subject, data)| {
-            let mut plan = plan_subject(&request.template, data).map_err(|e| e.message)?;
+            let mut plan = plan_subject(&request.template, data)
+                .map_err(|e| format!("ID {}: {}", data.id, e.message))?;
             for (&index, &value) in request.estimated.iter().zip(&subject.parameters) {
                 plan.parameters[index] = value;
             }

@@ -206,7 +206,8 @@ fn check_table(
     table
 }
 
-/// The number of subjects: `n`, at most the table's rows, or all of them; 0 when reported.
+/// The number of subjects: `n`, at most the table's rows, or all of them; 0 when reported
+/// (a table that could not be read was reported where it was read).
 fn check_n(problems: &mut Problems, spec: &PopulationSpec, rows: Option<usize>) -> u64 {
     match (spec.n, rows) {
         (Some(0), _) => {
@@ -225,6 +226,7 @@ fn check_n(problems: &mut Problems, spec: &PopulationSpec, rows: Option<usize>) 
         }
         (Some(n), _) => n,
         (None, Some(rows)) => rows as u64,
+        (None, None) if spec.table.is_some() => 0,
         (None, None) => {
             problems
                 .at("population", "missing key `n`, the number of subjects")

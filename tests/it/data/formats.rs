@@ -251,3 +251,73 @@ fn a_wrong_delimiter_is_named_in_the_missing_column_errors() {
         errors[0].notes
     );
 }
+
+/// Files saved in Latin-1 (Windows-1252: Excel's and many editors' default) are refused at the
+/// byte that is not UTF-8, with its line and column, the line as read and what the byte is in
+/// Latin-1: datasets, subject tables, run files and model files alike (the YAML files and
+/// tables said only "stream did not contain valid UTF-8", with a hint about paths).
+#[test]
+fn latin1_files_are_refused_at_the_byte_with_line_and_column() {
+    let directory = crate::cli::scratch("latin1");
+    let model = std::fs::read(repo_path("models/cart3.yaml")).unwrap();
+    let mut latin1 = b"# Lisboa, caf\xe9\n".to_vec();
+    latin1.extend(&model);
+    std::fs::write(directory.join("model.yaml"), &latin1).unwrap();
+    std::fs::write(directory.join("good.yaml"), &model).unwrap();
+    let run = "model: good.yaml\nsimulation: {end: 3, step: 1}\npopulation: {table: s.csv}\n";
+    std::fs::write(directory.join("run.yaml"), run).unwrap();
+    std::fs::write(
+        directory.join("s.csv"),
+        b"ID,rho\n1,0.8\n2,0.6 # \xe9t\xe9\n",
+    )
+    .unwrap();
+    let mut bad_run = run.as_bytes().to_vec();
+    bad_run.extend(b"# \xc9tude 3\n");
+    std::fs::write(directory.join("latin1_run.yaml"), bad_run).unwrap();
+    let data = b"ID,TIME,DV,AMT,EVID,CMT,SITE\n1,0,.,1e7,1,E,S\xe3o Paulo\n";
+    std::fs::write(directory.join("d.csv"), data).unwrap();
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["check", "model.yaml"],
+            "model.yaml:1:14",
+            "`é` in Latin-1",
+        ),
+        (&["run", "run.yaml"], "s.csv:3:9", "`é` in Latin-1"),
+        (
+            &["run", "latin1_run.yaml"],
+            "latin1_run.yaml:4:3",
+            "`É` in Latin-1",
+        ),
+        (
+            &["simulate", "good.yaml", "--data", "d.csv"],
+            "d.csv:2:16",
+            "`ã` in Latin-1",
+        ),
+    ];
+    for (arguments, place, byte) in cases {
+        let output = crate::cli::cartsim(arguments, &directory);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{arguments:?}: {stderr}");
+        assert!(
+            stderr.contains("is not UTF-8 text")
+                && stderr.contains(place)
+                && stderr.contains(byte)
+                && stderr.contains("save the file as UTF-8")
+                && !stderr.contains("relative to the run file"),
+            "{arguments:?}: {stderr}"
+        );
+    }
+    // A binary file: the line shown holds no control characters (terminal escapes).
+    std::fs::write(directory.join("binary.csv"), b"\x1b[31m\x00\xff\r\n").unwrap();
+    let output = crate::cli::cartsim(
+        &["simulate", "good.yaml", "--data", "binary.csv"],
+        &directory,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("binary.csv:1:"), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\0'),
+        "{stderr}"
+    );
+    assert!(!directory.join("output").exists());
+}

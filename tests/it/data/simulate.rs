@@ -148,6 +148,34 @@ fn bad_data_exits_1_names_row_and_column_and_writes_nothing() {
     let _ = std::fs::remove_dir_all(&directory);
 }
 
+/// A TIME far beyond the model's span (1e300: a date typed as a number, say) makes a grid
+/// too large to run: the message writes the times as numbers (not 300 digits), names the ID
+/// once and adds no empty note about states (there are none before the run starts).
+#[test]
+fn a_record_time_too_far_for_the_grid_is_named_in_short_numbers() {
+    let directory = scratch("far-time");
+    std::fs::write(
+        directory.join("far.csv"),
+        "ID,TIME,DV,AMT,EVID,CMT\n7,0,.,100,1,A\n7,1e300,1,.,0,.\n",
+    )
+    .unwrap();
+    let model = repo_path("models/onecomp_iv_bolus.yaml");
+    let output = cartsim(
+        &["simulate", model.to_str().unwrap(), "--data", "far.csv"],
+        &directory,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: ID 7: simulation of `onecomp_iv_bolus` failed at time 0: the output grid from 0 to 1e300 every 1 would have")
+            && stderr.matches("ID 7").count() == 1
+            && !stderr.contains("states at time")
+            && stderr.contains("check its TIME values"),
+        "{stderr}"
+    );
+    assert!(!directory.join("output").exists());
+}
+
 #[test]
 fn figures_are_capped_by_max_figures_and_rows_left_out_are_reported() {
     let directory = scratch("data-cap");

@@ -81,6 +81,11 @@ fn bad_tables_scenarios_and_shards_fail_cleanly_with_exit_codes() {
         "{stderr}"
     );
     assert!(stderr.contains("subjects.csv:3:3"), "{stderr}");
+    // The table's own error only: no `missing key n` for a run file whose `table:` failed.
+    assert!(
+        stderr.ends_with("1 error found\n") && !stderr.contains("missing key"),
+        "{stderr}"
+    );
     assert!(
         !root.join("out").exists(),
         "nothing is written for bad input"
@@ -143,4 +148,118 @@ fn an_unknown_output_is_named_with_its_article() {
         e.contains("`EMM` is not an output or state of the model") && e.contains("`EM`"),
         "{e}"
     );
+}
+
+/// observations.csv numbers subject k of arm a as a x 10^m + k: with subject IDs near the
+/// largest 64-bit number that cannot fit, and the run is refused at once (the search for the
+/// power of ten looped forever, saturating at u64::MAX). The last shard of the largest `n`
+/// holds one subject, so the run would otherwise be short.
+#[test]
+fn observation_ids_past_64_bits_are_refused_instead_of_looping() {
+    let root = scratch("observation-ids");
+    let run = root.join("run.yaml");
+    let n = u64::MAX;
+    std::fs::write(
+        &run,
+        format!(
+            "model: {}\nsimulation: {{end: 5, step: 1}}\nscenarios:\n  a: {{doses: [{{state: E, amount: 1e7, time: 0}}]}}\n  b: {{doses: [{{state: E, amount: 1e6, time: 0}}]}}\npopulation: {{n: {n}, seed: 1, residual: {{output: EM, model: proportional, sd: 0.2}}}}\n",
+            repo_path("models/cart3.yaml").display()
+        ),
+    )
+    .unwrap();
+    let shard = format!("{n}/{n}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cartsim"))
+        .args(["run", &run.display().to_string(), "--shard", &shard])
+        .args(["--save-observations", "--figures", "none", "--out"])
+        .arg(root.join("out"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("cartsim run did not end within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let e = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("with 2 arms and IDs up to 18446744073709551615")
+            && e.contains("population.n")
+            && e.contains("--scenario NAME"),
+        "{e}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
+    assert_eq!(left.len(), 1, "only run.yaml: no output or staging folder");
+}
+
+/// Subject tables as spreadsheets save them: empty columns after the last one are named as
+/// unnamed columns (not "column `` is not a parameter"), a number too large is not told to
+/// use `NA` for missing values (a table may not miss any), and an ID too large for 64 bits
+/// is called too large, not "not a positive whole number".
+#[test]
+fn subject_table_cells_from_spreadsheets_get_errors_that_fit_them() {
+    let parameters = ["rho", "alpha"];
+    let read = |text: &str| cartsim::population::read_table("s.csv", text, &parameters);
+    let e = read("ID,rho,,\n1,0.8,,\n").unwrap_err();
+    assert_eq!(
+        e.message,
+        "column 3 of the subject table's header has no name"
+    );
+    assert_eq!(
+        e.location.as_ref().map(|l| (l.line, l.column)),
+        Some((1, 8))
+    );
+    assert!(e.hints[0].contains("delete the column"), "{e:?}");
+    let e = read("ID,rho\n1,1e400\n").unwrap_err();
+    assert_eq!(
+        e.message,
+        "row 2, column `rho`: `1e400` is not a finite number"
+    );
+    assert_eq!(e.hints, ["write numbers like 70, 0.3 or 1e9; no units"]);
+    let e = read("ID,rho\n1,0,8\n").unwrap_err();
+    assert!(e.message.contains("row 2 has 3 cells"), "{e:?}");
+    let e = read("ID,rho\n1,\"0,8\"\n").unwrap_err();
+    assert_eq!(e.hints.len(), 1, "{e:?}");
+    assert!(e.hints[0].contains("write `0.8`"), "{e:?}");
+    let e = read("ID,rho\n99999999999999999999,0.8\n").unwrap_err();
+    assert_eq!(
+        e.message,
+        "row 2, column `ID`: `99999999999999999999` is too large for an ID (at most 18446744073709551615)"
+    );
+    let e = read("ID,rho\n0,0.8\n").unwrap_err();
+    assert!(
+        e.message.contains("`0` is not a positive whole number"),
+        "{e:?}"
+    );
+}
+
+/// Counts that are not whole numbers from 0 are named in words, not as Rust's types (`u64`,
+/// `as u128`, `floating point`).
+#[test]
+fn counts_out_of_range_are_named_without_type_names() {
+    let cases = [
+        ("-3", "found integer `-3`, expected a whole number from 0"),
+        ("2.5", "found number `2.5`, expected a whole number from 0"),
+        (
+            "100000000000000000000",
+            "found integer `100000000000000000000`, expected a whole number from 0 to 18446744073709551615",
+        ),
+    ];
+    for (n, message) in cases {
+        let e = errors(&format!("model: cart3.yaml\npopulation: {{n: {n}}}\n"));
+        assert!(
+            e.contains(message) && e.contains("run.yaml:2:17") && !e.contains("u64"),
+            "{e}"
+        );
+    }
+    let e = errors("model: cart3.yaml\nmetrics: {peak: grd}\n");
+    assert!(
+        e.contains("unknown value `grd`") && e.contains("did you mean `grid`?"),
+        "{e}"
+    );
+    assert!(!e.contains("indentation"), "{e}");
 }

@@ -3,7 +3,9 @@
 //! trajectory subsets and the grid peak.
 
 use super::*;
-use cartsim::study::{MetricRow, RELAPSE_OBSERVATIONS_KEPT, Tally, summarize, visit_rows};
+use cartsim::study::{
+    MetricRow, RELAPSE_OBSERVATIONS_KEPT, Tally, TrajectorySelection, summarize, visit_rows,
+};
 
 /// Type-7 quantile of sorted values, written for this test (R's default, numpy's "linear").
 fn type7(sorted: &[f64], p: f64) -> f64 {
@@ -283,6 +285,26 @@ fn a_trajectory_subset_is_the_matching_rows_of_the_full_table() {
         &folder("usage"),
     ]);
     assert_eq!(usage.status.code(), Some(2));
+    // An infinite time matched every output time (|0 - inf| <= inf): the run wrote day 0's
+    // rows for `1e400`. It is a malformed value (exit 2), and the selection itself never
+    // matches an infinite time.
+    let infinite = ["--save-trajectories", "--trajectory-times", "1e400"];
+    let usage = cartsim(&[&["run", &run, "--out", &folder("inf")][..], &infinite].concat());
+    assert_eq!(usage.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&usage.stderr);
+    assert!(
+        stderr.contains("`1e400` is not a finite number"),
+        "{stderr}"
+    );
+    assert!(!root.join("inf").exists());
+    let study = super::study("model: cart3.yaml\nsimulation: {end: 5, step: 1}\n").unwrap();
+    let flags = ["--trajectory-outputs", "--trajectory-times"];
+    let selection = TrajectorySelection::new(&study, &[], &[f64::INFINITY], flags);
+    let message = selection.err().map(|e| e.message).unwrap_or_default();
+    assert!(
+        message.contains("not one of the run's output times"),
+        "{message}"
+    );
 }
 
 /// `metrics: {peak: grid}` reads Cmax and Tmax off the output grid: each subject's cmax is the
