@@ -5,10 +5,26 @@
 
 use crate::cli::{cartsim, scratch};
 
-fn succeed(directory: &std::path::Path, arguments: &[&str]) {
-    let output = cartsim(arguments, directory);
+/// `simulate onecomp_iv_bolus --data DATA --out FOLDER --nonmem-out OUT` (with `extra`) in
+/// `directory`; returns the text written.
+fn nonmem_out(
+    directory: &std::path::Path,
+    [data, out, folder]: [&str; 3],
+    extra: &[&str],
+) -> String {
+    let arguments = [
+        "simulate",
+        "onecomp_iv_bolus",
+        "--data",
+        data,
+        "--out",
+        folder,
+    ];
+    let arguments = [&arguments[..], extra, &["--nonmem-out", out]].concat();
+    let output = cartsim(&arguments, directory);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
+    std::fs::read_to_string(directory.join(out)).unwrap()
 }
 
 #[test]
@@ -26,22 +42,7 @@ fn nonmem_out_writes_resets_and_reads_back_to_the_same_dataset() {
 1,22,1,.,.,0,.,0,0,0,40,5
 ";
     std::fs::write(directory.join("d.csv"), dataset).unwrap();
-    let write = |data: &str, out: &str, folder: &str| {
-        let arguments = [
-            "simulate",
-            "onecomp_iv_bolus",
-            "--data",
-            data,
-            "--out",
-            folder,
-        ];
-        succeed(
-            &directory,
-            &[&arguments[..], &["--nonmem-out", out]].concat(),
-        );
-        std::fs::read_to_string(directory.join(out)).unwrap()
-    };
-    let text = write("d.csv", "out.csv", "first");
+    let text = nonmem_out(&directory, ["d.csv", "out.csv", "first"], &[]);
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)
@@ -81,7 +82,10 @@ fn nonmem_out_writes_resets_and_reads_back_to_the_same_dataset() {
         );
     }
     // The written dataset read and written again: the same file, to the byte.
-    assert_eq!(write("out.csv", "again.csv", "second"), text);
+    assert_eq!(
+        nonmem_out(&directory, ["out.csv", "again.csv", "second"], &[]),
+        text
+    );
 }
 
 #[test]
@@ -97,20 +101,8 @@ fn nonmem_out_keeps_a_covariate_change_recorded_on_an_evid_2_row() {
 1,8,1,.,.,0,.,0,40,10
 ";
     std::fs::write(directory.join("d.csv"), dataset).unwrap();
-    let write = |data: &str, out: &str, folder: &str| {
-        let arguments = [
-            "simulate",
-            "onecomp_iv_bolus",
-            "--data",
-            data,
-            "--out",
-            folder,
-        ];
-        let rest = ["--covariates", "locf", "--nonmem-out", out];
-        succeed(&directory, &[&arguments[..], &rest].concat());
-        std::fs::read_to_string(directory.join(out)).unwrap()
-    };
-    let text = write("d.csv", "out.csv", "first");
+    let locf = ["--covariates", "locf"];
+    let text = nonmem_out(&directory, ["d.csv", "out.csv", "first"], &locf);
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)
@@ -125,5 +117,8 @@ fn nonmem_out_keeps_a_covariate_change_recorded_on_an_evid_2_row() {
     let dv: f64 = at_8[2].parse().unwrap();
     let exact = 100.0 / 40.0 * (-0.125f64 * 4.0 - 0.25 * 4.0).exp();
     assert!((dv - exact).abs() <= 1e-7 * exact, "{dv} vs {exact}");
-    assert_eq!(write("out.csv", "again.csv", "second"), text);
+    assert_eq!(
+        nonmem_out(&directory, ["out.csv", "again.csv", "second"], &locf),
+        text
+    );
 }
