@@ -1,7 +1,8 @@
 //! Tables as people write them, read row by row without holding the file: comma-, tab-,
 //! semicolon- or whitespace-separated cells, RFC 4180 quoting, a UTF-8 byte-order mark, CRLF
-//! line ends, blank lines and comment rows (first character `#` or `@`). A row keeps the line
-//! it starts on (blank and comment lines count) and each cell its column, for diagnostics.
+//! line ends, blank lines (and rows of empty cells, `,,,,`, as spreadsheets write them) and
+//! comment rows (first character `#` or `@`). A row keeps the line it starts on (blank and
+//! comment lines count) and each cell its column, for diagnostics.
 //! `lines` is the plain view of the tables cartsim writes itself, `cells` how it writes text cells.
 
 mod cells;
@@ -133,6 +134,13 @@ pub fn decimal_comma_hint(text: &str) -> Option<String> {
     })
 }
 
+/// Whether a line holds no value: blank, or only separators and empty quotes (the rows of
+/// empty cells a spreadsheet writes below its data, `,,,,`).
+fn is_blank(line: &str) -> bool {
+    line.chars()
+        .all(|c| matches!(c, ',' | ';' | '"') || c.is_whitespace())
+}
+
 /// Whether a line is a comment: its first character (after blanks and an opening quote) is
 /// `#` or `@`.
 fn is_comment(line: &str) -> bool {
@@ -179,7 +187,7 @@ impl<R: BufRead> Table<R> {
                 return Err(Diagnostic::new(format!("`{file}` is empty"))
                     .hint("write a header row naming the columns, then one row per record"));
             };
-            if text.trim().is_empty() {
+            if is_blank(&text) {
                 continue;
             }
             if is_comment(&text) || text.starts_with("TABLE NO.") {
@@ -305,7 +313,7 @@ impl<R: BufRead> Iterator for Table<R> {
                 Ok(None) => return None,
                 Err(error) => return Some(Err(error)),
             };
-            if text.trim().is_empty() {
+            if is_blank(&text) {
                 continue;
             }
             if is_comment(&text) {

@@ -49,6 +49,7 @@ fn every_way_of_writing_the_dataset_reads_to_what_the_plain_file_reads_to() {
         "c_column.csv",
         "tabs.tsv",
         "nonmem_table.dat",
+        "excel_empty_rows.csv",
     ] {
         let dataset = read(&format!("written/{name}"));
         assert_eq!(
