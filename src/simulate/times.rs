@@ -40,8 +40,11 @@ impl Clock {
         }
     }
 
+    /// Whether `a` and `b` are one time: equal, or a finite distance within the tolerance (an
+    /// infinite time is the same only as itself, whatever the tolerance at its magnitude).
     pub fn same(&self, a: f64, b: f64) -> bool {
-        (a - b).abs() <= self.tolerance(a.abs().max(b.abs()))
+        let distance = (a - b).abs();
+        a == b || (distance.is_finite() && distance <= self.tolerance(a.abs().max(b.abs())))
     }
 }
 
@@ -258,6 +261,16 @@ mod tests {
 
     fn ulps(t: f64, n: i64) -> f64 {
         f64::from_bits((t.to_bits() as i64 + n) as u64)
+    }
+
+    #[test]
+    fn an_infinite_time_is_the_same_only_as_itself() {
+        let clock = Clock::new(1.0);
+        assert!(!clock.same(0.0, f64::INFINITY) && !clock.same(f64::INFINITY, 180.0));
+        assert!(!clock.same(f64::NEG_INFINITY, f64::INFINITY));
+        assert!(clock.same(f64::INFINITY, f64::INFINITY));
+        assert!(!clock.same(f64::NAN, 1.0));
+        assert!(clock.same(23.8, ulps(23.8, 1)) && !clock.same(23.8, 23.9));
     }
 
     #[test]
