@@ -84,24 +84,7 @@ impl<'a> Merger<'a> {
         let count = self.counted(shard, range.end - range.start)?;
         let mut subjects = Lines::open(&shard.subjects)?;
         subjects.skip(1)?;
-        let mut arms = Vec::with_capacity(study.arms.len());
-        for arm in 0..study.arms.len() {
-            let mut lines = Lines::open(&shard.metrics)?;
-            match arm {
-                0 => match lines.next_row()? {
-                    Some((_, header)) => check_metrics_header(study, &shard.metrics.file, header)?,
-                    None => {
-                        return Err(Diagnostic::new(format!(
-                            "`{}` is empty: it has no header row",
-                            shard.metrics.file
-                        ))
-                        .hint("the shard's table was cut short: run the shard again"));
-                    }
-                },
-                _ => lines.skip(1 + arm * count)?,
-            }
-            arms.push(lines);
-        }
+        let mut arms = self.arm_readers(shard, count)?;
         let widths = (
             study.covariate_names().len(),
             study.population.effects.parameters.len(),
@@ -135,6 +118,34 @@ impl<'a> Merger<'a> {
             first += size;
         }
         Ok(())
+    }
+
+    /// One reader of the shard's metrics.csv per arm, each at its arm's first row (the header
+    /// checked on the first).
+    fn arm_readers<'s>(
+        &self,
+        shard: &'s Shard,
+        count: usize,
+    ) -> Result<Vec<Lines<'s>>, Diagnostic> {
+        let mut arms = Vec::with_capacity(self.study.arms.len());
+        for arm in 0..self.study.arms.len() {
+            let mut lines = Lines::open(&shard.metrics)?;
+            match (arm, lines.next_row()?) {
+                (0, Some((_, header))) => {
+                    check_metrics_header(self.study, &shard.metrics.file, header)?;
+                }
+                (0, None) => {
+                    return Err(Diagnostic::new(format!(
+                        "`{}` is empty: it has no header row",
+                        shard.metrics.file
+                    ))
+                    .hint("the shard's table was cut short: run the shard again"));
+                }
+                _ => lines.skip(arm * count)?,
+            }
+            arms.push(lines);
+        }
+        Ok(arms)
     }
 
     /// The subjects of a shard, refused unless its subjects.csv holds the `expected` subjects
