@@ -32,6 +32,21 @@ impl Trajectory {
         Some(self.column_at(index))
     }
 
+    /// The row at exactly `time`: the first of the rows there when `before_doses` (the row
+    /// before the doses a run was asked for, or the only row), else the last; `None` when no
+    /// row is at `time` (a run stopped before it).
+    pub fn row_at(&self, time: f64, before_doses: bool) -> Option<usize> {
+        let times = &self.times;
+        let first = times.partition_point(|t| t.total_cmp(&time).is_lt());
+        if times.get(first)?.total_cmp(&time).is_ne() {
+            return None;
+        }
+        Some(match before_doses {
+            true => first,
+            false => times.partition_point(|t| t.total_cmp(&time).is_le()) - 1,
+        })
+    }
+
     /// The column at `index` of `columns`, over all times.
     pub fn column_at(&self, index: usize) -> Vec<f64> {
         let width = self.columns.len();

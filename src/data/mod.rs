@@ -66,6 +66,23 @@ pub struct Observation {
     pub lloq: Option<f64>,
     /// The row of the file it comes from.
     pub row: usize,
+    /// Listed before the dose or reset rows at its time (a pre-dose sample or a trough): it
+    /// observes the state before them, as NONMEM, which reads rows in file order, does.
+    /// Otherwise it observes the state after every dose at its time.
+    pub before_doses: bool,
+}
+
+impl DataSubject {
+    /// The times of the observations listed before the doses at their time (ascending, once
+    /// each): the run's `before_doses`.
+    pub fn before_doses(&self) -> Vec<f64> {
+        let mut times: Vec<f64> = (self.observations.iter())
+            .filter(|o| o.before_doses)
+            .map(|o| o.time)
+            .collect();
+        times.dedup();
+        times
+    }
 }
 
 /// One ID of a dataset.

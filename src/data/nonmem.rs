@@ -7,7 +7,8 @@
 //! MDV 0) whose DV is the prediction with residual error. An observation below the LLOQ is
 //! censored as M3 expects: BLQ 1 and DV set to the LLOQ (the reader's convention: the limit is
 //! the row's LLOQ, or its DV). At equal times a dose row comes before the observation row, so
-//! NONMEM, like the simulator, observes after the dose. An observed output is named by its
+//! NONMEM, like the simulator, observes after the dose; an observation predicted before the
+//! doses at its time (a dataset's pre-dose sample) comes before them. An observed output is named by its
 //! 1-based number in DVID; an observed state by its 1-based number in CMT. A covariate that
 //! changes within a subject (a dataset's schedule) is written at each row with its value there.
 
@@ -66,6 +67,9 @@ pub struct SubjectRecords<'a> {
     pub other_events: &'a [f64],
     /// Output times and the observed column's prediction at each.
     pub times: &'a [f64],
+    /// Which of `times` are written before the dose and reset rows at their time (empty: none),
+    /// as their predictions are before the doses.
+    pub before_doses: &'a [bool],
     pub predictions: &'a [f64],
     /// Standard normal deviates of the residual error, one per time.
     pub deviates: &'a [f64],
@@ -154,7 +158,8 @@ impl NonmemLayout {
             others: records.other_events.iter().copied().peekable(),
         };
         for (k, (&time, &prediction)) in records.times.iter().zip(records.predictions).enumerate() {
-            self.events_until(text, &rows, &mut events, time);
+            let before_doses = records.before_doses.get(k).copied().unwrap_or(false);
+            self.events_until(text, &rows, &mut events, (time, !before_doses));
             if !prediction.is_finite() {
                 continue;
             }
@@ -179,19 +184,24 @@ impl NonmemLayout {
             let observation = RowKind::Observation { lloq: design.lloq };
             self.tail(text, &rows, observation, time);
         }
-        self.events_until(text, &rows, &mut events, f64::INFINITY);
+        self.events_until(text, &rows, &mut events, (f64::INFINITY, true));
         bad
     }
 
-    /// The resets, doses and EVID 2 rows up to `until`, in time order; at one time a reset
-    /// first, then the doses, then the EVID 2 row.
-    fn events_until(&self, text: &mut String, rows: &Rows, events: &mut Events, until: f64) {
+    /// The resets, doses and EVID 2 rows up to `until` (time, whether the rows at that time
+    /// too), in time order; at one time a reset first, then the doses, then the EVID 2 row.
+    fn events_until(
+        &self,
+        text: &mut String,
+        rows: &Rows,
+        events: &mut Events,
+        (until, at_until): (f64, bool),
+    ) {
+        let due = |t: f64| t < until || (at_until && t == until);
         loop {
-            let reset = events.resets.peek().copied().filter(|&r| r <= until);
-            let dose = (events.doses.peek())
-                .map(|d| d.time)
-                .filter(|&t| t <= until);
-            let other = events.others.peek().copied().filter(|&t| t <= until);
+            let reset = events.resets.peek().copied().filter(|&r| due(r));
+            let dose = (events.doses.peek()).map(|d| d.time).filter(|&t| due(t));
+            let other = events.others.peek().copied().filter(|&t| due(t));
             let first = [reset, dose, other].into_iter().flatten().reduce(f64::min);
             let id = rows.records.id;
             match first {

@@ -66,6 +66,7 @@ pub fn plan_subject(base: &RunTemplate, subject: &DataSubject) -> Result<RunPlan
         start,
         end,
         times: Some(times),
+        before_doses: subject.before_doses(),
         schedules: subject.schedules.clone(),
         ..base.plan_with(parameters, subject.doses.clone())
     })
@@ -113,6 +114,10 @@ pub fn simulate_subject(
                     .filter(|&t| t >= a && t <= b)
                     .collect(),
             ),
+            // Before a reset: the row the piece before it ends with (kept by `join`).
+            before_doses: (plan.before_doses.iter().copied())
+                .filter(|&t| (t > a || k == 0) && t >= a && (t < b || (last && t == b)))
+                .collect(),
             ..plan.clone()
         }
     };
@@ -122,17 +127,19 @@ pub fn simulate_subject(
             break;
         }
         let mut next = simulate(model, &piece(k))?;
-        join(&mut total, &mut next, at);
+        let keep_before = plan.before_doses.contains(&at);
+        join(&mut total, &mut next, at, keep_before);
     }
     Ok(total)
 }
 
 /// Appends `next` (a piece starting at the reset time `at`) to `sum`, whose row at `at` (the
-/// state before the reset) is replaced by `next`'s first row.
-fn join(sum: &mut Simulation, next: &mut Simulation, at: f64) {
+/// state before the reset) is replaced by `next`'s first row, or kept before it when
+/// `keep_before` (an observation listed before the reset).
+fn join(sum: &mut Simulation, next: &mut Simulation, at: f64, keep_before: bool) {
     let trajectory = &mut sum.trajectory;
     let width = trajectory.columns.len();
-    if trajectory.times.last() == Some(&at) {
+    if trajectory.times.last() == Some(&at) && !keep_before {
         trajectory.times.pop();
         trajectory.values.truncate(trajectory.times.len() * width);
     }

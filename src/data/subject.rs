@@ -19,6 +19,8 @@ struct Builder<'a> {
     subject: DataSubject,
     /// The row and time of the last record read, for the TIME order check.
     last: (usize, f64),
+    /// The time of the last dose or reset row read.
+    dosed: Option<f64>,
     /// (parameter, its (time, value) records) of each covariate, in the order of their first
     /// values.
     covariates: Vec<(usize, Vec<(f64, f64)>)>,
@@ -40,6 +42,7 @@ impl<'a> Builder<'a> {
                 resets: Vec::new(),
             },
             last: (record.row, record.time),
+            dosed: None,
             covariates: Vec::new(),
         }
     }
@@ -80,6 +83,17 @@ impl<'a> Builder<'a> {
         self.subject.resets.push(time);
     }
 
+    /// At the first dose or reset row at `time`: the observations read just before it at that
+    /// time observe the state before the doses.
+    fn mark_before_doses(&mut self, time: f64) {
+        if self.dosed != Some(time) {
+            (self.subject.observations.iter_mut().rev())
+                .take_while(|o| o.time == time)
+                .for_each(|o| o.before_doses = true);
+        }
+        self.dosed = Some(time);
+    }
+
     fn add(&mut self, record: Record, warnings: &mut Vec<String>) {
         let (row, time) = (record.row, record.time);
         for &(parameter, value) in &record.covariates {
@@ -87,6 +101,9 @@ impl<'a> Builder<'a> {
                 None => self.covariates.push((parameter, vec![(time, value)])),
                 Some((_, records)) => records.push((time, value)),
             }
+        }
+        if !matches!(record.event, Event::Observation(_) | Event::Output) {
+            self.mark_before_doses(time);
         }
         match &record.event {
             Event::Observation(observation) => {

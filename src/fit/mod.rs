@@ -17,7 +17,7 @@ use crate::metrics::summary::NORMAL_QUANTILE_975;
 pub use estimate::{Prediction, Predictor, Problem, Scale, SearchResult, SearchSettings};
 use estimate::{covariance, search};
 use likelihood::{BlqMethod, Datum, ErrorModel, prepare};
-pub use predict::{Gradient, SimulatedSubject};
+pub use predict::{Gradient, ObservedPoint, SimulatedSubject};
 pub use profile::Intervals;
 use profile::profile_intervals;
 use starts::start_points;

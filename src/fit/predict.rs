@@ -31,9 +31,19 @@ pub struct SimulatedSubject<'a> {
     pub plan: RunPlan,
     /// Indices of the estimated parameters.
     pub estimated: Vec<usize>,
-    /// (time, column of `model`'s trajectory: states then outputs) of each observation.
-    pub observations: Vec<(f64, usize)>,
+    /// Where each observation reads the trajectory.
+    pub observations: Vec<ObservedPoint>,
     pub gradient: Gradient<'a>,
+}
+
+/// Where one observation reads a subject's trajectory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ObservedPoint {
+    pub time: f64,
+    /// The column of the plain model's trajectory: states then outputs.
+    pub column: usize,
+    /// The row before the doses at `time` (the plan's `before_doses` lists the time).
+    pub before_doses: bool,
 }
 
 impl SimulatedSubject<'_> {
@@ -73,14 +83,13 @@ impl SimulatedSubject<'_> {
         let width = trajectory.columns.len();
         self.observations
             .iter()
-            .map(|&(time, observed)| {
+            .map(|point| {
                 let row = trajectory
-                    .times
-                    .binary_search_by(|t| t.total_cmp(&time))
-                    .map_err(|_| {
-                        Diagnostic::new(format!("no output at the observation time {time}"))
+                    .row_at(point.time, point.before_doses)
+                    .ok_or_else(|| {
+                        Diagnostic::new(format!("no output at the observation time {}", point.time))
                     })?;
-                Ok(trajectory.values[row * width + column(observed)])
+                Ok(trajectory.values[row * width + column(point.column)])
             })
             .collect()
     }

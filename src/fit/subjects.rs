@@ -5,7 +5,8 @@
 
 use super::likelihood::{Datum, ErrorModel};
 use super::{
-    FitSettings, Gradient, IndividualFit, Predictor, Scale, SimulatedSubject, fit_subject,
+    FitSettings, Gradient, IndividualFit, ObservedPoint, Predictor, Scale, SimulatedSubject,
+    fit_subject,
 };
 use crate::data::{DataSubject, Observation, plan_subject};
 use crate::diag::Diagnostic;
@@ -106,7 +107,11 @@ pub(crate) fn predictor<'a>(
         plan: plan_subject(template, subject).map_err(|e| e.diagnostic())?,
         estimated: estimated.to_vec(),
         observations: (subject.observations.iter())
-            .map(|o| (o.time, o.column))
+            .map(|o| ObservedPoint {
+                time: o.time,
+                column: o.column,
+                before_doses: o.before_doses,
+            })
             .collect(),
         gradient,
     })

@@ -7,7 +7,10 @@ use super::events::EventWatch;
 use super::outcome::{assemble, check_finite, check_start_rates, negative_states, segment_error};
 use super::plan::integrator_for;
 use super::schedules::{on_segment, switch_moved};
-use super::times::{Samples, Schedule, requested_rows, samples, schedule, warn_outside};
+use super::times::{
+    Samples, Schedule, keep_before, requested_rows, samples, schedule, warn_outside,
+    with_rows_before,
+};
 use super::{Clock, RunPlan, SimError, Simulation, apply_boluses, listed_times, output_times};
 use crate::model::Model;
 use crate::solver::{Integrator, Piece, Ramp, SegmentFailure};
@@ -38,6 +41,8 @@ pub(super) struct Driver<'a, 'w> {
     checked: usize,
     /// The times of the model's time switches at the start, when schedules change parameters.
     switch_times: Vec<f64>,
+    /// The states before the doses at each of the plan's `before_doses` times reached so far.
+    before: Vec<(f64, Vec<f64>)>,
 }
 
 impl<'a: 'w, 'w> Driver<'a, 'w> {
@@ -69,6 +74,8 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
         let integrator = integrator_for(model, plan, registers);
         let columns = model.trajectory_columns();
         let state_names = &columns[..width];
+        let mut before = Vec::new();
+        keep_before(plan, clock, plan.start, &y, &mut before);
         apply_boluses(&schedule.doses, plan.start, &mut y, state_names)?;
         let mut rates: Vec<f64> = std::iter::repeat_n(0.0, width).collect();
         check_start_rates(
@@ -107,6 +114,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
             rates,
             checked: 0,
             switch_times,
+            before,
         })
     }
 
@@ -321,6 +329,7 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
     /// At the breakpoint `b` ending (a, b): its doses, events holding there, the jumps of
     /// switches between (a, b) and (b, next), its row, and the finite check of the rows so far.
     fn at_breakpoint(&mut self, a: f64, b: f64, next: Option<f64>) -> Result<(), SimError> {
+        keep_before(self.plan, self.clock, b, &self.y, &mut self.before);
         apply_boluses(
             &self.schedule.doses,
             b,
@@ -355,38 +364,31 @@ impl<'a: 'w, 'w> Driver<'a, 'w> {
         Ok(())
     }
 
+    /// The times and states of the requested rows, up to a `stop` (with a row at the stop).
+    fn requested_rows(&mut self) -> (Vec<f64>, Vec<f64>) {
+        let (times, clock) = (&self.sampling.times, self.clock);
+        let row_of = &self.sampling.row_of;
+        // Every requested time its own sample and no stop (the usual run): the rows as they are.
+        let own_rows = self.stopped.is_none()
+            && row_of.len() == times.len()
+            && row_of.iter().enumerate().all(|(i, &row)| i == row);
+        if own_rows {
+            let rows = std::mem::take(&mut self.state_rows);
+            return (std::mem::take(&mut self.requested), rows);
+        }
+        let stop = self.stopped.map(|time| {
+            let kept = times.partition_point(|&t| t < time - clock.tolerance(time));
+            (time, kept, self.y.as_slice())
+        });
+        requested_rows(&self.requested, row_of, &self.state_rows, self.width, stop)
+    }
+
     /// The requested rows (up to a `stop`), the outputs computed on them, and what the solver
     /// did; `events` is left for the caller, which owns the watch.
     pub fn finish(mut self) -> Result<Simulation, SimError> {
-        let times = &self.sampling.times;
-        let clock = self.clock;
-        // Every requested time its own sample and no stop (the usual run): the rows as they are.
-        let own_rows = self.stopped.is_none()
-            && self.sampling.row_of.len() == times.len()
-            && self
-                .sampling
-                .row_of
-                .iter()
-                .enumerate()
-                .all(|(i, &row)| i == row);
-        let (times, state_rows) = if own_rows {
-            let rows = std::mem::take(&mut self.state_rows);
-            (std::mem::take(&mut self.requested), rows)
-        } else {
-            requested_rows(
-                &self.requested,
-                &self.sampling.row_of,
-                &self.state_rows,
-                self.width,
-                self.stopped.map(|time| {
-                    (
-                        time,
-                        times.partition_point(|&t| t < time - clock.tolerance(time)),
-                        self.y.as_slice(),
-                    )
-                }),
-            )
-        };
+        let (times, state_rows) = self.requested_rows();
+        let (times, state_rows) =
+            with_rows_before(self.plan, self.clock, (times, state_rows), &self.before);
         if let Some(time) = self.stopped {
             check_finite(&self.columns[..self.width], &times, &state_rows, 0, time)?;
         }

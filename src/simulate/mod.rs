@@ -3,7 +3,8 @@
 //! with the time, the states and a hint.
 //!
 //! Semantics: a bolus at time t is added after integrating to exactly t, and the output row at
-//! t shows the state after the dose. An infusion adds amount/duration to d(state)/dt over
+//! t shows the state after the dose; a time of the plan's `before_doses` has a row before that
+//! one, showing the state before the doses. An infusion adds amount/duration to d(state)/dt over
 //! [time, time + duration). Within a segment between breakpoints, each `t <op> constant`
 //! comparison is frozen at its value inside the segment, so a switch is never smeared across a
 //! step. Output times are start + k * step exactly, plus `end` (or the listed `times`, plus

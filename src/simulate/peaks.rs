@@ -129,6 +129,7 @@ impl Search<'_> {
             end: b,
             step: plan.step,
             times: None,
+            before_doses: Vec::new(),
             solver: plan.solver,
         };
         let mut registers = model.new_registers();

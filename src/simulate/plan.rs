@@ -23,6 +23,10 @@ pub struct RunPlan {
     pub step: f64,
     /// Output at exactly these times instead of every `step` (plus start and end).
     pub times: Option<Vec<f64>>,
+    /// Output times whose row comes twice in the trajectory: first the state before the doses
+    /// (and resets, event jumps) at that time, then the state after them, as every row shows
+    /// (a dataset's observation listed before the dose rows at its time, as NONMEM reads it).
+    pub before_doses: Vec<f64>,
     pub solver: SolverOptions,
 }
 
@@ -125,6 +129,7 @@ impl RunTemplate {
             end: self.end,
             step: self.step,
             times: self.times.clone(),
+            before_doses: Vec::new(),
             solver: self.solver,
         }
     }

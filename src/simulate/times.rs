@@ -255,6 +255,49 @@ pub(super) fn requested_rows(
     (times, rows)
 }
 
+/// Keeps the states `y` at `t`, before the doses there, when `t` is one of `plan`'s
+/// `before_doses` times.
+pub(super) fn keep_before(
+    plan: &RunPlan,
+    clock: Clock,
+    t: f64,
+    y: &[f64],
+    before: &mut Vec<(f64, Vec<f64>)>,
+) {
+    if plan.before_doses.iter().any(|&s| clock.same(s, t)) {
+        before.push((t, y.to_vec()));
+    }
+}
+
+/// The rows (times, states) with a row before each row at one of `plan`'s `before_doses`
+/// times: the states kept there before the doses (`before`), or the row's own states where the
+/// run had no breakpoint (nothing was given there, so nothing jumps).
+pub(super) fn with_rows_before(
+    plan: &RunPlan,
+    clock: Clock,
+    (times, rows): (Vec<f64>, Vec<f64>),
+    before: &[(f64, Vec<f64>)],
+) -> (Vec<f64>, Vec<f64>) {
+    let wanted = |t: f64| plan.before_doses.iter().any(|&s| clock.same(s, t));
+    let width = rows.len() / times.len().max(1);
+    if width == 0 || !times.iter().any(|&t| wanted(t)) {
+        return (times, rows);
+    }
+    let extra = plan.before_doses.len();
+    let mut all_times = Vec::with_capacity(times.len() + extra);
+    let mut all_rows = Vec::with_capacity(rows.len() + extra * width);
+    for (&t, row) in times.iter().zip(rows.chunks_exact(width)) {
+        if wanted(t) {
+            let kept = before.iter().find(|(s, _)| clock.same(*s, t));
+            all_times.push(t);
+            all_rows.extend_from_slice(kept.map_or(row, |(_, states)| states));
+        }
+        all_times.push(t);
+        all_rows.extend_from_slice(row);
+    }
+    (all_times, all_rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,6 +98,7 @@ impl Study {
             resets: &[],
             other_events: &[],
             times: &trajectory.times[..rows],
+            before_doses: &[],
             predictions: &predictions,
             deviates,
         };

@@ -2,6 +2,7 @@
 //! number, RATE infusions, BLQ/CENS with LLOQ and covariates; one test per error kind (message,
 //! row and column); and (in `simulate`) `cartsim simulate --data` end to end.
 
+mod before_doses;
 mod formats;
 mod nonmem;
 mod nonmem_rows;
@@ -89,6 +90,7 @@ fn observation(time: f64, column: usize, value: f64, row: usize) -> Observation 
         censored: false,
         lloq: None,
         row,
+        before_doses: false,
     }
 }
 

@@ -72,6 +72,7 @@ fn plan(model: &Model, doses: Vec<DoseEvent>, times: Vec<f64>, method: SolverNam
         end: 48.0,
         step: 1.0,
         times: Some(times),
+        before_doses: Vec::new(),
         solver: SolverOptions {
             method,
             rtol: 1e-9,

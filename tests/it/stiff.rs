@@ -312,6 +312,7 @@ fn a_plan_that_does_not_fit_the_model_is_an_error_not_a_panic() {
         end: 1.0,
         step: 1.0,
         times: None,
+        before_doses: Vec::new(),
         solver: cartsim::solver::SolverOptions {
             method: SolverName::Dopri5,
             rtol: 1e-6,

@@ -94,6 +94,7 @@ pub(super) fn write(
         resets: &[],
         other_events: &[],
         times: &trajectory.times,
+        before_doses: &[],
         predictions: &predictions,
         deviates: &residual_deviates(args.seed, 1, rows),
     };
@@ -140,13 +141,13 @@ pub(super) fn dataset_text(
         })?;
         let trajectory = &simulation.trajectory;
         let times: Vec<f64> = subject.observations.iter().map(|o| o.time).collect();
-        let predictions: Vec<f64> = (times.iter())
-            .map(|&t| {
-                let row = trajectory
-                    .times
-                    .partition_point(|&s| s <= t)
-                    .saturating_sub(1);
-                trajectory.row(row)[design.column]
+        let before_doses: Vec<bool> = (subject.observations.iter())
+            .map(|o| o.before_doses)
+            .collect();
+        let predictions: Vec<f64> = (subject.observations.iter())
+            .map(|o| {
+                let row = trajectory.row_at(o.time, o.before_doses);
+                row.map_or(f64::NAN, |row| trajectory.row(row)[design.column])
             })
             .collect();
         let values: Vec<f64> = (covariates.iter())
@@ -166,6 +167,7 @@ pub(super) fn dataset_text(
             resets: &subject.resets,
             other_events: &other_events(subject),
             times: &times,
+            before_doses: &before_doses,
             predictions: &predictions,
             deviates: &residual_deviates(args.seed, id, times.len()),
         };

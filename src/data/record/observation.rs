@@ -86,5 +86,6 @@ pub(super) fn observation(
         censored,
         lloq,
         row: row.line.number,
+        before_doses: false,
     })
 }

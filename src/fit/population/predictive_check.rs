@@ -322,6 +322,7 @@ mod tests {
                 censored: false,
                 lloq: Some(2.5),
                 row: 1,
+                before_doses: false,
             }],
             output_times: Vec::new(),
             resets: Vec::new(),

@@ -91,15 +91,6 @@ fn drawn_columns(dataset: &Dataset, width: usize) -> Vec<usize> {
     }
 }
 
-/// The simulated value of `column` at `time`; `None` when the run stopped before it.
-fn value_at(simulation: &Simulation, time: f64, column: usize) -> Option<f64> {
-    let trajectory = &simulation.trajectory;
-    let row = (trajectory.times)
-        .binary_search_by(|t| t.total_cmp(&time))
-        .ok()?;
-    Some(trajectory.row(row)[column])
-}
-
 /// One subject's figure: the drawn columns with its observations (BLQ ones at their LLOQ).
 fn figure(
     model: &Model,
@@ -190,8 +181,9 @@ fn observations_csv(runs: &[(&DataSubject, &Simulation)]) -> String {
         for o in &subject.observations {
             let name = &simulation.trajectory.columns[o.column];
             let lloq = o.lloq.map(|l| l.to_string()).unwrap_or_default();
-            let pred = value_at(simulation, o.time, o.column)
-                .map(|p| p.to_string())
+            let trajectory = &simulation.trajectory;
+            let pred = (trajectory.row_at(o.time, o.before_doses))
+                .map(|row| trajectory.row(row)[o.column].to_string())
                 .unwrap_or_default();
             let _ = writeln!(
                 text,

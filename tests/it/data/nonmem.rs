@@ -57,6 +57,7 @@ fn written(column: usize, lloq: Option<f64>) -> String {
             resets: &[],
             other_events: &[],
             times: &[0.0, 1.0, 2.0, 3.0],
+            before_doses: &[],
             predictions: &[1.0, 0.5, 0.06, 0.04],
             deviates: &[0.0, 1.0, -1.0, 2.0],
         };

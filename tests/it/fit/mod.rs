@@ -70,6 +70,7 @@ fn subject(
                 censored,
                 lloq,
                 row: 2,
+                before_doses: false,
             })
             .collect(),
         output_times: Vec::new(),

@@ -3,7 +3,7 @@
 
 use super::trajectory;
 use crate::{doses, model_from, shipped};
-use cartsim::fit::{Gradient, Predictor, SimulatedSubject};
+use cartsim::fit::{Gradient, ObservedPoint, Predictor, SimulatedSubject};
 use cartsim::model::Model;
 use cartsim::simulate::RunPlan;
 
@@ -159,7 +159,13 @@ fn sensitivity_predictor_agrees_with_finite_differences() {
         model: &model,
         plan: plan.clone(),
         estimated: estimated.clone(),
-        observations: times.iter().map(|&t| (t, total)).collect(),
+        observations: (times.iter())
+            .map(|&time| ObservedPoint {
+                time,
+                column: total,
+                before_doses: false,
+            })
+            .collect(),
         gradient,
     };
     let at: Vec<f64> = estimated.iter().map(|&p| plan.parameters[p]).collect();
