@@ -263,3 +263,45 @@ fn counts_out_of_range_are_named_without_type_names() {
     );
     assert!(!e.contains("indentation"), "{e}");
 }
+
+/// `cartsim COMMAND run.yaml` on run-file `text` in a scratch folder: exits 1, writes
+/// nothing; returns stderr.
+fn refused(command: &str, name: &str, text: &str) -> String {
+    let root = scratch(name);
+    let run = root.join("run.yaml").display().to_string();
+    std::fs::write(&run, text).unwrap();
+    let out = root.join("out");
+    let output = match command {
+        "check" => cartsim(&["check", &run]),
+        _ => cartsim(&[command, &run, "--out", &out.display().to_string()]),
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!out.exists(), "nothing is written for bad input");
+    stderr
+}
+
+/// An empty `model:` (null or `""`) is named as empty at its key, with what it takes, not as
+/// "cannot read ``".
+#[test]
+fn an_empty_model_key_says_it_is_empty_and_what_it_takes() {
+    for (k, value) in ["", " \"\""].iter().enumerate() {
+        for command in ["run", "check"] {
+            let e = refused(
+                command,
+                &format!("empty-model-{k}"),
+                &format!("model:{value}\n"),
+            );
+            assert!(
+                e.contains("`model:` is empty")
+                    && e.contains("run.yaml:1:1")
+                    && e.contains(
+                        "the path of a model file (YAML), relative to this run file's folder"
+                    )
+                    && e.contains("the name of a shipped model (`model: cart3`")
+                    && !e.contains("cannot read"),
+                "{e}"
+            );
+        }
+    }
+}
