@@ -305,3 +305,32 @@ fn an_empty_model_key_says_it_is_empty_and_what_it_takes() {
         }
     }
 }
+
+/// `times: []` without an `end` is named as an empty list at the list, not as a span from 0
+/// to 0 in steps of 0; in a model file too.
+#[test]
+fn an_empty_times_list_is_named_as_empty_with_what_to_write() {
+    let model = repo_path("models/onecomp_iv_bolus.yaml");
+    let text = format!("model: {}\nsimulation: {{times: []}}\n", model.display());
+    let e = refused("run", "empty-times", &text);
+    assert!(
+        e.contains("`times` is an empty list, so the run has no end")
+            && e.contains("run.yaml:2:21")
+            && e.contains("at: simulation.times")
+            && e.contains("`times: [0, 7, 28]`")
+            && e.contains("`end: 28, step: 1`")
+            && !e.contains("`step` is 0")
+            && !e.contains("ends at 0"),
+        "{e}"
+    );
+    let model_text = std::fs::read_to_string(&model)
+        .unwrap()
+        .replace("{end: 48, step: 1,", "{times: [],");
+    let e = refused("simulate", "empty-times-model", &model_text);
+    assert!(
+        e.contains("`simulation.times` is an empty list, so the simulation has no end")
+            && e.contains("run.yaml:20:21")
+            && e.contains("`times: [0, 7, 28]`"),
+        "{e}"
+    );
+}
