@@ -108,6 +108,13 @@ pub fn load_yaml<Spec: DeserializeOwned>(
             })
             .collect());
     }
+    if !source_map.merge_keys.is_empty() {
+        return Err(source_map
+            .merge_keys
+            .iter()
+            .map(|(path, position)| merge_key(file, text, path, *position))
+            .collect());
+    }
     match serde_yaml::from_str::<Spec>(text) {
         Ok(spec) => Ok(Loaded {
             file: file.to_string(),
@@ -116,6 +123,19 @@ pub fn load_yaml<Spec: DeserializeOwned>(
             source_map,
         }),
         Err(error) => Err(vec![yaml_error(file, text, &error)]),
+    }
+}
+
+/// A merge key (`<<: *anchor`), refused: the typed reader does not apply them, and keys merged
+/// in would have no place in the file for diagnostics to point at.
+fn merge_key(file: &str, text: &str, path: &str, position: Position) -> Diagnostic {
+    let diagnostic = Diagnostic::new("YAML merge keys (`<<: *anchor`) are not supported")
+        .at(Some(location(file, text, position, None)))
+        .label("merge key")
+        .hint("write the keys out in this mapping; an alias of a whole value (`key: *anchor`) is read");
+    match path.is_empty() {
+        true => diagnostic,
+        false => diagnostic.path(path),
     }
 }
 

@@ -334,3 +334,18 @@ fn an_empty_times_list_is_named_as_empty_with_what_to_write() {
         "{e}"
     );
 }
+
+/// A YAML merge key is refused at its line as not supported, not as an unknown key `<<`.
+#[test]
+fn a_merge_key_is_refused_as_unsupported_with_what_to_write() {
+    let text = "model: cart3\nscenarios:\n  a: &base {doses: [{state: E, amount: 1e7, time: 0}]}\n  b:\n    <<: *base\n    parameters: {rho: 0.5}\n";
+    let e = refused("run", "merge-key", text);
+    assert!(
+        e.contains("YAML merge keys (`<<: *anchor`) are not supported")
+            && e.contains("run.yaml:5:5")
+            && e.contains("at: scenarios.b")
+            && e.contains("write the keys out in this mapping")
+            && !e.contains("unknown key"),
+        "{e}"
+    );
+}
