@@ -34,6 +34,18 @@ impl<Spec> Loaded<Spec> {
             .map(|position| location(&self.file, &self.text, position, None))
     }
 
+    /// `diagnostic` at the value its YAML path names in this file, when it has a path but no
+    /// place (a problem found after the checks, as a run starts).
+    pub fn place(&self, diagnostic: Diagnostic) -> Diagnostic {
+        match (&diagnostic.location, &diagnostic.yaml_path) {
+            (None, Some(path)) => {
+                let location = self.locate(path);
+                diagnostic.at(location)
+            }
+            _ => diagnostic,
+        }
+    }
+
     /// The location of a byte range inside the expression written at `path`; falls back to the
     /// whole value when the scalar spans lines or uses escapes.
     pub fn locate_in_expression(&self, path: &str, span: Range<usize>) -> Option<Location> {

@@ -189,11 +189,33 @@ fn observation_ids_past_64_bits_are_refused_instead_of_looping() {
     assert!(
         e.contains("with 2 arms and IDs up to 18446744073709551615")
             && e.contains("population.n")
+            && e.contains("run.yaml:6:17")
             && e.contains("--scenario NAME"),
         "{e}"
     );
     let left: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
     assert_eq!(left.len(), 1, "only run.yaml: no output or staging folder");
+    // IDs from a subject table: the table is named, at its line, with what to change there.
+    std::fs::write(
+        root.join("subjects.csv"),
+        format!("ID,rho\n{n},0.5\n2,0.6\n"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&run).unwrap().replace(
+        &format!("population: {{n: {n}, seed: 1,"),
+        "population: {table: subjects.csv,",
+    );
+    std::fs::write(&run, text).unwrap();
+    let output = cartsim(&["run", &run.display().to_string(), "--save-observations"]);
+    let e = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("IDs up to 18446744073709551615")
+            && e.contains("at: population.table")
+            && e.contains("run.yaml:6:21")
+            && e.contains("number the table's subjects with smaller IDs"),
+        "{e}"
+    );
 }
 
 /// Subject tables as spreadsheets save them: empty columns after the last one are named as
