@@ -101,7 +101,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         ["--trajectory-outputs", "--trajectory-times"],
     )?;
     let header = match args.save_observations {
-        true => Some(observations_header(study, &args.run)?),
+        true => Some(observations_header(study, &args.run).map_err(|d| loaded.run.place(d))?),
         false => None,
     };
     let observations = Streamed::open(&mut staging, "observations.csv", header)?;
@@ -113,7 +113,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut tables = RunTables::open(&mut staging, study, trajectories, observations)?;
     let bar = super::progress_bar(range.end - range.start, "subjects");
     let progress = || bar.inc(1);
-    let result = pool.install(|| execute(study, range.clone(), &mut tables, &progress))?;
+    let result = pool
+        .install(|| execute(study, range.clone(), &mut tables, &progress))
+        .map_err(|d| loaded.run.place(d))?;
     bar.finish_and_clear();
     let writing = super::phase("writing tables and figures");
     let summaries = tables.finish(&result.tally)?;

@@ -61,6 +61,13 @@ pub(super) fn load_study(path: &Path, scenarios: &[String]) -> Result<LoadedStud
     let run_text = read(path, "the run file")?;
     let run: Loaded<RunSpec> =
         load_yaml(&path.display().to_string(), &run_text).map_err(Failure)?;
+    if run.spec.model.trim().is_empty() {
+        return Err(Diagnostic::new("`model:` is empty: it names the model the run simulates")
+            .at(run.locate_key("model"))
+            .path("model")
+            .hint("give the path of a model file (YAML), relative to this run file's folder (`model: ../models/cart3.yaml`), or the name of a shipped model (`model: cart3`; `cartsim models` lists them)")
+            .into());
+    }
     let folder = path.parent().unwrap_or(Path::new("."));
     let model_path = model_path(folder, &run.spec.model);
     let (model, model_text) = load(&model_path).map_err(|mut failure| {

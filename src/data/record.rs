@@ -119,6 +119,30 @@ impl<'a> Row<'a> {
         None
     }
 
+    /// TIME: a number; a clock time or date (`08:30`, `2024-01-05`) is refused as one, with
+    /// how to write it as elapsed time.
+    fn time(&mut self) -> Option<f64> {
+        let column = self.context.columns.get(Item::Time)?;
+        let text = &self.line.cells[column].text;
+        if crate::csv::number(text).is_ok() || !is_clock_or_date(text) {
+            return self.number_in(column);
+        }
+        let unit = match self.context.model.time_unit.as_str() {
+            "time" => String::new(),
+            unit => format!(" ({unit})"),
+        };
+        let problem = self
+            .cell_problem(
+                column,
+                &format!(
+                    "`{text}` is a clock time or date; TIME must be the elapsed time as a number, in the model's time unit{unit}"
+                ),
+            )
+            .hint("clock times and dates are not read: write the time elapsed since a reference, such as the ID's first dose (in a spreadsheet, the difference of two date-times is in days: multiply it by 24 for hours)");
+        self.problems.push(problem);
+        None
+    }
+
     /// The number in `item`'s cell (`None` when absent, missing or not a number).
     fn number(&mut self, item: Item) -> Option<f64> {
         let column = self.context.columns.get(item)?;
@@ -223,6 +247,17 @@ impl Context<'_> {
     }
 }
 
+/// Whether a cell that is not a number reads as a clock time or a date: it starts with a digit
+/// and holds `:`, `/` or an inner `-` among digits, blanks, `.`, `T`, `Z` and AM/PM.
+fn is_clock_or_date(text: &str) -> bool {
+    let text = text.trim();
+    let separated =
+        (text.char_indices()).any(|(k, c)| matches!(c, ':' | '/') || (c == '-' && k > 0));
+    separated
+        && text.starts_with(|c: char| c.is_ascii_digit())
+        && (text.chars()).all(|c| c.is_ascii_digit() || " :/-.TZAPMapm".contains(c))
+}
+
 fn whole(x: f64) -> bool {
     x.fract() == 0.0
 }
@@ -280,7 +315,7 @@ fn read_row(row: &mut Row) -> Option<Record> {
 /// Every cell read and checked on its own (SS only checked, not kept).
 fn read_cells(row: &mut Row) -> Cells {
     let id = row.id();
-    let time = row.number(Item::Time);
+    let time = row.time();
     let evid = row.checked(
         Item::Evid,
         |x| whole(x) && (0.0..=4.0).contains(&x),

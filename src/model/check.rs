@@ -192,7 +192,14 @@ fn singular(section: &str) -> &str {
 fn check_simulation(loaded: &LoadedModel) -> Vec<Diagnostic> {
     let simulation = &loaded.spec.simulation;
     let mut problems = Vec::new();
-    if simulation.end.is_nan() {
+    if simulation.times.as_ref().is_some_and(Vec::is_empty) && simulation.end.is_nan() {
+        problems.push(
+            Diagnostic::new("`simulation.times` is an empty list, so the simulation has no end")
+                .at(loaded.locate("simulation.times"))
+                .path("simulation.times")
+                .hint(crate::spec::EMPTY_TIMES_HINT),
+        );
+    } else if simulation.end.is_nan() {
         problems.push(
             Diagnostic::new(
                 "`simulation` needs `end` (the last time to simulate) or `times` (the last \

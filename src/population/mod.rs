@@ -115,6 +115,24 @@ impl ResidualModel {
         }
     }
 
+    /// The model as a run file's `residual:` writes it (`exponential, sd 0.3`).
+    pub fn describe(&self) -> String {
+        let number = crate::diag::number;
+        match *self {
+            ResidualModel::Additive { sd } => format!("additive, sd {}", number(sd)),
+            ResidualModel::Proportional { sd } => format!("proportional, sd {}", number(sd)),
+            ResidualModel::Combined {
+                additive,
+                proportional,
+            } => format!(
+                "combined, sd {}, sd_additive {}",
+                number(proportional),
+                number(additive)
+            ),
+            ResidualModel::Exponential { sd } => format!("exponential, sd {}", number(sd)),
+        }
+    }
+
     /// An observation of `prediction` with standard normal deviate `deviate`.
     pub fn observe(&self, prediction: f64, deviate: f64) -> f64 {
         match *self {

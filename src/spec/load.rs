@@ -34,6 +34,18 @@ impl<Spec> Loaded<Spec> {
             .map(|position| location(&self.file, &self.text, position, None))
     }
 
+    /// `diagnostic` at the value its YAML path names in this file, when it has a path but no
+    /// place (a problem found after the checks, as a run starts).
+    pub fn place(&self, diagnostic: Diagnostic) -> Diagnostic {
+        match (&diagnostic.location, &diagnostic.yaml_path) {
+            (None, Some(path)) => {
+                let location = self.locate(path);
+                diagnostic.at(location)
+            }
+            _ => diagnostic,
+        }
+    }
+
     /// The location of a byte range inside the expression written at `path`; falls back to the
     /// whole value when the scalar spans lines or uses escapes.
     pub fn locate_in_expression(&self, path: &str, span: Range<usize>) -> Option<Location> {
@@ -108,6 +120,13 @@ pub fn load_yaml<Spec: DeserializeOwned>(
             })
             .collect());
     }
+    if !source_map.merge_keys.is_empty() {
+        return Err(source_map
+            .merge_keys
+            .iter()
+            .map(|(path, position)| merge_key(file, text, path, *position))
+            .collect());
+    }
     match serde_yaml::from_str::<Spec>(text) {
         Ok(spec) => Ok(Loaded {
             file: file.to_string(),
@@ -116,6 +135,19 @@ pub fn load_yaml<Spec: DeserializeOwned>(
             source_map,
         }),
         Err(error) => Err(vec![yaml_error(file, text, &error)]),
+    }
+}
+
+/// A merge key (`<<: *anchor`), refused: the typed reader does not apply them, and keys merged
+/// in would have no place in the file for diagnostics to point at.
+fn merge_key(file: &str, text: &str, path: &str, position: Position) -> Diagnostic {
+    let diagnostic = Diagnostic::new("YAML merge keys (`<<: *anchor`) are not supported")
+        .at(Some(location(file, text, position, None)))
+        .label("merge key")
+        .hint("write the keys out in this mapping; an alias of a whole value (`key: *anchor`) is read");
+    match path.is_empty() {
+        true => diagnostic,
+        false => diagnostic.path(path),
     }
 }
 

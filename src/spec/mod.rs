@@ -21,6 +21,7 @@ pub use run::{
     BoundsSpec, CovariateSpec, MetricsSpec, PeakSpec, PopulationSpec, RelapseSpec, ResidualSpec,
     ResponseSpec, RunOutputSpec, RunSpec, ScenarioSpec, SensitivitySpec, VariabilitySpec,
 };
+pub use simulation::EMPTY_TIMES_HINT;
 pub use source_map::{Position, SourceMap};
 pub use trial::{AccrualSpec, DesignSpec, EfficacySpec, ToxicitySpec, TrialSpec};
 pub use types::{

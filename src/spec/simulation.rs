@@ -4,6 +4,10 @@
 pub use crate::solver::SolverName;
 use serde::{Deserialize, Serialize};
 
+/// How to fix `times: []` without an `end` (in a model's or a run file's `simulation:`): the
+/// span then has no end.
+pub const EMPTY_TIMES_HINT: &str = "list the output times, the last being the end (`times: [0, 7, 28]`), or give `end` and `step` instead (`end: 28, step: 1`)";
+
 /// The `simulation:` block: time span, output grid and solver settings.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(from = "SimulationText")]

@@ -34,6 +34,8 @@ pub struct SourceMap {
     values: HashMap<String, Position>,
     keys: HashMap<String, Position>,
     pub duplicates: Vec<DuplicateKey>,
+    /// The YAML paths of the mappings holding a merge key (`<<: *anchor`), with the key's place.
+    pub merge_keys: Vec<(String, Position)>,
     /// Where the nesting first goes deeper than `MAX_NESTING` (the map stops there).
     pub too_deep: Option<Position>,
 }
@@ -168,6 +170,9 @@ impl Builder {
                     && pending_key.is_none()
                 {
                     let key = value.to_string();
+                    if key == "<<" && style == ScalarStyle::Plain {
+                        map.merge_keys.push((path.clone(), position));
+                    }
                     if let Some(first) = seen.get(&key) {
                         map.duplicates.push(DuplicateKey {
                             path: join(path, &key),
@@ -251,6 +256,15 @@ mod tests {
             .too_deep
             .expect("nested 300 levels");
         assert_eq!(deep.line, 1);
+    }
+
+    #[test]
+    fn finds_merge_keys_but_not_quoted_ones() {
+        let map = SourceMap::build("a: &x {b: 1}\nc:\n  <<: *x\n  \"<<\": 2\n");
+        let places: Vec<(&str, usize, usize)> = (map.merge_keys.iter())
+            .map(|(path, at)| (path.as_str(), at.line, at.column))
+            .collect();
+        assert_eq!(places, [("c", 3, 3)]);
     }
 
     #[test]

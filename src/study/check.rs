@@ -160,16 +160,15 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
         plan.step = output.step.unwrap_or(plan.step.min(plan.end - plan.start));
         plan.times = None;
     }
-    if let Some(times) = &output.times {
-        listed_times(problems, model, &mut plan, times);
-    }
+    let spanned =
+        (output.times.as_ref()).is_none_or(|times| listed_times(problems, model, &mut plan, times));
     plan.solver = plan.solver.overridden(&SolverOverrides {
         method: output.solver,
         rtol: output.rtol,
         atol: output.atol,
     });
-    let mut ok = true;
-    if !(plan.start.is_finite() && plan.end.is_finite() && plan.end > plan.start) {
+    let mut ok = spanned;
+    if spanned && !(plan.start.is_finite() && plan.end.is_finite() && plan.end > plan.start) {
         problems
             .at(
                 &format!("{key}.end"),
@@ -179,7 +178,7 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
             .push("`end` must be a finite time after `start`".into());
         ok = false;
     }
-    if !positive(plan.step) {
+    if spanned && !positive(plan.step) {
         problems.at(
             &format!("{key}.step"),
             format!(
@@ -188,7 +187,7 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
             ),
         );
         ok = false;
-    } else if (plan.end - plan.start) / plan.step > 1e6 {
+    } else if spanned && (plan.end - plan.start) / plan.step > 1e6 {
         let d = problems.at(
             &format!("{key}.step"),
             format!(
@@ -219,9 +218,23 @@ fn check_output(problems: &mut Problems, model: &Model, base: &[f64]) -> Option<
 
 /// `simulation.times`: output at these times (increasing, within the span; `end` defaults to
 /// the last), the step their smallest gap unless given, as a model file's `times` are read.
-fn listed_times(problems: &mut Problems, model: &Model, plan: &mut RunTemplate, times: &[f64]) {
+/// False when the list is empty and no `end` is given: the run then has no span.
+fn listed_times(
+    problems: &mut Problems,
+    model: &Model,
+    plan: &mut RunTemplate,
+    times: &[f64],
+) -> bool {
     let output = problems.file.spec.simulation();
     let key = problems.file.spec.simulation_key();
+    if times.is_empty() && output.end.is_none() {
+        let d = problems.at(
+            &format!("{key}.times"),
+            "`times` is an empty list, so the run has no end",
+        );
+        amend(d, crate::spec::EMPTY_TIMES_HINT);
+        return false;
+    }
     let mut listed = model.simulation.clone();
     listed.start = plan.start;
     listed.end = (output.end).unwrap_or_else(|| times.iter().copied().fold(plan.start, f64::max));
@@ -244,6 +257,7 @@ fn listed_times(problems: &mut Problems, model: &Model, plan: &mut RunTemplate, 
             "list each output time once, in increasing order, within the span",
         );
     }
+    true
 }
 
 /// The outputs whose percentile bands are computed: `simulation.outputs`, or every model output

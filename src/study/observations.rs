@@ -46,9 +46,16 @@ impl Study {
         if self.arms.len() == 1 {
             return Ok(0);
         }
-        let largest = (self.population.table.as_ref())
-            .and_then(|t| t.ids.iter().max().copied())
-            .unwrap_or(self.population.n);
+        let table = self.population.table.as_ref();
+        let largest =
+            (table.and_then(|t| t.ids.iter().max().copied())).unwrap_or(self.population.n);
+        let (path, smaller) = match table {
+            Some(_) => (
+                "population.table",
+                "number the table's subjects with smaller IDs",
+            ),
+            None => ("population.n", "use fewer subjects"),
+        };
         let arms = self.arms.len() as u64;
         let mut stride = Some(10u64);
         while let Some(power) = stride.filter(|&power| power <= largest) {
@@ -61,8 +68,8 @@ impl Study {
                 "observations.csv numbers subject k of scenario (arm) a as a x 10^m + k, with 10^m above every subject ID; with {arms} arms and IDs up to {largest} these pass the largest ID, {}",
                 u64::MAX
             ))
-            .path("population.n")
-            .hint("save the observations of one scenario at a time (`--scenario NAME`), or use fewer subjects")),
+            .path(path)
+            .hint(format!("save the observations of one scenario at a time (`--scenario NAME`), or {smaller}"))),
         }
     }
 
@@ -104,12 +111,12 @@ impl Study {
         };
         let (time, prediction, observation) = layout.write_subject(text, &design, &records)?;
         Some(format!(
-            "the simulated observation for subject {} in scenario `{}` at time {} is {observation} (prediction {}, residual error {:?})",
+            "the simulated observation for subject {} in scenario `{}` at time {} is {observation} (prediction {}, residual error {})",
             subject.id,
             arm.scenario,
             crate::diag::number(time),
             crate::diag::number(prediction),
-            design.residual
+            design.residual.describe()
         ))
     }
 }

@@ -73,12 +73,20 @@ pub(super) fn run(
     for warning in &provenance.warnings {
         console::warn(warning);
     }
-    let figures = (files.iter())
+    let written = format!(
+        "wrote {}/trajectory.csv, observations.csv, events.csv, run.json, {PROVENANCE}",
+        args.destination(model).path.display()
+    );
+    if settings.figures.formats.is_empty() {
+        println!("{written}; figures not drawn (`--figures none`)");
+        return Ok(());
+    }
+    let figure_files = (files.iter())
         .filter(|f| f.name.starts_with("figures/"))
         .count();
+    let figures = figure_files / settings.figures.formats.len();
     println!(
-        "wrote {}/trajectory.csv, observations.csv, events.csv, run.json, {PROVENANCE} and {} in figures/",
-        args.destination(model).path.display(),
+        "{written} and {} in figures/",
         crate::diag::count(figures, "figure"),
     );
     if figures < simulations.len() {

@@ -286,16 +286,33 @@ fn observations_need_a_residual_and_listed_times_must_increase_within_the_span()
         "{end: 24, times: [1, 2]}",
         ", residual: {output: conc, model: additive, sd: 0.1, lloq: 0}",
     );
-    for (file, message) in [
+    // An exponential error of SD 1000 makes observations of exp(1000 e): infinite for e > 0.71.
+    let huge = ", residual: {output: conc, model: exponential, sd: 1e3}";
+    write("huge.yaml", "{end: 24, step: 4}", huge);
+    // Each is found as the run starts, after the file's checks, and still placed in the file:
+    // line 3 is `population:` (its closest node for `none.yaml`, which has no `residual`).
+    let sd_column = "population: {n: 2".len() + huge.find("1e3").unwrap() + 1;
+    for (file, message, place) in [
         (
             "none.yaml",
             "`--save-observations` needs a residual error model",
+            "none.yaml:3:13".to_string(),
         ),
         (
             "unsorted.yaml",
             "`times` must increase and lie from start 0 to end 24",
+            "unsorted.yaml:2:21".to_string(),
         ),
-        ("lloq.yaml", "`lloq` is 0; it must be a finite number > 0"),
+        (
+            "lloq.yaml",
+            "`lloq` is 0; it must be a finite number > 0",
+            "lloq.yaml:3:".to_string(),
+        ),
+        (
+            "huge.yaml",
+            "is inf (prediction",
+            format!("huge.yaml:3:{sd_column}"),
+        ),
     ] {
         let output = cartsim(
             &["run", file, "--save-observations", "--out", "out"],
@@ -303,8 +320,22 @@ fn observations_need_a_residual_and_listed_times_must_increase_within_the_span()
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{file}: {stderr}");
-        assert!(stderr.contains(message), "{file}: {stderr}");
+        assert!(
+            stderr.contains(message) && stderr.contains(&place),
+            "{file}: {stderr}"
+        );
     }
+    let output = cartsim(
+        &["run", "huge.yaml", "--save-observations", "--out", "out"],
+        &directory,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("residual error exponential, sd 1000)")
+            && stderr.contains("at: population.residual.sd")
+            && stderr.contains("the residual `sd` is far too large"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -148,6 +148,46 @@ fn bad_data_exits_1_names_row_and_column_and_writes_nothing() {
     let _ = std::fs::remove_dir_all(&directory);
 }
 
+/// Clock times and dates in TIME are named as such (not "not a number"), with the model's
+/// time unit and how to convert them, each at its row and column; a plain number still reads.
+#[test]
+fn clock_times_and_dates_in_time_say_time_is_elapsed_time_and_how_to_convert() {
+    let directory = scratch("clock-times");
+    std::fs::write(
+        directory.join("clock.csv"),
+        "ID,TIME,DV,AMT,EVID,CMT\n1,0,.,100,1,A\n1,08:30,1,.,0,.\n1,2024-01-05,1,.,0,.\n1,1/5/2024 08:30,1,.,0,.\n1,abc,1,.,0,.\n",
+    )
+    .unwrap();
+    let model = repo_path("models/onecomp_iv_bolus.yaml");
+    let simulate = [
+        "simulate",
+        model.to_str().unwrap(),
+        "--data",
+        "clock.csv",
+        "--out",
+        "never",
+    ];
+    let output = cartsim(&simulate, &directory);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for (row, cell) in [(3, "08:30"), (4, "2024-01-05"), (5, "1/5/2024 08:30")] {
+        let message = format!(
+            "row {row}, column `TIME`: `{cell}` is a clock time or date; TIME must be the elapsed time as a number, in the model's time unit (hour)"
+        );
+        assert!(stderr.contains(&message), "{message}\n{stderr}");
+        assert!(stderr.contains(&format!("clock.csv:{row}:3")), "{stderr}");
+    }
+    assert_eq!(
+        stderr.matches("clock times and dates are not read").count(),
+        3
+    );
+    assert!(stderr.contains("the time elapsed since a reference, such as the ID's first dose"));
+    // Text that is no time at all keeps the plain message.
+    assert!(stderr.contains("row 6, column `TIME`: `abc` is not a number"));
+    assert!(!directory.join("never").exists());
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
 /// A TIME far beyond the model's span (1e300: a date typed as a number, say) makes a grid
 /// too large to run: the message writes the times as numbers (not 300 digits), names the ID
 /// once and adds no empty note about states (there are none before the run starts).

@@ -128,6 +128,40 @@ fn figures_none_writes_the_tables_and_no_figure() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!stdout.contains("trajectory.png"), "{stdout}");
 
+    // With a dataset: the summary says the figures were not drawn (not "0 figures", nor that
+    // 0 of the IDs were drawn).
+    let data = repo_path("tests/fixtures/data/onecomp.csv")
+        .display()
+        .to_string();
+    let with_data = [&simulate[..], &["--data", &data, "--force"]].concat();
+    let output = cartsim(&with_data, &directory);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        figure_files(&directory.join("s")),
+        Vec::<std::path::PathBuf>::new()
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("figures not drawn (`--figures none`)")
+            && !stdout.contains("0 figures")
+            && !stdout.contains("drawn for"),
+        "{stdout}"
+    );
+    // Two formats are two files of one figure: one ID of three is drawn, not two.
+    let two = ["--figures", "png,svg", "--max-figures", "1", "--out", "two"];
+    let output = cartsim(
+        &[&simulate[..2], &["--data", &data], &two[..]].concat(),
+        &directory,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(figure_files(&directory.join("two")).len(), 2);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("and 1 figure in figures/")
+            && stdout.contains("figures drawn for 1 of 3 IDs"),
+        "{stdout}"
+    );
+
     let run = format!("model: {model}\npopulation: {{n: 5}}\nfigures: {{formats: [none]}}\n");
     std::fs::write(directory.join("run.yaml"), run).unwrap();
     let output = cartsim(&["run", "run.yaml", "--out", "r"], &directory);

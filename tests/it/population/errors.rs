@@ -189,11 +189,33 @@ fn observation_ids_past_64_bits_are_refused_instead_of_looping() {
     assert!(
         e.contains("with 2 arms and IDs up to 18446744073709551615")
             && e.contains("population.n")
+            && e.contains("run.yaml:6:17")
             && e.contains("--scenario NAME"),
         "{e}"
     );
     let left: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
     assert_eq!(left.len(), 1, "only run.yaml: no output or staging folder");
+    // IDs from a subject table: the table is named, at its line, with what to change there.
+    std::fs::write(
+        root.join("subjects.csv"),
+        format!("ID,rho\n{n},0.5\n2,0.6\n"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&run).unwrap().replace(
+        &format!("population: {{n: {n}, seed: 1,"),
+        "population: {table: subjects.csv,",
+    );
+    std::fs::write(&run, text).unwrap();
+    let output = cartsim(&["run", &run.display().to_string(), "--save-observations"]);
+    let e = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("IDs up to 18446744073709551615")
+            && e.contains("at: population.table")
+            && e.contains("run.yaml:6:21")
+            && e.contains("number the table's subjects with smaller IDs"),
+        "{e}"
+    );
 }
 
 /// Subject tables as spreadsheets save them: empty columns after the last one are named as
@@ -262,4 +284,90 @@ fn counts_out_of_range_are_named_without_type_names() {
         "{e}"
     );
     assert!(!e.contains("indentation"), "{e}");
+}
+
+/// `cartsim COMMAND run.yaml` on run-file `text` in a scratch folder: exits 1, writes
+/// nothing; returns stderr.
+fn refused(command: &str, name: &str, text: &str) -> String {
+    let root = scratch(name);
+    let run = root.join("run.yaml").display().to_string();
+    std::fs::write(&run, text).unwrap();
+    let out = root.join("out");
+    let output = match command {
+        "check" => cartsim(&["check", &run]),
+        _ => cartsim(&[command, &run, "--out", &out.display().to_string()]),
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!out.exists(), "nothing is written for bad input");
+    stderr
+}
+
+/// An empty `model:` (null or `""`) is named as empty at its key, with what it takes, not as
+/// "cannot read ``".
+#[test]
+fn an_empty_model_key_says_it_is_empty_and_what_it_takes() {
+    for (k, value) in ["", " \"\""].iter().enumerate() {
+        for command in ["run", "check"] {
+            let e = refused(
+                command,
+                &format!("empty-model-{k}"),
+                &format!("model:{value}\n"),
+            );
+            assert!(
+                e.contains("`model:` is empty")
+                    && e.contains("run.yaml:1:1")
+                    && e.contains(
+                        "the path of a model file (YAML), relative to this run file's folder"
+                    )
+                    && e.contains("the name of a shipped model (`model: cart3`")
+                    && !e.contains("cannot read"),
+                "{e}"
+            );
+        }
+    }
+}
+
+/// `times: []` without an `end` is named as an empty list at the list, not as a span from 0
+/// to 0 in steps of 0; in a model file too.
+#[test]
+fn an_empty_times_list_is_named_as_empty_with_what_to_write() {
+    let model = repo_path("models/onecomp_iv_bolus.yaml");
+    let text = format!("model: {}\nsimulation: {{times: []}}\n", model.display());
+    let e = refused("run", "empty-times", &text);
+    assert!(
+        e.contains("`times` is an empty list, so the run has no end")
+            && e.contains("run.yaml:2:21")
+            && e.contains("at: simulation.times")
+            && e.contains("`times: [0, 7, 28]`")
+            && e.contains("`end: 28, step: 1`")
+            && !e.contains("`step` is 0")
+            && !e.contains("ends at 0"),
+        "{e}"
+    );
+    let model_text = std::fs::read_to_string(&model)
+        .unwrap()
+        .replace("{end: 48, step: 1,", "{times: [],");
+    let e = refused("simulate", "empty-times-model", &model_text);
+    assert!(
+        e.contains("`simulation.times` is an empty list, so the simulation has no end")
+            && e.contains("run.yaml:20:21")
+            && e.contains("`times: [0, 7, 28]`"),
+        "{e}"
+    );
+}
+
+/// A YAML merge key is refused at its line as not supported, not as an unknown key `<<`.
+#[test]
+fn a_merge_key_is_refused_as_unsupported_with_what_to_write() {
+    let text = "model: cart3\nscenarios:\n  a: &base {doses: [{state: E, amount: 1e7, time: 0}]}\n  b:\n    <<: *base\n    parameters: {rho: 0.5}\n";
+    let e = refused("run", "merge-key", text);
+    assert!(
+        e.contains("YAML merge keys (`<<: *anchor`) are not supported")
+            && e.contains("run.yaml:5:5")
+            && e.contains("at: scenarios.b")
+            && e.contains("write the keys out in this mapping")
+            && !e.contains("unknown key"),
+        "{e}"
+    );
 }
