@@ -139,9 +139,9 @@ fn print_summary(
     started: Instant,
 ) {
     println!(
-        "wrote {}: calibration.csv, targets.csv, figures/ ({}), calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} of {} in {:.1} s{})",
+        "wrote {}: calibration.csv, targets.csv, {}, calibrated.yaml, calibration.json, provenance.json (-2LL {:.4} +- {:.2} Monte Carlo, {} of {} in {:.1} s{})",
         directory.display(),
-        count(figures, "file"),
+        super::figures::written_figures(figures),
         result.optimum.objective,
         result.objective_se,
         count(result.evaluations, "evaluation"),

@@ -159,3 +159,12 @@ fn parse_size(text: &str) -> Result<FigureSize, String> {
     };
     millimetres(number(width)?, number(height)?)
 }
+
+/// How a command's summary line names the figure files it wrote: `figures/ (N files)`, or that
+/// none were drawn (`--figures none`).
+pub(super) fn written_figures(files: usize) -> String {
+    match files {
+        0 => "no figures (`--figures none`)".to_string(),
+        n => format!("figures/ ({})", crate::diag::count(n, "file")),
+    }
+}

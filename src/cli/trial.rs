@@ -151,9 +151,9 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
     staging.commit()?;
     writing.finish_and_clear();
     println!(
-        "wrote {}: operating_characteristics.csv, trials.csv, patients.csv, figures/ ({}), trial.json, provenance.json ({}, {} in {:.1} s)",
+        "wrote {}: operating_characteristics.csv, trials.csv, patients.csv, {}, trial.json, provenance.json ({}, {} in {:.1} s)",
         directory.display(),
-        crate::diag::count(3 * look.formats.len(), "file"),
+        super::figures::written_figures(3 * look.formats.len()),
         crate::diag::count(virtual_trial.trials, "trial"),
         crate::diag::count(result.simulations, "simulation"),
         started.elapsed().as_secs_f64()

@@ -181,21 +181,29 @@ fn boin_through_the_command_matches_the_independent_python_simulator() {
 }
 
 #[test]
-fn results_are_byte_identical_on_one_and_two_threads() {
+fn results_are_byte_identical_on_one_and_two_threads_with_or_without_figures() {
     let design = "design: {kind: boin, target: 0.3, max_n: 12}";
     let directory = fixture(
         "threads",
         &format!("{design}\ntrials: 300\nseed: 2\nreference_patients: 500\n"),
     );
-    for threads in ["1", "2"] {
+    // The second run draws no figures, and its summary says so (not "figures/ (0 files)").
+    for (threads, figures, written) in [
+        ("1", "png", "figures/ (3 files)"),
+        ("2", "none", "no figures (`--figures none`)"),
+    ] {
         let out = format!("out{threads}");
-        let output = trial(&directory, &["--threads", threads, "--out", &out]);
+        let arguments = ["--threads", threads, "--figures", figures, "--out", &out];
+        let output = trial(&directory, &arguments);
         assert!(
             output.status.success(),
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains(written), "{stdout}");
     }
+    assert!(!directory.join("out2/figures").exists());
     for file in [
         "operating_characteristics.csv",
         "trials.csv",
