@@ -7,7 +7,7 @@
 use crate::cli::{cartsim, scratch};
 use crate::shipped;
 use cartsim::data::{ReadOptions, plan_subject, read_dataset};
-use cartsim::fit::{Gradient, ObservedPoint, SimulatedSubject};
+use cartsim::fit::{Gradient, ObservedPoint, Predictor, SimulatedSubject};
 use cartsim::simulate::RunTemplate;
 use cartsim::solver::SolverOverrides;
 
@@ -90,10 +90,14 @@ fn a_fit_predicts_observations_before_the_doses_before_them() {
     assert_eq!(before, [true, false, true, false, false]);
     let parameters = model.parameter_values(None).unwrap();
     let template = RunTemplate::for_data(&model, parameters, &SolverOverrides::default());
+    let estimated: Vec<usize> = (["CL", "V"].iter())
+        .map(|name| model.parameter_index(name).unwrap())
+        .collect();
+    let sensitivity = model.sensitivity_model(&estimated).unwrap();
     let predictor = SimulatedSubject {
         model: &model,
         plan: plan_subject(&template, subject).unwrap(),
-        estimated: vec![model.parameter_index("CL").unwrap()],
+        estimated,
         observations: (subject.observations.iter())
             .map(|o| ObservedPoint {
                 time: o.time,
@@ -101,11 +105,41 @@ fn a_fit_predicts_observations_before_the_doses_before_them() {
                 before_doses: o.before_doses,
             })
             .collect(),
-        gradient: Gradient::FiniteDifference,
+        gradient: Gradient::Sensitivity(&sensitivity),
     };
-    let values = predictor.values(&[5.0]).unwrap();
-    for (k, (value, exact)) in values.into_iter().zip(exact()).enumerate() {
-        assert_close(value, exact, &format!("observation {k}"));
+    let prediction = predictor.predict(&[5.0, 40.0]).unwrap();
+    for (k, (value, exact)) in prediction.values.iter().zip(exact()).enumerate() {
+        assert_close(*value, exact, &format!("observation {k}"));
+    }
+    // C = 100/V e^(-CL s/V) per dose given s before: dC/dCL = -C s/V, dC/dV = C (CL s/V - 1)/V,
+    // summed over the doses before the observation (the dose at its time only after it: at 12
+    // the row before the dose lacks its -100/V^2 in dC/dV). From the sensitivity equations,
+    // whose states are kept before the dose like the model's; they are integrated with the
+    // states' rtol 1e-8, so 1e-6 relative leaves room for their own error.
+    let (cl, v) = (5.0, 40.0);
+    let dose = |s: f64| {
+        let c = 100.0 / v * (-cl * s / v).exp();
+        [-c * s / v, c * (cl * s / v - 1.0) / v]
+    };
+    let sum = |ages: &[f64]| {
+        (ages.iter().map(|&s| dose(s))).fold([0.0, 0.0], |a, b| [a[0] + b[0], a[1] + b[1]])
+    };
+    let exact_slopes = [
+        [0.0, 0.0],
+        sum(&[0.0]),
+        sum(&[12.0]),
+        sum(&[12.0, 0.0]),
+        sum(&[24.0, 12.0]),
+    ];
+    for (k, (row, exact)) in prediction.jacobian.iter().zip(exact_slopes).enumerate() {
+        for j in 0..2 {
+            assert!(
+                (row[j] - exact[j]).abs() <= 1e-6 * exact[j].abs() + 1e-10,
+                "derivative {j} at observation {k}: {} vs {}",
+                row[j],
+                exact[j]
+            );
+        }
     }
 }
 
