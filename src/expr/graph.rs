@@ -1,11 +1,14 @@
 //! The expression graph: every model expression lowered into one shared graph in which equal
 //! subexpressions are one node, constants are folded, and comparisons of `t` with a
-//! parameter-only value become switches that the driver freezes per integration segment.
+//! parameter-only value become switches (and floors of `t` steps) that the driver freezes per
+//! integration segment.
 
 mod derivative;
 mod fusion;
+mod steps;
 
 pub use derivative::{DerivativeMemo, Variable};
+pub use steps::Step;
 
 use super::parse::{BinaryOp, Expr, ExprKind, Function, UnaryOp};
 use super::program::{Instruction, Op, Program, apply_binary, apply_unary, small_integer};
@@ -58,6 +61,7 @@ enum Node {
     State(u32),
     Time,
     Switch(u32),
+    Step(u32),
     Unary(UnaryKind, NodeId),
     Binary(BinaryOp, NodeId, NodeId),
     Select(NodeId, NodeId, NodeId),
@@ -85,6 +89,7 @@ pub struct Graph {
     classes: Vec<NodeClass>,
     index: HashMap<Node, NodeId>,
     switches: Vec<Switch>,
+    steps: Vec<Step>,
 }
 
 impl Graph {
@@ -146,6 +151,9 @@ impl Graph {
     pub fn unary(&mut self, kind: UnaryKind, a: NodeId) -> NodeId {
         if let Some(x) = self.constant_value(a) {
             return self.constant(apply_unary(kind, x));
+        }
+        if let Some(step) = self.step(kind, a) {
+            return step;
         }
         let class = self.class(a);
         self.intern(Node::Unary(kind, a), class)
@@ -341,7 +349,7 @@ impl Graph {
                     Node::Constant(bits) => Op::Constant(f64::from_bits(bits)),
                     Node::Parameter(index) => Op::Parameter(index),
                     Node::State(index) => Op::State(index),
-                    Node::Switch(_) => return None,
+                    Node::Switch(_) | Node::Step(_) => return None,
                     Node::Time => Op::Time,
                     Node::Unary(kind, a) => Op::Unary(kind, a),
                     Node::Binary(op, a, b) => fusion

@@ -6,7 +6,7 @@ mod native;
 mod parse;
 mod program;
 
-pub use graph::{DerivativeMemo, Graph, NodeClass, NodeId, Switch, Variable};
+pub use graph::{DerivativeMemo, Graph, NodeClass, NodeId, Step, Switch, Variable};
 pub use parse::{
     BinaryOp, Expr, ExprKind, FUNCTIONS, Function, MAX_TOKENS, ParseError, UnaryOp, parse,
 };

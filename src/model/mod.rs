@@ -345,12 +345,30 @@ impl Model {
         );
     }
 
-    /// Freezes every time switch at its value for the segment containing `t`.
+    /// Freezes every time switch and step at its value for the segment containing `t`.
     pub fn set_switches(&self, registers: &mut [f64], t: f64) {
         for switch in self.graph.switches() {
             let threshold = registers[switch.threshold as usize];
             registers[switch.node as usize] = switch.value_at(t, threshold);
         }
+        for step in self.graph.steps() {
+            registers[step.node as usize] = step.value_at(t);
+        }
+    }
+
+    /// How many times the steps (`floor` or `ceil` of `t`) jump in (start, end), all together.
+    pub fn step_jumps(&self, start: f64, end: f64) -> f64 {
+        (self.graph.steps().iter())
+            .map(|step| step.jump_count(start, end))
+            .sum()
+    }
+
+    /// The times in (start, end) where a step jumps: breakpoints (bound their number with
+    /// `step_jumps` first).
+    pub fn step_times(&self, start: f64, end: f64) -> Vec<f64> {
+        (self.graph.steps().iter())
+            .flat_map(|step| step.jumps(start, end))
+            .collect()
     }
 
     /// Breakpoint times from switches, after `setup`.

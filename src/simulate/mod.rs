@@ -12,7 +12,8 @@
 //! depends on a parameter flips (`Model::cross_switches`), after the doses at that time, so the
 //! row at that time shows them after the jump. A parameter with a schedule (`RunPlan::schedules`)
 //! takes its segment's value at each breakpoint, or its value at each time within a segment
-//! where it changes linearly (schedules.rs).
+//! where it changes linearly (schedules.rs). `floor`/`ceil` of `t` (with constant
+//! coefficients) jump at breakpoints too and are frozen within segments like the comparisons.
 
 use crate::diag::Diagnostic;
 use crate::model::{DoseEvent, Model};
@@ -89,6 +90,10 @@ pub struct Simulation {
 
 /// Most output rows one simulation may produce (memory guard: about 80 MB per state).
 const MAX_OUTPUT_ROWS: f64 = 1e7;
+
+/// Most jumps of `floor`/`ceil` of `t` in one simulation: each is a breakpoint (a solver
+/// restart and 8 bytes in the schedule).
+const MAX_STEP_JUMPS: f64 = 1e6;
 
 pub fn simulate(model: &Model, plan: &RunPlan) -> Result<Simulation, SimError> {
     simulate_from(model, plan, None)
@@ -191,6 +196,15 @@ fn initial_states(
                 crate::diag::number(y[bad])
             ),
             "check the parameters its initial expression uses (a division by zero?)",
+        ));
+    }
+    let jumps = model.step_jumps(plan.start, plan.end);
+    if jumps.is_nan() || jumps > MAX_STEP_JUMPS {
+        return Err(refuse(
+            format!(
+                "`floor` or `ceil` of `t` jumps {jumps:.3e} times over the run (the limit is {MAX_STEP_JUMPS:e}), each a breakpoint"
+            ),
+            "a floor of `t` with a larger period (`floor(t / 7)`), or a shorter span",
         ));
     }
     let rows = match &plan.times {

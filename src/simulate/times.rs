@@ -167,6 +167,7 @@ pub(super) struct Schedule {
 /// The run's schedule (see `Schedule`).
 pub(super) fn schedule(model: &Model, plan: &RunPlan, registers: &[f64], clock: Clock) -> Schedule {
     let mut candidates = model.switch_times(registers);
+    candidates.extend(model.step_times(plan.start, plan.end));
     candidates.extend(plan.schedules.iter().flat_map(|s| s.breakpoints()));
     let mut warnings = Vec::new();
     let (start, end) = (plan.start, plan.end);

@@ -54,16 +54,16 @@ simulation: {end: 10, step: 0.25}
     };
     // Smooth right-hand sides at rtol 1e-10 over 10 time units: a global error below 1e-9
     // (measured: 6e-10 absolute at most); 1e-8 relative plus 1e-9 absolute (sin t passes
-    // through 0). The steps' right-hand sides jump at every whole t, which the solver crosses
-    // by error control alone (the error estimate of a step straddling a jump is poor): each
-    // crossing adds up to about 1e-8 relative (measured: 1.2e-8 at most), so 1e-7 relative.
+    // through 0). The steps jump at every whole t, which are breakpoints: between them the
+    // right-hand side is a constant, which any Runge-Kutta step integrates exactly, so only
+    // rounding remains (1e-12 relative).
     type ClosedForm<'a> = &'a dyn Fn(f64) -> f64;
     let closed_forms: [(&str, ClosedForm, f64); 5] = [
         ("s", &f64::sin, 1e-8),
         ("a", &f64::atan, 1e-8),
         ("h", &|t: f64| 4.0 * ((t / 4.0).cosh() - 1.0), 1e-8),
-        ("f", &floor_integral, 1e-7),
-        ("c", &ceil_integral, 1e-7),
+        ("f", &floor_integral, 1e-12),
+        ("c", &ceil_integral, 1e-12),
     ];
     assert_eq!(trajectory.times.len(), 41);
     for (column, closed_form, relative) in closed_forms {
@@ -71,6 +71,65 @@ simulation: {end: 10, step: 0.25}
         for (t, value) in trajectory.times.iter().zip(&values) {
             let what = format!("{column} at t = {t}");
             assert_close(*value, closed_form(*t), relative, 1e-9, &what);
+        }
+    }
+}
+
+/// The integral of `g` from 0 to `t` when `g` is constant between the points `jumps`
+/// (ascending): each piece's length times `g` at its middle. Independent of the solver.
+fn piecewise_integral(g: &dyn Fn(f64) -> f64, jumps: &[f64], t: f64) -> f64 {
+    let inside = jumps.iter().copied().filter(|&j| j > 0.0 && j < t);
+    let points: Vec<f64> = std::iter::once(0.0).chain(inside).chain([t]).collect();
+    (points.windows(2))
+        .map(|w| (w[1] - w[0]) * g(0.5 * (w[0] + w[1])))
+        .sum()
+}
+
+#[test]
+fn floors_of_t_jump_at_breakpoints_and_integrate_exactly_at_default_tolerances() {
+    // floor/ceil of t with constant coefficients are steps: every jump is a breakpoint and
+    // between jumps the right-hand side is a constant (or, for the sawtooth t - 7 floor(t/7),
+    // a line), which a Runge-Kutta step integrates exactly: at the default tolerances only
+    // rounding remains (1e-12 relative plus 1e-12 absolute). `floor(t / tau)` with a
+    // parameter `tau` is not a step: the solver crosses its jumps by error control alone,
+    // which costs accuracy (1e-3 relative plus 1e-5 absolute at the default tolerances: a step
+    // straddling 7 already sees the 1 after it; documented in README).
+    let text = "name: steps
+parameters: {tau: 7}
+states: {f: 0, saw: 0, c: 0, d: {initial: 0, nonnegative: false}, p: 0}
+odes: {f: floor(t), saw: t - 7 * floor(t / 7), c: ceil(2 * t + 0.5), d: floor(10 - t), p: floor(t / tau)}
+simulation: {end: 20, step: 0.5}
+";
+    let trajectory = run(&model_from("steps.yaml", text), Run::default()).trajectory;
+    let whole: Vec<f64> = (0..=20).map(f64::from).collect();
+    let weeks = [7.0, 14.0];
+    let quarters: Vec<f64> = (0..=40).map(|k| (f64::from(k) - 0.5) / 2.0).collect();
+    type Case<'a> = (&'a str, &'a dyn Fn(f64) -> f64, &'a [f64], (f64, f64));
+    let rounding = (1e-12, 1e-12);
+    let cases: [Case; 5] = [
+        ("f", &f64::floor, &whole, rounding),
+        (
+            "saw",
+            &|t: f64| t - 7.0 * (t / 7.0).floor(),
+            &weeks,
+            rounding,
+        ),
+        ("c", &|t: f64| (2.0 * t + 0.5).ceil(), &quarters, rounding),
+        ("d", &|t: f64| (10.0 - t).floor(), &whole, rounding),
+        ("p", &|t: f64| (t / 7.0).floor(), &weeks, (1e-3, 1e-5)),
+    ];
+    for (column, g, jumps, (relative, absolute)) in cases {
+        let values = trajectory.column(column).unwrap();
+        for (&t, value) in trajectory.times.iter().zip(&values) {
+            let exact = if column == "saw" {
+                // Linear pieces: the midpoint rule is not exact there; the closed form is.
+                let m = (t / 7.0).floor();
+                24.5 * m + (t - 7.0 * m).powi(2) / 2.0
+            } else {
+                piecewise_integral(g, jumps, t)
+            };
+            let what = format!("{column} at t = {t}");
+            assert_close(*value, exact, relative, absolute, &what);
         }
     }
 }
@@ -136,4 +195,19 @@ fn every_function_comes_back_through_sbml_with_the_same_trajectory() {
             assert_close(*g, *w, 1e-9, 1e-9 * scale, &format!("{state} at row {row}"));
         }
     }
+}
+
+#[test]
+fn a_floor_of_t_that_would_jump_millions_of_times_is_refused_before_the_run() {
+    let text =
+        "name: fast\nstates: {x: 0}\nodes: {x: floor(1e6 * t)}\nsimulation: {end: 10, step: 1}\n";
+    let model = model_from("fast.yaml", text);
+    let regimen = model.default_regimen.clone();
+    let parameters = model.parameter_values(None).unwrap();
+    let plan = cartsim::simulate::RunPlan::for_model(&model, parameters, &regimen, None).unwrap();
+    let error = cartsim::simulate::simulate(&model, &plan).unwrap_err();
+    assert!(
+        error.message.contains("jumps 1.000e7 times") && error.hint.contains("floor(t / 7)"),
+        "{error:?}"
+    );
 }

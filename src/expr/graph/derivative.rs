@@ -157,7 +157,7 @@ impl Graph {
         let zero = self.constant(0.0);
         let one = self.constant(1.0);
         match self.nodes[node as usize] {
-            Node::Constant(_) | Node::Time | Node::Switch(_) => zero,
+            Node::Constant(_) | Node::Time | Node::Switch(_) | Node::Step(_) => zero,
             Node::Parameter(k) => {
                 if variable == Variable::Parameter(k) {
                     one

@@ -216,3 +216,54 @@ fn derivatives_of_tanh_far_out_and_of_asin_near_one_keep_their_precision() {
     let got = derivative_at("asin(x)", x);
     assert!((got - slope).abs() <= 1e-14 * slope, "{got} vs {slope}");
 }
+
+#[test]
+fn floors_of_time_with_constant_coefficients_are_steps_and_others_are_not() {
+    for text in [
+        "floor(t)",
+        "ceil(2 * t + 0.5)",
+        "floor(-(t - 3) / 7)",
+        "floor(10 - t)",
+    ] {
+        let (graph, root) = lowered(text);
+        assert_eq!(graph.steps().len(), 1, "{text}");
+        assert_eq!(graph.steps()[0].node, root, "{text}");
+    }
+    for text in [
+        "floor(t / k)",
+        "floor(x)",
+        "floor(t * t)",
+        "floor(1 / t)",
+        "floor(t * 0)",
+    ] {
+        assert!(lowered(text).0.steps().is_empty(), "{text}");
+    }
+    // One step for one argument, however often written.
+    assert_eq!(
+        lowered("floor(t / 7) + 2 * floor(t / 7)").0.steps().len(),
+        1
+    );
+}
+
+#[test]
+fn a_step_has_the_expression_value_and_jumps_where_its_argument_is_whole() {
+    // floor(-(t - 3) / 7) = floor((3 - t) / 7): whole at t = 3 - 7 n.
+    let (graph, _) = lowered("floor(-(t - 3) / 7)");
+    let step = &graph.steps()[0];
+    for t in [-11.0, -4.0, -3.9, 0.0, 2.9, 3.0, 3.1, 10.0, 17.0, 24.5] {
+        assert_eq!(step.value_at(t), (-(t - 3.0) / 7.0_f64).floor(), "t = {t}");
+    }
+    let jumps = step.jumps(-20.0, 30.0);
+    let expected = [-18.0, -11.0, -4.0, 3.0, 10.0, 17.0, 24.0];
+    assert_eq!(jumps.len(), expected.len(), "{jumps:?}");
+    for (jump, exact) in jumps.iter().zip(expected) {
+        // (n - offset) / slope with slope -1/7 and offset 3/7 in floating point: a few ulps.
+        assert!(
+            (jump - exact).abs() <= 1e-12 * exact.abs().max(1.0),
+            "{jumps:?}"
+        );
+    }
+    assert_eq!(step.jump_count(-20.0, 30.0), 7.0);
+    // The ends are not jumps inside the span.
+    assert_eq!(step.jump_count(3.0, 10.0), 0.0);
+}
