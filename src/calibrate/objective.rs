@@ -84,7 +84,7 @@ impl Calibration {
             .map(|index| -> Result<(Vec<[f64; 2]>, usize), Diagnostic> {
                 let subject = population
                     .subject(index)
-                    .map_err(|m| Diagnostic::new(format!("cannot sample the population: {m}")))?;
+                    .map_err(|m| crate::population::sampling_failed(&m))?;
                 let mut row = vec![[f64::NAN; 2]; self.targets.len()];
                 let mut failed = 0;
                 for &arm in &arms_used {

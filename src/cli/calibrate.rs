@@ -78,7 +78,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
             .collect(),
     })?;
     let searching = super::phase("calibrating (searching, then profiling each estimate)");
-    let result = pool.install(|| search(&calibration))?;
+    let result = (pool.install(|| search(&calibration))).map_err(|d| loaded.run.place(d))?;
     searching.finish_and_clear();
     let run_folder = run_path.parent().unwrap_or(Path::new("."));
     let model_path = absolute(&model_path(run_folder, &loaded.run.spec.model));

@@ -13,7 +13,7 @@ use crate::record::run::HashedFile;
 use crate::record::run::RunInputs;
 use crate::record::trial::TrialRecord;
 use crate::report::Format;
-use crate::spec::{FiguresSpec, Loaded, TrialSpec, load_yaml};
+use crate::spec::{FiguresSpec, Loaded, RunSpec, TrialSpec, load_yaml};
 use crate::virtual_trial::{
     OperatingCharacteristics, TrialOverrides, VirtualTrial, check, execute,
     operating_characteristics,
@@ -63,6 +63,8 @@ struct LoadedTrial {
     files: Vec<InputFile>,
     /// The trial file's `figures:` block, else its run file's.
     figures: Option<FiguresSpec>,
+    /// The run file, where problems found as the trial runs are placed.
+    run: Loaded<RunSpec>,
 }
 
 /// Reads the trial file, its run file (with model and table) and checks them together.
@@ -86,6 +88,7 @@ fn load_trial(
         inputs: loaded.inputs,
         files,
         figures,
+        run: loaded.run,
     })
 }
 
@@ -110,7 +113,8 @@ pub fn trial(args: &TrialArgs) -> Result<(), Failure> {
     let work = levels * virtual_trial.reference_patients + virtual_trial.trials;
     let bar = super::progress_bar(work, "reference patient-levels and trials");
     let progress = || bar.inc(1);
-    let result = pool.install(|| execute(virtual_trial, &progress))?;
+    let result =
+        (pool.install(|| execute(virtual_trial, &progress))).map_err(|d| loaded.run.place(d))?;
     bar.finish_and_clear();
     let writing = super::phase("writing tables and figures");
     let oc = operating_characteristics(virtual_trial, &result);

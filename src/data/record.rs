@@ -248,14 +248,44 @@ impl Context<'_> {
 }
 
 /// Whether a cell that is not a number reads as a clock time or a date: it starts with a digit
-/// and holds `:`, `/` or an inner `-` among digits, blanks, `.`, `T`, `Z` and AM/PM.
+/// and holds `:`, `/` or an inner `-` among digits, blanks, `.`, `T`, `Z` and AM/PM; or it is
+/// a date with a month's name (`05-Jan-2024`, `Jan 5, 2024 08:30`).
 fn is_clock_or_date(text: &str) -> bool {
     let text = text.trim();
     let separated =
         (text.char_indices()).any(|(k, c)| matches!(c, ':' | '/') || (c == '-' && k > 0));
-    separated
+    let numeric = separated
         && text.starts_with(|c: char| c.is_ascii_digit())
-        && (text.chars()).all(|c| c.is_ascii_digit() || " :/-.TZAPMapm".contains(c))
+        && (text.chars()).all(|c| c.is_ascii_digit() || " :/-.TZAPMapm".contains(c));
+    numeric || is_named_month_date(text)
+}
+
+/// Words of numbers, one month's name (or its first three letters or more) and AM/PM, with at
+/// least one number.
+fn is_named_month_date(text: &str) -> bool {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let words: Vec<String> = (text.split([' ', '-', '/', ',', '.', ':']))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let month = |w: &str| w.len() >= 3 && MONTHS.iter().any(|m| m.starts_with(w));
+    let number = |w: &str| w.bytes().all(|b| b.is_ascii_digit());
+    words.iter().filter(|w| month(w)).count() == 1
+        && words.iter().any(|w| number(w))
+        && (words.iter()).all(|w| number(w) || month(w) || w == "am" || w == "pm")
 }
 
 fn whole(x: f64) -> bool {

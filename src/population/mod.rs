@@ -8,6 +8,7 @@ mod table;
 pub use effects::{RandomEffects, Transform};
 pub use table::{SubjectTable, read_table};
 
+use crate::diag::Diagnostic;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -162,6 +163,14 @@ pub fn residual_deviates(seed: u64, id: u64, count: usize) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x005e_ed0f_4e51_d0a1);
     rng.set_stream(id);
     (0..count).map(|_| rng.sample(StandardNormal)).collect()
+}
+
+/// The diagnostic of a subject whose covariates could not be drawn (`message` says which and
+/// why): at the run file's `population.covariates`.
+pub fn sampling_failed(message: &str) -> Diagnostic {
+    Diagnostic::new(format!("cannot sample the population: {message}"))
+        .path("population.covariates")
+        .hint("widen the covariate's `min`/`max` in the run file, or move its distribution inside them")
 }
 
 /// A checked virtual population.

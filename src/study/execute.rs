@@ -253,11 +253,7 @@ pub fn execute(
             .into_par_iter()
             .map(|index| study.population.subject(index))
             .collect::<Result<_, String>>()
-            .map_err(|message| {
-                Diagnostic::new(format!("cannot sample the population: {message}"))
-                    .path("population.covariates")
-                    .hint("widen the covariate's `min`/`max` or move its distribution inside them")
-            })?;
+            .map_err(|message| crate::population::sampling_failed(&message))?;
         let outcomes: Vec<SubjectOutcome> = sampled
             .par_iter()
             .map(|subject| {

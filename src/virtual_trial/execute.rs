@@ -5,6 +5,7 @@
 use super::patients::{PatientRecord, TrialPatients};
 use super::{REFERENCE_TRIAL, VirtualTrial};
 use crate::diag::Diagnostic;
+use crate::population::sampling_failed;
 use crate::study::Progress;
 use crate::trial::Trial;
 use rayon::prelude::*;
@@ -55,13 +56,6 @@ pub struct TrialResult {
     pub truth: Vec<LevelTruth>,
     /// Patients simulated: in the trials and as references.
     pub simulations: u64,
-}
-
-/// The diagnostic of a patient whose covariates could not be drawn.
-pub(super) fn sampling_failed(message: String) -> Diagnostic {
-    Diagnostic::new(format!("cannot sample the population: {message}")).hint(
-        "widen the covariate's `min`/`max` in the run file, or move its distribution inside them",
-    )
 }
 
 /// Runs the reference patients and every trial; `progress` is called once per reference
@@ -152,7 +146,7 @@ fn reference_patient(
     let population = &virtual_trial.study.population;
     let context = |message: String| format!("reference patient {order}: {message}");
     let subject = (population.patient(virtual_trial.seed, REFERENCE_TRIAL, order))
-        .map_err(|message| sampling_failed(context(message)))?;
+        .map_err(|message| sampling_failed(&context(message)))?;
     (0..virtual_trial.levels().len())
         .map(|level| {
             let treated = virtual_trial.treat(&subject, level).map_err(|mut d| {

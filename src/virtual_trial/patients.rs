@@ -101,7 +101,7 @@ impl Patients for TrialPatients<'_> {
             )
         };
         let subject = (vt.study.population.patient(vt.seed, self.trial, order))
-            .map_err(|message| super::execute::sampling_failed(context(message)))?;
+            .map_err(|message| crate::population::sampling_failed(&context(message)))?;
         let treated = vt.treat(&subject, level).map_err(|mut diagnostic| {
             diagnostic.message = context(diagnostic.message);
             diagnostic

@@ -155,7 +155,7 @@ fn clock_times_and_dates_in_time_say_time_is_elapsed_time_and_how_to_convert() {
     let directory = scratch("clock-times");
     std::fs::write(
         directory.join("clock.csv"),
-        "ID,TIME,DV,AMT,EVID,CMT\n1,0,.,100,1,A\n1,08:30,1,.,0,.\n1,2024-01-05,1,.,0,.\n1,1/5/2024 08:30,1,.,0,.\n1,abc,1,.,0,.\n",
+        "ID,TIME,DV,AMT,EVID,CMT\n1,0,.,100,1,A\n1,08:30,1,.,0,.\n1,2024-01-05,1,.,0,.\n1,1/5/2024 08:30,1,.,0,.\n1,abc,1,.,0,.\n1,05-Jan-2024,1,.,0,.\n1,Mar 5 2024 8:30 PM,1,.,0,.\n1,may,1,.,0,.\n",
     )
     .unwrap();
     let model = repo_path("models/onecomp_iv_bolus.yaml");
@@ -170,7 +170,14 @@ fn clock_times_and_dates_in_time_say_time_is_elapsed_time_and_how_to_convert() {
     let output = cartsim(&simulate, &directory);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for (row, cell) in [(3, "08:30"), (4, "2024-01-05"), (5, "1/5/2024 08:30")] {
+    let dates = [
+        (3, "08:30"),
+        (4, "2024-01-05"),
+        (5, "1/5/2024 08:30"),
+        (7, "05-Jan-2024"),
+        (8, "Mar 5 2024 8:30 PM"),
+    ];
+    for (row, cell) in dates {
         let message = format!(
             "row {row}, column `TIME`: `{cell}` is a clock time or date; TIME must be the elapsed time as a number, in the model's time unit (hour)"
         );
@@ -179,11 +186,12 @@ fn clock_times_and_dates_in_time_say_time_is_elapsed_time_and_how_to_convert() {
     }
     assert_eq!(
         stderr.matches("clock times and dates are not read").count(),
-        3
+        5
     );
     assert!(stderr.contains("the time elapsed since a reference, such as the ID's first dose"));
     // Text that is no time at all keeps the plain message.
     assert!(stderr.contains("row 6, column `TIME`: `abc` is not a number"));
+    assert!(stderr.contains("row 9, column `TIME`: `may` is not a number"));
     assert!(!directory.join("never").exists());
     let _ = std::fs::remove_dir_all(&directory);
 }

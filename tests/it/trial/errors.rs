@@ -104,3 +104,21 @@ fn an_unknown_design_kind_and_a_missing_run_file_are_refused() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("the run file given by `--run`"), "{stderr}");
 }
+
+#[test]
+fn a_population_that_cannot_be_sampled_is_refused_at_its_run_file_line() {
+    // A covariate whose distribution lies wholly outside its bounds: found only when patients
+    // are drawn, and placed at the run file's covariates (it had the YAML path alone).
+    let directory = fixture("unsampled", "design: {kind: 3+3}\ntrials: 2\n");
+    let run = "model: threshold.yaml\nsimulation: {end: 2, step: 1}\npopulation:\n  n: 10\n  covariates:\n    s: {distribution: normal, mean: 100, sd: 1, min: 0, max: 10}\n";
+    std::fs::write(directory.join("run.yaml"), run).unwrap();
+    let output = trial(&directory, &["--out", "out"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot sample the population"), "{stderr}");
+    assert!(stderr.contains("covariate `s`"), "{stderr}");
+    assert!(stderr.contains("run.yaml:6:5"), "{stderr}");
+    assert!(stderr.contains("population.covariates"), "{stderr}");
+    assert!(stderr.contains("widen the covariate's `min`/`max`"), "{stderr}");
+    assert!(!directory.join("out").exists());
+}
