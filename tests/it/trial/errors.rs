@@ -119,6 +119,9 @@ fn a_population_that_cannot_be_sampled_is_refused_at_its_run_file_line() {
     assert!(stderr.contains("covariate `s`"), "{stderr}");
     assert!(stderr.contains("run.yaml:6:5"), "{stderr}");
     assert!(stderr.contains("population.covariates"), "{stderr}");
-    assert!(stderr.contains("widen the covariate's `min`/`max`"), "{stderr}");
+    assert!(
+        stderr.contains("widen the covariate's `min`/`max`"),
+        "{stderr}"
+    );
     assert!(!directory.join("out").exists());
 }
