@@ -46,6 +46,16 @@ pub struct ObservedPoint {
     pub before_doses: bool,
 }
 
+impl From<&crate::data::Observation> for ObservedPoint {
+    fn from(observation: &crate::data::Observation) -> Self {
+        ObservedPoint {
+            time: observation.time,
+            column: observation.column,
+            before_doses: observation.before_doses,
+        }
+    }
+}
+
 impl SimulatedSubject<'_> {
     /// `model`'s trajectory at the estimated `parameters`.
     fn simulate_at(&self, model: &Model, parameters: &[f64]) -> Result<Trajectory, Diagnostic> {

@@ -106,12 +106,10 @@ pub(crate) fn predictor<'a>(
         model,
         plan: plan_subject(template, subject).map_err(|e| e.diagnostic())?,
         estimated: estimated.to_vec(),
-        observations: (subject.observations.iter())
-            .map(|o| ObservedPoint {
-                time: o.time,
-                column: o.column,
-                before_doses: o.before_doses,
-            })
+        observations: subject
+            .observations
+            .iter()
+            .map(ObservedPoint::from)
             .collect(),
         gradient,
     })

@@ -98,12 +98,10 @@ fn a_fit_predicts_observations_before_the_doses_before_them() {
         model: &model,
         plan: plan_subject(&template, subject).unwrap(),
         estimated,
-        observations: (subject.observations.iter())
-            .map(|o| ObservedPoint {
-                time: o.time,
-                column: o.column,
-                before_doses: o.before_doses,
-            })
+        observations: subject
+            .observations
+            .iter()
+            .map(ObservedPoint::from)
             .collect(),
         gradient: Gradient::Sensitivity(&sensitivity),
     };
