@@ -78,7 +78,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
             .collect(),
     })?;
     let searching = super::phase("calibrating (searching, then profiling each estimate)");
-    let result = (pool.install(|| search(&calibration))).map_err(|d| loaded.run.place(d))?;
+    // A problem found in the search names a run file path (the population) or a calibration
+    // file path (a target): placed in whichever file has it.
+    let result =
+        (pool.install(|| search(&calibration))).map_err(|d| file.place(loaded.run.place(d)))?;
     searching.finish_and_clear();
     let run_folder = run_path.parent().unwrap_or(Path::new("."));
     let model_path = absolute(&model_path(run_folder, &loaded.run.spec.model));

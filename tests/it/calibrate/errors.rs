@@ -87,4 +87,6 @@ fn a_target_no_patient_has_is_refused_before_the_search() {
         "{stderr}"
     );
     assert!(stderr.contains("targets.0"), "{stderr}");
+    // Placed at the target in the calibration file (the run file has no `targets`).
+    assert!(stderr.contains("cal.yaml:5:5"), "{stderr}");
 }
